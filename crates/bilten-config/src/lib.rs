@@ -1,0 +1,307 @@
+//! Configuration from the environment, with the variable names of the architecture.
+//!
+//! `Config::from_lookup` takes any `name -> value` function so tests never touch the real
+//! process environment. A bad value is one error naming the variable; `main` prints it and
+//! exits. Secrets are `SecretString`s: `Debug` prints `[REDACTED]`.
+
+mod duration;
+mod secrets;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+pub use duration::parse_duration;
+pub use secrets::DevSecrets;
+
+/// A variable that was present but unusable, or missing where it is required.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("{name} is required when APP_ENV=production")]
+    Missing { name: &'static str },
+    #[error("could not read or write development secrets in {path}: {reason}")]
+    DevSecrets { path: PathBuf, reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+impl AppEnv {
+    pub fn is_production(self) -> bool {
+        self == Self::Production
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `None` means the embedded SQLite file in the data dir.
+    pub url: Option<SecretString>,
+    pub read_url: Option<SecretString>,
+    pub pool_min: u32,
+    pub pool_max: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    pub url: SecretString,
+    pub password: Option<SecretString>,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    pub access_secret: SecretString,
+    pub refresh_secret: SecretString,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub pass: Option<SecretString>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StripeConfig {
+    pub secret_key: SecretString,
+    pub webhook_secret: Option<SecretString>,
+    /// Overridable so tests can point at a local Stripe fake.
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_env: AppEnv,
+    /// Overrides the port of a single-role process.
+    pub port: Option<u16>,
+    pub bind_host: String,
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub redis: Option<RedisConfig>,
+    pub jwt: JwtConfig,
+    pub smtp: Option<SmtpConfig>,
+    pub mail_from: String,
+    pub stripe: Option<StripeConfig>,
+    pub prometheus_port: Option<u16>,
+    pub sentry_dsn: Option<SecretString>,
+    /// Where people reach the platform (links in emails).
+    pub public_url: String,
+    /// Base URL of the backend for roles that call it over HTTP (frontend, scanner).
+    pub backend_url: Option<String>,
+    pub log_json: bool,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let app_env = match get("APP_ENV").as_deref() {
+            None | Some("development" | "dev") => AppEnv::Development,
+            Some("production" | "prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(invalid("APP_ENV", format!("expected development or production, got {other:?}")))
+            }
+        };
+        let production = app_env.is_production();
+
+        let port = get("PORT").map(|v| parse_port("PORT", &v)).transpose()?;
+        let prometheus_port =
+            get("PROMETHEUS_PORT").map(|v| parse_port("PROMETHEUS_PORT", &v)).transpose()?;
+        let data_dir = PathBuf::from(get("BILTEN_DATA_DIR").unwrap_or_else(|| "data".to_owned()));
+
+        let database_url = get("DATABASE_URL");
+        if let Some(url) = &database_url {
+            check_scheme("DATABASE_URL", url, &["postgres://", "postgresql://", "sqlite:"])?;
+        } else if production {
+            return Err(ConfigError::Missing { name: "DATABASE_URL" });
+        }
+        let read_url = get("DATABASE_READ_URL");
+        if let Some(url) = &read_url {
+            check_scheme("DATABASE_READ_URL", url, &["postgres://", "postgresql://"])?;
+        }
+        let pool_min = parse_number("DATABASE_POOL_MIN", get("DATABASE_POOL_MIN"), 0, 0, 1000)?;
+        let pool_max = parse_number("DATABASE_POOL_MAX", get("DATABASE_POOL_MAX"), 10, 1, 1000)?;
+        if pool_min > pool_max {
+            return Err(invalid(
+                "DATABASE_POOL_MIN",
+                format!("{pool_min} is larger than DATABASE_POOL_MAX ({pool_max})"),
+            ));
+        }
+
+        let redis = match get("REDIS_URL") {
+            Some(url) => {
+                check_scheme("REDIS_URL", &url, &["redis://", "rediss://"])?;
+                Some(RedisConfig {
+                    url: url.into(),
+                    password: get("REDIS_PASSWORD").map(Into::into),
+                })
+            }
+            None => None,
+        };
+
+        let access_ttl = parse_ttl("JWT_ACCESS_EXPIRES_IN", get("JWT_ACCESS_EXPIRES_IN"), "15m")?;
+        let refresh_ttl = parse_ttl("JWT_REFRESH_EXPIRES_IN", get("JWT_REFRESH_EXPIRES_IN"), "7d")?;
+        let access_secret = get("JWT_ACCESS_SECRET");
+        let refresh_secret = get("JWT_REFRESH_SECRET");
+        for (name, value) in [("JWT_ACCESS_SECRET", &access_secret), ("JWT_REFRESH_SECRET", &refresh_secret)] {
+            match value {
+                Some(secret) if secret.len() < 32 => {
+                    return Err(invalid(name, "must be at least 32 characters".to_owned()))
+                }
+                None if production => return Err(ConfigError::Missing { name }),
+                _ => {}
+            }
+        }
+        let (access_secret, refresh_secret) = match (access_secret, refresh_secret) {
+            (Some(access), Some(refresh)) => (access.into(), refresh.into()),
+            (access, refresh) => {
+                // Development without secrets: generate them once and keep them in the data
+                // dir, so tokens survive a restart and nobody has to invent a secret to try us.
+                let dev = DevSecrets::load_or_create(&data_dir)?;
+                (
+                    access.map_or(dev.jwt_access, Into::into),
+                    refresh.map_or(dev.jwt_refresh, Into::into),
+                )
+            }
+        };
+
+        let smtp = match get("SMTP_HOST") {
+            Some(host) => Some(SmtpConfig {
+                host,
+                port: get("SMTP_PORT").map(|v| parse_port("SMTP_PORT", &v)).transpose()?.unwrap_or(587),
+                user: get("SMTP_USER"),
+                pass: get("SMTP_PASS").map(Into::into),
+            }),
+            None => None,
+        };
+
+        let stripe = match get("STRIPE_SECRET_KEY") {
+            Some(key) => {
+                if !(key.starts_with("sk_") || key.starts_with("rk_")) {
+                    return Err(invalid("STRIPE_SECRET_KEY", "expected a key starting with sk_ or rk_".to_owned()));
+                }
+                let webhook_secret = get("STRIPE_WEBHOOK_SECRET");
+                if webhook_secret.is_none() && production {
+                    return Err(ConfigError::Missing { name: "STRIPE_WEBHOOK_SECRET" });
+                }
+                Some(StripeConfig {
+                    secret_key: key.into(),
+                    webhook_secret: webhook_secret.map(Into::into),
+                    api_base: get("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".to_owned()),
+                })
+            }
+            None => None,
+        };
+
+        let sentry_dsn = get("SENTRY_DSN");
+        if let Some(dsn) = &sentry_dsn {
+            check_scheme("SENTRY_DSN", dsn, &["https://", "http://"])?;
+        }
+        let public_url = get("PUBLIC_URL").unwrap_or_else(|| "http://localhost:3000".to_owned());
+        check_scheme("PUBLIC_URL", &public_url, &["http://", "https://"])?;
+        let backend_url = get("BACKEND_URL");
+        if let Some(url) = &backend_url {
+            check_scheme("BACKEND_URL", url, &["http://", "https://"])?;
+        }
+        let bind_host = get("BIND_HOST").unwrap_or_else(|| {
+            // Containers need 0.0.0.0; a laptop's first run should not open ports to the LAN.
+            if production { "0.0.0.0" } else { "127.0.0.1" }.to_owned()
+        });
+        if format!("{bind_host}:0").parse::<SocketAddr>().is_err() {
+            return Err(invalid("BIND_HOST", format!("{bind_host:?} is not an IP address")));
+        }
+        let log_json = match get("LOG_FORMAT").as_deref() {
+            None => production,
+            Some("json") => true,
+            Some("text" | "pretty") => false,
+            Some(other) => return Err(invalid("LOG_FORMAT", format!("expected json or text, got {other:?}"))),
+        };
+
+        Ok(Self {
+            app_env,
+            port,
+            bind_host,
+            data_dir,
+            database: DatabaseConfig {
+                url: database_url.map(Into::into),
+                read_url: read_url.map(Into::into),
+                pool_min,
+                pool_max,
+            },
+            redis,
+            jwt: JwtConfig { access_secret, refresh_secret, access_ttl, refresh_ttl },
+            smtp,
+            mail_from: get("SMTP_FROM").unwrap_or_else(|| "Bilten <tickets@bilten.local>".to_owned()),
+            stripe,
+            prometheus_port,
+            sentry_dsn: sentry_dsn.map(Into::into),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            backend_url: backend_url.map(|u| u.trim_end_matches('/').to_owned()),
+            log_json,
+        })
+    }
+
+    /// The address a role listens on: `PORT` when set (single-role processes), else its default.
+    pub fn listen_addr(&self, default_port: u16, honour_port_env: bool) -> SocketAddr {
+        let port = if honour_port_env { self.port.unwrap_or(default_port) } else { default_port };
+        format!("{}:{port}", self.bind_host)
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], port)))
+    }
+}
+
+fn invalid(name: &'static str, reason: String) -> ConfigError {
+    ConfigError::Invalid { name, reason }
+}
+
+fn parse_port(name: &'static str, value: &str) -> Result<u16, ConfigError> {
+    value
+        .parse::<u16>()
+        .map_err(|_| invalid(name, format!("expected a port number 0-65535, got {value:?}")))
+}
+
+fn parse_number(
+    name: &'static str,
+    value: Option<String>,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    let Some(value) = value else { return Ok(default) };
+    match value.parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(invalid(name, format!("expected a whole number {min}-{max}, got {value:?}"))),
+    }
+}
+
+fn parse_ttl(name: &'static str, value: Option<String>, default: &str) -> Result<Duration, ConfigError> {
+    let text = value.unwrap_or_else(|| default.to_owned());
+    match parse_duration(&text) {
+        Some(d) if d >= Duration::from_secs(1) => Ok(d),
+        _ => Err(invalid(name, format!("expected a duration like 15m, 7d or 3600s, got {text:?}"))),
+    }
+}
+
+fn check_scheme(name: &'static str, value: &str, schemes: &[&str]) -> Result<(), ConfigError> {
+    if schemes.iter().any(|s| value.starts_with(s)) {
+        Ok(())
+    } else {
+        Err(invalid(name, format!("expected a URL starting with {}", schemes.join(" or "))))
+    }
+}
+
+#[cfg(test)]
+mod tests;

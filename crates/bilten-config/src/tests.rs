@@ -1,0 +1,116 @@
+use std::collections::HashMap;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+
+use super::*;
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let dir = std::env::temp_dir().join(format!("bilten-config-test-{}", rand::random::<u64>()));
+    let mut map: HashMap<String, String> =
+        vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    map.entry("BILTEN_DATA_DIR".to_owned()).or_insert_with(|| dir.display().to_string());
+    Config::from_lookup(|name| map.get(name).cloned())
+}
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+#[test]
+fn an_empty_environment_is_a_working_development_setup() {
+    let config = config(&[]).unwrap();
+    assert_eq!(config.app_env, AppEnv::Development);
+    assert!(config.database.url.is_none());
+    assert!(config.redis.is_none());
+    assert_eq!(config.jwt.access_ttl, Duration::from_secs(15 * 60));
+    assert_eq!(config.jwt.refresh_ttl, Duration::from_secs(7 * 86_400));
+    assert!(config.jwt.access_secret.expose_secret().len() >= 32);
+}
+
+#[test]
+fn generated_development_secrets_are_kept_across_starts() {
+    let dir = std::env::temp_dir().join(format!("bilten-config-keep-{}", rand::random::<u64>()));
+    let dir = dir.display().to_string();
+    let first = config(&[("BILTEN_DATA_DIR", &dir)]).unwrap();
+    let second = config(&[("BILTEN_DATA_DIR", &dir)]).unwrap();
+    assert_eq!(first.jwt.access_secret.expose_secret(), second.jwt.access_secret.expose_secret());
+}
+
+#[test]
+fn production_requires_its_secrets_and_database() {
+    let err = config(&[("APP_ENV", "production")]).unwrap_err();
+    assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+    let err = config(&[("APP_ENV", "production"), ("DATABASE_URL", "postgres://db/bilten")]).unwrap_err();
+    assert!(err.to_string().contains("JWT_ACCESS_SECRET"), "{err}");
+    let ok = config(&[
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", "postgres://db/bilten"),
+        ("JWT_ACCESS_SECRET", SECRET),
+        ("JWT_REFRESH_SECRET", SECRET),
+    ])
+    .unwrap();
+    assert!(ok.log_json);
+    assert_eq!(ok.bind_host, "0.0.0.0");
+}
+
+#[test]
+fn each_bad_value_names_its_variable() {
+    let cases = [
+        ("PORT", "eighty"),
+        ("PROMETHEUS_PORT", "70000"),
+        ("DATABASE_URL", "mysql://x"),
+        ("DATABASE_POOL_MAX", "0"),
+        ("DATABASE_POOL_MIN", "-1"),
+        ("REDIS_URL", "http://redis"),
+        ("JWT_ACCESS_EXPIRES_IN", "soon"),
+        ("JWT_REFRESH_EXPIRES_IN", "0s"),
+        ("JWT_ACCESS_SECRET", "short"),
+        ("SMTP_PORT", "x"),
+        ("APP_ENV", "staging"),
+        ("STRIPE_SECRET_KEY", "pk_live_123"),
+        ("LOG_FORMAT", "xml"),
+    ];
+    for (name, value) in cases {
+        let mut vars = vec![(name, value)];
+        if name == "SMTP_PORT" {
+            vars.push(("SMTP_HOST", "localhost"));
+        }
+        let err = config(&vars).expect_err(name);
+        assert!(err.to_string().starts_with(name), "{name}: {err}");
+    }
+}
+
+#[test]
+fn pool_min_may_not_exceed_pool_max() {
+    let err = config(&[("DATABASE_POOL_MIN", "20"), ("DATABASE_POOL_MAX", "5")]).unwrap_err();
+    assert!(err.to_string().contains("DATABASE_POOL_MIN"));
+}
+
+#[test]
+fn debug_output_never_contains_secrets() {
+    let config = config(&[
+        ("JWT_ACCESS_SECRET", "access-secret-access-secret-access-secret"),
+        ("JWT_REFRESH_SECRET", "refresh-secret-refresh-secret-refresh"),
+        ("REDIS_PASSWORD", "redis-password-value"),
+        ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("SMTP_HOST", "mail"),
+        ("SMTP_PASS", "smtp-password-value"),
+        ("STRIPE_SECRET_KEY", "sk_test_stripe-secret-value"),
+    ])
+    .unwrap();
+    let debug = format!("{config:?}");
+    for secret in ["access-secret", "refresh-secret", "redis-password", "smtp-password", "stripe-secret"] {
+        assert!(!debug.contains(secret), "{secret} leaked in {debug}");
+    }
+}
+
+#[test]
+fn durations_parse_the_usual_units() {
+    assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+    assert_eq!(parse_duration("7d"), Some(Duration::from_secs(604_800)));
+    assert_eq!(parse_duration("3600"), Some(Duration::from_secs(3600)));
+    assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+    assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
+    assert_eq!(parse_duration("m"), None);
+    assert_eq!(parse_duration("5y"), None);
+    assert_eq!(parse_duration("-5m"), None);
+}

@@ -1,0 +1,170 @@
+//! Typed, prefixed identifiers.
+//!
+//! Ids are UUIDv7 (time-ordered, so B-tree inserts stay local and cursors sort by creation).
+//! On the wire they carry a short prefix (`usr_…`) so a user id pasted where an event id is
+//! expected fails to parse instead of silently matching nothing.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use uuid::Uuid;
+
+/// The id text did not have the expected prefix or was not a UUID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid {kind} id")]
+pub struct IdParseError {
+    pub kind: &'static str,
+}
+
+/// Declares an id newtype with its wire prefix.
+#[macro_export]
+macro_rules! typed_id {
+    ($(#[$meta:meta])* $name:ident, $prefix:literal, $kind:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(::uuid::Uuid);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            /// A new time-ordered id.
+            pub fn new() -> Self {
+                Self(::uuid::Uuid::now_v7())
+            }
+
+            pub fn from_uuid(uuid: ::uuid::Uuid) -> Self {
+                Self(uuid)
+            }
+
+            pub fn as_uuid(&self) -> ::uuid::Uuid {
+                self.0
+            }
+
+            /// Parses the database form (a plain hyphenated UUID).
+            pub fn from_db(text: &str) -> Result<Self, $crate::id::IdParseError> {
+                ::uuid::Uuid::parse_str(text)
+                    .map(Self)
+                    .map_err(|_| $crate::id::IdParseError { kind: $kind })
+            }
+
+            /// The database form: a plain hyphenated UUID, sortable as text.
+            pub fn to_db(&self) -> String {
+                self.0.hyphenated().to_string()
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                $crate::id::write_prefixed(f, $prefix, &self.0)
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::id::IdParseError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $crate::id::parse_prefixed(s, $prefix)
+                    .map(Self)
+                    .ok_or($crate::id::IdParseError { kind: $kind })
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <::std::borrow::Cow<'de, str>>::deserialize(d)?;
+                text.parse().map_err(::serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+#[doc(hidden)]
+pub fn write_prefixed(f: &mut fmt::Formatter<'_>, prefix: &str, uuid: &Uuid) -> fmt::Result {
+    write!(f, "{prefix}_{}", uuid.simple())
+}
+
+#[doc(hidden)]
+pub fn parse_prefixed(text: &str, prefix: &str) -> Option<Uuid> {
+    let rest = text.strip_prefix(prefix)?.strip_prefix('_')?;
+    // Only the 32-hex simple form: one spelling per id keeps URLs and caches canonical.
+    if rest.len() != 32 || !rest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Uuid::from_str(rest).ok()
+}
+
+typed_id!(
+    /// A user account.
+    UserId, "usr", "user"
+);
+typed_id!(
+    /// A login session: the family of refresh tokens that rotate from one login.
+    SessionId, "ses", "session"
+);
+
+/// Opaque cursor for keyset pagination: the id of the last item seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(pub String);
+
+impl Serialize for Cursor {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cursor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Cursor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_their_prefixed_form() {
+        let id = UserId::new();
+        let text = id.to_string();
+        assert!(text.starts_with("usr_"));
+        assert_eq!(text.len(), 36);
+        assert_eq!(text.parse::<UserId>(), Ok(id));
+        assert_eq!(UserId::from_db(&id.to_db()), Ok(id));
+    }
+
+    #[test]
+    fn an_id_with_another_prefix_does_not_parse() {
+        let id = UserId::new();
+        let as_session = id.to_string().replacen("usr", "ses", 1);
+        assert!(as_session.parse::<UserId>().is_err());
+        assert!(as_session.parse::<SessionId>().is_ok());
+    }
+
+    #[test]
+    fn malformed_ids_are_rejected() {
+        for bad in ["", "usr", "usr_", "usr_xyz", "usr_0123", "usr-0190a0b0c0d0e0f00000000000000000"] {
+            assert!(bad.parse::<UserId>().is_err(), "{bad} parsed");
+        }
+    }
+
+    #[test]
+    fn ids_serialize_as_prefixed_strings() {
+        let id = UserId::new();
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, format!("\"{id}\""));
+        let back: UserId = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, id);
+    }
+}

@@ -1,0 +1,18 @@
+//! Bilten's domain: the types and rules of ticketing, with no I/O and no async.
+//!
+//! Everything that crosses the API boundary is parsed into one of these types once
+//! ("parse, don't validate"); code past that point can rely on the invariants.
+
+pub mod email;
+pub mod id;
+pub mod password;
+pub mod profile;
+pub mod role;
+pub mod validation;
+
+pub use email::Email;
+pub use id::{SessionId, UserId};
+pub use password::Password;
+pub use profile::DisplayName;
+pub use role::PlatformRole;
+pub use validation::{FieldError, FieldErrors};

@@ -1,0 +1,187 @@
+//! Bilten's storage: one interface over PostgreSQL (production) and SQLite (the embedded
+//! default), through sqlx's `Any` driver.
+//!
+//! Why one SQL text for both instead of two implementations: the schema sticks to types both
+//! engines share (TEXT ids, BIGINT money and unix-millisecond times, CHECK/UNIQUE/FOREIGN KEY
+//! constraints), so nearly every query is the same string. The few places that differ
+//! (row locks, `SKIP LOCKED`, advisory locks) ask [`Store::dialect`]. Invariants live in
+//! constraints and conditional updates, which both engines enforce.
+//!
+//! Every query is a function taking an executor, so the service layer decides whether it runs
+//! on the pool or inside a transaction it opened.
+
+mod error;
+pub mod migrate;
+pub mod outbox;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor};
+
+pub use error::{StoreError, StoreResult};
+pub use sqlx::Transaction;
+
+/// A transaction on either engine.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+/// What to connect to.
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    pub url: String,
+    pub read_url: Option<String>,
+    pub pool_min: u32,
+    pub pool_max: u32,
+    /// How long a request waits for a connection before we answer 503.
+    pub acquire_timeout: Duration,
+}
+
+impl ConnectSettings {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            read_url: None,
+            pool_min: 0,
+            pool_max: 10,
+            acquire_timeout: Duration::from_secs(3),
+        }
+    }
+
+    /// The embedded default: a SQLite file, created when missing.
+    pub fn sqlite_file(path: &std::path::Path) -> Self {
+        Self::new(format!("sqlite://{}?mode=rwc", path.display()))
+    }
+}
+
+/// Connection pools for the primary and (optionally) a read replica.
+#[derive(Clone)]
+pub struct Store {
+    primary: AnyPool,
+    read: AnyPool,
+    dialect: Dialect,
+    pool_max: u32,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dialect", &self.dialect).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    pub async fn connect(settings: &ConnectSettings) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let dialect = dialect_of(&settings.url)?;
+        let primary = open_pool(&settings.url, dialect, settings).await?;
+        let read = match &settings.read_url {
+            Some(url) if dialect == Dialect::Postgres => open_pool(url, dialect, settings).await?,
+            _ => primary.clone(),
+        };
+        let pool_max = pool_max(dialect, settings);
+        Ok(Self { primary, read, dialect, pool_max })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The primary: every write, and every read that decides availability or money.
+    pub fn primary(&self) -> &AnyPool {
+        &self.primary
+    }
+
+    /// The replica when configured (else the primary): only for listings that may lag.
+    pub fn read(&self) -> &AnyPool {
+        &self.read
+    }
+
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(self.primary.begin().await?)
+    }
+
+    /// Readiness: one round trip to the primary.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.primary.execute("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// (connections open, idle, configured maximum) for the pool gauges.
+    pub fn pool_stats(&self) -> (u32, u32, u32) {
+        (self.primary.size(), self.primary.num_idle() as u32, self.pool_max)
+    }
+
+    pub async fn close(&self) {
+        self.primary.close().await;
+        self.read.close().await;
+    }
+}
+
+fn dialect_of(url: &str) -> StoreResult<Dialect> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Dialect::Postgres)
+    } else if url.starts_with("sqlite:") {
+        Ok(Dialect::Sqlite)
+    } else {
+        Err(StoreError::Config("DATABASE_URL must start with postgres:// or sqlite:".to_owned()))
+    }
+}
+
+fn pool_max(dialect: Dialect, settings: &ConnectSettings) -> u32 {
+    match dialect {
+        Dialect::Postgres => settings.pool_max,
+        // SQLite has a single writer. One connection serialises transactions in-process, so
+        // a deferred transaction can never fail to upgrade its lock (SQLITE_BUSY) under load.
+        Dialect::Sqlite => 1,
+    }
+}
+
+async fn open_pool(url: &str, dialect: Dialect, settings: &ConnectSettings) -> StoreResult<AnyPool> {
+    let options = AnyConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("DATABASE_URL: {e}")))?
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+    let max = pool_max(dialect, settings);
+    let pool = AnyPoolOptions::new()
+        .min_connections(settings.pool_min.min(max))
+        .max_connections(max)
+        .acquire_timeout(settings.acquire_timeout)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if dialect == Dialect::Sqlite {
+                    // WAL lets readers proceed during a write; foreign keys are off by default
+                    // in SQLite and we rely on them.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}
+
+/// Times are stored as unix milliseconds (BIGINT) so both engines compare them the same way.
+pub fn to_millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+pub fn from_millis(millis: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(millis).single().unwrap_or_default()
+}
+
+/// Shorthand for the bound of query functions: anything that runs SQL on either engine.
+pub trait Exec<'e>: Executor<'e, Database = Any> {}
+impl<'e, T: Executor<'e, Database = Any>> Exec<'e> for T {}

@@ -1,0 +1,96 @@
+//! Append-only migrations, one list for both engines.
+//!
+//! Each migration is applied in its own transaction and recorded in `schema_migrations`.
+//! On PostgreSQL a session advisory lock serialises replicas that start at the same moment.
+//! A migration already applied is never edited; a new change is a new file.
+
+use sqlx::{Connection, Executor, Row};
+
+use crate::{Dialect, Store, StoreError, StoreResult};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "accounts_sessions_outbox",
+    sql: include_str!("../migrations/0001_accounts_sessions_outbox.sql"),
+}];
+
+/// Arbitrary constant identifying Bilten's migration lock among other advisory locks.
+const MIGRATION_LOCK_KEY: i64 = 0x0062_696c_7465_6e01;
+
+/// Applies every migration not yet recorded. Returns how many ran.
+pub async fn run(store: &Store) -> StoreResult<usize> {
+    let mut conn = store.primary().acquire().await?;
+    if store.dialect() == Dialect::Postgres {
+        conn.execute(sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK_KEY)).await?;
+    }
+    let result = apply_pending(&mut conn).await;
+    if store.dialect() == Dialect::Postgres {
+        conn.execute(sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK_KEY)).await?;
+    }
+    result
+}
+
+async fn apply_pending(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at BIGINT NOT NULL
+        )",
+    )
+    .await?;
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    if let Some(&newest) = applied.last() {
+        let known = MIGRATIONS.last().map_or(0, |m| m.version);
+        if newest > known {
+            return Err(StoreError::Config(format!(
+                "the database is at migration {newest}, newer than this binary knows ({known}); \
+                 run a newer bilten"
+            )));
+        }
+    }
+    let mut count = 0;
+    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let mut tx = conn.begin().await?;
+        for statement in statements(migration.sql) {
+            tx.execute(statement).await?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(chrono::Utc::now().timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Splits a migration file into statements. Our migrations contain no semicolons inside
+/// literals or bodies, which keeps this split exact; `--` comments are dropped.
+fn statements(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(';').map(str::trim).filter(|s| {
+        s.lines().any(|line| {
+            let line = line.trim();
+            !line.is_empty() && !line.starts_with("--")
+        })
+    })
+}
+
+/// The newest migration this binary knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}

@@ -1,0 +1,183 @@
+//! The email outbox: rows written in the transaction that causes the mail, claimed by
+//! workers with a lease.
+//!
+//! On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so any number of backend replicas
+//! run the worker without waiting on each other or sending a row twice at the same time.
+//! SQLite has one writer, so the plain conditional update is already exclusive there.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::{to_millis, Dialect, Exec, Store, StoreResult};
+
+/// A mail to send, fully rendered at enqueue time so the row is self-contained.
+#[derive(Debug, Clone)]
+pub struct NewEmail<'a> {
+    /// Unique per cause (`verify_email:<token id>`, `order_confirmation:<order>`): a second
+    /// enqueue for the same cause is ignored, which is how "exactly one" is kept.
+    pub dedupe_key: Option<&'a str>,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: Option<&'a str>,
+    /// JSON array of attachments (`[{filename, content_type, base64}]`), if any.
+    pub attachments_json: Option<&'a str>,
+}
+
+/// Enqueues a mail; returns false when its dedupe key was already used.
+pub async fn enqueue<'e>(ex: impl Exec<'e>, email: &NewEmail<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
+    let now = to_millis(now);
+    let done = sqlx::query(
+        "INSERT INTO outbox_emails (id, dedupe_key, to_address, subject, body_text, body_html,
+                                    attachments, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(Uuid::now_v7().hyphenated().to_string())
+    .bind(email.dedupe_key)
+    .bind(email.to)
+    .bind(email.subject)
+    .bind(email.body_text)
+    .bind(email.body_html)
+    .bind(email.attachments_json)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimedEmail {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub attachments_json: Option<String>,
+    pub attempts: i64,
+}
+
+/// Leases up to `limit` due mails for `lease` and returns them.
+pub async fn claim_due(
+    store: &Store,
+    limit: i64,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<ClaimedEmail>> {
+    let lock = match store.dialect() {
+        Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+        Dialect::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE outbox_emails SET locked_until = $2, attempts = attempts + 1
+         WHERE id IN (
+             SELECT id FROM outbox_emails
+             WHERE status = 'pending' AND next_attempt_at <= $1
+               AND (locked_until IS NULL OR locked_until <= $1)
+             ORDER BY next_attempt_at
+             LIMIT $3 {lock}
+         )
+         RETURNING id, to_address, subject, body_text, body_html, attachments, attempts"
+    );
+    let now_ms = to_millis(now);
+    let rows = sqlx::query(&sql)
+        .bind(now_ms)
+        .bind(to_millis(now + lease))
+        .bind(limit)
+        .fetch_all(store.primary())
+        .await?;
+    rows.iter().map(decode_claimed).collect()
+}
+
+fn decode_claimed(row: &AnyRow) -> StoreResult<ClaimedEmail> {
+    Ok(ClaimedEmail {
+        id: row.try_get("id")?,
+        to: row.try_get("to_address")?,
+        subject: row.try_get("subject")?,
+        body_text: row.try_get("body_text")?,
+        body_html: row.try_get("body_html")?,
+        attachments_json: row.try_get("attachments")?,
+        attempts: row.try_get("attempts")?,
+    })
+}
+
+pub async fn mark_sent<'e>(ex: impl Exec<'e>, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE outbox_emails SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried at `retry_at`, or given up (`failed`) when `None`.
+pub async fn mark_attempt_failed<'e>(
+    ex: impl Exec<'e>,
+    id: &str,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    let (status, next) = match retry_at {
+        Some(at) => ("pending", Some(to_millis(at))),
+        None => ("failed", None),
+    };
+    sqlx::query(
+        "UPDATE outbox_emails
+         SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL,
+             last_error = $4
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(next)
+    .bind(error.chars().take(500).collect::<String>())
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Mails still waiting to be sent (for the backlog gauge).
+pub async fn pending_count<'e>(ex: impl Exec<'e>) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) FROM outbox_emails WHERE status = 'pending'")
+        .fetch_one(ex)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)?)
+}
+
+/// Mails to one address, newest first: used by tests and the admin view.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub body_text: String,
+    pub status: String,
+    pub attempts: i64,
+}
+
+pub async fn list_for_address<'e>(ex: impl Exec<'e>, to: &str) -> StoreResult<Vec<OutboxEntry>> {
+    let rows = sqlx::query(
+        "SELECT id, to_address, subject, body_text, status, attempts FROM outbox_emails
+         WHERE to_address = $1 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(to)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OutboxEntry {
+                id: row.try_get("id")?,
+                to: row.try_get("to_address")?,
+                subject: row.try_get("subject")?,
+                body_text: row.try_get("body_text")?,
+                status: row.try_get("status")?,
+                attempts: row.try_get("attempts")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,202 @@
+//! Login sessions and their rotating refresh tokens.
+//!
+//! A session is one login; each refresh replaces its token. The rotation is a conditional
+//! update (`used_at IS NULL`), so two concurrent refreshes with one token cannot both win:
+//! the loser sees a used token, which is exactly the reuse signal that revokes the family.
+
+use bilten_domain::{SessionId, UserId};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+
+pub struct NewSession<'a> {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub user_agent: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert<'e>(ex: impl Exec<'e>, session: &NewSession<'_>) -> StoreResult<()> {
+    let now = to_millis(session.now);
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, last_used_at, user_agent, ip)
+         VALUES ($1, $2, $3, $3, $4, $5)",
+    )
+    .bind(session.id.to_db())
+    .bind(session.user_id.to_db())
+    .bind(now)
+    .bind(session.user_agent.map(|ua| truncate(ua, 300)))
+    .bind(session.ip)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_refresh_token<'e>(
+    ex: impl Exec<'e>,
+    token_hash: &str,
+    session_id: SessionId,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(session_id.to_db())
+    .bind(to_millis(now))
+    .bind(to_millis(expires_at))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// What became of a presented refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token was live and is now used; issue a new one for this session.
+    Rotated { session_id: SessionId, user_id: UserId },
+    /// The token had already been used: someone replayed it. Revoke the family.
+    Reused { session_id: SessionId },
+    /// Expired, revoked session, or never issued.
+    Invalid,
+}
+
+/// Marks a live token used, in one conditional update, and says what happened.
+pub async fn rotate_refresh_token(
+    tx: &mut crate::Tx,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Rotation> {
+    let now_ms = to_millis(now);
+    let claimed = sqlx::query(
+        "UPDATE refresh_tokens SET used_at = $2
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+           AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL)
+         RETURNING session_id",
+    )
+    .bind(token_hash)
+    .bind(now_ms)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(row) = claimed {
+        let session_id = session_id(&row.try_get::<String, _>(0)?)?;
+        let owner = sqlx::query("UPDATE sessions SET last_used_at = $2 WHERE id = $1 RETURNING user_id")
+            .bind(session_id.to_db())
+            .bind(now_ms)
+            .fetch_one(&mut **tx)
+            .await?;
+        let user_id = UserId::from_db(&owner.try_get::<String, _>(0)?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        return Ok(Rotation::Rotated { session_id, user_id });
+    }
+    let known = sqlx::query("SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match known {
+        Some(row) if row.try_get::<Option<i64>, _>(1)?.is_some() => Ok(Rotation::Reused {
+            session_id: session_id(&row.try_get::<String, _>(0)?)?,
+        }),
+        _ => Ok(Rotation::Invalid),
+    }
+}
+
+/// Ends one session (logout, or a detected token replay).
+pub async fn revoke<'e>(
+    ex: impl Exec<'e>,
+    id: SessionId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE sessions SET revoked_at = $2, revoked_reason = $3
+         WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(id.to_db())
+    .bind(to_millis(now))
+    .bind(reason)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Ends every session of a user except `keep` (password change keeps the current one).
+pub async fn revoke_all_for_user<'e>(
+    ex: impl Exec<'e>,
+    user_id: UserId,
+    keep: Option<SessionId>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $2, revoked_reason = $3
+         WHERE user_id = $1 AND revoked_at IS NULL AND id <> $4",
+    )
+    .bind(user_id.to_db())
+    .bind(to_millis(now))
+    .bind(reason)
+    .bind(keep.map_or_else(String::new, |id| id.to_db()))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A session as the owner sees it in "where am I logged in".
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id: SessionId,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// True when the session exists, is not revoked and its user is not disabled. Checked on
+/// every authenticated request so logout and "end other sessions" take effect at once.
+pub async fn is_active<'e>(ex: impl Exec<'e>, id: SessionId, user_id: UserId) -> StoreResult<bool> {
+    let row = sqlx::query(
+        "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL",
+    )
+    .bind(id.to_db())
+    .bind(user_id.to_db())
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.is_some())
+}
+
+pub async fn list_active<'e>(ex: impl Exec<'e>, user_id: UserId) -> StoreResult<Vec<SessionRecord>> {
+    let rows = sqlx::query(
+        "SELECT id, created_at, last_used_at, user_agent, ip FROM sessions
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY last_used_at DESC LIMIT 100",
+    )
+    .bind(user_id.to_db())
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(SessionRecord {
+                id: session_id(&row.try_get::<String, _>("id")?)?,
+                created_at: from_millis(row.try_get("created_at")?),
+                last_used_at: from_millis(row.try_get("last_used_at")?),
+                user_agent: row.try_get("user_agent")?,
+                ip: row.try_get("ip")?,
+            })
+        })
+        .collect()
+}
+
+fn session_id(text: &str) -> StoreResult<SessionId> {
+    SessionId::from_db(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}

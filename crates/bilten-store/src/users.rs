@@ -1,0 +1,157 @@
+//! Queries on `users`.
+
+use bilten_domain::{DisplayName, Email, PlatformRole, UserId};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+
+/// A user row as the services see it. The password hash stays in here and is never
+/// serialised by anything that holds a `UserRecord`.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub email: Email,
+    pub name: DisplayName,
+    pub password_hash: String,
+    pub platform_role: PlatformRole,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub password_changed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewUser<'a> {
+    pub id: UserId,
+    pub email: &'a Email,
+    pub name: &'a DisplayName,
+    pub password_hash: &'a str,
+    pub platform_role: PlatformRole,
+    pub verified: bool,
+    pub now: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, email, name, password_hash, platform_role, email_verified_at, \
+                       disabled_at, password_changed_at, created_at";
+
+/// Inserts a user; a taken email is `StoreError::Unique` mentioning `email`.
+pub async fn insert<'e>(ex: impl Exec<'e>, user: &NewUser<'_>) -> StoreResult<()> {
+    let now = to_millis(user.now);
+    sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, platform_role, email_verified_at,
+                            password_changed_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
+    )
+    .bind(user.id.to_db())
+    .bind(user.email.as_str())
+    .bind(user.name.as_str())
+    .bind(user.password_hash)
+    .bind(user.platform_role.as_str())
+    .bind(user.verified.then_some(now))
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_by_email<'e>(ex: impl Exec<'e>, email: &Email) -> StoreResult<Option<UserRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    let row = sqlx::query(&sql).bind(email.as_str()).fetch_optional(ex).await?;
+    row.as_ref().map(decode).transpose()
+}
+
+pub async fn find_by_id<'e>(ex: impl Exec<'e>, id: UserId) -> StoreResult<Option<UserRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id.to_db()).fetch_optional(ex).await?;
+    row.as_ref().map(decode).transpose()
+}
+
+pub async fn get<'e>(ex: impl Exec<'e>, id: UserId) -> StoreResult<UserRecord> {
+    find_by_id(ex, id).await?.ok_or(StoreError::NotFound)
+}
+
+pub async fn update_name<'e>(
+    ex: impl Exec<'e>,
+    id: UserId,
+    name: &DisplayName,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE users SET name = $2, updated_at = $3 WHERE id = $1")
+        .bind(id.to_db())
+        .bind(name.as_str())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
+    expect_one(done.rows_affected())
+}
+
+pub async fn set_password<'e>(
+    ex: impl Exec<'e>,
+    id: UserId,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3
+         WHERE id = $1",
+    )
+    .bind(id.to_db())
+    .bind(password_hash)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    expect_one(done.rows_affected())
+}
+
+pub async fn mark_email_verified<'e>(ex: impl Exec<'e>, id: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), updated_at = $2
+         WHERE id = $1",
+    )
+    .bind(id.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_platform_role<'e>(
+    ex: impl Exec<'e>,
+    id: UserId,
+    role: PlatformRole,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE users SET platform_role = $2, updated_at = $3 WHERE id = $1")
+        .bind(id.to_db())
+        .bind(role.as_str())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
+    expect_one(done.rows_affected())
+}
+
+fn expect_one(rows: u64) -> StoreResult<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+fn decode(row: &AnyRow) -> StoreResult<UserRecord> {
+    let id: String = row.try_get("id")?;
+    let role: String = row.try_get("platform_role")?;
+    Ok(UserRecord {
+        id: UserId::from_db(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        email: Email::from_trusted(row.try_get("email")?),
+        name: DisplayName::from_trusted(row.try_get("name")?),
+        password_hash: row.try_get("password_hash")?,
+        platform_role: PlatformRole::parse(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown platform role {role}")))?,
+        email_verified_at: row.try_get::<Option<i64>, _>("email_verified_at")?.map(from_millis),
+        disabled_at: row.try_get::<Option<i64>, _>("disabled_at")?.map(from_millis),
+        password_changed_at: from_millis(row.try_get("password_changed_at")?),
+        created_at: from_millis(row.try_get("created_at")?),
+    })
+}
