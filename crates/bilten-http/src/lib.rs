@@ -1,14 +1,32 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! HTTP plumbing every Bilten role shares: the error body, a JSON extractor whose rejections
+//! use that body, Prometheus metrics per matched route, request ids, the operations endpoints
+//! and graceful serving.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod ops;
+pub mod request_id;
+pub mod serve;
+pub mod telemetry;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
+pub use error::{ApiError, ApiResult};
+pub use extract::Json;
+pub use metrics::HttpMetrics;
+pub use ops::{ops_router, Readiness};
+pub use serve::{bind, serve};
+
+use axum::Router;
+
+/// Wraps a role's router with what every role has: request ids, metrics, panic catching,
+/// a JSON 404 for unknown routes and the default body limit.
+pub fn standard_layers(router: Router, metrics: &HttpMetrics, body_limit: usize) -> Router {
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    router
+        .fallback(error::not_found_fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn_with_state(metrics.clone(), metrics::track))
+        .layer(axum::middleware::from_fn(request_id::propagate))
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Best-effort offline check of deploy/azure/main.bicep.
+
+The Bicep compiler (`bicep build`, `az bicep build`) is distributed through
+NuGet and GitHub releases, neither of which this machine reaches, so the
+template cannot be compiled here. Instead:
+
+* pycep-parser (PyPI), a grammar-based Bicep parser, must parse the file —
+  this catches syntax errors (missing braces/colons, bad decorators, broken
+  expressions);
+* every declared parameter and variable is used;
+* every parameter without a default is supplied by the parameter file, every
+  parameter in the parameter file is declared, and every @secure() parameter
+  is supplied there as a Key Vault reference, never as a literal;
+* no output mentions a @secure() parameter;
+* every secret-carrying app setting is a Key Vault reference.
+
+Usage: bicep_check.py TEMPLATE.bicep PARAMETERS.json
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from pycep import BicepParser
+
+SECRET_SETTINGS = {
+    "DATABASE_URL", "DATABASE_READ_URL", "REDIS_PASSWORD", "JWT_ACCESS_SECRET",
+    "JWT_REFRESH_SECRET", "SMTP_PASS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+}
+
+
+def main(template: Path, params_file: Path) -> int:
+    problems: list[str] = []
+    try:
+        doc = BicepParser().parse(file_path=template)
+    except Exception as exc:  # lark raises several exception types
+        print(f"  {template}: does not parse:\n{exc}")
+        return 1
+    text = template.read_text()
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+
+    params = doc.get("parameters") or {}
+    variables = doc.get("variables") or {}
+    outputs = doc.get("outputs") or {}
+    secure = {n for n, p in params.items() if any(d.get("type") == "secure" for d in p.get("decorators", []))}
+
+    for kind, names in (("parameter", params), ("variable", variables)):
+        for n in names:
+            if len(re.findall(rf"(?<![\w.'-]){re.escape(n)}\b", body)) < 2:
+                problems.append(f"{kind} {n} is declared but never used")
+
+    supplied = json.loads(params_file.read_text()).get("parameters", {})
+    for n, p in params.items():
+        if p.get("default") is None and n not in supplied:
+            problems.append(f"parameter {n} has no default and is missing from {params_file.name}")
+    for n, v in supplied.items():
+        if n not in params:
+            problems.append(f"{params_file.name} sets undeclared parameter {n}")
+        elif n in secure and "reference" not in v:
+            problems.append(f"secure parameter {n} must come from a Key Vault reference in {params_file.name}")
+
+    for n, o in outputs.items():
+        for s in secure:
+            if re.search(rf"\b{re.escape(s)}\b", json.dumps(o.get("value"), default=str)):
+                problems.append(f"output {n} exposes secure parameter {s}")
+
+    for name, value in re.findall(r"\{\s*name:\s*'([A-Z_]+)'\s*,\s*value:\s*([^}]+?)\s*\}", body):
+        if name in SECRET_SETTINGS and not value.startswith("kvRef."):
+            problems.append(f"app setting {name} is not a Key Vault reference: {value}")
+    settings = set(re.findall(r"name:\s*'([A-Z_]+)'", body))
+    for missing in sorted(SECRET_SETTINGS - settings):
+        problems.append(f"app setting {missing} is missing")
+
+    for p in problems:
+        print(f"  {p}")
+    print(f"{len(params)} parameters ({len(secure)} secure), {len(variables)} variables, "
+          f"{len(doc.get('resources') or {})} resources, {len(outputs)} outputs: "
+          f"{'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        print(__doc__)
+        sys.exit(2)
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))
