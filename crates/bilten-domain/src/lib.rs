@@ -11,7 +11,10 @@ pub mod role;
 pub mod validation;
 
 pub use email::Email;
-pub use id::{SessionId, UserId};
+pub use id::{
+    CheckinId, CheckinListId, DeviceId, EventId, OrderId, OrganizationId, PaymentId, PromoCodeId,
+    QuotaId, RefundId, SessionId, TicketId, TicketTypeId, UserId,
+};
 pub use password::Password;
 pub use profile::DisplayName;
 pub use role::PlatformRole;
