@@ -5,8 +5,10 @@
 
 pub mod email;
 pub mod id;
+pub mod money;
 pub mod password;
 pub mod profile;
+pub mod quantity;
 pub mod role;
 pub mod validation;
 
@@ -15,7 +17,9 @@ pub use id::{
     CheckinId, CheckinListId, DeviceId, EventId, OrderId, OrganizationId, PaymentId, PromoCodeId,
     QuotaId, RefundId, SessionId, TicketId, TicketTypeId, UserId,
 };
+pub use money::{Currency, Money, MoneyError, Price};
 pub use password::Password;
 pub use profile::DisplayName;
+pub use quantity::{Capacity, Quantity};
 pub use role::PlatformRole;
 pub use validation::{FieldError, FieldErrors};
