@@ -4,6 +4,7 @@
 //! ("parse, don't validate"); code past that point can rely on the invariants.
 
 pub mod email;
+pub mod event;
 pub mod id;
 pub mod money;
 pub mod password;
@@ -13,6 +14,7 @@ pub mod role;
 pub mod validation;
 
 pub use email::Email;
+pub use event::{Category, Coordinates, Country, EventTitle, SalesWindow, Slug, TimeZoneName};
 pub use id::{
     CheckinId, CheckinListId, DeviceId, EventId, OrderId, OrganizationId, PaymentId, PromoCodeId,
     QuotaId, RefundId, SessionId, TicketId, TicketTypeId, UserId,
