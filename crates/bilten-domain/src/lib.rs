@@ -3,16 +3,20 @@
 //! Everything that crosses the API boundary is parsed into one of these types once
 //! ("parse, don't validate"); code past that point can rely on the invariants.
 
+pub mod checkin;
 pub mod email;
 pub mod event;
 pub mod id;
 pub mod money;
+pub mod order;
 pub mod password;
 pub mod profile;
 pub mod quantity;
 pub mod role;
+pub mod ticket_code;
 pub mod validation;
 
+pub use checkin::{CheckinReason, ScanDirection, TimeWindow};
 pub use email::Email;
 pub use event::{Category, Coordinates, Country, EventTitle, SalesWindow, Slug, TimeZoneName};
 pub use id::{
@@ -20,6 +24,7 @@ pub use id::{
     QuotaId, RefundId, SessionId, TicketId, TicketTypeId, UserId,
 };
 pub use money::{Currency, Money, MoneyError, Price};
+pub use order::{OrderStatus, TicketStatus};
 pub use password::Password;
 pub use profile::DisplayName;
 pub use quantity::{Capacity, Quantity};
