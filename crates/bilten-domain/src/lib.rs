@@ -8,6 +8,7 @@ pub mod email;
 pub mod event;
 pub mod id;
 pub mod money;
+pub mod offline;
 pub mod order;
 pub mod password;
 pub mod profile;
