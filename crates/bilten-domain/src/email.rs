@@ -24,7 +24,10 @@ impl Email {
             return Err(FieldError::new("required", "Enter an email address."));
         }
         if text.len() > MAX_LEN {
-            return Err(FieldError::new("too_long", "The email address is too long."));
+            return Err(FieldError::new(
+                "too_long",
+                "The email address is too long.",
+            ));
         }
         let invalid = || FieldError::new("invalid_email", "Enter a valid email address.");
         let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;
@@ -38,7 +41,9 @@ impl Email {
         let plausible_local = !local.is_empty()
             && local.len() <= 64
             && !local.contains('@')
-            && local.bytes().all(|b| b > b' ' && b != b'<' && b != b'>' && b != b',' && b != 0x7f);
+            && local
+                .bytes()
+                .all(|b| b > b' ' && b != b'<' && b != b'>' && b != b',' && b != 0x7f);
         if !plausible_domain || !plausible_local {
             return Err(invalid());
         }
@@ -86,15 +91,32 @@ mod tests {
 
     #[test]
     fn valid_addresses_are_normalised() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
         assert!(Email::parse("first.last+tag@sub.example.co.uk").is_ok());
     }
 
     #[test]
     fn invalid_addresses_are_rejected_with_a_code() {
-        for bad in ["", "   ", "plain", "@example.com", "a@", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b@c.com"] {
+        for bad in [
+            "",
+            "   ",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a@.com",
+            "a@b..com",
+            "a b@c.com",
+            "a@b@c.com",
+        ] {
             let err = Email::parse(bad).unwrap_err();
-            assert!(["required", "invalid_email"].contains(&err.code), "{bad}: {err:?}");
+            assert!(
+                ["required", "invalid_email"].contains(&err.code),
+                "{bad}: {err:?}"
+            );
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert_eq!(Email::parse(&long).unwrap_err().code, "too_long");

@@ -1,6 +1,6 @@
 //! Typed, prefixed identifiers.
 //!
-//! Ids are UUIDv7 (time-ordered, so B-tree inserts stay local and cursors sort by creation).
+//! Ids are `UUIDv7` (time-ordered, so B-tree inserts stay local and cursors sort by creation).
 //! On the wire they carry a short prefix (`usr_…`) so a user id pasted where an event id is
 //! expected fails to parse instead of silently matching nothing.
 
@@ -113,6 +113,54 @@ typed_id!(
     /// A login session: the family of refresh tokens that rotate from one login.
     SessionId, "ses", "session"
 );
+typed_id!(
+    /// An organization: the owner of events, with members in roles.
+    OrganizationId, "org", "organization"
+);
+typed_id!(
+    /// An event (a date with a venue or an online URL) of one organization.
+    EventId, "evt", "event"
+);
+typed_id!(
+    /// A kind of ticket sold for an event, with its own price and capacity.
+    TicketTypeId, "tty", "ticket type"
+);
+typed_id!(
+    /// A shared limit over several ticket types of one event.
+    QuotaId, "quo", "quota"
+);
+typed_id!(
+    /// A buyer's order: lines, hold, payment state.
+    OrderId, "ord", "order"
+);
+typed_id!(
+    /// One admission. Its id is carried inside the signed ticket code.
+    TicketId, "tkt", "ticket"
+);
+typed_id!(
+    /// A promo code definition of an event.
+    PromoCodeId, "prm", "promo code"
+);
+typed_id!(
+    /// A check-in list ("Main gate", "VIP lounge") with the ticket types it admits.
+    CheckinListId, "cll", "check-in list"
+);
+typed_id!(
+    /// A paired scanner device, scoped to one event.
+    DeviceId, "dev", "device"
+);
+typed_id!(
+    /// A full or partial refund of an order.
+    RefundId, "ref", "refund"
+);
+typed_id!(
+    /// A payment attempt of an order with a provider.
+    PaymentId, "pay", "payment"
+);
+typed_id!(
+    /// One scan on a check-in list, successful or not.
+    CheckinId, "chk", "check-in"
+);
 
 /// Opaque cursor for keyset pagination: the id of the last item seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,8 +201,41 @@ mod tests {
     }
 
     #[test]
+    fn every_ticketing_id_has_its_own_three_letter_prefix() {
+        let prefixes = [
+            UserId::PREFIX,
+            SessionId::PREFIX,
+            OrganizationId::PREFIX,
+            EventId::PREFIX,
+            TicketTypeId::PREFIX,
+            QuotaId::PREFIX,
+            OrderId::PREFIX,
+            TicketId::PREFIX,
+            PromoCodeId::PREFIX,
+            CheckinListId::PREFIX,
+            DeviceId::PREFIX,
+            RefundId::PREFIX,
+            PaymentId::PREFIX,
+            CheckinId::PREFIX,
+        ];
+        let unique: std::collections::HashSet<_> = prefixes.iter().collect();
+        assert_eq!(unique.len(), prefixes.len());
+        assert!(prefixes.iter().all(|p| p.len() == 3));
+        let event = EventId::new();
+        assert_eq!(event.to_string().parse::<EventId>(), Ok(event));
+        assert!(event.to_string().parse::<TicketId>().is_err());
+    }
+
+    #[test]
     fn malformed_ids_are_rejected() {
-        for bad in ["", "usr", "usr_", "usr_xyz", "usr_0123", "usr-0190a0b0c0d0e0f00000000000000000"] {
+        for bad in [
+            "",
+            "usr",
+            "usr_",
+            "usr_xyz",
+            "usr_0123",
+            "usr-0190a0b0c0d0e0f00000000000000000",
+        ] {
             assert!(bad.parse::<UserId>().is_err(), "{bad} parsed");
         }
     }

@@ -3,16 +3,33 @@
 //! Everything that crosses the API boundary is parsed into one of these types once
 //! ("parse, don't validate"); code past that point can rely on the invariants.
 
+pub mod checkin;
 pub mod email;
+pub mod event;
 pub mod id;
+pub mod money;
+pub mod offline;
+pub mod order;
 pub mod password;
 pub mod profile;
+pub mod promo;
+pub mod quantity;
 pub mod role;
+pub mod ticket_code;
 pub mod validation;
 
+pub use checkin::{CheckinReason, ScanDirection, TimeWindow};
 pub use email::Email;
-pub use id::{SessionId, UserId};
+pub use event::{Category, Coordinates, Country, EventTitle, SalesWindow, Slug, TimeZoneName};
+pub use id::{
+    CheckinId, CheckinListId, DeviceId, EventId, OrderId, OrganizationId, PaymentId, PromoCodeId,
+    QuotaId, RefundId, SessionId, TicketId, TicketTypeId, UserId,
+};
+pub use money::{Currency, Money, MoneyError, Price};
+pub use order::{OrderStatus, TicketStatus};
 pub use password::Password;
 pub use profile::DisplayName;
+pub use promo::{Discount, PromoCode};
+pub use quantity::{Capacity, Quantity};
 pub use role::PlatformRole;
 pub use validation::{FieldError, FieldErrors};

@@ -72,7 +72,10 @@ mod tests {
     #[test]
     fn the_policy_enforces_length_bounds() {
         assert_eq!(Password::parse("short").unwrap_err().code, "too_short");
-        assert_eq!(Password::parse(&"x".repeat(129)).unwrap_err().code, "too_long");
+        assert_eq!(
+            Password::parse(&"x".repeat(129)).unwrap_err().code,
+            "too_long"
+        );
         assert!(Password::parse("correct horse battery").is_ok());
         // Characters, not bytes: eight multi-byte characters are enough.
         assert!(Password::parse("ééééçççç").is_ok());
@@ -80,8 +83,18 @@ mod tests {
 
     #[test]
     fn common_passwords_are_refused_in_any_case() {
-        for common in ["password", "Password1", "12345678", "qwertyuiop", "iloveyou"] {
-            assert_eq!(Password::parse(common).unwrap_err().code, "too_common", "{common}");
+        for common in [
+            "password",
+            "Password1",
+            "12345678",
+            "qwertyuiop",
+            "iloveyou",
+        ] {
+            assert_eq!(
+                Password::parse(common).unwrap_err().code,
+                "too_common",
+                "{common}"
+            );
         }
         assert!(common_passwords().len() > 100);
     }

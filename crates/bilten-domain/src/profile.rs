@@ -25,7 +25,10 @@ impl DisplayName {
             ));
         }
         if text.chars().any(char::is_control) {
-            return Err(FieldError::new("invalid_characters", "The name contains control characters."));
+            return Err(FieldError::new(
+                "invalid_characters",
+                "The name contains control characters.",
+            ));
         }
         Ok(Self(text.to_owned()))
     }
@@ -57,9 +60,18 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(DisplayName::parse("  Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(
+            DisplayName::parse("  Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
         assert_eq!(DisplayName::parse("   ").unwrap_err().code, "required");
-        assert_eq!(DisplayName::parse(&"a".repeat(101)).unwrap_err().code, "too_long");
-        assert_eq!(DisplayName::parse("a\u{0}b").unwrap_err().code, "invalid_characters");
+        assert_eq!(
+            DisplayName::parse(&"a".repeat(101)).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(
+            DisplayName::parse("a\u{0}b").unwrap_err().code,
+            "invalid_characters"
+        );
     }
 }
