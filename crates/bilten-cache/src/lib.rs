@@ -79,7 +79,14 @@ impl Cache {
             "Cache operations that failed on Redis and fell back to the in-process store",
         )
         .expect("static metric definition is valid");
-        Self { inner: Arc::new(Inner { prefix, memory: MemoryStore::default(), redis, errors }) }
+        Self {
+            inner: Arc::new(Inner {
+                prefix,
+                memory: MemoryStore::default(),
+                redis,
+                errors,
+            }),
+        }
     }
 
     /// Registers this cache's metrics in a role's registry.

@@ -35,19 +35,27 @@ impl MemoryStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding this lock cannot leave the maps inconsistent (each operation
         // is a single insert/remove), so a poisoned lock is still safe to use.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<String> {
         let now = Instant::now();
         let state = self.lock();
-        state.values.get(key).filter(|(_, expires)| *expires > now).map(|(v, _)| v.clone())
+        state
+            .values
+            .get(key)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(v, _)| v.clone())
     }
 
     pub(crate) fn set(&self, key: &str, value: &str, ttl: Duration) {
         let now = Instant::now();
         let mut state = self.lock();
-        state.values.insert(key.to_owned(), (value.to_owned(), now + ttl));
+        state
+            .values
+            .insert(key.to_owned(), (value.to_owned(), now + ttl));
         state.wrote(now);
     }
 
@@ -58,12 +66,18 @@ impl MemoryStore {
     pub(crate) fn add(&self, key: &str, amount: u64, window: Duration) -> WindowCount {
         let now = Instant::now();
         let mut state = self.lock();
-        let entry = state.counters.entry(key.to_owned()).or_insert((0, now + window));
+        let entry = state
+            .counters
+            .entry(key.to_owned())
+            .or_insert((0, now + window));
         if entry.1 <= now {
             *entry = (0, now + window);
         }
         entry.0 += amount;
-        let reading = WindowCount { count: entry.0, resets_in: entry.1 - now };
+        let reading = WindowCount {
+            count: entry.0,
+            resets_in: entry.1 - now,
+        };
         state.wrote(now);
         reading
     }

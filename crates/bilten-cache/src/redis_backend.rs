@@ -71,7 +71,12 @@ impl RedisBackend {
             .set_connection_timeout(self.op_timeout)
             .set_response_timeout(self.op_timeout)
             .set_number_of_retries(1);
-        match tokio::time::timeout(self.op_timeout * 2, self.client.get_connection_manager_with_config(config)).await {
+        match tokio::time::timeout(
+            self.op_timeout * 2,
+            self.client.get_connection_manager_with_config(config),
+        )
+        .await
+        {
             Ok(Ok(conn)) => {
                 *slot = Some(conn.clone());
                 *lock(&self.last_connect_failure) = None;
@@ -106,31 +111,54 @@ impl RedisBackend {
         self.run(|mut c| async move { c.get(key).await }).await
     }
 
-    pub(crate) async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
+    pub(crate) async fn set(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), CacheError> {
         let millis = ttl.as_millis().max(1) as u64;
-        self.run(|mut c| async move { c.pset_ex(key, value, millis).await }).await
+        self.run(|mut c| async move { c.pset_ex(key, value, millis).await })
+            .await
     }
 
     pub(crate) async fn delete(&self, key: &str) -> Result<(), CacheError> {
         self.run(|mut c| async move { c.del(key).await }).await
     }
 
-    pub(crate) async fn add(&self, key: &str, amount: u64, window: Duration) -> Result<WindowCount, CacheError> {
+    pub(crate) async fn add(
+        &self,
+        key: &str,
+        amount: u64,
+        window: Duration,
+    ) -> Result<WindowCount, CacheError> {
         let window_ms = window.as_millis().max(1) as u64;
         let (count, ttl): (u64, i64) = self
             .run(|mut c| async move {
-                self.window_script.key(key).arg(amount).arg(window_ms).invoke_async(&mut c).await
+                self.window_script
+                    .key(key)
+                    .arg(amount)
+                    .arg(window_ms)
+                    .invoke_async(&mut c)
+                    .await
             })
             .await?;
-        Ok(WindowCount { count, resets_in: Duration::from_millis(ttl.max(0) as u64) })
+        Ok(WindowCount {
+            count,
+            resets_in: Duration::from_millis(ttl.max(0) as u64),
+        })
     }
 
     pub(crate) async fn ping(&self) -> Result<(), CacheError> {
-        let reply: String = self.run(|mut c| async move { redis::cmd("PING").query_async(&mut c).await }).await?;
+        let reply: String = self
+            .run(|mut c| async move { redis::cmd("PING").query_async(&mut c).await })
+            .await?;
         if reply == "PONG" {
             Ok(())
         } else {
-            Err(CacheError::Redis(format!("unexpected PING reply {reply:?}")))
+            Err(CacheError::Redis(format!(
+                "unexpected PING reply {reply:?}"
+            )))
         }
     }
 
@@ -144,5 +172,7 @@ impl RedisBackend {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

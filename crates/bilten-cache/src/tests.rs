@@ -41,14 +41,26 @@ async fn an_unreachable_redis_falls_back_to_memory_and_counts_errors() {
 /// Runs against the Redis named by TEST_REDIS_URL (CI sets it); skipped without one.
 #[tokio::test]
 async fn redis_windows_are_shared_between_cache_instances() {
-    let Ok(url) = std::env::var("TEST_REDIS_URL") else { return };
-    let settings = RedisSettings { url, password: None, op_timeout: Duration::from_millis(500) };
+    let Ok(url) = std::env::var("TEST_REDIS_URL") else {
+        return;
+    };
+    let settings = RedisSettings {
+        url,
+        password: None,
+        op_timeout: Duration::from_millis(500),
+    };
     let prefix = format!("bilten-test:{}:", std::process::id());
     let a = Cache::redis(&settings, prefix.clone()).unwrap();
     let b = Cache::redis(&settings, prefix).unwrap();
     a.ping().await.expect("TEST_REDIS_URL answers");
     let window = Duration::from_secs(30);
-    let key = format!("shared-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let key = format!(
+        "shared-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
     for _ in 0..5 {
         a.hit(&key, window).await;
         b.hit(&key, window).await;

@@ -5,7 +5,9 @@ use std::time::Duration;
 /// Parses `<n><unit>` with unit one of `ms`, `s`, `m`, `h`, `d`, `w`; a bare number is seconds.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().ok()?;
     let seconds = match unit.trim() {

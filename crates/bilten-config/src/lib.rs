@@ -107,26 +107,40 @@ impl Config {
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let app_env = match get("APP_ENV").as_deref() {
             None | Some("development" | "dev") => AppEnv::Development,
             Some("production" | "prod") => AppEnv::Production,
             Some(other) => {
-                return Err(invalid("APP_ENV", format!("expected development or production, got {other:?}")))
+                return Err(invalid(
+                    "APP_ENV",
+                    format!("expected development or production, got {other:?}"),
+                ))
             }
         };
         let production = app_env.is_production();
 
         let port = get("PORT").map(|v| parse_port("PORT", &v)).transpose()?;
-        let prometheus_port =
-            get("PROMETHEUS_PORT").map(|v| parse_port("PROMETHEUS_PORT", &v)).transpose()?;
+        let prometheus_port = get("PROMETHEUS_PORT")
+            .map(|v| parse_port("PROMETHEUS_PORT", &v))
+            .transpose()?;
         let data_dir = PathBuf::from(get("BILTEN_DATA_DIR").unwrap_or_else(|| "data".to_owned()));
 
         let database_url = get("DATABASE_URL");
         if let Some(url) = &database_url {
-            check_scheme("DATABASE_URL", url, &["postgres://", "postgresql://", "sqlite:"])?;
+            check_scheme(
+                "DATABASE_URL",
+                url,
+                &["postgres://", "postgresql://", "sqlite:"],
+            )?;
         } else if production {
-            return Err(ConfigError::Missing { name: "DATABASE_URL" });
+            return Err(ConfigError::Missing {
+                name: "DATABASE_URL",
+            });
         }
         let read_url = get("DATABASE_READ_URL");
         if let Some(url) = &read_url {
@@ -153,10 +167,17 @@ impl Config {
         };
 
         let access_ttl = parse_ttl("JWT_ACCESS_EXPIRES_IN", get("JWT_ACCESS_EXPIRES_IN"), "15m")?;
-        let refresh_ttl = parse_ttl("JWT_REFRESH_EXPIRES_IN", get("JWT_REFRESH_EXPIRES_IN"), "7d")?;
+        let refresh_ttl = parse_ttl(
+            "JWT_REFRESH_EXPIRES_IN",
+            get("JWT_REFRESH_EXPIRES_IN"),
+            "7d",
+        )?;
         let access_secret = get("JWT_ACCESS_SECRET");
         let refresh_secret = get("JWT_REFRESH_SECRET");
-        for (name, value) in [("JWT_ACCESS_SECRET", &access_secret), ("JWT_REFRESH_SECRET", &refresh_secret)] {
+        for (name, value) in [
+            ("JWT_ACCESS_SECRET", &access_secret),
+            ("JWT_REFRESH_SECRET", &refresh_secret),
+        ] {
             match value {
                 Some(secret) if secret.len() < 32 => {
                     return Err(invalid(name, "must be at least 32 characters".to_owned()))
@@ -181,7 +202,10 @@ impl Config {
         let smtp = match get("SMTP_HOST") {
             Some(host) => Some(SmtpConfig {
                 host,
-                port: get("SMTP_PORT").map(|v| parse_port("SMTP_PORT", &v)).transpose()?.unwrap_or(587),
+                port: get("SMTP_PORT")
+                    .map(|v| parse_port("SMTP_PORT", &v))
+                    .transpose()?
+                    .unwrap_or(587),
                 user: get("SMTP_USER"),
                 pass: get("SMTP_PASS").map(Into::into),
             }),
@@ -191,16 +215,22 @@ impl Config {
         let stripe = match get("STRIPE_SECRET_KEY") {
             Some(key) => {
                 if !(key.starts_with("sk_") || key.starts_with("rk_")) {
-                    return Err(invalid("STRIPE_SECRET_KEY", "expected a key starting with sk_ or rk_".to_owned()));
+                    return Err(invalid(
+                        "STRIPE_SECRET_KEY",
+                        "expected a key starting with sk_ or rk_".to_owned(),
+                    ));
                 }
                 let webhook_secret = get("STRIPE_WEBHOOK_SECRET");
                 if webhook_secret.is_none() && production {
-                    return Err(ConfigError::Missing { name: "STRIPE_WEBHOOK_SECRET" });
+                    return Err(ConfigError::Missing {
+                        name: "STRIPE_WEBHOOK_SECRET",
+                    });
                 }
                 Some(StripeConfig {
                     secret_key: key.into(),
                     webhook_secret: webhook_secret.map(Into::into),
-                    api_base: get("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".to_owned()),
+                    api_base: get("STRIPE_API_BASE")
+                        .unwrap_or_else(|| "https://api.stripe.com".to_owned()),
                 })
             }
             None => None,
@@ -221,13 +251,21 @@ impl Config {
             if production { "0.0.0.0" } else { "127.0.0.1" }.to_owned()
         });
         if format!("{bind_host}:0").parse::<SocketAddr>().is_err() {
-            return Err(invalid("BIND_HOST", format!("{bind_host:?} is not an IP address")));
+            return Err(invalid(
+                "BIND_HOST",
+                format!("{bind_host:?} is not an IP address"),
+            ));
         }
         let log_json = match get("LOG_FORMAT").as_deref() {
             None => production,
             Some("json") => true,
             Some("text" | "pretty") => false,
-            Some(other) => return Err(invalid("LOG_FORMAT", format!("expected json or text, got {other:?}"))),
+            Some(other) => {
+                return Err(invalid(
+                    "LOG_FORMAT",
+                    format!("expected json or text, got {other:?}"),
+                ))
+            }
         };
 
         Ok(Self {
@@ -242,9 +280,15 @@ impl Config {
                 pool_max,
             },
             redis,
-            jwt: JwtConfig { access_secret, refresh_secret, access_ttl, refresh_ttl },
+            jwt: JwtConfig {
+                access_secret,
+                refresh_secret,
+                access_ttl,
+                refresh_ttl,
+            },
             smtp,
-            mail_from: get("SMTP_FROM").unwrap_or_else(|| "Bilten <tickets@bilten.local>".to_owned()),
+            mail_from: get("SMTP_FROM")
+                .unwrap_or_else(|| "Bilten <tickets@bilten.local>".to_owned()),
             stripe,
             prometheus_port,
             sentry_dsn: sentry_dsn.map(Into::into),
@@ -256,7 +300,11 @@ impl Config {
 
     /// The address a role listens on: `PORT` when set (single-role processes), else its default.
     pub fn listen_addr(&self, default_port: u16, honour_port_env: bool) -> SocketAddr {
-        let port = if honour_port_env { self.port.unwrap_or(default_port) } else { default_port };
+        let port = if honour_port_env {
+            self.port.unwrap_or(default_port)
+        } else {
+            default_port
+        };
         format!("{}:{port}", self.bind_host)
             .parse()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], port)))
@@ -268,9 +316,12 @@ fn invalid(name: &'static str, reason: String) -> ConfigError {
 }
 
 fn parse_port(name: &'static str, value: &str) -> Result<u16, ConfigError> {
-    value
-        .parse::<u16>()
-        .map_err(|_| invalid(name, format!("expected a port number 0-65535, got {value:?}")))
+    value.parse::<u16>().map_err(|_| {
+        invalid(
+            name,
+            format!("expected a port number 0-65535, got {value:?}"),
+        )
+    })
 }
 
 fn parse_number(
@@ -280,18 +331,30 @@ fn parse_number(
     min: u32,
     max: u32,
 ) -> Result<u32, ConfigError> {
-    let Some(value) = value else { return Ok(default) };
+    let Some(value) = value else {
+        return Ok(default);
+    };
     match value.parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(invalid(name, format!("expected a whole number {min}-{max}, got {value:?}"))),
+        _ => Err(invalid(
+            name,
+            format!("expected a whole number {min}-{max}, got {value:?}"),
+        )),
     }
 }
 
-fn parse_ttl(name: &'static str, value: Option<String>, default: &str) -> Result<Duration, ConfigError> {
+fn parse_ttl(
+    name: &'static str,
+    value: Option<String>,
+    default: &str,
+) -> Result<Duration, ConfigError> {
     let text = value.unwrap_or_else(|| default.to_owned());
     match parse_duration(&text) {
         Some(d) if d >= Duration::from_secs(1) => Ok(d),
-        _ => Err(invalid(name, format!("expected a duration like 15m, 7d or 3600s, got {text:?}"))),
+        _ => Err(invalid(
+            name,
+            format!("expected a duration like 15m, 7d or 3600s, got {text:?}"),
+        )),
     }
 }
 
@@ -299,7 +362,10 @@ fn check_scheme(name: &'static str, value: &str, schemes: &[&str]) -> Result<(),
     if schemes.iter().any(|s| value.starts_with(s)) {
         Ok(())
     } else {
-        Err(invalid(name, format!("expected a URL starting with {}", schemes.join(" or "))))
+        Err(invalid(
+            name,
+            format!("expected a URL starting with {}", schemes.join(" or ")),
+        ))
     }
 }
 

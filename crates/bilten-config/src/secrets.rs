@@ -31,9 +31,14 @@ struct OnDisk {
 impl DevSecrets {
     pub fn load_or_create(data_dir: &Path) -> Result<Self, ConfigError> {
         let path = data_dir.join(FILE_NAME);
-        let error = |reason: String| ConfigError::DevSecrets { path: path.clone(), reason };
+        let error = |reason: String| ConfigError::DevSecrets {
+            path: path.clone(),
+            reason,
+        };
         let stored = match fs::read_to_string(&path) {
-            Ok(text) => Some(serde_json::from_str::<OnDisk>(&text).map_err(|e| error(e.to_string()))?),
+            Ok(text) => {
+                Some(serde_json::from_str::<OnDisk>(&text).map_err(|e| error(e.to_string()))?)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(error(e.to_string())),
         };
@@ -73,7 +78,12 @@ fn random_secret() -> String {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(text.as_bytes())
 }
 

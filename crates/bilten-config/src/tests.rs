@@ -7,9 +7,12 @@ use super::*;
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     let dir = std::env::temp_dir().join(format!("bilten-config-test-{}", rand::random::<u64>()));
-    let mut map: HashMap<String, String> =
-        vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-    map.entry("BILTEN_DATA_DIR".to_owned()).or_insert_with(|| dir.display().to_string());
+    let mut map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    map.entry("BILTEN_DATA_DIR".to_owned())
+        .or_insert_with(|| dir.display().to_string());
     Config::from_lookup(|name| map.get(name).cloned())
 }
 
@@ -32,14 +35,21 @@ fn generated_development_secrets_are_kept_across_starts() {
     let dir = dir.display().to_string();
     let first = config(&[("BILTEN_DATA_DIR", &dir)]).unwrap();
     let second = config(&[("BILTEN_DATA_DIR", &dir)]).unwrap();
-    assert_eq!(first.jwt.access_secret.expose_secret(), second.jwt.access_secret.expose_secret());
+    assert_eq!(
+        first.jwt.access_secret.expose_secret(),
+        second.jwt.access_secret.expose_secret()
+    );
 }
 
 #[test]
 fn production_requires_its_secrets_and_database() {
     let err = config(&[("APP_ENV", "production")]).unwrap_err();
     assert!(err.to_string().contains("DATABASE_URL"), "{err}");
-    let err = config(&[("APP_ENV", "production"), ("DATABASE_URL", "postgres://db/bilten")]).unwrap_err();
+    let err = config(&[
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", "postgres://db/bilten"),
+    ])
+    .unwrap_err();
     assert!(err.to_string().contains("JWT_ACCESS_SECRET"), "{err}");
     let ok = config(&[
         ("APP_ENV", "production"),
@@ -88,8 +98,14 @@ fn pool_min_may_not_exceed_pool_max() {
 #[test]
 fn debug_output_never_contains_secrets() {
     let config = config(&[
-        ("JWT_ACCESS_SECRET", "access-secret-access-secret-access-secret"),
-        ("JWT_REFRESH_SECRET", "refresh-secret-refresh-secret-refresh"),
+        (
+            "JWT_ACCESS_SECRET",
+            "access-secret-access-secret-access-secret",
+        ),
+        (
+            "JWT_REFRESH_SECRET",
+            "refresh-secret-refresh-secret-refresh",
+        ),
         ("REDIS_PASSWORD", "redis-password-value"),
         ("REDIS_URL", "redis://127.0.0.1:6379"),
         ("SMTP_HOST", "mail"),
@@ -98,7 +114,13 @@ fn debug_output_never_contains_secrets() {
     ])
     .unwrap();
     let debug = format!("{config:?}");
-    for secret in ["access-secret", "refresh-secret", "redis-password", "smtp-password", "stripe-secret"] {
+    for secret in [
+        "access-secret",
+        "refresh-secret",
+        "redis-password",
+        "smtp-password",
+        "stripe-secret",
+    ] {
         assert!(!debug.contains(secret), "{secret} leaked in {debug}");
     }
 }

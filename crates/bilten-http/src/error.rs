@@ -44,7 +44,13 @@ struct Body<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: BTreeMap::new(), retry_after: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+            retry_after: None,
+        }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -77,7 +83,10 @@ impl ApiError {
         for (field, problem) in errors.iter() {
             error.fields.insert(
                 field.clone(),
-                FieldBody { code: problem.code, message: problem.message.clone() },
+                FieldBody {
+                    code: problem.code,
+                    message: problem.message.clone(),
+                },
             );
         }
         error
@@ -94,7 +103,11 @@ impl ApiError {
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
-        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", message);
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            message,
+        );
         error.retry_after = Some(2);
         error
     }
@@ -103,12 +116,27 @@ impl ApiError {
     /// the client gets a generic message.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side.",
+        )
     }
 
     #[must_use]
-    pub fn with_field(mut self, field: &str, code: &'static str, message: impl Into<String>) -> Self {
-        self.fields.insert(field.to_owned(), FieldBody { code, message: message.into() });
+    pub fn with_field(
+        mut self,
+        field: &str,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        self.fields.insert(
+            field.to_owned(),
+            FieldBody {
+                code,
+                message: message.into(),
+            },
+        );
         self
     }
 
@@ -121,14 +149,24 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Envelope {
-            error: Body { code: self.code, message: &self.message, fields: &self.fields },
+            error: Body {
+                code: self.code,
+                message: &self.message,
+                fields: &self.fields,
+            },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
@@ -137,7 +175,9 @@ impl IntoResponse for ApiError {
             }
         }
         // Error bodies are specific to one request; never let a cache keep them.
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
 }

@@ -59,7 +59,11 @@ fn rejection_to_error(rejection: &JsonRejection) -> ApiError {
             api
         }
         JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large.",
+            )
         }
         _ => ApiError::bad_request("bad_request", "The request body could not be read."),
     }
@@ -81,7 +85,9 @@ fn field_from_serde_message(message: &str) -> Option<String> {
 }
 
 fn clean_serde_message(message: &str) -> String {
-    let text = message.split_once("target type: ").map_or(message, |(_, rest)| rest);
+    let text = message
+        .split_once("target type: ")
+        .map_or(message, |(_, rest)| rest);
     text.chars().take(200).collect()
 }
 

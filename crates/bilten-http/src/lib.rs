@@ -27,6 +27,9 @@ pub fn standard_layers(router: Router, metrics: &HttpMetrics, body_limit: usize)
         .fallback(error::not_found_fallback)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(axum::middleware::from_fn_with_state(metrics.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics.clone(),
+            metrics::track,
+        ))
         .layer(axum::middleware::from_fn(request_id::propagate))
 }

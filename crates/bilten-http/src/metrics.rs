@@ -20,28 +20,49 @@ impl HttpMetrics {
     pub fn new() -> Self {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by method, matched route and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by method, matched route and status",
+            ),
             &["method", "endpoint", "status"],
         )
         .expect("static metric definition is valid");
         let duration = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by matched route")
-                .buckets(vec![
-                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-                ]),
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency by matched route",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
             &["method", "endpoint"],
         )
         .expect("static metric definition is valid");
-        registry.register(Box::new(requests.clone())).expect("fresh registry");
-        registry.register(Box::new(duration.clone())).expect("fresh registry");
+        registry
+            .register(Box::new(requests.clone()))
+            .expect("fresh registry");
+        registry
+            .register(Box::new(duration.clone()))
+            .expect("fresh registry");
         let build_info = prometheus::IntGaugeVec::new(
-            Opts::new("bilten_build_info", "Build information; the value is always 1"),
+            Opts::new(
+                "bilten_build_info",
+                "Build information; the value is always 1",
+            ),
             &["version"],
         )
         .expect("static metric definition is valid");
-        build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
-        registry.register(Box::new(build_info)).expect("fresh registry");
-        Self { registry, requests, duration }
+        build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION")])
+            .set(1);
+        registry
+            .register(Box::new(build_info))
+            .expect("fresh registry");
+        Self {
+            registry,
+            requests,
+            duration,
+        }
     }
 
     /// The registry: roles register their business metrics here too.
@@ -52,7 +73,9 @@ impl HttpMetrics {
     /// The Prometheus text exposition of everything registered.
     pub fn render(&self) -> String {
         let encoder = prometheus::TextEncoder::new();
-        encoder.encode_to_string(&self.registry.gather()).unwrap_or_default()
+        encoder
+            .encode_to_string(&self.registry.gather())
+            .unwrap_or_default()
     }
 }
 
@@ -62,7 +85,11 @@ impl Default for HttpMetrics {
     }
 }
 
-pub(crate) async fn track(State(metrics): State<HttpMetrics>, request: Request, next: Next) -> Response {
+pub(crate) async fn track(
+    State(metrics): State<HttpMetrics>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let endpoint = request
@@ -71,7 +98,10 @@ pub(crate) async fn track(State(metrics): State<HttpMetrics>, request: Request, 
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics.requests.with_label_values(&[&method, &endpoint, &status]).inc();
+    metrics
+        .requests
+        .with_label_values(&[&method, &endpoint, &status])
+        .inc();
     metrics
         .duration
         .with_label_values(&[&method, &endpoint])

@@ -36,7 +36,8 @@ impl Readiness {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
     {
-        self.probes.push((name, Arc::new(move || Box::pin(probe()))));
+        self.probes
+            .push((name, Arc::new(move || Box::pin(probe()))));
         self
     }
 
@@ -64,7 +65,12 @@ impl Readiness {
         let ready = results.iter().all(|(_, r)| r.is_ok());
         let report = results
             .into_iter()
-            .map(|(name, r)| (name, r.map_or_else(|e| format!("error: {e}"), |()| "ok".to_owned())))
+            .map(|(name, r)| {
+                (
+                    name,
+                    r.map_or_else(|e| format!("error: {e}"), |()| "ok".to_owned()),
+                )
+            })
             .collect();
         (ready, report)
     }
@@ -84,14 +90,22 @@ pub fn ops_router(service: &'static str, readiness: Readiness, metrics: HttpMetr
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics_text))
-        .with_state(OpsState { service, readiness, metrics })
+        .with_state(OpsState {
+            service,
+            readiness,
+            metrics,
+        })
 }
 
 /// Only `/metrics`, for a dedicated `PROMETHEUS_PORT`.
 pub fn metrics_router(readiness: Readiness, metrics: HttpMetrics) -> Router {
     Router::new()
         .route("/metrics", get(metrics_text))
-        .with_state(OpsState { service: "metrics", readiness, metrics })
+        .with_state(OpsState {
+            service: "metrics",
+            readiness,
+            metrics,
+        })
 }
 
 async fn health(State(state): State<OpsState>) -> impl IntoResponse {
@@ -100,13 +114,21 @@ async fn health(State(state): State<OpsState>) -> impl IntoResponse {
 
 async fn ready(State(state): State<OpsState>) -> impl IntoResponse {
     let (ready, checks) = state.readiness.check().await;
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = serde_json::json!({
         "status": if ready { "ready" } else { "unavailable" },
         "service": state.service,
         "checks": checks,
     });
-    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body))
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
 }
 
 async fn metrics_text(State(state): State<OpsState>) -> impl IntoResponse {
@@ -114,7 +136,10 @@ async fn metrics_text(State(state): State<OpsState>) -> impl IntoResponse {
         hook();
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
 }

@@ -17,7 +17,9 @@ fn acceptable(value: &HeaderValue) -> Option<String> {
     let text = value.to_str().ok()?;
     let ok = !text.is_empty()
         && text.len() <= 128
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     ok.then(|| text.to_owned())
 }
 

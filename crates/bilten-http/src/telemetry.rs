@@ -14,7 +14,10 @@ where
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn,hyper=warn"));
     let registry = tracing_subscriber::registry().with(extra);
     if json {
-        let fmt = tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true);
+        let fmt = tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true);
         let _ = registry.with(fmt.with_filter(filter)).try_init();
     } else {
         let fmt = tracing_subscriber::fmt::layer().compact();

@@ -51,7 +51,11 @@ pub fn verify_email(name: &str, link: &str) -> Rendered {
         name = escape_html(name),
         link = escape_html(link),
     );
-    Rendered { html: layout(&subject, &body), subject, text }
+    Rendered {
+        html: layout(&subject, &body),
+        subject,
+        text,
+    }
 }
 
 pub fn reset_password(name: &str, link: &str) -> Rendered {
@@ -69,7 +73,11 @@ pub fn reset_password(name: &str, link: &str) -> Rendered {
         name = escape_html(name),
         link = escape_html(link),
     );
-    Rendered { html: layout(&subject, &body), subject, text }
+    Rendered {
+        html: layout(&subject, &body),
+        subject,
+        text,
+    }
 }
 
 #[cfg(test)]

@@ -116,7 +116,9 @@ fn build_message(from: &Mailbox, email: &ClaimedEmail) -> Result<Message, Transp
         .message_id(Some(format!("<{}@{domain}>", email.id)));
     let text = SinglePart::plain(email.body_text.clone());
     let body = match &email.body_html {
-        Some(html) => MultiPart::alternative().singlepart(text).singlepart(SinglePart::html(html.clone())),
+        Some(html) => MultiPart::alternative()
+            .singlepart(text)
+            .singlepart(SinglePart::html(html.clone())),
         None => MultiPart::mixed().singlepart(text),
     };
     let attachments: Vec<AttachmentJson> = match &email.attachments_json {
@@ -131,7 +133,9 @@ fn build_message(from: &Mailbox, email: &ClaimedEmail) -> Result<Message, Transp
         for attachment in attachments {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(&attachment.base64)
-                .map_err(|e| TransportError::Permanent(format!("attachment {}: {e}", attachment.filename)))?;
+                .map_err(|e| {
+                    TransportError::Permanent(format!("attachment {}: {e}", attachment.filename))
+                })?;
             let content_type = ContentType::parse(&attachment.content_type)
                 .map_err(|e| TransportError::Permanent(format!("attachment type: {e}")))?;
             let part = match attachment.content_id {

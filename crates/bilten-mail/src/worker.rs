@@ -28,7 +28,10 @@ pub struct WorkerMetrics {
 impl WorkerMetrics {
     pub fn new(registry: &Registry) -> Self {
         let sent = IntCounterVec::new(
-            Opts::new("bilten_emails_sent_total", "Outbox delivery attempts by result"),
+            Opts::new(
+                "bilten_emails_sent_total",
+                "Outbox delivery attempts by result",
+            ),
             &["result"],
         )
         .expect("static metric definition is valid");
@@ -53,7 +56,13 @@ pub struct OutboxWorker {
 
 impl OutboxWorker {
     pub fn new(store: Store, transport: Transport, from: Mailbox, metrics: WorkerMetrics) -> Self {
-        Self { store, transport, from, metrics, wake: Arc::new(Notify::new()) }
+        Self {
+            store,
+            transport,
+            from,
+            metrics,
+            wake: Arc::new(Notify::new()),
+        }
     }
 
     /// Notify this after enqueueing to send at once instead of at the next poll.
@@ -117,7 +126,13 @@ impl OutboxWorker {
                     _ => None,
                 };
                 tracing::warn!(id = %email.id, attempts = email.attempts, %error, will_retry = retry_at.is_some(), "email delivery failed");
-                outbox::mark_attempt_failed(self.store.primary(), &email.id, &error.to_string(), retry_at).await
+                outbox::mark_attempt_failed(
+                    self.store.primary(),
+                    &email.id,
+                    &error.to_string(),
+                    retry_at,
+                )
+                .await
             }
         }
     }

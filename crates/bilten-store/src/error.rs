@@ -42,9 +42,9 @@ impl From<sqlx::Error> for StoreError {
                 Self::Unavailable(error.to_string())
             }
             sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => Self::Unavailable(error.to_string()),
-            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
-                Self::Corrupt(error.to_string())
-            }
+            sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::ColumnNotFound(_) => Self::Corrupt(error.to_string()),
             sqlx::Error::Database(db) => {
                 let constraint = db
                     .constraint()
@@ -52,7 +52,9 @@ impl From<sqlx::Error> for StoreError {
                 match db.kind() {
                     ErrorKind::UniqueViolation => Self::Unique { constraint },
                     ErrorKind::CheckViolation => Self::Check { constraint },
-                    _ if is_connection_loss(db.code().as_deref()) => Self::Unavailable(error.to_string()),
+                    _ if is_connection_loss(db.code().as_deref()) => {
+                        Self::Unavailable(error.to_string())
+                    }
                     _ => Self::Database(error),
                 }
             }

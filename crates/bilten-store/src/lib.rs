@@ -75,7 +75,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dialect", &self.dialect).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("dialect", &self.dialect)
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,7 +91,12 @@ impl Store {
             _ => primary.clone(),
         };
         let pool_max = pool_max(dialect, settings);
-        Ok(Self { primary, read, dialect, pool_max })
+        Ok(Self {
+            primary,
+            read,
+            dialect,
+            pool_max,
+        })
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -118,7 +125,11 @@ impl Store {
 
     /// (connections open, idle, configured maximum) for the pool gauges.
     pub fn pool_stats(&self) -> (u32, u32, u32) {
-        (self.primary.size(), self.primary.num_idle() as u32, self.pool_max)
+        (
+            self.primary.size(),
+            self.primary.num_idle() as u32,
+            self.pool_max,
+        )
     }
 
     pub async fn close(&self) {
@@ -133,7 +144,9 @@ fn dialect_of(url: &str) -> StoreResult<Dialect> {
     } else if url.starts_with("sqlite:") {
         Ok(Dialect::Sqlite)
     } else {
-        Err(StoreError::Config("DATABASE_URL must start with postgres:// or sqlite:".to_owned()))
+        Err(StoreError::Config(
+            "DATABASE_URL must start with postgres:// or sqlite:".to_owned(),
+        ))
     }
 }
 
@@ -146,7 +159,11 @@ fn pool_max(dialect: Dialect, settings: &ConnectSettings) -> u32 {
     }
 }
 
-async fn open_pool(url: &str, dialect: Dialect, settings: &ConnectSettings) -> StoreResult<AnyPool> {
+async fn open_pool(
+    url: &str,
+    dialect: Dialect,
+    settings: &ConnectSettings,
+) -> StoreResult<AnyPool> {
     let options = AnyConnectOptions::from_str(url)
         .map_err(|e| StoreError::Config(format!("DATABASE_URL: {e}")))?
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
@@ -179,7 +196,9 @@ pub fn to_millis(time: DateTime<Utc>) -> i64 {
 }
 
 pub fn from_millis(millis: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(millis).single().unwrap_or_default()
+    Utc.timestamp_millis_opt(millis)
+        .single()
+        .unwrap_or_default()
 }
 
 /// Shorthand for the bound of query functions: anything that runs SQL on either engine.

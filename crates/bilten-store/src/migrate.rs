@@ -27,11 +27,13 @@ const MIGRATION_LOCK_KEY: i64 = 0x0062_696c_7465_6e01;
 pub async fn run(store: &Store) -> StoreResult<usize> {
     let mut conn = store.primary().acquire().await?;
     if store.dialect() == Dialect::Postgres {
-        conn.execute(sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK_KEY)).await?;
+        conn.execute(sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK_KEY))
+            .await?;
     }
     let result = apply_pending(&mut conn).await;
     if store.dialect() == Dialect::Postgres {
-        conn.execute(sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK_KEY)).await?;
+        conn.execute(sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK_KEY))
+            .await?;
     }
     result
 }
@@ -66,14 +68,20 @@ async fn apply_pending(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
         for statement in statements(migration.sql) {
             tx.execute(statement).await?;
         }
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(chrono::Utc::now().timestamp_millis())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(chrono::Utc::now().timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
         count += 1;
     }
     Ok(count)

@@ -27,7 +27,11 @@ pub struct NewEmail<'a> {
 }
 
 /// Enqueues a mail; returns false when its dedupe key was already used.
-pub async fn enqueue<'e>(ex: impl Exec<'e>, email: &NewEmail<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
+pub async fn enqueue<'e>(
+    ex: impl Exec<'e>,
+    email: &NewEmail<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
     let now = to_millis(now);
     let done = sqlx::query(
         "INSERT INTO outbox_emails (id, dedupe_key, to_address, subject, body_text, body_html,

@@ -58,7 +58,10 @@ pub async fn insert_refresh_token<'e>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
     /// The token was live and is now used; issue a new one for this session.
-    Rotated { session_id: SessionId, user_id: UserId },
+    Rotated {
+        session_id: SessionId,
+        user_id: UserId,
+    },
     /// The token had already been used: someone replayed it. Revoke the family.
     Reused { session_id: SessionId },
     /// Expired, revoked session, or never issued.
@@ -84,14 +87,18 @@ pub async fn rotate_refresh_token(
     .await?;
     if let Some(row) = claimed {
         let session_id = session_id(&row.try_get::<String, _>(0)?)?;
-        let owner = sqlx::query("UPDATE sessions SET last_used_at = $2 WHERE id = $1 RETURNING user_id")
-            .bind(session_id.to_db())
-            .bind(now_ms)
-            .fetch_one(&mut **tx)
-            .await?;
+        let owner =
+            sqlx::query("UPDATE sessions SET last_used_at = $2 WHERE id = $1 RETURNING user_id")
+                .bind(session_id.to_db())
+                .bind(now_ms)
+                .fetch_one(&mut **tx)
+                .await?;
         let user_id = UserId::from_db(&owner.try_get::<String, _>(0)?)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        return Ok(Rotation::Rotated { session_id, user_id });
+        return Ok(Rotation::Rotated {
+            session_id,
+            user_id,
+        });
     }
     let known = sqlx::query("SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = $1")
         .bind(token_hash)
@@ -169,7 +176,10 @@ pub async fn is_active<'e>(ex: impl Exec<'e>, id: SessionId, user_id: UserId) ->
     Ok(row.is_some())
 }
 
-pub async fn list_active<'e>(ex: impl Exec<'e>, user_id: UserId) -> StoreResult<Vec<SessionRecord>> {
+pub async fn list_active<'e>(
+    ex: impl Exec<'e>,
+    user_id: UserId,
+) -> StoreResult<Vec<SessionRecord>> {
     let rows = sqlx::query(
         "SELECT id, created_at, last_used_at, user_agent, ip FROM sessions
          WHERE user_id = $1 AND revoked_at IS NULL ORDER BY last_used_at DESC LIMIT 100",

@@ -55,15 +55,24 @@ pub async fn insert<'e>(ex: impl Exec<'e>, user: &NewUser<'_>) -> StoreResult<()
     Ok(())
 }
 
-pub async fn find_by_email<'e>(ex: impl Exec<'e>, email: &Email) -> StoreResult<Option<UserRecord>> {
+pub async fn find_by_email<'e>(
+    ex: impl Exec<'e>,
+    email: &Email,
+) -> StoreResult<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-    let row = sqlx::query(&sql).bind(email.as_str()).fetch_optional(ex).await?;
+    let row = sqlx::query(&sql)
+        .bind(email.as_str())
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(decode).transpose()
 }
 
 pub async fn find_by_id<'e>(ex: impl Exec<'e>, id: UserId) -> StoreResult<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id.to_db()).fetch_optional(ex).await?;
+    let row = sqlx::query(&sql)
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(decode).transpose()
 }
 
@@ -104,7 +113,11 @@ pub async fn set_password<'e>(
     expect_one(done.rows_affected())
 }
 
-pub async fn mark_email_verified<'e>(ex: impl Exec<'e>, id: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn mark_email_verified<'e>(
+    ex: impl Exec<'e>,
+    id: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), updated_at = $2
          WHERE id = $1",
@@ -149,8 +162,12 @@ fn decode(row: &AnyRow) -> StoreResult<UserRecord> {
         password_hash: row.try_get("password_hash")?,
         platform_role: PlatformRole::parse(&role)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown platform role {role}")))?,
-        email_verified_at: row.try_get::<Option<i64>, _>("email_verified_at")?.map(from_millis),
-        disabled_at: row.try_get::<Option<i64>, _>("disabled_at")?.map(from_millis),
+        email_verified_at: row
+            .try_get::<Option<i64>, _>("email_verified_at")?
+            .map(from_millis),
+        disabled_at: row
+            .try_get::<Option<i64>, _>("disabled_at")?
+            .map(from_millis),
         password_changed_at: from_millis(row.try_get("password_changed_at")?),
         created_at: from_millis(row.try_get("created_at")?),
     })
