@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod jwt;
 pub mod metrics;
 pub mod ops;
 pub mod request_id;
