@@ -1,14 +1,66 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! The backend role: Bilten's REST API under `/api/v1`.
+//!
+//! Layout: `routes` maps URLs to handlers; handlers parse requests into domain types and call
+//! a service function; services own transactions and call `bilten_store` queries. Handlers
+//! hold no SQL, services hold no HTTP.
+
+mod admin_api;
+mod auth;
+mod authz;
+mod client_ip;
+mod error;
+mod metrics;
+mod routes;
+mod state;
+mod users;
+
+pub mod admin;
+
+use axum::Router;
+use bilten_http::{HttpMetrics, Readiness};
+
+pub use error::BackendError;
+pub use metrics::BusinessMetrics;
+pub use state::{AppState, BackendSettings};
+
+/// Request bodies larger than this are refused with 413 before they are read.
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The backend's complete router: API, operations endpoints and standard layers.
+pub fn router(state: AppState) -> Router {
+    let readiness = readiness(&state);
+    let api = routes::api().with_state(state.clone());
+    let app = Router::new()
+        .nest("/api/v1", api)
+        .merge(bilten_http::ops_router(
+            "backend",
+            readiness,
+            state.metrics.clone(),
+        ));
+    bilten_http::standard_layers(app, &state.metrics, BODY_LIMIT)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// `/ready` for the backend: the primary database, and Redis when configured.
+pub fn readiness(state: &AppState) -> Readiness {
+    let store = state.store.clone();
+    let cache = state.cache.clone();
+    let pool_store = state.store.clone();
+    let business = state.business.clone();
+    Readiness::new()
+        .probe("database", move || {
+            let store = store.clone();
+            async move { store.ping().await.map_err(|e| e.to_string()) }
+        })
+        .probe("cache", move || {
+            let cache = cache.clone();
+            async move { cache.ping().await.map_err(|e| e.to_string()) }
+        })
+        .on_scrape(move || business.observe_pool(&pool_store))
+}
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
+/// Registers the metrics every backend exports in `metrics`' registry.
+pub fn new_metrics() -> (HttpMetrics, BusinessMetrics) {
+    let http = HttpMetrics::new();
+    let business = BusinessMetrics::register(http.registry());
+    (http, business)
 }

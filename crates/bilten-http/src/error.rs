@@ -196,6 +196,14 @@ pub(crate) async fn not_found_fallback(method: axum::http::Method) -> ApiError {
     }
 }
 
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This route does not accept that method.",
+    )
+}
+
 #[allow(clippy::needless_pass_by_value)] // the signature CatchPanicLayer asks for
 pub(crate) fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let detail = panic

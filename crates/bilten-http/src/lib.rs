@@ -26,6 +26,7 @@ pub fn standard_layers(router: Router, metrics: &HttpMetrics, body_limit: usize)
 
     router
         .fallback(error::not_found_fallback)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn_with_state(

@@ -13,5 +13,6 @@ pub mod templates;
 mod transport;
 mod worker;
 
-pub use transport::{Transport, TransportError};
+pub use lettre::message::Mailbox;
+pub use transport::{SmtpSettings, Transport, TransportError};
 pub use worker::{OutboxWorker, WorkerMetrics};

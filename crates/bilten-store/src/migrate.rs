@@ -66,7 +66,7 @@ async fn apply_pending(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
     for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
         let mut tx = conn.begin().await?;
         for statement in statements(migration.sql) {
-            tx.execute(statement).await?;
+            tx.execute(statement.as_str()).await?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -87,18 +87,58 @@ async fn apply_pending(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
     Ok(count)
 }
 
-/// Splits a migration file into statements. Our migrations contain no semicolons inside
-/// literals or bodies, which keeps this split exact; `--` comments are dropped.
-fn statements(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(';').map(str::trim).filter(|s| {
-        s.lines().any(|line| {
-            let line = line.trim();
-            !line.is_empty() && !line.starts_with("--")
-        })
-    })
+/// Splits a migration file into statements: `--` comments are removed first (they may
+/// contain semicolons), then the text is split on `;`. Our migrations keep semicolons out of
+/// string literals and bodies, which keeps this split exact.
+fn statements(sql: &str) -> Vec<String> {
+    let without_comments: String = sql
+        .lines()
+        .map(|line| line.split_once("--").map_or(line, |(code, _)| code))
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(ToOwned::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_ignore_semicolons_in_comments() {
+        let sql = "-- a; b\nCREATE TABLE a (x TEXT); -- c;\nCREATE INDEX i ON a (x);\n";
+        assert_eq!(
+            super::statements(sql),
+            vec![
+                "CREATE TABLE a (x TEXT)".to_owned(),
+                "CREATE INDEX i ON a (x)".to_owned()
+            ]
+        );
+    }
 }
 
 /// The newest migration this binary knows.
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// The newest migration applied to the database (0 for an empty one).
+pub async fn current_version(store: &Store) -> StoreResult<i64> {
+    let exists = match store.dialect() {
+        Dialect::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = current_schema()",
+        Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    };
+    let count: i64 = sqlx::query(exists)
+        .fetch_one(store.primary())
+        .await?
+        .try_get(0)?;
+    if count == 0 {
+        return Ok(0);
+    }
+    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        .fetch_one(store.primary())
+        .await?;
+    Ok(row.try_get::<i64, _>(0)?)
 }

@@ -4,7 +4,7 @@
 //! update (`used_at IS NULL`), so two concurrent refreshes with one token cannot both win:
 //! the loser sees a used token, which is exactly the reuse signal that revokes the family.
 
-use bilten_domain::{SessionId, UserId};
+use bilten_domain::{PlatformRole, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -162,18 +162,31 @@ pub struct SessionRecord {
     pub ip: Option<String>,
 }
 
-/// True when the session exists, is not revoked and its user is not disabled. Checked on
-/// every authenticated request so logout and "end other sessions" take effect at once.
-pub async fn is_active<'e>(ex: impl Exec<'e>, id: SessionId, user_id: UserId) -> StoreResult<bool> {
+/// The user's current platform role when the session exists, is not revoked and its user is
+/// not disabled; `None` otherwise. Checked on every authenticated request so logout and "end
+/// other sessions" apply at once, and a role change applies without waiting for a new token.
+pub async fn active_role<'e>(
+    ex: impl Exec<'e>,
+    id: SessionId,
+    user_id: UserId,
+) -> StoreResult<Option<PlatformRole>> {
     let row = sqlx::query(
-        "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+        "SELECT u.platform_role FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL",
     )
     .bind(id.to_db())
     .bind(user_id.to_db())
     .fetch_optional(ex)
     .await?;
-    Ok(row.is_some())
+    match row {
+        Some(row) => {
+            let role: String = row.try_get(0)?;
+            PlatformRole::parse(&role)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown platform role {role}")))
+        }
+        None => Ok(None),
+    }
 }
 
 pub async fn list_active<'e>(

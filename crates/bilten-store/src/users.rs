@@ -172,3 +172,49 @@ fn decode(row: &AnyRow) -> StoreResult<UserRecord> {
         created_at: from_millis(row.try_get("created_at")?),
     })
 }
+
+/// Users whose email or name contains `query` (case-insensitive), newest first, for the
+/// admin console. `after` is the id of the last row of the previous page.
+pub async fn search<'e>(
+    ex: impl Exec<'e>,
+    query: &str,
+    after: Option<UserId>,
+    limit: i64,
+) -> StoreResult<Vec<UserRecord>> {
+    let pattern = format!(
+        "%{}%",
+        query
+            .to_lowercase()
+            .replace('\\', "")
+            .replace('%', "")
+            .replace('_', "")
+    );
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users
+         WHERE (LOWER(email) LIKE $1 OR LOWER(name) LIKE $1) AND ($2 = '' OR id < $2)
+         ORDER BY id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(pattern)
+        .bind(after.map_or_else(String::new, |id| id.to_db()))
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// Disables (or re-enables) an account. Disabled users cannot log in or refresh.
+pub async fn set_disabled<'e>(
+    ex: impl Exec<'e>,
+    id: UserId,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE users SET disabled_at = $2, updated_at = $3 WHERE id = $1")
+        .bind(id.to_db())
+        .bind(disabled.then_some(to_millis(now)))
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
+    expect_one(done.rows_affected())
+}

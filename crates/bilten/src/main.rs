@@ -1,3 +1,89 @@
-fn main() {
-    println!("Hello, world!");
+//! `bilten`: one binary for every role of the platform.
+//!
+//! Thin on purpose: parse the command line, load the configuration, start telemetry, then
+//! hand over to `bootstrap` (shared dependencies) and `roles` (the servers).
+
+mod bootstrap;
+mod cli;
+mod roles;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{AdminCommand, Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match bilten_config::Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("bilten: configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let _sentry = bootstrap::init_telemetry(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("bilten: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli, config));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("bilten: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
+    match cli.command.unwrap_or_default() {
+        Command::Serve(ports) => roles::serve_all(config, ports).await,
+        Command::Backend => roles::serve_one(config, roles::Role::Backend).await,
+        Command::Gateway => roles::serve_one(config, roles::Role::Gateway).await,
+        Command::Scanner => roles::serve_one(config, roles::Role::Scanner).await,
+        Command::Frontend => roles::serve_one(config, roles::Role::Frontend).await,
+        Command::Migrate => {
+            let store = bootstrap::connect_store(&config).await?;
+            let applied = bilten_store::migrate::run(&store).await?;
+            println!(
+                "migrations: {applied} applied; schema at version {}",
+                bilten_store::migrate::latest_version()
+            );
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    password,
+                    name,
+                },
+        } => {
+            let store = bootstrap::connect_store(&config).await?;
+            bootstrap::ensure_schema(&config, &store, true).await?;
+            let outcome =
+                bilten_backend::admin::create_admin(&store, &email, &password, name.as_deref())
+                    .await?;
+            match outcome {
+                bilten_backend::admin::AdminOutcome::Created(id) => {
+                    println!("created admin {email} ({id})")
+                }
+                bilten_backend::admin::AdminOutcome::Promoted(id) => {
+                    println!(
+                        "{email} ({id}) already existed and is now an admin; password unchanged"
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
 }

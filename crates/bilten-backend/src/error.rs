@@ -1,0 +1,129 @@
+//! The backend's error type and its mapping to the shared error body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bilten_domain::FieldErrors;
+use bilten_http::jwt::TokenError;
+use bilten_http::ApiError;
+use bilten_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("validation failed: {0}")]
+    Validation(FieldErrors),
+    #[error("email already registered")]
+    EmailTaken,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("too many failed attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("access token rejected: {0}")]
+    Token(TokenError),
+    #[error("session has ended")]
+    SessionEnded,
+    #[error("refresh token invalid")]
+    RefreshTokenInvalid,
+    #[error("refresh token reused")]
+    RefreshTokenReused,
+    #[error("one-time token invalid or expired")]
+    InvalidOneTimeToken,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("forbidden")]
+    Forbidden,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl BackendError {
+    pub fn field(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Validation(FieldErrors::single(
+            field,
+            bilten_domain::FieldError::new(code, message),
+        ))
+    }
+}
+
+impl From<StoreError> for BackendError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound("resource"),
+            StoreError::Unavailable(detail) => Self::Unavailable(detail),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<FieldErrors> for BackendError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+impl From<BackendError> for ApiError {
+    fn from(error: BackendError) -> Self {
+        use BackendError as E;
+        match error {
+            E::Validation(fields) => ApiError::validation(&fields),
+            E::EmailTaken => {
+                ApiError::conflict("email_taken", "An account with this email already exists.")
+                    .with_field(
+                        "email",
+                        "email_taken",
+                        "An account with this email already exists.",
+                    )
+            }
+            E::InvalidCredentials => {
+                ApiError::unauthorized("invalid_credentials", "The email or password is wrong.")
+            }
+            E::TooManyAttempts { retry_after_secs } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "Too many failed attempts; try again later.",
+            )
+            .with_retry_after(retry_after_secs.max(1)),
+            E::Unauthenticated => ApiError::unauthorized("unauthenticated", "Log in to do this."),
+            E::Token(token) => ApiError::unauthorized(
+                token.code(),
+                match token {
+                    TokenError::Expired => "The access token has expired; refresh it.",
+                    TokenError::Invalid => "The access token is invalid.",
+                },
+            ),
+            E::SessionEnded => {
+                ApiError::unauthorized("session_ended", "This session has ended; log in again.")
+            }
+            E::RefreshTokenInvalid => ApiError::unauthorized(
+                "invalid_refresh_token",
+                "The refresh token is invalid or expired; log in again.",
+            ),
+            E::RefreshTokenReused => ApiError::unauthorized(
+                "refresh_token_reused",
+                "This refresh token was already used; the session has been ended for safety.",
+            ),
+            E::InvalidOneTimeToken => ApiError::bad_request(
+                "invalid_or_expired_token",
+                "This link is invalid, already used or expired.",
+            ),
+            E::NotFound(what) => ApiError::not_found(format!("No such {what}.")),
+            E::Forbidden => ApiError::forbidden("You may not do this."),
+            E::Unavailable(detail) => {
+                tracing::warn!(%detail, "dependency unavailable");
+                ApiError::unavailable("The service is temporarily unavailable; try again shortly.")
+            }
+            E::Internal(detail) => ApiError::internal(&detail),
+        }
+    }
+}
+
+impl IntoResponse for BackendError {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
+    }
+}
+
+pub type BackendResult<T> = Result<T, BackendError>;

@@ -1,0 +1,88 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bilten_cache::Cache;
+use bilten_http::jwt::AccessTokens;
+use bilten_http::HttpMetrics;
+use bilten_store::Store;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{Notify, Semaphore};
+
+use crate::auth::hashing::PasswordHasher;
+use crate::BusinessMetrics;
+
+/// Settings the backend takes from the configuration.
+#[derive(Clone)]
+pub struct BackendSettings {
+    pub access_secret: SecretString,
+    pub refresh_secret: SecretString,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// Base URL of the web app, for links in emails.
+    pub public_url: String,
+    /// Addresses whose `X-Forwarded-For` we believe (the gateway). Loopback and private
+    /// ranges by default, since the gateway runs beside us.
+    pub trust_forwarded_from_private: bool,
+}
+
+impl BackendSettings {
+    pub fn from_config(config: &bilten_config::Config) -> Self {
+        Self {
+            access_secret: config.jwt.access_secret.clone(),
+            refresh_secret: config.jwt.refresh_secret.clone(),
+            access_ttl: config.jwt.access_ttl,
+            refresh_ttl: config.jwt.refresh_ttl,
+            public_url: config.public_url.clone(),
+            trust_forwarded_from_private: true,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub cache: Cache,
+    pub metrics: HttpMetrics,
+    pub business: BusinessMetrics,
+    pub access_tokens: AccessTokens,
+    pub(crate) refresh_key: Arc<SecretString>,
+    pub(crate) refresh_ttl: Duration,
+    pub(crate) public_url: Arc<str>,
+    pub(crate) trust_forwarded_from_private: bool,
+    pub(crate) hasher: PasswordHasher,
+    /// Wakes the outbox worker after a mail is enqueued, so it goes out at once.
+    pub(crate) mail_waker: Arc<Notify>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        cache: Cache,
+        settings: &BackendSettings,
+        metrics: HttpMetrics,
+        business: BusinessMetrics,
+        mail_waker: Arc<Notify>,
+    ) -> Self {
+        cache.register_metrics(metrics.registry());
+        Self {
+            store,
+            cache,
+            metrics,
+            business,
+            access_tokens: AccessTokens::new(
+                settings.access_secret.expose_secret().as_bytes(),
+                settings.access_ttl,
+            ),
+            refresh_key: Arc::new(settings.refresh_secret.clone()),
+            refresh_ttl: settings.refresh_ttl,
+            public_url: settings.public_url.clone().into(),
+            trust_forwarded_from_private: settings.trust_forwarded_from_private,
+            // Argon2 with 19 MiB per hash: bound how many run at once so a login flood costs
+            // queueing, not memory.
+            hasher: PasswordHasher::new(Arc::new(Semaphore::new(4))),
+            mail_waker,
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Starting the servers of each role, alone or all together.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use bilten_config::Config;
+use bilten_http::{HttpMetrics, Readiness};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::bootstrap;
+use crate::cli::ServePorts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Backend,
+    Gateway,
+    Scanner,
+    Frontend,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Backend => "backend",
+            Self::Gateway => "gateway",
+            Self::Scanner => "scanner",
+            Self::Frontend => "frontend",
+        }
+    }
+
+    fn default_port(self) -> u16 {
+        match self {
+            Self::Frontend => 3000,
+            Self::Backend => 3001,
+            Self::Scanner => 3002,
+            Self::Gateway => 8080,
+        }
+    }
+}
+
+/// Everything the roles of one process share.
+struct Shared {
+    config: Arc<Config>,
+    store: bilten_store::Store,
+    cache: bilten_cache::Cache,
+    shutdown: CancellationToken,
+    tasks: JoinSet<anyhow::Result<()>>,
+}
+
+impl Shared {
+    async fn start(config: Config) -> anyhow::Result<Self> {
+        let store = bootstrap::connect_store(&config).await?;
+        bootstrap::ensure_schema(&config, &store, false).await?;
+        let cache = bootstrap::cache(&config)?;
+        let shutdown = CancellationToken::new();
+        spawn_signal_handler(shutdown.clone());
+        Ok(Self {
+            config: Arc::new(config),
+            store,
+            cache,
+            shutdown,
+            tasks: JoinSet::new(),
+        })
+    }
+
+    fn serve(&mut self, role: &'static str, listener: tokio::net::TcpListener, router: Router) {
+        let shutdown = self.shutdown.clone();
+        self.tasks.spawn(async move {
+            bilten_http::serve(listener, router, shutdown)
+                .await
+                .with_context(|| format!("{role} server"))
+        });
+    }
+
+    /// Runs until a signal (or a failed server) stops everything, then waits for the rest.
+    async fn wait(mut self) -> anyhow::Result<()> {
+        let mut first_error = None;
+        while let Some(joined) = self.tasks.join_next().await {
+            let result = joined.map_err(anyhow::Error::from).and_then(|r| r);
+            if let Err(error) = result {
+                tracing::error!("{error:#}");
+                first_error.get_or_insert(error);
+                self.shutdown.cancel();
+            }
+        }
+        self.store.close().await;
+        tracing::info!("stopped");
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+fn spawn_signal_handler(shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(term) => term,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot listen for SIGTERM");
+                        let _ = ctrl_c.await;
+                        shutdown.cancel();
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        shutdown.cancel();
+    });
+}
+
+async fn bind(
+    config: &Config,
+    role: Role,
+    port: u16,
+) -> anyhow::Result<(tokio::net::TcpListener, SocketAddr)> {
+    let addr: SocketAddr = format!("{}:{port}", config.bind_host)
+        .parse()
+        .with_context(|| format!("BIND_HOST {:?}", config.bind_host))?;
+    let listener = bilten_http::bind(addr)
+        .await
+        .with_context(|| format!("{} role", role.name()))?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}
+
+/// Builds the backend: router plus the outbox worker.
+fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readiness)> {
+    let (metrics, business) = bilten_backend::new_metrics();
+    let worker = bilten_mail::OutboxWorker::new(
+        shared.store.clone(),
+        bootstrap::mail_transport(&shared.config)?,
+        bootstrap::mail_from(&shared.config)?,
+        bilten_mail::WorkerMetrics::new(metrics.registry()),
+    );
+    let state = bilten_backend::AppState::new(
+        shared.store.clone(),
+        shared.cache.clone(),
+        &bilten_backend::BackendSettings::from_config(&shared.config),
+        metrics.clone(),
+        business,
+        worker.waker(),
+    );
+    let readiness = bilten_backend::readiness(&state);
+    let shutdown = shared.shutdown.clone();
+    shared.tasks.spawn(async move {
+        worker.run(shutdown).await;
+        Ok(())
+    });
+    Ok((bilten_backend::router(state), metrics, readiness))
+}
+
+/// A role whose own service is not built yet answers the operations endpoints, so
+/// deployments and probes work from day one.
+fn placeholder(role: Role, shared: &Shared) -> (Router, HttpMetrics, Readiness) {
+    let metrics = HttpMetrics::new();
+    shared.cache.register_metrics(metrics.registry());
+    let store = shared.store.clone();
+    let readiness = Readiness::new().probe("database", move || {
+        let store = store.clone();
+        async move { store.ping().await.map_err(|e| e.to_string()) }
+    });
+    let router = bilten_http::ops_router(role.name(), readiness.clone(), metrics.clone());
+    (
+        bilten_http::standard_layers(router, &metrics, 1024 * 1024),
+        metrics,
+        readiness,
+    )
+}
+
+fn build_role(role: Role, shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readiness)> {
+    match role {
+        Role::Backend => backend(shared),
+        Role::Gateway | Role::Scanner | Role::Frontend => Ok(placeholder(role, shared)),
+    }
+}
+
+/// `PROMETHEUS_PORT`: `/metrics` of `metrics` on its own port as well.
+async fn serve_prometheus(
+    shared: &mut Shared,
+    metrics: HttpMetrics,
+    readiness: Readiness,
+) -> anyhow::Result<()> {
+    if let Some(port) = shared.config.prometheus_port {
+        let addr: SocketAddr = format!("{}:{port}", shared.config.bind_host).parse()?;
+        let listener = bilten_http::bind(addr).await.context("PROMETHEUS_PORT")?;
+        shared.serve(
+            "metrics",
+            listener,
+            bilten_http::ops::metrics_router(readiness, metrics),
+        );
+    }
+    Ok(())
+}
+
+pub async fn serve_one(config: Config, role: Role) -> anyhow::Result<()> {
+    let port = config.port.unwrap_or(role.default_port());
+    let mut shared = Shared::start(config).await?;
+    let (listener, addr) = bind(&shared.config, role, port).await?;
+    let (router, metrics, readiness) = build_role(role, &mut shared)?;
+    serve_prometheus(&mut shared, metrics, readiness).await?;
+    shared.serve(role.name(), listener, router);
+    tracing::info!(role = role.name(), %addr, "listening");
+    println!("bilten {} listening on http://{addr}", role.name());
+    shared.wait().await
+}
+
+pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> {
+    let mut shared = Shared::start(config).await?;
+    let mut lines = Vec::new();
+    let mut backend_metrics = None;
+    for (role, port) in [
+        (Role::Backend, ports.backend_port),
+        (Role::Frontend, ports.frontend_port),
+        (Role::Scanner, ports.scanner_port),
+        (Role::Gateway, ports.gateway_port),
+    ] {
+        let (listener, addr) = bind(&shared.config, role, port).await?;
+        let (router, metrics, readiness) = build_role(role, &mut shared)?;
+        if role == Role::Backend {
+            backend_metrics = Some((metrics, readiness));
+        }
+        shared.serve(role.name(), listener, router);
+        lines.push(format!("  {:<9} http://{addr}", role.name()));
+    }
+    // With every role in one process, PROMETHEUS_PORT exposes the backend's registry; each
+    // role's own /metrics stays on its port.
+    if let Some((metrics, readiness)) = backend_metrics {
+        serve_prometheus(&mut shared, metrics, readiness).await?;
+    }
+    let database = if shared.config.database.url.is_some() {
+        "PostgreSQL"
+    } else {
+        "embedded SQLite"
+    };
+    println!(
+        "\nBilten is running ({database}, data in {}):",
+        shared.config.data_dir.display()
+    );
+    for line in &lines {
+        println!("{line}");
+    }
+    println!("  health:   /health  /ready  /metrics on every port\nPress Ctrl-C to stop.\n");
+    let _ = ports.no_demo;
+    shared.wait().await
+}
