@@ -1,14 +1,13 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Test helpers shared by every crate's integration tests.
+//!
+//! Each test gets its own database: a fresh SQLite file by default, or — when
+//! `TEST_DATABASE_URL` names a PostgreSQL server — a fresh database created on it. Likewise
+//! `TEST_REDIS_URL` switches the cache to Redis with a key prefix of its own. So the same
+//! suite runs on the embedded default (`cargo test`) and on the real services (CI), and
+//! tests never see each other's data.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod app;
+mod env;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use app::{token_from_link, TestApp, TestUser, PASSWORD};
+pub use env::{require_services, test_cache, test_store, TestDatabase};

@@ -1,0 +1,12 @@
+//! The backend's API tests: one binary, a module per feature. Each test spawns its own app
+//! on its own database (SQLite by default, PostgreSQL/Redis when TEST_DATABASE_URL and
+//! TEST_REDIS_URL are set).
+
+mod accounts;
+mod admin;
+mod bad_input;
+mod email_flows;
+mod ops;
+mod redis_outage;
+mod sessions;
+mod throttling;
