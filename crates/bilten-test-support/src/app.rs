@@ -44,6 +44,22 @@ impl TestApp {
     }
 
     pub async fn spawn_with(store: Store, database: TestDatabase, cache: Cache) -> Self {
+        Self::spawn_full(store, database, cache, None).await
+    }
+
+    /// Like `spawn`, but mail goes out through `transport` (e.g. a real SMTP server)
+    /// instead of `.eml` files.
+    pub async fn spawn_with_transport(transport: Transport) -> Self {
+        let (store, database) = test_store().await;
+        Self::spawn_full(store, database, test_cache(), Some(transport)).await
+    }
+
+    async fn spawn_full(
+        store: Store,
+        database: TestDatabase,
+        cache: Cache,
+        transport: Option<Transport>,
+    ) -> Self {
         let mail_dir = std::env::temp_dir()
             .join("bilten-tests")
             .join(format!("mail-{}", uuid::Uuid::new_v4().simple()));
@@ -61,7 +77,7 @@ impl TestApp {
             .expect("valid mailbox");
         let worker = OutboxWorker::new(
             store.clone(),
-            Transport::files(mail_dir.clone()),
+            transport.unwrap_or_else(|| Transport::files(mail_dir.clone())),
             from,
             WorkerMetrics::new(metrics.registry()),
         );

@@ -12,4 +12,5 @@ mod email_flows;
 mod ops;
 mod redis_outage;
 mod sessions;
+mod smtp;
 mod throttling;
