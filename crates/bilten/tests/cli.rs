@@ -75,6 +75,10 @@ async fn wait_healthy(client: &reqwest::Client, base: &str) {
     panic!("{base} never became healthy");
 }
 
+async fn get_text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 #[test]
 fn a_bad_setting_stops_the_process_with_one_line_naming_it() {
     let dir = temp_dir();
@@ -175,14 +179,7 @@ async fn serve_runs_every_role_and_the_account_flow_works_end_to_end() {
         wait_healthy(&client, &base).await;
         let ready = client.get(format!("{base}/ready")).send().await.unwrap();
         assert_eq!(ready.status(), 200, "{base}");
-        let metrics = client
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = get_text(&client, &format!("{base}/metrics")).await;
         assert!(metrics.contains("http_requests_total"), "{base}: {metrics}");
     }
 
@@ -308,13 +305,6 @@ async fn a_single_role_honours_port_and_prometheus_port() {
     let _running = Running(command.stdout(Stdio::null()).spawn().unwrap());
     let client = reqwest::Client::new();
     wait_healthy(&client, &format!("http://127.0.0.1:{port}")).await;
-    let text = client
-        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = get_text(&client, &format!("http://127.0.0.1:{metrics_port}/metrics")).await;
     assert!(text.contains("bilten_build_info"), "{text}");
 }
