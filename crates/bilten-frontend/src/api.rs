@@ -180,7 +180,9 @@ impl BackendApi {
             return Ok(bytes.to_vec());
         }
         if status.is_server_error() {
-            return Err(ApiError::Unavailable(format!("{path}: backend answered {status}")));
+            return Err(ApiError::Unavailable(format!(
+                "{path}: backend answered {status}"
+            )));
         }
         match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
             Ok(ErrorEnvelope { error }) => Err(ApiError::Rejected(Rejection {
@@ -244,9 +246,15 @@ impl BackendApi {
     }
 
     pub async fn logout(&self, caller: &Forwarded, access_token: String) -> Result<(), ApiError> {
-        self.call(Method::POST, "/auth/logout", caller, Some(&access_token), None)
-            .await
-            .map(drop)
+        self.call(
+            Method::POST,
+            "/auth/logout",
+            caller,
+            Some(&access_token),
+            None,
+        )
+        .await
+        .map(drop)
     }
 
     pub async fn logout_everywhere(
@@ -342,7 +350,13 @@ impl BackendApi {
     ) -> Result<User, ApiError> {
         let body = json!({ "name": name });
         let envelope: UserEnvelope = self
-            .call_json(Method::PATCH, "/me", caller, Some(&access_token), Some(body))
+            .call_json(
+                Method::PATCH,
+                "/me",
+                caller,
+                Some(&access_token),
+                Some(body),
+            )
             .await?;
         Ok(envelope.user)
     }
@@ -353,7 +367,13 @@ impl BackendApi {
         access_token: String,
     ) -> Result<Vec<SessionInfo>, ApiError> {
         let list: SessionList = self
-            .call_json(Method::GET, "/me/sessions", caller, Some(&access_token), None)
+            .call_json(
+                Method::GET,
+                "/me/sessions",
+                caller,
+                Some(&access_token),
+                None,
+            )
             .await?;
         Ok(list.items)
     }

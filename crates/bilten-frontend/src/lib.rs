@@ -70,9 +70,14 @@ pub fn router(settings: FrontendSettings, metrics: HttpMetrics) -> Router {
     });
     let app = pages::routes()
         .with_state(state)
-        .merge(bilten_http::ops_router("frontend", readiness, metrics.clone()));
-    bilten_http::standard_layers(app, &metrics, BODY_LIMIT)
-        .layer(axum::middleware::from_fn_with_state(cookies, html_responses))
+        .merge(bilten_http::ops_router(
+            "frontend",
+            readiness,
+            metrics.clone(),
+        ));
+    bilten_http::standard_layers(app, &metrics, BODY_LIMIT).layer(
+        axum::middleware::from_fn_with_state(cookies, html_responses),
+    )
 }
 
 /// Makes every response fit for a browser:
@@ -111,7 +116,8 @@ async fn html_responses(
         let markup = views::error_page(status, &chrome, request_id.as_deref());
         let mut page = session::page_response(status, &markup);
         if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-            page.headers_mut().insert(bilten_http::request_id::HEADER, id);
+            page.headers_mut()
+                .insert(bilten_http::request_id::HEADER, id);
         }
         response = page;
     }

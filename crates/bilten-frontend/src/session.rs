@@ -39,7 +39,6 @@ use crate::Frontend;
 const ACCESS_COOKIE: &str = "bilten_access";
 const REFRESH_COOKIE: &str = "bilten_refresh";
 const CSRF_COOKIE: &str = "bilten_csrf";
-pub const CSRF_FIELD: &str = "csrf_token";
 
 /// How long the refresh cookie lives in the browser. The backend decides the real lifetime
 /// (`JWT_REFRESH_EXPIRES_IN`, renewed on each rotation); a cookie that outlives its token only
@@ -312,11 +311,14 @@ impl Visit {
 
     /// A full page in the layout, with status 200.
     pub fn page(&self, title: &str, description: &str, content: &Markup) -> Response {
-        page_response(StatusCode::OK, &views::layout(
-            &views::PageMeta { title, description },
-            &self.chrome(),
-            content,
-        ))
+        page_response(
+            StatusCode::OK,
+            &views::layout(
+                &views::PageMeta { title, description },
+                &self.chrome(),
+                content,
+            ),
+        )
     }
 
     /// Like [`Visit::page`] with another status (a re-rendered form answers 422).
@@ -327,11 +329,14 @@ impl Visit {
         description: &str,
         content: &Markup,
     ) -> Response {
-        page_response(status, &views::layout(
-            &views::PageMeta { title, description },
-            &self.chrome(),
-            content,
-        ))
+        page_response(
+            status,
+            &views::layout(
+                &views::PageMeta { title, description },
+                &self.chrome(),
+                content,
+            ),
+        )
     }
 }
 
@@ -469,9 +474,10 @@ impl RefreshCoordinator {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             recent.retain(|_, slot| {
                 Arc::strong_count(slot) > 1
-                    || slot
-                        .try_lock()
-                        .is_ok_and(|done| done.as_ref().is_some_and(|(at, _)| at.elapsed() < REFRESH_GRACE))
+                    || slot.try_lock().is_ok_and(|done| {
+                        done.as_ref()
+                            .is_some_and(|(at, _)| at.elapsed() < REFRESH_GRACE)
+                    })
             });
             recent.entry(key).or_default().clone()
         };

@@ -150,7 +150,7 @@ pub fn field(spec: &Field<'_>, form: &FormState) -> Markup {
                 span.hint id=(hint_id) { (hint) }
             }
             @if let (Some(problem), Some(error_id)) = (error, &error_id) {
-                span.field-error id=(error_id) { span.visually-hidden { "Error: " } (problem.message) }
+                span.field-error id=(error_id) data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
             }
             input id=(id) name=(spec.name) type=(spec.kind) autocomplete=(spec.autocomplete)
                 value=[value] aria-invalid=[error.map(|_| "true")]

@@ -146,20 +146,24 @@ pub async fn update_profile(
 ) -> Response {
     let forwarded = visit.forwarded.clone();
     let saved = visit
-        .authed(&app, |token| app.api.update_name(&forwarded, token, &input.name))
+        .authed(&app, |token| {
+            app.api.update_name(&forwarded, token, &input.name)
+        })
         .await;
     let outcome = match saved {
         Ok(_) => Ok(Redirect::to("/account?notice=name_saved").into_response()),
-        Err(error) => match form_problems(error, FormState::default().with_value("name", &input.name)) {
-            Ok(profile) => {
-                let forms = AccountForms {
-                    profile,
-                    ..AccountForms::default()
-                };
-                account_page(&app, &mut visit, forms, None).await
+        Err(error) => {
+            match form_problems(error, FormState::default().with_value("name", &input.name)) {
+                Ok(profile) => {
+                    let forms = AccountForms {
+                        profile,
+                        ..AccountForms::default()
+                    };
+                    account_page(&app, &mut visit, forms, None).await
+                }
+                Err(error) => Err(error),
             }
-            Err(error) => Err(error),
-        },
+        }
     };
     visit.respond(outcome)
 }

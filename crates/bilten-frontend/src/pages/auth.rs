@@ -171,15 +171,18 @@ pub async fn login(
             visit.store_tokens(&tokens);
             Ok(Redirect::to(local_path(input.next.as_deref())).into_response())
         }
-        Err(error) => form_problems(error, FormState::default().with_value("email", &input.email))
-            .map(|form| {
-                visit.page_with_status(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Log in",
-                    "Log in to Bilten.",
-                    &login_content(&visit, &form, input.next.as_deref(), None),
-                )
-            }),
+        Err(error) => form_problems(
+            error,
+            FormState::default().with_value("email", &input.email),
+        )
+        .map(|form| {
+            visit.page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Log in",
+                "Log in to Bilten.",
+                &login_content(&visit, &form, input.next.as_deref(), None),
+            )
+        }),
     };
     visit.respond(outcome)
 }
@@ -317,17 +320,24 @@ pub async fn forgot(
     visit: Visit,
     CsrfForm(input): CsrfForm<ForgotForm>,
 ) -> Response {
-    let outcome = match app.api.forgot_password(&visit.forwarded, &input.email).await {
+    let outcome = match app
+        .api
+        .forgot_password(&visit.forwarded, &input.email)
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/forgot-password?notice=reset_sent").into_response()),
-        Err(error) => form_problems(error, FormState::default().with_value("email", &input.email))
-            .map(|form| {
-                visit.page_with_status(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Forgot your password",
-                    "Get a link to reset your Bilten password.",
-                    &forgot_content(&visit, &form, None),
-                )
-            }),
+        Err(error) => form_problems(
+            error,
+            FormState::default().with_value("email", &input.email),
+        )
+        .map(|form| {
+            visit.page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Forgot your password",
+                "Get a link to reset your Bilten password.",
+                &forgot_content(&visit, &form, None),
+            )
+        }),
     };
     visit.respond(outcome)
 }

@@ -36,10 +36,7 @@ pub fn routes() -> Router<Frontend> {
             "/account/logout-everywhere",
             post(account::logout_everywhere),
         )
-        .route(
-            "/account/verification",
-            post(account::resend_verification),
-        )
+        .route("/account/verification", post(account::resend_verification))
         .route("/static/{file}", get(assets::serve))
 }
 

@@ -14,13 +14,23 @@ async fn the_stylesheet_is_fingerprinted_and_cached_for_a_year_while_pages_are_n
     assert!(home.body.contains("No events yet"));
 
     let marker = r#"href="/static/app."#;
-    let start = home.body.find(marker).expect("the layout links the stylesheet") + r#"href=""#.len();
-    let href: String = home.body[start..].chars().take_while(|c| *c != '"').collect();
+    let start = home
+        .body
+        .find(marker)
+        .expect("the layout links the stylesheet")
+        + r#"href=""#.len();
+    let href: String = home.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
     assert!(href.ends_with(".css"));
 
     let css = site.get(&href).await;
     assert_eq!(css.status, StatusCode::OK);
-    assert_eq!(css.header("cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        css.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     assert!(css.header("content-type").starts_with("text/css"));
     assert!(css.body.contains(":focus-visible"));
 
@@ -55,7 +65,10 @@ async fn an_unknown_page_is_a_friendly_404_in_the_layout() {
     assert!(page.header("content-type").starts_with("text/html"));
     assert_eq!(page.header("cache-control"), "no-store");
     assert!(page.body.contains("We can't find that page"));
-    assert!(page.body.contains("Skip to main content"), "inside the layout");
+    assert!(
+        page.body.contains("Skip to main content"),
+        "inside the layout"
+    );
 }
 
 #[tokio::test]
@@ -82,4 +95,64 @@ async fn health_and_readiness_follow_the_backend() {
     assert!(ready.body.contains("backend"));
     let metrics = site.get("/metrics").await;
     assert!(metrics.body.contains("http_requests_total"));
+}
+
+#[tokio::test]
+async fn without_the_backend_the_frontend_is_not_ready_and_pages_say_so() {
+    // A port nothing listens on: connections are refused at once.
+    let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let backend_url = format!("http://{}", unused.local_addr().unwrap());
+    drop(unused);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let address = crate::helpers::spawn_frontend(&backend_url, shutdown.clone()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let ready = client.get(format!("{address}/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    let home = client.get(format!("{address}/")).send().await.unwrap();
+    assert_eq!(
+        home.status(),
+        StatusCode::OK,
+        "the home page needs no backend yet"
+    );
+
+    let login = client.get(format!("{address}/login")).send().await.unwrap();
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = {
+        let body = login.text().await.unwrap();
+        let marker = r#"name="csrf_token" value=""#;
+        let start = body.find(marker).unwrap() + marker.len();
+        body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect::<String>()
+    };
+    let refused = client
+        .post(format!("{address}/login"))
+        .header("cookie", cookie)
+        .form(&[
+            ("email", "ada@example.com"),
+            ("password", "whatever it is"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("temporarily unavailable"));
+    shutdown.cancel();
 }

@@ -42,27 +42,18 @@ impl Page {
     pub fn csrf_token(&self) -> String {
         let marker = r#"name="csrf_token" value=""#;
         let start = self.body.find(marker).expect("a form with a CSRF field") + marker.len();
-        self.body[start..].chars().take_while(|c| *c != '"').collect()
+        self.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect()
     }
 }
 
 impl TestSite {
     pub async fn spawn() -> Self {
         let backend = TestApp::spawn().await;
-        let router = bilten_frontend::router(
-            FrontendSettings {
-                backend_url: backend.address.clone(),
-                public_url: "http://bilten.test".to_owned(),
-                secure_cookies: false,
-            },
-            HttpMetrics::new(),
-        );
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
         let shutdown = CancellationToken::new();
-        tokio::spawn(bilten_http::serve(listener, router, shutdown.clone()));
+        let address = spawn_frontend(&backend.address, shutdown.clone()).await;
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
@@ -152,6 +143,24 @@ impl TestSite {
     }
 }
 
+/// The frontend alone, in front of `backend_url`; returns its base URL.
+pub async fn spawn_frontend(backend_url: &str, shutdown: CancellationToken) -> String {
+    let router = bilten_frontend::router(
+        FrontendSettings {
+            backend_url: backend_url.to_owned(),
+            public_url: "http://bilten.test".to_owned(),
+            secure_cookies: false,
+        },
+        HttpMetrics::new(),
+    );
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(bilten_http::serve(listener, router, shutdown));
+    address
+}
+
 fn uuid_like() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -159,7 +168,10 @@ fn uuid_like() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("visitor-{nanos}-{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "visitor-{nanos}-{}",
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 impl Drop for TestSite {

@@ -8,16 +8,28 @@ async fn a_form_posted_without_its_csrf_token_is_refused() {
     site.get("/login").await; // the browser has its CSRF cookie
 
     let without = site
-        .post_raw("/login", &[("email", "ada@example.com"), ("password", PASSWORD)])
+        .post_raw(
+            "/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(without.status, StatusCode::FORBIDDEN);
-    assert!(without.body.contains("That form has expired"), "{}", without.body);
+    assert!(
+        without.body.contains("That form has expired"),
+        "{}",
+        without.body
+    );
     assert!(without.header("content-type").starts_with("text/html"));
 
     let forged = site
         .post_raw(
             "/signup",
-            &[("name", "Mallory"), ("email", "m@example.com"), ("password", PASSWORD), ("csrf_token", "00ff")],
+            &[
+                ("name", "Mallory"),
+                ("email", "m@example.com"),
+                ("password", PASSWORD),
+                ("csrf_token", "00ff"),
+            ],
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
@@ -49,10 +61,18 @@ async fn auth_and_csrf_cookies_are_http_only_and_same_site() {
     assert!(csrf_cookie.contains("SameSite=Lax"));
 
     let email = "cookie@example.com";
-    site.submit("/signup", "/signup", &[("name", "C"), ("email", email), ("password", PASSWORD)])
-        .await;
+    site.submit(
+        "/signup",
+        "/signup",
+        &[("name", "C"), ("email", email), ("password", PASSWORD)],
+    )
+    .await;
     let login = site
-        .submit("/login", "/login", &[("email", email), ("password", PASSWORD)])
+        .submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", PASSWORD)],
+        )
         .await;
     let set_cookies: Vec<&str> = login
         .headers
@@ -62,7 +82,12 @@ async fn auth_and_csrf_cookies_are_http_only_and_same_site() {
         .collect();
     assert_eq!(set_cookies.len(), 2, "{set_cookies:?}");
     for cookie in set_cookies {
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax")
+                && cookie.contains("Path=/"),
+            "{cookie}"
+        );
     }
 }
 
@@ -70,13 +95,21 @@ async fn auth_and_csrf_cookies_are_http_only_and_same_site() {
 async fn a_crafted_next_link_cannot_send_the_visitor_elsewhere() {
     let site = TestSite::spawn().await;
     let email = "next@example.com";
-    site.submit("/signup", "/signup", &[("name", "N"), ("email", email), ("password", PASSWORD)])
-        .await;
+    site.submit(
+        "/signup",
+        "/signup",
+        &[("name", "N"), ("email", email), ("password", PASSWORD)],
+    )
+    .await;
     let login = site
         .submit(
             "/login?next=//evil.example",
             "/login",
-            &[("email", email), ("password", PASSWORD), ("next", "//evil.example")],
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "//evil.example"),
+            ],
         )
         .await;
     assert_eq!(login.location(), "/account");
