@@ -54,9 +54,16 @@ pub(crate) struct Frontend {
 /// # Panics
 /// At start-up only, when the HTTP client cannot be built (no TLS roots on the machine).
 pub fn router(settings: FrontendSettings, metrics: HttpMetrics) -> Router {
-    let api = BackendApi::new(&settings.backend_url).expect("the backend HTTP client builds");
+    let FrontendSettings {
+        backend_url,
+        // Absolute links (OpenGraph and canonical URLs on event pages) will need it; every
+        // link on the account pages is relative.
+        public_url: _,
+        secure_cookies,
+    } = settings;
+    let api = BackendApi::new(&backend_url).expect("the backend HTTP client builds");
     let cookies = CookiePolicy {
-        secure: settings.secure_cookies,
+        secure: secure_cookies,
     };
     let state = Frontend {
         api: api.clone(),
@@ -68,14 +75,11 @@ pub fn router(settings: FrontendSettings, metrics: HttpMetrics) -> Router {
         let api = api.clone();
         async move { api.health().await }
     });
+    let layered_metrics = metrics.clone();
     let app = pages::routes()
         .with_state(state)
-        .merge(bilten_http::ops_router(
-            "frontend",
-            readiness,
-            metrics.clone(),
-        ));
-    bilten_http::standard_layers(app, &metrics, BODY_LIMIT).layer(
+        .merge(bilten_http::ops_router("frontend", readiness, metrics));
+    bilten_http::standard_layers(app, &layered_metrics, BODY_LIMIT).layer(
         axum::middleware::from_fn_with_state(cookies, html_responses),
     )
 }

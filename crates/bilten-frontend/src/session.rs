@@ -452,8 +452,11 @@ impl<T: DeserializeOwned> FromRequest<Frontend> for CsrfForm<T> {
 /// replicas within milliseconds.
 #[derive(Default)]
 pub struct RefreshCoordinator {
-    recent: Mutex<HashMap<[u8; 32], Arc<tokio::sync::Mutex<Option<(Instant, TokenPair)>>>>>,
+    recent: Mutex<HashMap<[u8; 32], RefreshSlot>>,
 }
+
+/// One refresh token's refresh: in flight while locked, then its result and when it came.
+type RefreshSlot = Arc<tokio::sync::Mutex<Option<(Instant, TokenPair)>>>;
 
 /// How long a refresh's result is handed to other requests that present the same old token.
 const REFRESH_GRACE: Duration = Duration::from_secs(30);
