@@ -12,6 +12,13 @@
 //!
 //! A replica is *routable* unless the active checker saw `/ready` fail (`fall` times in a
 //! row) or passive ejection took it out after failed requests, until the ejection expires.
+//!
+//! **When no replica of a group passes its checks, the ones not ejected get traffic anyway**
+//! (Envoy calls this panic mode). Every replica failing `/ready` at once is far more often a
+//! shared dependency (Redis, a slow database) or the check itself than every process being
+//! gone, and a replica that answers with its own error beats a blanket 503. Replicas that
+//! really are gone refuse connections and are ejected on the first try, so once all are
+//! ejected the gateway answers `503 no_healthy_upstream` without trying.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -237,9 +244,10 @@ impl Pool {
     }
 
     /// The routable replica with the fewest requests in flight, skipping `tried` (indexes
-    /// already attempted for this request).
+    /// already attempted for this request); in panic mode any replica not ejected.
     pub(crate) fn pick(&self, tried: &[usize]) -> Option<usize> {
         let n = self.upstreams.len();
+        let panic_mode = !self.upstreams.iter().any(|u| u.routable());
         let start = self.cursor.fetch_add(1, Ordering::Relaxed) % n;
         let mut best: Option<(usize, usize)> = None;
         for offset in 0..n {
@@ -248,7 +256,12 @@ impl Pool {
                 continue;
             }
             let upstream = &self.upstreams[index];
-            if !upstream.routable() {
+            let eligible = if panic_mode {
+                !upstream.ejected()
+            } else {
+                upstream.routable()
+            };
+            if !eligible {
                 continue;
             }
             let load = upstream.in_flight();
@@ -312,6 +325,34 @@ mod tests {
         }
         assert_eq!(pool.pick(&[0]), Some(2));
         assert_eq!(pool.pick(&[0, 2]), None);
+    }
+
+    #[test]
+    fn when_every_replica_fails_its_checks_the_ones_not_ejected_still_serve() {
+        let pool = pool(2);
+        for upstream in &pool.upstreams {
+            upstream.observe_probe(false, 2, 2);
+        }
+        assert!(!pool.ready());
+        assert!(pool.pick(&[]).is_some());
+        pool.upstreams[0].record_failure(FailureKind::Connect, &EJECT);
+        for _ in 0..4 {
+            assert_eq!(pool.pick(&[]), Some(1));
+        }
+        pool.upstreams[1].record_failure(FailureKind::Connect, &EJECT);
+        assert_eq!(pool.pick(&[]), None);
+    }
+
+    #[test]
+    fn one_healthy_replica_takes_all_traffic_from_unhealthy_ones() {
+        let pool = pool(3);
+        pool.upstreams[0].observe_probe(false, 2, 2);
+        pool.upstreams[1].observe_probe(false, 2, 2);
+        pool.upstreams[2].observe_probe(true, 2, 2);
+        for _ in 0..6 {
+            assert_eq!(pool.pick(&[]), Some(2));
+        }
+        assert_eq!(pool.pick(&[2]), None);
     }
 
     #[test]
