@@ -148,6 +148,7 @@ fn upstream_router(state: UpstreamState) -> Router {
         .route("/big", get(big))
         .route("/chunked", get(chunked))
         .route("/slow", any(slow))
+        .route("/api/v1/slow", any(slow))
         .route("/hop", get(hop))
         .fallback(whoami)
         .layer(axum::middleware::from_fn_with_state(
@@ -314,7 +315,8 @@ pub struct Gateway {
 }
 
 /// Variables for a gateway in front of the given upstreams (one list per group). Health
-/// checks are fast so tests see state changes within a second.
+/// checks are fast so tests see state changes within a second; rate limits are off unless a
+/// test sets `GATEWAY_RATE_LIMITS` itself (see `with`).
 pub fn env_for(backend: &[&Upstream], scanner: &[&Upstream], frontend: &[&Upstream]) -> Vec<(String, String)> {
     let urls = |list: &[&Upstream]| list.iter().map(|u| u.url()).collect::<Vec<_>>().join(",");
     vec![
@@ -325,7 +327,17 @@ pub fn env_for(backend: &[&Upstream], scanner: &[&Upstream], frontend: &[&Upstre
         ("GATEWAY_HEALTH_TIMEOUT".to_owned(), "500ms".to_owned()),
         ("GATEWAY_HEALTH_RISE".to_owned(), "2".to_owned()),
         ("GATEWAY_HEALTH_FALL".to_owned(), "2".to_owned()),
+        ("GATEWAY_RATE_LIMITS".to_owned(), "off".to_owned()),
     ]
+}
+
+/// `env` with `extra` variables set (replacing any of the same name).
+pub fn with(mut env: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    for (name, value) in extra {
+        env.retain(|(n, _)| n != name);
+        env.push(((*name).to_owned(), (*value).to_owned()));
+    }
+    env
 }
 
 impl Gateway {

@@ -3,3 +3,4 @@
 
 mod helpers;
 mod proxying;
+mod balancing;

@@ -42,7 +42,6 @@ fn json_body(response: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn ten_megabyte_bodies_pass_through_byte_exact_both_ways() {
-    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     let site = site().await;
     let client = http_client();
     let payload = pattern(10_000_000);
