@@ -42,7 +42,6 @@ struct UpstreamState {
 /// A replica: answers `/ready`, echoes, streams, sleeps on request. `kill` drops the listener
 /// and every open connection at once, like a process dying.
 pub struct Upstream {
-    pub name: String,
     pub addr: SocketAddr,
     state: UpstreamState,
     alive: Option<CancellationToken>,
@@ -58,7 +57,6 @@ impl Upstream {
             ready: Arc::new(AtomicBool::new(true)),
         };
         let mut upstream = Self {
-            name: name.to_owned(),
             addr,
             state,
             alive: None,
@@ -114,9 +112,11 @@ impl Upstream {
                 let router = router.clone();
                 let alive = alive.clone();
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
-                        router.clone().oneshot(request.map(Body::new))
-                    });
+                    let service = hyper::service::service_fn(
+                        move |request: Request<hyper::body::Incoming>| {
+                            router.clone().oneshot(request.map(Body::new))
+                        },
+                    );
                     let builder = Builder::new(TokioExecutor::new());
                     let connection = builder.serve_connection(TokioIo::new(stream), service);
                     tokio::select! {
@@ -136,28 +136,31 @@ impl Drop for Upstream {
 }
 
 fn upstream_router(state: UpstreamState) -> Router {
-    let counted = Router::new()
-        .route("/api/v1/events/headers", any(headers))
-        .route("/headers", any(headers))
-        .route("/whoami", any(whoami))
-        .route("/api/v1/whoami", any(whoami))
-        .route("/api/v1/checkin/whoami", any(whoami))
-        .route("/echo", any(echo))
-        .route("/api/v1/echo", any(echo))
-        .route("/count", any(count))
-        .route("/big", get(big))
-        .route("/chunked", get(chunked))
-        .route("/slow", any(slow))
-        .route("/api/v1/slow", any(slow))
-        .route("/hop", get(hop))
-        .fallback(whoami)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            |State(state): State<UpstreamState>, request: Request, next: axum::middleware::Next| async move {
-                state.hits.fetch_add(1, Ordering::SeqCst);
-                next.run(request).await
-            },
-        ));
+    let counted =
+        Router::new()
+            .route("/api/v1/events/headers", any(headers))
+            .route("/headers", any(headers))
+            .route("/whoami", any(whoami))
+            .route("/api/v1/whoami", any(whoami))
+            .route("/api/v1/checkin/whoami", any(whoami))
+            .route("/echo", any(echo))
+            .route("/api/v1/echo", any(echo))
+            .route("/count", any(count))
+            .route("/big", get(big))
+            .route("/chunked", get(chunked))
+            .route("/slow", any(slow))
+            .route("/api/v1/slow", any(slow))
+            .route("/hop", get(hop))
+            .fallback(whoami)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                |State(state): State<UpstreamState>,
+                 request: Request,
+                 next: axum::middleware::Next| async move {
+                    state.hits.fetch_add(1, Ordering::SeqCst);
+                    next.run(request).await
+                },
+            ));
     Router::new()
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
@@ -244,7 +247,10 @@ fn futures_stream(
 }
 
 /// Sleeps `ms` before answering.
-async fn slow(State(state): State<UpstreamState>, Query(query): Query<HashMap<String, u64>>) -> String {
+async fn slow(
+    State(state): State<UpstreamState>,
+    Query(query): Query<HashMap<String, u64>>,
+) -> String {
     tokio::time::sleep(Duration::from_millis(query.get("ms").copied().unwrap_or(0))).await;
     state.name.clone()
 }
@@ -276,9 +282,9 @@ pub fn pattern(size: usize) -> Vec<u8> {
 }
 
 pub fn checksum(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -288,7 +294,10 @@ pub fn checksum(bytes: &[u8]) -> u64 {
 pub fn config() -> Config {
     let env: HashMap<&str, String> = [
         ("JWT_ACCESS_SECRET", JWT_SECRET.to_owned()),
-        ("JWT_REFRESH_SECRET", "test-refresh-secret-test-refresh-secret".to_owned()),
+        (
+            "JWT_REFRESH_SECRET",
+            "test-refresh-secret-test-refresh-secret".to_owned(),
+        ),
         ("PUBLIC_URL", "https://tickets.example.com".to_owned()),
     ]
     .into_iter()
@@ -297,7 +306,7 @@ pub fn config() -> Config {
 }
 
 pub fn tokens() -> AccessTokens {
-    AccessTokens::new(JWT_SECRET.as_bytes(), Duration::from_secs(900))
+    AccessTokens::new(JWT_SECRET.as_bytes(), Duration::from_mins(15))
 }
 
 pub fn now() -> u64 {
@@ -317,7 +326,11 @@ pub struct Gateway {
 /// Variables for a gateway in front of the given upstreams (one list per group). Health
 /// checks are fast so tests see state changes within a second; rate limits are off unless a
 /// test sets `GATEWAY_RATE_LIMITS` itself (see `with`).
-pub fn env_for(backend: &[&Upstream], scanner: &[&Upstream], frontend: &[&Upstream]) -> Vec<(String, String)> {
+pub fn env_for(
+    backend: &[&Upstream],
+    scanner: &[&Upstream],
+    frontend: &[&Upstream],
+) -> Vec<(String, String)> {
     let urls = |list: &[&Upstream]| list.iter().map(|u| u.url()).collect::<Vec<_>>().join(",");
     vec![
         ("GATEWAY_UPSTREAMS_BACKEND".to_owned(), urls(backend)),
@@ -347,17 +360,25 @@ impl Gateway {
 
     pub async fn start_with_cache(env: &[(String, String)], cache: Cache) -> Self {
         let vars: HashMap<String, String> = env.iter().cloned().collect();
-        let settings = GatewaySettings::from_lookup(&config(), &UpstreamDefaults::default(), |name| {
-            vars.get(name).cloned()
-        })
-        .unwrap();
+        let settings =
+            GatewaySettings::from_lookup(&config(), &UpstreamDefaults::default(), |name| {
+                vars.get(name).cloned()
+            })
+            .unwrap();
         let timeouts = settings.server_timeouts();
         let metrics = HttpMetrics::new();
         let shutdown = CancellationToken::new();
-        let router = bilten_gateway::build(settings, cache, tokens(), metrics.clone(), shutdown.clone()).await;
+        let router =
+            bilten_gateway::build(settings, cache, tokens(), metrics.clone(), shutdown.clone())
+                .await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(bilten_gateway::serve(listener, router, shutdown.clone(), timeouts));
+        tokio::spawn(bilten_gateway::serve(
+            listener,
+            router,
+            shutdown.clone(),
+            timeouts,
+        ));
         Self {
             addr,
             metrics,
@@ -369,9 +390,9 @@ impl Gateway {
         format!("http://{}{path}", self.addr)
     }
 
-    /// The value of one sample of `/metrics`, e.g.
+    /// The value of one counter or gauge sample of `/metrics`, e.g.
     /// `bilten_upstream_healthy{group="backend",upstream="127.0.0.1:1234"}`.
-    pub fn metric(&self, sample: &str) -> Option<f64> {
+    pub fn metric(&self, sample: &str) -> Option<u64> {
         self.metrics.render().lines().find_map(|line| {
             let rest = line.strip_prefix(sample)?;
             rest.strip_prefix(' ')?.trim().parse().ok()

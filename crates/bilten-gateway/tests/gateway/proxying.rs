@@ -3,7 +3,7 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{
-    checksum, env_for, header, http_client, pattern, tokens, now, Gateway, Upstream,
+    checksum, env_for, header, http_client, now, pattern, tokens, Gateway, Upstream,
 };
 
 struct Site {
@@ -94,7 +94,10 @@ async fn chunked_responses_stream_through_without_a_length() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.content_length(), None);
-    assert_eq!(header(response.headers(), "transfer-encoding"), Some("chunked"));
+    assert_eq!(
+        header(response.headers(), "transfer-encoding"),
+        Some("chunked")
+    );
     let body = response.bytes().await.unwrap();
     let expected: Vec<u8> = (0..10u8)
         .flat_map(|i| std::iter::repeat_n(b'a' + i, 1000))
@@ -117,7 +120,10 @@ async fn methods_queries_and_end_to_end_headers_pass_through() {
     assert_eq!(response.status(), 200);
     let cookies: Vec<_> = response.headers().get_all("set-cookie").iter().collect();
     assert_eq!(cookies.len(), 2, "both Set-Cookie headers arrive");
-    assert_eq!(header(response.headers(), "x-upstream-custom"), Some("passed"));
+    assert_eq!(
+        header(response.headers(), "x-upstream-custom"),
+        Some("passed")
+    );
     let seen: serde_json::Value = response.json().await.unwrap();
     assert_eq!(seen["upstream"], "frontend-1");
     assert_eq!(seen["method"], "PATCH");
@@ -159,7 +165,10 @@ async fn hop_by_hop_headers_stay_on_their_own_connection() {
         "proxy-authorization",
         "upgrade",
     ] {
-        assert!(!received.contains_key(dropped), "{dropped} reached the upstream");
+        assert!(
+            !received.contains_key(dropped),
+            "{dropped} reached the upstream"
+        );
     }
     // The gateway's own connection to the upstream is keep-alive, whatever the client said.
     assert!(received
@@ -167,7 +176,11 @@ async fn hop_by_hop_headers_stay_on_their_own_connection() {
         .is_none_or(|v| !v.to_string().contains("X-Hop-Req")));
     assert_eq!(received["x-end-to-end"][0], "yes");
 
-    let response = http_client().get(site.gateway.url("/hop")).send().await.unwrap();
+    let response = http_client()
+        .get(site.gateway.url("/hop"))
+        .send()
+        .await
+        .unwrap();
     let h = response.headers();
     assert!(h.get("x-hop-resp").is_none());
     assert!(h.get("keep-alive").is_none());
@@ -187,14 +200,19 @@ async fn forwarding_headers_are_the_gateways_and_request_ids_are_kept_or_made() 
         .send()
         .await
         .unwrap();
-    let id = header(response.headers(), "x-request-id").unwrap().to_owned();
+    let id = header(response.headers(), "x-request-id")
+        .unwrap()
+        .to_owned();
     let seen: serde_json::Value = response.json().await.unwrap();
     let h = &seen["headers"];
     assert_eq!(h["x-forwarded-for"], serde_json::json!(["127.0.0.1"]));
     assert_eq!(h["x-real-ip"], serde_json::json!(["127.0.0.1"]));
     assert_eq!(h["x-forwarded-proto"], serde_json::json!(["http"]));
     assert_eq!(h["x-forwarded-host"][0], site.gateway.addr.to_string());
-    assert_eq!(h["x-request-id"][0], id, "the upstream sees the id the client gets");
+    assert_eq!(
+        h["x-request-id"][0], id,
+        "the upstream sees the id the client gets"
+    );
     assert!(id.len() >= 16);
 
     let response = client
@@ -203,7 +221,10 @@ async fn forwarding_headers_are_the_gateways_and_request_ids_are_kept_or_made() 
         .send()
         .await
         .unwrap();
-    assert_eq!(header(response.headers(), "x-request-id"), Some("trace-abc-123"));
+    assert_eq!(
+        header(response.headers(), "x-request-id"),
+        Some("trace-abc-123")
+    );
     let seen: serde_json::Value = response.json().await.unwrap();
     assert_eq!(seen["headers"]["x-request-id"][0], "trace-abc-123");
 }
@@ -243,7 +264,11 @@ async fn the_gateway_answers_health_ready_and_metrics_itself() {
         .unwrap();
     assert_eq!(health["service"], "gateway");
     site.gateway.wait_ready().await;
-    client.get(site.gateway.url("/whoami")).send().await.unwrap();
+    client
+        .get(site.gateway.url("/whoami"))
+        .send()
+        .await
+        .unwrap();
 
     let metrics = client
         .get(site.gateway.url("/metrics"))
@@ -264,5 +289,9 @@ async fn the_gateway_answers_health_ready_and_metrics_itself() {
     ] {
         assert!(metrics.contains(&expected), "missing {expected}\n{metrics}");
     }
-    assert_eq!(site.frontend.hits(), 1, "/health, /ready, /metrics are the gateway's own");
+    assert_eq!(
+        site.frontend.hits(),
+        1,
+        "/health, /ready, /metrics are the gateway's own"
+    );
 }
