@@ -178,9 +178,18 @@ async fn a_backend_failing_its_ready_check_gets_no_traffic_until_it_passes() {
     assert!(backends[1].hits() > before);
 }
 
-/// Accepts connections and answers `/ready`, but drops every other request after reading
-/// its headers: a replica that dies while handling the request.
-async fn dropping_upstream() -> String {
+/// How a misbehaving replica answers everything but `/ready`.
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    /// Closes the connection after reading the request headers, without an answer.
+    Drop,
+    /// Promises 100 bytes and closes after 10.
+    Truncate,
+}
+
+/// Accepts connections and answers `/ready`, but fails every other request: a replica that
+/// dies while handling it.
+async fn misbehaving_upstream(how: Misbehaviour) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -221,7 +230,7 @@ async fn dropping_upstream() -> String {
 async fn only_idempotent_requests_are_retried_after_the_request_was_sent() {
     let good = Upstream::start("good").await;
     let other = Upstream::start("other").await;
-    let broken = dropping_upstream().await;
+    let broken = misbehaving_upstream(Misbehaviour::Drop).await;
     let env = with(
         env_for(&[&good], &[&other], &[&other]),
         &[
@@ -269,6 +278,72 @@ async fn only_idempotent_requests_are_retried_after_the_request_was_sent() {
     }
     assert!(bad_gateway >= 1, "no POST went to the broken backend");
     assert_eq!(good.hits(), 6 + 6 - bad_gateway, "a sent POST was retried");
+}
+
+#[tokio::test]
+async fn a_small_answer_cut_short_is_retried_or_refused_never_passed_on_truncated() {
+    let good = Upstream::start("good").await;
+    let other = Upstream::start("other").await;
+    let broken = misbehaving_upstream(Misbehaviour::Truncate).await;
+    let env = with(
+        env_for(&[&good], &[&other], &[&other]),
+        &[
+            (
+                "GATEWAY_UPSTREAMS_BACKEND",
+                &format!("{broken},{}", good.url()),
+            ),
+            ("GATEWAY_EJECT_AFTER", "1000"),
+        ],
+    );
+    let gateway = Gateway::start(&env).await;
+    gateway.wait_ready().await;
+    let client = http_client();
+    let token = bearer();
+    for _ in 0..4 {
+        let response = client
+            .get(gateway.url("/api/v1/whoami"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.text().await.unwrap(), "good");
+    }
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let response = client
+            .delete(gateway.url("/api/v1/whoami"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "DELETE is idempotent: {statuses:?}"
+    );
+    let response = client
+        .post(gateway.url("/api/v1/whoami"))
+        .bearer_auth(&token)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let second = client
+        .post(gateway.url("/api/v1/whoami"))
+        .bearer_auth(&token)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let mut posts = [response.status().as_u16(), second.status().as_u16()];
+    posts.sort_unstable();
+    assert_eq!(
+        posts,
+        [200, 502],
+        "one POST met the broken backend and was not retried"
+    );
 }
 
 #[tokio::test]
