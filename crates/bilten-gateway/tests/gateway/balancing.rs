@@ -218,8 +218,12 @@ async fn misbehaving_upstream(how: Misbehaviour) -> String {
                             b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
                         )
                         .await;
+                } else if matches!(how, Misbehaviour::Truncate) {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b")
+                        .await;
                 }
-                // Dropping the stream closes the connection without an answer.
+                // Dropping the stream closes the connection.
             });
         }
     });
