@@ -188,6 +188,39 @@ async fn an_expired_access_token_is_refreshed_transparently() {
 }
 
 #[tokio::test]
+async fn pages_loaded_at_once_with_an_expired_token_refresh_it_once_and_stay_logged_in() {
+    let site = TestSite::spawn().await;
+    site.signed_up_and_logged_in("Radia").await;
+    let tokens = &site.backend.state.access_tokens;
+    let claims = tokens
+        .verify(&site.cookie("bilten_access").unwrap())
+        .unwrap();
+    let an_hour_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 3600;
+    site.set_cookie(
+        "bilten_access",
+        &tokens.issue(&claims.sub, &claims.sid, &claims.role, an_hour_ago),
+    );
+
+    // Both requests carry the same refresh token. Spending it twice would count as reuse and
+    // revoke the session; the frontend must refresh once and hand both the new pair.
+    let (first, second) = tokio::join!(site.get("/account"), site.get("/tickets"));
+    assert_eq!(first.status, StatusCode::OK, "{}", first.location());
+    assert_eq!(second.status, StatusCode::OK, "{}", second.location());
+
+    let later = site.get("/account").await;
+    assert_eq!(
+        later.status,
+        StatusCode::OK,
+        "the session survived: {}",
+        later.location()
+    );
+}
+
+#[tokio::test]
 async fn a_session_ended_elsewhere_clears_the_cookies_and_asks_to_log_in() {
     let site = TestSite::spawn().await;
     site.signed_up_and_logged_in("Barbara").await;
