@@ -242,3 +242,17 @@ pub async fn resend_verification(
     };
     visit.respond(outcome)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::short_time;
+
+    #[test]
+    fn times_are_shortened_to_the_minute_and_odd_input_is_shown_as_is() {
+        assert_eq!(
+            short_time("2026-11-26T01:02:03.456Z"),
+            "2026-11-26 01:02 UTC"
+        );
+        assert_eq!(short_time("soon"), "soon");
+    }
+}

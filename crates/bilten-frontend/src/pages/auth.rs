@@ -412,3 +412,24 @@ pub async fn reset(
     };
     visit.respond(outcome)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_login() {
+        assert_eq!(local_path(Some("/tickets")), "/tickets");
+        assert_eq!(local_path(Some("/account?notice=x")), "/account?notice=x");
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "/login",
+        ] {
+            assert_eq!(local_path(Some(hostile)), "/account", "{hostile}");
+        }
+        assert_eq!(local_path(None), "/account");
+    }
+}
