@@ -165,6 +165,18 @@ pub fn error_summary(form: &FormState, labels: &[(&str, &str)]) -> Markup {
     if !form.has_errors() {
         return html! {};
     }
+    // In the order the fields appear on the page, so the summary reads like the form; a field
+    // the page does not label (the API may name one) comes last under its own name.
+    let mut problems: Vec<(&str, &str, &FieldProblem)> = labels
+        .iter()
+        .filter_map(|(name, label)| Some((*name, *label, form.field_errors.get(*name)?)))
+        .collect();
+    problems.extend(
+        form.field_errors
+            .iter()
+            .filter(|(name, _)| !labels.iter().any(|(field, _)| field == name))
+            .map(|(name, problem)| (name.as_str(), name.as_str(), problem)),
+    );
     html! {
         div.error-summary role="alert" aria-labelledby="error-summary-title" {
             h2 #error-summary-title { "There is a problem" }
@@ -172,8 +184,7 @@ pub fn error_summary(form: &FormState, labels: &[(&str, &str)]) -> Markup {
                 @if let Some(summary) = &form.summary {
                     li { (summary) }
                 }
-                @for (name, problem) in &form.field_errors {
-                    @let label = labels.iter().find(|(field, _)| *field == name.as_str()).map_or(name.as_str(), |(_, label)| label);
+                @for (name, label, problem) in &problems {
                     li { a href={ "#field-" (name) } { (label) ": " (problem.message) } }
                 }
             }
