@@ -495,3 +495,59 @@ impl RefreshCoordinator {
         Ok(tokens)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secure_deployments_use_host_prefixed_secure_cookies() {
+        let policy = CookiePolicy { secure: true };
+        let cookie = policy
+            .build(ACCESS_COOKIE, "token".to_owned(), Duration::from_secs(900))
+            .to_string();
+        assert!(cookie.starts_with("__Host-bilten_access=token"), "{cookie}");
+        for attribute in [
+            "HttpOnly",
+            "SameSite=Lax",
+            "Secure",
+            "Path=/",
+            "Max-Age=900",
+        ] {
+            assert!(
+                cookie.contains(attribute),
+                "{attribute} missing from {cookie}"
+            );
+        }
+        assert!(
+            !cookie.contains("Domain"),
+            "__Host- cookies must not name a domain"
+        );
+
+        let removal = policy.removal(REFRESH_COOKIE).to_string();
+        assert!(removal.starts_with("__Host-bilten_refresh=;"), "{removal}");
+        assert!(removal.contains("Max-Age=0"), "{removal}");
+    }
+
+    #[test]
+    fn development_cookies_are_not_secure_so_plain_http_works() {
+        let cookie = CookiePolicy { secure: false }
+            .build(CSRF_COOKIE, "t".to_owned(), CSRF_COOKIE_LIFETIME)
+            .to_string();
+        assert!(cookie.starts_with("bilten_csrf=t"));
+        assert!(!cookie.contains("Secure"));
+    }
+
+    #[test]
+    fn the_client_address_comes_from_a_trusted_proxy_only() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.1.1.1, 203.0.113.9"),
+        );
+        let gateway: IpAddr = "10.0.0.2".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let stranger: IpAddr = "198.51.100.7".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        assert_eq!(client_ip(gateway, &headers), IpAddr::from([203, 0, 113, 9]));
+        assert_eq!(client_ip(stranger, &headers), stranger);
+    }
+}
