@@ -7,6 +7,7 @@ use anyhow::Context;
 use axum::Router;
 use bilten_config::Config;
 use bilten_http::{HttpMetrics, Readiness};
+use secrecy::ExposeSecret;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -48,6 +49,9 @@ struct Shared {
     cache: bilten_cache::Cache,
     shutdown: CancellationToken,
     tasks: JoinSet<anyhow::Result<()>>,
+    /// The gateway faces the internet, so it is served by its own server with a header-read
+    /// deadline (slow-client protection); set when the gateway role is built.
+    gateway_timeouts: Option<bilten_gateway::ServerTimeouts>,
 }
 
 impl Shared {
@@ -63,15 +67,23 @@ impl Shared {
             cache,
             shutdown,
             tasks: JoinSet::new(),
+            gateway_timeouts: None,
         })
     }
 
     fn serve(&mut self, role: &'static str, listener: tokio::net::TcpListener, router: Router) {
         let shutdown = self.shutdown.clone();
+        let gateway_timeouts = if role == "gateway" {
+            self.gateway_timeouts.take()
+        } else {
+            None
+        };
         self.tasks.spawn(async move {
-            bilten_http::serve(listener, router, shutdown)
-                .await
-                .with_context(|| format!("{role} server"))
+            match gateway_timeouts {
+                Some(timeouts) => bilten_gateway::serve(listener, router, shutdown, timeouts).await,
+                None => bilten_http::serve(listener, router, shutdown).await,
+            }
+            .with_context(|| format!("{role} server"))
         });
     }
 
@@ -178,10 +190,73 @@ fn placeholder(role: Role, shared: &Shared) -> (Router, HttpMetrics, Readiness) 
     )
 }
 
-fn build_role(role: Role, shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readiness)> {
+/// The gateway in front of `upstreams` (the local roles when all run in one process).
+async fn gateway(
+    shared: &mut Shared,
+    upstreams: &bilten_gateway::UpstreamDefaults,
+) -> anyhow::Result<(Router, HttpMetrics, Readiness)> {
+    let settings = bilten_gateway::GatewaySettings::from_env(&shared.config, upstreams)?;
+    shared.gateway_timeouts = Some(settings.server_timeouts());
+    let metrics = HttpMetrics::new();
+    let access_tokens = bilten_http::jwt::AccessTokens::new(
+        shared.config.jwt.access_secret.expose_secret().as_bytes(),
+        shared.config.jwt.access_ttl,
+    );
+    let router = bilten_gateway::build(
+        settings,
+        shared.cache.clone(),
+        access_tokens,
+        metrics.clone(),
+        shared.shutdown.clone(),
+    )
+    .await;
+    Ok((router, metrics, Readiness::new()))
+}
+
+async fn build_role(
+    role: Role,
+    shared: &mut Shared,
+    upstreams: &bilten_gateway::UpstreamDefaults,
+) -> anyhow::Result<(Router, HttpMetrics, Readiness)> {
     match role {
         Role::Backend => backend(shared),
-        Role::Gateway | Role::Scanner | Role::Frontend => Ok(placeholder(role, shared)),
+        Role::Gateway => gateway(shared, upstreams).await,
+        Role::Frontend => Ok(frontend(shared, upstreams)),
+        Role::Scanner => Ok(placeholder(role, shared)),
+    }
+}
+
+/// The web app; it reaches the backend over HTTP at `BACKEND_URL` (or the local backend).
+fn frontend(
+    shared: &Shared,
+    upstreams: &bilten_gateway::UpstreamDefaults,
+) -> (Router, HttpMetrics, Readiness) {
+    let backend_url = shared
+        .config
+        .backend_url
+        .clone()
+        .or_else(|| upstreams.backend.first().cloned())
+        .unwrap_or_else(|| format!("http://127.0.0.1:{}", Role::Backend.default_port()));
+    let settings = bilten_frontend::FrontendSettings {
+        backend_url,
+        public_url: shared.config.public_url.clone(),
+        secure_cookies: shared.config.app_env.is_production(),
+    };
+    let metrics = HttpMetrics::new();
+    (
+        bilten_frontend::router(settings, metrics.clone()),
+        metrics,
+        Readiness::new(),
+    )
+}
+
+/// Upstreams on this machine at the given ports.
+fn local_upstreams(frontend: u16, backend: u16, scanner: u16) -> bilten_gateway::UpstreamDefaults {
+    let url = |port: u16| vec![format!("http://127.0.0.1:{port}")];
+    bilten_gateway::UpstreamDefaults {
+        backend: url(backend),
+        scanner: url(scanner),
+        frontend: url(frontend),
     }
 }
 
@@ -207,7 +282,12 @@ pub async fn serve_one(config: Config, role: Role) -> anyhow::Result<()> {
     let port = config.port.unwrap_or(role.default_port());
     let mut shared = Shared::start(config).await?;
     let (listener, addr) = bind(&shared.config, role, port).await?;
-    let (router, metrics, readiness) = build_role(role, &mut shared)?;
+    let upstreams = local_upstreams(
+        Role::Frontend.default_port(),
+        Role::Backend.default_port(),
+        Role::Scanner.default_port(),
+    );
+    let (router, metrics, readiness) = build_role(role, &mut shared, &upstreams).await?;
     serve_prometheus(&mut shared, metrics, readiness).await?;
     shared.serve(role.name(), listener, router);
     tracing::info!(role = role.name(), %addr, "listening");
@@ -219,6 +299,7 @@ pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> 
     let mut shared = Shared::start(config).await?;
     let mut lines = Vec::new();
     let mut backend_metrics = None;
+    let upstreams = local_upstreams(ports.frontend_port, ports.backend_port, ports.scanner_port);
     for (role, port) in [
         (Role::Backend, ports.backend_port),
         (Role::Frontend, ports.frontend_port),
@@ -226,7 +307,7 @@ pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> 
         (Role::Gateway, ports.gateway_port),
     ] {
         let (listener, addr) = bind(&shared.config, role, port).await?;
-        let (router, metrics, readiness) = build_role(role, &mut shared)?;
+        let (router, metrics, readiness) = build_role(role, &mut shared, &upstreams).await?;
         if role == Role::Backend {
             backend_metrics = Some((metrics, readiness));
         }

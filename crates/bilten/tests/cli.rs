@@ -177,8 +177,17 @@ async fn serve_runs_every_role_and_the_account_flow_works_end_to_end() {
     for port in ports {
         let base = format!("http://127.0.0.1:{port}");
         wait_healthy(&client, &base).await;
-        let ready = client.get(format!("{base}/ready")).send().await.unwrap();
-        assert_eq!(ready.status(), 200, "{base}");
+        // The gateway is ready once its first health checks of the local roles pass.
+        let mut ready = false;
+        for _ in 0..100 {
+            let response = client.get(format!("{base}/ready")).send().await.unwrap();
+            if response.status() == 200 {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "{base} never became ready");
         let metrics = get_text(&client, &format!("{base}/metrics")).await;
         assert!(metrics.contains("http_requests_total"), "{base}: {metrics}");
     }
