@@ -9,9 +9,19 @@ const BIN: &str = env!("CARGO_BIN_EXE_bilten");
 
 /// Variables that would change what the binary does; each test sets what it needs.
 const CONFIG_VARS: &[&str] = &[
-    "APP_ENV", "PORT", "DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "REDIS_PASSWORD",
-    "JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET", "SMTP_HOST", "STRIPE_SECRET_KEY", "PROMETHEUS_PORT",
-    "SENTRY_DSN", "BILTEN_DATA_DIR",
+    "APP_ENV",
+    "PORT",
+    "DATABASE_URL",
+    "DATABASE_READ_URL",
+    "REDIS_URL",
+    "REDIS_PASSWORD",
+    "JWT_ACCESS_SECRET",
+    "JWT_REFRESH_SECRET",
+    "SMTP_HOST",
+    "STRIPE_SECRET_KEY",
+    "PROMETHEUS_PORT",
+    "SENTRY_DSN",
+    "BILTEN_DATA_DIR",
 ];
 
 fn bilten(data_dir: &std::path::Path) -> Command {
@@ -19,18 +29,26 @@ fn bilten(data_dir: &std::path::Path) -> Command {
     for var in CONFIG_VARS {
         command.env_remove(var);
     }
-    command.env("BILTEN_DATA_DIR", data_dir).env("RUST_LOG", "warn");
+    command
+        .env("BILTEN_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn");
     command
 }
 
 fn temp_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join("bilten-tests").join(format!("cli-{}", uuid::Uuid::new_v4().simple()));
+    let dir = std::env::temp_dir()
+        .join("bilten-tests")
+        .join(format!("cli-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Running(Child);
@@ -57,14 +75,26 @@ async fn wait_healthy(client: &reqwest::Client, base: &str) {
 #[test]
 fn a_bad_setting_stops_the_process_with_one_line_naming_it() {
     let dir = temp_dir();
-    for (name, value) in [("PORT", "eighty"), ("DATABASE_URL", "mysql://x"), ("JWT_ACCESS_EXPIRES_IN", "soon")] {
-        let output = bilten(&dir).env(name, value).arg("backend").output().unwrap();
+    for (name, value) in [
+        ("PORT", "eighty"),
+        ("DATABASE_URL", "mysql://x"),
+        ("JWT_ACCESS_EXPIRES_IN", "soon"),
+    ] {
+        let output = bilten(&dir)
+            .env(name, value)
+            .arg("backend")
+            .output()
+            .unwrap();
         assert_eq!(output.status.code(), Some(2), "{name}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains(name), "{stderr}");
     }
-    let output = bilten(&dir).env("APP_ENV", "production").arg("backend").output().unwrap();
+    let output = bilten(&dir)
+        .env("APP_ENV", "production")
+        .arg("backend")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("DATABASE_URL"));
 }
@@ -73,20 +103,42 @@ fn a_bad_setting_stops_the_process_with_one_line_naming_it() {
 fn migrate_and_admin_create_work_on_the_embedded_default() {
     let dir = temp_dir();
     let output = bilten(&dir).arg("migrate").output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations: 1 applied"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations: 2 applied"));
     let again = bilten(&dir).arg("migrate").output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("migrations: 0 applied"));
 
     let output = bilten(&dir)
-        .args(["admin", "create", "--email", "root@example.com", "--password", "an admin passphrase"])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "root@example.com",
+            "--password",
+            "an admin passphrase",
+        ])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("created admin root@example.com"));
 
     let output = bilten(&dir)
-        .args(["admin", "create", "--email", "not-an-email", "--password", "an admin passphrase"])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "not-an-email",
+            "--password",
+            "an admin passphrase",
+        ])
         .output()
         .unwrap();
     assert!(!output.status.success());
@@ -100,10 +152,14 @@ async fn serve_runs_every_role_and_the_account_flow_works_end_to_end() {
     let child = bilten(&dir)
         .args([
             "serve",
-            "--backend-port", &ports[0].to_string(),
-            "--frontend-port", &ports[1].to_string(),
-            "--scanner-port", &ports[2].to_string(),
-            "--gateway-port", &ports[3].to_string(),
+            "--backend-port",
+            &ports[0].to_string(),
+            "--frontend-port",
+            &ports[1].to_string(),
+            "--scanner-port",
+            &ports[2].to_string(),
+            "--gateway-port",
+            &ports[3].to_string(),
             "--no-demo",
         ])
         .stdout(Stdio::null())
@@ -116,32 +172,68 @@ async fn serve_runs_every_role_and_the_account_flow_works_end_to_end() {
         wait_healthy(&client, &base).await;
         let ready = client.get(format!("{base}/ready")).send().await.unwrap();
         assert_eq!(ready.status(), 200, "{base}");
-        let metrics = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+        let metrics = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(metrics.contains("http_requests_total"), "{base}: {metrics}");
     }
 
     let api = format!("http://127.0.0.1:{}/api/v1", ports[0]);
     let post = |path: &str, body: Value| client.post(format!("{api}{path}")).json(&body).send();
-    let register = post("/auth/register", json!({"email": "new@example.com", "password": "first run passphrase", "name": "Newcomer"})).await.unwrap();
+    let register = post(
+        "/auth/register",
+        json!({"email": "new@example.com", "password": "first run passphrase", "name": "Newcomer"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(register.status(), 201);
-    let login: Value = post("/auth/login", json!({"email": "new@example.com", "password": "first run passphrase"}))
-        .await.unwrap().json().await.unwrap();
+    let login: Value = post(
+        "/auth/login",
+        json!({"email": "new@example.com", "password": "first run passphrase"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let access = login["access_token"].as_str().unwrap();
-    let me = client.get(format!("{api}/me")).bearer_auth(access).send().await.unwrap();
+    let me = client
+        .get(format!("{api}/me"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
     let first_refresh = login["refresh_token"].as_str().unwrap();
-    let rotated: Value = post("/auth/refresh", json!({"refresh_token": first_refresh})).await.unwrap().json().await.unwrap();
+    let rotated: Value = post("/auth/refresh", json!({"refresh_token": first_refresh}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let second_refresh = rotated["refresh_token"].as_str().unwrap();
-    let reuse = post("/auth/refresh", json!({"refresh_token": first_refresh})).await.unwrap();
+    let reuse = post("/auth/refresh", json!({"refresh_token": first_refresh}))
+        .await
+        .unwrap();
     assert_eq!(reuse.status(), 401);
-    let newer = post("/auth/refresh", json!({"refresh_token": second_refresh})).await.unwrap();
+    let newer = post("/auth/refresh", json!({"refresh_token": second_refresh}))
+        .await
+        .unwrap();
     assert_eq!(newer.status(), 401, "reuse must revoke the newer token too");
 
     // The verification mail was written to the data dir (no SMTP configured).
     let outbox = dir.join("outbox");
     let mut found = false;
     for _ in 0..100 {
-        if std::fs::read_dir(&outbox).map(|d| d.count() > 0).unwrap_or(false) {
+        if std::fs::read_dir(&outbox)
+            .map(|d| d.count() > 0)
+            .unwrap_or(false)
+        {
             found = true;
             break;
         }
@@ -153,7 +245,11 @@ async fn serve_runs_every_role_and_the_account_flow_works_end_to_end() {
     #[cfg(unix)]
     {
         let pid = running.0.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
         let mut status = None;
         for _ in 0..200 {
             if let Some(s) = running.0.try_wait().unwrap() {
@@ -171,13 +267,18 @@ async fn a_single_role_honours_port_and_prometheus_port() {
     let dir = temp_dir();
     let (port, metrics_port) = (free_port(), free_port());
     let mut command = bilten(&dir);
-    command.env("PORT", port.to_string()).env("PROMETHEUS_PORT", metrics_port.to_string()).arg("backend");
+    command
+        .env("PORT", port.to_string())
+        .env("PROMETHEUS_PORT", metrics_port.to_string())
+        .arg("backend");
     if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
         // Exercise the production path: a PostgreSQL database migrated by `bilten migrate`.
         let name = format!("bilten_test_{}", uuid::Uuid::new_v4().simple());
         let admin = url.clone();
         tokio::task::spawn_blocking(move || {
-            let status = Command::new("psql").args([&admin, "-qc", &format!("CREATE DATABASE {name}")]).status();
+            let status = Command::new("psql")
+                .args([&admin, "-qc", &format!("CREATE DATABASE {name}")])
+                .status();
             (status, name)
         })
         .await
@@ -185,8 +286,16 @@ async fn a_single_role_honours_port_and_prometheus_port() {
             assert!(status.unwrap().success());
             let (base, _) = url.rsplit_once('/').unwrap();
             let db_url = format!("{base}/{name}");
-            let migrate = bilten(&dir).env("DATABASE_URL", &db_url).arg("migrate").output().unwrap();
-            assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+            let migrate = bilten(&dir)
+                .env("DATABASE_URL", &db_url)
+                .arg("migrate")
+                .output()
+                .unwrap();
+            assert!(
+                migrate.status.success(),
+                "{}",
+                String::from_utf8_lossy(&migrate.stderr)
+            );
             command
                 .env("DATABASE_URL", &db_url)
                 .env("APP_ENV", "production")
