@@ -33,15 +33,16 @@ const BODY_LIMIT: usize = 1024 * 1024;
 /// The backend's complete router: API, operations endpoints and standard layers.
 pub fn router(state: AppState) -> Router {
     let readiness = readiness(&state);
-    let api = routes::api().with_state(state.clone());
+    let metrics = state.metrics.clone();
+    let api = routes::api().with_state(state);
     let app = Router::new()
         .nest("/api/v1", api)
         .merge(bilten_http::ops_router(
             "backend",
             readiness,
-            state.metrics.clone(),
+            metrics.clone(),
         ));
-    bilten_http::standard_layers(app, &state.metrics, BODY_LIMIT)
+    bilten_http::standard_layers(app, &metrics, BODY_LIMIT)
 }
 
 /// `/ready` for the backend: the primary database, and Redis when configured.

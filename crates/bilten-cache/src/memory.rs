@@ -24,7 +24,7 @@ struct State {
 impl State {
     fn wrote(&mut self, now: Instant) {
         self.writes += 1;
-        if self.writes % SWEEP_EVERY == 0 {
+        if self.writes.is_multiple_of(SWEEP_EVERY) {
             self.values.retain(|_, (_, expires)| *expires > now);
             self.counters.retain(|_, (_, resets)| *resets > now);
         }

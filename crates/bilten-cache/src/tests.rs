@@ -38,7 +38,7 @@ async fn an_unreachable_redis_falls_back_to_memory_and_counts_errors() {
     assert!(cache.inner.errors.get() >= 3);
 }
 
-/// Runs against the Redis named by TEST_REDIS_URL (CI sets it); skipped without one.
+/// Runs against the Redis named by `TEST_REDIS_URL` (CI sets it); skipped without one.
 #[tokio::test]
 async fn redis_windows_are_shared_between_cache_instances() {
     let Ok(url) = std::env::var("TEST_REDIS_URL") else {

@@ -106,6 +106,7 @@ impl Config {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    #[allow(clippy::too_many_lines)] // one straight list of variables reads better than helpers
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| {
             lookup(name)

@@ -1,14 +1,2 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+//! The frontend role. Until its issue lands, the `bilten` binary serves this role's operations
+//! endpoints (`/health`, `/ready`, `/metrics`) so probes and deployments work from day one.

@@ -1,6 +1,6 @@
 //! The one error body of every Bilten API: `{"error": {"code", "message", "fields"}}`.
 //!
-//! `code` is a stable snake_case string clients can match on (the catalogue is in
+//! `code` is a stable `snake_case` string clients can match on (the catalogue is in
 //! docs/API.md); `message` is for people; `fields` names bad request fields. Internal causes
 //! are logged with the request id and never sent.
 

@@ -16,3 +16,28 @@ mod worker;
 pub use lettre::message::Mailbox;
 pub use transport::{SmtpSettings, Transport, TransportError};
 pub use worker::{OutboxWorker, WorkerMetrics};
+
+/// Enqueues a rendered template for `to`, in the caller's transaction. `dedupe_key` names the
+/// cause (`verify_email:<token hash>`); a second enqueue for the same cause is a no-op and
+/// returns `false`.
+pub async fn enqueue<'e>(
+    ex: impl bilten_store::Exec<'e>,
+    to: &str,
+    dedupe_key: &str,
+    mail: &templates::Rendered,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bilten_store::StoreResult<bool> {
+    bilten_store::outbox::enqueue(
+        ex,
+        &bilten_store::outbox::NewEmail {
+            dedupe_key: Some(dedupe_key),
+            to,
+            subject: &mail.subject,
+            body_text: &mail.text,
+            body_html: Some(&mail.html),
+            attachments_json: None,
+        },
+        now,
+    )
+    .await
+}

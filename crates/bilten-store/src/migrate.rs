@@ -111,21 +111,6 @@ fn statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements_ignore_semicolons_in_comments() {
-        let sql = "-- a; b\nCREATE TABLE a (x TEXT); -- c;\nCREATE INDEX i ON a (x);\n";
-        assert_eq!(
-            super::statements(sql),
-            vec![
-                "CREATE TABLE a (x TEXT)".to_owned(),
-                "CREATE INDEX i ON a (x)".to_owned()
-            ]
-        );
-    }
-}
-
 /// The newest migration this binary knows.
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)
@@ -148,4 +133,19 @@ pub async fn current_version(store: &Store) -> StoreResult<i64> {
         .fetch_one(store.primary())
         .await?;
     Ok(row.try_get::<i64, _>(0)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_ignore_semicolons_in_comments() {
+        let sql = "-- a; b\nCREATE TABLE a (x TEXT); -- c;\nCREATE INDEX i ON a (x);\n";
+        assert_eq!(
+            super::statements(sql),
+            vec![
+                "CREATE TABLE a (x TEXT)".to_owned(),
+                "CREATE INDEX i ON a (x)".to_owned()
+            ]
+        );
+    }
 }

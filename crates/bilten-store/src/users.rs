@@ -181,14 +181,12 @@ pub async fn search<'e>(
     after: Option<UserId>,
     limit: i64,
 ) -> StoreResult<Vec<UserRecord>> {
-    let pattern = format!(
-        "%{}%",
-        query
-            .to_lowercase()
-            .replace('\\', "")
-            .replace('%', "")
-            .replace('_', "")
-    );
+    let cleaned: String = query
+        .to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '\\' | '%' | '_'))
+        .collect();
+    let pattern = format!("%{cleaned}%");
     let sql = format!(
         "SELECT {COLUMNS} FROM users
          WHERE (LOWER(email) LIKE $1 OR LOWER(name) LIKE $1) AND ($2 = '' OR id < $2)

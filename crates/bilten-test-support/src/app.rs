@@ -44,7 +44,25 @@ impl TestApp {
     }
 
     pub async fn spawn_with(store: Store, database: TestDatabase, cache: Cache) -> Self {
-        let mail_dir = std::env::temp_dir().join("bilten-tests").join(format!("mail-{}", uuid::Uuid::new_v4().simple()));
+        Self::spawn_full(store, database, cache, None).await
+    }
+
+    /// Like `spawn`, but mail goes out through `transport` (e.g. a real SMTP server)
+    /// instead of `.eml` files.
+    pub async fn spawn_with_transport(transport: Transport) -> Self {
+        let (store, database) = test_store().await;
+        Self::spawn_full(store, database, test_cache(), Some(transport)).await
+    }
+
+    async fn spawn_full(
+        store: Store,
+        database: TestDatabase,
+        cache: Cache,
+        transport: Option<Transport>,
+    ) -> Self {
+        let mail_dir = std::env::temp_dir()
+            .join("bilten-tests")
+            .join(format!("mail-{}", uuid::Uuid::new_v4().simple()));
         let settings = BackendSettings {
             access_secret: "test-access-secret-0123456789abcdef0123".to_owned().into(),
             refresh_secret: "test-refresh-secret-0123456789abcdef012".to_owned().into(),
@@ -54,14 +72,23 @@ impl TestApp {
             trust_forwarded_from_private: true,
         };
         let (metrics, business) = bilten_backend::new_metrics();
-        let from: bilten_mail::Mailbox = "Bilten <tickets@bilten.test>".parse().expect("valid mailbox");
+        let from: bilten_mail::Mailbox = "Bilten <tickets@bilten.test>"
+            .parse()
+            .expect("valid mailbox");
         let worker = OutboxWorker::new(
             store.clone(),
-            Transport::files(mail_dir.clone()),
+            transport.unwrap_or_else(|| Transport::files(mail_dir.clone())),
             from,
             WorkerMetrics::new(metrics.registry()),
         );
-        let state = AppState::new(store.clone(), cache.clone(), &settings, metrics, business, worker.waker());
+        let state = AppState::new(
+            store.clone(),
+            cache.clone(),
+            &settings,
+            metrics,
+            business,
+            worker.waker(),
+        );
         let router = bilten_backend::router(state.clone());
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
@@ -73,7 +100,17 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client builds");
-        Self { address, client, state, store, cache, mail_dir, database, worker, shutdown }
+        Self {
+            address,
+            client,
+            state,
+            store,
+            cache,
+            mail_dir,
+            database,
+            worker,
+            shutdown,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -82,7 +119,13 @@ impl TestApp {
 
     /// Sends a request with an optional bearer token and JSON body; returns status and JSON
     /// (or `Value::Null` for an empty body).
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -90,10 +133,17 @@ impl TestApp {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.expect("request reaches the test server");
+        let response = request
+            .send()
+            .await
+            .expect("request reaches the test server");
         let status = response.status();
         let text = response.text().await.expect("body reads");
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, value)
     }
 
@@ -106,20 +156,39 @@ impl TestApp {
     }
 
     pub async fn register(&self, email: &str, password: &str, name: &str) -> (StatusCode, Value) {
-        self.post("/api/v1/auth/register", None, json!({ "email": email, "password": password, "name": name })).await
+        self.post(
+            "/api/v1/auth/register",
+            None,
+            json!({ "email": email, "password": password, "name": name }),
+        )
+        .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> (StatusCode, Value) {
-        self.post("/api/v1/auth/login", None, json!({ "email": email, "password": password })).await
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({ "email": email, "password": password }),
+        )
+        .await
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
-        self.post("/api/v1/auth/refresh", None, json!({ "refresh_token": refresh_token })).await
+        self.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({ "refresh_token": refresh_token }),
+        )
+        .await
     }
 
     /// Registers and logs in a user with a unique email.
     pub async fn signed_up_user(&self, name: &str) -> TestUser {
-        let local: String = name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        let local: String = name
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
         let email = format!("{local}-{}@example.com", uuid::Uuid::new_v4().simple());
         let (status, body) = self.register(&email, PASSWORD, name).await;
         assert_eq!(status, StatusCode::CREATED, "register: {body}");
@@ -129,8 +198,14 @@ impl TestApp {
             id: body["user"]["id"].as_str().expect("user id").to_owned(),
             email,
             password: PASSWORD.to_owned(),
-            access_token: tokens["access_token"].as_str().expect("access token").to_owned(),
-            refresh_token: tokens["refresh_token"].as_str().expect("refresh token").to_owned(),
+            access_token: tokens["access_token"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+            refresh_token: tokens["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
         }
     }
 
@@ -140,14 +215,17 @@ impl TestApp {
     }
 
     /// The delivered `.eml` files addressed to `email`, oldest first.
-    pub async fn delivered_to(&self, email: &str) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else { return Vec::new() };
+    pub fn delivered_to(&self, email: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
+            return Vec::new();
+        };
         let mut mails: Vec<(std::time::SystemTime, String)> = entries
             .filter_map(Result::ok)
             .filter_map(|e| {
                 let text = std::fs::read_to_string(e.path()).ok()?;
                 let modified = e.metadata().ok()?.modified().ok()?;
-                text.contains(&format!("To: {email}")).then_some((modified, text))
+                text.contains(&format!("To: {email}"))
+                    .then_some((modified, text))
             })
             .collect();
         mails.sort_by_key(|(t, _)| *t);
@@ -160,7 +238,10 @@ impl TestApp {
             let mails = bilten_store::outbox::list_for_address(self.store.primary(), email)
                 .await
                 .expect("outbox readable");
-            if let Some(mail) = mails.into_iter().find(|m| m.subject.contains(subject_contains)) {
+            if let Some(mail) = mails
+                .into_iter()
+                .find(|m| m.subject.contains(subject_contains))
+            {
                 return mail.body_text;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -173,7 +254,10 @@ impl TestApp {
 pub fn token_from_link(text: &str, name: &str) -> String {
     let marker = format!("{name}=");
     let start = text.find(&marker).expect("link with token") + marker.len();
-    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect()
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect()
 }
 
 impl Drop for TestApp {

@@ -32,17 +32,27 @@ pub async fn test_store() -> (Store, TestDatabase) {
     let database = match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) => create_postgres_database(&admin_url).await,
         Err(_) => {
-            assert!(!require_services(), "BILTEN_REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set");
+            assert!(
+                !require_services(),
+                "BILTEN_REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set"
+            );
             let dir = std::env::temp_dir().join("bilten-tests");
             std::fs::create_dir_all(&dir).expect("temp dir is writable");
             let path = dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()));
-            TestDatabase { url: format!("sqlite://{}?mode=rwc", path.display()), sqlite_path: Some(path) }
+            TestDatabase {
+                url: format!("sqlite://{}?mode=rwc", path.display()),
+                sqlite_path: Some(path),
+            }
         }
     };
     let mut settings = ConnectSettings::new(database.url.clone());
     settings.pool_max = 20;
-    let store = Store::connect(&settings).await.expect("test database connects");
-    bilten_store::migrate::run(&store).await.expect("migrations apply");
+    let store = Store::connect(&settings)
+        .await
+        .expect("test database connects");
+    bilten_store::migrate::run(&store)
+        .await
+        .expect("migrations apply");
     (store, database)
 }
 
@@ -51,14 +61,21 @@ pub async fn test_store() -> (Store, TestDatabase) {
 async fn create_postgres_database(admin_url: &str) -> TestDatabase {
     sqlx::any::install_default_drivers();
     let name = format!("bilten_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::AnyPool::connect(admin_url).await.expect("TEST_DATABASE_URL connects");
+    let admin = sqlx::AnyPool::connect(admin_url)
+        .await
+        .expect("TEST_DATABASE_URL connects");
     admin
         .execute(format!("CREATE DATABASE {name}").as_str())
         .await
         .expect("CREATE DATABASE works");
     admin.close().await;
-    let (base, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL has a database path");
-    TestDatabase { url: format!("{base}/{name}"), sqlite_path: None }
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL has a database path");
+    TestDatabase {
+        url: format!("{base}/{name}"),
+        sqlite_path: None,
+    }
 }
 
 /// The in-process cache, or Redis under a prefix of this test's own when `TEST_REDIS_URL` is
@@ -67,12 +84,19 @@ pub fn test_cache() -> Cache {
     let prefix = format!("bilten-test:{}:", uuid::Uuid::new_v4().simple());
     match std::env::var("TEST_REDIS_URL") {
         Ok(url) => Cache::redis(
-            &RedisSettings { url, password: None, op_timeout: std::time::Duration::from_millis(500) },
+            &RedisSettings {
+                url,
+                password: None,
+                op_timeout: std::time::Duration::from_millis(500),
+            },
             prefix,
         )
         .expect("TEST_REDIS_URL parses"),
         Err(_) => {
-            assert!(!require_services(), "BILTEN_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set");
+            assert!(
+                !require_services(),
+                "BILTEN_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set"
+            );
             Cache::memory(prefix)
         }
     }

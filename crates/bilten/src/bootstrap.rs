@@ -105,7 +105,7 @@ pub fn mail_transport(config: &Config) -> anyhow::Result<Transport> {
             host: &smtp.host,
             port: smtp.port,
             user: smtp.user.as_deref(),
-            pass: smtp.pass.as_ref().map(|p| p.expose_secret()),
+            pass: smtp.pass.as_ref().map(ExposeSecret::expose_secret),
         })?),
         None => Ok(Transport::files(config.data_dir.join("outbox"))),
     }

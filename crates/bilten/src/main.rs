@@ -75,7 +75,7 @@ async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
                     .await?;
             match outcome {
                 bilten_backend::admin::AdminOutcome::Created(id) => {
-                    println!("created admin {email} ({id})")
+                    println!("created admin {email} ({id})");
                 }
                 bilten_backend::admin::AdminOutcome::Promoted(id) => {
                     println!(

@@ -1,5 +1,8 @@
 //! The binary as a newcomer and an operator use it: real processes, real ports.
 
+// Test code: a failed unwrap is a failed test, and the end-to-end flow reads best in one piece.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -70,6 +73,10 @@ async fn wait_healthy(client: &reqwest::Client, base: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{base} never became healthy");
+}
+
+async fn get_text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 #[test]
@@ -172,14 +179,7 @@ async fn serve_runs_every_role_and_the_account_flow_works_end_to_end() {
         wait_healthy(&client, &base).await;
         let ready = client.get(format!("{base}/ready")).send().await.unwrap();
         assert_eq!(ready.status(), 200, "{base}");
-        let metrics = client
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = get_text(&client, &format!("{base}/metrics")).await;
         assert!(metrics.contains("http_requests_total"), "{base}: {metrics}");
     }
 
@@ -230,10 +230,7 @@ async fn serve_runs_every_role_and_the_account_flow_works_end_to_end() {
     let outbox = dir.join("outbox");
     let mut found = false;
     for _ in 0..100 {
-        if std::fs::read_dir(&outbox)
-            .map(|d| d.count() > 0)
-            .unwrap_or(false)
-        {
+        if std::fs::read_dir(&outbox).is_ok_and(|d| d.count() > 0) {
             found = true;
             break;
         }
@@ -308,13 +305,6 @@ async fn a_single_role_honours_port_and_prometheus_port() {
     let _running = Running(command.stdout(Stdio::null()).spawn().unwrap());
     let client = reqwest::Client::new();
     wait_healthy(&client, &format!("http://127.0.0.1:{port}")).await;
-    let text = client
-        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = get_text(&client, &format!("http://127.0.0.1:{metrics_port}/metrics")).await;
     assert!(text.contains("bilten_build_info"), "{text}");
 }

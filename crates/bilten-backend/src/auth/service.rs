@@ -4,7 +4,6 @@ use chrono::{DateTime, Duration, Utc};
 
 use bilten_domain::{DisplayName, Email, Password, PlatformRole, SessionId, UserId};
 use bilten_mail::templates;
-use bilten_store::outbox::{self, NewEmail};
 use bilten_store::sessions::{self, NewSession, Rotation};
 use bilten_store::tokens::{self, Purpose};
 use bilten_store::users::{self, NewUser, UserRecord};
@@ -93,19 +92,7 @@ async fn enqueue_verification(
     let link = format!("{}/verify-email?token={token}", state.public_url);
     let mail = templates::verify_email(name.as_str(), &link);
     let dedupe = format!("verify_email:{hash}");
-    outbox::enqueue(
-        &mut **tx,
-        &NewEmail {
-            dedupe_key: Some(&dedupe),
-            to: email.as_str(),
-            subject: &mail.subject,
-            body_text: &mail.text,
-            body_html: Some(&mail.html),
-            attachments_json: None,
-        },
-        now,
-    )
-    .await?;
+    bilten_mail::enqueue(&mut **tx, email.as_str(), &dedupe, &mail, now).await?;
     Ok(())
 }
 
@@ -322,19 +309,7 @@ async fn send_reset_link(state: &AppState, email: &Email) -> BackendResult<()> {
         now + RESET_TTL,
     )
     .await?;
-    outbox::enqueue(
-        &mut *tx,
-        &NewEmail {
-            dedupe_key: Some(&dedupe),
-            to: user.email.as_str(),
-            subject: &mail.subject,
-            body_text: &mail.text,
-            body_html: Some(&mail.html),
-            attachments_json: None,
-        },
-        now,
-    )
-    .await?;
+    bilten_mail::enqueue(&mut *tx, user.email.as_str(), &dedupe, &mail, now).await?;
     tx.commit().await.map_err(bilten_store::StoreError::from)?;
     state.mail_waker.notify_one();
     Ok(())

@@ -10,14 +10,18 @@ async fn registration_mails_a_link_that_verifies_the_email_once() {
     let token = token_from_link(&body, "token");
 
     assert_eq!(app.deliver_mail().await, 1);
-    let delivered = app.delivered_to(&user.email).await;
+    let delivered = app.delivered_to(&user.email);
     assert_eq!(delivered.len(), 1);
     assert!(delivered[0].contains("Subject: Confirm your email address"));
 
-    let (status, body) = app.post("/api/v1/auth/verify", None, json!({ "token": token })).await;
+    let (status, body) = app
+        .post("/api/v1/auth/verify", None, json!({ "token": token }))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["user"]["email_verified"], true);
-    let (status, body) = app.post("/api/v1/auth/verify", None, json!({ "token": token })).await;
+    let (status, body) = app
+        .post("/api/v1/auth/verify", None, json!({ "token": token }))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "invalid_or_expired_token");
 }
@@ -26,21 +30,47 @@ async fn registration_mails_a_link_that_verifies_the_email_once() {
 async fn a_password_reset_link_works_once_and_ends_every_session() {
     let app = TestApp::spawn().await;
     let user = app.signed_up_user("Forgetful").await;
-    let (status, _) = app.post("/api/v1/auth/forgot", None, json!({ "email": user.email })).await;
+    let (status, _) = app
+        .post("/api/v1/auth/forgot", None, json!({ "email": user.email }))
+        .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let body = app.wait_for_mail(&user.email, "Reset your password").await;
     let token = token_from_link(&body, "token");
 
-    let (status, body) = app.post("/api/v1/auth/reset", None, json!({ "token": token, "password": "short" })).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/reset",
+            None,
+            json!({ "token": token, "password": "short" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["fields"]["password"]["code"], "too_short");
 
-    let (status, body) = app.post("/api/v1/auth/reset", None, json!({ "token": token, "password": "my new long passphrase" })).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/reset",
+            None,
+            json!({ "token": token, "password": "my new long passphrase" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(app.get("/api/v1/me", Some(&user.access_token)).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login(&user.email, "my new long passphrase").await.0, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&user.access_token)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&user.email, "my new long passphrase").await.0,
+        StatusCode::OK
+    );
 
-    let (status, body) = app.post("/api/v1/auth/reset", None, json!({ "token": token, "password": "yet another passphrase" })).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/reset",
+            None,
+            json!({ "token": token, "password": "yet another passphrase" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "invalid_or_expired_token");
 }
@@ -48,13 +78,23 @@ async fn a_password_reset_link_works_once_and_ends_every_session() {
 #[tokio::test]
 async fn forgot_password_answers_the_same_for_unknown_emails_and_sends_nothing() {
     let app = TestApp::spawn().await;
-    let (status, known) = app.post("/api/v1/auth/forgot", None, json!({ "email": "ghost@example.com" })).await;
+    let (status, known) = app
+        .post(
+            "/api/v1/auth/forgot",
+            None,
+            json!({ "email": "ghost@example.com" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let user = app.signed_up_user("Real").await;
-    let (_, real) = app.post("/api/v1/auth/forgot", None, json!({ "email": user.email })).await;
+    let (_, real) = app
+        .post("/api/v1/auth/forgot", None, json!({ "email": user.email }))
+        .await;
     assert_eq!(known, real);
     app.wait_for_mail(&user.email, "Reset").await;
-    let ghost = bilten_store::outbox::list_for_address(app.store.primary(), "ghost@example.com").await.unwrap();
+    let ghost = bilten_store::outbox::list_for_address(app.store.primary(), "ghost@example.com")
+        .await
+        .unwrap();
     assert!(ghost.is_empty());
 }
 
@@ -62,13 +102,20 @@ async fn forgot_password_answers_the_same_for_unknown_emails_and_sends_nothing()
 async fn a_newer_reset_link_voids_the_older_one() {
     let app = TestApp::spawn().await;
     let user = app.signed_up_user("Twice").await;
-    app.post("/api/v1/auth/forgot", None, json!({ "email": user.email })).await;
+    app.post("/api/v1/auth/forgot", None, json!({ "email": user.email }))
+        .await;
     let first = token_from_link(&app.wait_for_mail(&user.email, "Reset").await, "token");
-    app.post("/api/v1/auth/forgot", None, json!({ "email": user.email })).await;
+    app.post("/api/v1/auth/forgot", None, json!({ "email": user.email }))
+        .await;
     let mut second = first.clone();
     for _ in 0..100 {
-        let mails = bilten_store::outbox::list_for_address(app.store.primary(), &user.email).await.unwrap();
-        let resets: Vec<_> = mails.iter().filter(|m| m.subject.contains("Reset")).collect();
+        let mails = bilten_store::outbox::list_for_address(app.store.primary(), &user.email)
+            .await
+            .unwrap();
+        let resets: Vec<_> = mails
+            .iter()
+            .filter(|m| m.subject.contains("Reset"))
+            .collect();
         if resets.len() == 2 {
             second = token_from_link(&resets[0].body_text, "token");
             break;
@@ -76,8 +123,20 @@ async fn a_newer_reset_link_voids_the_older_one() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_ne!(first, second);
-    let (status, _) = app.post("/api/v1/auth/reset", None, json!({ "token": first, "password": "first new passphrase" })).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/reset",
+            None,
+            json!({ "token": first, "password": "first new passphrase" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = app.post("/api/v1/auth/reset", None, json!({ "token": second, "password": "second new passphrase" })).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/reset",
+            None,
+            json!({ "token": second, "password": "second new passphrase" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
 }

@@ -1,6 +1,9 @@
 //! The backend's API tests: one binary, a module per feature. Each test spawns its own app
-//! on its own database (SQLite by default, PostgreSQL/Redis when TEST_DATABASE_URL and
-//! TEST_REDIS_URL are set).
+//! on its own database (SQLite by default, PostgreSQL/Redis when `TEST_DATABASE_URL` and
+//! `TEST_REDIS_URL` are set).
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
 
 mod accounts;
 mod admin;
@@ -11,5 +14,6 @@ mod orders;
 mod organizers;
 mod redis_outage;
 mod sessions;
+mod smtp;
 mod throttling;
 mod ticketing_helpers;

@@ -17,13 +17,26 @@ impl Drop for RedisServer {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts a private redis-server so killing it cannot disturb other tests.
 fn start_redis(port: u16) -> Option<RedisServer> {
     let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -68,9 +81,15 @@ async fn me_keeps_working_when_redis_dies_mid_run() {
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     // Login uses the cache for throttling: it degrades to local counters and still works.
-    assert_eq!(app.login(&user.email, &user.password).await.0, StatusCode::OK);
+    assert_eq!(
+        app.login(&user.email, &user.password).await.0,
+        StatusCode::OK
+    );
     // Readiness tells operators Redis is gone.
     let (status, body) = app.get("/ready", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(body["checks"]["cache"].as_str().unwrap().starts_with("error"));
+    assert!(body["checks"]["cache"]
+        .as_str()
+        .unwrap()
+        .starts_with("error"));
 }
