@@ -138,6 +138,63 @@ fn bounded(value: Option<i64>, default: i64, min: i64, max: i64) -> Result<i64, 
     }
 }
 
+/// Where an event happens, parsed.
+struct Place {
+    venue_name: Option<String>,
+    venue_address: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+    coordinates: Option<Coordinates>,
+    online_url: Option<String>,
+}
+
+/// A place to go: a venue (name, city, country; address and coordinates optional) or an
+/// online URL. Errors go into `e`.
+fn parse_place(input: &EventInput, e: &mut FieldErrors) -> Option<Place> {
+    let venue_name = e.check("venue_name", short_text(input.venue_name.as_deref(), 200));
+    let venue_address = e.check(
+        "venue_address",
+        short_text(input.venue_address.as_deref(), 500),
+    );
+    let city = e.check("city", short_text(input.city.as_deref(), 120));
+    let country = e.check(
+        "country",
+        input.country.as_deref().map(Country::parse).transpose(),
+    );
+    let coordinates = match (input.latitude, input.longitude) {
+        (Some(lat), Some(lon)) => e.check("latitude", Coordinates::new(lat, lon).map(Some)),
+        (None, None) => Some(None),
+        _ => {
+            e.add(
+                "longitude",
+                FieldError::new("incomplete", "Give both latitude and longitude."),
+            );
+            None
+        }
+    };
+    let online_url = e.check("online_url", http_url(input.online_url.as_deref()));
+    let place = Place {
+        venue_name: venue_name?,
+        venue_address: venue_address?,
+        city: city?,
+        country: country?.map(|c| c.as_str().to_owned()),
+        coordinates: coordinates?,
+        online_url: online_url?,
+    };
+    let has_venue = place.venue_name.is_some() && place.city.is_some() && place.country.is_some();
+    if !has_venue && place.online_url.is_none() {
+        e.add(
+            "venue_name",
+            FieldError::new(
+                "venue_or_online_required",
+                "Give a venue (name, city, country) or an online URL.",
+            ),
+        );
+        return None;
+    }
+    Some(place)
+}
+
 /// Parses and checks a complete event description.
 fn parse_event(input: &EventInput) -> Result<EventFields, FieldErrors> {
     let mut e = FieldErrors::new();
@@ -169,28 +226,7 @@ fn parse_event(input: &EventInput) -> Result<EventFields, FieldErrors> {
         required(input.timezone.as_deref(), "Give an IANA time zone.")
             .and_then(TimeZoneName::parse),
     );
-    let venue_name = e.check("venue_name", short_text(input.venue_name.as_deref(), 200));
-    let venue_address = e.check(
-        "venue_address",
-        short_text(input.venue_address.as_deref(), 500),
-    );
-    let city = e.check("city", short_text(input.city.as_deref(), 120));
-    let country = e.check(
-        "country",
-        input.country.as_deref().map(Country::parse).transpose(),
-    );
-    let coordinates = match (input.latitude, input.longitude) {
-        (Some(lat), Some(lon)) => e.check("latitude", Coordinates::new(lat, lon).map(Some)),
-        (None, None) => Some(None),
-        _ => {
-            e.add(
-                "longitude",
-                FieldError::new("incomplete", "Give both latitude and longitude."),
-            );
-            None
-        }
-    };
-    let online_url = e.check("online_url", http_url(input.online_url.as_deref()));
+    let place = parse_place(input, &mut e);
     let currency = e.check(
         "currency",
         required(input.currency.as_deref(), "Give a currency such as EUR.")
@@ -203,81 +239,32 @@ fn parse_event(input: &EventInput) -> Result<EventFields, FieldErrors> {
     let image_url = e.check("image_url", http_url(input.image_url.as_deref()));
     let hold_minutes = e.check("hold_minutes", bounded(input.hold_minutes, 15, 1, 1440));
     let buyer_cap = e.check("buyer_cap", bounded(input.buyer_cap, 10, 1, 1000));
-    // A place to go: a venue (name, city, country) or an online URL.
-    if let (Some(name), Some(city), Some(country), Some(url)) =
-        (&venue_name, &city, &country, &online_url)
-    {
-        let has_venue = name.is_some() && city.is_some() && country.is_some();
-        if !has_venue && url.is_none() {
-            e.add(
-                "venue_name",
-                FieldError::new(
-                    "venue_or_online_required",
-                    "Give a venue (name, city, country) or an online URL.",
-                ),
-            );
-        }
+    let fields = (|| {
+        let place = place?;
+        Some(EventFields {
+            title: title?.as_str().to_owned(),
+            description: description?,
+            starts_at: starts_at?,
+            ends_at: ends_at?,
+            timezone: timezone?.as_str().to_owned(),
+            venue_name: place.venue_name,
+            venue_address: place.venue_address,
+            city: place.city,
+            country: place.country,
+            latitude: place.coordinates.map(|c| c.lat()),
+            longitude: place.coordinates.map(|c| c.lon()),
+            online_url: place.online_url,
+            currency: currency?.code().to_owned(),
+            category: category?.as_str().to_owned(),
+            image_url: image_url?,
+            hold_minutes: hold_minutes?,
+            buyer_cap: buyer_cap?,
+        })
+    })();
+    match fields {
+        Some(fields) if e.is_empty() => Ok(fields),
+        _ => Err(e),
     }
-    if !e.is_empty() {
-        return Err(e);
-    }
-    let (
-        Some(title),
-        Some(description),
-        Some(starts_at),
-        Some(ends_at),
-        Some(timezone),
-        Some(venue_name),
-        Some(venue_address),
-        Some(city),
-        Some(country),
-        Some(coordinates),
-        Some(online_url),
-        Some(currency),
-        Some(category),
-        Some(image_url),
-        Some(hold_minutes),
-        Some(buyer_cap),
-    ) = (
-        title,
-        description,
-        starts_at,
-        ends_at,
-        timezone,
-        venue_name,
-        venue_address,
-        city,
-        country,
-        coordinates,
-        online_url,
-        currency,
-        category,
-        image_url,
-        hold_minutes,
-        buyer_cap,
-    )
-    else {
-        return Err(e);
-    };
-    Ok(EventFields {
-        title: title.as_str().to_owned(),
-        description,
-        starts_at,
-        ends_at,
-        timezone: timezone.as_str().to_owned(),
-        venue_name,
-        venue_address,
-        city,
-        country: country.map(|c| c.as_str().to_owned()),
-        latitude: coordinates.map(|c| c.lat()),
-        longitude: coordinates.map(|c| c.lon()),
-        online_url,
-        currency: currency.code().to_owned(),
-        category: category.as_str().to_owned(),
-        image_url,
-        hold_minutes,
-        buyer_cap,
-    })
 }
 
 /// The current values as input, so a patch is merged and then validated as a whole.
@@ -695,20 +682,12 @@ pub struct TicketTypeInput {
     visibility: Option<String>,
 }
 
-/// `POST /events/{id}/ticket-types` (managers and owners).
-pub async fn create_ticket_type(
-    State(state): State<AppState>,
-    actor: CurrentUser,
-    Path(id): Path<String>,
-    Json(body): Json<TicketTypeInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
-    let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
-    if event.status == "canceled" {
-        return Err(BackendError::conflict(
-            "event_canceled",
-            "This event is canceled.",
-        ));
-    }
+/// Parses a new ticket type of an event priced in `currency`.
+fn parse_ticket_type(
+    body: &TicketTypeInput,
+    event_id: EventId,
+    currency: Currency,
+) -> Result<NewTicketType, FieldErrors> {
     let mut e = FieldErrors::new();
     let name = e.check(
         "name",
@@ -716,8 +695,6 @@ pub async fn create_ticket_type(
             .and_then(|n| short_text(Some(n), 120).map(Option::unwrap_or_default)),
     );
     let description = e.check("description", short_text(body.description.as_deref(), 2000));
-    let currency = Currency::parse(&event.fields.currency)
-        .map_err(|err| BackendError::Internal(err.to_string()))?;
     let price = e.check(
         "price",
         match body.price {
@@ -780,14 +757,14 @@ pub async fn create_ticket_type(
         visibility,
     )
     else {
-        return Err(e.into());
+        return Err(e);
     };
     if !e.is_empty() {
-        return Err(e.into());
+        return Err(e);
     }
-    let ticket_type = NewTicketType {
+    Ok(NewTicketType {
         id: TicketTypeId::new(),
-        event_id: event.id,
+        event_id,
         name,
         description: description.unwrap_or_default(),
         price_minor: price.minor(),
@@ -797,7 +774,26 @@ pub async fn create_ticket_type(
         min_per_order: min,
         max_per_order: max,
         visibility,
-    };
+    })
+}
+
+/// `POST /events/{id}/ticket-types` (managers and owners).
+pub async fn create_ticket_type(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<TicketTypeInput>,
+) -> BackendResult<(StatusCode, Json<Value>)> {
+    let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
+    if event.status == "canceled" {
+        return Err(BackendError::conflict(
+            "event_canceled",
+            "This event is canceled.",
+        ));
+    }
+    let currency = Currency::parse(&event.fields.currency)
+        .map_err(|err| BackendError::Internal(err.to_string()))?;
+    let ticket_type = parse_ticket_type(&body, event.id, currency)?;
     let now = Utc::now();
     events::insert_ticket_type(state.store.primary(), &ticket_type, now).await?;
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;

@@ -26,6 +26,7 @@ use bilten_domain::{
     Quantity, QuotaId, TicketTypeId, UserId,
 };
 use bilten_http::Json;
+use bilten_store::events::EventRecord;
 use bilten_store::orders::{self, NewOrder, OrderRecord};
 use bilten_store::{events, users, StoreError};
 use chrono::{DateTime, Utc};
@@ -359,33 +360,15 @@ async fn take(
     Ok(())
 }
 
-/// `POST /orders`: takes the tickets now and holds them until `expires_at`.
-pub async fn create(
-    State(state): State<AppState>,
-    MaybeUser(actor): MaybeUser,
-    headers: HeaderMap,
-    Json(body): Json<OrderInput>,
-) -> BackendResult<Response> {
-    let key = idempotency_key(&headers)?;
-    let purchase = parse_purchase(&state, actor.as_ref(), body).await?;
-    let hash = purchase.request_hash();
-    if let Some(response) = replay(&state, &key, &hash).await? {
-        return Ok(response);
-    }
-    let event = load_event(&state, purchase.event_id).await?;
-    let now = Utc::now();
-    match event.status.as_str() {
-        "published" => {}
-        "draft" => return Err(BackendError::NotFound("event")),
-        _ => {
-            return Err(BackendError::conflict(
-                "event_not_on_sale",
-                "This event is not on sale.",
-            ))
-        }
-    }
-    let currency = Currency::parse(&event.fields.currency)
-        .map_err(|e| BackendError::Internal(e.to_string()))?;
+/// Checks each item against its ticket type (visible, on sale, per-order limits) and prices
+/// it. Nothing is taken here; that is the transaction's job.
+async fn price_lines(
+    state: &AppState,
+    event: &EventRecord,
+    purchase: &Purchase,
+    currency: Currency,
+    now: DateTime<Utc>,
+) -> BackendResult<(Vec<Line>, Money)> {
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
     let mut lines = Vec::with_capacity(purchase.items.len());
     let mut total = Money::zero(currency);
@@ -432,6 +415,37 @@ pub async fn create(
             unit_price_minor: t.price_minor,
         });
     }
+    Ok((lines, total))
+}
+
+/// `POST /orders`: takes the tickets now and holds them until `expires_at`.
+pub async fn create(
+    State(state): State<AppState>,
+    MaybeUser(actor): MaybeUser,
+    headers: HeaderMap,
+    Json(body): Json<OrderInput>,
+) -> BackendResult<Response> {
+    let key = idempotency_key(&headers)?;
+    let purchase = parse_purchase(&state, actor.as_ref(), body).await?;
+    let hash = purchase.request_hash();
+    if let Some(response) = replay(&state, &key, &hash).await? {
+        return Ok(response);
+    }
+    let event = load_event(&state, purchase.event_id).await?;
+    let now = Utc::now();
+    match event.status.as_str() {
+        "published" => {}
+        "draft" => return Err(BackendError::NotFound("event")),
+        _ => {
+            return Err(BackendError::conflict(
+                "event_not_on_sale",
+                "This event is not on sale.",
+            ))
+        }
+    }
+    let currency = Currency::parse(&event.fields.currency)
+        .map_err(|e| BackendError::Internal(e.to_string()))?;
+    let (lines, total) = price_lines(&state, &event, &purchase, currency, now).await?;
     let requested: u32 = purchase.items.iter().map(|(_, q)| q.get()).sum();
     let cap = u32::try_from(event.fields.buyer_cap).unwrap_or(u32::MAX);
     // Only the arithmetic on the request itself here; what the buyer already holds is

@@ -209,8 +209,21 @@ async fn an_event_is_published_only_with_a_ticket_type_and_drafts_stay_private()
     );
     assert_eq!(types[0]["available"], 100);
     assert!(types[0].get("sold").is_none());
+}
 
-    // Editing: fields not sent stay; the whole result is validated.
+#[tokio::test]
+async fn editing_an_event_keeps_fields_not_sent_and_validates_the_result() {
+    let app = TestApp::spawn().await;
+    let owner = verified_user(&app, "Owner").await;
+    let org = create_org(&app, &owner).await;
+    let event = create_event(&app, &owner.access_token, &org, event_body("Draft Night")).await;
+    add_ticket_type(
+        &app,
+        &owner.access_token,
+        &event,
+        json!({ "name": "General", "price": 1500, "capacity": 100 }),
+    )
+    .await;
     let (status, body) = app
         .request(
             Method::PATCH,
