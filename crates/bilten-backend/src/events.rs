@@ -667,7 +667,7 @@ pub async fn list(
 // ---------------------------------------------------------------------------------------
 // Handlers: ticket types and quotas
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TicketTypeInput {
     name: Option<String>,
@@ -921,4 +921,83 @@ pub async fn list_quotas(
     let quotas = events::quotas_of(state.store.primary(), event.id, Utc::now()).await?;
     let items: Vec<Value> = quotas.iter().map(quota_view).collect();
     Ok(Json(json!({ "items": items })))
+}
+
+/// `PATCH /ticket-types/{id}` (managers and owners): fields not sent stay. Lowering the
+/// capacity below what is sold and held is refused by the database constraint.
+pub async fn update_ticket_type(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+    Json(patch): Json<TicketTypeInput>,
+) -> BackendResult<Json<Value>> {
+    let id: TicketTypeId = id
+        .parse()
+        .map_err(|_| BackendError::NotFound("ticket type"))?;
+    let now = Utc::now();
+    let current = events::find_ticket_type(state.store.primary(), id, now)
+        .await?
+        .ok_or(BackendError::NotFound("ticket type"))?;
+    let event = load_event(&state, current.event_id).await?;
+    authorize_in(
+        &state,
+        &actor,
+        event.organization_id,
+        Action::ManageEvents,
+        "ticket type",
+    )
+    .await?;
+    let merged = TicketTypeInput {
+        name: patch.name.or(Some(current.name.clone())),
+        description: patch.description.or(Some(current.description.clone())),
+        price: patch.price.or(Some(current.price_minor)),
+        capacity: patch.capacity.or(Some(current.capacity)),
+        sales_start: patch
+            .sales_start
+            .or(current.sales_start.map(|t| t.to_rfc3339())),
+        sales_end: patch
+            .sales_end
+            .or(current.sales_end.map(|t| t.to_rfc3339())),
+        min_per_order: patch.min_per_order.or(Some(current.min_per_order)),
+        max_per_order: patch.max_per_order.or(Some(current.max_per_order)),
+        visibility: patch.visibility.or(Some(current.visibility.clone())),
+    };
+    let currency = Currency::parse(&event.fields.currency)
+        .map_err(|err| BackendError::Internal(err.to_string()))?;
+    let mut updated = parse_ticket_type(&merged, event.id, currency)?;
+    updated.id = id;
+    events::update_ticket_type(state.store.primary(), &updated, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Check { .. } => BackendError::conflict(
+                "capacity_below_taken",
+                "The capacity cannot go below the tickets already sold or held.",
+            ),
+            other => other.into(),
+        })?;
+    let quotas = events::quotas_of(state.store.primary(), event.id, now).await?;
+    let stored = events::find_ticket_type(state.store.primary(), id, now)
+        .await?
+        .ok_or(BackendError::NotFound("ticket type"))?;
+    let available = effective_available(&stored, &quotas);
+    Ok(Json(json!({
+        "ticket_type": ticket_type_view(&stored, available, &event.fields.currency, true, now)
+    })))
+}
+
+/// `DELETE /events/{id}` (managers and owners): only a draft, which has no orders.
+pub async fn delete(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+) -> BackendResult<StatusCode> {
+    let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
+    if events::delete_draft(state.store.primary(), event.id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(BackendError::conflict(
+            "not_a_draft",
+            "Only a draft can be deleted; cancel a published event instead.",
+        ))
+    }
 }

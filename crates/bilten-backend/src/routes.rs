@@ -53,9 +53,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/events", Access::Public),
     ("GET", "/events/{id}", Access::Public),
     ("PATCH", "/events/{id}", Access::Organizer),
+    ("DELETE", "/events/{id}", Access::Organizer),
     ("POST", "/events/{id}/publish", Access::Organizer),
     ("GET", "/events/{id}/ticket-types", Access::Organizer),
     ("POST", "/events/{id}/ticket-types", Access::Organizer),
+    ("PATCH", "/ticket-types/{id}", Access::Organizer),
     ("GET", "/events/{id}/quotas", Access::Organizer),
     ("POST", "/events/{id}/quotas", Access::Organizer),
     ("POST", "/orders", Access::Public),
@@ -98,11 +100,20 @@ pub fn api() -> Router<AppState> {
             get(events::list_for_organization).post(events::create),
         )
         .route("/events", get(events::list))
-        .route("/events/{id}", get(events::get).patch(events::update))
+        .route(
+            "/events/{id}",
+            get(events::get)
+                .patch(events::update)
+                .delete(events::delete),
+        )
         .route("/events/{id}/publish", post(events::publish))
         .route(
             "/events/{id}/ticket-types",
             get(events::list_ticket_types).post(events::create_ticket_type),
+        )
+        .route(
+            "/ticket-types/{id}",
+            axum::routing::patch(events::update_ticket_type),
         )
         .route(
             "/events/{id}/quotas",

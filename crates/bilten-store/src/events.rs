@@ -372,6 +372,62 @@ pub async fn ticket_types_of<'e>(
     rows.iter().map(decode_ticket_type).collect()
 }
 
+/// One ticket type with live availability.
+pub async fn find_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    id: TicketTypeId,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<TicketTypeRecord>> {
+    let row = sqlx::query(&ticket_type_select("t.id = $1"))
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(decode_ticket_type).transpose()
+}
+
+/// Overwrites a ticket type's settings (not its counters). A capacity below what is sold and
+/// held is refused by `ticket_types_no_oversell` (`StoreError::Check`).
+pub async fn update_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    t: &NewTicketType,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE ticket_types SET name = $2, description = $3, price_minor = $4, capacity = $5,
+             sales_start = $6, sales_end = $7, min_per_order = $8, max_per_order = $9,
+             visibility = $10, updated_at = $11
+         WHERE id = $1",
+    )
+    .bind(t.id.to_db())
+    .bind(&t.name)
+    .bind(&t.description)
+    .bind(t.price_minor)
+    .bind(t.capacity)
+    .bind(t.sales_start.map(to_millis))
+    .bind(t.sales_end.map(to_millis))
+    .bind(t.min_per_order)
+    .bind(t.max_per_order)
+    .bind(&t.visibility)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// Deletes a draft event (its ticket types and quotas go with it). False: not a draft.
+pub async fn delete_draft<'e>(ex: impl Exec<'e>, id: EventId) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM events WHERE id = $1 AND status = 'draft'")
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 fn decode_ticket_type(row: &AnyRow) -> StoreResult<TicketTypeRecord> {
     let id: String = row.try_get("id")?;
     let event: String = row.try_get("event_id")?;

@@ -420,7 +420,7 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
     let owner = verified_user(&app, "Owner").await;
     let org = create_org(&app, &owner).await;
     let event = create_event(&app, &owner.access_token, &org, event_body("Private")).await;
-    add_ticket_type(
+    let ticket_type = add_ticket_type(
         &app,
         &owner.access_token,
         &event,
@@ -447,15 +447,12 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
         .collect();
     assert!(organizer_routes.len() >= 12);
     for (method, template, _) in organizer_routes {
-        let path = if template.starts_with("/organizations/") {
-            template
-                .replacen("{id}", &org, 1)
-                .replace("{user_id}", &owner.id)
-        } else if template.starts_with("/events/") {
-            template.replacen("{id}", &event, 1)
-        } else {
-            panic!("organizer route {template} has no object to walk it with; extend this test");
-        };
+        let objects = [
+            ("/organizations/", org.as_str()),
+            ("/events/", event.as_str()),
+            ("/ticket-types/", ticket_type.as_str()),
+        ];
+        let path = concrete_path(template, &objects, &owner.id);
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
         for (who, token) in [
@@ -518,4 +515,126 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
         (status, body["event"]["status"].as_str()),
         (StatusCode::OK, Some("draft"))
     );
+}
+
+#[tokio::test]
+async fn a_draft_event_can_be_deleted_but_a_published_one_cannot() {
+    let app = TestApp::spawn().await;
+    let owner = verified_user(&app, "Owner").await;
+    let org = create_org(&app, &owner).await;
+    let token = owner.access_token.as_str();
+    let draft = create_event(&app, token, &org, event_body("Scrapped")).await;
+    add_ticket_type(
+        &app,
+        token,
+        &draft,
+        json!({ "name": "Entry", "price": 0, "capacity": 5 }),
+    )
+    .await;
+    let (status, _) = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/events/{draft}"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get(&format!("/api/v1/events/{draft}"), Some(token))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+
+    let live = create_event(&app, token, &org, event_body("Happening")).await;
+    add_ticket_type(
+        &app,
+        token,
+        &live,
+        json!({ "name": "Entry", "price": 0, "capacity": 5 }),
+    )
+    .await;
+    publish(&app, token, &live).await;
+    let (status, body) = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/events/{live}"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("not_a_draft"))
+    );
+}
+
+#[tokio::test]
+async fn a_ticket_types_capacity_cannot_drop_below_what_is_sold_and_held() {
+    let app = TestApp::spawn().await;
+    let sale = crate::ticketing_helpers::event_on_sale(&app, 10).await;
+    let order =
+        crate::ticketing_helpers::guest_order(&sale.event, &sale.ticket_type, 4, "g@example.com");
+    let (status, _) = crate::ticketing_helpers::place_order(&app, None, "cap-k", &order).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let path = format!("/api/v1/ticket-types/{}", sale.ticket_type);
+    let token = Some(sale.organizer.access_token.as_str());
+
+    let (status, body) = app
+        .request(Method::PATCH, &path, token, Some(json!({ "capacity": 3 })))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("capacity_below_taken"))
+    );
+    let (status, body) = app
+        .request(
+            Method::PATCH,
+            &path,
+            token,
+            Some(json!({ "capacity": 4, "price": 3000 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["ticket_type"]["name"], "Standing",
+        "fields not sent stay"
+    );
+    assert_eq!(
+        (
+            body["ticket_type"]["available"].as_i64(),
+            body["ticket_type"]["held"].as_i64()
+        ),
+        (Some(0), Some(4))
+    );
+    assert_eq!(body["ticket_type"]["price"]["amount"], 3000);
+    let (status, body) = app
+        .request(
+            Method::PATCH,
+            &path,
+            token,
+            Some(json!({ "max_per_order": 0 })),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            body["error"]["fields"]["max_per_order"]["code"].as_str()
+        ),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("out_of_range"))
+    );
+}
+
+/// Fills a route template with the object of its kind (`/events/{id}` gets the event).
+fn concrete_path(template: &str, objects: &[(&str, &str)], user_id: &str) -> String {
+    let Some((_, id)) = objects
+        .iter()
+        .find(|(prefix, _)| template.starts_with(prefix))
+    else {
+        panic!("organizer route {template} has no object to walk it with; extend this test");
+    };
+    template
+        .replacen("{id}", id, 1)
+        .replace("{user_id}", user_id)
 }
