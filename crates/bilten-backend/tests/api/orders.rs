@@ -515,3 +515,31 @@ async fn two_hundred_concurrent_buyers_on_a_shared_quota_get_exactly_its_capacit
         (0, 0)
     );
 }
+
+/// S12: one buyer firing many orders at once cannot pass the per-buyer cap (default 10).
+#[tokio::test]
+async fn one_buyer_firing_thirty_orders_at_once_gets_exactly_the_per_buyer_cap() {
+    let app = Arc::new(TestApp::spawn().await);
+    let sale = event_on_sale(&app, 100).await;
+    let buyer = app.signed_up_user("Greedy").await;
+    let body = json!({ "event_id": sale.event, "items": [{ "ticket_type_id": sale.ticket_type, "quantity": 1 }] });
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let (app, body, token) = (app.clone(), body.clone(), buyer.access_token.clone());
+            tokio::spawn(async move {
+                place_order(&app, Some(&token), &format!("greedy-{i}"), &body).await
+            })
+        })
+        .collect();
+    let (mut won, mut capped) = (0, 0);
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        match (status, body["error"]["code"].as_str()) {
+            (StatusCode::CREATED, _) => won += 1,
+            (StatusCode::CONFLICT, Some("limit_exceeded")) => capped += 1,
+            other => panic!("unexpected {other:?}: {body}"),
+        }
+    }
+    assert_eq!((won, capped), (10, 20));
+    assert_eq!(ledger(&app, &sale.ticket_type).await, (10, 0, 10, 0));
+}
