@@ -30,6 +30,8 @@ use bilten_store::events::EventRecord;
 use bilten_store::orders::{self, NewOrder, OrderRecord};
 use bilten_store::{events, users, StoreError};
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -42,6 +44,36 @@ use crate::events::{load_event, sales_window};
 use crate::AppState;
 
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+/// Header carrying an order's access key (guests have no account to prove they bought it).
+const ORDER_KEY_HEADER: &str = "x-order-key";
+const ORDER_KEY_PREFIX: &str = "ok_";
+
+/// The keyed MAC behind an order's access key. Derived, not stored: the same order always has
+/// the same key, so an idempotent replay can return it again, and nothing in the database
+/// lets a reader of a backup act on orders. Domain-separated from every other use of the key.
+fn order_key_mac(state: &AppState, id: OrderId) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(state.refresh_key.expose_secret().as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(b"bilten order access key v1:");
+    mac.update(id.to_db().as_bytes());
+    mac
+}
+
+/// The secret that lets whoever holds it read and cancel one order (returned at creation).
+fn order_key(state: &AppState, id: OrderId) -> String {
+    format!(
+        "{ORDER_KEY_PREFIX}{}",
+        hex::encode(order_key_mac(state, id).finalize().into_bytes())
+    )
+}
+
+/// Whether `presented` is the order's access key (constant-time comparison).
+fn order_key_matches(state: &AppState, id: OrderId, presented: &str) -> bool {
+    presented
+        .strip_prefix(ORDER_KEY_PREFIX)
+        .and_then(|hex_text| hex::decode(hex_text).ok())
+        .is_some_and(|bytes| order_key_mac(state, id).verify_slice(&bytes).is_ok())
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -495,7 +527,10 @@ pub async fn create(
         .ok_or(BackendError::NotFound("order"))?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "order": order_view(&order, Utc::now()) })),
+        Json(json!({
+            "order": order_view(&order, Utc::now()),
+            "access_key": order_key(&state, order.id),
+        })),
     )
         .into_response())
 }
@@ -523,7 +558,10 @@ async fn replay(state: &AppState, key: &str, hash: &str) -> BackendResult<Option
         .ok_or(BackendError::NotFound("order"))?;
     let mut response = (
         StatusCode::CREATED,
-        Json(json!({ "order": order_view(&order, Utc::now()) })),
+        Json(json!({
+            "order": order_view(&order, Utc::now()),
+            "access_key": order_key(state, order.id),
+        })),
     )
         .into_response();
     response
@@ -563,16 +601,25 @@ pub fn order_view(order: &OrderRecord, now: DateTime<Utc>) -> Value {
     })
 }
 
-/// The order if the caller is its buyer or a member of the event's organization; else 404.
+/// The order if the caller is its buyer (by account, or by presenting the order's access key
+/// in `X-Order-Key`) or a member of the event's organization; else 404. The flag says "buyer".
 async fn visible_order(
     state: &AppState,
-    actor: &CurrentUser,
+    actor: Option<&CurrentUser>,
+    headers: &HeaderMap,
     id: &str,
 ) -> BackendResult<(OrderRecord, bool)> {
     let id: OrderId = id.parse().map_err(|_| BackendError::NotFound("order"))?;
     let order = orders::find_order(state.store.primary(), id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
+    let presented = headers.get(ORDER_KEY_HEADER).and_then(|v| v.to_str().ok());
+    if presented.is_some_and(|key| order_key_matches(state, order.id, key)) {
+        return Ok((order, true));
+    }
+    let Some(actor) = actor else {
+        return Err(BackendError::NotFound("order"));
+    };
     if order.buyer_user_id == Some(actor.user_id) {
         return Ok((order, true));
     }
@@ -584,20 +631,22 @@ async fn visible_order(
 /// `GET /orders/{id}`: the buyer or the organization.
 pub async fn get(
     State(state): State<AppState>,
-    actor: CurrentUser,
+    MaybeUser(actor): MaybeUser,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> BackendResult<Json<Value>> {
-    let (order, _) = visible_order(&state, &actor, &id).await?;
+    let (order, _) = visible_order(&state, actor.as_ref(), &headers, &id).await?;
     Ok(Json(json!({ "order": order_view(&order, Utc::now()) })))
 }
 
 /// `DELETE /orders/{id}`: the buyer gives up a pending order; its hold is freed at once.
 pub async fn cancel(
     State(state): State<AppState>,
-    actor: CurrentUser,
+    MaybeUser(actor): MaybeUser,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> BackendResult<Json<Value>> {
-    let (order, is_buyer) = visible_order(&state, &actor, &id).await?;
+    let (order, is_buyer) = visible_order(&state, actor.as_ref(), &headers, &id).await?;
     if !is_buyer {
         // Organizers refund or cancel through their own endpoints, not this one.
         return Err(BackendError::Forbidden);

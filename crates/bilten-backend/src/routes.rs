@@ -61,8 +61,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/events/{id}/quotas", Access::Organizer),
     ("POST", "/events/{id}/quotas", Access::Organizer),
     ("POST", "/orders", Access::Public),
-    ("GET", "/orders/{id}", Access::User),
-    ("DELETE", "/orders/{id}", Access::User),
+    // The buyer (account or `X-Order-Key`) or the organization; anyone else gets 404.
+    ("GET", "/orders/{id}", Access::Public),
+    ("DELETE", "/orders/{id}", Access::Public),
 ];
 
 pub fn api() -> Router<AppState> {

@@ -543,3 +543,71 @@ async fn one_buyer_firing_thirty_orders_at_once_gets_exactly_the_per_buyer_cap()
     assert_eq!((won, capped), (10, 20));
     assert_eq!(ledger(&app, &sale.ticket_type).await, (10, 0, 10, 0));
 }
+
+/// Guests have no account: the order's access key (returned at creation and on replay) lets
+/// them read and cancel that one order; without it, or with another order's key, it is 404.
+#[tokio::test]
+async fn a_guest_reads_and_cancels_their_order_with_its_access_key() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 5).await;
+    let body = guest_order(&sale.event, &sale.ticket_type, 2, "guest@example.com");
+    let (_, created) = place_order(&app, None, "guest-1", &body).await;
+    let key = created["access_key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("ok_"));
+    let (_, replayed) = place_order(&app, None, "guest-1", &body).await;
+    assert_eq!(replayed["access_key"], key.as_str());
+    let (_, other) = place_order(
+        &app,
+        None,
+        "guest-2",
+        &guest_order(&sale.event, &sale.ticket_type, 1, "x@example.com"),
+    )
+    .await;
+    let path = format!(
+        "/api/v1/orders/{}",
+        created["order"]["id"].as_str().unwrap()
+    );
+
+    let with_key = |method: Method, key: String| {
+        let request = app
+            .client
+            .request(method, app.url(&path))
+            .header("x-order-key", key);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (
+                status,
+                response
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap_or_default(),
+            )
+        }
+    };
+    assert_eq!(app.get(&path, None).await.0, StatusCode::NOT_FOUND);
+    let wrong = other["access_key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        with_key(Method::GET, wrong.clone()).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        with_key(Method::DELETE, wrong).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        with_key(Method::GET, "ok_00".into()).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, body) = with_key(Method::GET, key.clone()).await;
+    assert_eq!(
+        (status, body["order"]["status"].as_str()),
+        (StatusCode::OK, Some("pending"))
+    );
+    let (status, body) = with_key(Method::DELETE, key).await;
+    assert_eq!(
+        (status, body["order"]["status"].as_str()),
+        (StatusCode::OK, Some("canceled"))
+    );
+    assert_eq!(ledger(&app, &sale.ticket_type).await, (1, 0, 1, 0));
+}
