@@ -1,0 +1,85 @@
+//! Active health checks: every replica's `/ready` is asked on an interval, and the answer
+//! (with `rise`/`fall` hysteresis, see `Upstream::observe_probe`) decides whether it gets
+//! traffic. `/ready` rather than `/health`: a replica whose database is gone is alive but
+//! cannot serve, and should get no requests.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, Uri};
+use http_body_util::BodyExt;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use crate::forward::HttpClient;
+use crate::settings::HealthSettings;
+use crate::upstream::{Pool, Upstream};
+
+/// One checker task per replica, until `shutdown`.
+pub(crate) fn spawn(
+    pools: &[Arc<Pool>],
+    client: &HttpClient,
+    settings: HealthSettings,
+    shutdown: &CancellationToken,
+) {
+    for pool in pools {
+        for upstream in &pool.upstreams {
+            tokio::spawn(check_loop(
+                upstream.clone(),
+                client.clone(),
+                settings,
+                shutdown.clone(),
+            ));
+        }
+    }
+}
+
+async fn check_loop(
+    upstream: Arc<Upstream>,
+    client: HttpClient,
+    settings: HealthSettings,
+    shutdown: CancellationToken,
+) {
+    let mut ticker = tokio::time::interval(settings.interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        let passed = tokio::select! {
+            () = shutdown.cancelled() => return,
+            passed = probe(&client, &upstream, settings) => passed,
+        };
+        upstream.observe_probe(passed, settings.rise, settings.fall);
+    }
+}
+
+/// `true` when `/ready` answers 2xx within the timeout (body included, so the pooled
+/// connection can be reused).
+async fn probe(client: &HttpClient, upstream: &Upstream, settings: HealthSettings) -> bool {
+    let uri = Uri::builder()
+        .scheme("http")
+        .authority(upstream.url.authority.clone())
+        .path_and_query("/ready")
+        .build();
+    let Ok(uri) = uri else {
+        return false;
+    };
+    let mut request = Request::new(Body::empty());
+    *request.uri_mut() = uri;
+    request.headers_mut().insert(
+        header::USER_AGENT,
+        header::HeaderValue::from_static("bilten-gateway-health"),
+    );
+    let check = async {
+        let response = client.request(request).await.ok()?;
+        let passed = response.status().is_success();
+        response.into_body().collect().await.ok()?;
+        Some(passed)
+    };
+    matches!(
+        tokio::time::timeout(settings.timeout, check).await,
+        Ok(Some(true))
+    )
+}
