@@ -14,10 +14,15 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use bilten_cache::Cache;
 
 use crate::routes::prefix_matches;
+
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 
 /// A number of requests per window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,16 +275,16 @@ impl Decision {
     pub(crate) fn write_headers(&self, headers: &mut HeaderMap) {
         let remaining = self.budget.limit.saturating_sub(self.count);
         let numbers = [
-            ("ratelimit-limit", self.budget.limit),
-            ("ratelimit-remaining", remaining),
-            ("ratelimit-reset", self.reset_secs()),
+            (RATELIMIT_LIMIT, self.budget.limit),
+            (RATELIMIT_REMAINING, remaining),
+            (RATELIMIT_RESET, self.reset_secs()),
         ];
         for (name, value) in numbers {
             headers.insert(name, HeaderValue::from(value));
         }
         let policy = format!("{};w={}", self.budget.limit, self.budget.window.as_secs());
         if let Ok(value) = HeaderValue::from_str(&policy) {
-            headers.insert("ratelimit-policy", value);
+            headers.insert(RATELIMIT_POLICY, value);
         }
     }
 }

@@ -1,0 +1,380 @@
+//! The backend's public HTTP API, as the frontend uses it.
+//!
+//! The frontend is a client like any other: it holds no database connection and no token
+//! secret, so it deploys and scales on its own. Every call carries the browser's User-Agent
+//! and address (`X-Forwarded-For`) so the backend's session list and login throttling see the
+//! person, not the frontend.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// A page waits at most this long for the backend; past it the visitor gets the 503 page
+/// instead of a hanging tab.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Clone)]
+pub struct BackendApi {
+    http: reqwest::Client,
+    base_url: Arc<str>,
+}
+
+/// Who the call is made for: forwarded so the backend records and throttles the browser.
+#[derive(Debug, Clone, Default)]
+pub struct Forwarded {
+    pub user_agent: Option<String>,
+    pub client_ip: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub email: String,
+    pub name: String,
+    pub email_verified: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds the access token lives.
+    pub expires_in: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionInfo {
+    pub current: bool,
+    pub created_at: String,
+    pub last_used_at: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// The API's answer for one bad field.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FieldProblem {
+    pub code: String,
+    pub message: String,
+}
+
+/// A 4xx answer in the API's error shape.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub fields: BTreeMap<String, FieldProblem>,
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// The backend understood and said no (4xx): shown to the visitor.
+    Rejected(Rejection),
+    /// The backend could not be reached, timed out, failed (5xx) or answered nonsense: the
+    /// visitor sees the "try again" page and the cause goes to the log.
+    Unavailable(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Rejected(rejection) => Some(&rejection.code),
+            Self::Unavailable(_) => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: String,
+    message: String,
+    #[serde(default)]
+    fields: BTreeMap<String, FieldProblem>,
+}
+
+#[derive(Deserialize)]
+struct UserEnvelope {
+    user: User,
+}
+
+#[derive(Deserialize)]
+struct SessionList {
+    items: Vec<SessionInfo>,
+}
+
+impl BackendApi {
+    pub fn new(base_url: &str) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            // A redirect from the API would be a bug; following it could leak the bearer token.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("bilten-frontend/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').into(),
+        })
+    }
+
+    /// The readiness probe: the backend answers `/health`.
+    pub async fn health(&self) -> Result<(), String> {
+        let response = self
+            .http
+            .get(format!("{}/health", self.base_url))
+            .send()
+            .await
+            .map_err(|e| format!("backend unreachable: {e}"))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("backend /health answered {}", response.status()))
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        caller: &Forwarded,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.base_url));
+        if let Some(user_agent) = &caller.user_agent {
+            request = request.header(reqwest::header::USER_AGENT, user_agent);
+        }
+        if let Some(ip) = caller.client_ip {
+            request = request.header("x-forwarded-for", ip.to_string());
+        }
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ApiError::Unavailable(format!("{path}: {e}")))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ApiError::Unavailable(format!("{path}: reading the body: {e}")))?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        if status.is_server_error() {
+            return Err(ApiError::Unavailable(format!(
+                "{path}: backend answered {status}"
+            )));
+        }
+        match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
+            Ok(ErrorEnvelope { error }) => Err(ApiError::Rejected(Rejection {
+                status,
+                code: error.code,
+                message: error.message,
+                fields: error.fields,
+            })),
+            Err(e) => Err(ApiError::Unavailable(format!(
+                "{path}: {status} without the error shape: {e}"
+            ))),
+        }
+    }
+
+    async fn call_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        caller: &Forwarded,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<T, ApiError> {
+        let body = self.call(method, path, caller, bearer, body).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::Unavailable(format!("{path}: unexpected answer: {e}")))
+    }
+
+    pub async fn register(
+        &self,
+        caller: &Forwarded,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<User, ApiError> {
+        let body = json!({ "email": email, "password": password, "name": name });
+        let envelope: UserEnvelope = self
+            .call_json(Method::POST, "/auth/register", caller, None, Some(body))
+            .await?;
+        Ok(envelope.user)
+    }
+
+    pub async fn login(
+        &self,
+        caller: &Forwarded,
+        email: &str,
+        password: &str,
+    ) -> Result<TokenPair, ApiError> {
+        let body = json!({ "email": email, "password": password });
+        self.call_json(Method::POST, "/auth/login", caller, None, Some(body))
+            .await
+    }
+
+    pub async fn refresh(
+        &self,
+        caller: &Forwarded,
+        refresh_token: &str,
+    ) -> Result<TokenPair, ApiError> {
+        let body = json!({ "refresh_token": refresh_token });
+        self.call_json(Method::POST, "/auth/refresh", caller, None, Some(body))
+            .await
+    }
+
+    pub async fn logout(&self, caller: &Forwarded, access_token: String) -> Result<(), ApiError> {
+        self.call(
+            Method::POST,
+            "/auth/logout",
+            caller,
+            Some(&access_token),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn logout_everywhere(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+    ) -> Result<(), ApiError> {
+        self.call(
+            Method::POST,
+            "/auth/logout-all",
+            caller,
+            Some(&access_token),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn change_password(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+        current_password: &str,
+        new_password: &str,
+    ) -> Result<(), ApiError> {
+        let body = json!({ "current_password": current_password, "new_password": new_password });
+        self.call(
+            Method::POST,
+            "/auth/password",
+            caller,
+            Some(&access_token),
+            Some(body),
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn forgot_password(&self, caller: &Forwarded, email: &str) -> Result<(), ApiError> {
+        let body = json!({ "email": email });
+        self.call(Method::POST, "/auth/forgot", caller, None, Some(body))
+            .await
+            .map(drop)
+    }
+
+    pub async fn reset_password(
+        &self,
+        caller: &Forwarded,
+        token: &str,
+        password: &str,
+    ) -> Result<(), ApiError> {
+        let body = json!({ "token": token, "password": password });
+        self.call(Method::POST, "/auth/reset", caller, None, Some(body))
+            .await
+            .map(drop)
+    }
+
+    pub async fn verify_email(&self, caller: &Forwarded, token: &str) -> Result<User, ApiError> {
+        let body = json!({ "token": token });
+        let envelope: UserEnvelope = self
+            .call_json(Method::POST, "/auth/verify", caller, None, Some(body))
+            .await?;
+        Ok(envelope.user)
+    }
+
+    pub async fn resend_verification(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+    ) -> Result<(), ApiError> {
+        self.call(
+            Method::POST,
+            "/auth/verify/resend",
+            caller,
+            Some(&access_token),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn me(&self, caller: &Forwarded, access_token: String) -> Result<User, ApiError> {
+        let envelope: UserEnvelope = self
+            .call_json(Method::GET, "/me", caller, Some(&access_token), None)
+            .await?;
+        Ok(envelope.user)
+    }
+
+    pub async fn update_name(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+        name: &str,
+    ) -> Result<User, ApiError> {
+        let body = json!({ "name": name });
+        let envelope: UserEnvelope = self
+            .call_json(
+                Method::PATCH,
+                "/me",
+                caller,
+                Some(&access_token),
+                Some(body),
+            )
+            .await?;
+        Ok(envelope.user)
+    }
+
+    pub async fn sessions(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+    ) -> Result<Vec<SessionInfo>, ApiError> {
+        let list: SessionList = self
+            .call_json(
+                Method::GET,
+                "/me/sessions",
+                caller,
+                Some(&access_token),
+                None,
+            )
+            .await?;
+        Ok(list.items)
+    }
+}

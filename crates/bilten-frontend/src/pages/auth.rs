@@ -1,0 +1,435 @@
+//! Sign-up, log in, log out, email verification and password reset.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::{form_problems, NoticeQuery};
+use crate::api::ApiError;
+use crate::session::{CsrfForm, PageError, Visit};
+use crate::views::{self, csrf_field, error_summary, field, Field, FormState};
+use crate::Frontend;
+
+const EMAIL: Field<'static> = Field {
+    name: "email",
+    label: "Email address",
+    kind: "email",
+    autocomplete: "email",
+    hint: None,
+};
+
+/// Where to go after logging in: only a path on this site, so a crafted `?next=` link cannot
+/// send a freshly logged-in visitor to someone else's page.
+fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/login") =>
+        {
+            path
+        }
+        _ => "/account",
+    }
+}
+
+// ----- sign-up -----
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn signup_content(visit: &Visit, form: &FormState) -> Markup {
+    html! {
+        h1 { "Create your account" }
+        (error_summary(form, &[("name", "Name"), ("email", "Email address"), ("password", "Password")]))
+        form.form method="post" action="/signup" novalidate {
+            (csrf_field(&visit.csrf_token))
+            (field(&Field { name: "name", label: "Name", kind: "text", autocomplete: "name", hint: Some("As it should appear on your tickets.") }, form))
+            (field(&EMAIL, form))
+            (field(&Field { name: "password", label: "Password", kind: "password", autocomplete: "new-password", hint: Some("At least 8 characters. A few unrelated words make a strong password.") }, form))
+            button type="submit" { "Create account" }
+        }
+        p { "Already have an account? " a href="/login" { "Log in" } }
+    }
+}
+
+pub async fn signup_page(visit: Visit) -> Response {
+    let page = visit.page(
+        "Sign up",
+        "Create a Bilten account to buy and keep your tickets.",
+        &signup_content(&visit, &FormState::default()),
+    );
+    visit.respond(Ok(page))
+}
+
+pub async fn signup(
+    State(app): State<Frontend>,
+    visit: Visit,
+    CsrfForm(input): CsrfForm<SignupForm>,
+) -> Response {
+    let outcome = match app
+        .api
+        .register(&visit.forwarded, &input.email, &input.password, &input.name)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/login?notice=account_created").into_response()),
+        Err(error) => form_problems(
+            error,
+            FormState::default()
+                .with_value("name", &input.name)
+                .with_value("email", &input.email),
+        )
+        .map(|form| {
+            visit.page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Sign up",
+                "Create a Bilten account.",
+                &signup_content(&visit, &form),
+            )
+        }),
+    };
+    visit.respond(outcome)
+}
+
+// ----- log in / log out -----
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+    #[serde(flatten)]
+    notice: NoticeQuery,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+fn login_content(
+    visit: &Visit,
+    form: &FormState,
+    next: Option<&str>,
+    notice: Option<&str>,
+) -> Markup {
+    html! {
+        (views::notice(notice))
+        h1 { "Log in" }
+        (error_summary(form, &[("email", "Email address"), ("password", "Password")]))
+        form.form method="post" action="/login" novalidate {
+            (csrf_field(&visit.csrf_token))
+            @if let Some(next) = next {
+                input type="hidden" name="next" value=(next);
+            }
+            (field(&EMAIL, form))
+            (field(&Field { name: "password", label: "Password", kind: "password", autocomplete: "current-password", hint: None }, form))
+            button type="submit" { "Log in" }
+        }
+        p { a href="/forgot-password" { "Forgot your password?" } }
+        p { "New to Bilten? " a href="/signup" { "Create an account" } }
+    }
+}
+
+pub async fn login_page(visit: Visit, Query(query): Query<LoginQuery>) -> Response {
+    let page = visit.page(
+        "Log in",
+        "Log in to Bilten to see your tickets and account.",
+        &login_content(
+            &visit,
+            &FormState::default(),
+            query.next.as_deref(),
+            query.notice.message(),
+        ),
+    );
+    visit.respond(Ok(page))
+}
+
+pub async fn login(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    CsrfForm(input): CsrfForm<LoginForm>,
+) -> Response {
+    let outcome = match app
+        .api
+        .login(&visit.forwarded, &input.email, &input.password)
+        .await
+    {
+        Ok(tokens) => {
+            visit.store_tokens(&tokens);
+            Ok(Redirect::to(local_path(input.next.as_deref())).into_response())
+        }
+        Err(error) => form_problems(
+            error,
+            FormState::default().with_value("email", &input.email),
+        )
+        .map(|form| {
+            visit.page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Log in",
+                "Log in to Bilten.",
+                &login_content(&visit, &form, input.next.as_deref(), None),
+            )
+        }),
+    };
+    visit.respond(outcome)
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn logout(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Response {
+    if visit.signed_in() {
+        let forwarded = visit.forwarded.clone();
+        // Whatever the backend answers, the browser forgets the tokens: logging out must not
+        // depend on the backend being up. A session it could not end expires on its own.
+        if let Err(ApiError::Unavailable(cause)) = visit
+            .authed(&app, |token| app.api.logout(&forwarded, token))
+            .await
+        {
+            tracing::warn!(%cause, "logout could not reach the backend; cookies cleared anyway");
+        }
+        visit.forget_tokens();
+    }
+    visit.respond(Ok(Redirect::to("/?notice=logged_out").into_response()))
+}
+
+// ----- email verification -----
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    token: String,
+}
+
+fn link_problem(visit: &Visit, heading: &str, explanation: &str) -> Response {
+    let content = html! {
+        h1 { (heading) }
+        p { (explanation) }
+        p { a href="/account" { "Go to your account" } " · " a href="/" { "Browse events" } }
+    };
+    visit.page_with_status(StatusCode::BAD_REQUEST, heading, explanation, &content)
+}
+
+/// The link in the verification email opens this page, and a click on its button verifies.
+/// Verifying on GET would let mail scanners that prefetch links confirm addresses nobody read.
+pub async fn verify_page(visit: Visit, Query(query): Query<TokenQuery>) -> Response {
+    let page = match query.token.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => {
+            let content = html! {
+                h1 { "Confirm your email address" }
+                p { "Press the button to confirm that this email address is yours." }
+                form method="post" action="/verify-email" {
+                    (csrf_field(&visit.csrf_token))
+                    input type="hidden" name="token" value=(token);
+                    button type="submit" { "Confirm my email" }
+                }
+            };
+            visit.page(
+                "Confirm your email",
+                "Confirm your email address for Bilten.",
+                &content,
+            )
+        }
+        None => link_problem(
+            &visit,
+            "This link is incomplete",
+            "Open the link from the email again, or copy the whole address into the browser.",
+        ),
+    };
+    visit.respond(Ok(page))
+}
+
+pub async fn verify(
+    State(app): State<Frontend>,
+    visit: Visit,
+    CsrfForm(input): CsrfForm<TokenForm>,
+) -> Response {
+    let outcome = match app.api.verify_email(&visit.forwarded, &input.token).await {
+        Ok(_) if visit.signed_in() => {
+            Ok(Redirect::to("/account?notice=email_verified").into_response())
+        }
+        Ok(_) => Ok(Redirect::to("/login?notice=email_verified").into_response()),
+        Err(ApiError::Rejected(rejection)) if rejection.status.is_client_error() => {
+            Ok(link_problem(
+                &visit,
+                "This link has expired",
+                "The confirmation link has expired or was already used. Log in and ask for a new one from your account page.",
+            ))
+        }
+        Err(error) => Err(PageError::from(error)),
+    };
+    visit.respond(outcome)
+}
+
+// ----- forgotten password -----
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+fn forgot_content(visit: &Visit, form: &FormState, notice: Option<&str>) -> Markup {
+    html! {
+        (views::notice(notice))
+        h1 { "Reset your password" }
+        p { "Enter the email address of your account and we will send you a link to choose a new password." }
+        (error_summary(form, &[("email", "Email address")]))
+        form.form method="post" action="/forgot-password" novalidate {
+            (csrf_field(&visit.csrf_token))
+            (field(&EMAIL, form))
+            button type="submit" { "Send the link" }
+        }
+        p { a href="/login" { "Back to log in" } }
+    }
+}
+
+pub async fn forgot_page(visit: Visit, Query(query): Query<NoticeQuery>) -> Response {
+    let page = visit.page(
+        "Forgot your password",
+        "Get a link to reset your Bilten password.",
+        &forgot_content(&visit, &FormState::default(), query.message()),
+    );
+    visit.respond(Ok(page))
+}
+
+pub async fn forgot(
+    State(app): State<Frontend>,
+    visit: Visit,
+    CsrfForm(input): CsrfForm<ForgotForm>,
+) -> Response {
+    let outcome = match app
+        .api
+        .forgot_password(&visit.forwarded, &input.email)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/forgot-password?notice=reset_sent").into_response()),
+        Err(error) => form_problems(
+            error,
+            FormState::default().with_value("email", &input.email),
+        )
+        .map(|form| {
+            visit.page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Forgot your password",
+                "Get a link to reset your Bilten password.",
+                &forgot_content(&visit, &form, None),
+            )
+        }),
+    };
+    visit.respond(outcome)
+}
+
+// ----- password reset -----
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn reset_content(visit: &Visit, form: &FormState, token: &str) -> Markup {
+    html! {
+        h1 { "Choose a new password" }
+        (error_summary(form, &[("password", "New password")]))
+        @if form.field_errors.contains_key("token") || form.summary.is_some() {
+            p { a href="/forgot-password" { "Ask for a new reset link" } }
+        }
+        form.form method="post" action="/reset-password" novalidate {
+            (csrf_field(&visit.csrf_token))
+            input type="hidden" name="token" value=(token);
+            (field(&Field { name: "password", label: "New password", kind: "password", autocomplete: "new-password", hint: Some("At least 8 characters. Every device logged in to your account will be logged out.") }, form))
+            button type="submit" { "Save the new password" }
+        }
+    }
+}
+
+pub async fn reset_page(visit: Visit, Query(query): Query<TokenQuery>) -> Response {
+    let page = match query.token.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => visit.page(
+            "Choose a new password",
+            "Choose a new password for your Bilten account.",
+            &reset_content(&visit, &FormState::default(), token),
+        ),
+        None => link_problem(
+            &visit,
+            "This link is incomplete",
+            "Open the link from the email again, or ask for a new one.",
+        ),
+    };
+    visit.respond(Ok(page))
+}
+
+pub async fn reset(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    CsrfForm(input): CsrfForm<ResetForm>,
+) -> Response {
+    let outcome = match app
+        .api
+        .reset_password(&visit.forwarded, &input.token, &input.password)
+        .await
+    {
+        Ok(()) => {
+            // The reset ended every session, this browser's too.
+            if visit.signed_in() {
+                visit.forget_tokens();
+            }
+            Ok(Redirect::to("/login?notice=password_reset").into_response())
+        }
+        Err(error) => form_problems(error, FormState::default()).map(|form| {
+            visit.page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose a new password",
+                "Choose a new password for your Bilten account.",
+                &reset_content(&visit, &form, &input.token),
+            )
+        }),
+    };
+    visit.respond(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_login() {
+        assert_eq!(local_path(Some("/tickets")), "/tickets");
+        assert_eq!(local_path(Some("/account?notice=x")), "/account?notice=x");
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "/login",
+        ] {
+            assert_eq!(local_path(Some(hostile)), "/account", "{hostile}");
+        }
+        assert_eq!(local_path(None), "/account");
+    }
+}

@@ -1,0 +1,132 @@
+//! The route table of the web app and the pages that belong to no feature in particular.
+
+mod account;
+mod auth;
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use maud::html;
+use serde::Deserialize;
+
+use crate::api::{ApiError, Rejection};
+use crate::assets;
+use crate::session::{self, PageError, Visit};
+use crate::views::{self, FormState};
+use crate::Frontend;
+
+pub fn routes() -> Router<Frontend> {
+    Router::new()
+        .route("/", get(home))
+        .route("/tickets", get(my_tickets))
+        .route("/signup", get(auth::signup_page).post(auth::signup))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/verify-email", get(auth::verify_page).post(auth::verify))
+        .route(
+            "/forgot-password",
+            get(auth::forgot_page).post(auth::forgot),
+        )
+        .route("/reset-password", get(auth::reset_page).post(auth::reset))
+        .route("/account", get(account::show))
+        .route("/account/profile", post(account::update_profile))
+        .route("/account/password", post(account::change_password))
+        .route(
+            "/account/logout-everywhere",
+            post(account::logout_everywhere),
+        )
+        .route("/account/verification", post(account::resend_verification))
+        .route("/static/{file}", get(assets::serve))
+}
+
+/// `?notice=` names one of a fixed set of messages shown after a redirect (post/redirect/get).
+/// Only known keys are shown, so a crafted link cannot put its own words on our page.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+impl NoticeQuery {
+    pub fn message(&self) -> Option<&'static str> {
+        Some(match self.notice.as_deref()? {
+            "account_created" => {
+                "Your account is ready. We have sent you an email to confirm your address; log in to continue."
+            }
+            "logged_out" => "You have logged out.",
+            "logged_out_everywhere" => "You have logged out on every device.",
+            "session_ended" => "Your session has ended. Please log in again.",
+            "name_saved" => "Your name has been saved.",
+            "password_changed" => {
+                "Your password has been changed. Other devices have been logged out."
+            }
+            "password_reset" => "Your password has been reset. Log in with your new password.",
+            "email_verified" => "Your email address is confirmed.",
+            "verification_sent" => "We have sent you a new confirmation email.",
+            "reset_sent" => {
+                "If an account exists for that email, we have sent it a link to reset the password."
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Turns an API refusal of a form into what the form shows: each field's problem next to the
+/// field, and the API's message in the summary when no single field is at fault. Refusals
+/// that are not about the form (signed out, backend failing) stay errors.
+pub fn form_problems(error: ApiError, mut form: FormState) -> Result<FormState, PageError> {
+    match error {
+        ApiError::Rejected(Rejection {
+            status,
+            code,
+            message,
+            fields,
+        }) if status.is_client_error() && !session::means_signed_out(&code) => {
+            if fields.is_empty() {
+                form.summary = Some(message);
+            } else {
+                form.field_errors = fields;
+            }
+            Ok(form)
+        }
+        other => Err(PageError::from(other)),
+    }
+}
+
+async fn home(visit: Visit, Query(query): Query<NoticeQuery>) -> Response {
+    let content = html! {
+        (views::notice(query.message()))
+        h1 { "Upcoming events" }
+        div.empty-state {
+            p { "No events yet. Events published by organizers will be listed here." }
+        }
+    };
+    let page = visit.page(
+        "Upcoming events",
+        "Find events and buy tickets on Bilten.",
+        &content,
+    );
+    visit.respond(Ok(page))
+}
+
+async fn my_tickets(State(app): State<Frontend>, mut visit: Visit) -> Response {
+    let outcome = async {
+        if !visit.signed_in() {
+            return Err(PageError::SignInRequired);
+        }
+        let forwarded = visit.forwarded.clone();
+        visit
+            .authed(&app, |token| app.api.me(&forwarded, token))
+            .await?;
+        let content = html! {
+            h1 { "My tickets" }
+            div.empty-state {
+                p { "You have no tickets yet. Tickets you buy will appear here, ready to show at the entrance." }
+                p { a href="/" { "Browse upcoming events" } }
+            }
+        };
+        Ok(visit.page("My tickets", "Your tickets on Bilten.", &content))
+    }
+    .await;
+    visit.respond(outcome)
+}

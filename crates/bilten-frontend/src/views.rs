@@ -1,0 +1,255 @@
+//! The layout every page shares, form building blocks, and the error pages.
+//!
+//! Markup is written with `maud`: its `html!` macro is checked by the compiler (a typo in a tag
+//! or a missing variable fails the build, not a request), escapes every interpolated value
+//! unless explicitly wrapped in `PreEscaped`, and needs no template files or runtime engine.
+//! We chose it over askama because the pages are small functions composed of smaller
+//! functions (layout, field, error summary), which is plain Rust with maud, while askama's
+//! inheritance and includes would spread one page over several files.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use maud::{html, Markup, DOCTYPE};
+
+use crate::api::FieldProblem;
+use crate::assets;
+
+/// What the layout needs to know about the visitor.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// A refresh-token cookie is present. A hint for the navigation only; pages that need an
+    /// account ask the backend.
+    pub signed_in: bool,
+    /// For the header's log-out form; `None` where no token could be issued (error pages
+    /// rendered outside a handler).
+    pub csrf_token: Option<String>,
+    /// The request path, to mark the current navigation link.
+    pub path: String,
+}
+
+pub struct PageMeta<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+}
+
+const SITE_NAME: &str = "Bilten";
+
+pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup {
+    let nav_link = |href: &str, label: &str| {
+        let current = chrome.path == href;
+        html! {
+            li { a href=(href) aria-current=[current.then_some("page")] { (label) } }
+        }
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (meta.title) " · " (SITE_NAME) }
+                meta name="description" content=(meta.description);
+                link rel="stylesheet" href=(assets::stylesheet_path());
+            }
+            body {
+                a.skip-link href="#main" { "Skip to main content" }
+                header.site-header {
+                    div.bar {
+                        a.brand href="/" { (SITE_NAME) }
+                        nav.site-nav aria-label="Main" {
+                            ul {
+                                (nav_link("/", "Events"))
+                                (nav_link("/tickets", "My tickets"))
+                                @if chrome.signed_in {
+                                    (nav_link("/account", "Account"))
+                                    @if let Some(token) = &chrome.csrf_token {
+                                        li {
+                                            form method="post" action="/logout" {
+                                                (csrf_field(token))
+                                                button.link-button type="submit" { "Log out" }
+                                            }
+                                        }
+                                    }
+                                } @else {
+                                    (nav_link("/login", "Log in"))
+                                    (nav_link("/signup", "Sign up"))
+                                }
+                            }
+                        }
+                    }
+                }
+                main #main tabindex="-1" {
+                    (content)
+                }
+                footer.site-footer {
+                    div.bar {
+                        p { (SITE_NAME) " — open-source event ticketing. "
+                            a href="/" { "Find events" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf_token" value=(token); }
+}
+
+/// A form's state when it is shown again: what the visitor typed (never passwords) and what
+/// was wrong, per field and overall.
+#[derive(Debug, Default)]
+pub struct FormState {
+    pub values: BTreeMap<&'static str, String>,
+    pub field_errors: BTreeMap<String, FieldProblem>,
+    pub summary: Option<String>,
+}
+
+impl FormState {
+    pub fn value(&self, field: &str) -> &str {
+        self.values.get(field).map_or("", String::as_str)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.summary.is_some() || !self.field_errors.is_empty()
+    }
+
+    pub fn with_value(mut self, field: &'static str, value: &str) -> Self {
+        self.values.insert(field, value.to_owned());
+        self
+    }
+}
+
+pub struct Field<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub kind: &'a str,
+    pub autocomplete: &'a str,
+    pub hint: Option<&'a str>,
+}
+
+/// A labelled input with its hint and error tied to it by `aria-describedby`, so a screen
+/// reader announces them on focus.
+pub fn field(spec: &Field<'_>, form: &FormState) -> Markup {
+    let id = format!("field-{}", spec.name);
+    let error = form.field_errors.get(spec.name);
+    let hint_id = spec.hint.map(|_| format!("{id}-hint"));
+    let error_id = error.map(|_| format!("{id}-error"));
+    let described_by: Vec<&str> = [hint_id.as_deref(), error_id.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let described_by = (!described_by.is_empty()).then(|| described_by.join(" "));
+    // Passwords are never echoed back into the page.
+    let value = (spec.kind != "password").then(|| form.value(spec.name));
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (spec.label) }
+            @if let (Some(hint), Some(hint_id)) = (spec.hint, &hint_id) {
+                span.hint id=(hint_id) { (hint) }
+            }
+            @if let (Some(problem), Some(error_id)) = (error, &error_id) {
+                span.field-error id=(error_id) data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+            }
+            input id=(id) name=(spec.name) type=(spec.kind) autocomplete=(spec.autocomplete)
+                value=[value] aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[described_by];
+        }
+    }
+}
+
+/// The list of problems at the top of a form, each linking to its field. It takes focus
+/// semantics from `role="alert"` so it is announced when the page re-renders.
+pub fn error_summary(form: &FormState, labels: &[(&str, &str)]) -> Markup {
+    if !form.has_errors() {
+        return html! {};
+    }
+    // In the order the fields appear on the page, so the summary reads like the form; a field
+    // the page does not label (the API may name one) comes last under its own name.
+    let mut problems: Vec<(&str, &str, &FieldProblem)> = labels
+        .iter()
+        .filter_map(|(name, label)| Some((*name, *label, form.field_errors.get(*name)?)))
+        .collect();
+    problems.extend(
+        form.field_errors
+            .iter()
+            .filter(|(name, _)| !labels.iter().any(|(field, _)| field == name))
+            .map(|(name, problem)| (name.as_str(), name.as_str(), problem)),
+    );
+    html! {
+        div.error-summary role="alert" aria-labelledby="error-summary-title" {
+            h2 #error-summary-title { "There is a problem" }
+            ul {
+                @if let Some(summary) = &form.summary {
+                    li { (summary) }
+                }
+                @for (name, label, problem) in &problems {
+                    li { a href={ "#field-" (name) } { (label) ": " (problem.message) } }
+                }
+            }
+        }
+    }
+}
+
+pub fn notice(message: Option<&str>) -> Markup {
+    html! {
+        @if let Some(message) = message {
+            div.notice role="status" { p { (message) } }
+        }
+    }
+}
+
+/// The content of the page shown for an error status, inside the layout.
+pub fn error_page(status: StatusCode, chrome: &Chrome, request_id: Option<&str>) -> Markup {
+    let (title, heading, body): (&str, &str, Markup) = match status {
+        StatusCode::NOT_FOUND => (
+            "Page not found",
+            "We can't find that page",
+            html! {
+                p { "The address may be mistyped, or the page may have moved." }
+                p { a href="/" { "Browse upcoming events" } }
+            },
+        ),
+        StatusCode::FORBIDDEN => (
+            "Form expired",
+            "That form has expired",
+            html! {
+                p { "For your security we could not accept that form. This happens when a page was open for a long time or cookies are blocked." }
+                p { "Go back, reload the page and try again." }
+            },
+        ),
+        StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST => (
+            "Bad request",
+            "We couldn't understand that request",
+            html! { p { a href="/" { "Go to the home page" } } },
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "Temporarily unavailable",
+            "Bilten is temporarily unavailable",
+            html! { p { "We can't reach our servers right now. Please try again in a minute." } },
+        ),
+        _ => (
+            "Something went wrong",
+            "Sorry, something went wrong on our side",
+            html! {
+                p { "We have been notified. Please try again in a minute." }
+                @if let Some(id) = request_id {
+                    p.muted { "If you contact us, quote this reference: " code { (id) } }
+                }
+            },
+        ),
+    };
+    let content = html! {
+        h1 { (heading) }
+        (body)
+    };
+    layout(
+        &PageMeta {
+            title,
+            description: "Bilten could not show this page.",
+        },
+        chrome,
+        &content,
+    )
+}
