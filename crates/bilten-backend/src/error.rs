@@ -35,11 +35,38 @@ pub enum BackendError {
     Forbidden,
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The email address must be verified first (e.g. to create an organization).
+    #[error("email not verified")]
+    EmailNotVerified,
+    /// A state conflict with a stable code (`not_a_draft`, `no_ticket_types`, …).
+    #[error("conflict {code}: {message}")]
+    Conflict { code: &'static str, message: String },
+    /// Not enough tickets left; `field` names the order item (`items[0]`).
+    #[error("sold out: {field}")]
+    SoldOut { field: String, message: String },
+    #[error("sales not open: {field}")]
+    SalesNotOpen { field: String },
+    #[error("sales closed: {field}")]
+    SalesClosed { field: String },
+    /// A per-order or per-buyer limit.
+    #[error("limit exceeded: {field}")]
+    LimitExceeded { field: String, message: String },
+    #[error("Idempotency-Key header missing")]
+    IdempotencyKeyRequired,
+    #[error("Idempotency-Key reused with a different request")]
+    IdempotencyKeyReused,
     #[error("internal: {0}")]
     Internal(String),
 }
 
 impl BackendError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn field(field: &str, code: &'static str, message: impl Into<String>) -> Self {
         Self::Validation(FieldErrors::single(
             field,
@@ -116,6 +143,39 @@ impl From<BackendError> for ApiError {
                 ApiError::unavailable("The service is temporarily unavailable; try again shortly.")
             }
             E::Internal(detail) => ApiError::internal(&detail),
+            E::EmailNotVerified => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "email_not_verified",
+                "Verify your email address first.",
+            ),
+            E::Conflict { code, message } => ApiError::conflict(code, message),
+            E::SoldOut { field, message } => {
+                ApiError::conflict("sold_out", "Not enough tickets are left.")
+                    .with_field(&field, "sold_out", message)
+            }
+            E::SalesNotOpen { field } => {
+                ApiError::conflict("sales_not_open", "Sales have not started yet.").with_field(
+                    &field,
+                    "sales_not_open",
+                    "Sales for this ticket have not started yet.",
+                )
+            }
+            E::SalesClosed { field } => ApiError::conflict("sales_closed", "Sales have ended.")
+                .with_field(&field, "sales_closed", "Sales for this ticket have ended."),
+            E::LimitExceeded { field, message } => ApiError::conflict(
+                "limit_exceeded",
+                message.clone(),
+            )
+            .with_field(&field, "limit_exceeded", message),
+            E::IdempotencyKeyRequired => ApiError::bad_request(
+                "idempotency_key_required",
+                "Send an Idempotency-Key header (1-255 visible characters) with this request.",
+            ),
+            E::IdempotencyKeyReused => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used with a different request.",
+            ),
         }
     }
 }

@@ -9,8 +9,11 @@ mod auth;
 mod authz;
 mod client_ip;
 mod error;
+mod events;
 mod metrics;
-mod routes;
+mod orders;
+mod organizations;
+pub mod routes;
 mod state;
 mod users;
 
@@ -21,6 +24,7 @@ use bilten_http::{HttpMetrics, Readiness};
 
 pub use error::BackendError;
 pub use metrics::BusinessMetrics;
+pub use orders::{release_lapsed, HoldExpiryWorker};
 pub use state::{AppState, BackendSettings};
 
 /// Request bodies larger than this are refused with 413 before they are read.

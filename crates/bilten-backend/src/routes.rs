@@ -1,10 +1,70 @@
 //! The backend's route table. Every route the API has is listed here and nowhere else, which
-//! lets tests walk all of them.
+//! lets tests walk all of them: [`ROUTES`] declares each route with who may call it, and a
+//! unit test below checks it against the router built in [`api`], so a new route cannot be
+//! added without saying who may use it (and being walked by the authorization tests).
 
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::{admin_api, auth, users, AppState};
+use crate::{admin_api, auth, events, orders, organizations, users, AppState};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any logged-in user, on their own things.
+    User,
+    /// Members of the organization owning the object in the path (404 for everyone else).
+    Organizer,
+    /// Platform admins.
+    Admin,
+}
+
+/// `(method, path, access)` for every route under `/api/v1`.
+pub const ROUTES: &[(&str, &str, Access)] = &[
+    ("POST", "/auth/register", Access::Public),
+    ("POST", "/auth/login", Access::Public),
+    ("POST", "/auth/refresh", Access::Public),
+    ("POST", "/auth/logout", Access::User),
+    ("POST", "/auth/logout-all", Access::User),
+    ("POST", "/auth/password", Access::User),
+    ("POST", "/auth/forgot", Access::Public),
+    ("POST", "/auth/reset", Access::Public),
+    ("POST", "/auth/verify", Access::Public),
+    ("POST", "/auth/verify/resend", Access::User),
+    ("GET", "/me", Access::User),
+    ("PATCH", "/me", Access::User),
+    ("GET", "/me/sessions", Access::User),
+    ("GET", "/me/organizations", Access::User),
+    ("GET", "/admin/users", Access::Admin),
+    ("POST", "/admin/users/{id}/disabled", Access::Admin),
+    ("POST", "/organizations", Access::User),
+    ("GET", "/organizations/{id}", Access::Organizer),
+    ("GET", "/organizations/{id}/members", Access::Organizer),
+    ("POST", "/organizations/{id}/members", Access::Organizer),
+    (
+        "DELETE",
+        "/organizations/{id}/members/{user_id}",
+        Access::Organizer,
+    ),
+    ("GET", "/organizations/{id}/events", Access::Organizer),
+    ("POST", "/organizations/{id}/events", Access::Organizer),
+    ("GET", "/events", Access::Public),
+    ("GET", "/events/{id}", Access::Public),
+    ("PATCH", "/events/{id}", Access::Organizer),
+    ("DELETE", "/events/{id}", Access::Organizer),
+    ("POST", "/events/{id}/publish", Access::Organizer),
+    ("GET", "/events/{id}/ticket-types", Access::Organizer),
+    ("POST", "/events/{id}/ticket-types", Access::Organizer),
+    ("PATCH", "/ticket-types/{id}", Access::Organizer),
+    ("GET", "/events/{id}/quotas", Access::Organizer),
+    ("POST", "/events/{id}/quotas", Access::Organizer),
+    ("POST", "/orders", Access::Public),
+    // The buyer (account or `X-Order-Key`) or the organization; anyone else gets 404.
+    ("GET", "/orders/{id}", Access::Public),
+    ("DELETE", "/orders/{id}", Access::Public),
+];
 
 pub fn api() -> Router<AppState> {
     Router::new()
@@ -20,9 +80,87 @@ pub fn api() -> Router<AppState> {
         .route("/auth/verify/resend", post(auth::resend_verification))
         .route("/me", get(users::me).patch(users::update_me))
         .route("/me/sessions", get(users::my_sessions))
+        .route("/me/organizations", get(organizations::mine))
         .route("/admin/users", get(admin_api::list_users))
         .route(
             "/admin/users/{id}/disabled",
             post(admin_api::set_user_disabled),
         )
+        .route("/organizations", post(organizations::create))
+        .route("/organizations/{id}", get(organizations::get))
+        .route(
+            "/organizations/{id}/members",
+            get(organizations::members).post(organizations::add_member),
+        )
+        .route(
+            "/organizations/{id}/members/{user_id}",
+            axum::routing::delete(organizations::remove_member),
+        )
+        .route(
+            "/organizations/{id}/events",
+            get(events::list_for_organization).post(events::create),
+        )
+        .route("/events", get(events::list))
+        .route(
+            "/events/{id}",
+            get(events::get)
+                .patch(events::update)
+                .delete(events::delete),
+        )
+        .route("/events/{id}/publish", post(events::publish))
+        .route(
+            "/events/{id}/ticket-types",
+            get(events::list_ticket_types).post(events::create_ticket_type),
+        )
+        .route(
+            "/ticket-types/{id}",
+            axum::routing::patch(events::update_ticket_type),
+        )
+        .route(
+            "/events/{id}/quotas",
+            get(events::list_quotas).post(events::create_quota),
+        )
+        .route("/orders", post(orders::create))
+        .route("/orders/{id}", get(orders::get).delete(orders::cancel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ROUTES;
+
+    /// Every `.route("path", method(...))` in `api()` must be declared in `ROUTES` with the
+    /// same methods, and the other way round.
+    #[test]
+    fn every_route_in_the_router_is_declared_with_its_access() {
+        let source = include_str!("routes.rs");
+        let body = source
+            .split("pub fn api()")
+            .nth(1)
+            .and_then(|rest| rest.split("#[cfg(test)]").next())
+            .unwrap();
+        let mut found = Vec::new();
+        for chunk in body.split(".route(").skip(1) {
+            let path = chunk.split('"').nth(1).unwrap();
+            let handlers = chunk.split_once(')').map_or(chunk, |_| chunk);
+            let handlers = handlers.split(".route(").next().unwrap();
+            for (marker, method) in [
+                ("get(", "GET"),
+                ("post(", "POST"),
+                ("patch(", "PATCH"),
+                ("delete(", "DELETE"),
+                ("put(", "PUT"),
+            ] {
+                if handlers.contains(marker) {
+                    found.push((method.to_owned(), path.to_owned()));
+                }
+            }
+        }
+        let mut declared: Vec<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
+        found.sort();
+        declared.sort();
+        assert_eq!(found, declared);
+    }
 }

@@ -11,7 +11,10 @@
 //! on the pool or inside a transaction it opened.
 
 mod error;
+pub mod events;
 pub mod migrate;
+pub mod orders;
+pub mod organizations;
 pub mod outbox;
 pub mod sessions;
 pub mod tokens;

@@ -14,11 +14,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "accounts_sessions_outbox",
-    sql: include_str!("../migrations/0001_accounts_sessions_outbox.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts_sessions_outbox",
+        sql: include_str!("../migrations/0001_accounts_sessions_outbox.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "ticketing",
+        sql: include_str!("../migrations/0002_ticketing.sql"),
+    },
+];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.
 const MIGRATION_LOCK_KEY: i64 = 0x0062_696c_7465_6e01;

@@ -146,7 +146,7 @@ async fn bind(
     Ok((listener, local))
 }
 
-/// Builds the backend: router plus the outbox worker.
+/// Builds the backend: router plus the outbox and hold-expiry workers.
 fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readiness)> {
     let (metrics, business) = bilten_backend::new_metrics();
     let worker = bilten_mail::OutboxWorker::new(
@@ -167,6 +167,12 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
     let shutdown = shared.shutdown.clone();
     shared.tasks.spawn(async move {
         worker.run(shutdown).await;
+        Ok(())
+    });
+    let expiry = bilten_backend::HoldExpiryWorker::new(state.clone());
+    let shutdown = shared.shutdown.clone();
+    shared.tasks.spawn(async move {
+        expiry.run(shutdown).await;
         Ok(())
     });
     Ok((bilten_backend::router(state), metrics, readiness))

@@ -115,7 +115,7 @@ fn migrate_and_admin_create_work_on_the_embedded_default() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations: 1 applied"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations: 2 applied"));
     let again = bilten(&dir).arg("migrate").output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("migrations: 0 applied"));
 

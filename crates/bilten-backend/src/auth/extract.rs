@@ -53,3 +53,25 @@ impl FromRequestParts<AppState> for CurrentUser {
         })
     }
 }
+
+/// The caller if a bearer token is sent, else nobody (public routes that show more to
+/// members, and guest checkout). A token that is sent must be valid.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = BackendError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(AUTHORIZATION) {
+            CurrentUser::from_request_parts(parts, state)
+                .await
+                .map(|user| Self(Some(user)))
+        } else {
+            Ok(Self(None))
+        }
+    }
+}

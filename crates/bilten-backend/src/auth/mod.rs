@@ -14,7 +14,7 @@ use bilten_domain::{DisplayName, Email, FieldError, FieldErrors, Password};
 use bilten_http::Json;
 use serde::{Deserialize, Serialize};
 
-pub use extract::CurrentUser;
+pub use extract::{CurrentUser, MaybeUser};
 
 use crate::client_ip::ClientIp;
 use crate::error::BackendResult;

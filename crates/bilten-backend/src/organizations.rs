@@ -1,0 +1,234 @@
+//! `/organizations`: organizations and their members.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bilten_domain::{Email, FieldError, FieldErrors, OrganizationId, UserId};
+use bilten_http::Json;
+use bilten_store::organizations::{self, OrganizationRecord};
+use bilten_store::{users, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::auth::CurrentUser;
+use crate::authz::{authorize_in, Action, OrgRole};
+use crate::error::{BackendError, BackendResult};
+use crate::AppState;
+
+#[derive(Serialize)]
+struct OrganizationView {
+    id: String,
+    name: String,
+    role: &'static str,
+    created_at: DateTime<Utc>,
+}
+
+fn view(org: &OrganizationRecord, role: OrgRole) -> OrganizationView {
+    OrganizationView {
+        id: org.id.to_string(),
+        name: org.name.clone(),
+        role: role.as_str(),
+        created_at: org.created_at,
+    }
+}
+
+/// Parses an organization id from a path; a malformed id is simply "not found".
+pub fn parse_org_id(text: &str) -> BackendResult<OrganizationId> {
+    text.parse()
+        .map_err(|_| BackendError::NotFound("organization"))
+}
+
+fn parse_name(name: Option<&str>) -> Result<String, FieldError> {
+    let name = name.map(str::trim).unwrap_or_default();
+    if name.is_empty() {
+        return Err(FieldError::new("required", "Give the organization a name."));
+    }
+    if name.chars().count() > 120 || name.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            "invalid",
+            "Use at most 120 characters, no control characters.",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganization {
+    name: Option<String>,
+}
+
+/// `POST /organizations`: any verified user; the creator becomes its owner.
+pub async fn create(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Json(body): Json<CreateOrganization>,
+) -> BackendResult<(StatusCode, Json<Value>)> {
+    let name = parse_name(body.name.as_deref()).map_err(|e| FieldErrors::single("name", e))?;
+    let user = users::get(state.store.primary(), actor.user_id).await?;
+    if user.email_verified_at.is_none() {
+        return Err(BackendError::EmailNotVerified);
+    }
+    let id = OrganizationId::new();
+    let now = Utc::now();
+    let mut tx = state.store.begin().await?;
+    organizations::insert(&mut *tx, id, &name, actor.user_id, now).await?;
+    organizations::add_member(&mut *tx, id, actor.user_id, OrgRole::Owner.as_str(), now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    let org = OrganizationRecord {
+        id,
+        name,
+        created_at: now,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "organization": view(&org, OrgRole::Owner) })),
+    ))
+}
+
+/// `GET /me/organizations`: the caller's organizations and role in each.
+pub async fn mine(State(state): State<AppState>, actor: CurrentUser) -> BackendResult<Json<Value>> {
+    let list = organizations::list_for_user(state.store.primary(), actor.user_id).await?;
+    let items: Vec<OrganizationView> = list
+        .iter()
+        .filter_map(|(org, role)| OrgRole::parse(role).map(|role| view(org, role)))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `GET /organizations/{id}`: members only.
+pub async fn get(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+) -> BackendResult<Json<Value>> {
+    let id = parse_org_id(&id)?;
+    let role = authorize_in(&state, &actor, id, Action::ViewOrganization, "organization").await?;
+    let org = organizations::find(state.store.primary(), id)
+        .await?
+        .ok_or(BackendError::NotFound("organization"))?;
+    Ok(Json(json!({ "organization": view(&org, role) })))
+}
+
+#[derive(Serialize)]
+struct MemberView {
+    user_id: String,
+    email: String,
+    name: String,
+    role: String,
+    added_at: DateTime<Utc>,
+}
+
+/// `GET /organizations/{id}/members`: members only.
+pub async fn members(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+) -> BackendResult<Json<Value>> {
+    let id = parse_org_id(&id)?;
+    authorize_in(&state, &actor, id, Action::ViewOrganization, "organization").await?;
+    let items: Vec<MemberView> = organizations::members(state.store.primary(), id)
+        .await?
+        .into_iter()
+        .map(|m| MemberView {
+            user_id: m.user_id.to_string(),
+            email: m.email,
+            name: m.name,
+            role: m.role,
+            added_at: m.created_at,
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    email: Option<String>,
+    role: Option<String>,
+}
+
+/// `POST /organizations/{id}/members`: owners add an existing account by email.
+pub async fn add_member(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<AddMember>,
+) -> BackendResult<(StatusCode, Json<Value>)> {
+    let id = parse_org_id(&id)?;
+    authorize_in(&state, &actor, id, Action::ManageMembers, "organization").await?;
+    let mut errors = FieldErrors::new();
+    let email = errors.check(
+        "email",
+        Email::parse(body.email.as_deref().unwrap_or_default()),
+    );
+    let role = errors.check(
+        "role",
+        body.role
+            .as_deref()
+            .and_then(OrgRole::parse)
+            .ok_or_else(|| FieldError::new("invalid_role", "Use owner, manager or staff.")),
+    );
+    let (Some(email), Some(role)) = (email, role) else {
+        return Err(errors.into());
+    };
+    // Unknown addresses get the same field error as a typo: the owner asks the person to
+    // sign up first. (Owners are trusted; this does not open enumeration to the public.)
+    let user = users::find_by_email(state.store.primary(), &email)
+        .await?
+        .ok_or_else(|| {
+            BackendError::field(
+                "email",
+                "no_account",
+                "No account uses this email; ask them to sign up first.",
+            )
+        })?;
+    organizations::add_member(
+        state.store.primary(),
+        id,
+        user.id,
+        role.as_str(),
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| {
+        if e.is_unique("memberships") || e.is_unique("organization_id") {
+            BackendError::conflict("already_member", "This person is already a member.")
+        } else {
+            e.into()
+        }
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({ "member": { "user_id": user.id.to_string(), "email": user.email.to_string(),
+                                  "name": user.name.to_string(), "role": role.as_str() } }),
+        ),
+    ))
+}
+
+/// `DELETE /organizations/{id}/members/{user_id}`: owners remove a member; the last owner
+/// cannot be removed.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path((id, user)): Path<(String, String)>,
+) -> BackendResult<StatusCode> {
+    let id = parse_org_id(&id)?;
+    authorize_in(&state, &actor, id, Action::ManageMembers, "organization").await?;
+    let user: UserId = user.parse().map_err(|_| BackendError::NotFound("member"))?;
+    let role = organizations::role_of(state.store.primary(), id, user)
+        .await?
+        .ok_or(BackendError::NotFound("member"))?;
+    if !organizations::remove_member(state.store.primary(), id, user).await? {
+        return Err(if role == "owner" {
+            BackendError::conflict(
+                "last_owner",
+                "An organization needs at least one owner; add another owner first.",
+            )
+        } else {
+            BackendError::NotFound("member")
+        });
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

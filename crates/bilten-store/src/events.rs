@@ -1,0 +1,556 @@
+//! Queries on `events`, `ticket_types`, `quotas` and `quota_ticket_types`.
+
+use bilten_domain::{EventId, OrganizationId, QuotaId, TicketTypeId};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+
+/// The editable description of an event (everything the organizer sets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventFields {
+    pub title: String,
+    pub description: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub online_url: Option<String>,
+    pub currency: String,
+    pub category: String,
+    pub image_url: Option<String>,
+    pub hold_minutes: i64,
+    pub buyer_cap: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub id: EventId,
+    pub organization_id: OrganizationId,
+    pub fields: EventFields,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const EVENT_COLUMNS: &str = "e.id, e.organization_id, e.title, e.description, e.starts_at, \
+    e.ends_at, e.timezone, e.venue_name, e.venue_address, e.city, e.country, e.latitude, \
+    e.longitude, e.online_url, e.currency, e.category, e.image_url, e.hold_minutes, \
+    e.buyer_cap, e.status, e.published_at, e.created_at, e.updated_at";
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+pub async fn insert_event<'e>(
+    ex: impl Exec<'e>,
+    id: EventId,
+    organization: OrganizationId,
+    f: &EventFields,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO events (id, organization_id, title, description, starts_at, ends_at,
+             timezone, venue_name, venue_address, city, country, latitude, longitude,
+             online_url, currency, category, image_url, hold_minutes, buyer_cap, status,
+             created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19, 'draft', $20, $20)",
+    )
+    .bind(id.to_db())
+    .bind(organization.to_db())
+    .bind(&f.title)
+    .bind(&f.description)
+    .bind(to_millis(f.starts_at))
+    .bind(to_millis(f.ends_at))
+    .bind(&f.timezone)
+    .bind(f.venue_name.as_deref())
+    .bind(f.venue_address.as_deref())
+    .bind(f.city.as_deref())
+    .bind(f.country.as_deref())
+    .bind(f.latitude)
+    .bind(f.longitude)
+    .bind(f.online_url.as_deref())
+    .bind(&f.currency)
+    .bind(&f.category)
+    .bind(f.image_url.as_deref())
+    .bind(f.hold_minutes)
+    .bind(f.buyer_cap)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Overwrites the editable fields (the service merged the patch into the current values).
+pub async fn update_event<'e>(
+    ex: impl Exec<'e>,
+    id: EventId,
+    f: &EventFields,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5,
+             timezone = $6, venue_name = $7, venue_address = $8, city = $9, country = $10,
+             latitude = $11, longitude = $12, online_url = $13, currency = $14, category = $15,
+             image_url = $16, hold_minutes = $17, buyer_cap = $18, updated_at = $19
+         WHERE id = $1",
+    )
+    .bind(id.to_db())
+    .bind(&f.title)
+    .bind(&f.description)
+    .bind(to_millis(f.starts_at))
+    .bind(to_millis(f.ends_at))
+    .bind(&f.timezone)
+    .bind(f.venue_name.as_deref())
+    .bind(f.venue_address.as_deref())
+    .bind(f.city.as_deref())
+    .bind(f.country.as_deref())
+    .bind(f.latitude)
+    .bind(f.longitude)
+    .bind(f.online_url.as_deref())
+    .bind(&f.currency)
+    .bind(&f.category)
+    .bind(f.image_url.as_deref())
+    .bind(f.hold_minutes)
+    .bind(f.buyer_cap)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+pub async fn find_event<'e>(ex: impl Exec<'e>, id: EventId) -> StoreResult<Option<EventRecord>> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(decode_event).transpose()
+}
+
+/// Every event of an organization (drafts too), newest first.
+pub async fn events_of_organization<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+) -> StoreResult<Vec<EventRecord>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.organization_id = $1 ORDER BY e.id DESC"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(organization.to_db())
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(decode_event).collect()
+}
+
+/// Publishes a draft that has at least one ticket type, in one conditional statement.
+/// Returns false when the event is not a draft or has no ticket type.
+pub async fn publish<'e>(ex: impl Exec<'e>, id: EventId, now: DateTime<Utc>) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE events SET status = 'published', published_at = $2, updated_at = $2
+         WHERE id = $1 AND status = 'draft'
+           AND EXISTS (SELECT 1 FROM ticket_types t WHERE t.event_id = $1)",
+    )
+    .bind(id.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Filters of the public listing. Every filter is optional.
+#[derive(Debug, Clone, Default)]
+pub struct ListingFilter {
+    /// Lower-case words matched against title and description.
+    pub text: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Lower-case city name, matched exactly (case-insensitive).
+    pub city: Option<String>,
+    pub category: Option<String>,
+    /// `Some(true)`: only events whose every ticket type is free; `Some(false)`: only events
+    /// with at least one paid ticket type.
+    pub free: Option<bool>,
+    /// Keyset cursor: the `(starts_at, id)` of the last event of the previous page.
+    pub after: Option<(DateTime<Utc>, EventId)>,
+}
+
+/// Published events, soonest first, `limit` rows after the cursor.
+pub async fn list_published<'e>(
+    ex: impl Exec<'e>,
+    filter: &ListingFilter,
+    limit: i64,
+) -> StoreResult<Vec<EventRecord>> {
+    let pattern = filter.text.as_ref().map(|t| {
+        let cleaned: String = t
+            .chars()
+            .filter(|c| !matches!(c, '%' | '_' | '\\'))
+            .collect();
+        format!("%{cleaned}%")
+    });
+    let (after_time, after_id) = filter.after.map_or((None, String::new()), |(t, id)| {
+        (Some(to_millis(t)), id.to_db())
+    });
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e
+         WHERE e.status = 'published'
+           AND ($1 IS NULL OR LOWER(e.title) LIKE $1 OR LOWER(e.description) LIKE $1)
+           AND ($2 IS NULL OR e.ends_at >= $2)
+           AND ($3 IS NULL OR e.starts_at < $3)
+           AND ($4 IS NULL OR LOWER(e.city) = $4)
+           AND ($5 IS NULL OR e.category = $5)
+           AND ($6 IS NULL
+                OR ($6 = 1 AND NOT EXISTS (SELECT 1 FROM ticket_types t
+                                            WHERE t.event_id = e.id AND t.price_minor > 0))
+                OR ($6 = 0 AND EXISTS (SELECT 1 FROM ticket_types t
+                                        WHERE t.event_id = e.id AND t.price_minor > 0)))
+           AND ($7 IS NULL OR e.starts_at > $7 OR (e.starts_at = $7 AND e.id > $8))
+         ORDER BY e.starts_at, e.id
+         LIMIT $9"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(pattern)
+        .bind(filter.from.map(to_millis))
+        .bind(filter.to.map(to_millis))
+        .bind(filter.city.clone())
+        .bind(filter.category.clone())
+        .bind(filter.free.map(i64::from))
+        .bind(after_time)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(decode_event).collect()
+}
+
+fn decode_event(row: &AnyRow) -> StoreResult<EventRecord> {
+    let id: String = row.try_get("id")?;
+    let org: String = row.try_get("organization_id")?;
+    Ok(EventRecord {
+        id: EventId::from_db(&id).map_err(corrupt)?,
+        organization_id: OrganizationId::from_db(&org).map_err(corrupt)?,
+        fields: EventFields {
+            title: row.try_get("title")?,
+            description: row.try_get("description")?,
+            starts_at: from_millis(row.try_get("starts_at")?),
+            ends_at: from_millis(row.try_get("ends_at")?),
+            timezone: row.try_get("timezone")?,
+            venue_name: row.try_get("venue_name")?,
+            venue_address: row.try_get("venue_address")?,
+            city: row.try_get("city")?,
+            country: row.try_get("country")?,
+            latitude: row.try_get("latitude")?,
+            longitude: row.try_get("longitude")?,
+            online_url: row.try_get("online_url")?,
+            currency: row.try_get("currency")?,
+            category: row.try_get("category")?,
+            image_url: row.try_get("image_url")?,
+            hold_minutes: row.try_get("hold_minutes")?,
+            buyer_cap: row.try_get("buyer_cap")?,
+        },
+        status: row.try_get("status")?,
+        published_at: row
+            .try_get::<Option<i64>, _>("published_at")?
+            .map(from_millis),
+        created_at: from_millis(row.try_get("created_at")?),
+        updated_at: from_millis(row.try_get("updated_at")?),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Ticket types
+
+#[derive(Debug, Clone)]
+pub struct NewTicketType {
+    pub id: TicketTypeId,
+    pub event_id: EventId,
+    pub name: String,
+    pub description: String,
+    pub price_minor: i64,
+    pub capacity: i64,
+    pub sales_start: Option<DateTime<Utc>>,
+    pub sales_end: Option<DateTime<Utc>>,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    pub visibility: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TicketTypeRecord {
+    pub id: TicketTypeId,
+    pub event_id: EventId,
+    pub name: String,
+    pub description: String,
+    pub price_minor: i64,
+    pub capacity: i64,
+    pub held: i64,
+    pub sold: i64,
+    /// Tickets of pending orders whose hold has run out but that the expiry worker has not
+    /// released yet. They do not count: availability is `capacity - sold - held + lapsed`.
+    pub lapsed: i64,
+    pub sales_start: Option<DateTime<Utc>>,
+    pub sales_end: Option<DateTime<Utc>>,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    pub visibility: String,
+}
+
+impl TicketTypeRecord {
+    /// Tickets a buyer could take now (display; the sale itself is a conditional update).
+    pub fn available(&self) -> i64 {
+        (self.capacity - self.sold - self.held + self.lapsed).max(0)
+    }
+}
+
+pub async fn insert_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    t: &NewTicketType,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ticket_types (id, event_id, name, description, price_minor, capacity,
+             sales_start, sales_end, min_per_order, max_per_order, visibility, position,
+             created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                 (SELECT COUNT(*) FROM ticket_types WHERE event_id = $2), $12, $12)",
+    )
+    .bind(t.id.to_db())
+    .bind(t.event_id.to_db())
+    .bind(&t.name)
+    .bind(&t.description)
+    .bind(t.price_minor)
+    .bind(t.capacity)
+    .bind(t.sales_start.map(to_millis))
+    .bind(t.sales_end.map(to_millis))
+    .bind(t.min_per_order)
+    .bind(t.max_per_order)
+    .bind(&t.visibility)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// `lapsed` (see [`TicketTypeRecord::lapsed`]) needs the current time.
+fn ticket_type_select(filter: &str) -> String {
+    format!(
+        "SELECT t.id, t.event_id, t.name, t.description, t.price_minor, t.capacity, t.held,
+                t.sold, t.sales_start, t.sales_end, t.min_per_order, t.max_per_order,
+                t.visibility,
+                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+                          JOIN orders o ON o.id = l.order_id
+                          WHERE l.ticket_type_id = t.id AND o.status = 'pending'
+                            AND o.released_at IS NULL AND o.expires_at <= $2), 0) AS BIGINT)
+                    AS lapsed
+         FROM ticket_types t WHERE {filter} ORDER BY t.position, t.id"
+    )
+}
+
+/// Ticket types of an event with live availability. Read on the primary.
+pub async fn ticket_types_of<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<TicketTypeRecord>> {
+    let rows = sqlx::query(&ticket_type_select("t.event_id = $1"))
+        .bind(event.to_db())
+        .bind(to_millis(now))
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(decode_ticket_type).collect()
+}
+
+/// One ticket type with live availability.
+pub async fn find_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    id: TicketTypeId,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<TicketTypeRecord>> {
+    let row = sqlx::query(&ticket_type_select("t.id = $1"))
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(decode_ticket_type).transpose()
+}
+
+/// Overwrites a ticket type's settings (not its counters). A capacity below what is sold and
+/// held is refused by `ticket_types_no_oversell` (`StoreError::Check`).
+pub async fn update_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    t: &NewTicketType,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE ticket_types SET name = $2, description = $3, price_minor = $4, capacity = $5,
+             sales_start = $6, sales_end = $7, min_per_order = $8, max_per_order = $9,
+             visibility = $10, updated_at = $11
+         WHERE id = $1",
+    )
+    .bind(t.id.to_db())
+    .bind(&t.name)
+    .bind(&t.description)
+    .bind(t.price_minor)
+    .bind(t.capacity)
+    .bind(t.sales_start.map(to_millis))
+    .bind(t.sales_end.map(to_millis))
+    .bind(t.min_per_order)
+    .bind(t.max_per_order)
+    .bind(&t.visibility)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// Deletes a draft event (its ticket types and quotas go with it). False: not a draft.
+pub async fn delete_draft<'e>(ex: impl Exec<'e>, id: EventId) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM events WHERE id = $1 AND status = 'draft'")
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn decode_ticket_type(row: &AnyRow) -> StoreResult<TicketTypeRecord> {
+    let id: String = row.try_get("id")?;
+    let event: String = row.try_get("event_id")?;
+    Ok(TicketTypeRecord {
+        id: TicketTypeId::from_db(&id).map_err(corrupt)?,
+        event_id: EventId::from_db(&event).map_err(corrupt)?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        price_minor: row.try_get("price_minor")?,
+        capacity: row.try_get("capacity")?,
+        held: row.try_get("held")?,
+        sold: row.try_get("sold")?,
+        lapsed: row.try_get("lapsed")?,
+        sales_start: row
+            .try_get::<Option<i64>, _>("sales_start")?
+            .map(from_millis),
+        sales_end: row.try_get::<Option<i64>, _>("sales_end")?.map(from_millis),
+        min_per_order: row.try_get("min_per_order")?,
+        max_per_order: row.try_get("max_per_order")?,
+        visibility: row.try_get("visibility")?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Quotas
+
+#[derive(Debug, Clone)]
+pub struct QuotaRecord {
+    pub id: QuotaId,
+    pub event_id: EventId,
+    pub name: String,
+    pub capacity: i64,
+    pub held: i64,
+    pub sold: i64,
+    pub lapsed: i64,
+    pub ticket_type_ids: Vec<TicketTypeId>,
+}
+
+impl QuotaRecord {
+    pub fn available(&self) -> i64 {
+        (self.capacity - self.sold - self.held + self.lapsed).max(0)
+    }
+}
+
+pub async fn insert_quota<'e>(
+    ex: impl Exec<'e>,
+    id: QuotaId,
+    event: EventId,
+    name: &str,
+    capacity: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO quotas (id, event_id, name, capacity, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.to_db())
+    .bind(event.to_db())
+    .bind(name)
+    .bind(capacity)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn add_quota_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    quota: QuotaId,
+    ticket_type: TicketTypeId,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES ($1, $2)")
+        .bind(quota.to_db())
+        .bind(ticket_type.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Quotas of an event with their members and live availability (one row per member,
+/// folded here so the caller's executor is used once).
+pub async fn quotas_of<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<QuotaRecord>> {
+    let rows = sqlx::query(
+        "SELECT q.id, q.event_id, q.name, q.capacity, q.held, q.sold, qt.ticket_type_id,
+                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+                          JOIN orders o ON o.id = l.order_id
+                          JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
+                          WHERE m.quota_id = q.id AND o.status = 'pending'
+                            AND o.released_at IS NULL AND o.expires_at <= $2), 0) AS BIGINT)
+                    AS lapsed
+         FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id
+         WHERE q.event_id = $1 ORDER BY q.id, qt.ticket_type_id",
+    )
+    .bind(event.to_db())
+    .bind(to_millis(now))
+    .fetch_all(ex)
+    .await?;
+    let mut quotas: Vec<QuotaRecord> = Vec::new();
+    for row in &rows {
+        let id = QuotaId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?;
+        if quotas.last().is_none_or(|q| q.id != id) {
+            quotas.push(QuotaRecord {
+                id,
+                event_id: EventId::from_db(&row.try_get::<String, _>("event_id")?)
+                    .map_err(corrupt)?,
+                name: row.try_get("name")?,
+                capacity: row.try_get("capacity")?,
+                held: row.try_get("held")?,
+                sold: row.try_get("sold")?,
+                lapsed: row.try_get("lapsed")?,
+                ticket_type_ids: Vec::new(),
+            });
+        }
+        if let Some(member) = row.try_get::<Option<String>, _>("ticket_type_id")? {
+            if let Some(quota) = quotas.last_mut() {
+                quota
+                    .ticket_type_ids
+                    .push(TicketTypeId::from_db(&member).map_err(corrupt)?);
+            }
+        }
+    }
+    Ok(quotas)
+}

@@ -1,0 +1,425 @@
+//! Queries on `orders`, `order_lines` and the inventory counters they move.
+//!
+//! Taking inventory is always a conditional `UPDATE … WHERE sold + held + n <= capacity`: the
+//! database decides under its row lock whether the tickets are there, so two buyers can never
+//! both get the last one. Callers take rows in one fixed order (ticket types by id, then quotas
+//! by id, then the buyer counter) so concurrent purchases and releases cannot deadlock.
+
+use bilten_domain::{EventId, OrderId, QuotaId, TicketTypeId, UserId};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// Holds `n` tickets of a ticket type if they are there. False: not enough left.
+pub async fn take_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    id: TicketTypeId,
+    n: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE ticket_types SET held = held + $2 WHERE id = $1 AND sold + held + $2 <= capacity",
+    )
+    .bind(id.to_db())
+    .bind(n)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Holds `n` places of a quota if they are there. False: not enough left.
+pub async fn take_quota<'e>(ex: impl Exec<'e>, id: QuotaId, n: i64) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE quotas SET held = held + $2 WHERE id = $1 AND sold + held + $2 <= capacity",
+    )
+    .bind(id.to_db())
+    .bind(n)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Gives back `n` held tickets of a ticket type.
+pub async fn release_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    id: TicketTypeId,
+    n: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE ticket_types SET held = held - $2 WHERE id = $1")
+        .bind(id.to_db())
+        .bind(n)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Gives back `n` held places of a quota.
+pub async fn release_quota<'e>(ex: impl Exec<'e>, id: QuotaId, n: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE quotas SET held = held - $2 WHERE id = $1")
+        .bind(id.to_db())
+        .bind(n)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// `(quota, ticket type)` pairs for the given ticket types, sorted by quota.
+pub async fn quota_memberships<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+) -> StoreResult<Vec<(QuotaId, TicketTypeId)>> {
+    let rows = sqlx::query(
+        "SELECT qt.quota_id, qt.ticket_type_id FROM quota_ticket_types qt
+         JOIN quotas q ON q.id = qt.quota_id WHERE q.event_id = $1
+         ORDER BY qt.quota_id, qt.ticket_type_id",
+    )
+    .bind(event.to_db())
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                QuotaId::from_db(&row.try_get::<String, _>("quota_id")?).map_err(corrupt)?,
+                TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
+                    .map_err(corrupt)?,
+            ))
+        })
+        .collect()
+}
+
+/// Adds `n` to a buyer's tickets for an event unless that passes `cap`. False: over the cap.
+/// One conditional upsert, so concurrent orders of one buyer serialise on the counter row.
+pub async fn take_buyer_count<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    buyer_key: &str,
+    n: i64,
+    cap: i64,
+) -> StoreResult<bool> {
+    if n > cap {
+        return Ok(false);
+    }
+    let done = sqlx::query(
+        "INSERT INTO buyer_event_counts (event_id, buyer_key, quantity) VALUES ($1, $2, $3)
+         ON CONFLICT (event_id, buyer_key) DO UPDATE
+           SET quantity = buyer_event_counts.quantity + excluded.quantity
+           WHERE buyer_event_counts.quantity + excluded.quantity <= $4",
+    )
+    .bind(event.to_db())
+    .bind(buyer_key)
+    .bind(n)
+    .bind(cap)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn release_buyer_count<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    buyer_key: &str,
+    n: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE buyer_event_counts SET quantity = quantity - $3
+         WHERE event_id = $1 AND buyer_key = $2",
+    )
+    .bind(event.to_db())
+    .bind(buyer_key)
+    .bind(n)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub struct NewOrder<'a> {
+    pub id: OrderId,
+    pub event_id: EventId,
+    pub buyer_user_id: Option<UserId>,
+    pub buyer_key: &'a str,
+    pub buyer_email: &'a str,
+    pub buyer_name: &'a str,
+    pub status: &'a str,
+    pub expires_at: DateTime<Utc>,
+    pub total_minor: i64,
+    pub currency: &'a str,
+    pub quantity: i64,
+    pub idempotency_key: &'a str,
+    pub request_hash: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Inserts an order; a reused idempotency key is `StoreError::Unique` mentioning
+/// `idempotency`.
+pub async fn insert_order<'e>(ex: impl Exec<'e>, o: &NewOrder<'_>) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO orders (id, event_id, buyer_user_id, buyer_key, buyer_email, buyer_name,
+             status, expires_at, total_minor, currency, quantity, idempotency_key, request_hash,
+             created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+    )
+    .bind(o.id.to_db())
+    .bind(o.event_id.to_db())
+    .bind(o.buyer_user_id.map(|u| u.to_db()))
+    .bind(o.buyer_key)
+    .bind(o.buyer_email)
+    .bind(o.buyer_name)
+    .bind(o.status)
+    .bind(to_millis(o.expires_at))
+    .bind(o.total_minor)
+    .bind(o.currency)
+    .bind(o.quantity)
+    .bind(o.idempotency_key)
+    .bind(o.request_hash)
+    .bind(to_millis(o.now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_line<'e>(
+    ex: impl Exec<'e>,
+    order: OrderId,
+    ticket_type: TicketTypeId,
+    quantity: i64,
+    unit_price_minor: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO order_lines (order_id, ticket_type_id, quantity, unit_price_minor, total_minor)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(order.to_db())
+    .bind(ticket_type.to_db())
+    .bind(quantity)
+    .bind(unit_price_minor)
+    .bind(quantity * unit_price_minor)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The order an idempotency key created, with the hash of the request that created it.
+pub async fn find_by_idempotency_key<'e>(
+    ex: impl Exec<'e>,
+    key: &str,
+) -> StoreResult<Option<(OrderId, String)>> {
+    let row = sqlx::query("SELECT id, request_hash FROM orders WHERE idempotency_key = $1")
+        .bind(key)
+        .fetch_optional(ex)
+        .await?;
+    row.map(|row| {
+        Ok((
+            OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+            row.try_get("request_hash")?,
+        ))
+    })
+    .transpose()
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderLineRecord {
+    pub ticket_type_id: TicketTypeId,
+    pub ticket_type_name: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+    pub total_minor: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    pub id: OrderId,
+    pub event_id: EventId,
+    pub organization_id: bilten_domain::OrganizationId,
+    pub buyer_user_id: Option<UserId>,
+    pub buyer_key: String,
+    pub buyer_email: String,
+    pub buyer_name: String,
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+    pub total_minor: i64,
+    pub currency: String,
+    pub quantity: i64,
+    pub released_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub lines: Vec<OrderLineRecord>,
+}
+
+/// An order with its lines (one row per line, folded here).
+pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Option<OrderRecord>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.event_id, e.organization_id, o.buyer_user_id, o.buyer_key,
+                o.buyer_email, o.buyer_name, o.status, o.expires_at, o.total_minor, o.currency,
+                o.quantity, o.released_at, o.created_at,
+                l.ticket_type_id, t.name AS ticket_type_name, l.quantity AS line_quantity,
+                l.unit_price_minor, l.total_minor AS line_total
+         FROM orders o
+         JOIN events e ON e.id = o.event_id
+         JOIN order_lines l ON l.order_id = o.id
+         JOIN ticket_types t ON t.id = l.ticket_type_id
+         WHERE o.id = $1 ORDER BY l.ticket_type_id",
+    )
+    .bind(id.to_db())
+    .fetch_all(ex)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let buyer: Option<String> = first.try_get("buyer_user_id")?;
+    let mut order = OrderRecord {
+        id: OrderId::from_db(&first.try_get::<String, _>("id")?).map_err(corrupt)?,
+        event_id: EventId::from_db(&first.try_get::<String, _>("event_id")?).map_err(corrupt)?,
+        organization_id: bilten_domain::OrganizationId::from_db(
+            &first.try_get::<String, _>("organization_id")?,
+        )
+        .map_err(corrupt)?,
+        buyer_user_id: buyer
+            .map(|b| UserId::from_db(&b))
+            .transpose()
+            .map_err(corrupt)?,
+        buyer_key: first.try_get("buyer_key")?,
+        buyer_email: first.try_get("buyer_email")?,
+        buyer_name: first.try_get("buyer_name")?,
+        status: first.try_get("status")?,
+        expires_at: from_millis(first.try_get("expires_at")?),
+        total_minor: first.try_get("total_minor")?,
+        currency: first.try_get("currency")?,
+        quantity: first.try_get("quantity")?,
+        released_at: first
+            .try_get::<Option<i64>, _>("released_at")?
+            .map(from_millis),
+        created_at: from_millis(first.try_get("created_at")?),
+        lines: Vec::with_capacity(rows.len()),
+    };
+    for row in &rows {
+        order.lines.push(OrderLineRecord {
+            ticket_type_id: TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
+                .map_err(corrupt)?,
+            ticket_type_name: row.try_get("ticket_type_name")?,
+            quantity: row.try_get("line_quantity")?,
+            unit_price_minor: row.try_get("unit_price_minor")?,
+            total_minor: row.try_get("line_total")?,
+        });
+    }
+    Ok(Some(order))
+}
+
+/// Ends the hold of a pending order: sets `status` (`expired` or `canceled`) and
+/// `released_at` only if the order is still pending and unreleased (and, for `expired`, only
+/// if its hold has run out). True when this call won; only the winner gives the inventory back,
+/// in the same transaction, so a hold is released exactly once however many workers race.
+pub async fn end_hold<'e>(
+    ex: impl Exec<'e>,
+    id: OrderId,
+    status: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE orders SET status = $2, released_at = $3, updated_at = $3
+         WHERE id = $1 AND status = 'pending' AND released_at IS NULL
+           AND ($2 <> 'expired' OR expires_at <= $3)",
+    )
+    .bind(id.to_db())
+    .bind(status)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Pending orders whose hold ran out and that still count against inventory, oldest first.
+/// `event`: only that event's orders.
+pub async fn lapsed_holds<'e>(
+    ex: impl Exec<'e>,
+    now: DateTime<Utc>,
+    event: Option<EventId>,
+    limit: i64,
+) -> StoreResult<Vec<OrderId>> {
+    let rows = sqlx::query(
+        "SELECT o.id FROM orders o
+         WHERE o.status = 'pending' AND o.released_at IS NULL AND o.expires_at <= $1
+           AND ($2 IS NULL OR o.event_id = $2)
+         ORDER BY o.expires_at LIMIT $3",
+    )
+    .bind(to_millis(now))
+    .bind(event.map(|e| e.to_db()))
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt))
+        .collect()
+}
+
+/// Sums for the invariant check: `(held, sold)` counters of a ticket type, and the tickets
+/// in live (unreleased pending) and paid orders of it.
+pub async fn ticket_type_ledger<'e>(
+    ex: impl Exec<'e>,
+    id: TicketTypeId,
+) -> StoreResult<(i64, i64, i64, i64)> {
+    let row = sqlx::query(
+        "SELECT t.held, t.sold,
+                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+                    JOIN orders o ON o.id = l.order_id
+                    WHERE l.ticket_type_id = t.id AND o.status = 'pending'
+                      AND o.released_at IS NULL), 0) AS BIGINT) AS held_rows,
+                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+                    JOIN orders o ON o.id = l.order_id
+                    WHERE l.ticket_type_id = t.id
+                      AND o.status IN ('paid', 'partially_refunded')), 0) AS BIGINT) AS sold_rows
+         FROM ticket_types t WHERE t.id = $1",
+    )
+    .bind(id.to_db())
+    .fetch_one(ex)
+    .await?;
+    Ok((
+        row.try_get("held")?,
+        row.try_get("sold")?,
+        row.try_get("held_rows")?,
+        row.try_get("sold_rows")?,
+    ))
+}
+
+/// Moves a hold's end (tests use it to make a hold lapse without waiting).
+pub async fn set_expires_at<'e>(
+    ex: impl Exec<'e>,
+    id: OrderId,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE orders SET expires_at = $2 WHERE id = $1")
+        .bind(id.to_db())
+        .bind(to_millis(at))
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Sums for the quota invariant check: `(held, sold, held_rows, sold_rows)`.
+pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i64, i64, i64, i64)> {
+    let row = sqlx::query(
+        "SELECT q.held, q.sold,
+                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+                    JOIN orders o ON o.id = l.order_id
+                    JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
+                    WHERE m.quota_id = q.id AND o.status = 'pending'
+                      AND o.released_at IS NULL), 0) AS BIGINT) AS held_rows,
+                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+                    JOIN orders o ON o.id = l.order_id
+                    JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
+                    WHERE m.quota_id = q.id
+                      AND o.status IN ('paid', 'partially_refunded')), 0) AS BIGINT) AS sold_rows
+         FROM quotas q WHERE q.id = $1",
+    )
+    .bind(id.to_db())
+    .fetch_one(ex)
+    .await?;
+    Ok((
+        row.try_get("held")?,
+        row.try_get("sold")?,
+        row.try_get("held_rows")?,
+        row.try_get("sold_rows")?,
+    ))
+}

@@ -1,0 +1,164 @@
+//! Queries on `organizations` and `memberships`.
+
+use bilten_domain::{OrganizationId, UserId};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+
+#[derive(Debug, Clone)]
+pub struct OrganizationRecord {
+    pub id: OrganizationId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberRecord {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert<'e>(
+    ex: impl Exec<'e>,
+    id: OrganizationId,
+    name: &str,
+    created_by: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO organizations (id, name, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(id.to_db())
+    .bind(name)
+    .bind(created_by.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'e>(
+    ex: impl Exec<'e>,
+    id: OrganizationId,
+) -> StoreResult<Option<OrganizationRecord>> {
+    let row = sqlx::query("SELECT id, name, created_at FROM organizations WHERE id = $1")
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(decode_org).transpose()
+}
+
+/// Organizations `user` belongs to, with the user's role in each, oldest first.
+pub async fn list_for_user<'e>(
+    ex: impl Exec<'e>,
+    user: UserId,
+) -> StoreResult<Vec<(OrganizationRecord, String)>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.name, o.created_at, m.role FROM organizations o
+         JOIN memberships m ON m.organization_id = o.id
+         WHERE m.user_id = $1 ORDER BY o.id",
+    )
+    .bind(user.to_db())
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((decode_org(row)?, row.try_get("role")?)))
+        .collect()
+}
+
+/// The role of `user` in `organization`, if a member.
+pub async fn role_of<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+    user: UserId,
+) -> StoreResult<Option<String>> {
+    let row =
+        sqlx::query("SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2")
+            .bind(organization.to_db())
+            .bind(user.to_db())
+            .fetch_optional(ex)
+            .await?;
+    Ok(row.map(|r| r.try_get("role")).transpose()?)
+}
+
+/// Adds a member; an existing member is `StoreError::Unique` mentioning `memberships`.
+pub async fn add_member<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+    user: UserId,
+    role: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO memberships (organization_id, user_id, role, created_at)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(organization.to_db())
+    .bind(user.to_db())
+    .bind(role)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Removes a member unless they are the last owner. Returns false when nothing was removed
+/// (not a member, or the last owner).
+pub async fn remove_member<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+    user: UserId,
+) -> StoreResult<bool> {
+    // One statement, so "is there another owner" is decided with the delete itself.
+    let done = sqlx::query(
+        "DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2
+           AND (role <> 'owner' OR (SELECT COUNT(*) FROM memberships
+                                    WHERE organization_id = $1 AND role = 'owner') > 1)",
+    )
+    .bind(organization.to_db())
+    .bind(user.to_db())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn members<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+) -> StoreResult<Vec<MemberRecord>> {
+    let rows = sqlx::query(
+        "SELECT m.user_id, u.email, u.name, m.role, m.created_at FROM memberships m
+         JOIN users u ON u.id = m.user_id
+         WHERE m.organization_id = $1 ORDER BY m.created_at, m.user_id",
+    )
+    .bind(organization.to_db())
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get("user_id")?;
+            Ok(MemberRecord {
+                user_id: UserId::from_db(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                email: row.try_get("email")?,
+                name: row.try_get("name")?,
+                role: row.try_get("role")?,
+                created_at: from_millis(row.try_get("created_at")?),
+            })
+        })
+        .collect()
+}
+
+fn decode_org(row: &AnyRow) -> StoreResult<OrganizationRecord> {
+    let id: String = row.try_get("id")?;
+    Ok(OrganizationRecord {
+        id: OrganizationId::from_db(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name: row.try_get("name")?,
+        created_at: from_millis(row.try_get("created_at")?),
+    })
+}
