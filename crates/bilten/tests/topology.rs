@@ -145,9 +145,25 @@ async fn three_backends_behind_a_gateway_share_load_and_survive_losing_one() {
         .map(|p| format!("http://127.0.0.1:{p}"))
         .collect::<Vec<_>>()
         .join(",");
-    let gateway_port = free_port();
+    let (scanner_port, frontend_port, gateway_port) = (free_port(), free_port(), free_port());
+    let _scanner = spawn_role("scanner", scanner_port, &shared);
+    let mut frontend_env = shared.clone();
+    frontend_env.push((
+        "BACKEND_URL",
+        format!("http://127.0.0.1:{}", backend_ports[0]),
+    ));
+    let _frontend = spawn_role("frontend", frontend_port, &frontend_env);
     let mut gateway_env = shared.clone();
     gateway_env.push(("GATEWAY_UPSTREAMS_BACKEND", upstreams));
+    gateway_env.push((
+        "GATEWAY_UPSTREAMS_SCANNER",
+        format!("http://127.0.0.1:{scanner_port}"),
+    ));
+    gateway_env.push((
+        "GATEWAY_UPSTREAMS_FRONTEND",
+        format!("http://127.0.0.1:{frontend_port}"),
+    ));
+    gateway_env.push(("GATEWAY_HEALTH_INTERVAL", "200ms".to_owned()));
     let _gateway = spawn_role("gateway", gateway_port, &gateway_env);
 
     let client = reqwest::Client::builder()
