@@ -1,9 +1,9 @@
 //! The production topology as processes on this machine: three `bilten backend` replicas and
 //! one `bilten gateway` in front of them, on one PostgreSQL and one Redis.
-//! Needs TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both); skipped without them.
+//! Needs `TEST_DATABASE_URL` and `TEST_REDIS_URL` (CI sets both); skipped without them.
 
 // Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
