@@ -49,6 +49,31 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the editable event fields in the order both `insert_event` and `update_event` list
+/// them after their leading parameters, so the two statements cannot drift apart.
+fn bind_fields<'q>(query: AnyQuery<'q>, f: &'q EventFields) -> AnyQuery<'q> {
+    query
+        .bind(f.title.as_str())
+        .bind(f.description.as_str())
+        .bind(to_millis(f.starts_at))
+        .bind(to_millis(f.ends_at))
+        .bind(f.timezone.as_str())
+        .bind(f.venue_name.as_deref())
+        .bind(f.venue_address.as_deref())
+        .bind(f.city.as_deref())
+        .bind(f.country.as_deref())
+        .bind(f.latitude)
+        .bind(f.longitude)
+        .bind(f.online_url.as_deref())
+        .bind(f.currency.as_str())
+        .bind(f.category.as_str())
+        .bind(f.image_url.as_deref())
+        .bind(f.hold_minutes)
+        .bind(f.buyer_cap)
+}
+
 pub async fn insert_event<'e>(
     ex: impl Exec<'e>,
     id: EventId,
@@ -56,7 +81,7 @@ pub async fn insert_event<'e>(
     f: &EventFields,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO events (id, organization_id, title, description, starts_at, ends_at,
              timezone, venue_name, venue_address, city, country, latitude, longitude,
              online_url, currency, category, image_url, hold_minutes, buyer_cap, status,
@@ -65,27 +90,11 @@ pub async fn insert_event<'e>(
                  $18, $19, 'draft', $20, $20)",
     )
     .bind(id.to_db())
-    .bind(organization.to_db())
-    .bind(&f.title)
-    .bind(&f.description)
-    .bind(to_millis(f.starts_at))
-    .bind(to_millis(f.ends_at))
-    .bind(&f.timezone)
-    .bind(f.venue_name.as_deref())
-    .bind(f.venue_address.as_deref())
-    .bind(f.city.as_deref())
-    .bind(f.country.as_deref())
-    .bind(f.latitude)
-    .bind(f.longitude)
-    .bind(f.online_url.as_deref())
-    .bind(&f.currency)
-    .bind(&f.category)
-    .bind(f.image_url.as_deref())
-    .bind(f.hold_minutes)
-    .bind(f.buyer_cap)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    .bind(organization.to_db());
+    bind_fields(query, f)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -96,34 +105,18 @@ pub async fn update_event<'e>(
     f: &EventFields,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5,
              timezone = $6, venue_name = $7, venue_address = $8, city = $9, country = $10,
              latitude = $11, longitude = $12, online_url = $13, currency = $14, category = $15,
              image_url = $16, hold_minutes = $17, buyer_cap = $18, updated_at = $19
          WHERE id = $1",
     )
-    .bind(id.to_db())
-    .bind(&f.title)
-    .bind(&f.description)
-    .bind(to_millis(f.starts_at))
-    .bind(to_millis(f.ends_at))
-    .bind(&f.timezone)
-    .bind(f.venue_name.as_deref())
-    .bind(f.venue_address.as_deref())
-    .bind(f.city.as_deref())
-    .bind(f.country.as_deref())
-    .bind(f.latitude)
-    .bind(f.longitude)
-    .bind(f.online_url.as_deref())
-    .bind(&f.currency)
-    .bind(&f.category)
-    .bind(f.image_url.as_deref())
-    .bind(f.hold_minutes)
-    .bind(f.buyer_cap)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    .bind(id.to_db());
+    let done = bind_fields(query, f)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     if done.rows_affected() == 1 {
         Ok(())
     } else {
