@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "ticketing",
         sql: include_str!("../migrations/0002_ticketing.sql"),
     },
+    Migration {
+        version: 3,
+        name: "tickets",
+        sql: include_str!("../migrations/0003_tickets.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.
