@@ -7,6 +7,7 @@
 mod admin_api;
 mod auth;
 mod authz;
+mod checkin;
 mod client_ip;
 mod error;
 mod events;

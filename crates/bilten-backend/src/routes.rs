@@ -6,7 +6,7 @@
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::{admin_api, auth, events, orders, organizations, users, AppState};
+use crate::{admin_api, auth, checkin, events, orders, organizations, users, AppState};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,14 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/ticket-types/{id}", Access::Organizer),
     ("GET", "/events/{id}/quotas", Access::Organizer),
     ("POST", "/events/{id}/quotas", Access::Organizer),
+    ("GET", "/events/{id}/checkin-lists", Access::Organizer),
+    ("POST", "/events/{id}/checkin-lists", Access::Organizer),
+    ("GET", "/events/{id}/devices", Access::Organizer),
+    ("POST", "/events/{id}/devices", Access::Organizer),
+    ("DELETE", "/devices/{id}", Access::Organizer),
+    ("GET", "/devices/{id}/pairing.svg", Access::Organizer),
+    ("GET", "/events/{id}/checkin-stats", Access::Organizer),
+    ("GET", "/events/{id}/checkin-log", Access::Organizer),
     ("POST", "/orders", Access::Public),
     // The buyer (account or `X-Order-Key`) or the organization; anyone else gets 404.
     ("GET", "/orders/{id}", Access::Public),
@@ -120,6 +128,21 @@ pub fn api() -> Router<AppState> {
             "/events/{id}/quotas",
             get(events::list_quotas).post(events::create_quota),
         )
+        .route(
+            "/events/{id}/checkin-lists",
+            get(checkin::list_lists).post(checkin::create_list),
+        )
+        .route(
+            "/events/{id}/devices",
+            get(checkin::list_devices).post(checkin::create_device),
+        )
+        .route(
+            "/devices/{id}",
+            axum::routing::delete(checkin::revoke_device),
+        )
+        .route("/devices/{id}/pairing.svg", get(checkin::pairing_svg))
+        .route("/events/{id}/checkin-stats", get(checkin::stats))
+        .route("/events/{id}/checkin-log", get(checkin::log))
         .route("/orders", post(orders::create))
         .route("/orders/{id}", get(orders::get).delete(orders::cancel))
 }
