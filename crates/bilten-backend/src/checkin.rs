@@ -132,8 +132,8 @@ pub async fn create_list(
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     let mut e = FieldErrors::new();
     let name = short_name(body.name.as_deref(), "name", &mut e);
-    let known = bilten_store::events::ticket_types_of(state.store.primary(), event.id, Utc::now())
-        .await?;
+    let known =
+        bilten_store::events::ticket_types_of(state.store.primary(), event.id, Utc::now()).await?;
     let ticket_type_ids = match &body.ticket_type_ids {
         None => Some(None),
         Some(ids) if ids.is_empty() => {
@@ -167,7 +167,10 @@ pub async fn create_list(
             parsed.map(Some)
         }
     };
-    let not_before = e.check("not_before", parse_optional_time(body.not_before.as_deref()));
+    let not_before = e.check(
+        "not_before",
+        parse_optional_time(body.not_before.as_deref()),
+    );
     let not_after = e.check("not_after", parse_optional_time(body.not_after.as_deref()));
     let window = match (not_before, not_after) {
         (Some(start), Some(end)) => e.check("not_after", TimeWindow::new(start, end)),
@@ -359,8 +362,8 @@ pub async fn stats(
         checkin::lists_of_event(state.store.primary(), state.store.dialect(), event.id).await?;
     let rows = checkin::stats_of_event(state.store.primary(), event.id).await?;
     // Scans per minute over the last five minutes, a steadier number than the last minute.
-    let recent = checkin::scans_since(state.store.primary(), event.id, now - Duration::minutes(5))
-        .await?;
+    let recent =
+        checkin::scans_since(state.store.primary(), event.id, now - Duration::minutes(5)).await?;
     let items: Vec<Value> = lists
         .iter()
         .map(|list| {

@@ -92,7 +92,9 @@ fn parse_time(value: Option<&str>) -> Result<DateTime<Utc>, FieldError> {
         .map_err(|_| FieldError::new("invalid_time", "Use RFC 3339, e.g. 2027-05-01T20:00:00Z."))
 }
 
-pub(crate) fn parse_optional_time(value: Option<&str>) -> Result<Option<DateTime<Utc>>, FieldError> {
+pub(crate) fn parse_optional_time(
+    value: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
     match value {
         None => Ok(None),
         Some(text) => parse_time(Some(text)).map(Some),

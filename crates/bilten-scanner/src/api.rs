@@ -89,7 +89,12 @@ async fn pair(
         .as_deref()
         .map(str::trim)
         .filter(|g| !g.is_empty())
-        .map(|g| g.chars().filter(|c| !c.is_control()).take(60).collect::<String>());
+        .map(|g| {
+            g.chars()
+                .filter(|c| !c.is_control())
+                .take(60)
+                .collect::<String>()
+        });
     let token = new_device_token();
     let device = checkin::pair_device(
         state.store.primary(),
@@ -105,11 +110,19 @@ async fn pair(
             "invalid_pairing_code",
             "This pairing code is unknown, used or expired. Ask for a new one.",
         )
-        .with_field("pairing_code", "invalid_pairing_code", "Unknown, used or expired.")
+        .with_field(
+            "pairing_code",
+            "invalid_pairing_code",
+            "Unknown, used or expired.",
+        )
     })?;
-    let lists = checkin::lists_of_event(state.store.primary(), state.store.dialect(), device.event_id)
-        .await
-        .map_err(db)?;
+    let lists = checkin::lists_of_event(
+        state.store.primary(),
+        state.store.dialect(),
+        device.event_id,
+    )
+    .await
+    .map_err(db)?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -184,11 +197,10 @@ fn scanned_of(code: Option<&str>, ticket_id: Option<&str>) -> Result<Scanned, Ap
                 )
             },
         )?)),
-        _ => Err(ApiError::bad_request(
-            "code_required",
-            "Send either a code or a ticket_id.",
-        )
-        .with_field("code", "required", "Send the scanned code.")),
+        _ => Err(
+            ApiError::bad_request("code_required", "Send either a code or a ticket_id.")
+                .with_field("code", "required", "Send the scanned code."),
+        ),
     }
 }
 
@@ -309,6 +321,59 @@ fn item_error(nonce: &str, error: &ApiError) -> Value {
     json!({ "nonce": nonce, "error": { "code": error.code, "message": error.message } })
 }
 
+/// Lists and keys looked up once per upload.
+#[derive(Default)]
+struct UploadCache {
+    lists: Vec<ListRecord>,
+    keys: Vec<(EventId, Vec<bilten_domain::ticket_code::PublicKeyEntry>)>,
+}
+
+async fn upload_one(
+    state: &ScannerState,
+    caller: &Caller,
+    at: Result<DateTime<Utc>, ApiError>,
+    item: &UploadItem,
+    cache: &mut UploadCache,
+) -> Result<(Value, bool), ApiError> {
+    let at = at?;
+    check_nonce(&item.nonce)?;
+    let scanned = scanned_of(item.code.as_deref(), item.ticket_id.as_deref())?;
+    let list = match cache
+        .lists
+        .iter()
+        .find(|l| l.id.to_string() == item.list_id.trim())
+    {
+        Some(list) => list.clone(),
+        None => {
+            let list = list_for(state, caller, &item.list_id).await?;
+            cache.lists.push(list.clone());
+            list
+        }
+    };
+    let keys = match cache.keys.iter().find(|(e, _)| *e == list.event_id) {
+        Some((_, keys)) => keys.clone(),
+        None => {
+            let keys = scan::event_keys(state, list.event_id).await?;
+            cache.keys.push((list.event_id, keys.clone()));
+            keys
+        }
+    };
+    let request = ScanRequest {
+        scanned,
+        list: &list,
+        nonce: &item.nonce,
+        direction: item.direction.unwrap_or(ScanDirection::Entry),
+        scanned_at: at,
+        offline_result: Some(
+            item.offline_result
+                .as_deref()
+                .and_then(CheckinReason::parse)
+                .unwrap_or(CheckinReason::Ok),
+        ),
+    };
+    scan::redeem(state, caller, &request, &keys).await
+}
+
 /// `POST /uploads {scans: [...]}` — offline scans applied in scan-time order, one result each.
 async fn uploads(
     State(state): State<ScannerState>,
@@ -329,9 +394,7 @@ async fn uploads(
         .map(|(i, item)| {
             let at = DateTime::parse_from_rfc3339(&item.scanned_at)
                 .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    ApiError::bad_request("invalid_time", "scanned_at must be RFC 3339.")
-                })
+                .map_err(|_| ApiError::bad_request("invalid_time", "scanned_at must be RFC 3339."))
                 .and_then(|t| {
                     if t > now + Duration::seconds(FUTURE_TOLERANCE_SECS) {
                         Err(ApiError::bad_request(
@@ -349,47 +412,10 @@ async fn uploads(
     // sort keeps the device's order for equal times.
     items.sort_by_key(|(i, at, _)| (at.as_ref().ok().copied(), *i));
     let mut results = vec![Value::Null; items.len()];
-    let mut lists: Vec<ListRecord> = Vec::new();
-    let mut keys_by_event: Vec<(EventId, Vec<bilten_domain::ticket_code::PublicKeyEntry>)> =
-        Vec::new();
+    let mut cache = UploadCache::default();
     let (mut admitted, mut rejected, mut conflicts) = (0, 0, 0);
     for (index, at, item) in items {
-        let outcome = async {
-            let at = at?;
-            check_nonce(&item.nonce)?;
-            let scanned = scanned_of(item.code.as_deref(), item.ticket_id.as_deref())?;
-            let list = match lists.iter().find(|l| l.id.to_string() == item.list_id.trim()) {
-                Some(list) => list.clone(),
-                None => {
-                    let list = list_for(&state, &caller, &item.list_id).await?;
-                    lists.push(list.clone());
-                    list
-                }
-            };
-            let keys = match keys_by_event.iter().find(|(e, _)| *e == list.event_id) {
-                Some((_, keys)) => keys.clone(),
-                None => {
-                    let keys = scan::event_keys(&state, list.event_id).await?;
-                    keys_by_event.push((list.event_id, keys.clone()));
-                    keys
-                }
-            };
-            let request = ScanRequest {
-                scanned,
-                list: &list,
-                nonce: &item.nonce,
-                direction: item.direction.unwrap_or(ScanDirection::Entry),
-                scanned_at: at,
-                offline_result: Some(
-                    item.offline_result
-                        .as_deref()
-                        .and_then(CheckinReason::parse)
-                        .unwrap_or(CheckinReason::Ok),
-                ),
-            };
-            scan::redeem(&state, &caller, &request, &keys).await
-        }
-        .await;
+        let outcome = upload_one(&state, &caller, at, &item, &mut cache).await;
         results[index] = match outcome {
             Ok((mut answer, replayed)) => {
                 answer["replayed"] = Value::Bool(replayed);
@@ -436,11 +462,13 @@ async fn search(
     let list = list_for(&state, &caller, &query.list_id).await?;
     let q = query.q.trim();
     if q.chars().count() < 2 || q.len() > 200 {
-        return Err(ApiError::bad_request(
-            "query_too_short",
-            "Type at least 2 characters.",
-        )
-        .with_field("q", "length", "2 to 200 characters."));
+        return Err(
+            ApiError::bad_request("query_too_short", "Type at least 2 characters.").with_field(
+                "q",
+                "length",
+                "2 to 200 characters.",
+            ),
+        );
     }
     // An order id as shown to buyers (ord_…) is stored as a plain UUID.
     let needle = q

@@ -53,17 +53,16 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn store_error(error: &bilten_store::StoreError) -> ApiError {
+/// A storage failure as an API error: an unreachable database is a 503 (the app goes offline
+/// and retries), anything else a logged 500.
+#[allow(clippy::needless_pass_by_value)] // used as `.map_err(db)`
+pub fn db(error: bilten_store::StoreError) -> ApiError {
     match error {
         bilten_store::StoreError::Unavailable(_) => {
             ApiError::unavailable("The database is not reachable; scan offline and retry.")
         }
-        other => ApiError::internal(other),
+        other => ApiError::internal(&other),
     }
-}
-
-pub fn db(error: bilten_store::StoreError) -> ApiError {
-    store_error(&error)
 }
 
 impl FromRequestParts<ScannerState> for Caller {

@@ -123,6 +123,10 @@ pub fn router(state: ScannerState) -> Router {
     let app = Router::new()
         .nest("/api/v1/checkin", api::routes().with_state(state))
         .merge(web::routes())
-        .merge(bilten_http::ops_router("scanner", readiness, metrics.clone()));
+        .merge(bilten_http::ops_router(
+            "scanner",
+            readiness,
+            metrics.clone(),
+        ));
     bilten_http::standard_layers(app, &metrics, BODY_LIMIT)
 }

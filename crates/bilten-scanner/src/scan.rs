@@ -58,14 +58,23 @@ pub fn check_nonce(nonce: &str) -> Result<(), ApiError> {
             "invalid_nonce",
             "Send a nonce of 8 to 100 printable ASCII characters (a fresh UUID per scan).",
         )
-        .with_field("nonce", "invalid_nonce", "8 to 100 printable ASCII characters."))
+        .with_field(
+            "nonce",
+            "invalid_nonce",
+            "8 to 100 printable ASCII characters.",
+        ))
     }
 }
 
 pub fn check_code(code: &str) -> Result<(), ApiError> {
     if code.len() > MAX_CODE_LEN {
-        return Err(ApiError::bad_request("code_too_long", "That is not a ticket code.")
-            .with_field("code", "too_long", "At most 2048 characters."));
+        return Err(
+            ApiError::bad_request("code_too_long", "That is not a ticket code.").with_field(
+                "code",
+                "too_long",
+                "At most 2048 characters.",
+            ),
+        );
     }
     Ok(())
 }
@@ -151,6 +160,60 @@ fn facts_for(
     })
 }
 
+fn rejected(
+    reason: CheckinReason,
+    detail: &'static str,
+    ticket: Option<ScannedTicket>,
+) -> Decision {
+    Decision {
+        reason,
+        detail: Some(detail),
+        ticket,
+        first: None,
+    }
+}
+
+/// The ticket a code names, with its claims; or the decision when there is none to admit
+/// (forged, damaged, another event's, revoked).
+async fn ticket_for_code(
+    tx: &mut bilten_store::Tx,
+    event: bilten_domain::EventId,
+    code: &str,
+    keys: &[PublicKeyEntry],
+) -> Result<Result<(ScannedTicket, Option<TicketClaims>), Decision>, ApiError> {
+    let claims = match ticket_code::verify(code, keys) {
+        Ok(claims) => claims,
+        Err(rejection) => {
+            return Ok(Err(rejected(
+                CheckinReason::from(rejection),
+                rejection.as_str(),
+                None,
+            )))
+        }
+    };
+    match checkin::ticket_by_code(&mut **tx, event, code)
+        .await
+        .map_err(db)?
+    {
+        Some(ticket) if ticket.id == claims.ticket_id => Ok(Ok((ticket, Some(claims)))),
+        Some(_) => Ok(Err(rejected(
+            CheckinReason::Invalid,
+            "ticket_mismatch",
+            None,
+        ))),
+        None => {
+            // A genuine code that is no longer a ticket's current code: revoked.
+            let old = checkin::ticket_of_revoked_code(&mut **tx, event, code)
+                .await
+                .map_err(db)?;
+            Ok(Err(match old {
+                Some(ticket) => rejected(CheckinReason::Revoked, "revoked_code", Some(ticket)),
+                None => rejected(CheckinReason::Invalid, "unknown_ticket", None),
+            }))
+        }
+    }
+}
+
 /// Decides a scan inside `tx` and applies its effect on the admission state.
 async fn decide_in(
     tx: &mut bilten_store::Tx,
@@ -161,65 +224,16 @@ async fn decide_in(
 ) -> Result<Decision, ApiError> {
     let event = request.list.event_id;
     let (ticket, claims) = match &request.scanned {
-        Scanned::Code(code) => {
-            let claims = match ticket_code::verify(code, keys) {
-                Ok(claims) => claims,
-                Err(rejection) => {
-                    return Ok(Decision {
-                        reason: CheckinReason::from(rejection),
-                        detail: Some(rejection.as_str()),
-                        ticket: None,
-                        first: None,
-                    })
-                }
-            };
-            let current = checkin::ticket_by_code(&mut **tx, event, code)
-                .await
-                .map_err(db)?;
-            match current {
-                Some(ticket) if ticket.id == claims.ticket_id => (ticket, Some(claims)),
-                Some(_) => {
-                    return Ok(Decision {
-                        reason: CheckinReason::Invalid,
-                        detail: Some("ticket_mismatch"),
-                        ticket: None,
-                        first: None,
-                    })
-                }
-                None => {
-                    // A genuine code that is no longer a ticket's current code: revoked.
-                    let old = checkin::ticket_of_revoked_code(&mut **tx, event, code)
-                        .await
-                        .map_err(db)?;
-                    let detail = if old.is_some() {
-                        "revoked_code"
-                    } else {
-                        "unknown_ticket"
-                    };
-                    return Ok(Decision {
-                        reason: if old.is_some() {
-                            CheckinReason::Revoked
-                        } else {
-                            CheckinReason::Invalid
-                        },
-                        detail: Some(detail),
-                        ticket: old,
-                        first: None,
-                    });
-                }
-            }
-        }
+        Scanned::Code(code) => match ticket_for_code(tx, event, code, keys).await? {
+            Ok(found) => found,
+            Err(decision) => return Ok(decision),
+        },
         Scanned::Ticket(id) => {
             let Some(ticket) = checkin::ticket_by_id(&mut **tx, event, *id)
                 .await
                 .map_err(db)?
             else {
-                return Ok(Decision {
-                    reason: CheckinReason::Invalid,
-                    detail: Some("unknown_ticket"),
-                    ticket: None,
-                    first: None,
-                });
+                return Ok(rejected(CheckinReason::Invalid, "unknown_ticket", None));
             };
             let claims = ticket_code::verify(&ticket.code, keys).ok();
             (ticket, claims)
@@ -300,12 +314,14 @@ pub async fn redeem(
     .map_err(db)?;
     if !claimed {
         drop(tx);
-        let stored =
-            checkin::response_for_nonce(state.store.primary(), request.list.event_id, request.nonce)
-                .await
-                .map_err(db)?;
-        let Some(stored) = stored.and_then(|text| serde_json::from_str::<Value>(&text).ok())
-        else {
+        let stored = checkin::response_for_nonce(
+            state.store.primary(),
+            request.list.event_id,
+            request.nonce,
+        )
+        .await
+        .map_err(db)?;
+        let Some(stored) = stored.and_then(|text| serde_json::from_str::<Value>(&text).ok()) else {
             return Err(ApiError::conflict(
                 "scan_in_progress",
                 "A scan with this nonce is still being decided; retry in a moment.",

@@ -30,7 +30,10 @@ fn page(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 
 pub fn routes() -> Router {
     Router::new()
-        .route("/", get(|| async { page("text/html; charset=utf-8", INDEX) }))
+        .route(
+            "/",
+            get(|| async { page("text/html; charset=utf-8", INDEX) }),
+        )
         .route(
             "/app.js",
             get(|| async { page("text/javascript; charset=utf-8", SCRIPT) }),

@@ -135,10 +135,7 @@ pub async fn lists_of_event<'e>(
         "SELECT {} ORDER BY l.created_at, l.id",
         list_sql(dialect, "l.event_id = $1")
     );
-    let rows = sqlx::query(&sql)
-        .bind(event.to_db())
-        .fetch_all(ex)
-        .await?;
+    let rows = sqlx::query(&sql).bind(event.to_db()).fetch_all(ex).await?;
     rows.iter().map(list_from_row).collect()
 }
 
@@ -298,7 +295,11 @@ pub async fn device_by_token<'e>(
 }
 
 /// Remembers when a device was last heard from (at most once a minute per device).
-pub async fn touch_device<'e>(ex: impl Exec<'e>, id: DeviceId, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn touch_device<'e>(
+    ex: impl Exec<'e>,
+    id: DeviceId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE checkin_devices SET last_seen_at = $2
          WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2 - 60000)",
@@ -899,5 +900,7 @@ pub async fn event_title<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<O
         .bind(event.to_db())
         .fetch_optional(ex)
         .await?;
-    Ok(row.map(|row| row.try_get::<String, _>("title")).transpose()?)
+    Ok(row
+        .map(|row| row.try_get::<String, _>("title"))
+        .transpose()?)
 }

@@ -1,4 +1,4 @@
-//! The scanner web app in headless Chromium, driven over the W3C WebDriver protocol
+//! The scanner web app in headless Chromium, driven over the W3C `WebDriver` protocol
 //! (chromedriver) with plain HTTP requests: pair, pick a list, scan by keyboard input, then
 //! lose the service, scan offline, get it back and see the offline scan uploaded.
 
@@ -12,7 +12,7 @@ use crate::helpers::{created, Gate};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// WebDriver's key code for Enter.
+/// `WebDriver`'s key code for Enter.
 const ENTER: &str = "\u{E007}";
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -132,8 +132,12 @@ impl Browser {
 
     async fn click(&self, css: &str) {
         let id = self.element(css).await;
-        self.call(Method::POST, &format!("/element/{id}/click"), Some(json!({})))
-            .await;
+        self.call(
+            Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -225,7 +229,11 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
     let title = browser
         .js("return document.getElementById('result-title').textContent")
         .await;
-    assert_eq!(title, json!("VALID"), "the result is spelled out, not only green");
+    assert_eq!(
+        title,
+        json!("VALID"),
+        "the result is spelled out, not only green"
+    );
     browser.click("#result-close").await;
 
     // The same ticket again: red/amber with the first scan's gate.
@@ -233,7 +241,11 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
         .type_into("#code-input", &format!("{}{ENTER}", tickets[0].1))
         .await;
     let shown = browser
-        .wait_for(RESULT, &json!("already_redeemed/online"), Duration::from_secs(10))
+        .wait_for(
+            RESULT,
+            &json!("already_redeemed/online"),
+            Duration::from_secs(10),
+        )
         .await;
     assert_eq!(shown, json!("already_redeemed/online"));
     let extra = browser
@@ -307,5 +319,7 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
 }
 
 async fn created_scan(gate: &Gate, list: &str, code: &str) -> Value {
-    gate.scanner.scan(&gate.organizer.access_token, list, code).await
+    gate.scanner
+        .scan(&gate.organizer.access_token, list, code)
+        .await
 }

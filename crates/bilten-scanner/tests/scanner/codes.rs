@@ -17,7 +17,10 @@ fn expected(code: &str, known_key_id: [u8; 4]) -> CodeRejection {
     let Ok(bytes) = URL_SAFE_NO_PAD.decode(code) else {
         return CodeRejection::Malformed;
     };
-    if bytes.len() != ticket_code::CODE_BYTES || URL_SAFE_NO_PAD.encode(&bytes) != code || bytes[0] != 1 {
+    if bytes.len() != ticket_code::CODE_BYTES
+        || URL_SAFE_NO_PAD.encode(&bytes) != code
+        || bytes[0] != 1
+    {
         return CodeRejection::Malformed;
     }
     if bytes[1..5] != known_key_id {
@@ -27,7 +30,12 @@ fn expected(code: &str, known_key_id: [u8; 4]) -> CodeRejection {
 }
 
 /// `count` mutations of `genuine`, each different from it.
-fn mutations(genuine: &str, other_event: &TicketSigner, wrong_key: &TicketSigner, count: usize) -> Vec<(String, &'static str)> {
+fn mutations(
+    genuine: &str,
+    other_event: &TicketSigner,
+    wrong_key: &TicketSigner,
+    count: usize,
+) -> Vec<(String, &'static str)> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(4);
     let bytes = URL_SAFE_NO_PAD.decode(genuine).unwrap();
     let mut out = Vec::with_capacity(count);
@@ -47,7 +55,8 @@ fn mutations(genuine: &str, other_event: &TicketSigner, wrong_key: &TicketSigner
                 // A character changed in the text (may break decoding or the padding bits).
                 let mut chars: Vec<char> = genuine.chars().collect();
                 let i = rng.gen_range(0..chars.len());
-                let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ .";
+                let alphabet =
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ .";
                 chars[i] = char::from(alphabet[rng.gen_range(0..alphabet.len())]);
                 (chars.into_iter().collect(), "character")
             }
@@ -68,7 +77,11 @@ fn mutations(genuine: &str, other_event: &TicketSigner, wrong_key: &TicketSigner
             _ => {
                 // This ticket's payload with a signature by a wrong key.
                 let claims_payload = &bytes[..45];
-                let forged = URL_SAFE_NO_PAD.decode(wrong_key.sign(&TicketClaims::new(TicketId::new(), TicketTypeId::new()))).unwrap();
+                let forged = URL_SAFE_NO_PAD
+                    .decode(
+                        wrong_key.sign(&TicketClaims::new(TicketId::new(), TicketTypeId::new())),
+                    )
+                    .unwrap();
                 let mut b = claims_payload.to_vec();
                 b.extend_from_slice(&forged[45..]);
                 (URL_SAFE_NO_PAD.encode(&b), "wrong key")
@@ -93,12 +106,20 @@ fn ten_thousand_mutated_codes_are_all_rejected_with_the_right_reason() {
     for (code, label) in mutations(&genuine, &other_event, &wrong_key, 10_000) {
         let rejection = ticket_code::verify(&code, &keys)
             .expect_err(&format!("{label} mutation verified: {code}"));
-        assert_eq!(rejection, expected(&code, signer.key_id().as_bytes()), "{label}: {code}");
+        assert_eq!(
+            rejection,
+            expected(&code, signer.key_id().as_bytes()),
+            "{label}: {code}"
+        );
         assert_eq!(CheckinReason::from(rejection), CheckinReason::Invalid);
         *seen.entry(rejection).or_insert(0) += 1;
     }
     // Every kind of rejection was exercised.
-    for kind in [CodeRejection::Malformed, CodeRejection::UnknownKey, CodeRejection::BadSignature] {
+    for kind in [
+        CodeRejection::Malformed,
+        CodeRejection::UnknownKey,
+        CodeRejection::BadSignature,
+    ] {
         assert!(seen.get(&kind).copied().unwrap_or(0) > 500, "{seen:?}");
     }
 }
@@ -125,12 +146,18 @@ async fn mutated_and_revoked_codes_over_http_are_rejected_and_never_a_server_err
     for (i, (code, reason)) in cases.iter().enumerate() {
         let (status, answer) = gate
             .scanner
-            .redeem(&token, json!({ "code": code, "list_id": list, "nonce": format!("mutation-{i:05}") }))
+            .redeem(
+                &token,
+                json!({ "code": code, "list_id": list, "nonce": format!("mutation-{i:05}") }),
+            )
             .await;
         assert_eq!(status, reqwest::StatusCode::OK, "{code}: {answer}");
         assert_eq!(answer["reason"], *reason, "{code}: {answer}");
         assert_eq!(answer["status"], "error");
     }
     // The genuine, untouched codes still work.
-    assert_eq!(gate.scanner.scan(&token, &list, &tickets[1].1).await["reason"], "ok");
+    assert_eq!(
+        gate.scanner.scan(&token, &list, &tickets[1].1).await["reason"],
+        "ok"
+    );
 }

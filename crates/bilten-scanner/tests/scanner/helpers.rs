@@ -71,8 +71,7 @@ impl Scanner {
         self.stop().await;
         let mut last = None;
         for _ in 0..50 {
-            match tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], self.port)))
-                .await
+            match tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], self.port))).await
             {
                 Ok(probe) => {
                     drop(probe);
@@ -112,8 +111,13 @@ impl Scanner {
     }
 
     pub async fn redeem(&self, token: &str, body: Value) -> (StatusCode, Value) {
-        self.request(Method::POST, "/api/v1/checkin/redeem", Some(token), Some(body))
-            .await
+        self.request(
+            Method::POST,
+            "/api/v1/checkin/redeem",
+            Some(token),
+            Some(body),
+        )
+        .await
     }
 
     pub async fn scan(&self, token: &str, list: &str, code: &str) -> Value {
@@ -161,7 +165,11 @@ pub async fn created(app: &TestApp, path: &str, token: &str, body: Value) -> Val
 }
 
 /// A published event of a new organization, with a ticket type "Standing".
-pub async fn event_of(app: &TestApp, organizer: &TestUser, seed: u8) -> (String, String, String, TicketSigner) {
+pub async fn event_of(
+    app: &TestApp,
+    organizer: &TestUser,
+    seed: u8,
+) -> (String, String, String, TicketSigner) {
     let org = created(
         app,
         "/api/v1/organizations",
@@ -269,7 +277,8 @@ impl Gate {
     /// `n` tickets of `ticket_type` in one order of `order_status`; returns `(ticket id, code)`.
     pub async fn tickets(&self, n: usize, order_status: &str) -> Vec<(String, String)> {
         let ticket_type = self.ticket_type.clone();
-        self.tickets_of(&ticket_type, n, order_status, "Guest").await
+        self.tickets_of(&ticket_type, n, order_status, "Guest")
+            .await
     }
 
     pub async fn tickets_of(
@@ -351,12 +360,11 @@ pub async fn reissue(app: &TestApp, signer: &TicketSigner, ticket: &str, type_id
     let type_id: TicketTypeId = type_id.parse().unwrap();
     let now = chrono::Utc::now().timestamp_millis();
     let pool = app.store.primary();
-    let row: (String, String) =
-        sqlx::query_as("SELECT code, event_id FROM tickets WHERE id = $1")
-            .bind(ticket_id.to_db())
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let row: (String, String) = sqlx::query_as("SELECT code, event_id FROM tickets WHERE id = $1")
+        .bind(ticket_id.to_db())
+        .fetch_one(pool)
+        .await
+        .unwrap();
     // A new code needs new claims: the validity window changes with the re-issue.
     let claims = TicketClaims::new(ticket_id, type_id).with_window(
         None,

@@ -43,7 +43,14 @@ async fn lists_are_validated_and_name_their_ticket_types() {
     assert_eq!(lists["items"].as_array().unwrap().len(), 1);
     let (status, body) = gate
         .app
-        .post(&format!("/api/v1/events/{}/devices", gate.event), token, json!({}))
+        .post(
+            &format!("/api/v1/events/{}/devices", gate.event),
+            token,
+            json!({}),
+        )
         .await;
-    assert_eq!((status, body["error"]["fields"]["name"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("required")));
+    assert_eq!(
+        (status, body["error"]["fields"]["name"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("required"))
+    );
 }
