@@ -17,7 +17,10 @@ pub mod migrate;
 pub mod orders;
 pub mod organizations;
 pub mod outbox;
+pub mod payments;
+pub mod sales;
 pub mod sessions;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

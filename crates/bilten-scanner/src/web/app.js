@@ -294,7 +294,9 @@ async function decideOffline(code, direction) {
   const entry = sync.entries[lookup];
   if (entry) { try { data = await openEntry(code, entry); } catch (_) { data = null; } }
   const ticket = data ? { id: data.ticket_id, type: data.type, holder_name: data.holder_name } : { id: uuidOf(bytes.slice(5, 21)), type: "", holder_name: "(not in offline data)" };
-  if (sync.revoked.includes(lookup) || (data && data.ticket_status === "revoked")) return answer("revoked", { ticket });
+  // The entry knows why a code stopped (re-issued: revoked; refunded: canceled); the revocation
+  // lookups cover codes whose ticket now has another code (so no entry of their own).
+  if (data ? data.ticket_status === "revoked" : sync.revoked.includes(lookup)) return answer("revoked", { ticket });
   if (data && (data.ticket_status === "canceled" || ["canceled", "refunded", "expired"].includes(data.order_status))) return answer("canceled", { ticket });
   if (data && data.order_status === "pending") return answer("unpaid", { ticket });
   const list = sync.list;
