@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{created, Gate};
+use crate::helpers::Shop;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -184,20 +184,14 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
         eprintln!("skipping: chromium or chromedriver not installed");
         return;
     }
-    let mut gate = Gate::new().await;
-    let list = gate.list(json!({ "name": "Main gate" })).await;
-    let tickets = gate.tickets(2, "paid").await;
-    let device = created(
-        &gate.app,
-        &format!("/api/v1/events/{}/devices", gate.event),
-        &gate.organizer.access_token,
-        json!({ "name": "Browser phone" }),
-    )
-    .await;
-    let pairing_code = device["pairing_code"].as_str().unwrap().to_owned();
+    // Tickets bought in the shop (free order, checkout), so the codes are the backend's.
+    let mut shop = Shop::new().await;
+    let list = shop.list("Main gate").await;
+    let (_, tickets) = shop.buy(2, "Ada Buyer").await;
+    let pairing_code = shop.pairing_code("Browser phone").await;
 
     let browser = Browser::start().await;
-    browser.goto(&format!("{}/", gate.scanner.address)).await;
+    browser.goto(&format!("{}/", shop.scanner.address)).await;
     browser.type_into("#pairing-code", &pairing_code).await;
     browser.type_into("#gate", "East").await;
     browser.click("#pair-form button[type=submit]").await;
@@ -225,7 +219,7 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
     let holder = browser
         .js("return document.getElementById('result-holder').textContent")
         .await;
-    assert_eq!(holder, json!("Guest 0 · Standing"));
+    assert_eq!(holder, json!("Ada Buyer · Free entry"));
     let title = browser
         .js("return document.getElementById('result-title').textContent")
         .await;
@@ -255,7 +249,7 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
     browser.click("#result-close").await;
 
     // The service goes away: the next scan is decided in the browser.
-    gate.scanner.stop().await;
+    shop.scanner.stop().await;
     browser
         .type_into("#code-input", &format!("{}{ENTER}", tickets[1].1))
         .await;
@@ -268,7 +262,7 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
         .await;
     assert_eq!(
         holder,
-        json!("Guest 1 · Standing"),
+        json!("Ada Buyer · Free entry"),
         "the entry was decrypted with the code"
     );
     let badge = browser
@@ -289,7 +283,7 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
     browser.click("#result-close").await;
 
     // Back online: the pending scans are uploaded by themselves.
-    gate.scanner.restart().await;
+    shop.scanner.restart().await;
     let badge = browser
         .wait_for(
             "return document.getElementById('net-status').textContent + '/' + document.getElementById('pending-count').textContent",
@@ -298,11 +292,11 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
         )
         .await;
     assert_eq!(badge, json!("online/0"));
-    let (status, log) = gate
+    let (status, log) = shop
         .app
         .get(
-            &format!("/api/v1/events/{}/checkin-log", gate.event),
-            Some(&gate.organizer.access_token),
+            &format!("/api/v1/events/{}/checkin-log", shop.event),
+            Some(&shop.organizer.access_token),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -311,15 +305,12 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
     assert_eq!(offline.len(), 2, "{log}");
     assert!(offline
         .iter()
-        .any(|i| i["result"] == "ok" && i["holder_name"] == "Guest 1" && i["gate"] == "East"));
+        .any(|i| i["result"] == "ok" && i["holder_name"] == "Ada Buyer" && i["gate"] == "East"));
     assert!(offline.iter().any(|i| i["result"] == "invalid"));
     // And the ticket is now really checked in on the server.
-    let second = created_scan(&gate, &list, &tickets[1].1).await;
+    let second = shop
+        .scanner
+        .scan(&shop.organizer.access_token, &list, &tickets[1].1)
+        .await;
     assert_eq!(second["reason"], "already_redeemed");
-}
-
-async fn created_scan(gate: &Gate, list: &str, code: &str) -> Value {
-    gate.scanner
-        .scan(&gate.organizer.access_token, list, code)
-        .await
 }

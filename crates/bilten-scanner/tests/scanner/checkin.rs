@@ -668,120 +668,33 @@ async fn the_scanner_serves_health_ready_metrics_and_its_app() {
 /// replacement makes the old code `revoked`.
 #[tokio::test]
 async fn a_ticket_from_a_real_free_order_is_admitted_once_at_the_gate() {
-    let app = bilten_test_support::TestApp::spawn().await;
-    let scanner = crate::helpers::Scanner::spawn(app.store.clone()).await;
-    let organizer = verified_user(&app, "Organizer").await;
-    let org = crate::helpers::created(
-        &app,
-        "/api/v1/organizations",
-        &organizer.access_token,
-        json!({ "name": "Free Fest" }),
-    )
-    .await["organization"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let event = crate::helpers::created(
-        &app,
-        &format!("/api/v1/organizations/{org}/events"),
-        &organizer.access_token,
-        json!({
-            "title": "Open Air", "description": "Free", "starts_at": "2030-06-01T19:00:00Z",
-            "ends_at": "2030-06-01T23:00:00Z", "timezone": "Europe/Sarajevo",
-            "venue_name": "Park", "city": "Sarajevo", "country": "BA", "currency": "EUR",
-            "category": "music"
-        }),
-    )
-    .await["event"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let ticket_type = crate::helpers::created(
-        &app,
-        &format!("/api/v1/events/{event}/ticket-types"),
-        &organizer.access_token,
-        json!({ "name": "Free entry", "price": 0, "capacity": 100 }),
-    )
-    .await["ticket_type"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/events/{event}/publish"),
-            Some(&organizer.access_token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-
-    let buyer = app.signed_up_user("Ada Buyer").await;
-    let response = app
-        .client
-        .post(app.url("/api/v1/orders"))
-        .bearer_auth(&buyer.access_token)
-        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
-        .json(&json!({
-            "event_id": event,
-            "items": [{ "ticket_type_id": ticket_type, "quantity": 2 }],
-            "buyer": { "email": buyer.email, "name": "Ada Buyer" }
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let order: Value = response.json().await.unwrap();
-    let order_id = order["order"]["id"].as_str().unwrap();
-    let (status, paid) = app
-        .post(
-            &format!("/api/v1/orders/{order_id}/checkout"),
-            Some(&buyer.access_token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{paid}");
-    let tickets = paid["tickets"].as_array().unwrap();
-    assert_eq!(tickets.len(), 2, "{paid}");
-    let code = tickets[0]["code"].as_str().unwrap().to_owned();
-
-    let list = crate::helpers::created(
-        &app,
-        &format!("/api/v1/events/{event}/checkin-lists"),
-        &organizer.access_token,
-        json!({ "name": "Entrance" }),
-    )
-    .await["checkin_list"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let pairing = crate::helpers::created(
-        &app,
-        &format!("/api/v1/events/{event}/devices"),
-        &organizer.access_token,
-        json!({ "name": "Phone" }),
-    )
-    .await;
-    let (_, paired) = scanner
+    let shop = crate::helpers::Shop::new().await;
+    let (buyer, tickets) = shop.buy(2, "Ada Buyer").await;
+    let list = shop.list("Entrance").await;
+    let pairing_code = shop.pairing_code("Phone").await;
+    let (_, paired) = shop
+        .scanner
         .request(
             Method::POST,
             "/api/v1/checkin/pair",
             None,
-            Some(json!({ "pairing_code": pairing["pairing_code"] })),
+            Some(json!({ "pairing_code": pairing_code })),
         )
         .await;
     let token = paired["device_token"].as_str().unwrap().to_owned();
+    let scanner = &shop.scanner;
 
-    let first = scanner.scan(&token, &list, &code).await;
+    let first = scanner.scan(&token, &list, &tickets[0].1).await;
     assert_eq!(first["reason"], "ok", "{first}");
     assert_eq!(first["ticket"]["type"], "Free entry");
     assert_eq!(
-        scanner.scan(&token, &list, &code).await["reason"],
+        scanner.scan(&token, &list, &tickets[0].1).await["reason"],
         "already_redeemed"
     );
     // The other ticket of the order, re-issued: its old code is revoked, the new one admits.
-    let old = tickets[1]["code"].as_str().unwrap().to_owned();
-    let ticket_id = tickets[1]["id"].as_str().unwrap();
-    let (status, reissued) = app
+    let (ticket_id, old) = &tickets[1];
+    let (status, reissued) = shop
+        .app
         .request(
             Method::PATCH,
             &format!("/api/v1/tickets/{ticket_id}"),
@@ -791,16 +704,17 @@ async fn a_ticket_from_a_real_free_order_is_admitted_once_at_the_gate() {
         .await;
     assert!(status.is_success(), "{reissued}");
     let new_code = reissued["ticket"]["code"].as_str().unwrap().to_owned();
-    assert_eq!(scanner.scan(&token, &list, &old).await["reason"], "revoked");
+    assert_eq!(scanner.scan(&token, &list, old).await["reason"], "revoked");
     let admitted = scanner.scan(&token, &list, &new_code).await;
     assert_eq!(admitted["reason"], "ok", "{admitted}");
     assert_eq!(admitted["ticket"]["holder_name"], "Grace Guest");
-    let (_, stats) = app
+    let (_, numbers) = shop
+        .app
         .get(
-            &format!("/api/v1/events/{event}/checkin-stats"),
-            Some(&organizer.access_token),
+            &format!("/api/v1/events/{}/checkin-stats", shop.event),
+            Some(&shop.organizer.access_token),
         )
         .await;
-    assert_eq!(stats["lists"][0]["expected"], 2, "{stats}");
-    assert_eq!(stats["lists"][0]["checked_in"], 2);
+    assert_eq!(numbers["lists"][0]["expected"], 2, "{numbers}");
+    assert_eq!(numbers["lists"][0]["checked_in"], 2);
 }

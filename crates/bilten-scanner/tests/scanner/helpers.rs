@@ -392,3 +392,142 @@ pub async fn reissue(app: &TestApp, signer: &TicketSigner, ticket: &str, type_id
     .unwrap();
     new_code
 }
+
+/// An event set up the way organizers do it (free ticket type, published), whose tickets are
+/// bought through the shop: order, checkout, codes signed by the backend.
+pub struct Shop {
+    pub app: TestApp,
+    pub scanner: Scanner,
+    pub organizer: TestUser,
+    pub event: String,
+    pub ticket_type: String,
+}
+
+impl Shop {
+    pub async fn new() -> Self {
+        let app = TestApp::spawn().await;
+        let scanner = Scanner::spawn(app.store.clone()).await;
+        let organizer = verified_user(&app, "Organizer").await;
+        let token = organizer.access_token.clone();
+        let org = created(
+            &app,
+            "/api/v1/organizations",
+            &token,
+            json!({ "name": "Free Fest" }),
+        )
+        .await["organization"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let event = created(
+            &app,
+            &format!("/api/v1/organizations/{org}/events"),
+            &token,
+            json!({
+                "title": "Open Air", "description": "Free", "starts_at": "2030-06-01T19:00:00Z",
+                "ends_at": "2030-06-01T23:00:00Z", "timezone": "Europe/Sarajevo",
+                "venue_name": "Park", "city": "Sarajevo", "country": "BA", "currency": "EUR",
+                "category": "music"
+            }),
+        )
+        .await["event"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let ticket_type = created(
+            &app,
+            &format!("/api/v1/events/{event}/ticket-types"),
+            &token,
+            json!({ "name": "Free entry", "price": 0, "capacity": 100 }),
+        )
+        .await["ticket_type"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/events/{event}/publish"),
+                Some(&token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        Self {
+            app,
+            scanner,
+            organizer,
+            event,
+            ticket_type,
+        }
+    }
+
+    /// `n` tickets bought by a new user named `buyer` (order, then checkout): `(id, code)`.
+    pub async fn buy(&self, n: i64, buyer: &str) -> (TestUser, Vec<(String, String)>) {
+        let user = self.app.signed_up_user(buyer).await;
+        let response = self
+            .app
+            .client
+            .post(self.app.url("/api/v1/orders"))
+            .bearer_auth(&user.access_token)
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+            .json(&json!({
+                "event_id": self.event,
+                "items": [{ "ticket_type_id": self.ticket_type, "quantity": n }],
+                "buyer": { "email": user.email, "name": buyer }
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let order: Value = response.json().await.unwrap();
+        let order_id = order["order"]["id"].as_str().unwrap();
+        let (status, paid) = self
+            .app
+            .post(
+                &format!("/api/v1/orders/{order_id}/checkout"),
+                Some(&user.access_token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{paid}");
+        let tickets = paid["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["id"].as_str().unwrap().to_owned(),
+                    t["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        (user, tickets)
+    }
+
+    pub async fn list(&self, name: &str) -> String {
+        created(
+            &self.app,
+            &format!("/api/v1/events/{}/checkin-lists", self.event),
+            &self.organizer.access_token,
+            json!({ "name": name }),
+        )
+        .await["checkin_list"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A new device's one-time pairing code.
+    pub async fn pairing_code(&self, name: &str) -> String {
+        created(
+            &self.app,
+            &format!("/api/v1/events/{}/devices", self.event),
+            &self.organizer.access_token,
+            json!({ "name": name }),
+        )
+        .await["pairing_code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
