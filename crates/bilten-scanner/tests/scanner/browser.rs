@@ -150,6 +150,25 @@ impl Browser {
         .await;
     }
 
+    /// Saves a PNG of the page to `$BILTEN_SCREENSHOTS/<name>.png` when that variable is set
+    /// (to look at what the gate staff see).
+    async fn screenshot(&self, name: &str) {
+        let Ok(dir) = std::env::var("BILTEN_SCREENSHOTS") else {
+            return;
+        };
+        let png = self.call(Method::GET, "/screenshot", None).await;
+        let bytes = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            png.as_str().unwrap_or_default(),
+        )
+        .unwrap();
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("{name}.png")),
+            bytes,
+        )
+        .unwrap();
+    }
+
     /// Waits until `script` returns `expected`; returns the last value on timeout (for the
     /// assertion message).
     async fn wait_for(&self, script: &str, expected: &Value, timeout: Duration) -> Value {
@@ -228,6 +247,7 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
         json!("VALID"),
         "the result is spelled out, not only green"
     );
+    browser.screenshot("scanner-valid").await;
     browser.click("#result-close").await;
 
     // The same ticket again: red/amber with the first scan's gate.
@@ -246,6 +266,7 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
         .js("return document.getElementById('result-extra').textContent")
         .await;
     assert!(extra.as_str().unwrap().contains("East"), "{extra}");
+    browser.screenshot("scanner-already-redeemed").await;
     browser.click("#result-close").await;
 
     // The service goes away: the next scan is decided in the browser.
@@ -269,6 +290,7 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
         .js("return document.getElementById('net-status').textContent + '/' + document.getElementById('pending-count').textContent")
         .await;
     assert_eq!(badge, json!("offline/1"));
+    browser.screenshot("scanner-offline").await;
     browser.click("#result-close").await;
     // A forged code is refused offline as well.
     let mut forged = tickets[1].1.clone();
