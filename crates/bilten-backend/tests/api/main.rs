@@ -12,6 +12,7 @@ mod email_flows;
 mod ops;
 mod orders;
 mod organizers;
+mod purchase;
 mod redis_outage;
 mod sessions;
 mod smtp;
