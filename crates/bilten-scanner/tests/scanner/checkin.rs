@@ -579,6 +579,8 @@ async fn the_sync_carries_keys_revocations_and_entries_only_a_code_opens() {
         crate::helpers::reissue(&gate.app, &gate.signer, &tickets[0].0, &gate.ticket_type).await;
     let _ = old;
     gate.scanner.scan(&token, &list, &tickets[1].1).await;
+    // Times are milliseconds: keep the changes above apart from the sync's cursor.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let (status, sync) = gate
         .scanner
         .request(
