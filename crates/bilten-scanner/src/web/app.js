@@ -39,8 +39,46 @@ function load() {
 
 function syncKey() { return STORE + ".sync." + state.listId; }
 
-function saveSync() {
-  try { localStorage.setItem(syncKey(), JSON.stringify(state.sync)); } catch (e) { console.warn("offline data not stored", e); }
+// The offline data (one sealed entry per ticket) can be megabytes for a large event, more than
+// localStorage holds, so it lives in IndexedDB; the small things (token, pending scans) stay in
+// localStorage.
+function idb() {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open("bilten-scanner", 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("sync");
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+}
+
+async function saveSync() {
+  try {
+    const db = await idb();
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction("sync", "readwrite");
+      tx.objectStore("sync").put(state.sync, syncKey());
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  } catch (e) { console.warn("offline data not stored", e); }
+}
+
+async function loadSync() {
+  try {
+    const db = await idb();
+    const value = await new Promise((resolve, reject) => {
+      const get = db.transaction("sync").objectStore("sync").get(syncKey());
+      get.onsuccess = () => resolve(get.result || null);
+      get.onerror = () => reject(get.error);
+    });
+    db.close();
+    return value;
+  } catch (_) { return null; }
+}
+
+function forgetSync() {
+  try { indexedDB.deleteDatabase("bilten-scanner"); } catch (_) { /* nothing stored */ }
 }
 
 // ------------------------------------------------------------------ network
@@ -123,14 +161,18 @@ async function chooseList(id) {
   save();
   const list = currentList();
   $("list-name").textContent = list ? list.name : "";
-  try { state.sync = JSON.parse(localStorage.getItem(syncKey()) || "null"); } catch (_) { state.sync = null; }
+  state.sync = await loadSync();
   await importKeys();
   show("scan-view");
   await syncNow();
   refreshCounts();
 }
 
+// Unpairing (or a revoked device) also drops the offline data: nothing stays on the device.
 function unpair(message) {
+  forgetSync();
+  state.sync = null;
+  state.local = {};
   state.token = null; state.device = null; state.event = null; state.lists = []; state.listId = null;
   save();
   $("pair-error").textContent = message || "";
@@ -191,7 +233,7 @@ async function syncNow() {
       state.sync.cursor = data.cursor;
     }
     for (const e of data.entries) state.sync.entries[e.lookup] = { n: e.nonce_b64, c: e.ciphertext_b64 };
-    saveSync();
+    await saveSync();
     await importKeys();
     setOnline(true);
   } catch (e) {
