@@ -461,7 +461,7 @@ async fn search(
 ) -> Result<Json<Value>, ApiError> {
     let list = list_for(&state, &caller, &query.list_id).await?;
     let q = query.q.trim();
-    if q.chars().count() < 2 || q.len() > 200 {
+    if q.chars().count() < 2 || q.len() > 200 || q.chars().any(char::is_control) {
         return Err(
             ApiError::bad_request("query_too_short", "Type at least 2 characters.").with_field(
                 "q",

@@ -567,6 +567,20 @@ async fn search_finds_people_without_their_code_and_admits_by_ticket() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/search?list_id={list}&q=ab%00cd"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a NUL byte is refused, not a 500"
+    );
 }
 
 #[tokio::test]
