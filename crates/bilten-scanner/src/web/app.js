@@ -379,7 +379,19 @@ async function scan(raw, ticketId) {
     try {
       const { status, data } = await api("POST", "/api/v1/checkin/redeem", body);
       setOnline(true);
-      if (status === 200) { showResult(data, false); refreshCounts(); return; }
+      if (status === 200) {
+        showResult(data, false);
+        // Remember what this device admitted online, so that offline it knows them until the
+        // next sync says so too.
+        if (code && data.reason === "ok") {
+          const lookup = await lookupOf(code);
+          const inside = direction === "entry";
+          state.local[lookup] = Object.assign(state.local[lookup] || { at: new Date().toISOString() }, inside ? { entered: true, inside } : { inside });
+          save();
+        }
+        refreshCounts();
+        return;
+      }
       showResult({ status: "error", reason: "invalid", message: (data && data.error && data.error.message) || "Rejected." }, false);
       return;
     } catch (e) {

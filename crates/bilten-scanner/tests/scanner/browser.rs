@@ -292,6 +292,19 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
     assert_eq!(badge, json!("offline/1"));
     browser.screenshot("scanner-offline").await;
     browser.click("#result-close").await;
+    // The ticket this device admitted online a moment ago is refused offline too.
+    browser
+        .type_into("#code-input", &format!("{}{ENTER}", tickets[0].1))
+        .await;
+    let shown = browser
+        .wait_for(
+            RESULT,
+            &json!("already_redeemed/offline"),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(shown, json!("already_redeemed/offline"));
+    browser.click("#result-close").await;
     // A forged code is refused offline as well.
     let mut forged = tickets[1].1.clone();
     forged.replace_range(140..141, if &forged[140..141] == "A" { "B" } else { "A" });
@@ -324,11 +337,15 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
     assert_eq!(status, StatusCode::OK);
     let items = log["items"].as_array().unwrap();
     let offline: Vec<&Value> = items.iter().filter(|i| i["offline"] == true).collect();
-    assert_eq!(offline.len(), 2, "{log}");
+    assert_eq!(offline.len(), 3, "{log}");
     assert!(offline
         .iter()
         .any(|i| i["result"] == "ok" && i["holder_name"] == "Ada Buyer" && i["gate"] == "East"));
     assert!(offline.iter().any(|i| i["result"] == "invalid"));
+    // The offline refusal agreed with the server: no conflict recorded.
+    assert!(offline
+        .iter()
+        .any(|i| i["result"] == "already_redeemed" && i["conflict"] == false));
     // And the ticket is now really checked in on the server.
     let second = shop
         .scanner
