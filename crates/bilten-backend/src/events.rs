@@ -37,7 +37,7 @@ pub async fn load_event(state: &AppState, id: EventId) -> BackendResult<EventRec
 }
 
 /// Loads an event and checks the caller may do `action` in its organization.
-async fn event_for(
+pub(crate) async fn event_for(
     state: &AppState,
     actor: &CurrentUser,
     id: &str,
@@ -92,7 +92,9 @@ fn parse_time(value: Option<&str>) -> Result<DateTime<Utc>, FieldError> {
         .map_err(|_| FieldError::new("invalid_time", "Use RFC 3339, e.g. 2027-05-01T20:00:00Z."))
 }
 
-fn parse_optional_time(value: Option<&str>) -> Result<Option<DateTime<Utc>>, FieldError> {
+pub(crate) fn parse_optional_time(
+    value: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
     match value {
         None => Ok(None),
         Some(text) => parse_time(Some(text)).map(Some),
