@@ -7,16 +7,23 @@
 mod admin_api;
 mod auth;
 mod authz;
+mod checkout;
 mod client_ip;
+pub mod completion;
+mod confirmation;
 mod error;
 mod events;
 mod metrics;
 mod orders;
 mod organizations;
 mod organizer_views;
+pub mod payments;
 mod promo;
 pub mod routes;
+mod signing;
 mod state;
+mod ticket_render;
+mod tickets;
 mod users;
 
 pub mod admin;
