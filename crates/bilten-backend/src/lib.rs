@@ -7,6 +7,7 @@
 mod admin_api;
 mod auth;
 mod authz;
+mod checkin;
 mod checkout;
 mod client_ip;
 pub mod completion;
