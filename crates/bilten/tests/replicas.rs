@@ -107,6 +107,10 @@ fn spawn_backend(port: u16, envs: &[(&str, String)]) -> Process {
             "JWT_REFRESH_SECRET",
             "replicas-refresh-secret-0123456789abcde",
         )
+        .env(
+            "TICKET_SIGNING_SECRET",
+            "replicas-ticket-signing-secret-0123456789",
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     for (key, value) in envs {
