@@ -18,6 +18,8 @@ pub mod orders;
 pub mod organizations;
 pub mod outbox;
 pub mod payments;
+pub mod promo;
+pub mod reports;
 pub mod sales;
 pub mod sessions;
 pub mod tickets;
