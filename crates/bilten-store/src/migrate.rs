@@ -35,6 +35,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "payments",
         sql: include_str!("../migrations/0004_payments.sql"),
     },
+    Migration {
+        version: 5,
+        name: "promo_codes",
+        sql: include_str!("../migrations/0005_promo_codes.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "checkin",
+        sql: include_str!("../migrations/0006_checkin.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.
