@@ -16,9 +16,11 @@ pub mod migrate;
 pub mod orders;
 pub mod organizations;
 pub mod outbox;
+pub mod refunds;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod webhook_events;
 
 use std::str::FromStr;
 use std::time::Duration;
