@@ -8,6 +8,7 @@
 //! |-----------------------|:-----:|:-------:|:-----:|
 //! | see the organization, its events (drafts too), ticket types, quotas, orders | ✓ | ✓ | ✓ |
 //! | create/edit/publish events, ticket types, quotas | ✓ | ✓ | — |
+//! | refund orders, cancel events | ✓ | ✓ | — |
 //! | add/remove members    | ✓ | — | — |
 //!
 //! Someone who is not a member cannot learn that the object exists: they get 404, not 403.
@@ -54,6 +55,8 @@ pub enum Action {
     ManageEvents,
     /// Add and remove members.
     ManageMembers,
+    /// Give money back: refund orders (event cancellation is `ManageEvents`).
+    RefundOrders,
 }
 
 impl Action {
@@ -62,7 +65,7 @@ impl Action {
         match self {
             Self::AdministerPlatform => None,
             Self::ViewOrganization => Some(OrgRole::Staff),
-            Self::ManageEvents => Some(OrgRole::Manager),
+            Self::ManageEvents | Self::RefundOrders => Some(OrgRole::Manager),
             Self::ManageMembers => Some(OrgRole::Owner),
         }
     }
@@ -149,5 +152,19 @@ mod tests {
             decide(Some(OrgRole::Owner), Action::AdministerPlatform, "user"),
             Err(BackendError::Forbidden)
         ));
+    }
+
+    #[test]
+    fn refunds_need_a_manager_and_outsiders_do_not_see_the_order() {
+        assert!(matches!(
+            decide(None, Action::RefundOrders, "order"),
+            Err(BackendError::NotFound("order"))
+        ));
+        assert!(matches!(
+            decide(Some(OrgRole::Staff), Action::RefundOrders, "order"),
+            Err(BackendError::Forbidden)
+        ));
+        assert!(decide(Some(OrgRole::Manager), Action::RefundOrders, "order").is_ok());
+        assert!(decide(Some(OrgRole::Owner), Action::RefundOrders, "order").is_ok());
     }
 }

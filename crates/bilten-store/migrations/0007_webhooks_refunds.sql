@@ -37,7 +37,8 @@ CREATE TABLE refunds (
     provider_reference TEXT,
     amount_minor BIGINT NOT NULL CHECK (amount_minor >= 0),
     currency TEXT NOT NULL,
-    reason TEXT NOT NULL CHECK (reason IN ('requested', 'event_canceled')),
+    -- `external`: made at the provider (e.g. Stripe's dashboard) and learned from its webhook.
+    reason TEXT NOT NULL CHECK (reason IN ('requested', 'event_canceled', 'external')),
     status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
     failure_code TEXT,
     requested_by TEXT REFERENCES users (id),

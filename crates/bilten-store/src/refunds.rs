@@ -111,6 +111,8 @@ pub async fn uncount_buyer<'e>(
 pub enum RefundReason {
     Requested,
     EventCanceled,
+    /// Made at the provider directly and learned from its webhook.
+    External,
 }
 
 impl RefundReason {
@@ -118,6 +120,7 @@ impl RefundReason {
         match self {
             Self::Requested => "requested",
             Self::EventCanceled => "event_canceled",
+            Self::External => "external",
         }
     }
 }
@@ -340,4 +343,120 @@ pub async fn payment_reference<'e>(
             .fetch_optional(ex)
             .await?;
     Ok(reference.flatten())
+}
+
+/// Brings a live hold's end forward to `now` (its provider session expired, so nobody can pay
+/// it any more); the caller then releases it as `expired`. No effect on other orders.
+pub async fn end_hold_now<'e>(
+    ex: impl Exec<'e>,
+    order: OrderId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE orders SET expires_at = $2
+         WHERE id = $1 AND status = 'pending' AND released_at IS NULL AND expires_at > $2",
+    )
+    .bind(order.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// What has been refunded on an order so far (minor units).
+pub async fn refunded_minor<'e>(ex: impl Exec<'e>, order: OrderId) -> StoreResult<i64> {
+    let refunded: Option<i64> =
+        sqlx::query_scalar("SELECT refunded_minor FROM orders WHERE id = $1")
+            .bind(order.to_db())
+            .fetch_optional(ex)
+            .await?;
+    refunded.ok_or(StoreError::NotFound)
+}
+
+/// The payment whose captured money the provider knows as `reference`.
+pub async fn payment_by_reference<'e>(
+    ex: impl Exec<'e>,
+    provider: &str,
+    reference: &str,
+) -> StoreResult<Option<PaymentId>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM payments WHERE provider = $1 AND provider_payment_reference = $2",
+    )
+    .bind(provider)
+    .bind(reference)
+    .fetch_optional(ex)
+    .await?;
+    id.map(|id| PaymentId::from_db(&id).map_err(corrupt))
+        .transpose()
+}
+
+/// Sum of the refunds recorded against a payment (any status but `failed`).
+pub async fn recorded_for_payment<'e>(ex: impl Exec<'e>, payment: PaymentId) -> StoreResult<i64> {
+    let sum: Option<i64> = sqlx::query_scalar(
+        "SELECT SUM(amount_minor) FROM refunds WHERE payment_id = $1 AND status <> 'failed'",
+    )
+    .bind(payment.to_db())
+    .fetch_one(ex)
+    .await?;
+    Ok(sum.unwrap_or(0))
+}
+
+/// Adds `amount` to the order's refunded total whatever its status, capped by the CHECK
+/// (money given back outside Bilten). False if it would pass the total.
+pub async fn record_external_amount<'e>(
+    ex: impl Exec<'e>,
+    order: OrderId,
+    amount: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE orders SET refunded_minor = refunded_minor + $2, updated_at = $3
+         WHERE id = $1 AND refunded_minor + $2 <= total_minor",
+    )
+    .bind(order.to_db())
+    .bind(amount)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// `draft|published → canceled`. False if the event was already canceled.
+pub async fn cancel_event<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE events SET status = 'canceled', updated_at = $2
+         WHERE id = $1 AND status IN ('draft', 'published')",
+    )
+    .bind(event.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The ids of an event's orders in one of `statuses`, oldest first.
+pub async fn orders_of_event<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    statuses: &[&str],
+) -> StoreResult<Vec<OrderId>> {
+    // The statuses are our own constants, never user input.
+    let list = statuses
+        .iter()
+        .map(|s| format!("'{}'", s.replace('\'', "")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT id FROM orders WHERE event_id = $1 AND status IN ({list}) ORDER BY created_at, id"
+    ))
+    .bind(event.to_db())
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| OrderId::from_db(&r.try_get::<String, _>("id")?).map_err(corrupt))
+        .collect()
 }

@@ -3,6 +3,7 @@
 //! secret key goes in a bearer `Authorization` header, and every create carries an
 //! `Idempotency-Key` so a retry after a lost response never charges or refunds twice.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -36,6 +37,8 @@ pub struct CreateCheckoutSession {
     pub customer_email: Option<String>,
     /// Unix seconds; Stripe requires 30 minutes to 24 hours from now.
     pub expires_at: i64,
+    /// More `metadata[…]` for the session and its payment intent (e.g. our payment id).
+    pub metadata: BTreeMap<String, String>,
 }
 
 impl CreateCheckoutSession {
@@ -53,6 +56,13 @@ impl CreateCheckoutSession {
             ),
             ("expires_at".to_owned(), self.expires_at.to_string()),
         ];
+        for (key, value) in &self.metadata {
+            form.push((format!("metadata[{key}]"), value.clone()));
+            form.push((
+                format!("payment_intent_data[metadata][{key}]"),
+                value.clone(),
+            ));
+        }
         if let Some(email) = &self.customer_email {
             form.push(("customer_email".to_owned(), email.clone()));
         }

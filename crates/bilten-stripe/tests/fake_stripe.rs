@@ -88,6 +88,7 @@ fn params(order: &str) -> CreateCheckoutSession {
         order_id: order.into(),
         customer_email: Some("buyer@example.com".into()),
         expires_at: now() + 31 * 60,
+        metadata: [("payment_id".to_owned(), format!("pay_for_{order}"))].into(),
     }
 }
 
@@ -117,6 +118,7 @@ async fn a_checkout_session_is_created_with_inline_prices_and_the_order_referenc
     assert_eq!(session.currency.as_deref(), Some("eur"));
     assert_eq!(session.client_reference_id.as_deref(), Some("ord_1"));
     assert_eq!(session.metadata["order_id"], "ord_1");
+    assert_eq!(session.metadata["payment_id"], "pay_for_ord_1");
     assert!(session
         .url
         .as_deref()
