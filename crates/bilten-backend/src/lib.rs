@@ -7,14 +7,21 @@
 mod admin_api;
 mod auth;
 mod authz;
+mod checkout;
 mod client_ip;
+pub mod completion;
+mod confirmation;
 mod error;
 mod events;
 mod metrics;
 mod orders;
 mod organizations;
+pub mod payments;
 pub mod routes;
+mod signing;
 mod state;
+mod ticket_render;
+mod tickets;
 mod users;
 
 pub mod admin;

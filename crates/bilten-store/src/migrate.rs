@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "tickets",
         sql: include_str!("../migrations/0003_tickets.sql"),
     },
+    Migration {
+        version: 4,
+        name: "payments",
+        sql: include_str!("../migrations/0004_payments.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.
