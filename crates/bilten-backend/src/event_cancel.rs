@@ -48,12 +48,19 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> BackendResult<Json<Value>> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
-    authorize_in(&state, &actor, event.organization_id, Action::ManageEvents, "event").await?;
+    authorize_in(
+        &state,
+        &actor,
+        event.organization_id,
+        Action::ManageEvents,
+        "event",
+    )
+    .await?;
     let canceled_now = store::cancel_event(state.store.primary(), event.id, Utc::now()).await?;
     if canceled_now {
         tracing::info!(event = %event.id, "event canceled");
     }
-    let sweep = sweep(&state, event.id, &event.title, &actor).await?;
+    let sweep = sweep(&state, event.id, &event.fields.title, &actor).await?;
     let event = load_event(&state, event.id).await?;
     Ok(Json(json!({
         "event": { "id": event.id.to_string(), "status": event.status },
@@ -78,9 +85,12 @@ async fn sweep(
                 sweep.pending_canceled += 1;
             }
         }
-        let paid =
-            store::orders_of_event(state.store.primary(), event, &["paid", "partially_refunded"])
-                .await?;
+        let paid = store::orders_of_event(
+            state.store.primary(),
+            event,
+            &["paid", "partially_refunded"],
+        )
+        .await?;
         for order in &paid {
             let cause = Cause {
                 reason: RefundReason::EventCanceled,

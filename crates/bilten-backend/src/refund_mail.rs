@@ -17,10 +17,12 @@ fn render(subject: String, name: &str, paragraphs: &[String]) -> Rendered {
     let body = format!(
         "<p>Hello {}</p>{}",
         escape_html(name),
-        paragraphs
-            .iter()
-            .map(|p| format!("<p>{}</p>", escape_html(p)))
-            .collect::<String>()
+        paragraphs.iter().fold(String::new(), |mut html, p| {
+            html.push_str("<p>");
+            html.push_str(&escape_html(p));
+            html.push_str("</p>");
+            html
+        })
     );
     Rendered {
         html: layout(&subject, &body),

@@ -103,7 +103,10 @@ fn parse_selection(input: RefundInput, order: &OrderRecord) -> BackendResult<Sel
         (None, None) => Selection::Everything,
         (Some(lines), None) => {
             if lines.is_empty() {
-                errors.add("lines", bilten_domain::FieldError::new("required", "List at least one line."));
+                errors.add(
+                    "lines",
+                    bilten_domain::FieldError::new("required", "List at least one line."),
+                );
             }
             let mut parsed: Vec<(TicketTypeId, i64)> = Vec::new();
             for (i, line) in lines.iter().enumerate() {
@@ -114,19 +117,28 @@ fn parse_selection(input: RefundInput, order: &OrderRecord) -> BackendResult<Sel
                     .filter(|t| order.lines.iter().any(|l| l.ticket_type_id == *t));
                 match id {
                     Some(id) if parsed.iter().any(|(p, _)| *p == id) => errors.add(
-                        &format!("lines[{i}].ticket_type_id"),
-                        bilten_domain::FieldError::new("duplicate", "This ticket type is listed twice."),
+                        format!("lines[{i}].ticket_type_id"),
+                        bilten_domain::FieldError::new(
+                            "duplicate",
+                            "This ticket type is listed twice.",
+                        ),
                     ),
                     Some(id) => match line.quantity {
                         Some(q) if q >= 1 => parsed.push((id, q)),
                         _ => errors.add(
-                            &format!("lines[{i}].quantity"),
-                            bilten_domain::FieldError::new("invalid", "The quantity must be at least 1."),
+                            format!("lines[{i}].quantity"),
+                            bilten_domain::FieldError::new(
+                                "invalid",
+                                "The quantity must be at least 1.",
+                            ),
                         ),
                     },
                     None => errors.add(
-                        &format!("lines[{i}].ticket_type_id"),
-                        bilten_domain::FieldError::new("not_in_order", "This order has no line of this ticket type."),
+                        format!("lines[{i}].ticket_type_id"),
+                        bilten_domain::FieldError::new(
+                            "not_in_order",
+                            "This order has no line of this ticket type.",
+                        ),
                     ),
                 }
             }
@@ -134,19 +146,25 @@ fn parse_selection(input: RefundInput, order: &OrderRecord) -> BackendResult<Sel
         }
         (None, Some(ids)) => {
             if ids.is_empty() {
-                errors.add("ticket_ids", bilten_domain::FieldError::new("required", "List at least one ticket."));
+                errors.add(
+                    "ticket_ids",
+                    bilten_domain::FieldError::new("required", "List at least one ticket."),
+                );
             }
             let mut parsed = Vec::new();
             for (i, id) in ids.iter().enumerate() {
                 match id.parse::<TicketId>() {
                     Ok(id) if !parsed.contains(&id) => parsed.push(id),
                     Ok(_) => errors.add(
-                        &format!("ticket_ids[{i}]"),
+                        format!("ticket_ids[{i}]"),
                         bilten_domain::FieldError::new("duplicate", "This ticket is listed twice."),
                     ),
                     Err(_) => errors.add(
-                        &format!("ticket_ids[{i}]"),
-                        bilten_domain::FieldError::new("not_in_order", "This order has no such ticket."),
+                        format!("ticket_ids[{i}]"),
+                        bilten_domain::FieldError::new(
+                            "not_in_order",
+                            "This order has no such ticket.",
+                        ),
                     ),
                 }
             }
@@ -172,7 +190,14 @@ pub async fn refund_order(
     let order = orders::find_order(state.store.primary(), id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
-    authorize_in(&state, &actor, order.organization_id, Action::RefundOrders, "order").await?;
+    authorize_in(
+        &state,
+        &actor,
+        order.organization_id,
+        Action::RefundOrders,
+        "order",
+    )
+    .await?;
     let selection = parse_selection(input, &order)?;
     let refund = refund(
         &state,
@@ -232,7 +257,12 @@ pub async fn refund(
 ) -> BackendResult<RefundRecord> {
     let refund_id = take(state, order_id, selection, cause).await?;
     pay_out(state, refund_id).await?;
-    let mut conn = state.store.primary().acquire().await.map_err(StoreError::from)?;
+    let mut conn = state
+        .store
+        .primary()
+        .acquire()
+        .await
+        .map_err(StoreError::from)?;
     store::find(&mut conn, refund_id)
         .await?
         .ok_or(BackendError::NotFound("refund"))
@@ -298,13 +328,20 @@ async fn choose(
         chosen
             .iter()
             .filter_map(|id| all.iter().find(|t| t.id == *id))
-            .filter_map(|t| order.lines.iter().find(|l| l.ticket_type_id == t.ticket_type_id))
+            .filter_map(|t| {
+                order
+                    .lines
+                    .iter()
+                    .find(|l| l.ticket_type_id == t.ticket_type_id)
+            })
             .map(|line| line.total_minor / line.quantity.max(1))
             .sum::<i64>()
             .min(remaining)
     };
     if chosen.is_empty() && amount == 0 {
-        return Err(exceeds_remaining("Nothing is left to refund on this order."));
+        return Err(exceeds_remaining(
+            "Nothing is left to refund on this order.",
+        ));
     }
     Ok((chosen, amount))
 }
@@ -333,11 +370,22 @@ async fn take(
             order.id
         )));
     }
-    let event_title = load_event(state, order.event_id).await?.title;
+    let event_title = load_event(state, order.event_id).await?.fields.title;
     let now = Utc::now();
     let refund_id = RefundId::new();
     let mut tx = state.store.begin().await?;
-    match take_in(&mut tx, &order, &chosen, amount, payment.as_ref(), refund_id, cause, now).await {
+    match take_in(
+        &mut tx,
+        &order,
+        &chosen,
+        amount,
+        payment.as_ref(),
+        refund_id,
+        cause,
+        now,
+    )
+    .await
+    {
         Ok(()) => {}
         Err(error) => {
             tx.rollback().await.map_err(StoreError::from)?;
@@ -347,7 +395,17 @@ async fn take(
     if amount == 0 {
         // Nothing to pay out: settled here, mail included.
         store::mark_succeeded(&mut *tx, refund_id, None, now).await?;
-        enqueue_mail(&event_title, &mut tx, &order, refund_id, cause.reason, 0, chosen.len(), now).await?;
+        enqueue_mail(
+            &event_title,
+            &mut tx,
+            &order,
+            refund_id,
+            cause.reason,
+            0,
+            chosen.len(),
+            now,
+        )
+        .await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
     state.mail_waker.notify_one();
@@ -373,11 +431,13 @@ async fn take_in(
             .await?
             .map(|o| o.status)
             .unwrap_or_default();
-        return Err(if matches!(status.as_str(), "paid" | "partially_refunded") {
-            exceeds_remaining("This would refund more than remains paid on the order.")
-        } else {
-            not_refundable()
-        });
+        return Err(
+            if matches!(status.as_str(), "paid" | "partially_refunded") {
+                exceeds_remaining("This would refund more than remains paid on the order.")
+            } else {
+                not_refundable()
+            },
+        );
     }
     let canceled = tickets::cancel_tickets(tx, chosen, cause.revocation, now).await?;
     if canceled.len() != chosen.len() {
@@ -444,7 +504,12 @@ async fn take_in(
 /// for the retry worker.
 pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()> {
     let refund = {
-        let mut conn = state.store.primary().acquire().await.map_err(StoreError::from)?;
+        let mut conn = state
+            .store
+            .primary()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?;
         store::find(&mut conn, refund_id)
             .await?
             .ok_or(BackendError::NotFound("refund"))?
@@ -461,8 +526,13 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
     let provider = &state.payments;
     let now = Utc::now();
     if provider.name() != payment.provider {
-        store::note_failure(state.store.primary(), refund_id, "provider_not_configured", now)
-            .await?;
+        store::note_failure(
+            state.store.primary(),
+            refund_id,
+            "provider_not_configured",
+            now,
+        )
+        .await?;
         tracing::error!(refund = %refund_id, provider = %payment.provider, "refund waits: its payment provider is not configured");
         return Ok(());
     }
@@ -481,15 +551,20 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
         Ok(receipt) => receipt,
         Err(error) => {
             tracing::warn!(refund = %refund_id, %error, "refund not paid out yet; will retry");
-            store::note_failure(state.store.primary(), refund_id, "provider_unavailable", now)
-                .await?;
+            store::note_failure(
+                state.store.primary(),
+                refund_id,
+                "provider_unavailable",
+                now,
+            )
+            .await?;
             return Ok(());
         }
     };
     let order = orders::find_order(state.store.primary(), refund.order_id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
-    let event_title = load_event(state, order.event_id).await?.title;
+    let event_title = load_event(state, order.event_id).await?.fields.title;
     let mut tx = state.store.begin().await?;
     if store::mark_succeeded(&mut *tx, refund_id, Some(&receipt.provider_reference), now).await? {
         if order.status == "refunded" {
@@ -532,7 +607,13 @@ async fn enqueue_mail(
 ) -> BackendResult<()> {
     let (mail, key) = match reason {
         RefundReason::EventCanceled => (
-            refund_mail::event_canceled(&order.buyer_name, event_title, amount_minor, &order.currency, true),
+            refund_mail::event_canceled(
+                &order.buyer_name,
+                event_title,
+                amount_minor,
+                &order.currency,
+                true,
+            ),
             // One cancellation notice per order, however the cancellation is retried.
             format!("event-canceled:{}", order.id),
         ),
@@ -540,7 +621,14 @@ async fn enqueue_mail(
             let whole = store::refunded_minor(&mut **tx, order.id).await? >= order.total_minor
                 && tickets > 0;
             (
-                refund_mail::refunded(&order.buyer_name, event_title, amount_minor, &order.currency, tickets, whole),
+                refund_mail::refunded(
+                    &order.buyer_name,
+                    event_title,
+                    amount_minor,
+                    &order.currency,
+                    tickets,
+                    whole,
+                ),
                 format!("refund:{refund_id}"),
             )
         }
@@ -580,9 +668,17 @@ pub async fn reconcile_provider_refunds(
     let order = orders::find_order(state.store.primary(), payment.order_id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
-    let event_title = load_event(state, order.event_id).await?.title;
+    let event_title = load_event(state, order.event_id).await?.fields.title;
     let mut tx = state.store.begin().await?;
-    if !webhook_events::claim(&mut *tx, claim.provider, claim.event_id, claim.event_type, now).await? {
+    if !webhook_events::claim(
+        &mut *tx,
+        claim.provider,
+        claim.event_id,
+        claim.event_type,
+        now,
+    )
+    .await?
+    {
         tx.rollback().await.map_err(StoreError::from)?;
         return Ok("duplicate");
     }
@@ -609,8 +705,17 @@ pub async fn reconcile_provider_refunds(
             requested_by: None,
         };
         if matches!(order.status.as_str(), "paid" | "partially_refunded") {
-            take_in(&mut tx, &order, &tickets_to_cancel, external, Some(payment), refund_id, cause, now)
-                .await?;
+            take_in(
+                &mut tx,
+                &order,
+                &tickets_to_cancel,
+                external,
+                Some(payment),
+                refund_id,
+                cause,
+                now,
+            )
+            .await?;
         } else {
             store::record_external_amount(&mut *tx, order.id, external, now).await?;
             store::insert(
@@ -633,8 +738,17 @@ pub async fn reconcile_provider_refunds(
         if fully_refunded {
             payments::mark_refunded(&mut *tx, payment.id, now).await?;
         }
-        enqueue_mail(&event_title, &mut tx, &order, refund_id, RefundReason::External, external, tickets_to_cancel.len(), now)
-            .await?;
+        enqueue_mail(
+            &event_title,
+            &mut tx,
+            &order,
+            refund_id,
+            RefundReason::External,
+            external,
+            tickets_to_cancel.len(),
+            now,
+        )
+        .await?;
         "external_refund_recorded"
     };
     webhook_events::set_outcome(&mut *tx, claim.provider, claim.event_id, outcome).await?;

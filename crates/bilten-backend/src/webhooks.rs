@@ -42,15 +42,19 @@ const PROVIDER: &str = "stripe";
 /// The answer Stripe sees: 2xx stops its retries, anything else makes it retry.
 type WebhookResult = Result<Json<Value>, ApiError>;
 
-fn acknowledged(event: &Event, outcome: &str) -> WebhookResult {
-    Ok(Json(json!({
+fn acknowledged(event: &Event, outcome: &str) -> Json<Value> {
+    Json(json!({
         "received": true,
         "event_id": event.id.as_str(),
         "outcome": outcome,
-    })))
+    }))
 }
 
-pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> WebhookResult {
+pub async fn stripe(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> WebhookResult {
     let Some(secret) = state.stripe_webhook_secret.clone() else {
         tracing::error!("a Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is not set");
         return Err(ApiError::not_found("No such webhook endpoint."));
@@ -81,7 +85,7 @@ pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Byt
     match outcome {
         Ok(outcome) => {
             tracing::info!(event = %event.id, kind = %event.kind, outcome, "Stripe webhook");
-            acknowledged(&event, outcome)
+            Ok(acknowledged(&event, outcome))
         }
         Err(error) => {
             // Not acknowledged: nothing was recorded, and Stripe will deliver it again.
@@ -118,7 +122,10 @@ fn malformed(event: &Event, error: &serde_json::Error) -> BackendError {
     BackendError::field(
         "data.object",
         "invalid_event_object",
-        format!("The {} event's object is not what Stripe documents: {error}", event.kind),
+        format!(
+            "The {} event's object is not what Stripe documents: {error}",
+            event.kind
+        ),
     )
 }
 
@@ -148,8 +155,8 @@ async fn session_completed(state: &AppState, event: &Event) -> Result<&'static s
         event_id: event.id.as_str(),
         event_type: &event.kind,
     };
-    let completion = completion::complete_claimed(state, payment.order_id, Some(&payment), &claim)
-        .await?;
+    let completion =
+        completion::complete_claimed(state, payment.order_id, Some(&payment), &claim).await?;
     let outcome = match completion {
         Completion::Completed => "order_completed",
         Completion::AlreadyCompleted => "already_completed",
@@ -182,11 +189,19 @@ async fn session_expired(state: &AppState, event: &Event) -> Result<&'static str
     // The session (30 min at least) usually outlives the hold, which the expiry worker has
     // already released; a longer hold is ended now, since nobody can pay it any more.
     bilten_store::refunds::end_hold_now(&mut *tx, payment.order_id, now).await?;
-    let released =
-        orders::release_hold_in(&mut tx, payment.order_id, bilten_domain::OrderStatus::Expired, now)
-            .await?;
+    let released = orders::release_hold_in(
+        &mut tx,
+        payment.order_id,
+        bilten_domain::OrderStatus::Expired,
+        now,
+    )
+    .await?;
     payments::cancel_pending_for_order(&mut *tx, payment.order_id, now).await?;
-    let outcome = if released { "hold_released" } else { "nothing_to_release" };
+    let outcome = if released {
+        "hold_released"
+    } else {
+        "nothing_to_release"
+    };
     webhook_events::set_outcome(&mut *tx, PROVIDER, event.id.as_str(), outcome).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(outcome)
@@ -197,9 +212,7 @@ async fn charge_refunded(state: &AppState, event: &Event) -> Result<&'static str
     let Some(intent) = &charge.payment_intent else {
         return record_only(state, event, "unknown_charge").await;
     };
-    let Some(payment) =
-        refunds::payment_by_intent(state, intent.as_str()).await?
-    else {
+    let Some(payment) = refunds::payment_by_intent(state, intent.as_str()).await? else {
         return record_only(state, event, "unknown_charge").await;
     };
     let claim = WebhookClaim {
@@ -207,6 +220,12 @@ async fn charge_refunded(state: &AppState, event: &Event) -> Result<&'static str
         event_id: event.id.as_str(),
         event_type: &event.kind,
     };
-    refunds::reconcile_provider_refunds(state, &payment, charge.amount_refunded, charge.refunded, &claim)
-        .await
+    refunds::reconcile_provider_refunds(
+        state,
+        &payment,
+        charge.amount_refunded,
+        charge.refunded,
+        &claim,
+    )
+    .await
 }

@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "payments",
         sql: include_str!("../migrations/0004_payments.sql"),
     },
+    Migration {
+        version: 7,
+        name: "webhooks_refunds",
+        sql: include_str!("../migrations/0007_webhooks_refunds.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

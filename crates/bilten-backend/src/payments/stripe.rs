@@ -37,6 +37,7 @@ impl StripeProvider {
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(map_error)`
 fn map_error(error: StripeError) -> PaymentError {
     if error.is_retryable() {
         PaymentError::Unavailable(error.to_string())

@@ -54,10 +54,18 @@ pub async fn pending_order(
 }
 
 /// `POST /orders/{id}/checkout` as the buyer (by access key).
-pub async fn checkout(app: &TestApp, order: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
+pub async fn checkout(
+    app: &TestApp,
+    order: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut request = app
         .client
-        .request(Method::POST, app.url(&format!("/api/v1/orders/{order}/checkout")))
+        .request(
+            Method::POST,
+            app.url(&format!("/api/v1/orders/{order}/checkout")),
+        )
         .header("x-order-key", key);
     if let Some(body) = body {
         request = request.json(&body);
@@ -65,7 +73,10 @@ pub async fn checkout(app: &TestApp, order: &str, key: &str, body: Option<Value>
     let response = request.send().await.unwrap();
     let status = response.status();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// A guest order paid with the test provider's succeeding card.
@@ -149,7 +160,13 @@ pub async fn paid_order_with_stripe(
     let (order, key) = pending_order(app, event, ticket_type, quantity, &email).await;
     let (status, body) = checkout(app, &order, &key, None).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let session = body["redirect_url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let session = body["redirect_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     assert_eq!(fake.pay_session(&session).await.unwrap(), 200);
     assert_eq!(order_of(app, &order, &key).await["order"]["status"], "paid");
     (order, key)

@@ -27,7 +27,8 @@ fn amount(body: &Value) -> i64 {
 async fn a_full_refund_revokes_every_ticket_frees_the_inventory_and_mails_the_buyer() {
     let app = TestApp::spawn().await;
     let sale = event_on_sale(&app, 10).await;
-    let (order, key) = paid_order(&app, &sale.event, &sale.ticket_type, 2, "buyer@example.com").await;
+    let (order, key) =
+        paid_order(&app, &sale.event, &sale.ticket_type, 2, "buyer@example.com").await;
     let tickets = ticket_ids(&order_of(&app, &order, &key).await);
     assert_eq!(tickets.len(), 2);
     assert_eq!(sold_of(&app, &sale.ticket_type).await, 2);
@@ -41,10 +42,17 @@ async fn a_full_refund_revokes_every_ticket_frees_the_inventory_and_mails_the_bu
     assert_eq!(body["order"]["refunded"]["amount"], 5000);
 
     let after = order_of(&app, &order, &key).await;
-    assert!(after["tickets"].as_array().unwrap().iter().all(|t| t["status"] == "canceled"));
+    assert!(after["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] == "canceled"));
     let mut revoked = revocations(&app, &sale.event).await;
     revoked.sort();
-    let mut expected: Vec<_> = tickets.iter().map(|t| (t.clone(), "refunded".to_owned())).collect();
+    let mut expected: Vec<_> = tickets
+        .iter()
+        .map(|t| (t.clone(), "refunded".to_owned()))
+        .collect();
     expected.sort();
     assert_eq!(revoked, expected);
     assert_eq!(sold_of(&app, &sale.ticket_type).await, 0);
@@ -96,7 +104,12 @@ async fn partial_refunds_by_line_and_by_ticket_add_up_to_the_total_and_no_more()
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "refund_exceeds_remaining");
 
-    let second: Vec<_> = tickets.iter().filter(|t| **t != first).take(1).cloned().collect();
+    let second: Vec<_> = tickets
+        .iter()
+        .filter(|t| **t != first)
+        .take(1)
+        .cloned()
+        .collect();
     let (status, body) = refund(&app, &token, &order, json!({ "ticket_ids": second })).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(amount(&body), 2500);
@@ -185,7 +198,10 @@ async fn only_managers_of_the_organization_may_refund() {
     let staff = verified_user(&app, "Staff Member").await;
     let org: String = {
         let (_, body) = app
-            .get("/api/v1/me/organizations", Some(&sale.organizer.access_token))
+            .get(
+                "/api/v1/me/organizations",
+                Some(&sale.organizer.access_token),
+            )
             .await;
         body["items"][0]["id"].as_str().unwrap().to_owned()
     };
@@ -223,16 +239,26 @@ async fn bad_refund_requests_get_clear_errors_and_change_nothing() {
     ];
     for body in cases {
         let (status, answer) = refund(&app, &token, &order, body.clone()).await;
-        assert!(status.is_client_error() && status != StatusCode::CONFLICT, "{body} → {status} {answer}");
+        assert!(
+            status.is_client_error() && status != StatusCode::CONFLICT,
+            "{body} → {status} {answer}"
+        );
         assert!(answer["error"]["code"].is_string(), "{answer}");
     }
     assert_eq!(sold_of(&app, &sale.ticket_type).await, 2);
     assert!(revocations(&app, &sale.event).await.is_empty());
 
-    let (pending, _) = pending_order(&app, &sale.event, &sale.ticket_type, 1, "q@example.com").await;
+    let (pending, _) =
+        pending_order(&app, &sale.event, &sale.ticket_type, 1, "q@example.com").await;
     let (status, body) = refund(&app, &token, &pending, json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "order_not_refundable");
-    let (status, _) = refund(&app, &token, "ord_00000000000000000000000000000000", json!({})).await;
+    let (status, _) = refund(
+        &app,
+        &token,
+        "ord_00000000000000000000000000000000",
+        json!({}),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -71,9 +71,18 @@ async fn a_stripe_checkout_session_is_created_for_the_order_with_an_idempotency_
         .into_iter()
         .find(|r| r.path == "/v1/checkout/sessions")
         .unwrap();
-    assert!(request.idempotency_key.unwrap().contains(&created.metadata["payment_id"]));
+    assert!(request
+        .idempotency_key
+        .unwrap()
+        .contains(&created.metadata["payment_id"]));
     // Test cards are the test provider's business only.
-    let (status, body) = checkout(&app, &order, &key, Some(json!({ "test_card": "4242424242424242" }))).await;
+    let (status, body) = checkout(
+        &app,
+        &order,
+        &key,
+        Some(json!({ "test_card": "4242424242424242" })),
+    )
+    .await;
     assert!(status.is_client_error(), "{status} {body}");
 }
 
@@ -88,7 +97,10 @@ async fn paying_on_stripe_completes_the_order_once_however_often_the_webhook_com
 
     // The same event five times at once, then twice more later.
     let first = futures::future::join_all((0..5).map(|_| fake.deliver(&event.id))).await;
-    assert!(first.iter().all(|r| *r.as_ref().unwrap() == 200), "{first:?}");
+    assert!(
+        first.iter().all(|r| *r.as_ref().unwrap() == 200),
+        "{first:?}"
+    );
     for _ in 0..2 {
         assert_eq!(fake.deliver(&event.id).await.unwrap(), 200);
     }
@@ -96,10 +108,14 @@ async fn paying_on_stripe_completes_the_order_once_however_often_the_webhook_com
     assert_eq!(paid["order"]["status"], "paid");
     assert_eq!(paid["tickets"].as_array().unwrap().len(), 2);
     assert_eq!(sold_of(&app, &sale.ticket_type).await, 2);
-    assert_eq!(confirmations(&mail_subjects(&app, "w@example.com").await), 1);
-    let outcome = bilten_store::webhook_events::outcome(app.store.primary(), "stripe", event.id.as_str())
-        .await
-        .unwrap();
+    assert_eq!(
+        confirmations(&mail_subjects(&app, "w@example.com").await),
+        1
+    );
+    let outcome =
+        bilten_store::webhook_events::outcome(app.store.primary(), "stripe", event.id.as_str())
+            .await
+            .unwrap();
     assert_eq!(outcome.as_deref(), Some("order_completed"));
 }
 
@@ -115,7 +131,7 @@ async fn forged_tampered_and_stale_deliveries_are_refused_without_effect() {
     let now = chrono::Utc::now().timestamp();
 
     let forged = signature_header("whsec_attacker", now, &body);
-    let stale = signature_header(STRIPE_WHSEC, now - 301, &body);
+    let too_old = signature_header(STRIPE_WHSEC, now - 301, &body);
     let tampered_body = String::from_utf8(body.clone())
         .unwrap()
         .replace("\"paid\"", "\"paid\" ");
@@ -124,22 +140,32 @@ async fn forged_tampered_and_stale_deliveries_are_refused_without_effect() {
         (None, body.clone()),
         (Some("t=garbage"), body.clone()),
         (Some(forged.as_str()), body.clone()),
-        (Some(stale.as_str()), body.clone()),
+        (Some(too_old.as_str()), body.clone()),
         (Some(good_for_original.as_str()), tampered_body.into_bytes()),
     ] {
         let (status, answer) = post_webhook(&app, header, &payload).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{header:?} {answer}");
         assert_eq!(answer["error"]["code"], "invalid_signature");
     }
-    assert_eq!(order_of(&app, &order, &key).await["order"]["status"], "pending");
-    assert!(bilten_store::webhook_events::outcome(app.store.primary(), "stripe", event.id.as_str())
-        .await
-        .unwrap()
-        .is_none());
+    assert_eq!(
+        order_of(&app, &order, &key).await["order"]["status"],
+        "pending"
+    );
+    assert!(bilten_store::webhook_events::outcome(
+        app.store.primary(),
+        "stripe",
+        event.id.as_str()
+    )
+    .await
+    .unwrap()
+    .is_none());
 
     // The genuine delivery still works afterwards.
     assert_eq!(fake.deliver(&event.id).await.unwrap(), 200);
-    assert_eq!(order_of(&app, &order, &key).await["order"]["status"], "paid");
+    assert_eq!(
+        order_of(&app, &order, &key).await["order"]["status"],
+        "paid"
+    );
 }
 
 #[tokio::test]
@@ -164,11 +190,20 @@ async fn a_payment_after_the_hold_expired_issues_tickets_when_stock_remains_and_
         stripe_checkout(&app, &sale.event, &sale.ticket_type, 1, "late@example.com").await;
     // The hold runs out and the worker releases it.
     let id: bilten_domain::OrderId = order.parse().unwrap();
-    bilten_store::orders::set_expires_at(app.store.primary(), id, chrono::Utc::now() - chrono::Duration::seconds(1))
+    bilten_store::orders::set_expires_at(
+        app.store.primary(),
+        id,
+        chrono::Utc::now() - chrono::Duration::seconds(1),
+    )
+    .await
+    .unwrap();
+    bilten_backend::release_lapsed(&app.state, None, chrono::Utc::now())
         .await
         .unwrap();
-    bilten_backend::release_lapsed(&app.state, None, chrono::Utc::now()).await.unwrap();
-    assert_eq!(order_of(&app, &order, &key).await["order"]["status"], "expired");
+    assert_eq!(
+        order_of(&app, &order, &key).await["order"]["status"],
+        "expired"
+    );
 
     // Stock is still there: the late payment gets its ticket.
     let event = fake.complete_session(&session).unwrap();
@@ -179,14 +214,27 @@ async fn a_payment_after_the_hold_expired_issues_tickets_when_stock_remains_and_
 
     // A second order's hold lapses too, but now the only ticket is sold: refunded at Stripe.
     let sale2 = event_on_sale(&app, 1).await;
-    let (order2, key2, session2) =
-        stripe_checkout(&app, &sale2.event, &sale2.ticket_type, 1, "late2@example.com").await;
+    let (order2, key2, session2) = stripe_checkout(
+        &app,
+        &sale2.event,
+        &sale2.ticket_type,
+        1,
+        "late2@example.com",
+    )
+    .await;
     let id2: bilten_domain::OrderId = order2.parse().unwrap();
-    bilten_store::orders::set_expires_at(app.store.primary(), id2, chrono::Utc::now() - chrono::Duration::seconds(1))
+    bilten_store::orders::set_expires_at(
+        app.store.primary(),
+        id2,
+        chrono::Utc::now() - chrono::Duration::seconds(1),
+    )
+    .await
+    .unwrap();
+    bilten_backend::release_lapsed(&app.state, None, chrono::Utc::now())
         .await
         .unwrap();
-    bilten_backend::release_lapsed(&app.state, None, chrono::Utc::now()).await.unwrap();
-    crate::refund_helpers::paid_order_with_stripe(&app, &fake, &sale2.event, &sale2.ticket_type, 1).await;
+    crate::refund_helpers::paid_order_with_stripe(&app, &fake, &sale2.event, &sale2.ticket_type, 1)
+        .await;
     let event2 = fake.complete_session(&session2).unwrap();
     assert_eq!(fake.deliver(&event2.id).await.unwrap(), 200);
     let refunded = order_of(&app, &order2, &key2).await;
@@ -202,7 +250,10 @@ async fn a_payment_after_the_hold_expired_issues_tickets_when_stock_remains_and_
         .find(|e| e.kind == CHARGE_REFUNDED)
         .unwrap();
     assert_eq!(fake.deliver(&echo.id).await.unwrap(), 200);
-    assert_eq!(order_of(&app, &order2, &key2).await["order"]["status"], "refunded");
+    assert_eq!(
+        order_of(&app, &order2, &key2).await["order"]["status"],
+        "refunded"
+    );
 }
 
 #[tokio::test]
@@ -215,17 +266,31 @@ async fn an_expired_checkout_session_releases_a_hold_still_pending() {
     let event = fake.expire_session(&session).unwrap();
     assert_eq!(fake.deliver(&event.id).await.unwrap(), 200);
     assert_eq!(fake.deliver(&event.id).await.unwrap(), 200);
-    assert_eq!(order_of(&app, &order, &key).await["order"]["status"], "expired");
-    let (_, event_body) = app.get(&format!("/api/v1/events/{}", sale.event), None).await;
-    assert_eq!(crate::ticketing_helpers::available_of(&event_body, &sale.ticket_type), 5);
+    assert_eq!(
+        order_of(&app, &order, &key).await["order"]["status"],
+        "expired"
+    );
+    let (_, event_body) = app
+        .get(&format!("/api/v1/events/{}", sale.event), None)
+        .await;
+    assert_eq!(
+        crate::ticketing_helpers::available_of(&event_body, &sale.ticket_type),
+        5
+    );
 }
 
 #[tokio::test]
 async fn an_organizer_refund_goes_through_stripe_and_its_webhook_echo_is_harmless() {
     let (app, fake) = stripe_app().await;
     let sale = event_on_sale(&app, 10).await;
-    let (order, key) =
-        crate::refund_helpers::paid_order_with_stripe(&app, &fake, &sale.event, &sale.ticket_type, 2).await;
+    let (order, key) = crate::refund_helpers::paid_order_with_stripe(
+        &app,
+        &fake,
+        &sale.event,
+        &sale.ticket_type,
+        2,
+    )
+    .await;
     let (status, body) = refund(
         &app,
         &sale.organizer.access_token,
@@ -253,7 +318,12 @@ async fn an_organizer_refund_goes_through_stripe_and_its_webhook_echo_is_harmles
     assert_eq!(deliveries[0].status, Some(200));
     let after = order_of(&app, &order, &key).await;
     assert_eq!(after["order"]["status"], "partially_refunded");
-    let valid = after["tickets"].as_array().unwrap().iter().filter(|t| t["status"] == "valid").count();
+    let valid = after["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "valid")
+        .count();
     assert_eq!(valid, 1);
     let outcome = bilten_store::webhook_events::outcome(
         app.store.primary(),
@@ -269,8 +339,14 @@ async fn an_organizer_refund_goes_through_stripe_and_its_webhook_echo_is_harmles
 async fn a_refund_made_in_the_stripe_dashboard_cancels_the_tickets() {
     let (app, fake) = stripe_app().await;
     let sale = event_on_sale(&app, 10).await;
-    let (order, key) =
-        crate::refund_helpers::paid_order_with_stripe(&app, &fake, &sale.event, &sale.ticket_type, 2).await;
+    let (order, key) = crate::refund_helpers::paid_order_with_stripe(
+        &app,
+        &fake,
+        &sale.event,
+        &sale.ticket_type,
+        2,
+    )
+    .await;
     // Someone refunds the whole charge at Stripe directly.
     let session_id = fake
         .events()
@@ -281,7 +357,10 @@ async fn a_refund_made_in_the_stripe_dashboard_cancels_the_tickets() {
         .unwrap()
         .id;
     let client = StripeClient::new(&fake.api_base(), STRIPE_KEY.to_owned().into()).unwrap();
-    let session = client.retrieve_checkout_session(&CheckoutSessionId::new(session_id.as_str())).await.unwrap();
+    let session = client
+        .retrieve_checkout_session(&CheckoutSessionId::new(session_id.as_str()))
+        .await
+        .unwrap();
     client
         .create_refund(
             &CreateRefund {
@@ -297,7 +376,11 @@ async fn a_refund_made_in_the_stripe_dashboard_cancels_the_tickets() {
     assert_eq!(deliveries[0].status, Some(200));
     let after = order_of(&app, &order, &key).await;
     assert_eq!(after["order"]["status"], "refunded");
-    assert!(after["tickets"].as_array().unwrap().iter().all(|t| t["status"] == "canceled"));
+    assert!(after["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] == "canceled"));
     assert_eq!(revocations(&app, &sale.event).await.len(), 2);
     assert_eq!(sold_of(&app, &sale.ticket_type).await, 0);
 }
