@@ -392,13 +392,15 @@ pub async fn payment_by_reference<'e>(
 
 /// Sum of the refunds recorded against a payment (any status but `failed`).
 pub async fn recorded_for_payment<'e>(ex: impl Exec<'e>, payment: PaymentId) -> StoreResult<i64> {
-    let sum: Option<i64> = sqlx::query_scalar(
-        "SELECT SUM(amount_minor) FROM refunds WHERE payment_id = $1 AND status <> 'failed'",
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back so both engines return an integer.
+    let sum: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM refunds
+         WHERE payment_id = $1 AND status <> 'failed'",
     )
     .bind(payment.to_db())
     .fetch_one(ex)
     .await?;
-    Ok(sum.unwrap_or(0))
+    Ok(sum)
 }
 
 /// Adds `amount` to the order's refunded total whatever its status, capped by the CHECK
