@@ -428,6 +428,26 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
     )
     .await;
 
+    // An order (on a second, published event of the same organization) for order routes.
+    let on_sale = create_event(&app, &owner.access_token, &org, event_body("Public")).await;
+    let on_sale_type = add_ticket_type(
+        &app,
+        &owner.access_token,
+        &on_sale,
+        json!({ "name": "Entry", "price": 100, "capacity": 5 }),
+    )
+    .await;
+    crate::ticketing_helpers::publish(&app, &owner.access_token, &on_sale).await;
+    let (status, placed) = crate::ticketing_helpers::place_order(
+        &app,
+        None,
+        "walk-order",
+        &crate::ticketing_helpers::guest_order(&on_sale, &on_sale_type, 1, "walk@example.com"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{placed}");
+    let order = placed["order"]["id"].as_str().unwrap().to_owned();
+
     let rival = verified_user(&app, "Rival").await;
     create_org(&app, &rival).await;
     let attendee = app.signed_up_user("Attendee").await;
@@ -451,6 +471,7 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
             ("/organizations/", org.as_str()),
             ("/events/", event.as_str()),
             ("/ticket-types/", ticket_type.as_str()),
+            ("/orders/", order.as_str()),
         ];
         let path = concrete_path(template, &objects, &owner.id);
         let method = Method::from_bytes(method.as_bytes()).unwrap();
