@@ -13,6 +13,7 @@ mod event_cancel;
 mod ops;
 mod orders;
 mod organizers;
+mod purchase;
 mod redis_outage;
 mod refund_helpers;
 mod refunds;
