@@ -274,6 +274,13 @@ async fn take_for_completion(
         }
     }
     sales::recount_buyer(&mut **tx, order.event_id, &order.buyer_key, order.quantity).await?;
+    // The release gave the promo use back too; take it again (last, as in a purchase). A code
+    // used up since then is like sold-out stock: refund rather than over-use it.
+    if let Some(promo_code) = order.promo_code_id {
+        if !bilten_store::promo::retake_use(&mut **tx, promo_code).await? {
+            return Ok(Taken::SoldOut);
+        }
+    }
     Ok(Taken::Yes)
 }
 

@@ -7,6 +7,7 @@
 mod admin_api;
 mod auth;
 mod authz;
+mod checkin;
 mod checkout;
 mod client_ip;
 pub mod completion;
@@ -17,7 +18,9 @@ mod events;
 mod metrics;
 mod orders;
 mod organizations;
+mod organizer_views;
 pub mod payments;
+mod promo;
 mod refund_mail;
 mod refunds;
 pub mod routes;

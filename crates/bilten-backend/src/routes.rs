@@ -7,8 +7,8 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::{
-    admin_api, auth, checkout, event_cancel, events, orders, organizations, payments, refunds,
-    tickets, users, webhooks, AppState,
+    admin_api, auth, checkin, checkout, event_cancel, events, orders, organizations,
+    organizer_views, payments, promo, refunds, tickets, users, webhooks, AppState,
 };
 
 /// Who may call a route.
@@ -63,6 +63,22 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/ticket-types/{id}", Access::Organizer),
     ("GET", "/events/{id}/quotas", Access::Organizer),
     ("POST", "/events/{id}/quotas", Access::Organizer),
+    ("GET", "/events/{id}/promo-codes", Access::Organizer),
+    ("POST", "/events/{id}/promo-codes", Access::Organizer),
+    ("PATCH", "/promo-codes/{id}", Access::Organizer),
+    ("GET", "/events/{id}/orders", Access::Organizer),
+    ("GET", "/events/{id}/orders.csv", Access::Organizer),
+    ("GET", "/events/{id}/sales-summary", Access::Organizer),
+    ("GET", "/events/{id}/attendees", Access::Organizer),
+    ("GET", "/events/{id}/attendees.csv", Access::Organizer),
+    ("GET", "/events/{id}/checkin-lists", Access::Organizer),
+    ("POST", "/events/{id}/checkin-lists", Access::Organizer),
+    ("GET", "/events/{id}/devices", Access::Organizer),
+    ("POST", "/events/{id}/devices", Access::Organizer),
+    ("DELETE", "/devices/{id}", Access::Organizer),
+    ("GET", "/devices/{id}/pairing.svg", Access::Organizer),
+    ("GET", "/events/{id}/checkin-stats", Access::Organizer),
+    ("GET", "/events/{id}/checkin-log", Access::Organizer),
     ("POST", "/orders", Access::Public),
     // The buyer (account or `X-Order-Key`) or the organization; anyone else gets 404.
     ("GET", "/orders/{id}", Access::Public),
@@ -87,6 +103,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/webhooks/stripe", Access::Public),
 ];
 
+#[allow(clippy::too_many_lines)] // one route per line: the table reads best in one piece
 pub fn api() -> Router<AppState> {
     Router::new()
         .route("/auth/register", post(auth::register))
@@ -141,6 +158,37 @@ pub fn api() -> Router<AppState> {
             "/events/{id}/quotas",
             get(events::list_quotas).post(events::create_quota),
         )
+        .route(
+            "/events/{id}/promo-codes",
+            get(promo::list).post(promo::create),
+        )
+        .route("/promo-codes/{id}", axum::routing::patch(promo::update))
+        .route("/events/{id}/orders", get(organizer_views::orders))
+        .route("/events/{id}/orders.csv", get(organizer_views::orders_csv))
+        .route(
+            "/events/{id}/sales-summary",
+            get(organizer_views::sales_summary),
+        )
+        .route("/events/{id}/attendees", get(organizer_views::attendees))
+        .route(
+            "/events/{id}/attendees.csv",
+            get(organizer_views::attendees_csv),
+        )
+        .route(
+            "/events/{id}/checkin-lists",
+            get(checkin::list_lists).post(checkin::create_list),
+        )
+        .route(
+            "/events/{id}/devices",
+            get(checkin::list_devices).post(checkin::create_device),
+        )
+        .route(
+            "/devices/{id}",
+            axum::routing::delete(checkin::revoke_device),
+        )
+        .route("/devices/{id}/pairing.svg", get(checkin::pairing_svg))
+        .route("/events/{id}/checkin-stats", get(checkin::stats))
+        .route("/events/{id}/checkin-log", get(checkin::log))
         .route("/orders", post(orders::create))
         .route("/orders/{id}", get(orders::get).delete(orders::cancel))
         .route("/orders/{id}/checkout", post(checkout::checkout))

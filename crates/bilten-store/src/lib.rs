@@ -10,6 +10,7 @@
 //! Every query is a function taking an executor, so the service layer decides whether it runs
 //! on the pool or inside a transaction it opened.
 
+pub mod checkin;
 mod error;
 pub mod events;
 pub mod migrate;
@@ -17,7 +18,9 @@ pub mod orders;
 pub mod organizations;
 pub mod outbox;
 pub mod payments;
+pub mod promo;
 pub mod refunds;
+pub mod reports;
 pub mod sales;
 pub mod sessions;
 pub mod tickets;

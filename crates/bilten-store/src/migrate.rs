@@ -36,6 +36,16 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0004_payments.sql"),
     },
     Migration {
+        version: 5,
+        name: "promo_codes",
+        sql: include_str!("../migrations/0005_promo_codes.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "checkin",
+        sql: include_str!("../migrations/0006_checkin.sql"),
+    },
+    Migration {
         version: 7,
         name: "webhooks_refunds",
         sql: include_str!("../migrations/0007_webhooks_refunds.sql"),
