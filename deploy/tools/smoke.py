@@ -11,7 +11,7 @@ What it proves, end to end over HTTP as a user would see it:
   the confirmation email with the PDF attached is written by a backend's outbox worker;
   a manager creates a check-in list and a scanner device; the device pairs at the scanner;
   the ticket's code is admitted once, and a second scan is refused as already redeemed;
-  a forged code is refused as invalid.
+  a forged code is refused as invalid; repeated sign-ins from one address hit the edge's limit.
 Then it scrapes /metrics of every process for deploy/check-metrics.sh.
 Exit status 0 when every step held; otherwise 1, naming the step.
 """
@@ -208,7 +208,19 @@ def main():
         raise Failure(f"a forged code was not refused as invalid: {body}")
     print("ok    forged code refused: invalid")
 
-    # 5. Scrapes of every process, for deploy/check-metrics.sh.
+    # 5. The edge's sign-in budget (10 a minute per address) holds in front of 3 replicas.
+    limited = None
+    for attempt in range(15):
+        status, body = call("POST", f"{api}/auth/login",
+                            {"email": f"nobody-{attempt}@example.com", "password": "wrong-password"})
+        if status == 429:
+            limited = body
+            break
+    if limited is None or limited["error"]["code"] != "rate_limited":
+        raise Failure(f"15 sign-in attempts from one address were never rate limited: {body}")
+    print(f"ok    sign-in rate limited at the gateway after {attempt + 1} attempts")
+
+    # 6. Scrapes of every process, for deploy/check-metrics.sh.
     urls = {"gateway": gateway, "scanner": env["SCANNER_URL"], "frontend": env["FRONTEND_URL"]}
     for i, url in enumerate(env["BACKEND_URLS"].split(), start=1):
         urls[f"backend-{i}"] = url
