@@ -19,12 +19,14 @@ pub mod organizations;
 pub mod outbox;
 pub mod payments;
 pub mod promo;
+pub mod refunds;
 pub mod reports;
 pub mod sales;
 pub mod sessions;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod webhook_events;
 
 use std::str::FromStr;
 use std::time::Duration;
