@@ -10,127 +10,17 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bilten");
+mod processes;
+
+use processes::{
+    data_dir, free_port, fresh_database, psql, services, spawn_role, wait_ready, Process,
+};
+
 const BUYERS: usize = 200;
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn services() -> Option<(String, String)> {
-    match (
-        std::env::var("TEST_DATABASE_URL"),
-        std::env::var("TEST_REDIS_URL"),
-    ) {
-        (Ok(db), Ok(redis)) => Some((db, redis)),
-        _ => {
-            assert!(
-                std::env::var("BILTEN_REQUIRE_SERVICES").as_deref() != Ok("1"),
-                "BILTEN_REQUIRE_SERVICES=1 but TEST_DATABASE_URL/TEST_REDIS_URL are not set"
-            );
-            None
-        }
-    }
-}
-
-/// One SQL statement through `psql`, unaligned; the first row's fields.
-fn psql(url: &str, sql: &str) -> Vec<String> {
-    let output = Command::new("psql")
-        .args([url, "-Atc", sql])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{sql}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split('|')
-        .map(ToOwned::to_owned)
-        .collect()
-}
-
-fn fresh_database(admin_url: &str, data_dir: &std::path::Path) -> (String, String) {
-    let name = format!("bilten_test_{}", uuid::Uuid::new_v4().simple());
-    psql(admin_url, &format!("CREATE DATABASE {name}"));
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{name}");
-    let migrate = Command::new(BIN)
-        .env("DATABASE_URL", &url)
-        .env("BILTEN_DATA_DIR", data_dir)
-        .arg("migrate")
-        .output()
-        .unwrap();
-    assert!(
-        migrate.status.success(),
-        "{}",
-        String::from_utf8_lossy(&migrate.stderr)
-    );
-    (url, name)
-}
-
-fn spawn_backend(port: u16, envs: &[(&str, String)]) -> Process {
-    let mut command = Command::new(BIN);
-    command
-        .arg("backend")
-        .env("PORT", port.to_string())
-        .env("APP_ENV", "production")
-        .env("BIND_HOST", "127.0.0.1")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "warn")
-        .env(
-            "JWT_ACCESS_SECRET",
-            "replicas-access-secret-0123456789abcdef",
-        )
-        .env(
-            "JWT_REFRESH_SECRET",
-            "replicas-refresh-secret-0123456789abcde",
-        )
-        .env(
-            "TICKET_SIGNING_SECRET",
-            "replicas-ticket-signing-secret-0123456789",
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (key, value) in envs {
-        command.env(key, value);
-    }
-    Process(command.spawn().unwrap())
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if let Ok(response) = client.get(format!("{base}/ready")).send().await {
-            if response.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} never became ready");
-}
 
 /// The stored form of an API id (`tty_<32 hex>` → hyphenated UUID).
 fn db_id(api_id: &str) -> String {
@@ -283,10 +173,7 @@ async fn three_backends_on_one_postgres_never_oversell_tickets_quotas_promo_uses
         eprintln!("skipped: TEST_DATABASE_URL and TEST_REDIS_URL are not set");
         return;
     };
-    let data_dir = std::env::temp_dir()
-        .join("bilten-tests")
-        .join(format!("replicas-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&data_dir).unwrap();
+    let data_dir = data_dir("replicas");
     let (database, _) = fresh_database(&admin_url, &data_dir);
     let shared = vec![
         ("DATABASE_URL", database.clone()),
@@ -294,7 +181,10 @@ async fn three_backends_on_one_postgres_never_oversell_tickets_quotas_promo_uses
         ("BILTEN_DATA_DIR", data_dir.display().to_string()),
     ];
     let ports = [free_port(), free_port(), free_port()];
-    let _backends: Vec<Process> = ports.iter().map(|p| spawn_backend(*p, &shared)).collect();
+    let _backends: Vec<Process> = ports
+        .iter()
+        .map(|p| spawn_role("backend", *p, &shared))
+        .collect();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(64)

@@ -5,111 +5,13 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bilten");
+mod processes;
 
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn services() -> Option<(String, String)> {
-    match (
-        std::env::var("TEST_DATABASE_URL"),
-        std::env::var("TEST_REDIS_URL"),
-    ) {
-        (Ok(db), Ok(redis)) => Some((db, redis)),
-        _ => {
-            assert!(
-                std::env::var("BILTEN_REQUIRE_SERVICES").as_deref() != Ok("1"),
-                "BILTEN_REQUIRE_SERVICES=1 but TEST_DATABASE_URL/TEST_REDIS_URL are not set"
-            );
-            None
-        }
-    }
-}
-
-/// A fresh database on the test server, migrated by `bilten migrate`.
-fn fresh_database(admin_url: &str, data_dir: &std::path::Path) -> String {
-    let name = format!("bilten_test_{}", uuid::Uuid::new_v4().simple());
-    let created = Command::new("psql")
-        .args([admin_url, "-qc", &format!("CREATE DATABASE {name}")])
-        .status()
-        .unwrap();
-    assert!(created.success());
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{name}");
-    let migrate = Command::new(BIN)
-        .env("DATABASE_URL", &url)
-        .env("BILTEN_DATA_DIR", data_dir)
-        .arg("migrate")
-        .output()
-        .unwrap();
-    assert!(
-        migrate.status.success(),
-        "{}",
-        String::from_utf8_lossy(&migrate.stderr)
-    );
-    url
-}
-
-fn spawn_role(role: &str, port: u16, envs: &[(&str, String)]) -> Process {
-    let mut command = Command::new(BIN);
-    command
-        .arg(role)
-        .env("PORT", port.to_string())
-        .env("APP_ENV", "production")
-        .env("BIND_HOST", "127.0.0.1")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "warn")
-        .env(
-            "JWT_ACCESS_SECRET",
-            "topology-access-secret-0123456789abcdef",
-        )
-        .env(
-            "JWT_REFRESH_SECRET",
-            "topology-refresh-secret-0123456789abcde",
-        )
-        .env(
-            "TICKET_SIGNING_SECRET",
-            "topology-ticket-signing-secret-0123456789",
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (key, value) in envs {
-        command.env(key, value);
-    }
-    Process(command.spawn().unwrap())
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if let Ok(response) = client.get(format!("{base}/ready")).send().await {
-            if response.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} never became ready");
-}
+use processes::{data_dir, free_port, fresh_database, services, spawn_role, wait_ready, Process};
 
 /// How many `/api/v1/me` requests one backend has served, from its own metrics.
 async fn me_count(client: &reqwest::Client, base: &str) -> u64 {
@@ -129,11 +31,8 @@ async fn three_backends_behind_a_gateway_share_load_and_survive_losing_one() {
         eprintln!("skipped: TEST_DATABASE_URL and TEST_REDIS_URL are not set");
         return;
     };
-    let data_dir = std::env::temp_dir()
-        .join("bilten-tests")
-        .join(format!("topology-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&data_dir).unwrap();
-    let database_url = fresh_database(&admin_url, &data_dir);
+    let data_dir = data_dir("topology");
+    let (database_url, _) = fresh_database(&admin_url, &data_dir);
     let shared = vec![
         ("DATABASE_URL", database_url.clone()),
         ("REDIS_URL", redis_url.clone()),
