@@ -10,6 +10,7 @@
 
 mod api;
 mod assets;
+mod format;
 mod pages;
 mod session;
 mod views;
@@ -46,6 +47,9 @@ pub(crate) struct Frontend {
     api: BackendApi,
     cookies: CookiePolicy,
     refreshes: Arc<RefreshCoordinator>,
+    /// Where visitors reach this site, without a trailing slash: for absolute links
+    /// (canonical and Open Graph URLs, structured data).
+    public_url: Arc<str>,
 }
 
 /// The frontend's complete router: pages, static assets, `/health` `/ready` `/metrics`, the
@@ -56,9 +60,7 @@ pub(crate) struct Frontend {
 pub fn router(settings: FrontendSettings, metrics: HttpMetrics) -> Router {
     let FrontendSettings {
         backend_url,
-        // Absolute links (OpenGraph and canonical URLs on event pages) will need it; every
-        // link on the account pages is relative.
-        public_url: _,
+        public_url,
         secure_cookies,
     } = settings;
     let api = BackendApi::new(&backend_url).expect("the backend HTTP client builds");
@@ -69,6 +71,7 @@ pub fn router(settings: FrontendSettings, metrics: HttpMetrics) -> Router {
         api: api.clone(),
         cookies,
         refreshes: Arc::default(),
+        public_url: public_url.trim_end_matches('/').into(),
     };
     // Ready when the backend answers: without it no page but the home page could work.
     let readiness = Readiness::new().probe("backend", move || {

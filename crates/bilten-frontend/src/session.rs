@@ -195,7 +195,8 @@ fn client_ip(peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         .unwrap_or(peer)
 }
 
-fn random_token() -> String {
+/// 256 random bits as hex: CSRF tokens, idempotency keys.
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
@@ -311,14 +312,17 @@ impl Visit {
 
     /// A full page in the layout, with status 200.
     pub fn page(&self, title: &str, description: &str, content: &Markup) -> Response {
-        page_response(
-            StatusCode::OK,
-            &views::layout(
-                &views::PageMeta { title, description },
-                &self.chrome(),
-                content,
-            ),
-        )
+        self.page_with_status(StatusCode::OK, title, description, content)
+    }
+
+    /// A full page in the layout with everything [`views::PageMeta`] can say.
+    pub fn page_with_meta(
+        &self,
+        status: StatusCode,
+        meta: &views::PageMeta<'_>,
+        content: &Markup,
+    ) -> Response {
+        page_response(status, &views::layout(meta, &self.chrome(), content))
     }
 
     /// Like [`Visit::page`] with another status (a re-rendered form answers 422).
@@ -329,14 +333,7 @@ impl Visit {
         description: &str,
         content: &Markup,
     ) -> Response {
-        page_response(
-            status,
-            &views::layout(
-                &views::PageMeta { title, description },
-                &self.chrome(),
-                content,
-            ),
-        )
+        self.page_with_meta(status, &views::PageMeta::new(title, description), content)
     }
 }
 

@@ -31,6 +31,21 @@ pub struct Chrome {
 pub struct PageMeta<'a> {
     pub title: &'a str,
     pub description: &'a str,
+    /// More for `<head>`: Open Graph tags, canonical link, structured data.
+    pub head: Option<Markup>,
+    /// Load the hold-countdown script (only pages with a held order need it).
+    pub countdown: bool,
+}
+
+impl<'a> PageMeta<'a> {
+    pub fn new(title: &'a str, description: &'a str) -> Self {
+        Self {
+            title,
+            description,
+            head: None,
+            countdown: false,
+        }
+    }
 }
 
 const SITE_NAME: &str = "Bilten";
@@ -51,6 +66,10 @@ pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup 
                 title { (meta.title) " · " (SITE_NAME) }
                 meta name="description" content=(meta.description);
                 link rel="stylesheet" href=(assets::stylesheet_path());
+                @if let Some(head) = &meta.head { (head) }
+                @if meta.countdown {
+                    script src=(assets::countdown_script_path()) defer {}
+                }
             }
             body {
                 a.skip-link href="#main" { "Skip to main content" }
@@ -62,6 +81,7 @@ pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup 
                                 (nav_link("/", "Events"))
                                 (nav_link("/tickets", "My tickets"))
                                 @if chrome.signed_in {
+                                    (nav_link("/organize", "Organize"))
                                     (nav_link("/account", "Account"))
                                     @if let Some(token) = &chrome.csrf_token {
                                         li {
@@ -245,10 +265,7 @@ pub fn error_page(status: StatusCode, chrome: &Chrome, request_id: Option<&str>)
         (body)
     };
     layout(
-        &PageMeta {
-            title,
-            description: "Bilten could not show this page.",
-        },
+        &PageMeta::new(title, "Bilten could not show this page."),
         chrome,
         &content,
     )

@@ -2,8 +2,10 @@
 
 mod account;
 mod auth;
+mod events;
+mod orders;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -13,12 +15,16 @@ use serde::Deserialize;
 use crate::api::{ApiError, Rejection};
 use crate::assets;
 use crate::session::{self, PageError, Visit};
-use crate::views::{self, FormState};
+use crate::views::FormState;
 use crate::Frontend;
 
 pub fn routes() -> Router<Frontend> {
     Router::new()
-        .route("/", get(home))
+        .route("/", get(events::home))
+        .route("/events/{id}", get(events::show))
+        .route("/events/{id}/checkout", post(events::checkout))
+        .route("/orders/{id}", get(orders::show))
+        .route("/orders/{id}/cancel", post(orders::cancel))
         .route("/tickets", get(my_tickets))
         .route("/signup", get(auth::signup_page).post(auth::signup))
         .route("/login", get(auth::login_page).post(auth::login))
@@ -93,20 +99,25 @@ pub fn form_problems(error: ApiError, mut form: FormState) -> Result<FormState, 
     }
 }
 
-async fn home(visit: Visit, Query(query): Query<NoticeQuery>) -> Response {
-    let content = html! {
-        (views::notice(query.message()))
-        h1 { "Upcoming events" }
-        div.empty-state {
-            p { "No events yet. Events published by organizers will be listed here." }
-        }
-    };
-    let page = visit.page(
-        "Upcoming events",
-        "Find events and buy tickets on Bilten.",
-        &content,
-    );
-    visit.respond(Ok(page))
+/// The usual answer to a refused form: the same page again with status 422, showing what the
+/// visitor typed and each problem next to its field — or the error page when the refusal is
+/// not about the form (signed out, backend failing).
+pub fn form_again(
+    visit: &Visit,
+    error: ApiError,
+    form: FormState,
+    title: &str,
+    description: &str,
+    render: impl FnOnce(&FormState) -> maud::Markup,
+) -> Result<Response, PageError> {
+    form_problems(error, form).map(|form| {
+        visit.page_with_status(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            title,
+            description,
+            &render(&form),
+        )
+    })
 }
 
 async fn my_tickets(State(app): State<Frontend>, mut visit: Visit) -> Response {

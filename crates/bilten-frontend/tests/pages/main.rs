@@ -4,8 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod fixtures;
 mod helpers;
 
 mod accounts;
 mod assets_and_errors;
+mod attendee;
 mod security;
