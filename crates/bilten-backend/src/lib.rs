@@ -18,6 +18,7 @@ mod state;
 mod users;
 
 pub mod admin;
+pub mod demo;
 
 use axum::Router;
 use bilten_http::{HttpMetrics, Readiness};
