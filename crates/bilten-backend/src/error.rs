@@ -51,6 +51,15 @@ pub enum BackendError {
     /// A per-order or per-buyer limit.
     #[error("limit exceeded: {field}")]
     LimitExceeded { field: String, message: String },
+    /// Unknown, malformed, inactive or outside its validity window (one answer for all).
+    #[error("promo code invalid")]
+    PromoInvalid,
+    /// Every use of the promo code is taken.
+    #[error("promo code exhausted")]
+    PromoExhausted,
+    /// The promo code applies to none of the ordered ticket types.
+    #[error("promo code not applicable")]
+    PromoNotApplicable,
     #[error("Idempotency-Key header missing")]
     IdempotencyKeyRequired,
     #[error("Idempotency-Key reused with a different request")]
@@ -167,6 +176,9 @@ impl From<BackendError> for ApiError {
                 message.clone(),
             )
             .with_field(&field, "limit_exceeded", message),
+            promo @ (E::PromoInvalid | E::PromoExhausted | E::PromoNotApplicable) => {
+                promo_error(&promo)
+            }
             E::IdempotencyKeyRequired => ApiError::bad_request(
                 "idempotency_key_required",
                 "Send an Idempotency-Key header (1-255 visible characters) with this request.",
@@ -178,6 +190,28 @@ impl From<BackendError> for ApiError {
             ),
         }
     }
+}
+
+/// The promo code refusals: each a top-level code and the same code on `promo_code`.
+fn promo_error(error: &BackendError) -> ApiError {
+    let (status, code, message) = match error {
+        BackendError::PromoExhausted => (
+            StatusCode::CONFLICT,
+            "promo_code_exhausted",
+            "This promo code has been used up.",
+        ),
+        BackendError::PromoNotApplicable => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "promo_code_not_applicable",
+            "This promo code does not apply to the chosen tickets.",
+        ),
+        _ => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "promo_code_invalid",
+            "This promo code is not valid for this event now.",
+        ),
+    };
+    ApiError::new(status, code, message).with_field("promo_code", code, message)
 }
 
 impl IntoResponse for BackendError {

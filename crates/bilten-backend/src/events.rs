@@ -92,7 +92,9 @@ fn parse_time(value: Option<&str>) -> Result<DateTime<Utc>, FieldError> {
         .map_err(|_| FieldError::new("invalid_time", "Use RFC 3339, e.g. 2027-05-01T20:00:00Z."))
 }
 
-fn parse_optional_time(value: Option<&str>) -> Result<Option<DateTime<Utc>>, FieldError> {
+pub(crate) fn parse_optional_time(
+    value: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
     match value {
         None => Ok(None),
         Some(text) => parse_time(Some(text)).map(Some),
@@ -532,13 +534,21 @@ pub async fn publish(
     Ok(Json(json!({ "event": event_view(&event) })))
 }
 
+#[derive(Deserialize)]
+pub struct EventQuery {
+    promo_code: Option<String>,
+}
+
 /// `GET /events/{id}`: published events for everyone; drafts only for the organization.
 /// Ticket types come with live availability (read on the primary; expired holds do not
-/// count). Members also see hidden types and counters.
+/// count). Members also see hidden types and counters. `?promo_code=X` shows the hidden
+/// types a usable code reveals, and the code's discount (`promo_code: null` when the code is
+/// not usable).
 pub async fn get(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
     Path(id): Path<String>,
+    Query(query): Query<EventQuery>,
 ) -> BackendResult<Json<Value>> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
     let member = match &actor {
@@ -553,17 +563,42 @@ pub async fn get(
     let now = Utc::now();
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
     let quotas = events::quotas_of(state.store.primary(), event.id, now).await?;
+    let promo_code = match query
+        .promo_code
+        .as_deref()
+        .map(bilten_domain::PromoCode::parse)
+    {
+        Some(Ok(code)) => crate::promo::usable_code(&state, event.id, &code, now)
+            .await
+            .ok(),
+        _ => None,
+    };
     let ticket_types: Vec<Value> = types
         .iter()
-        .filter(|t| member || t.visibility == "public")
+        .filter(|t| {
+            member
+                || t.visibility == "public"
+                || promo_code
+                    .as_ref()
+                    .is_some_and(|p| crate::promo::reveals(p, t.id))
+        })
         .map(|t| {
             let available = effective_available(t, &quotas);
             ticket_type_view(t, available, &event.fields.currency, member, now)
         })
         .collect();
-    Ok(Json(
-        json!({ "event": event_view(&event), "ticket_types": ticket_types }),
-    ))
+    let mut body = json!({ "event": event_view(&event), "ticket_types": ticket_types });
+    if query.promo_code.is_some() {
+        body["promo_code"] = match (&promo_code, Currency::parse(&event.fields.currency)) {
+            (Some(p), Ok(currency)) => json!({
+                "code": p.code,
+                "discount": crate::promo::discount_of(p, currency).ok(),
+                "ticket_type_ids": p.ticket_type_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }),
+            _ => Value::Null,
+        };
+    }
+    Ok(Json(body))
 }
 
 #[derive(Deserialize)]

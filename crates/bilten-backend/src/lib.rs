@@ -13,6 +13,8 @@ mod events;
 mod metrics;
 mod orders;
 mod organizations;
+mod organizer_views;
+mod promo;
 pub mod routes;
 mod state;
 mod users;

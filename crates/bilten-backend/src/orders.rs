@@ -23,11 +23,12 @@ use bilten_domain::event::SalesPhase;
 use bilten_domain::order::check_buyer_cap;
 use bilten_domain::{
     Currency, DisplayName, Email, EventId, FieldError, FieldErrors, Money, OrderId, OrderStatus,
-    Quantity, QuotaId, TicketTypeId, UserId,
+    PromoCode, Quantity, QuotaId, TicketTypeId, UserId,
 };
 use bilten_http::Json;
 use bilten_store::events::EventRecord;
 use bilten_store::orders::{self, NewOrder, OrderRecord};
+use bilten_store::promo::{self, PromoRecord, UseRefused};
 use bilten_store::{events, users, StoreError};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -41,6 +42,7 @@ use crate::auth::{CurrentUser, MaybeUser};
 use crate::authz::{decide, role_in, Action};
 use crate::error::{BackendError, BackendResult};
 use crate::events::{load_event, sales_window};
+use crate::promo as promos;
 use crate::AppState;
 
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
@@ -106,6 +108,7 @@ struct Purchase {
     email: Email,
     name: DisplayName,
     user: Option<UserId>,
+    promo: Option<PromoCode>,
 }
 
 impl Purchase {
@@ -127,6 +130,9 @@ impl Purchase {
             email: String,
             name: &'a str,
             user: Option<String>,
+            // Absent when no code was sent, so hashes of orders without one are unchanged.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            promo: Option<&'a str>,
         }
         let canonical = Canonical {
             event: self.event_id.to_string(),
@@ -138,6 +144,7 @@ impl Purchase {
             email: self.email.as_str().to_lowercase(),
             name: self.name.as_str(),
             user: self.user.map(|u| u.to_string()),
+            promo: self.promo.as_ref().map(PromoCode::as_str),
         };
         let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
         hex::encode(Sha256::digest(bytes))
@@ -214,12 +221,11 @@ async fn parse_purchase(
             }
         }
     }
-    if body.promo_code.is_some() {
-        e.add(
-            "promo_code",
-            FieldError::new("unknown_code", "This promo code does not exist."),
-        );
-    }
+    // A malformed code cannot be one we issued: the same answer as an unknown one.
+    let promo = match body.promo_code.as_deref() {
+        None => None,
+        Some(text) => Some(PromoCode::parse(text).map_err(|_| BackendError::PromoInvalid)?),
+    };
     // The buyer: as sent, or the logged-in account's own details.
     let account = match actor {
         Some(actor) => Some(users::get(state.store.primary(), actor.user_id).await?),
@@ -252,6 +258,7 @@ async fn parse_purchase(
             email,
             name,
             user: actor.map(|a| a.user_id),
+            promo,
         }),
         _ => Err(e.into()),
     }
@@ -264,6 +271,7 @@ enum TakeError {
         what: String,
     },
     BuyerCap,
+    Promo(UseRefused),
     /// The idempotency key was stored by a concurrent request with the same key.
     KeyTaken,
     Store(StoreError),
@@ -282,6 +290,8 @@ struct Line {
     name: String,
     quantity: i64,
     unit_price_minor: i64,
+    /// This line's share of the promo discount.
+    discount_minor: i64,
 }
 
 struct Plan<'a> {
@@ -289,6 +299,8 @@ struct Plan<'a> {
     lines: Vec<Line>,
     currency: Currency,
     total: Money,
+    promo: Option<&'a PromoRecord>,
+    discount: i64,
     buyer_cap: i64,
     expires_at: DateTime<Utc>,
     key: &'a str,
@@ -351,6 +363,13 @@ async fn take(
         tx.rollback().await.map_err(StoreError::from)?;
         return Err(TakeError::BuyerCap);
     }
+    // Last in the lock order: the promo code's use (same order on release).
+    if let Some(promo) = plan.promo {
+        if let Err(refused) = promo::take_use(&mut tx, promo.id, now).await? {
+            tx.rollback().await.map_err(StoreError::from)?;
+            return Err(TakeError::Promo(refused));
+        }
+    }
     let inserted = orders::insert_order(
         &mut *tx,
         &NewOrder {
@@ -365,6 +384,8 @@ async fn take(
             total_minor: plan.total.minor(),
             currency: plan.currency.code(),
             quantity,
+            promo_code_id: plan.promo.map(|p| p.id),
+            discount_minor: plan.discount,
             idempotency_key: plan.key,
             request_hash: plan.hash,
             now,
@@ -385,6 +406,7 @@ async fn take(
             line.ticket_type_id,
             line.quantity,
             line.unit_price_minor,
+            line.discount_minor,
         )
         .await?;
     }
@@ -398,19 +420,22 @@ async fn price_lines(
     state: &AppState,
     event: &EventRecord,
     purchase: &Purchase,
+    promo_code: Option<&PromoRecord>,
     currency: Currency,
     now: DateTime<Utc>,
-) -> BackendResult<(Vec<Line>, Money)> {
+) -> BackendResult<(Vec<Line>, Money, i64)> {
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
     let mut lines = Vec::with_capacity(purchase.items.len());
     let mut total = Money::zero(currency);
     for (item, (id, quantity)) in purchase.items.iter().enumerate() {
         let field = format!("items[{item}]");
-        // Hidden types are only reachable through a promo code; without one they do not exist.
-        let Some(t) = types
-            .iter()
-            .find(|t| t.id == *id && t.visibility == "public")
-        else {
+        // Hidden types are only reachable through a promo code that reveals them; without
+        // one they do not exist.
+        let Some(t) = types.iter().find(|t| {
+            t.id == *id
+                && (t.visibility == "public"
+                    || promo_code.is_some_and(|p| promos::reveals(p, t.id)))
+        }) else {
             return Err(BackendError::field(
                 &format!("{field}.ticket_type_id"),
                 "not_found",
@@ -445,9 +470,26 @@ async fn price_lines(
             name: t.name.clone(),
             quantity: i64::from(quantity.get()),
             unit_price_minor: t.price_minor,
+            discount_minor: 0,
         });
     }
-    Ok((lines, total))
+    let Some(promo_code) = promo_code else {
+        return Ok((lines, total, 0));
+    };
+    let amounts: Vec<(TicketTypeId, Money)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.ticket_type_id,
+                Money::new(l.quantity * l.unit_price_minor, currency),
+            )
+        })
+        .collect();
+    let priced = promos::price_with(promo_code, currency, &amounts)?;
+    for (line, discounted) in lines.iter_mut().zip(&priced.lines) {
+        line.discount_minor = discounted.discount.minor();
+    }
+    Ok((lines, priced.total, priced.discount.minor()))
 }
 
 /// `POST /orders`: takes the tickets now and holds them until `expires_at`.
@@ -477,7 +519,19 @@ pub async fn create(
     }
     let currency = Currency::parse(&event.fields.currency)
         .map_err(|e| BackendError::Internal(e.to_string()))?;
-    let (lines, total) = price_lines(&state, &event, &purchase, currency, now).await?;
+    let promo_code = match &purchase.promo {
+        Some(text) => Some(promos::usable_code(&state, event.id, text, now).await?),
+        None => None,
+    };
+    let (lines, total, discount) = price_lines(
+        &state,
+        &event,
+        &purchase,
+        promo_code.as_ref(),
+        currency,
+        now,
+    )
+    .await?;
     let requested: u32 = purchase.items.iter().map(|(_, q)| q.get()).sum();
     let cap = u32::try_from(event.fields.buyer_cap).unwrap_or(u32::MAX);
     // Only the arithmetic on the request itself here; what the buyer already holds is
@@ -490,6 +544,8 @@ pub async fn create(
         lines,
         currency,
         total,
+        promo: promo_code.as_ref(),
+        discount,
         buyer_cap: event.fields.buyer_cap,
         expires_at: now + chrono::Duration::minutes(event.fields.hold_minutes),
         key: &key,
@@ -513,6 +569,15 @@ pub async fn create(
                 });
             }
             Err(TakeError::BuyerCap) => return Err(buyer_cap_error(cap)),
+            Err(TakeError::Promo(UseRefused::Unusable)) => return Err(BackendError::PromoInvalid),
+            Err(TakeError::Promo(UseRefused::Exhausted)) => {
+                // Uses of lapsed holds count until released, like their tickets.
+                if !retried && release_lapsed(&state, Some(event.id), Utc::now()).await? > 0 {
+                    retried = true;
+                    continue;
+                }
+                return Err(BackendError::PromoExhausted);
+            }
             Err(TakeError::KeyTaken) => {
                 return replay(&state, &key, &hash)
                     .await?
@@ -593,9 +658,13 @@ pub fn order_view(order: &OrderRecord, now: DateTime<Utc>) -> Value {
             "name": l.ticket_type_name,
             "quantity": l.quantity,
             "unit_price": money(l.unit_price_minor),
+            "discount": money(l.discount_minor),
             "total": money(l.total_minor),
         })).collect::<Vec<_>>(),
         "quantity": order.quantity,
+        "promo_code": order.promo_code,
+        "subtotal": money(order.total_minor + order.discount_minor),
+        "discount": money(order.discount_minor),
         "total": money(order.total_minor),
         "created_at": order.created_at,
     })
@@ -700,6 +769,9 @@ pub async fn release_hold(
         orders::release_quota(&mut *tx, quota, n).await?;
     }
     orders::release_buyer_count(&mut *tx, order.event_id, &order.buyer_key, order.quantity).await?;
+    if let Some(promo_code) = order.promo_code_id {
+        promo::release_use(&mut *tx, promo_code).await?;
+    }
     tx.commit().await.map_err(StoreError::from)?;
     let label = to.as_str();
     state.business.orders.with_label_values(&[label]).inc();

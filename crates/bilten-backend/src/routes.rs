@@ -6,7 +6,9 @@
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::{admin_api, auth, events, orders, organizations, users, AppState};
+use crate::{
+    admin_api, auth, events, orders, organizations, organizer_views, promo, users, AppState,
+};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +62,14 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/ticket-types/{id}", Access::Organizer),
     ("GET", "/events/{id}/quotas", Access::Organizer),
     ("POST", "/events/{id}/quotas", Access::Organizer),
+    ("GET", "/events/{id}/promo-codes", Access::Organizer),
+    ("POST", "/events/{id}/promo-codes", Access::Organizer),
+    ("PATCH", "/promo-codes/{id}", Access::Organizer),
+    ("GET", "/events/{id}/orders", Access::Organizer),
+    ("GET", "/events/{id}/orders.csv", Access::Organizer),
+    ("GET", "/events/{id}/sales-summary", Access::Organizer),
+    ("GET", "/events/{id}/attendees", Access::Organizer),
+    ("GET", "/events/{id}/attendees.csv", Access::Organizer),
     ("POST", "/orders", Access::Public),
     // The buyer (account or `X-Order-Key`) or the organization; anyone else gets 404.
     ("GET", "/orders/{id}", Access::Public),
@@ -119,6 +129,22 @@ pub fn api() -> Router<AppState> {
         .route(
             "/events/{id}/quotas",
             get(events::list_quotas).post(events::create_quota),
+        )
+        .route(
+            "/events/{id}/promo-codes",
+            get(promo::list).post(promo::create),
+        )
+        .route("/promo-codes/{id}", axum::routing::patch(promo::update))
+        .route("/events/{id}/orders", get(organizer_views::orders))
+        .route("/events/{id}/orders.csv", get(organizer_views::orders_csv))
+        .route(
+            "/events/{id}/sales-summary",
+            get(organizer_views::sales_summary),
+        )
+        .route("/events/{id}/attendees", get(organizer_views::attendees))
+        .route(
+            "/events/{id}/attendees.csv",
+            get(organizer_views::attendees_csv),
         )
         .route("/orders", post(orders::create))
         .route("/orders/{id}", get(orders::get).delete(orders::cancel))

@@ -16,6 +16,8 @@ pub mod migrate;
 pub mod orders;
 pub mod organizations;
 pub mod outbox;
+pub mod promo;
+pub mod reports;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

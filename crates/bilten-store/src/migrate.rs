@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "tickets",
         sql: include_str!("../migrations/0003_tickets.sql"),
     },
+    Migration {
+        version: 5,
+        name: "promo_codes",
+        sql: include_str!("../migrations/0005_promo_codes.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

@@ -5,7 +5,7 @@
 //! both get the last one. Callers take rows in one fixed order (ticket types by id, then quotas
 //! by id, then the buyer counter) so concurrent purchases and releases cannot deadlock.
 
-use bilten_domain::{EventId, OrderId, QuotaId, TicketTypeId, UserId};
+use bilten_domain::{EventId, OrderId, PromoCodeId, QuotaId, TicketTypeId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -148,6 +148,9 @@ pub struct NewOrder<'a> {
     pub total_minor: i64,
     pub currency: &'a str,
     pub quantity: i64,
+    /// The promo code whose use this order took (given back when its hold ends).
+    pub promo_code_id: Option<PromoCodeId>,
+    pub discount_minor: i64,
     pub idempotency_key: &'a str,
     pub request_hash: &'a str,
     pub now: DateTime<Utc>,
@@ -159,8 +162,8 @@ pub async fn insert_order<'e>(ex: impl Exec<'e>, o: &NewOrder<'_>) -> StoreResul
     sqlx::query(
         "INSERT INTO orders (id, event_id, buyer_user_id, buyer_key, buyer_email, buyer_name,
              status, expires_at, total_minor, currency, quantity, idempotency_key, request_hash,
-             created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+             created_at, updated_at, promo_code_id, discount_minor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)",
     )
     .bind(o.id.to_db())
     .bind(o.event_id.to_db())
@@ -176,27 +179,34 @@ pub async fn insert_order<'e>(ex: impl Exec<'e>, o: &NewOrder<'_>) -> StoreResul
     .bind(o.idempotency_key)
     .bind(o.request_hash)
     .bind(to_millis(o.now))
+    .bind(o.promo_code_id.map(|p| p.to_db()))
+    .bind(o.discount_minor)
     .execute(ex)
     .await?;
     Ok(())
 }
 
+/// An order line; `total_minor` is stored as `quantity × unit price − discount` (what the line
+/// actually costs, so a refund of the line gives back that).
 pub async fn insert_line<'e>(
     ex: impl Exec<'e>,
     order: OrderId,
     ticket_type: TicketTypeId,
     quantity: i64,
     unit_price_minor: i64,
+    discount_minor: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO order_lines (order_id, ticket_type_id, quantity, unit_price_minor, total_minor)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO order_lines (order_id, ticket_type_id, quantity, unit_price_minor,
+             discount_minor, total_minor)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(order.to_db())
     .bind(ticket_type.to_db())
     .bind(quantity)
     .bind(unit_price_minor)
-    .bind(quantity * unit_price_minor)
+    .bind(discount_minor)
+    .bind(quantity * unit_price_minor - discount_minor)
     .execute(ex)
     .await?;
     Ok(())
@@ -226,6 +236,9 @@ pub struct OrderLineRecord {
     pub ticket_type_name: String,
     pub quantity: i64,
     pub unit_price_minor: i64,
+    /// This line's share of the order's promo discount.
+    pub discount_minor: i64,
+    /// After the discount.
     pub total_minor: i64,
 }
 
@@ -243,6 +256,11 @@ pub struct OrderRecord {
     pub total_minor: i64,
     pub currency: String,
     pub quantity: i64,
+    pub promo_code_id: Option<PromoCodeId>,
+    /// The promo code's text, when the order used one.
+    pub promo_code: Option<String>,
+    /// Total discount; `total_minor` is after it.
+    pub discount_minor: i64,
     pub released_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub lines: Vec<OrderLineRecord>,
@@ -253,11 +271,13 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
     let rows = sqlx::query(
         "SELECT o.id, o.event_id, e.organization_id, o.buyer_user_id, o.buyer_key,
                 o.buyer_email, o.buyer_name, o.status, o.expires_at, o.total_minor, o.currency,
-                o.quantity, o.released_at, o.created_at,
+                o.quantity, o.released_at, o.created_at, o.promo_code_id, o.discount_minor,
+                p.code AS promo_code,
                 l.ticket_type_id, t.name AS ticket_type_name, l.quantity AS line_quantity,
-                l.unit_price_minor, l.total_minor AS line_total
+                l.unit_price_minor, l.discount_minor AS line_discount, l.total_minor AS line_total
          FROM orders o
          JOIN events e ON e.id = o.event_id
+         LEFT JOIN promo_codes p ON p.id = o.promo_code_id
          JOIN order_lines l ON l.order_id = o.id
          JOIN ticket_types t ON t.id = l.ticket_type_id
          WHERE o.id = $1 ORDER BY l.ticket_type_id",
@@ -288,6 +308,13 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
         total_minor: first.try_get("total_minor")?,
         currency: first.try_get("currency")?,
         quantity: first.try_get("quantity")?,
+        promo_code_id: first
+            .try_get::<Option<String>, _>("promo_code_id")?
+            .map(|p| PromoCodeId::from_db(&p))
+            .transpose()
+            .map_err(corrupt)?,
+        promo_code: first.try_get("promo_code")?,
+        discount_minor: first.try_get("discount_minor")?,
         released_at: first
             .try_get::<Option<i64>, _>("released_at")?
             .map(from_millis),
@@ -301,6 +328,7 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
             ticket_type_name: row.try_get("ticket_type_name")?,
             quantity: row.try_get("line_quantity")?,
             unit_price_minor: row.try_get("unit_price_minor")?,
+            discount_minor: row.try_get("line_discount")?,
             total_minor: row.try_get("line_total")?,
         });
     }

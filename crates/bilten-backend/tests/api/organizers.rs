@@ -412,9 +412,14 @@ async fn the_public_listing_filters_published_events_and_pages_with_a_cursor() {
 }
 
 /// Walks every organizer route of the route table (so a new route cannot escape) with a
-/// member of another organization and with a plain attendee: each must answer 404. Staff of
-/// the right organization may read but not change (403).
+/// member of another organization and with a plain attendee: each must answer 404 (never
+/// 200, never 5xx), because every `Access::Organizer` route is object-scoped — its path
+/// names an organization, event, ticket type or promo code, and a non-member must not learn
+/// that the object exists. Staff of the right organization may read (200) but not change
+/// (403); without a token it is 401. A route whose object kind this test does not know makes
+/// it fail, so it has to be extended with each new kind.
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // one walk over the whole table reads best in one place
 async fn every_organizer_route_hides_its_objects_from_other_organizations_and_attendees() {
     let app = TestApp::spawn().await;
     let owner = verified_user(&app, "Owner").await;
@@ -427,6 +432,15 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
         json!({ "name": "Entry", "price": 100, "capacity": 5 }),
     )
     .await;
+    let (status, promo) = app
+        .post(
+            &format!("/api/v1/events/{event}/promo-codes"),
+            Some(&owner.access_token),
+            json!({ "code": "WALK", "discount": { "kind": "percent", "basis_points": 1000 } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{promo}");
+    let promo = promo["promo_code"]["id"].as_str().unwrap().to_owned();
 
     let rival = verified_user(&app, "Rival").await;
     create_org(&app, &rival).await;
@@ -451,6 +465,7 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
             ("/organizations/", org.as_str()),
             ("/events/", event.as_str()),
             ("/ticket-types/", ticket_type.as_str()),
+            ("/promo-codes/", promo.as_str()),
         ];
         let path = concrete_path(template, &objects, &owner.id);
         let method = Method::from_bytes(method.as_bytes()).unwrap();

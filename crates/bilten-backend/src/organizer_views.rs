@@ -1,0 +1,424 @@
+//! What an organization sees of an event's sales: the orders list (filters, search, cursor),
+//! the sales summary per ticket type, the attendee list, and CSV exports of orders and
+//! attendees.
+//!
+//! Every handler first loads the event and asks `authz` for `ViewOrganization` in the event's
+//! organization (staff and up; everyone else gets 404), and every query is scoped by that
+//! event's id, so no view can reach another organization's data.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use bilten_domain::{Currency, Money, OrderId, TicketId};
+use bilten_http::Json;
+use bilten_store::events::{self, EventRecord};
+use bilten_store::reports::{self, AttendeeFilter, OrderFilter, OrderSummary};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::CurrentUser;
+use crate::authz::{authorize_in, Action};
+use crate::error::{BackendError, BackendResult};
+use crate::events::{load_event, parse_event_id};
+use crate::AppState;
+
+const PAGE_DEFAULT: i64 = 50;
+const PAGE_MAX: i64 = 200;
+const ORDER_STATUSES: &[&str] = &[
+    "pending",
+    "paid",
+    "expired",
+    "canceled",
+    "refunded",
+    "partially_refunded",
+];
+
+async fn event_for_viewer(
+    state: &AppState,
+    actor: &CurrentUser,
+    id: &str,
+) -> BackendResult<EventRecord> {
+    let event = load_event(state, parse_event_id(id)?).await?;
+    authorize_in(
+        state,
+        actor,
+        event.organization_id,
+        Action::ViewOrganization,
+        "event",
+    )
+    .await?;
+    Ok(event)
+}
+
+fn money(minor: i64, currency: &str) -> Value {
+    match Currency::parse(currency) {
+        Ok(c) => serde_json::to_value(Money::new(minor, c)).unwrap_or(Value::Null),
+        Err(_) => json!({ "amount": minor, "currency": currency }),
+    }
+}
+
+fn shown_status(status: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> &str {
+    if status == "pending" && expires_at <= now {
+        "expired"
+    } else {
+        status
+    }
+}
+
+fn encode_cursor(at: DateTime<Utc>, id: &str) -> String {
+    format!("{}.{id}", at.timestamp_millis())
+}
+
+fn decode_cursor<T: std::str::FromStr>(text: &str) -> BackendResult<(DateTime<Utc>, T)> {
+    let bad = || BackendError::field("cursor", "invalid", "Not a cursor from a previous page.");
+    let (millis, id) = text.split_once('.').ok_or_else(bad)?;
+    let at = millis
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::<Utc>::from_timestamp_millis)
+        .ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
+}
+
+fn page_limit(limit: Option<i64>) -> BackendResult<i64> {
+    match limit.unwrap_or(PAGE_DEFAULT) {
+        n if (1..=PAGE_MAX).contains(&n) => Ok(n),
+        _ => Err(BackendError::field(
+            "limit",
+            "out_of_range",
+            format!("Use a number from 1 to {PAGE_MAX}."),
+        )),
+    }
+}
+
+fn search_text(q: Option<String>) -> BackendResult<Option<String>> {
+    let q = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(BackendError::field(
+            "q",
+            "too_long",
+            "Search for at most 200 characters.",
+        ));
+    }
+    Ok(q)
+}
+
+#[derive(Deserialize)]
+pub struct OrdersQuery {
+    status: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+fn order_filter(query: OrdersQuery, paged: bool) -> BackendResult<OrderFilter> {
+    if let Some(status) = query.status.as_deref() {
+        if !ORDER_STATUSES.contains(&status) {
+            return Err(BackendError::field(
+                "status",
+                "invalid",
+                format!("Use one of: {}.", ORDER_STATUSES.join(", ")),
+            ));
+        }
+    }
+    Ok(OrderFilter {
+        status: query.status,
+        q: search_text(query.q)?,
+        before: query
+            .cursor
+            .as_deref()
+            .map(decode_cursor::<OrderId>)
+            .transpose()?,
+        limit: if paged { page_limit(query.limit)? } else { 0 },
+    })
+}
+
+fn order_row_view(o: &OrderSummary, now: DateTime<Utc>) -> Value {
+    json!({
+        "id": o.id.to_string(),
+        "status": shown_status(&o.status, o.expires_at, now),
+        "buyer": { "email": o.buyer_email, "name": o.buyer_name },
+        "quantity": o.quantity,
+        "promo_code": o.promo_code,
+        "discount": money(o.discount_minor, &o.currency),
+        "total": money(o.total_minor, &o.currency),
+        "created_at": o.created_at,
+    })
+}
+
+/// `GET /events/{id}/orders?status=&q=&cursor=&limit=` (staff and up): newest first.
+pub async fn orders(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<OrdersQuery>,
+) -> BackendResult<Json<Value>> {
+    let event = event_for_viewer(&state, &actor, &id).await?;
+    let filter = order_filter(query, true)?;
+    let now = Utc::now();
+    let rows = reports::orders_of_event(state.store.primary(), event.id, &filter, now).await?;
+    let next_cursor = (i64::try_from(rows.len()).unwrap_or(i64::MAX) == filter.limit)
+        .then(|| rows.last())
+        .flatten()
+        .map(|o| encode_cursor(o.created_at, &o.id.to_string()));
+    let items: Vec<Value> = rows.iter().map(|o| order_row_view(o, now)).collect();
+    Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
+}
+
+/// `GET /events/{id}/sales-summary` (staff and up): per ticket type capacity, sold, held (live
+/// holds only), revenue and discounts of paid orders; and the totals.
+pub async fn sales_summary(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+) -> BackendResult<Json<Value>> {
+    let event = event_for_viewer(&state, &actor, &id).await?;
+    let now = Utc::now();
+    let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
+    let paid: HashMap<_, _> = reports::paid_per_ticket_type(state.store.primary(), event.id)
+        .await?
+        .into_iter()
+        .map(|(id, tickets, revenue, discount)| (id, (tickets, revenue, discount)))
+        .collect();
+    let currency = event.fields.currency.as_str();
+    let (mut capacity, mut sold, mut held, mut revenue, mut discount) = (0, 0, 0, 0, 0);
+    let items: Vec<Value> = types
+        .iter()
+        .map(|t| {
+            let (_, type_revenue, type_discount) = paid.get(&t.id).copied().unwrap_or_default();
+            let type_held = t.held - t.lapsed;
+            capacity += t.capacity;
+            sold += t.sold;
+            held += type_held;
+            revenue += type_revenue;
+            discount += type_discount;
+            json!({
+                "ticket_type_id": t.id.to_string(),
+                "name": t.name,
+                "price": money(t.price_minor, currency),
+                "capacity": t.capacity,
+                "sold": t.sold,
+                "held": type_held,
+                "available": t.available(),
+                "revenue": money(type_revenue, currency),
+                "discount": money(type_discount, currency),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "event_id": event.id.to_string(),
+        "currency": currency,
+        "ticket_types": items,
+        "totals": {
+            "capacity": capacity,
+            "sold": sold,
+            "held": held,
+            "revenue": money(revenue, currency),
+            "discount": money(discount, currency),
+        },
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct AttendeesQuery {
+    q: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+fn attendee_filter(query: AttendeesQuery, paged: bool) -> BackendResult<AttendeeFilter> {
+    Ok(AttendeeFilter {
+        q: search_text(query.q)?,
+        after: query
+            .cursor
+            .as_deref()
+            .map(decode_cursor::<TicketId>)
+            .transpose()?,
+        limit: if paged { page_limit(query.limit)? } else { 0 },
+    })
+}
+
+/// `GET /events/{id}/attendees?q=&cursor=&limit=` (staff and up): tickets with holder, type,
+/// order and status, in issue order.
+pub async fn attendees(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<AttendeesQuery>,
+) -> BackendResult<Json<Value>> {
+    let event = event_for_viewer(&state, &actor, &id).await?;
+    let filter = attendee_filter(query, true)?;
+    let rows = reports::attendees_of_event(state.store.primary(), event.id, &filter).await?;
+    let next_cursor = (i64::try_from(rows.len()).unwrap_or(i64::MAX) == filter.limit)
+        .then(|| rows.last())
+        .flatten()
+        .map(|a| encode_cursor(a.issued_at, &a.ticket_id.to_string()));
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|a| {
+            json!({
+                "ticket_id": a.ticket_id.to_string(),
+                "holder_name": a.holder_name,
+                "ticket_type": { "id": a.ticket_type_id.to_string(), "name": a.ticket_type_name },
+                "order_id": a.order_id.to_string(),
+                "buyer_email": a.buyer_email,
+                "status": a.status,
+                "issued_at": a.issued_at,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
+}
+
+/// A cell as a spreadsheet will read it: text starting with `=`, `+`, `-`, `@` (or a tab or
+/// carriage return, which some programs strip first) is prefixed with `'` so it is shown, not
+/// evaluated (OWASP "CSV injection"). Quoting and escaping are the `csv` crate's job.
+fn safe_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn decimal(minor: i64, currency: &str) -> String {
+    Currency::parse(currency).map_or_else(
+        |_| minor.to_string(),
+        |c| Money::new(minor, c).to_decimal_string(),
+    )
+}
+
+fn time_cell(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Writes `rows` (header first) as CSV and answers it as a download named `filename`.
+fn csv_response(filename: &str, rows: &[Vec<String>]) -> BackendResult<Response> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer
+            .write_record(row.iter().map(|cell| safe_cell(cell)))
+            .map_err(|e| BackendError::Internal(e.to_string()))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| BackendError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `GET /events/{id}/orders.csv` (staff and up): every order (same filters as the list, no
+/// paging), one row per order, amounts as decimals in the event currency.
+pub async fn orders_csv(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<OrdersQuery>,
+) -> BackendResult<Response> {
+    let event = event_for_viewer(&state, &actor, &id).await?;
+    let filter = order_filter(query, false)?;
+    let now = Utc::now();
+    let orders = reports::orders_of_event(state.store.primary(), event.id, &filter, now).await?;
+    let mut items: HashMap<OrderId, Vec<String>> = HashMap::new();
+    for line in reports::lines_of_event(state.store.primary(), event.id).await? {
+        items
+            .entry(line.order_id)
+            .or_default()
+            .push(format!("{} x {}", line.quantity, line.ticket_type_name));
+    }
+    let mut rows = vec![[
+        "order_id",
+        "created_at",
+        "status",
+        "buyer_email",
+        "buyer_name",
+        "items",
+        "quantity",
+        "promo_code",
+        "discount",
+        "total",
+        "currency",
+    ]
+    .map(str::to_owned)
+    .to_vec()];
+    for o in &orders {
+        rows.push(vec![
+            o.id.to_string(),
+            time_cell(o.created_at),
+            shown_status(&o.status, o.expires_at, now).to_owned(),
+            o.buyer_email.clone(),
+            o.buyer_name.clone(),
+            items.get(&o.id).map(|i| i.join("; ")).unwrap_or_default(),
+            o.quantity.to_string(),
+            o.promo_code.clone().unwrap_or_default(),
+            decimal(o.discount_minor, &o.currency),
+            decimal(o.total_minor, &o.currency),
+            o.currency.clone(),
+        ]);
+    }
+    csv_response(&format!("orders-{}.csv", event.id), &rows)
+}
+
+/// `GET /events/{id}/attendees.csv` (staff and up): every ticket, one row each.
+pub async fn attendees_csv(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<AttendeesQuery>,
+) -> BackendResult<Response> {
+    let event = event_for_viewer(&state, &actor, &id).await?;
+    let filter = attendee_filter(query, false)?;
+    let attendees = reports::attendees_of_event(state.store.primary(), event.id, &filter).await?;
+    let mut rows = vec![[
+        "ticket_id",
+        "holder_name",
+        "ticket_type",
+        "order_id",
+        "buyer_email",
+        "status",
+        "issued_at",
+    ]
+    .map(str::to_owned)
+    .to_vec()];
+    for a in &attendees {
+        rows.push(vec![
+            a.ticket_id.to_string(),
+            a.holder_name.clone(),
+            a.ticket_type_name.clone(),
+            a.order_id.to_string(),
+            a.buyer_email.clone(),
+            a.status.clone(),
+            time_cell(a.issued_at),
+        ]);
+    }
+    csv_response(&format!("attendees-{}.csv", event.id), &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_cell;
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_evaluate_are_quoted() {
+        assert_eq!(safe_cell("=SUM(A1:A9)"), "'=SUM(A1:A9)");
+        assert_eq!(safe_cell("+1"), "'+1");
+        assert_eq!(safe_cell("-2"), "'-2");
+        assert_eq!(safe_cell("@cmd"), "'@cmd");
+        assert_eq!(safe_cell("\tx"), "'\tx");
+        assert_eq!(safe_cell("Ann = Bob"), "Ann = Bob");
+        assert_eq!(safe_cell(""), "");
+    }
+}

@@ -1,0 +1,323 @@
+//! Read-only queries behind the organizer views: an event's orders (filtered, searched,
+//! paged), its order lines, its attendees (tickets) and its sales per ticket type.
+//!
+//! Paging is keyset (`created_at`/`issued_at`, then id), so a page is stable while new orders
+//! arrive. Every query is scoped by event id; the caller has already checked that the event
+//! belongs to the caller's organization.
+
+use std::fmt::Write as _;
+
+use bilten_domain::{EventId, OrderId, TicketId, TicketTypeId};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// `LIKE` pattern matching `text` anywhere, lower-cased, with `%`, `_` and `\` escaped
+/// (used with `ESCAPE '\'`).
+fn contains_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The stored form of an id typed into a search box (`ord_…`), or "" when the text is not
+/// one (matching no row).
+fn db_id<T: std::str::FromStr>(text: &str, to_db: fn(&T) -> String) -> String {
+    text.trim()
+        .parse::<T>()
+        .map(|id| to_db(&id))
+        .unwrap_or_default()
+}
+
+/// Which of an event's orders to list.
+#[derive(Debug, Default, Clone)]
+pub struct OrderFilter {
+    /// As the API shows it: a pending order whose hold ran out counts as `expired`.
+    pub status: Option<String>,
+    /// Part of the buyer's email or name, or a whole order id.
+    pub q: Option<String>,
+    /// Keyset cursor: orders strictly older than `(created_at, id)`.
+    pub before: Option<(DateTime<Utc>, OrderId)>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderSummary {
+    pub id: OrderId,
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+    pub buyer_email: String,
+    pub buyer_name: String,
+    pub quantity: i64,
+    pub total_minor: i64,
+    pub discount_minor: i64,
+    pub currency: String,
+    pub promo_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An event's orders, newest first. `limit` 0 means all (the CSV export).
+pub async fn orders_of_event<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    filter: &OrderFilter,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<OrderSummary>> {
+    // The placeholders are numbered in the order their values are bound below.
+    let mut sql = String::from(
+        "SELECT o.id, o.status, o.expires_at, o.buyer_email, o.buyer_name, o.quantity,
+                o.total_minor, o.discount_minor, o.currency, p.code AS promo_code, o.created_at
+         FROM orders o LEFT JOIN promo_codes p ON p.id = o.promo_code_id
+         WHERE o.event_id = $1",
+    );
+    let mut n = 1;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    let status_clause = match filter.status.as_deref() {
+        Some("pending") => Some(format!(
+            " AND o.status = 'pending' AND o.expires_at > ${}",
+            next()
+        )),
+        Some("expired") => Some(format!(
+            " AND (o.status = 'expired' OR (o.status = 'pending' AND o.expires_at <= ${}))",
+            next()
+        )),
+        Some(_) => Some(format!(" AND o.status = ${}", next())),
+        None => None,
+    };
+    if let Some(clause) = &status_clause {
+        sql.push_str(clause);
+    }
+    if filter.q.is_some() {
+        let (a, b) = (next(), next());
+        let _ = write!(sql,
+            " AND (LOWER(o.buyer_email) LIKE ${a} ESCAPE '\\' OR LOWER(o.buyer_name) LIKE ${a} ESCAPE '\\' OR o.id = ${b})"
+        );
+    }
+    if filter.before.is_some() {
+        let (a, b) = (next(), next());
+        let _ = write!(
+            sql,
+            " AND (o.created_at < ${a} OR (o.created_at = ${a} AND o.id < ${b}))"
+        );
+    }
+    sql.push_str(" ORDER BY o.created_at DESC, o.id DESC");
+    if filter.limit > 0 {
+        let _ = write!(sql, " LIMIT ${}", next());
+    }
+
+    let mut query = sqlx::query(&sql).bind(event.to_db());
+    match filter.status.as_deref() {
+        Some("pending" | "expired") => query = query.bind(to_millis(now)),
+        Some(other) => query = query.bind(other.to_owned()),
+        None => {}
+    }
+    if let Some(q) = &filter.q {
+        query = query
+            .bind(contains_pattern(q.trim()))
+            .bind(db_id::<OrderId>(q, OrderId::to_db));
+    }
+    if let Some((at, id)) = &filter.before {
+        query = query.bind(to_millis(*at)).bind(id.to_db());
+    }
+    if filter.limit > 0 {
+        query = query.bind(filter.limit);
+    }
+    let rows = query.fetch_all(ex).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OrderSummary {
+                id: OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+                status: row.try_get("status")?,
+                expires_at: from_millis(row.try_get("expires_at")?),
+                buyer_email: row.try_get("buyer_email")?,
+                buyer_name: row.try_get("buyer_name")?,
+                quantity: row.try_get("quantity")?,
+                total_minor: row.try_get("total_minor")?,
+                discount_minor: row.try_get("discount_minor")?,
+                currency: row.try_get("currency")?,
+                promo_code: row.try_get("promo_code")?,
+                created_at: from_millis(row.try_get("created_at")?),
+            })
+        })
+        .collect()
+}
+
+/// One order line with its ticket type's name (for the orders CSV).
+#[derive(Debug, Clone)]
+pub struct LineSummary {
+    pub order_id: OrderId,
+    pub ticket_type_name: String,
+    pub quantity: i64,
+}
+
+/// Every order line of an event, grouped by order.
+pub async fn lines_of_event<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+) -> StoreResult<Vec<LineSummary>> {
+    let rows = sqlx::query(
+        "SELECT l.order_id, t.name, l.quantity FROM order_lines l
+         JOIN orders o ON o.id = l.order_id
+         JOIN ticket_types t ON t.id = l.ticket_type_id
+         WHERE o.event_id = $1 ORDER BY l.order_id, t.position, t.name",
+    )
+    .bind(event.to_db())
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(LineSummary {
+                order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?)
+                    .map_err(corrupt)?,
+                ticket_type_name: row.try_get("name")?,
+                quantity: row.try_get("quantity")?,
+            })
+        })
+        .collect()
+}
+
+/// Tickets sold and money taken per ticket type: `(ticket type, tickets, revenue minor,
+/// discount minor)` over paid and partially refunded orders.
+pub async fn paid_per_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+) -> StoreResult<Vec<(TicketTypeId, i64, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT l.ticket_type_id,
+                CAST(SUM(l.quantity) AS BIGINT) AS tickets,
+                CAST(SUM(l.total_minor) AS BIGINT) AS revenue,
+                CAST(SUM(l.discount_minor) AS BIGINT) AS discount
+         FROM order_lines l JOIN orders o ON o.id = l.order_id
+         WHERE o.event_id = $1 AND o.status IN ('paid', 'partially_refunded')
+         GROUP BY l.ticket_type_id",
+    )
+    .bind(event.to_db())
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
+                    .map_err(corrupt)?,
+                row.try_get("tickets")?,
+                row.try_get("revenue")?,
+                row.try_get("discount")?,
+            ))
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct AttendeeFilter {
+    /// Part of the holder's name or the buyer's email, or a whole ticket or order id.
+    pub q: Option<String>,
+    /// Keyset cursor: tickets strictly after `(issued_at, id)`.
+    pub after: Option<(DateTime<Utc>, TicketId)>,
+    /// 0 means all (the CSV export).
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attendee {
+    pub ticket_id: TicketId,
+    pub holder_name: String,
+    pub ticket_type_id: TicketTypeId,
+    pub ticket_type_name: String,
+    pub order_id: OrderId,
+    pub buyer_email: String,
+    pub status: String,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// An event's tickets with holder, type and order, oldest first.
+pub async fn attendees_of_event<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    filter: &AttendeeFilter,
+) -> StoreResult<Vec<Attendee>> {
+    let mut sql = String::from(
+        "SELECT k.id, k.attendee_name, k.ticket_type_id, t.name AS ticket_type_name, k.order_id,
+                o.buyer_email, k.status, k.issued_at
+         FROM tickets k
+         JOIN orders o ON o.id = k.order_id
+         JOIN ticket_types t ON t.id = k.ticket_type_id
+         WHERE k.event_id = $1",
+    );
+    let mut n = 1;
+    if filter.q.is_some() {
+        let _ = write!(sql,
+            " AND (LOWER(k.attendee_name) LIKE ${a} ESCAPE '\\' OR LOWER(o.buyer_email) LIKE ${a} ESCAPE '\\' OR k.id = ${b} OR k.order_id = ${c})",
+            a = n + 1,
+            b = n + 2,
+            c = n + 3
+        );
+        n += 3;
+    }
+    if filter.after.is_some() {
+        let _ = write!(
+            sql,
+            " AND (k.issued_at > ${a} OR (k.issued_at = ${a} AND k.id > ${b}))",
+            a = n + 1,
+            b = n + 2
+        );
+        n += 2;
+    }
+    sql.push_str(" ORDER BY k.issued_at, k.id");
+    if filter.limit > 0 {
+        let _ = write!(sql, " LIMIT ${}", n + 1);
+    }
+    let mut query = sqlx::query(&sql).bind(event.to_db());
+    if let Some(q) = &filter.q {
+        query = query
+            .bind(contains_pattern(q.trim()))
+            .bind(db_id::<TicketId>(q, TicketId::to_db))
+            .bind(db_id::<OrderId>(q, OrderId::to_db));
+    }
+    if let Some((at, id)) = &filter.after {
+        query = query.bind(to_millis(*at)).bind(id.to_db());
+    }
+    if filter.limit > 0 {
+        query = query.bind(filter.limit);
+    }
+    let rows = query.fetch_all(ex).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Attendee {
+                ticket_id: TicketId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+                holder_name: row.try_get("attendee_name")?,
+                ticket_type_id: TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
+                    .map_err(corrupt)?,
+                ticket_type_name: row.try_get("ticket_type_name")?,
+                order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?)
+                    .map_err(corrupt)?,
+                buyer_email: row.try_get("buyer_email")?,
+                status: row.try_get("status")?,
+                issued_at: from_millis(row.try_get("issued_at")?),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_patterns_escape_like_wildcards() {
+        assert_eq!(super::contains_pattern("Ann"), "%ann%");
+        assert_eq!(super::contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}
