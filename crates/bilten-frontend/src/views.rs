@@ -179,6 +179,49 @@ pub fn field(spec: &Field<'_>, form: &FormState) -> Markup {
     }
 }
 
+/// A labelled `<select>` with its error, like [`field`].
+pub fn select(
+    name: &str,
+    label: &str,
+    options: &[(&str, String)],
+    selected: &str,
+    form: &FormState,
+) -> Markup {
+    let id = format!("field-{name}");
+    let error = form.field_errors.get(name);
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) }
+            @if let Some(problem) = error {
+                span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+            }
+            select id=(id) name=(name) aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| format!("{id}-error"))] {
+                @for (value, text) in options {
+                    option value=(value) selected[*value == selected] { (text) }
+                }
+            }
+        }
+    }
+}
+
+/// A labelled multi-line text input with its hint and error, like [`field`].
+pub fn textarea(name: &str, label: &str, hint: Option<&str>, form: &FormState) -> Markup {
+    let id = format!("field-{name}");
+    let error = form.field_errors.get(name);
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) }
+            @if let Some(hint) = hint { span.hint id={ (id) "-hint" } { (hint) } }
+            @if let Some(problem) = error {
+                span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+            }
+            textarea id=(id) name=(name) rows="6" aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[hint.map(|_| format!("{id}-hint"))] { (form.value(name)) }
+        }
+    }
+}
+
 /// The list of problems at the top of a form, each linking to its field. It takes focus
 /// semantics from `role="alert"` so it is announced when the page re-renders.
 pub fn error_summary(form: &FormState, labels: &[(&str, &str)]) -> Markup {

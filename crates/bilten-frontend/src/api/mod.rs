@@ -106,7 +106,6 @@ pub(crate) struct Call<'a> {
 }
 
 /// A successful answer as received (for the files the frontend passes through: QR, PDF, CSV).
-#[allow(dead_code)] // content type and disposition: for the ticket QR/PDF pass-through
 pub(crate) struct Answer {
     pub body: Vec<u8>,
     pub content_type: Option<String>,

@@ -1,6 +1,4 @@
 //! Events, orders and organizations as the API shows them, and the calls the pages make.
-// Organizer calls and fields land with the organizer pages (next commit).
-#![allow(dead_code)]
 
 use bilten_domain::money::Money;
 use chrono::{DateTime, Utc};
@@ -76,7 +74,6 @@ pub struct Buyer {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct OrderLine {
-    pub ticket_type_id: String,
     pub name: String,
     pub quantity: i64,
     pub unit_price: Money,
@@ -92,9 +89,7 @@ pub struct Order {
     pub expires_at: DateTime<Utc>,
     pub buyer: Buyer,
     pub lines: Vec<OrderLine>,
-    pub quantity: i64,
     pub total: Money,
-    pub created_at: DateTime<Utc>,
     /// Present once promo codes exist.
     #[serde(default)]
     pub discount: Option<Money>,
@@ -130,13 +125,68 @@ pub struct Member {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Quota {
-    pub id: String,
     pub name: String,
     pub capacity: i64,
     pub sold: i64,
     pub held: i64,
     pub available: i64,
     pub ticket_type_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PromoCode {
+    pub code: String,
+    pub discount: Option<bilten_domain::Discount>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub active: bool,
+}
+
+/// A row of the organizer's order list.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderRow {
+    pub id: String,
+    pub status: String,
+    pub buyer: Buyer,
+    pub quantity: i64,
+    pub promo_code: Option<String>,
+    pub total: Money,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SalesTotals {
+    pub capacity: i64,
+    pub sold: i64,
+    pub held: i64,
+    pub revenue: Money,
+    pub discount: Money,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SalesSummary {
+    pub totals: SalesTotals,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NamedRef {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Attendee {
+    pub ticket_id: String,
+    pub holder_name: Option<String>,
+    pub ticket_type: NamedRef,
+    pub order_id: String,
+    pub buyer_email: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -434,20 +484,18 @@ impl BackendApi {
             .map(drop)
     }
 
-    pub async fn update_ticket_type(
+    /// Every ticket type with its counters, hidden ones too (members only: 404 for others).
+    pub async fn ticket_types(
         &self,
         caller: &Forwarded,
         bearer: String,
-        ticket_type: &str,
-        body: Value,
-    ) -> Result<(), ApiError> {
-        let path = format!("/ticket-types/{}", path_segment(ticket_type));
-        self.send(Call {
-            method: Method::PATCH,
-            ..Call::post(&path, caller, &bearer, body)
-        })
-        .await
-        .map(drop)
+        event: &str,
+    ) -> Result<Vec<TicketType>, ApiError> {
+        let path = format!("/events/{}/ticket-types", path_segment(event));
+        let list: Items<TicketType> = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
     }
 
     pub async fn quotas(
@@ -474,6 +522,72 @@ impl BackendApi {
         self.send(Call::post(&path, caller, &bearer, body))
             .await
             .map(drop)
+    }
+}
+
+/// Organizer reports and promo codes.
+impl BackendApi {
+    pub async fn promo_codes(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<Vec<PromoCode>, ApiError> {
+        let path = format!("/events/{}/promo-codes", path_segment(event));
+        let list: Items<PromoCode> = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    pub async fn create_promo_code(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        body: Value,
+    ) -> Result<(), ApiError> {
+        let path = format!("/events/{}/promo-codes", path_segment(event));
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
+    }
+
+    pub async fn sales_summary(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<SalesSummary, ApiError> {
+        let path = format!("/events/{}/sales-summary", path_segment(event));
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    /// `GET /events/{id}/orders` or `/attendees` with a query string (filters, cursor).
+    pub async fn event_report<T: serde::de::DeserializeOwned>(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        report: &str,
+        query: &str,
+    ) -> Result<Paged<T>, ApiError> {
+        let path = format!("/events/{}/{report}?{query}", path_segment(event));
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    /// A CSV export as the backend sends it (`orders.csv`, `attendees.csv`).
+    pub async fn event_csv(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        file: &str,
+    ) -> Result<super::Answer, ApiError> {
+        let path = format!("/events/{}/{file}", path_segment(event));
+        self.send(Call::get(&path, caller, Some(&bearer))).await
     }
 }
 

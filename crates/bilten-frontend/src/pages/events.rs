@@ -16,7 +16,7 @@ use crate::api::ticketing::{Event, EventDetail, EventSearch, TicketType};
 use crate::api::FieldProblem;
 use crate::format;
 use crate::session::{CsrfForm, Visit};
-use crate::views::{self, csrf_field, error_summary, field, Field, FormState, PageMeta};
+use crate::views::{self, csrf_field, error_summary, field, select, Field, FormState, PageMeta};
 use crate::Frontend;
 
 /// The categories the API knows, in the order the search form offers them.
@@ -146,31 +146,6 @@ impl SearchQuery {
             "/?{}",
             serde_urlencoded::to_string(kept).unwrap_or_default()
         )
-    }
-}
-
-fn select(
-    name: &str,
-    label: &str,
-    options: &[(&str, String)],
-    selected: &str,
-    form: &FormState,
-) -> Markup {
-    let id = format!("field-{name}");
-    let error = form.field_errors.get(name);
-    html! {
-        div.field.has-error[error.is_some()] {
-            label for=(id) { (label) }
-            @if let Some(problem) = error {
-                span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
-            }
-            select id=(id) name=(name) aria-invalid=[error.map(|_| "true")]
-                aria-describedby=[error.map(|_| format!("{id}-error"))] {
-                @for (value, text) in options {
-                    option value=(value) selected[*value == selected] { (text) }
-                }
-            }
-        }
     }
 }
 

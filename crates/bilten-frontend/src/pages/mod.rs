@@ -4,9 +4,10 @@ mod account;
 mod auth;
 mod events;
 mod orders;
+mod organize;
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::html;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<Frontend> {
         )
         .route("/account/verification", post(account::resend_verification))
         .route("/static/{file}", get(assets::serve))
+        .merge(organize::routes())
 }
 
 /// `?notice=` names one of a fixed set of messages shown after a redirect (post/redirect/get).
@@ -54,6 +56,11 @@ pub struct NoticeQuery {
 }
 
 impl NoticeQuery {
+    /// The raw key, for pages with messages of their own.
+    pub fn key(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
     pub fn message(&self) -> Option<&'static str> {
         Some(match self.notice.as_deref()? {
             "account_created" => {
@@ -118,6 +125,25 @@ pub fn form_again(
             &render(&form),
         )
     })
+}
+
+/// A form post's answer: on success a redirect to `success(value)`; when the API refused the
+/// form, the page again (status 422) from `again` with the visitor's input and the problems.
+pub async fn after_post<T>(
+    result: Result<T, ApiError>,
+    form: FormState,
+    success: impl FnOnce(T) -> String,
+    again: impl AsyncFnOnce(FormState) -> Result<Response, PageError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(value) => Ok(axum::response::Redirect::to(&success(value)).into_response()),
+        Err(error) => {
+            let form = form_problems(error, form)?;
+            let mut page = again(form).await?;
+            *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
+        }
+    }
 }
 
 async fn my_tickets(State(app): State<Frontend>, mut visit: Visit) -> Response {

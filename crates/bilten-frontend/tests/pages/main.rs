@@ -10,4 +10,5 @@ mod helpers;
 mod accounts;
 mod assets_and_errors;
 mod attendee;
+mod organizer;
 mod security;
