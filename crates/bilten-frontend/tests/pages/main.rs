@@ -2,7 +2,8 @@
 //! its own database per test, the frontend on a random port in front of it, and a client
 //! that keeps cookies and does not follow redirects (so each step's status is checked).
 
-#![allow(clippy::unwrap_used)]
+// Test code: a failed unwrap is a failed test, and a flow reads best in one piece.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 mod fixtures;
 mod helpers;
