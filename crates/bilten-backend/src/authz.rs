@@ -7,8 +7,13 @@
 //! | action                | owner | manager | staff |
 //! |-----------------------|:-----:|:-------:|:-----:|
 //! | see the organization, its events (drafts too), ticket types, quotas, orders | ✓ | ✓ | ✓ |
-//! | create/edit/publish events, ticket types, quotas | ✓ | ✓ | — |
+//! | see tickets of its events and their revocation list | ✓ | ✓ | ✓ |
+//! | create/edit/publish events, ticket types, quotas; rotate ticket keys | ✓ | ✓ | — |
 //! | add/remove members    | ✓ | — | — |
+//!
+//! Buyers reach their own orders and tickets without a role: by the account that ordered, or
+//! by presenting the order's access key (`X-Order-Key`); only they may pay an order or rename
+//! a ticket's attendee (members of the organization may look, and get 403 for those).
 //!
 //! Someone who is not a member cannot learn that the object exists: they get 404, not 403.
 //! A member whose role is too weak gets 403 (they can already see the object).

@@ -64,6 +64,12 @@ pub enum BackendError {
     IdempotencyKeyRequired,
     #[error("Idempotency-Key reused with a different request")]
     IdempotencyKeyReused,
+    /// The card was declined; `decline_code` is the provider's (`card_declined`, …).
+    #[error("payment declined: {decline_code}")]
+    PaymentDeclined {
+        decline_code: &'static str,
+        message: String,
+    },
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -179,6 +185,15 @@ impl From<BackendError> for ApiError {
             promo @ (E::PromoInvalid | E::PromoExhausted | E::PromoNotApplicable) => {
                 promo_error(&promo)
             }
+            E::PaymentDeclined {
+                decline_code,
+                message,
+            } => ApiError::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "payment_declined",
+                format!("The payment was declined: {message}"),
+            )
+            .with_field("test_card", decline_code, message),
             E::IdempotencyKeyRequired => ApiError::bad_request(
                 "idempotency_key_required",
                 "Send an Idempotency-Key header (1-255 visible characters) with this request.",

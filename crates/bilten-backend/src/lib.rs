@@ -7,7 +7,10 @@
 mod admin_api;
 mod auth;
 mod authz;
+mod checkout;
 mod client_ip;
+pub mod completion;
+mod confirmation;
 mod error;
 mod events;
 mod metrics;
@@ -15,8 +18,12 @@ mod orders;
 mod organizations;
 mod organizer_views;
 mod promo;
+pub mod payments;
 pub mod routes;
+mod signing;
 mod state;
+mod ticket_render;
+mod tickets;
 mod users;
 
 pub mod admin;

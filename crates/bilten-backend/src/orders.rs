@@ -670,9 +670,17 @@ pub fn order_view(order: &OrderRecord, now: DateTime<Utc>) -> Value {
     })
 }
 
+/// Whether the request presents `order`'s access key in `X-Order-Key`.
+pub(crate) fn order_key_presented(state: &AppState, headers: &HeaderMap, order: OrderId) -> bool {
+    headers
+        .get(ORDER_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|key| order_key_matches(state, order, key))
+}
+
 /// The order if the caller is its buyer (by account, or by presenting the order's access key
 /// in `X-Order-Key`) or a member of the event's organization; else 404. The flag says "buyer".
-async fn visible_order(
+pub(crate) async fn visible_order(
     state: &AppState,
     actor: Option<&CurrentUser>,
     headers: &HeaderMap,
@@ -682,8 +690,7 @@ async fn visible_order(
     let order = orders::find_order(state.store.primary(), id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
-    let presented = headers.get(ORDER_KEY_HEADER).and_then(|v| v.to_str().ok());
-    if presented.is_some_and(|key| order_key_matches(state, order.id, key)) {
+    if order_key_presented(state, headers, order.id) {
         return Ok((order, true));
     }
     let Some(actor) = actor else {
@@ -697,7 +704,7 @@ async fn visible_order(
     Ok((order, false))
 }
 
-/// `GET /orders/{id}`: the buyer or the organization.
+/// `GET /orders/{id}`: the buyer or the organization; with the order's tickets once paid.
 pub async fn get(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -705,7 +712,11 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> BackendResult<Json<Value>> {
     let (order, _) = visible_order(&state, actor.as_ref(), &headers, &id).await?;
-    Ok(Json(json!({ "order": order_view(&order, Utc::now()) })))
+    let issued = bilten_store::tickets::list_for_order(state.store.primary(), order.id).await?;
+    Ok(Json(json!({
+        "order": order_view(&order, Utc::now()),
+        "tickets": issued.iter().map(crate::tickets::ticket_view).collect::<Vec<_>>(),
+    })))
 }
 
 /// `DELETE /orders/{id}`: the buyer gives up a pending order; its hold is freed at once.

@@ -7,7 +7,8 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::{
-    admin_api, auth, events, orders, organizations, organizer_views, promo, users, AppState,
+    admin_api, auth, checkout, events, orders, organizations, organizer_views, payments, promo,
+    tickets, users, AppState,
 };
 
 /// Who may call a route.
@@ -74,6 +75,20 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     // The buyer (account or `X-Order-Key`) or the organization; anyone else gets 404.
     ("GET", "/orders/{id}", Access::Public),
     ("DELETE", "/orders/{id}", Access::Public),
+    // The buyer only (account or `X-Order-Key`); members of the organization get 403.
+    ("POST", "/orders/{id}/checkout", Access::Public),
+    // The test provider's hosted page; the payment id in the URL is the credential.
+    ("GET", "/pay/test/{id}", Access::Public),
+    ("POST", "/pay/test/{id}", Access::Public),
+    ("GET", "/events/{id}/ticket-keys", Access::Public),
+    ("POST", "/events/{id}/ticket-keys/rotate", Access::Organizer),
+    ("GET", "/events/{id}/revoked", Access::Organizer),
+    ("GET", "/me/tickets", Access::User),
+    // The buyer (account or the order's `X-Order-Key`) or the organization; else 404.
+    ("GET", "/tickets/{id}", Access::Public),
+    ("PATCH", "/tickets/{id}", Access::Public),
+    ("GET", "/tickets/{id}/qr.svg", Access::Public),
+    ("GET", "/tickets/{id}/pdf", Access::Public),
 ];
 
 pub fn api() -> Router<AppState> {
@@ -148,6 +163,18 @@ pub fn api() -> Router<AppState> {
         )
         .route("/orders", post(orders::create))
         .route("/orders/{id}", get(orders::get).delete(orders::cancel))
+        .route("/orders/{id}/checkout", post(checkout::checkout))
+        .route(
+            "/pay/test/{id}",
+            get(payments::hosted_page_show).post(payments::hosted_page_submit),
+        )
+        .route("/events/{id}/ticket-keys", get(tickets::keys))
+        .route("/events/{id}/ticket-keys/rotate", post(tickets::rotate))
+        .route("/events/{id}/revoked", get(tickets::revoked))
+        .route("/me/tickets", get(tickets::mine))
+        .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
+        .route("/tickets/{id}/qr.svg", get(tickets::qr_svg))
+        .route("/tickets/{id}/pdf", get(tickets::pdf))
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::auth::hashing::PasswordHasher;
+use crate::payments::{PaymentProvider, TestProvider};
+use crate::signing::TicketKeys;
 use crate::BusinessMetrics;
 
 /// Settings the backend takes from the configuration.
@@ -25,18 +27,21 @@ pub struct BackendSettings {
     /// Addresses whose `X-Forwarded-For` we believe (the gateway). Loopback and private
     /// ranges by default, since the gateway runs beside us.
     pub trust_forwarded_from_private: bool,
+    /// Root secret of the per-event ticket signing keys (`TICKET_SIGNING_SECRET`).
+    pub ticket_signing_secret: SecretString,
 }
 
 impl BackendSettings {
-    pub fn from_config(config: &bilten_config::Config) -> Self {
-        Self {
+    pub fn from_config(config: &bilten_config::Config) -> Result<Self, bilten_config::ConfigError> {
+        Ok(Self {
             access_secret: config.jwt.access_secret.clone(),
             refresh_secret: config.jwt.refresh_secret.clone(),
             access_ttl: config.jwt.access_ttl,
             refresh_ttl: config.jwt.refresh_ttl,
             public_url: config.public_url.clone(),
             trust_forwarded_from_private: true,
-        }
+            ticket_signing_secret: config.ticket_signing_secret()?,
+        })
     }
 }
 
@@ -54,6 +59,11 @@ pub struct AppState {
     pub(crate) hasher: PasswordHasher,
     /// Wakes the outbox worker after a mail is enqueued, so it goes out at once.
     pub(crate) mail_waker: Arc<Notify>,
+    /// Derives each event's ticket signing key.
+    pub(crate) ticket_keys: Arc<TicketKeys>,
+    /// The payment provider new checkouts use (the `test` provider unless replaced with
+    /// [`AppState::with_payment_provider`]).
+    pub(crate) payments: Arc<dyn PaymentProvider>,
 }
 
 impl AppState {
@@ -83,6 +93,15 @@ impl AppState {
             // queueing, not memory.
             hasher: PasswordHasher::new(Arc::new(Semaphore::new(4))),
             mail_waker,
+            ticket_keys: Arc::new(TicketKeys::new(settings.ticket_signing_secret.clone())),
+            payments: Arc::new(TestProvider),
         }
+    }
+
+    /// Uses `provider` for new checkouts and for refunds of the payments it took.
+    #[must_use]
+    pub fn with_payment_provider(mut self, provider: Arc<dyn PaymentProvider>) -> Self {
+        self.payments = provider;
+        self
     }
 }

@@ -88,6 +88,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub redis: Option<RedisConfig>,
     pub jwt: JwtConfig,
+    /// `TICKET_SIGNING_SECRET` when set; see [`Config::ticket_signing_secret`].
+    ticket_signing_secret: Option<SecretString>,
     pub smtp: Option<SmtpConfig>,
     pub mail_from: String,
     pub stripe: Option<StripeConfig>,
@@ -186,6 +188,22 @@ impl Config {
                 None if production => return Err(ConfigError::Missing { name }),
                 _ => {}
             }
+        }
+        let ticket_secret = get("TICKET_SIGNING_SECRET");
+        match &ticket_secret {
+            // Bytes, not characters: the secret is HKDF input keying material.
+            Some(secret) if secret.len() < 32 => {
+                return Err(invalid(
+                    "TICKET_SIGNING_SECRET",
+                    "must be at least 32 bytes".to_owned(),
+                ))
+            }
+            None if production => {
+                return Err(ConfigError::Missing {
+                    name: "TICKET_SIGNING_SECRET",
+                })
+            }
+            _ => {}
         }
         let (access_secret, refresh_secret) = match (access_secret, refresh_secret) {
             (Some(access), Some(refresh)) => (access.into(), refresh.into()),
@@ -287,6 +305,7 @@ impl Config {
                 access_ttl,
                 refresh_ttl,
             },
+            ticket_signing_secret: ticket_secret.map(Into::into),
             smtp,
             mail_from: get("SMTP_FROM")
                 .unwrap_or_else(|| "Bilten <tickets@bilten.local>".to_owned()),
@@ -297,6 +316,17 @@ impl Config {
             backend_url: backend_url.map(|u| u.trim_end_matches('/').to_owned()),
             log_json,
         })
+    }
+
+    /// The root secret every event's Ed25519 ticket-signing key is derived from: the
+    /// `TICKET_SIGNING_SECRET` variable (required in production, at least 32 bytes), or in
+    /// development the one generated once into `BILTEN_DATA_DIR/dev-secrets.json`. Resolved on
+    /// demand so roles that sign nothing (gateway, frontend) never touch the data dir for it.
+    pub fn ticket_signing_secret(&self) -> Result<SecretString, ConfigError> {
+        match &self.ticket_signing_secret {
+            Some(secret) => Ok(secret.clone()),
+            None => Ok(DevSecrets::load_or_create(&self.data_dir)?.ticket_root),
+        }
     }
 
     /// The address a role listens on: `PORT` when set (single-role processes), else its default.

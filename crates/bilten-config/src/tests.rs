@@ -39,6 +39,13 @@ fn generated_development_secrets_are_kept_across_starts() {
         first.jwt.access_secret.expose_secret(),
         second.jwt.access_secret.expose_secret()
     );
+    // The ticket root too: codes already sent must keep verifying after a restart.
+    let root = first.ticket_signing_secret().unwrap();
+    assert!(root.expose_secret().len() >= 32);
+    assert_eq!(
+        root.expose_secret(),
+        second.ticket_signing_secret().unwrap().expose_secret()
+    );
 }
 
 #[test]
@@ -51,13 +58,23 @@ fn production_requires_its_secrets_and_database() {
     ])
     .unwrap_err();
     assert!(err.to_string().contains("JWT_ACCESS_SECRET"), "{err}");
-    let ok = config(&[
+    let err = config(&[
         ("APP_ENV", "production"),
         ("DATABASE_URL", "postgres://db/bilten"),
         ("JWT_ACCESS_SECRET", SECRET),
         ("JWT_REFRESH_SECRET", SECRET),
     ])
+    .unwrap_err();
+    assert!(err.to_string().contains("TICKET_SIGNING_SECRET"), "{err}");
+    let ok = config(&[
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", "postgres://db/bilten"),
+        ("JWT_ACCESS_SECRET", SECRET),
+        ("JWT_REFRESH_SECRET", SECRET),
+        ("TICKET_SIGNING_SECRET", SECRET),
+    ])
     .unwrap();
+    assert_eq!(ok.ticket_signing_secret().unwrap().expose_secret(), SECRET);
     assert!(ok.log_json);
     assert_eq!(ok.bind_host, "0.0.0.0");
 }
@@ -74,6 +91,7 @@ fn each_bad_value_names_its_variable() {
         ("JWT_ACCESS_EXPIRES_IN", "soon"),
         ("JWT_REFRESH_EXPIRES_IN", "0s"),
         ("JWT_ACCESS_SECRET", "short"),
+        ("TICKET_SIGNING_SECRET", "31-bytes-is-one-byte-too-short!"),
         ("SMTP_PORT", "x"),
         ("APP_ENV", "staging"),
         ("STRIPE_SECRET_KEY", "pk_live_123"),

@@ -9,10 +9,12 @@
 //! and our `mark_sent` resends it after the lease expires. Each mail carries a stable
 //! `Message-ID` derived from its outbox row, so receiving systems can drop the duplicate.
 
+mod attachment;
 pub mod templates;
 mod transport;
 mod worker;
 
+pub use attachment::Attachment;
 pub use lettre::message::Mailbox;
 pub use transport::{SmtpSettings, Transport, TransportError};
 pub use worker::{OutboxWorker, WorkerMetrics};
@@ -36,6 +38,34 @@ pub async fn enqueue<'e>(
             body_text: &mail.text,
             body_html: Some(&mail.html),
             attachments_json: None,
+        },
+        now,
+    )
+    .await
+}
+
+/// Like [`enqueue`], with files attached (PDF tickets) and images the HTML body shows inline
+/// (`<img src="cid:…">`). The attachments are stored with the row, so the worker needs
+/// nothing else to send it.
+pub async fn enqueue_with_attachments<'e>(
+    ex: impl bilten_store::Exec<'e>,
+    to: &str,
+    dedupe_key: &str,
+    mail: &templates::Rendered,
+    attachments: &[Attachment],
+    now: chrono::DateTime<chrono::Utc>,
+) -> bilten_store::StoreResult<bool> {
+    let json = serde_json::to_string(attachments)
+        .map_err(|e| bilten_store::StoreError::Corrupt(format!("attachments: {e}")))?;
+    bilten_store::outbox::enqueue(
+        ex,
+        &bilten_store::outbox::NewEmail {
+            dedupe_key: Some(dedupe_key),
+            to,
+            subject: &mail.subject,
+            body_text: &mail.text,
+            body_html: Some(&mail.html),
+            attachments_json: (!attachments.is_empty()).then_some(json.as_str()),
         },
         now,
     )

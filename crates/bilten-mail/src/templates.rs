@@ -80,6 +80,94 @@ pub fn reset_password(name: &str, link: &str) -> Rendered {
     }
 }
 
+/// One ticket as the confirmation lists it.
+pub struct ConfirmationTicket<'a> {
+    pub ticket_type: &'a str,
+    pub attendee_name: &'a str,
+    pub ticket_id: &'a str,
+    /// `cid:` id of the inline QR image of this ticket.
+    pub qr_content_id: &'a str,
+    /// The PDF attached for this ticket.
+    pub pdf_filename: &'a str,
+}
+
+pub struct Confirmation<'a> {
+    pub buyer_name: &'a str,
+    pub event_title: &'a str,
+    pub when: &'a str,
+    pub venue: &'a str,
+    pub order_id: &'a str,
+    pub total: &'a str,
+    pub tickets: &'a [ConfirmationTicket<'a>],
+    /// Where the buyer sees the order online.
+    pub order_link: &'a str,
+}
+
+/// The order confirmation: the tickets with their QR codes inline; the PDFs are attached by
+/// the caller.
+pub fn order_confirmation(c: &Confirmation<'_>) -> Rendered {
+    let subject = format!("Your tickets for {}", c.event_title);
+    let mut text = format!(
+        "Hello {name},\n\nThank you for your order {order}. Your tickets for {title} are \
+         attached as PDF files; show the QR code at the entrance, on paper or on your phone.\n\n\
+         When:  {when}\nWhere: {venue}\nTotal: {total}\n\n",
+        name = c.buyer_name,
+        order = c.order_id,
+        title = c.event_title,
+        when = c.when,
+        venue = c.venue,
+        total = c.total,
+    );
+    for (n, t) in c.tickets.iter().enumerate() {
+        let _ = writeln!(
+            text,
+            "Ticket {}: {} for {} ({}, {})",
+            n + 1,
+            t.ticket_type,
+            t.attendee_name,
+            t.ticket_id,
+            t.pdf_filename
+        );
+    }
+    let _ = write!(text, "\nYour order online: {}\n", c.order_link);
+    let mut body = format!(
+        "<p>Hello {name},</p><p>Thank you for your order <strong>{order}</strong>. Your tickets \
+         are attached as PDF files; show the QR code at the entrance, on paper or on your \
+         phone.</p><h2 style=\"margin-bottom:4px\">{title}</h2><p style=\"margin-top:0\">{when}<br>{venue}</p>\
+         <p>Total: {total}</p>",
+        name = escape_html(c.buyer_name),
+        order = escape_html(c.order_id),
+        title = escape_html(c.event_title),
+        when = escape_html(c.when),
+        venue = escape_html(c.venue),
+        total = escape_html(c.total),
+    );
+    for (n, t) in c.tickets.iter().enumerate() {
+        let _ = write!(
+            body,
+            "<div style=\"border:1px solid #ddd;border-radius:8px;padding:12px;margin:12px 0\">\
+             <p style=\"margin:0 0 8px\"><strong>Ticket {n}: {kind}</strong><br>{holder}<br>\
+             <small>{id}</small></p>\
+             <img src=\"cid:{cid}\" alt=\"QR code of ticket {n}\" width=\"220\" height=\"220\"></div>",
+            n = n + 1,
+            kind = escape_html(t.ticket_type),
+            holder = escape_html(t.attendee_name),
+            id = escape_html(t.ticket_id),
+            cid = escape_html(t.qr_content_id),
+        );
+    }
+    let _ = write!(
+        body,
+        "<p><a href=\"{link}\">See your order online</a></p>",
+        link = escape_html(c.order_link)
+    );
+    Rendered {
+        html: layout(&subject, &body),
+        subject,
+        text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,13 +4,14 @@ use std::path::PathBuf;
 
 use base64::Engine;
 use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use serde::Deserialize;
 
 use bilten_store::outbox::ClaimedEmail;
+
+use crate::Attachment;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
@@ -34,16 +35,6 @@ pub struct SmtpSettings<'a> {
     pub port: u16,
     pub user: Option<&'a str>,
     pub pass: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct AttachmentJson {
-    filename: String,
-    content_type: String,
-    base64: String,
-    /// Set for images referenced from the HTML body as `cid:<content_id>`.
-    #[serde(default)]
-    content_id: Option<String>,
 }
 
 impl Transport {
@@ -103,6 +94,9 @@ impl Transport {
     }
 }
 
+/// The MIME tree: `mixed[ alternative[ text, related[ html, inline images… ] ], files… ]`,
+/// leaving out the containers a mail does not need. Inline images sit in `related` next to
+/// the HTML that names them (RFC 2387), which is where mail clients look for `cid:` parts.
 fn build_message(from: &Mailbox, email: &ClaimedEmail) -> Result<Message, TransportError> {
     let to: Mailbox = email
         .to
@@ -114,36 +108,54 @@ fn build_message(from: &Mailbox, email: &ClaimedEmail) -> Result<Message, Transp
         .to(to)
         .subject(email.subject.clone())
         .message_id(Some(format!("<{}@{domain}>", email.id)));
-    let text = SinglePart::plain(email.body_text.clone());
-    let body = match &email.body_html {
-        Some(html) => MultiPart::alternative()
-            .singlepart(text)
-            .singlepart(SinglePart::html(html.clone())),
-        None => MultiPart::mixed().singlepart(text),
-    };
-    let attachments: Vec<AttachmentJson> = match &email.attachments_json {
+    let attachments: Vec<Attachment> = match &email.attachments_json {
         Some(json) => serde_json::from_str(json)
             .map_err(|e| TransportError::Permanent(format!("attachments: {e}")))?,
         None => Vec::new(),
     };
-    let message = if attachments.is_empty() {
+    let mut inline = Vec::new();
+    let mut files = Vec::new();
+    for attachment in attachments {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&attachment.base64)
+            .map_err(|e| {
+                TransportError::Permanent(format!("attachment {}: {e}", attachment.filename))
+            })?;
+        let content_type = ContentType::parse(&attachment.content_type)
+            .map_err(|e| TransportError::Permanent(format!("attachment type: {e}")))?;
+        let part = match &attachment.content_id {
+            Some(cid) => LettreAttachment::new_inline(cid.clone()),
+            None => LettreAttachment::new(attachment.filename),
+        }
+        .body(bytes, content_type);
+        if attachment.content_id.is_some() {
+            inline.push(part);
+        } else {
+            files.push(part);
+        }
+    }
+    let text = SinglePart::plain(email.body_text.clone());
+    let body = match &email.body_html {
+        Some(html) => {
+            let html = SinglePart::html(html.clone());
+            let alternative = MultiPart::alternative().singlepart(text);
+            if inline.is_empty() {
+                alternative.singlepart(html)
+            } else {
+                let related = inline
+                    .into_iter()
+                    .fold(MultiPart::related().singlepart(html), MultiPart::singlepart);
+                alternative.multipart(related)
+            }
+        }
+        None => MultiPart::mixed().singlepart(text),
+    };
+    let message = if files.is_empty() {
         builder.multipart(body)
     } else {
-        let mut mixed = MultiPart::mixed().multipart(body);
-        for attachment in attachments {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(&attachment.base64)
-                .map_err(|e| {
-                    TransportError::Permanent(format!("attachment {}: {e}", attachment.filename))
-                })?;
-            let content_type = ContentType::parse(&attachment.content_type)
-                .map_err(|e| TransportError::Permanent(format!("attachment type: {e}")))?;
-            let part = match attachment.content_id {
-                Some(cid) => Attachment::new_inline(cid).body(bytes, content_type),
-                None => Attachment::new(attachment.filename).body(bytes, content_type),
-            };
-            mixed = mixed.singlepart(part);
-        }
+        let mixed = files
+            .into_iter()
+            .fold(MultiPart::mixed().multipart(body), MultiPart::singlepart);
         builder.multipart(mixed)
     };
     message.map_err(|e| TransportError::Permanent(format!("building message: {e}")))

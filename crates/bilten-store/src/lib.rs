@@ -16,9 +16,12 @@ pub mod migrate;
 pub mod orders;
 pub mod organizations;
 pub mod outbox;
+pub mod payments;
+pub mod sales;
 pub mod promo;
 pub mod reports;
 pub mod sessions;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

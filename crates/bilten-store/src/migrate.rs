@@ -31,6 +31,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0003_tickets.sql"),
     },
     Migration {
+        version: 4,
+        name: "payments",
+        sql: include_str!("../migrations/0004_payments.sql"),
+    },
+    Migration {
         version: 5,
         name: "promo_codes",
         sql: include_str!("../migrations/0005_promo_codes.sql"),

@@ -70,6 +70,9 @@ impl TestApp {
             refresh_ttl: Duration::from_secs(7 * 86_400),
             public_url: "http://bilten.test".to_owned(),
             trust_forwarded_from_private: true,
+            ticket_signing_secret: "test-ticket-signing-secret-0123456789abcdef"
+                .to_owned()
+                .into(),
         };
         let (metrics, business) = bilten_backend::new_metrics();
         let from: bilten_mail::Mailbox = "Bilten <tickets@bilten.test>"

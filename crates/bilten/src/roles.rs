@@ -158,7 +158,7 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
     let state = bilten_backend::AppState::new(
         shared.store.clone(),
         shared.cache.clone(),
-        &bilten_backend::BackendSettings::from_config(&shared.config),
+        &bilten_backend::BackendSettings::from_config(&shared.config)?,
         metrics.clone(),
         business,
         worker.waker(),

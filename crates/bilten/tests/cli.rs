@@ -20,6 +20,7 @@ const CONFIG_VARS: &[&str] = &[
     "REDIS_PASSWORD",
     "JWT_ACCESS_SECRET",
     "JWT_REFRESH_SECRET",
+    "TICKET_SIGNING_SECRET",
     "SMTP_HOST",
     "STRIPE_SECRET_KEY",
     "PROMETHEUS_PORT",
@@ -307,7 +308,8 @@ async fn a_single_role_honours_port_and_prometheus_port() {
                 .env("APP_ENV", "production")
                 .env("BIND_HOST", "127.0.0.1")
                 .env("JWT_ACCESS_SECRET", "x".repeat(40))
-                .env("JWT_REFRESH_SECRET", "y".repeat(40));
+                .env("JWT_REFRESH_SECRET", "y".repeat(40))
+                .env("TICKET_SIGNING_SECRET", "z".repeat(40));
         })
         .unwrap();
     }

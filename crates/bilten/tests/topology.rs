@@ -86,6 +86,10 @@ fn spawn_role(role: &str, port: u16, envs: &[(&str, String)]) -> Process {
             "JWT_REFRESH_SECRET",
             "topology-refresh-secret-0123456789abcde",
         )
+        .env(
+            "TICKET_SIGNING_SECRET",
+            "topology-ticket-signing-secret-0123456789",
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     for (key, value) in envs {

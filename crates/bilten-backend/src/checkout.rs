@@ -1,0 +1,279 @@
+//! `POST /orders/{id}/checkout`: pay a pending order.
+//!
+//! - A **free** order (total 0) completes right here, without a provider: tickets are issued
+//!   and the confirmation enqueued in the completion transaction. (Free orders are completed
+//!   at checkout, not at creation, so every order takes the same path to `paid`.)
+//! - Otherwise a `payments` row is recorded (`pending`) and the provider starts a hosted
+//!   checkout; the answer is `201 {redirect_url, payment}`. The provider reports success
+//!   later (the test page, a Stripe webhook) and [`crate::completion`] completes the order.
+//! - With the `test` provider, `{"test_card": "4242424242424242"}` charges that test card
+//!   synchronously: `200 {order, payment, tickets}` when it succeeds, `402 payment_declined`
+//!   (the decline code in `fields.test_card.code`) when it does not.
+//!
+//! Only the buyer may check out (the account that ordered, or whoever holds the order's
+//! `X-Order-Key`); organization members get 403, everyone else 404.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bilten_domain::{Currency, Money, PaymentId};
+use bilten_http::Json;
+use bilten_store::orders::{self, OrderRecord};
+use bilten_store::payments::{self, NewPayment, PaymentRecord};
+use bilten_store::tickets;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::MaybeUser;
+use crate::completion::{self, Completion, RefundCause};
+use crate::error::{BackendError, BackendResult};
+use crate::orders::{order_view, visible_order};
+use crate::payments::test_card::{self, CardOutcome};
+use crate::payments::CheckoutRequest;
+use crate::tickets::ticket_view;
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CheckoutInput {
+    test_card: Option<String>,
+}
+
+/// The body is optional: no body (or `{}`) starts a hosted checkout.
+fn parse_input(body: &Bytes) -> BackendResult<CheckoutInput> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(CheckoutInput::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        BackendError::field(
+            "test_card",
+            "invalid",
+            format!("The body must be {{\"test_card\": \"…\"}} or empty ({e})."),
+        )
+    })
+}
+
+/// The origin the buyer reached us at, for the test provider's page URL: the gateway's
+/// `X-Forwarded-Proto`/`X-Forwarded-Host`, else `Host`; the configured public URL if
+/// neither is a plain host name.
+fn api_origin(state: &AppState, headers: &HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = header("x-forwarded-host")
+        .or_else(|| header("host"))
+        .map(|h| h.split(',').next().unwrap_or_default().trim())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        });
+    let scheme = match header("x-forwarded-proto") {
+        Some("https") => "https",
+        _ => "http",
+    };
+    match host {
+        Some(host) => format!("{scheme}://{host}"),
+        None => state.public_url.to_string(),
+    }
+}
+
+/// A payment as the API shows it.
+pub fn payment_view(p: &PaymentRecord) -> Value {
+    let amount = match Currency::parse(&p.currency) {
+        Ok(c) => serde_json::to_value(Money::new(p.amount_minor, c)).unwrap_or(Value::Null),
+        Err(_) => json!({ "amount": p.amount_minor, "currency": p.currency }),
+    };
+    json!({
+        "id": p.id.to_string(),
+        "order_id": p.order_id.to_string(),
+        "provider": p.provider,
+        "status": p.status,
+        "amount": amount,
+        "failure_code": p.failure_code,
+        "created_at": p.created_at,
+        "succeeded_at": p.succeeded_at,
+    })
+}
+
+/// `200 {order, payment, tickets}` for a completed order.
+async fn completed_response(
+    state: &AppState,
+    order: &OrderRecord,
+    payment: Option<PaymentId>,
+) -> BackendResult<Response> {
+    let order = orders::find_order(state.store.primary(), order.id)
+        .await?
+        .ok_or(BackendError::NotFound("order"))?;
+    let issued = tickets::list_for_order(state.store.primary(), order.id).await?;
+    let payment = match payment {
+        Some(id) => payments::find(state.store.primary(), id)
+            .await?
+            .map(|p| payment_view(&p)),
+        None => None,
+    };
+    Ok((
+        StatusCode::OK,
+        Json(json!({
+            "order": order_view(&order, Utc::now()),
+            "payment": payment,
+            "tickets": issued.iter().map(ticket_view).collect::<Vec<_>>(),
+        })),
+    )
+        .into_response())
+}
+
+/// The error for a completion that did not complete.
+pub fn not_completed_error(completion: Completion) -> BackendError {
+    match completion {
+        Completion::Refunded(RefundCause::SoldOutAfterExpiry) => BackendError::conflict(
+            "sold_out",
+            "The hold on these tickets ran out and they were sold meanwhile; the payment was \
+             refunded.",
+        ),
+        Completion::Refunded(RefundCause::AlreadyPaid) => BackendError::conflict(
+            "order_already_paid",
+            "This order was already paid; this payment was refunded.",
+        ),
+        Completion::Refunded(RefundCause::OrderClosed) => BackendError::conflict(
+            "order_not_pending",
+            "This order is no longer open for payment; the payment was refunded.",
+        ),
+        _ => BackendError::conflict(
+            "order_not_pending",
+            "This order is no longer open for payment.",
+        ),
+    }
+}
+
+/// `POST /orders/{id}/checkout`.
+#[allow(clippy::too_many_lines)] // one straight walk through the checkout's cases
+pub async fn checkout(
+    State(state): State<AppState>,
+    MaybeUser(actor): MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> BackendResult<Response> {
+    let (order, is_buyer) = visible_order(&state, actor.as_ref(), &headers, &id).await?;
+    if !is_buyer {
+        return Err(BackendError::Forbidden);
+    }
+    let input = parse_input(&body)?;
+    let now = Utc::now();
+    match order.status.as_str() {
+        "pending" if order.expires_at > now => {}
+        "pending" | "expired" => {
+            return Err(BackendError::conflict(
+                "order_expired",
+                "The hold on these tickets ran out; place a new order.",
+            ))
+        }
+        "paid" | "partially_refunded" => {
+            return Err(BackendError::conflict(
+                "order_already_paid",
+                "This order is already paid.",
+            ))
+        }
+        _ => {
+            return Err(BackendError::conflict(
+                "order_not_pending",
+                "This order is no longer open for payment.",
+            ))
+        }
+    }
+    if order.total_minor == 0 {
+        return match completion::complete(&state, order.id, None).await? {
+            Completion::Completed | Completion::AlreadyCompleted => {
+                completed_response(&state, &order, None).await
+            }
+            other => Err(not_completed_error(other)),
+        };
+    }
+    let provider = state.payments.clone();
+    // Check the card before recording anything, so a typo leaves no payment behind.
+    let card = match &input.test_card {
+        Some(_) if !provider.accepts_test_cards() => {
+            return Err(BackendError::field(
+                "test_card",
+                "not_supported",
+                "Test cards only work with the test payment provider.",
+            ))
+        }
+        Some(number) => Some(test_card::outcome_of(number).ok_or_else(|| {
+            BackendError::field(
+                "test_card",
+                "unknown_test_card",
+                "Not one of the test card numbers (see docs/API.md), e.g. 4242424242424242.",
+            )
+        })?),
+        None => None,
+    };
+    let payment_id = PaymentId::new();
+    let currency =
+        Currency::parse(&order.currency).map_err(|e| BackendError::Internal(e.to_string()))?;
+    payments::insert(
+        state.store.primary(),
+        &NewPayment {
+            id: payment_id,
+            order_id: order.id,
+            provider: provider.name(),
+            amount_minor: order.total_minor,
+            currency: &order.currency,
+            now,
+        },
+    )
+    .await?;
+    let description = format!("{} ticket(s), order {}", order.quantity, order.id);
+    let session = provider
+        .start_checkout(&CheckoutRequest {
+            payment_id,
+            order_id: order.id,
+            amount: Money::new(order.total_minor, currency),
+            description: &description,
+            buyer_email: &order.buyer_email,
+            api_origin: &api_origin(&state, &headers),
+            return_url: &format!("{}/orders/{}", state.public_url, order.id),
+            idempotency_key: format!("checkout:{payment_id}"),
+        })
+        .await
+        .map_err(|e| BackendError::Unavailable(e.to_string()))?;
+    payments::set_reference(
+        state.store.primary(),
+        payment_id,
+        &session.provider_reference,
+        now,
+    )
+    .await?;
+    match card {
+        None => {
+            let payment = payments::find(state.store.primary(), payment_id)
+                .await?
+                .ok_or(BackendError::NotFound("payment"))?;
+            Ok((
+                StatusCode::CREATED,
+                Json(json!({
+                    "redirect_url": session.redirect_url,
+                    "payment": payment_view(&payment),
+                })),
+            )
+                .into_response())
+        }
+        Some(CardOutcome::Declined(code)) => {
+            payments::record_decline(state.store.primary(), payment_id, code, true, Utc::now())
+                .await?;
+            Err(BackendError::PaymentDeclined {
+                decline_code: code,
+                message: test_card::decline_message(code).to_owned(),
+            })
+        }
+        Some(CardOutcome::Succeeds) => {
+            match completion::payment_succeeded(&state, payment_id).await? {
+                Completion::Completed | Completion::AlreadyCompleted => {
+                    completed_response(&state, &order, Some(payment_id)).await
+                }
+                other => Err(not_completed_error(other)),
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! Completing an order once its payment succeeded (or at once, for a free order).
+//!
+//! Everything happens in **one transaction**, or not at all:
+//! 1. the order goes `pending → paid` with a conditional update (`status = 'pending' AND
+//!    released_at IS NULL`), so the hold-expiry worker and a second completion attempt lose;
+//! 2. its held inventory becomes sold (`held - n, sold + n` on each ticket type and quota;
+//!    the buyer counter, which counts pending and paid alike, is unchanged);
+//! 3. one ticket per admission is inserted, each with a code signed by the event's key;
+//! 4. the payment goes `pending → succeeded` (a partial unique index allows one per order);
+//! 5. the confirmation mail (PDFs attached, QR inline) is enqueued with the dedupe key
+//!    `order-confirmation:{order_id}`.
+//!
+//! **Late payments.** If the hold was already released (`expired`), the same transaction
+//! takes the inventory again with the purchase's conditional updates
+//! (`sold + held + n <= capacity`) and goes `expired → paid`. If any ticket type or quota is
+//! full, the transaction rolls back and the payment is refunded through its provider; the
+//! order ends `refunded`. An order is therefore never paid without tickets.
+//!
+//! **Losing a race.** A completion that finds the order already paid by the same payment
+//! reports [`Completion::AlreadyCompleted`] (nothing is written twice: the status update,
+//! the payment update and the mail's dedupe key all refuse). A *different* payment that
+//! succeeded for an already paid, canceled or refunded order is refunded.
+//!
+//! The tickets' codes and the mail (PDF rendering) are prepared before the transaction opens,
+//! so the transaction holds its row locks only for the writes.
+
+use std::collections::BTreeMap;
+
+use bilten_domain::ticket_code::TicketClaims;
+use bilten_domain::{Currency, Money, OrderId, QuotaId, TicketId};
+use bilten_store::orders::{self, OrderRecord};
+use bilten_store::payments::{self, PaymentRecord};
+use bilten_store::tickets::{self, NewTicket};
+use bilten_store::{sales, StoreError, Tx};
+use chrono::{DateTime, Utc};
+
+use crate::confirmation::{self, IssuedTicket};
+use crate::error::{BackendError, BackendResult};
+use crate::events::load_event;
+use crate::payments::RefundRequest;
+use crate::signing;
+use crate::AppState;
+
+/// How a completion attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// This call completed the order: paid, tickets issued, confirmation enqueued.
+    Completed,
+    /// The order was already completed by this payment (or, free, without one).
+    AlreadyCompleted,
+    /// The payment could not complete the order and its money was given back.
+    Refunded(RefundCause),
+    /// A free order that can no longer be completed (its hold ended and the stock is gone,
+    /// or it was canceled). Nothing was charged, so nothing is refunded.
+    NotCompleted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundCause {
+    /// Paid after the hold was released, and the tickets are gone.
+    SoldOutAfterExpiry,
+    /// Another payment completed the order first.
+    AlreadyPaid,
+    /// The order was canceled or refunded meanwhile.
+    OrderClosed,
+}
+
+impl RefundCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SoldOutAfterExpiry => "sold_out_after_expiry",
+            Self::AlreadyPaid => "order_already_paid",
+            Self::OrderClosed => "order_closed",
+        }
+    }
+}
+
+/// The payment `payment_id` succeeded at its provider: complete its order (or refund it).
+/// Safe to call any number of times, from any replica, concurrently.
+pub async fn payment_succeeded(
+    state: &AppState,
+    payment_id: bilten_domain::PaymentId,
+) -> BackendResult<Completion> {
+    let payment = payments::find(state.store.primary(), payment_id)
+        .await?
+        .ok_or(BackendError::NotFound("payment"))?;
+    complete(state, payment.order_id, Some(&payment)).await
+}
+
+/// Completes `order` — paid by `payment`, or free when `None`.
+pub async fn complete(
+    state: &AppState,
+    order_id: OrderId,
+    payment: Option<&PaymentRecord>,
+) -> BackendResult<Completion> {
+    let order = orders::find_order(state.store.primary(), order_id)
+        .await?
+        .ok_or(BackendError::NotFound("order"))?;
+    if order.status != "pending" && order.status != "expired" {
+        return settle_loser(state, &order, payment).await;
+    }
+    let event = load_event(state, order.event_id).await?;
+    let (key_version, signer) = signing::current_signer(state, event.id).await?;
+    let now = Utc::now();
+    // Codes carry no validity window: event dates can still be edited after a sale, and a
+    // code cannot change without re-issuing it. Check-in lists and the event's live dates do
+    // the time check at the gate.
+    let issued: Vec<IssuedTicket> = order
+        .lines
+        .iter()
+        .flat_map(|line| (0..line.quantity).map(move |_| line))
+        .map(|line| {
+            let id = TicketId::new();
+            IssuedTicket {
+                id,
+                ticket_type_id: line.ticket_type_id,
+                ticket_type_name: line.ticket_type_name.clone(),
+                attendee_name: order.buyer_name.clone(),
+                code: signer.sign(&TicketClaims::new(id, line.ticket_type_id)),
+            }
+        })
+        .collect();
+    let mail = confirmation::compose(state, &order, &event, &issued)?;
+
+    let mut tx = state.store.begin().await?;
+    match take_for_completion(&mut tx, &order, now).await? {
+        Taken::Yes => {}
+        Taken::NotPending => {
+            tx.rollback().await.map_err(StoreError::from)?;
+            return settle_loser(state, &order, payment).await;
+        }
+        Taken::SoldOut => {
+            tx.rollback().await.map_err(StoreError::from)?;
+            return match payment {
+                Some(payment) => {
+                    refund(state, &order, payment, RefundCause::SoldOutAfterExpiry).await
+                }
+                None => Ok(Completion::NotCompleted),
+            };
+        }
+    }
+    if let Some(payment) = payment {
+        if !payments::mark_succeeded(&mut *tx, payment.id, now).await? {
+            tx.rollback().await.map_err(StoreError::from)?;
+            return Err(BackendError::conflict(
+                "payment_not_pending",
+                "This payment was already decided.",
+            ));
+        }
+    }
+    for ticket in &issued {
+        tickets::insert(
+            &mut *tx,
+            &NewTicket {
+                id: ticket.id,
+                order_id: order.id,
+                event_id: order.event_id,
+                ticket_type_id: ticket.ticket_type_id,
+                attendee_name: &ticket.attendee_name,
+                code: &ticket.code,
+                key_version,
+                now,
+            },
+        )
+        .await?;
+    }
+    confirmation::enqueue(&mut tx, &order, &mail, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    state.mail_waker.notify_one();
+    state.business.orders.with_label_values(&["paid"]).inc();
+    Ok(Completion::Completed)
+}
+
+enum Taken {
+    Yes,
+    /// The order is neither a live hold nor a released one (someone else completed,
+    /// canceled or refunded it).
+    NotPending,
+    /// A released hold whose tickets are gone.
+    SoldOut,
+}
+
+/// Step 1 and 2 of the transaction: the conditional status change and the inventory move.
+async fn take_for_completion(
+    tx: &mut Tx,
+    order: &OrderRecord,
+    now: DateTime<Utc>,
+) -> BackendResult<Taken> {
+    let mut lines: Vec<_> = order.lines.iter().collect();
+    lines.sort_by_key(|l| l.ticket_type_id);
+    let mut per_quota: BTreeMap<QuotaId, i64> = BTreeMap::new();
+    for (quota, ticket_type) in orders::quota_memberships(&mut **tx, order.event_id).await? {
+        if let Some(line) = lines.iter().find(|l| l.ticket_type_id == ticket_type) {
+            *per_quota.entry(quota).or_default() += line.quantity;
+        }
+    }
+    if sales::mark_paid_from_hold(&mut **tx, order.id, now).await? {
+        for line in &lines {
+            sales::sell_held_ticket_type(&mut **tx, line.ticket_type_id, line.quantity).await?;
+        }
+        for (quota, n) in &per_quota {
+            sales::sell_held_quota(&mut **tx, *quota, *n).await?;
+        }
+        return Ok(Taken::Yes);
+    }
+    if !sales::mark_paid_after_expiry(&mut **tx, order.id, now).await? {
+        return Ok(Taken::NotPending);
+    }
+    // The hold was released: take the tickets again, exactly as a purchase would.
+    for line in &lines {
+        if !sales::sell_ticket_type(&mut **tx, line.ticket_type_id, line.quantity).await? {
+            return Ok(Taken::SoldOut);
+        }
+    }
+    for (quota, n) in &per_quota {
+        if !sales::sell_quota(&mut **tx, *quota, *n).await? {
+            return Ok(Taken::SoldOut);
+        }
+    }
+    sales::recount_buyer(&mut **tx, order.event_id, &order.buyer_key, order.quantity).await?;
+    Ok(Taken::Yes)
+}
+
+/// The order was not completable by this call: find out why and act.
+async fn settle_loser(
+    state: &AppState,
+    order: &OrderRecord,
+    payment: Option<&PaymentRecord>,
+) -> BackendResult<Completion> {
+    let order = orders::find_order(state.store.primary(), order.id)
+        .await?
+        .ok_or(BackendError::NotFound("order"))?;
+    let paid = matches!(order.status.as_str(), "paid" | "partially_refunded");
+    let Some(payment) = payment else {
+        return Ok(if paid {
+            Completion::AlreadyCompleted
+        } else {
+            Completion::NotCompleted
+        });
+    };
+    let current = payments::find(state.store.primary(), payment.id)
+        .await?
+        .ok_or(BackendError::NotFound("payment"))?;
+    match current.status.as_str() {
+        "succeeded" => Ok(Completion::AlreadyCompleted),
+        "refunded" => Ok(Completion::Refunded(if paid {
+            RefundCause::AlreadyPaid
+        } else {
+            RefundCause::OrderClosed
+        })),
+        _ if paid => refund(state, &order, &current, RefundCause::AlreadyPaid).await,
+        _ => refund(state, &order, &current, RefundCause::OrderClosed).await,
+    }
+}
+
+/// Gives a succeeded payment's money back through its provider, then records it: payment
+/// `refunded` and, for a late payment without stock, order `expired → refunded`. A retry
+/// reuses the refund's idempotency key, so the provider pays out once.
+async fn refund(
+    state: &AppState,
+    order: &OrderRecord,
+    payment: &PaymentRecord,
+    cause: RefundCause,
+) -> BackendResult<Completion> {
+    let provider = &state.payments;
+    if provider.name() != payment.provider {
+        return Err(BackendError::Unavailable(format!(
+            "payment provider {} is not configured",
+            payment.provider
+        )));
+    }
+    let currency =
+        Currency::parse(&payment.currency).map_err(|e| BackendError::Internal(e.to_string()))?;
+    provider
+        .refund(&RefundRequest {
+            payment_id: payment.id,
+            provider_reference: payment.provider_reference.as_deref(),
+            amount: Money::new(payment.amount_minor, currency),
+            reason: cause.as_str(),
+            idempotency_key: format!("refund:{}", payment.id),
+        })
+        .await
+        .map_err(|e| BackendError::Unavailable(e.to_string()))?;
+    let now = Utc::now();
+    let mut tx = state.store.begin().await?;
+    payments::mark_refunded(&mut *tx, payment.id, now).await?;
+    if cause == RefundCause::SoldOutAfterExpiry {
+        sales::mark_refunded_unfilled(&mut *tx, order.id, now).await?;
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(order = %order.id, payment = %payment.id, cause = cause.as_str(), "payment refunded: order not completable");
+    Ok(Completion::Refunded(cause))
+}

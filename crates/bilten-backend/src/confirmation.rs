@@ -1,0 +1,179 @@
+//! The order confirmation mail: each ticket's PDF attached, its QR code inline.
+//!
+//! Composed (PDFs rendered) before the completion transaction, enqueued inside it with the
+//! dedupe key `order-confirmation:{order_id}`: the mail exists if and only if the order was
+//! completed, and a second completion attempt cannot enqueue a second one.
+
+use bilten_domain::event::TimeZoneName;
+use bilten_domain::{Currency, Money, TicketId, TicketTypeId};
+use bilten_mail::templates::{self, Confirmation, ConfirmationTicket, Rendered};
+use bilten_mail::Attachment;
+use bilten_store::events::EventRecord;
+use bilten_store::orders::OrderRecord;
+use bilten_store::Tx;
+use chrono::{DateTime, Utc};
+
+use crate::error::{BackendError, BackendResult};
+use crate::ticket_render::{ticket_pdf, QrMatrix, TicketSheet};
+use crate::AppState;
+
+/// A ticket about to be issued.
+pub struct IssuedTicket {
+    pub id: TicketId,
+    pub ticket_type_id: TicketTypeId,
+    pub ticket_type_name: String,
+    pub attendee_name: String,
+    pub code: String,
+}
+
+/// A rendered confirmation, ready to enqueue.
+pub struct ConfirmationMail {
+    rendered: Rendered,
+    attachments: Vec<Attachment>,
+}
+
+/// "Saturday, 1 June 2030, 21:00 – 01:00 (Europe/Sarajevo)", in the event's own zone.
+pub fn when_text(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, zone: &str) -> String {
+    let Ok(zone_name) = TimeZoneName::parse(zone) else {
+        return format!(
+            "{} – {} (UTC)",
+            starts_at.format("%A, %-d %B %Y, %H:%M"),
+            ends_at.format("%A, %-d %B %Y, %H:%M")
+        );
+    };
+    let tz = zone_name.tz();
+    let start = starts_at.with_timezone(&tz);
+    let end = ends_at.with_timezone(&tz);
+    let end_text = if end - start < chrono::Duration::hours(24) {
+        end.format("%H:%M").to_string()
+    } else {
+        end.format("%A, %-d %B %Y, %H:%M").to_string()
+    };
+    format!(
+        "{} – {end_text} ({zone})",
+        start.format("%A, %-d %B %Y, %H:%M")
+    )
+}
+
+/// Where the event is, as lines: venue, address, city and country; or the online URL.
+pub fn venue_lines(
+    venue_name: Option<&str>,
+    venue_address: Option<&str>,
+    city: Option<&str>,
+    country: Option<&str>,
+    online_url: Option<&str>,
+) -> Vec<String> {
+    let mut lines: Vec<String> = [venue_name, venue_address]
+        .into_iter()
+        .flatten()
+        .map(ToOwned::to_owned)
+        .collect();
+    let place: Vec<&str> = [city, country].into_iter().flatten().collect();
+    if !place.is_empty() {
+        lines.push(place.join(", "));
+    }
+    if let Some(url) = online_url {
+        lines.push(format!("Online: {url}"));
+    }
+    lines
+}
+
+fn event_venue(event: &EventRecord) -> Vec<String> {
+    let f = &event.fields;
+    venue_lines(
+        f.venue_name.as_deref(),
+        f.venue_address.as_deref(),
+        f.city.as_deref(),
+        f.country.as_deref(),
+        f.online_url.as_deref(),
+    )
+}
+
+/// Renders the confirmation of `order` with `tickets`.
+pub fn compose(
+    state: &AppState,
+    order: &OrderRecord,
+    event: &EventRecord,
+    tickets: &[IssuedTicket],
+) -> BackendResult<ConfirmationMail> {
+    let when = when_text(
+        event.fields.starts_at,
+        event.fields.ends_at,
+        &event.fields.timezone,
+    );
+    let venue = event_venue(event);
+    let order_id = order.id.to_string();
+    let mut attachments = Vec::with_capacity(tickets.len() * 2);
+    let mut names = Vec::with_capacity(tickets.len());
+    for (n, ticket) in tickets.iter().enumerate() {
+        let ticket_id = ticket.id.to_string();
+        let pdf = ticket_pdf(&TicketSheet {
+            event_title: &event.fields.title,
+            when: &when,
+            venue: &venue,
+            holder: &ticket.attendee_name,
+            ticket_type: &ticket.ticket_type_name,
+            ticket_id: &ticket_id,
+            order_id: &order_id,
+            code: &ticket.code,
+        })?;
+        let png = QrMatrix::encode(&ticket.code)?.to_png(5)?;
+        let pdf_name = format!("ticket-{}-{ticket_id}.pdf", n + 1);
+        let cid = format!("qr-{ticket_id}@bilten");
+        attachments.push(Attachment::inline(
+            format!("qr-{ticket_id}.png"),
+            "image/png",
+            cid.clone(),
+            &png,
+        ));
+        attachments.push(Attachment::file(pdf_name.clone(), "application/pdf", &pdf));
+        names.push((ticket_id, cid, pdf_name));
+    }
+    let listed: Vec<ConfirmationTicket<'_>> = tickets
+        .iter()
+        .zip(&names)
+        .map(|(t, (id, cid, pdf))| ConfirmationTicket {
+            ticket_type: &t.ticket_type_name,
+            attendee_name: &t.attendee_name,
+            ticket_id: id,
+            qr_content_id: cid,
+            pdf_filename: pdf,
+        })
+        .collect();
+    let total = Currency::parse(&order.currency)
+        .map(|c| Money::new(order.total_minor, c).format_display())
+        .map_err(|e| BackendError::Internal(e.to_string()))?;
+    let rendered = templates::order_confirmation(&Confirmation {
+        buyer_name: &order.buyer_name,
+        event_title: &event.fields.title,
+        when: &when,
+        venue: &venue.join(", "),
+        order_id: &order_id,
+        total: &total,
+        tickets: &listed,
+        order_link: &format!("{}/orders/{order_id}", state.public_url),
+    });
+    Ok(ConfirmationMail {
+        rendered,
+        attachments,
+    })
+}
+
+/// Enqueues the confirmation in the completion transaction. False when one was already
+/// enqueued for this order (its dedupe key is taken).
+pub async fn enqueue(
+    tx: &mut Tx,
+    order: &OrderRecord,
+    mail: &ConfirmationMail,
+    now: DateTime<Utc>,
+) -> BackendResult<bool> {
+    Ok(bilten_mail::enqueue_with_attachments(
+        &mut **tx,
+        &order.buyer_email,
+        &format!("order-confirmation:{}", order.id),
+        &mail.rendered,
+        &mail.attachments,
+        now,
+    )
+    .await?)
+}

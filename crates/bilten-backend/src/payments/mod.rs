@@ -1,0 +1,104 @@
+//! Payment providers behind one interface.
+//!
+//! A provider does two things for us: it starts a hosted checkout for a payment (and tells us
+//! where to send the buyer), and it refunds money it took. It never decides what an order
+//! is: when a provider reports that a payment succeeded (the test provider's page, a Stripe
+//! webhook), the caller hands the payment to [`crate::completion`], which completes the order
+//! in one transaction or, if it cannot, refunds through [`PaymentProvider::refund`].
+//!
+//! Providers:
+//! - [`TestProvider`] (`test`): the default. A local hosted page where Stripe's published test
+//!   card numbers decide the outcome ([`test_card`]), and synchronous completion for API
+//!   clients that send `test_card`. No money moves; refunds always succeed.
+//! - `stripe` (to come): Checkout Sessions over Stripe's REST API. It implements this trait,
+//!   is installed with [`crate::AppState::with_payment_provider`], and reports successes from
+//!   its webhook handler through `completion::payment_succeeded`.
+//!
+//! Card numbers never reach our database or logs: a real provider takes them on its own page,
+//! and the test page only matches the number against the test card table.
+
+mod hosted_page;
+pub mod test_card;
+
+use async_trait::async_trait;
+use bilten_domain::{Money, OrderId, PaymentId};
+
+pub use hosted_page::{show as hosted_page_show, submit as hosted_page_submit};
+pub use test_card::TestProvider;
+
+/// What a provider needs to start a hosted checkout.
+#[derive(Debug, Clone)]
+pub struct CheckoutRequest<'a> {
+    pub payment_id: PaymentId,
+    pub order_id: OrderId,
+    pub amount: Money,
+    /// One line for the provider's page and statement ("2 tickets — Summer Jazz").
+    pub description: &'a str,
+    pub buyer_email: &'a str,
+    /// The origin the buyer reached the API at (`https://tickets.example.com`), for pages
+    /// this backend serves itself.
+    pub api_origin: &'a str,
+    /// Where the buyer goes after paying (the web app's order page).
+    pub return_url: &'a str,
+    /// Sent to the provider so a retried call cannot create a second checkout.
+    pub idempotency_key: String,
+}
+
+/// A checkout started at the provider.
+#[derive(Debug, Clone)]
+pub struct CheckoutSession {
+    /// The provider's id for it, stored in `payments.provider_reference`.
+    pub provider_reference: String,
+    /// Where to send the buyer to pay.
+    pub redirect_url: String,
+}
+
+/// A refund to make through the provider that took the payment.
+#[derive(Debug, Clone)]
+pub struct RefundRequest<'a> {
+    pub payment_id: PaymentId,
+    pub provider_reference: Option<&'a str>,
+    pub amount: Money,
+    /// Why, in our words (`late_payment_no_stock`, `order_already_paid`, …).
+    pub reason: &'a str,
+    /// Stable per refund cause, so a retried refund is not paid out twice.
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefundReceipt {
+    pub provider_reference: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    /// The provider could not be reached or failed; worth retrying later.
+    #[error("payment provider unavailable: {0}")]
+    Unavailable(String),
+    /// The provider refused the request itself (bad parameters, not refundable).
+    #[error("payment provider refused: {0}")]
+    Refused(String),
+}
+
+/// A payment provider. Implementations must be idempotent under their idempotency keys:
+/// every call may be retried after a timeout.
+#[async_trait]
+pub trait PaymentProvider: Send + Sync + 'static {
+    /// The name stored in `payments.provider` (`test`, `stripe`).
+    fn name(&self) -> &'static str;
+
+    /// Starts a hosted checkout for a pending payment.
+    async fn start_checkout(
+        &self,
+        request: &CheckoutRequest<'_>,
+    ) -> Result<CheckoutSession, PaymentError>;
+
+    /// Gives the money of a succeeded payment back (in full, or `amount` of it).
+    async fn refund(&self, request: &RefundRequest<'_>) -> Result<RefundReceipt, PaymentError>;
+
+    /// Whether `{"test_card": …}` checkouts and the local test page are allowed. Only the
+    /// test provider says yes; with a real provider a test card must never buy a ticket.
+    fn accepts_test_cards(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,308 @@
+//! What a ticket looks like outside the API: its QR code (SVG for pages, PNG for mail) and a
+//! one-page PDF.
+//!
+//! The QR code holds the signed ticket code as is (146 base64url characters, byte mode,
+//! error correction M, version 7 or so). The PDF is written by hand with `pdf-writer`: the
+//! standard Helvetica font (no embedding, so a ticket is a few kilobytes) and the QR drawn as
+//! filled vector squares, so it prints sharp at any size. Text is encoded as `WinAnsi`, the
+//! standard fonts' encoding; letters outside it are transliterated (`č` → `c`) or shown as `?`.
+
+use std::fmt::Write as _;
+
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use qrcode::{Color, EcLevel, QrCode};
+
+use crate::error::{BackendError, BackendResult};
+
+/// Modules of white border the QR standard asks for around the code.
+const QUIET_ZONE: usize = 4;
+
+/// The dark modules of a code's QR symbol, row by row.
+pub struct QrMatrix {
+    width: usize,
+    dark: Vec<bool>,
+}
+
+impl QrMatrix {
+    pub fn encode(text: &str) -> BackendResult<Self> {
+        let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+            .map_err(|e| BackendError::Internal(format!("QR encoding: {e}")))?;
+        Ok(Self {
+            width: code.width(),
+            dark: code
+                .to_colors()
+                .into_iter()
+                .map(|c| c == Color::Dark)
+                .collect(),
+        })
+    }
+
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    fn is_dark(&self, x: usize, y: usize) -> bool {
+        self.dark[y * self.width + x]
+    }
+
+    /// Horizontal runs of dark modules as `(x, y, length)`: one rectangle per run keeps the
+    /// SVG and PDF small.
+    fn runs(&self) -> Vec<(usize, usize, usize)> {
+        let mut runs = Vec::new();
+        for y in 0..self.width {
+            let mut x = 0;
+            while x < self.width {
+                if self.is_dark(x, y) {
+                    let start = x;
+                    while x < self.width && self.is_dark(x, y) {
+                        x += 1;
+                    }
+                    runs.push((start, y, x - start));
+                } else {
+                    x += 1;
+                }
+            }
+        }
+        runs
+    }
+
+    /// A standalone SVG, one module per user unit, with the quiet zone.
+    pub fn to_svg(&self) -> String {
+        let size = self.width + 2 * QUIET_ZONE;
+        let mut path = String::new();
+        for (x, y, len) in self.runs() {
+            let _ = write!(
+                path,
+                "M{}{}h{len}v1h-{len}z",
+                x + QUIET_ZONE,
+                y + QUIET_ZONE
+            );
+        }
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" \
+             width=\"{px}\" height=\"{px}\" shape-rendering=\"crispEdges\">\
+             <rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>\
+             <path fill=\"#000\" d=\"{path}\"/></svg>",
+            px = size * 6,
+        )
+    }
+
+    /// An 8-bit greyscale PNG with `scale` pixels per module (for mail clients, which rarely
+    /// show SVG).
+    pub fn to_png(&self, scale: usize) -> BackendResult<Vec<u8>> {
+        let size = (self.width + 2 * QUIET_ZONE) * scale;
+        let mut pixels = vec![255_u8; size * size];
+        for (x, y, len) in self.runs() {
+            for dy in 0..scale {
+                let row = (y + QUIET_ZONE) * scale + dy;
+                let from = row * size + (x + QUIET_ZONE) * scale;
+                pixels[from..from + len * scale].fill(0);
+            }
+        }
+        let mut out = Vec::new();
+        let edge = u32::try_from(size).map_err(|e| BackendError::Internal(e.to_string()))?;
+        let mut encoder = png::Encoder::new(&mut out, edge, edge);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| BackendError::Internal(format!("PNG: {e}")))?;
+        writer
+            .write_image_data(&pixels)
+            .map_err(|e| BackendError::Internal(format!("PNG: {e}")))?;
+        writer
+            .finish()
+            .map_err(|e| BackendError::Internal(format!("PNG: {e}")))?;
+        Ok(out)
+    }
+}
+
+/// The facts printed on a ticket, already formatted for people.
+pub struct TicketSheet<'a> {
+    pub event_title: &'a str,
+    /// E.g. "Saturday, 1 June 2030, 21:00 – 01:00 (Europe/Sarajevo)".
+    pub when: &'a str,
+    /// Venue lines (name, address, city/country) or the online URL.
+    pub venue: &'a [String],
+    pub holder: &'a str,
+    pub ticket_type: &'a str,
+    pub ticket_id: &'a str,
+    pub order_id: &'a str,
+    pub code: &'a str,
+}
+
+/// A4 in points.
+const PAGE_WIDTH: f32 = 595.0;
+const PAGE_HEIGHT: f32 = 842.0;
+const MARGIN: f32 = 56.0;
+
+/// A one-page PDF ticket: event, date and time, venue, holder, type, and the QR code drawn as
+/// vector squares.
+pub fn ticket_pdf(sheet: &TicketSheet<'_>) -> BackendResult<Vec<u8>> {
+    let qr = QrMatrix::encode(sheet.code)?;
+    let catalog_id = Ref::new(1);
+    let tree_id = Ref::new(2);
+    let page_id = Ref::new(3);
+    let regular_id = Ref::new(4);
+    let bold_id = Ref::new(5);
+    let content_id = Ref::new(6);
+    let regular = Name(b"F1");
+    let bold = Name(b"F2");
+
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog_id).pages(tree_id);
+    pdf.pages(tree_id).kids([page_id]).count(1);
+    let mut page = pdf.page(page_id);
+    page.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT));
+    page.parent(tree_id);
+    page.contents(content_id);
+    page.resources()
+        .fonts()
+        .pair(regular, regular_id)
+        .pair(bold, bold_id);
+    page.finish();
+    pdf.type1_font(regular_id)
+        .base_font(Name(b"Helvetica"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.type1_font(bold_id)
+        .base_font(Name(b"Helvetica-Bold"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+
+    let mut w = Lines {
+        content: Content::new(),
+        y: PAGE_HEIGHT - MARGIN - 10.0,
+    };
+    w.line(regular, 10.0, "TICKET", 10.0);
+    w.line(bold, 22.0, sheet.event_title, 10.0);
+    w.line(regular, 12.0, sheet.when, 6.0);
+    for venue_line in sheet.venue {
+        w.line(regular, 12.0, venue_line, 4.0);
+    }
+    w.y -= 14.0;
+    w.line(regular, 10.0, "Holder", 4.0);
+    w.line(bold, 16.0, sheet.holder, 10.0);
+    w.line(regular, 10.0, "Ticket type", 4.0);
+    w.line(bold, 14.0, sheet.ticket_type, 18.0);
+
+    // The QR code: 200 pt wide (plus quiet zone), left-aligned under the text.
+    let module = 200.0 / qr.width() as f32;
+    let quiet = module * QUIET_ZONE as f32;
+    let origin_x = MARGIN + quiet;
+    let top = w.y - quiet;
+    w.content.set_fill_gray(0.0);
+    for (x, row, len) in qr.runs() {
+        w.content.rect(
+            origin_x + x as f32 * module,
+            top - (row + 1) as f32 * module,
+            len as f32 * module,
+            module,
+        );
+    }
+    w.content.fill_nonzero();
+    w.y = top - qr.width() as f32 * module - quiet - 6.0;
+
+    w.line(regular, 9.0, &format!("Ticket {}", sheet.ticket_id), 3.0);
+    w.line(regular, 9.0, &format!("Order {}", sheet.order_id), 3.0);
+    // The code in two halves, so staff can type it in if a camera fails.
+    let (first, second) = sheet.code.split_at(sheet.code.len() / 2);
+    w.line(regular, 7.0, first, 2.0);
+    w.line(regular, 7.0, second, 2.0);
+    let content = w.content;
+    let data = content.finish();
+    pdf.stream(content_id, &data);
+    Ok(pdf.finish())
+}
+
+/// Lines of text written top-down.
+struct Lines {
+    content: Content,
+    y: f32,
+}
+
+impl Lines {
+    fn line(&mut self, font: Name<'_>, size: f32, text: &str, gap: f32) {
+        self.content
+            .begin_text()
+            .set_font(font, size)
+            .next_line(MARGIN, self.y)
+            .show(Str(&win_ansi(text)))
+            .end_text();
+        self.y -= size + gap;
+    }
+}
+
+/// Text as `WinAnsi` bytes (PDF's standard-font encoding): Latin-1 as is, the few `WinAnsi`
+/// extras, common Central European letters without their accents, `?` for the rest.
+fn win_ansi(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| match c {
+            ' '..='~' | '\u{a0}'..='\u{ff}' => c as u8,
+            '€' => 0x80,
+            '‚' => 0x82,
+            '„' => 0x84,
+            '…' => 0x85,
+            '‘' => 0x91,
+            '’' => 0x92,
+            '“' => 0x93,
+            '”' => 0x94,
+            '•' => 0x95,
+            '–' => 0x96,
+            '—' => 0x97,
+            'Š' => 0x8a,
+            'š' => 0x9a,
+            'Ž' => 0x8e,
+            'ž' => 0x9e,
+            'Œ' => 0x8c,
+            'œ' => 0x9c,
+            'Ÿ' => 0x9f,
+            'Č' | 'Ć' => b'C',
+            'č' | 'ć' => b'c',
+            'Đ' => b'D',
+            'đ' => b'd',
+            'Ł' => b'L',
+            'ł' => b'l',
+            'Ř' => b'R',
+            'ř' => b'r',
+            'Ő' => 0xd6,
+            'ő' => 0xf6,
+            'Ű' => 0xdc,
+            'ű' => 0xfc,
+            'Ą' => b'A',
+            'ą' => b'a',
+            'Ę' | 'Ě' => b'E',
+            'ę' | 'ě' => b'e',
+            'Ś' => b'S',
+            'ś' => b's',
+            'Ź' | 'Ż' => b'Z',
+            'ź' | 'ż' => b'z',
+            'Ń' => b'N',
+            'ń' => b'n',
+            _ => b'?',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn win_ansi_keeps_latin1_and_transliterates_central_european_letters() {
+        assert_eq!(win_ansi("Ada"), b"Ada".to_vec());
+        assert_eq!(win_ansi("Šejla Ćatić"), b"\x8aejla Catic".to_vec());
+        assert_eq!(win_ansi("Zoë 😀"), b"Zo\xeb ?".to_vec());
+    }
+
+    #[test]
+    fn the_qr_svg_and_png_have_the_quiet_zone() {
+        let qr = QrMatrix::encode("hello").unwrap();
+        let svg = qr.to_svg();
+        let size = qr.width() + 2 * QUIET_ZONE;
+        assert!(
+            svg.contains(&format!("viewBox=\"0 0 {size} {size}\"")),
+            "{svg}"
+        );
+        let png = qr.to_png(2).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+    }
+}

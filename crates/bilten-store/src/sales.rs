@@ -1,0 +1,141 @@
+//! Completing orders: the conditional status changes and inventory moves of a payment.
+//!
+//! An order is completed by exactly one transaction: the status change is conditional
+//! (`WHERE status = 'pending' AND released_at IS NULL`), so the hold-expiry worker (which
+//! needs the same row in the same state) and a second completion attempt lose cleanly.
+//! Inventory moves use the same row order as a purchase (ticket types by id, then quotas by
+//! id, then the buyer counter), so completions, purchases and releases cannot deadlock.
+
+use bilten_domain::{EventId, OrderId, QuotaId, TicketTypeId};
+use chrono::{DateTime, Utc};
+
+use crate::{to_millis, Exec, StoreResult};
+
+/// `pending → paid` while the hold still counts (not released). True when this call won.
+/// A hold whose time ran out but that the worker has not released yet still holds its
+/// inventory, so completing it is correct: the release and the payment race on this row.
+pub async fn mark_paid_from_hold<'e>(
+    ex: impl Exec<'e>,
+    id: OrderId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE orders SET status = 'paid', paid_at = $2, updated_at = $2
+         WHERE id = $1 AND status = 'pending' AND released_at IS NULL",
+    )
+    .bind(id.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// `expired → paid` for a payment that arrived after the hold was released; the caller must
+/// take the inventory again in the same transaction. True when this call won.
+pub async fn mark_paid_after_expiry<'e>(
+    ex: impl Exec<'e>,
+    id: OrderId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE orders SET status = 'paid', paid_at = $2, updated_at = $2
+         WHERE id = $1 AND status = 'expired' AND released_at IS NOT NULL",
+    )
+    .bind(id.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// `expired → refunded`: a late payment found the stock gone and was given back.
+pub async fn mark_refunded_unfilled<'e>(
+    ex: impl Exec<'e>,
+    id: OrderId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE orders SET status = 'refunded', updated_at = $2
+         WHERE id = $1 AND status = 'expired'",
+    )
+    .bind(id.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Turns `n` held tickets of a ticket type into sold ones (`sold + held` is unchanged).
+pub async fn sell_held_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    id: TicketTypeId,
+    n: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE ticket_types SET held = held - $2, sold = sold + $2 WHERE id = $1")
+        .bind(id.to_db())
+        .bind(n)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Turns `n` held places of a quota into sold ones.
+pub async fn sell_held_quota<'e>(ex: impl Exec<'e>, id: QuotaId, n: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE quotas SET held = held - $2, sold = sold + $2 WHERE id = $1")
+        .bind(id.to_db())
+        .bind(n)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Sells `n` tickets of a ticket type straight away if they are there (a late payment whose
+/// hold was released). False: not enough left.
+pub async fn sell_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    id: TicketTypeId,
+    n: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE ticket_types SET sold = sold + $2 WHERE id = $1 AND sold + held + $2 <= capacity",
+    )
+    .bind(id.to_db())
+    .bind(n)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sells `n` places of a quota straight away if they are there. False: not enough left.
+pub async fn sell_quota<'e>(ex: impl Exec<'e>, id: QuotaId, n: i64) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE quotas SET sold = sold + $2 WHERE id = $1 AND sold + held + $2 <= capacity",
+    )
+    .bind(id.to_db())
+    .bind(n)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts a late-paid order against its buyer again (releasing the hold had subtracted it).
+/// No cap here: the buyer was within the cap when ordering, and refusing now would refund a
+/// payment for a limit they did not break.
+pub async fn recount_buyer<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    buyer_key: &str,
+    n: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO buyer_event_counts (event_id, buyer_key, quantity) VALUES ($1, $2, $3)
+         ON CONFLICT (event_id, buyer_key) DO UPDATE
+           SET quantity = buyer_event_counts.quantity + excluded.quantity",
+    )
+    .bind(event.to_db())
+    .bind(buyer_key)
+    .bind(n)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
