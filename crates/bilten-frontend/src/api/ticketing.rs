@@ -95,6 +95,51 @@ pub struct Order {
     pub discount: Option<Money>,
     #[serde(default)]
     pub promo_code: Option<String>,
+    /// Issued once paid.
+    #[serde(default)]
+    pub tickets: Vec<Ticket>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TicketEvent {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub venue_name: Option<String>,
+    pub city: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ticket {
+    pub id: String,
+    pub order_id: String,
+    pub event_id: String,
+    /// The ticket type's name.
+    #[serde(rename = "ticket_type")]
+    pub kind: String,
+    pub attendee_name: Option<String>,
+    /// `valid`, `revoked`, …
+    pub status: String,
+    pub event: TicketEvent,
+}
+
+#[derive(Deserialize)]
+struct TicketEnvelope {
+    ticket: Ticket,
+}
+
+/// What `POST /orders/{id}/checkout` answered.
+pub enum CheckoutStarted {
+    /// Pay on the provider's hosted page.
+    Redirect(String),
+    /// Free, or paid with a test card: the order is complete.
+    Completed,
+}
+
+#[derive(Deserialize)]
+struct CheckoutAnswer {
+    redirect_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -106,6 +151,19 @@ pub struct CreatedOrder {
 #[derive(Deserialize)]
 struct OrderEnvelope {
     order: Order,
+    /// `GET /orders/{id}` sends the tickets beside the order.
+    #[serde(default)]
+    tickets: Vec<Ticket>,
+}
+
+impl OrderEnvelope {
+    fn into_order(self) -> Order {
+        let mut order = self.order;
+        if order.tickets.is_empty() {
+            order.tickets = self.tickets;
+        }
+        order
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -306,7 +364,7 @@ impl BackendApi {
                 ..Call::get(&path, caller, access.bearer)
             })
             .await?;
-        Ok(envelope.order)
+        Ok(envelope.into_order())
     }
 
     pub async fn cancel_order(
@@ -325,6 +383,83 @@ impl BackendApi {
             })
             .await?;
         Ok(envelope.order)
+    }
+
+    pub async fn checkout(
+        &self,
+        caller: &Forwarded,
+        access: OrderAccess<'_>,
+        id: &str,
+    ) -> Result<CheckoutStarted, ApiError> {
+        let path = format!("/orders/{}/checkout", path_segment(id));
+        let headers = access.headers();
+        let answer: CheckoutAnswer = self
+            .send_json(Call {
+                method: Method::POST,
+                headers: &headers,
+                ..Call::get(&path, caller, access.bearer)
+            })
+            .await?;
+        Ok(match answer.redirect_url {
+            Some(url) => CheckoutStarted::Redirect(url),
+            None => CheckoutStarted::Completed,
+        })
+    }
+
+    pub async fn my_tickets(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        cursor: Option<&str>,
+    ) -> Result<Paged<Ticket>, ApiError> {
+        let mut query = vec![("limit", "50")];
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        let path = format!(
+            "/me/tickets?{}",
+            serde_urlencoded::to_string(query).unwrap_or_default()
+        );
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    /// A ticket's QR code (`qr.svg`) or PDF (`pdf`), as the backend renders it.
+    pub async fn ticket_file(
+        &self,
+        caller: &Forwarded,
+        access: OrderAccess<'_>,
+        id: &str,
+        file: &str,
+    ) -> Result<super::Answer, ApiError> {
+        let path = format!("/tickets/{}/{file}", path_segment(id));
+        let headers = access.headers();
+        self.send(Call {
+            headers: &headers,
+            ..Call::get(&path, caller, access.bearer)
+        })
+        .await
+    }
+
+    /// Renames a ticket's attendee; the ticket is re-issued under a new id.
+    pub async fn rename_ticket(
+        &self,
+        caller: &Forwarded,
+        access: OrderAccess<'_>,
+        id: &str,
+        name: &str,
+    ) -> Result<Ticket, ApiError> {
+        let path = format!("/tickets/{}", path_segment(id));
+        let headers = access.headers();
+        let envelope: TicketEnvelope = self
+            .send_json(Call {
+                method: Method::PATCH,
+                headers: &headers,
+                body: Some(serde_json::json!({ "attendee_name": name })),
+                ..Call::get(&path, caller, access.bearer)
+            })
+            .await?;
+        Ok(envelope.ticket)
     }
 
     // ----- organizers -----

@@ -5,12 +5,11 @@ mod auth;
 mod events;
 mod orders;
 mod organize;
+mod tickets;
 
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use maud::html;
 use serde::Deserialize;
 
 use crate::api::{ApiError, Rejection};
@@ -26,7 +25,12 @@ pub fn routes() -> Router<Frontend> {
         .route("/events/{id}/checkout", post(events::checkout))
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/cancel", post(orders::cancel))
-        .route("/tickets", get(my_tickets))
+        .route("/tickets", get(tickets::mine))
+        .route("/orders", get(tickets::orders))
+        .route("/orders/{id}/pay", post(orders::pay))
+        .route("/tickets/{id}/qr.svg", get(tickets::qr))
+        .route("/tickets/{id}/pdf", get(tickets::pdf))
+        .route("/tickets/{id}/name", post(tickets::rename))
         .route("/signup", get(auth::signup_page).post(auth::signup))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
@@ -144,26 +148,4 @@ pub async fn after_post<T>(
             Ok(page)
         }
     }
-}
-
-async fn my_tickets(State(app): State<Frontend>, mut visit: Visit) -> Response {
-    let outcome = async {
-        if !visit.signed_in() {
-            return Err(PageError::SignInRequired);
-        }
-        let forwarded = visit.forwarded.clone();
-        visit
-            .authed(&app, |token| app.api.me(&forwarded, token))
-            .await?;
-        let content = html! {
-            h1 { "My tickets" }
-            div.empty-state {
-                p { "You have no tickets yet. Tickets you buy will appear here, ready to show at the entrance." }
-                p { a href="/" { "Browse upcoming events" } }
-            }
-        };
-        Ok(visit.page("My tickets", "Your tickets on Bilten.", &content))
-    }
-    .await;
-    visit.respond(outcome)
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::api::ticketing::{Event, Order, OrderAccess};
+use crate::api::ticketing::{CheckoutStarted, Event, Order, OrderAccess};
 use crate::api::ApiError;
 use crate::format;
 use crate::session::{CsrfForm, PageError, Visit};
@@ -31,6 +31,12 @@ pub struct OrderForm {
 fn notice_text(key: Option<&str>) -> Option<&'static str> {
     Some(match key? {
         "canceled" => "Your order has been canceled and the tickets released.",
+        "paid" => "Your tickets are ready.",
+        "renamed" => {
+            "The ticket has been re-issued with the new name; the old one no longer works."
+        }
+        "order_expired" => "The hold on these tickets ran out. Please choose them again.",
+        "not_pending" => "This order is no longer open for payment.",
         "payment_failed" => {
             "The payment did not go through. You can try again while the tickets are held."
         }
@@ -149,8 +155,18 @@ fn order_content(
             (order_lines(order))
             p.muted { "Order " code { (order.id) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
         }
+        @if !order.tickets.is_empty() {
+            (super::tickets::ticket_list(visit, &order.tickets, key, true))
+        }
         @if order.status == "pending" {
             div.order-actions {
+                form method="post" action={ "/orders/" (order.id) "/pay" } {
+                    (csrf_field(&visit.csrf_token))
+                    (key_field(key))
+                    button type="submit" {
+                        @if order.total.is_zero() { "Get the tickets" } @else { "Pay " (format::price(order.total)) }
+                    }
+                }
                 form method="post" action={ "/orders/" (order.id) "/cancel" } {
                     (csrf_field(&visit.csrf_token))
                     (key_field(key))
@@ -168,7 +184,8 @@ pub async fn show(
     Query(query): Query<OrderQuery>,
 ) -> Response {
     let outcome = async {
-        let order = load_order(&app, &mut visit, &id, query.key.as_deref()).await?;
+        let key = query.key.clone().or_else(|| visit.order_key(&id));
+        let order = load_order(&app, &mut visit, &id, key.as_deref()).await?;
         let detail = app
             .api
             .event(&visit.forwarded, None, &order.event_id)
@@ -177,7 +194,7 @@ pub async fn show(
             &visit,
             &order,
             &detail.event,
-            query.key.as_deref(),
+            key.as_deref(),
             notice_text(query.notice.as_deref()),
         );
         let title = format!("Order for {}", detail.event.title);
@@ -191,7 +208,7 @@ pub async fn show(
     visit.respond(outcome)
 }
 
-fn back_to_order(id: &str, key: Option<&str>, notice: &str) -> Response {
+pub fn back_to_order(id: &str, key: Option<&str>, notice: &str) -> Response {
     let mut pairs = vec![("notice", notice)];
     if let Some(key) = key {
         pairs.push(("key", key));
@@ -202,6 +219,59 @@ fn back_to_order(id: &str, key: Option<&str>, notice: &str) -> Response {
         crate::api::ticketing::path_segment(id)
     ))
     .into_response()
+}
+
+/// Starts the payment: the provider's hosted page, or (free orders) straight to the tickets.
+pub async fn pay(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<OrderForm>,
+) -> Response {
+    let outcome = async {
+        let key = input
+            .key
+            .filter(|k| !k.is_empty())
+            .or_else(|| visit.order_key(&id));
+        let key = key.as_deref();
+        let forwarded = visit.forwarded.clone();
+        let result = if visit.signed_in() {
+            visit
+                .authed(&app, |token| {
+                    let api = app.api.clone();
+                    let forwarded = forwarded.clone();
+                    let key = key.map(str::to_owned);
+                    let id = id.clone();
+                    async move {
+                        let access = OrderAccess {
+                            bearer: Some(&token),
+                            key: key.as_deref(),
+                        };
+                        api.checkout(&forwarded, access, &id).await
+                    }
+                })
+                .await
+        } else {
+            app.api
+                .checkout(&forwarded, OrderAccess { bearer: None, key }, &id)
+                .await
+        };
+        match result {
+            Ok(CheckoutStarted::Redirect(url)) => Ok(Redirect::to(&url).into_response()),
+            Ok(CheckoutStarted::Completed) => Ok(back_to_order(&id, key, "paid")),
+            Err(ApiError::Rejected(rejection)) if rejection.status == StatusCode::CONFLICT => {
+                let notice = if rejection.code == "order_expired" {
+                    "order_expired"
+                } else {
+                    "not_pending"
+                };
+                Ok(back_to_order(&id, key, notice))
+            }
+            Err(error) => Err(PageError::from(error)),
+        }
+    }
+    .await;
+    visit.respond(outcome)
 }
 
 pub async fn cancel(

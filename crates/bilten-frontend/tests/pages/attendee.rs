@@ -206,7 +206,10 @@ async fn a_guest_holds_tickets_sees_the_order_with_its_countdown_and_cancels_it(
 
     // Without the key (another browser, no account) the order does not exist.
     let id = order_page.split('?').next().unwrap();
-    assert_eq!(site.get(id).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        TestSite::beside(&site).get(id).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     let canceled = site
         .submit(&order_page, &format!("{id}/cancel"), &[("key", &key)])
@@ -344,4 +347,146 @@ async fn a_logged_in_buyer_checks_out_without_typing_their_details() {
     assert_eq!(order.status, StatusCode::OK, "{}", order.body);
     assert!(order.body.contains(&email));
     assert!(order.body.contains("Ada Lovelace"));
+}
+
+#[tokio::test]
+async fn a_guest_pays_on_the_hosted_page_and_gets_tickets_with_qr_codes_and_pdfs() {
+    let site = TestSite::spawn().await;
+    let on_sale = event_on_sale(&site.backend, "Winter Jazz Night", 50).await;
+    let event_page = format!("/events/{}", on_sale.event);
+    let created = site
+        .submit(
+            &event_page,
+            &format!("{event_page}/checkout"),
+            &[
+                (&format!("qty-{}", on_sale.standing), "2"),
+                ("name", "Grace Hopper"),
+                ("email", "grace@example.com"),
+            ],
+        )
+        .await;
+    let (order_page, _) = order_location(created.location());
+    let id = order_page.split('?').next().unwrap().to_owned();
+    let page = site.get(&order_page).await;
+    assert!(page.body.contains("Pay €50.00"), "{}", page.body);
+
+    // The key is not needed in this browser: it remembered it (the payment page's link back
+    // carries none).
+    let paying = site.submit(&id, &format!("{id}/pay"), &[]).await;
+    assert_eq!(paying.status, StatusCode::SEE_OTHER, "{}", paying.body);
+    let hosted = paying.location().to_owned();
+    assert!(
+        hosted.starts_with(&format!("{}/api/v1/pay/test/", site.backend.address)),
+        "{hosted}"
+    );
+    let paid = site
+        .client
+        .post(&hosted)
+        .form(&[("card_number", "4242 4242 4242 4242")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        paid.status(),
+        StatusCode::OK,
+        "{}",
+        paid.text().await.unwrap()
+    );
+
+    let order = site.get(&id).await;
+    assert_eq!(order.status, StatusCode::OK, "{}", order.body);
+    assert!(order.body.contains("You're going!"), "{}", order.body);
+    assert_eq!(
+        order.body.matches(r#"<img class="qr""#).count(),
+        2,
+        "{}",
+        order.body
+    );
+    let qr_start = order.body.find(r#"src="/tickets/"#).unwrap() + r#"src=""#.len();
+    let qr: String = order.body[qr_start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let qr = qr.replace("&amp;", "&");
+    let image = site.get(&qr).await;
+    assert_eq!(image.status, StatusCode::OK, "{qr}");
+    assert!(image.header("content-type").starts_with("image/svg+xml"));
+    assert_eq!(image.header("cache-control"), "private, no-store");
+    assert!(image.body.contains("<svg"));
+    let pdf = site.get(&qr.replace("qr.svg", "pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+
+    // Another browser without the key sees neither the order nor the QR codes.
+    let stranger = TestSite::beside(&site);
+    assert_eq!(stranger.get(&id).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        stranger
+            .get(&qr.split('?').next().unwrap().to_owned())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn free_tickets_complete_at_once_and_appear_under_my_tickets_and_orders() {
+    let site = TestSite::spawn().await;
+    let on_sale = event_on_sale(&site.backend, "Winter Jazz Night", 50).await;
+    site.signed_up_and_logged_in("Ada Lovelace").await;
+    let event_page = format!("/events/{}", on_sale.event);
+    let created = site
+        .submit(
+            &event_page,
+            &format!("{event_page}/checkout"),
+            &[(&format!("qty-{}", on_sale.guest_list), "2")],
+        )
+        .await;
+    let id = created.location().split('?').next().unwrap().to_owned();
+    let page = site.get(created.location()).await;
+    assert!(page.body.contains("Get the tickets"), "{}", page.body);
+    let done = site.submit(&id, &format!("{id}/pay"), &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert!(done.location().contains("notice=paid"));
+
+    let mine = site.get("/tickets").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(
+        mine.body.matches(r#"<img class="qr""#).count(),
+        2,
+        "{}",
+        mine.body
+    );
+    assert!(mine.body.contains("Winter Jazz Night") && mine.body.contains("Guest list"));
+    let orders = site.get("/orders").await;
+    assert!(
+        orders.body.contains(&id.replace("/orders/", "")),
+        "{}",
+        orders.body
+    );
+
+    // Renaming a ticket re-issues it under the new name.
+    let ticket_start = mine.body.find(r#"action="/tickets/"#).unwrap() + r#"action=""#.len();
+    let action: String = mine.body[ticket_start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let renamed = site
+        .submit(
+            "/tickets",
+            &action,
+            &[
+                ("attendee_name", "Charles Babbage"),
+                ("order_id", &id.replace("/orders/", "")),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    let after = site.get(renamed.location()).await;
+    assert!(
+        after.body.contains("re-issued with the new name"),
+        "{}",
+        after.body
+    );
+    assert!(after.body.contains("Charles Babbage"));
 }
