@@ -422,7 +422,7 @@ async fn a_guest_pays_on_the_hosted_page_and_gets_tickets_with_qr_codes_and_pdfs
     assert_eq!(stranger.get(&id).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
         stranger
-            .get(&qr.split('?').next().unwrap().to_owned())
+            .get(qr.split('?').next().unwrap())
             .await
             .status,
         StatusCode::NOT_FOUND
