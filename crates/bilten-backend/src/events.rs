@@ -37,7 +37,7 @@ pub async fn load_event(state: &AppState, id: EventId) -> BackendResult<EventRec
 }
 
 /// Loads an event and checks the caller may do `action` in its organization.
-async fn event_for(
+pub(crate) async fn event_for(
     state: &AppState,
     actor: &CurrentUser,
     id: &str,

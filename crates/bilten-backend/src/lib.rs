@@ -7,6 +7,7 @@
 mod admin_api;
 mod auth;
 mod authz;
+mod checkin;
 mod checkout;
 mod client_ip;
 pub mod completion;
@@ -55,7 +56,8 @@ pub fn router(state: AppState) -> Router {
     bilten_http::standard_layers(app, &metrics, BODY_LIMIT)
 }
 
-/// `/ready` for the backend: the primary database, and Redis when configured.
+/// `/ready` for the backend: the primary database; the cache (Redis when configured) only as
+/// advisory, because the backend keeps selling on its in-process fallback when Redis is down.
 pub fn readiness(state: &AppState) -> Readiness {
     let store = state.store.clone();
     let cache = state.cache.clone();
@@ -66,7 +68,7 @@ pub fn readiness(state: &AppState) -> Readiness {
             let store = store.clone();
             async move { store.ping().await.map_err(|e| e.to_string()) }
         })
-        .probe("cache", move || {
+        .advisory("cache", move || {
             let cache = cache.clone();
             async move { cache.ping().await.map_err(|e| e.to_string()) }
         })

@@ -7,8 +7,8 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::{
-    admin_api, auth, checkout, events, orders, organizations, organizer_views, payments, promo,
-    tickets, users, AppState,
+    admin_api, auth, checkin, checkout, events, orders, organizations, organizer_views,
+    payments, promo, tickets, users, AppState,
 };
 
 /// Who may call a route.
@@ -71,6 +71,14 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/events/{id}/sales-summary", Access::Organizer),
     ("GET", "/events/{id}/attendees", Access::Organizer),
     ("GET", "/events/{id}/attendees.csv", Access::Organizer),
+    ("GET", "/events/{id}/checkin-lists", Access::Organizer),
+    ("POST", "/events/{id}/checkin-lists", Access::Organizer),
+    ("GET", "/events/{id}/devices", Access::Organizer),
+    ("POST", "/events/{id}/devices", Access::Organizer),
+    ("DELETE", "/devices/{id}", Access::Organizer),
+    ("GET", "/devices/{id}/pairing.svg", Access::Organizer),
+    ("GET", "/events/{id}/checkin-stats", Access::Organizer),
+    ("GET", "/events/{id}/checkin-log", Access::Organizer),
     ("POST", "/orders", Access::Public),
     // The buyer (account or `X-Order-Key`) or the organization; anyone else gets 404.
     ("GET", "/orders/{id}", Access::Public),
@@ -161,6 +169,21 @@ pub fn api() -> Router<AppState> {
             "/events/{id}/attendees.csv",
             get(organizer_views::attendees_csv),
         )
+        .route(
+            "/events/{id}/checkin-lists",
+            get(checkin::list_lists).post(checkin::create_list),
+        )
+        .route(
+            "/events/{id}/devices",
+            get(checkin::list_devices).post(checkin::create_device),
+        )
+        .route(
+            "/devices/{id}",
+            axum::routing::delete(checkin::revoke_device),
+        )
+        .route("/devices/{id}/pairing.svg", get(checkin::pairing_svg))
+        .route("/events/{id}/checkin-stats", get(checkin::stats))
+        .route("/events/{id}/checkin-log", get(checkin::log))
         .route("/orders", post(orders::create))
         .route("/orders/{id}", get(orders::get).delete(orders::cancel))
         .route("/orders/{id}/checkout", post(checkout::checkout))

@@ -14,6 +14,10 @@
 //! - any method on `/api/v1/checkin/…`: scanners authenticate with device tokens, which the
 //!   scanner role checks;
 //! - any method on `/api/v1/webhooks/…`: payment providers sign their calls instead;
+//! - any method on `/api/v1/orders` and `/api/v1/orders/…`, and on `/api/v1/tickets/…`: guests
+//!   buy without an account and reach their order and tickets with the `X-Order-Key` the
+//!   order was created with; the backend authorizes every order and ticket by its owner, that
+//!   key or the organization's membership;
 //! - `GET`/`HEAD` on `/api/v1/openapi.json`;
 //! - `OPTIONS` anywhere (CORS preflights carry no credentials).
 //!
@@ -93,6 +97,8 @@ pub fn default_public_routes() -> Vec<PublicRoute> {
         PublicRoute::new(Some(&read), "/api/v1/events"),
         PublicRoute::new(None, "/api/v1/checkin"),
         PublicRoute::new(None, "/api/v1/webhooks"),
+        PublicRoute::new(None, "/api/v1/orders"),
+        PublicRoute::new(None, "/api/v1/tickets"),
         PublicRoute::new(Some(&read), "/api/v1/openapi.json"),
         PublicRoute::new(Some(&[Method::OPTIONS]), "/"),
     ]
@@ -179,7 +185,12 @@ mod tests {
     fn the_api_needs_a_token_except_on_the_public_list() {
         let p = policy();
         assert!(p.requires_token(&Method::GET, "/api/v1/me"));
-        assert!(p.requires_token(&Method::POST, "/api/v1/orders"));
+        assert!(p.requires_token(&Method::GET, "/api/v1/me/tickets"));
+        assert!(p.requires_token(&Method::POST, "/api/v1/organizations"));
+        assert!(!p.requires_token(&Method::POST, "/api/v1/orders"));
+        assert!(!p.requires_token(&Method::POST, "/api/v1/orders/ord_1/checkout"));
+        assert!(!p.requires_token(&Method::GET, "/api/v1/tickets/tkt_1/pdf"));
+        assert!(p.requires_token(&Method::GET, "/api/v1/ordersx"));
         assert!(p.requires_token(&Method::POST, "/api/v1/events"));
         assert!(p.requires_token(&Method::GET, "/api/v1/eventsx"));
         assert!(!p.requires_token(&Method::GET, "/api/v1/events"));

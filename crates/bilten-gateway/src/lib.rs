@@ -155,7 +155,8 @@ fn readiness(pools: &[Arc<Pool>], cache: &Cache) -> Readiness {
     }
     if cache.backend() == Backend::Redis {
         let cache = cache.clone();
-        readiness = readiness.probe("redis", move || {
+        // Advisory: rate limits fall back to per-process windows without Redis.
+        readiness = readiness.advisory("redis", move || {
             let cache = cache.clone();
             async move { cache.ping().await.map_err(|e| e.to_string()) }
         });

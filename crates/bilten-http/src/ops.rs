@@ -17,10 +17,33 @@ type Probe = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Syn
 type ScrapeHook = Arc<dyn Fn() + Send + Sync>;
 
 /// What `/ready` checks: named probes, each given `PROBE_TIMEOUT` to answer.
+///
+/// A *required* probe failing makes the instance unready (the load balancer stops sending
+/// it traffic). An *advisory* probe failing is only reported (`"degraded": true`): it names a
+/// dependency the role can work without — Redis, whose cache and rate limits fall back to
+/// in-process state — so an outage of that shared dependency does not pull every replica
+/// out of rotation at once.
 #[derive(Clone, Default)]
 pub struct Readiness {
-    probes: Vec<(&'static str, Probe)>,
+    probes: Vec<(&'static str, Necessity, Probe)>,
     on_scrape: Vec<ScrapeHook>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Necessity {
+    Required,
+    Advisory,
+}
+
+/// The outcome of running every probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadinessReport {
+    /// Every required probe answered `Ok` in time.
+    pub ready: bool,
+    /// Some advisory probe failed.
+    pub degraded: bool,
+    /// `"ok"` or `"error: …"` per probe.
+    pub checks: BTreeMap<&'static str, String>,
 }
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -30,14 +53,33 @@ impl Readiness {
         Self::default()
     }
 
+    /// A dependency the role cannot serve without.
     #[must_use]
     pub fn probe<F, Fut>(mut self, name: &'static str, probe: F) -> Self
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
     {
-        self.probes
-            .push((name, Arc::new(move || Box::pin(probe()))));
+        self.probes.push((
+            name,
+            Necessity::Required,
+            Arc::new(move || Box::pin(probe())),
+        ));
+        self
+    }
+
+    /// A dependency the role degrades without: reported, never fails readiness.
+    #[must_use]
+    pub fn advisory<F, Fut>(mut self, name: &'static str, probe: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.probes.push((
+            name,
+            Necessity::Advisory,
+            Arc::new(move || Box::pin(probe())),
+        ));
         self
     }
 
@@ -48,9 +90,9 @@ impl Readiness {
         self
     }
 
-    /// Runs every probe concurrently; `Ok` only when all answered in time.
-    pub async fn check(&self) -> (bool, BTreeMap<&'static str, String>) {
-        let runs = self.probes.iter().map(|(name, probe)| {
+    /// Runs every probe concurrently, each bounded by `PROBE_TIMEOUT`.
+    pub async fn check(&self) -> ReadinessReport {
+        let runs = self.probes.iter().map(|(name, necessity, probe)| {
             let probe = probe.clone();
             async move {
                 let outcome = match tokio::time::timeout(PROBE_TIMEOUT, probe()).await {
@@ -58,21 +100,31 @@ impl Readiness {
                     Ok(Err(e)) => Err(e),
                     Err(_) => Err("timed out".to_owned()),
                 };
-                (*name, outcome)
+                (*name, *necessity, outcome)
             }
         });
         let results = futures::future::join_all(runs).await;
-        let ready = results.iter().all(|(_, r)| r.is_ok());
-        let report = results
+        let failed = |wanted: Necessity| {
+            results
+                .iter()
+                .any(|(_, necessity, r)| *necessity == wanted && r.is_err())
+        };
+        let ready = !failed(Necessity::Required);
+        let degraded = failed(Necessity::Advisory);
+        let checks = results
             .into_iter()
-            .map(|(name, r)| {
+            .map(|(name, _, r)| {
                 (
                     name,
                     r.map_or_else(|e| format!("error: {e}"), |()| "ok".to_owned()),
                 )
             })
             .collect();
-        (ready, report)
+        ReadinessReport {
+            ready,
+            degraded,
+            checks,
+        }
     }
 }
 
@@ -113,7 +165,11 @@ async fn health(State(state): State<OpsState>) -> impl IntoResponse {
 }
 
 async fn ready(State(state): State<OpsState>) -> impl IntoResponse {
-    let (ready, checks) = state.readiness.check().await;
+    let ReadinessReport {
+        ready,
+        degraded,
+        checks,
+    } = state.readiness.check().await;
     let status = if ready {
         StatusCode::OK
     } else {
@@ -121,6 +177,7 @@ async fn ready(State(state): State<OpsState>) -> impl IntoResponse {
     };
     let body = serde_json::json!({
         "status": if ready { "ready" } else { "unavailable" },
+        "degraded": degraded,
         "service": state.service,
         "checks": checks,
     });

@@ -10,6 +10,7 @@
 //! Every query is a function taking an executor, so the service layer decides whether it runs
 //! on the pool or inside a transaction it opened.
 
+pub mod checkin;
 mod error;
 pub mod events;
 pub mod migrate;

@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "promo_codes",
         sql: include_str!("../migrations/0005_promo_codes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "checkin",
+        sql: include_str!("../migrations/0006_checkin.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

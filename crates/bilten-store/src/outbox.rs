@@ -153,6 +153,15 @@ pub async fn pending_count<'e>(ex: impl Exec<'e>) -> StoreResult<i64> {
     Ok(row.try_get::<i64, _>(0)?)
 }
 
+/// How many mails were enqueued for a cause (0 or 1: the dedupe key is unique).
+pub async fn count_with_dedupe_key<'e>(ex: impl Exec<'e>, key: &str) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) FROM outbox_emails WHERE dedupe_key = $1")
+        .bind(key)
+        .fetch_one(ex)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)?)
+}
+
 /// Mails to one address, newest first: used by tests and the admin view.
 #[derive(Debug, Clone)]
 pub struct OutboxEntry {

@@ -178,22 +178,17 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
     Ok((bilten_backend::router(state), metrics, readiness))
 }
 
-/// A role whose own service is not built yet answers the operations endpoints, so
-/// deployments and probes work from day one.
-fn placeholder(role: Role, shared: &Shared) -> (Router, HttpMetrics, Readiness) {
+/// The scanner: check-in API for gate devices and the scanner web app.
+fn scanner(shared: &Shared) -> (Router, HttpMetrics, Readiness) {
     let metrics = HttpMetrics::new();
     shared.cache.register_metrics(metrics.registry());
-    let store = shared.store.clone();
-    let readiness = Readiness::new().probe("database", move || {
-        let store = store.clone();
-        async move { store.ping().await.map_err(|e| e.to_string()) }
-    });
-    let router = bilten_http::ops_router(role.name(), readiness.clone(), metrics.clone());
-    (
-        bilten_http::standard_layers(router, &metrics, 1024 * 1024),
-        metrics,
-        readiness,
-    )
+    let state = bilten_scanner::ScannerState::new(
+        shared.store.clone(),
+        &bilten_scanner::ScannerSettings::from_config(&shared.config),
+        metrics.clone(),
+    );
+    let readiness = bilten_scanner::readiness(&state);
+    (bilten_scanner::router(state), metrics, readiness)
 }
 
 /// The gateway in front of `upstreams` (the local roles when all run in one process).
@@ -228,7 +223,7 @@ async fn build_role(
         Role::Backend => backend(shared),
         Role::Gateway => gateway(shared, upstreams).await,
         Role::Frontend => Ok(frontend(shared, upstreams)),
-        Role::Scanner => Ok(placeholder(role, shared)),
+        Role::Scanner => Ok(scanner(shared)),
     }
 }
 

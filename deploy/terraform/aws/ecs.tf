@@ -46,6 +46,8 @@ locals {
     { name = "SMTP_FROM", value = var.smtp_from },
     { name = "BILTEN_DATA_DIR", value = "/var/lib/bilten" },
     { name = "BACKEND_URL", value = "http://backend:3001" },
+    # The ALB sits in the public subnets of this VPC: believe its X-Forwarded-For.
+    { name = "GATEWAY_TRUSTED_PROXIES", value = var.vpc_cidr },
     { name = "GATEWAY_UPSTREAMS_BACKEND", value = "http://backend:3001" },
     { name = "GATEWAY_UPSTREAMS_SCANNER", value = "http://scanner:3002" },
     { name = "GATEWAY_UPSTREAMS_FRONTEND", value = "http://frontend:8000" },

@@ -14,6 +14,7 @@ mod orders;
 mod organizer_views;
 mod organizers;
 mod promo_codes;
+mod purchase;
 mod redis_outage;
 mod sessions;
 mod smtp;

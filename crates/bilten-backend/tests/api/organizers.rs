@@ -442,6 +442,8 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
     assert_eq!(status, StatusCode::CREATED, "{promo}");
     let promo = promo["promo_code"]["id"].as_str().unwrap().to_owned();
 
+    let device = create_device(&app, &owner.access_token, &event).await;
+
     let rival = verified_user(&app, "Rival").await;
     create_org(&app, &rival).await;
     let attendee = app.signed_up_user("Attendee").await;
@@ -466,6 +468,7 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
             ("/events/", event.as_str()),
             ("/ticket-types/", ticket_type.as_str()),
             ("/promo-codes/", promo.as_str()),
+            ("/devices/", device.as_str()),
         ];
         let path = concrete_path(template, &objects, &owner.id);
         let method = Method::from_bytes(method.as_bytes()).unwrap();
@@ -642,6 +645,19 @@ async fn a_ticket_types_capacity_cannot_drop_below_what_is_sold_and_held() {
 }
 
 /// Fills a route template with the object of its kind (`/events/{id}` gets the event).
+/// A scanner device of `event` (check-in), for the walk over `/devices/{id}` routes.
+async fn create_device(app: &TestApp, token: &str, event: &str) -> String {
+    let (status, device) = app
+        .post(
+            &format!("/api/v1/events/{event}/devices"),
+            Some(token),
+            json!({ "name": "Gate phone" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{device}");
+    device["device"]["id"].as_str().unwrap().to_owned()
+}
+
 fn concrete_path(template: &str, objects: &[(&str, &str)], user_id: &str) -> String {
     let Some((_, id)) = objects
         .iter()

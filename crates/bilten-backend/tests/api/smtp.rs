@@ -6,7 +6,7 @@ use std::time::Duration;
 use bilten_mail::{SmtpSettings, Transport};
 use bilten_test_support::{require_services, TestApp};
 
-struct SmtpServer(Child);
+pub struct SmtpServer(Child);
 
 impl Drop for SmtpServer {
     fn drop(&mut self) {
@@ -41,6 +41,64 @@ fn start_aiosmtpd(port: u16, maildir: &std::path::Path) -> Option<SmtpServer> {
         .spawn()
         .ok()?;
     Some(SmtpServer(child))
+}
+
+/// A running aiosmtpd on a free port with its Maildir, and a transport to it. `None` (the
+/// test should skip) when aiosmtpd is not installed and services are not required.
+pub async fn real_smtp() -> Option<(SmtpServer, Transport, std::path::PathBuf)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let maildir = std::env::temp_dir()
+        .join("bilten-tests")
+        .join(format!("maildir-{port}"));
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let Some(server) = start_aiosmtpd(port, &maildir) else {
+        assert!(
+            !require_services(),
+            "aiosmtpd is required in CI (pip install aiosmtpd)"
+        );
+        eprintln!("skipped: aiosmtpd not installed");
+        return None;
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let transport = Transport::smtp(&SmtpSettings {
+        host: "127.0.0.1",
+        port,
+        user: None,
+        pass: None,
+    })
+    .unwrap();
+    Some((server, transport, maildir))
+}
+
+/// The mails delivered into a Maildir (waits up to 5 s for `count` of them).
+pub async fn delivered(maildir: &std::path::Path, count: usize) -> Vec<String> {
+    let new_dir = maildir.join("new");
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = std::fs::read_dir(&new_dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if found.len() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    found
 }
 
 #[tokio::test]

@@ -230,11 +230,12 @@ async fn misbehaving_upstream(how: Misbehaviour) -> String {
     format!("http://{addr}")
 }
 
-#[tokio::test]
-async fn only_idempotent_requests_are_retried_after_the_request_was_sent() {
+/// A gateway whose backend group is one `how`-misbehaving replica and one good one, with
+/// ejection effectively off so the broken replica keeps getting its share.
+async fn behind_a_broken_backend(how: Misbehaviour) -> (Upstream, Upstream, Gateway) {
     let good = Upstream::start("good").await;
     let other = Upstream::start("other").await;
-    let broken = misbehaving_upstream(Misbehaviour::Drop).await;
+    let broken = misbehaving_upstream(how).await;
     let env = with(
         env_for(&[&good], &[&other], &[&other]),
         &[
@@ -247,6 +248,12 @@ async fn only_idempotent_requests_are_retried_after_the_request_was_sent() {
     );
     let gateway = Gateway::start(&env).await;
     gateway.wait_ready().await;
+    (good, other, gateway)
+}
+
+#[tokio::test]
+async fn only_idempotent_requests_are_retried_after_the_request_was_sent() {
+    let (good, _other, gateway) = behind_a_broken_backend(Misbehaviour::Drop).await;
     let client = http_client();
     let token = bearer();
 
@@ -286,21 +293,7 @@ async fn only_idempotent_requests_are_retried_after_the_request_was_sent() {
 
 #[tokio::test]
 async fn a_small_answer_cut_short_is_retried_or_refused_never_passed_on_truncated() {
-    let good = Upstream::start("good").await;
-    let other = Upstream::start("other").await;
-    let broken = misbehaving_upstream(Misbehaviour::Truncate).await;
-    let env = with(
-        env_for(&[&good], &[&other], &[&other]),
-        &[
-            (
-                "GATEWAY_UPSTREAMS_BACKEND",
-                &format!("{broken},{}", good.url()),
-            ),
-            ("GATEWAY_EJECT_AFTER", "1000"),
-        ],
-    );
-    let gateway = Gateway::start(&env).await;
-    gateway.wait_ready().await;
+    let (_good, _other, gateway) = behind_a_broken_backend(Misbehaviour::Truncate).await;
     let client = http_client();
     let token = bearer();
     for _ in 0..4 {

@@ -1,0 +1,166 @@
+//! Who is scanning: a paired device (opaque token, stored as a SHA-256 hash, scoped to one
+//! event) or a staff member of the organization with their ordinary access token.
+//!
+//! There is no public check-in link: every endpoint but pairing needs one of the two, and
+//! objects of other events answer 404 (a device never learns another event's lists exist).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use bilten_domain::{CheckinListId, EventId, OrganizationId, UserId};
+use bilten_http::ApiError;
+use bilten_store::checkin::{self, DeviceRecord, ListRecord};
+use chrono::Utc;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::ScannerState;
+
+/// Device tokens start with this, so they are recognisable in a leaked log or config.
+const DEVICE_TOKEN_PREFIX: &str = "bdt_";
+
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Device(DeviceRecord),
+    Staff(UserId),
+}
+
+impl Caller {
+    pub fn device(&self) -> Option<&DeviceRecord> {
+        match self {
+            Self::Device(device) => Some(device),
+            Self::Staff(_) => None,
+        }
+    }
+
+    pub fn user(&self) -> Option<UserId> {
+        match self {
+            Self::Device(_) => None,
+            Self::Staff(user) => Some(*user),
+        }
+    }
+}
+
+/// A new device token: 256 random bits.
+pub fn new_device_token() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{DEVICE_TOKEN_PREFIX}{}", hex::encode(bytes))
+}
+
+/// What is stored: the token's SHA-256 (a random 256-bit token needs no slow hash).
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A storage failure as an API error: an unreachable database is a 503 (the app goes offline
+/// and retries), anything else a logged 500.
+#[allow(clippy::needless_pass_by_value)] // used as `.map_err(db)`
+pub fn db(error: bilten_store::StoreError) -> ApiError {
+    match error {
+        bilten_store::StoreError::Unavailable(_) => {
+            ApiError::unavailable("The database is not reachable; scan offline and retry.")
+        }
+        other => ApiError::internal(&other),
+    }
+}
+
+impl FromRequestParts<ScannerState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ScannerState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(ApiError::unauthorized(
+                "unauthenticated",
+                "Pair this device (or log in as staff) first.",
+            ));
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(bilten_http::jwt::bearer)
+            .ok_or_else(|| ApiError::unauthorized("invalid_token", "Use a bearer token."))?;
+        if token.starts_with(DEVICE_TOKEN_PREFIX) {
+            if token.len() > 200 {
+                return Err(invalid_device());
+            }
+            let device = checkin::device_by_token(state.store.primary(), &token_hash(token))
+                .await
+                .map_err(db)?
+                .ok_or_else(invalid_device)?;
+            // Best effort: a failed "last seen" update must not fail the scan.
+            let _ = checkin::touch_device(state.store.primary(), device.id, Utc::now()).await;
+            return Ok(Self::Device(device));
+        }
+        let claims = state
+            .access_tokens
+            .verify(token)
+            .map_err(|e| ApiError::unauthorized(e.code(), e.to_string()))?;
+        let user = claims
+            .sub
+            .parse::<UserId>()
+            .map_err(|_| ApiError::unauthorized("invalid_token", "The token is invalid."))?;
+        Ok(Self::Staff(user))
+    }
+}
+
+fn invalid_device() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "device_revoked",
+        "This device is not paired or was revoked; pair it again.",
+    )
+}
+
+fn list_not_found() -> ApiError {
+    ApiError::not_found("No such check-in list.")
+}
+
+/// May `caller` scan for `event`? Devices: only their own event. Staff: members of the
+/// organization (any role). Everyone else: 404.
+pub async fn check_event(
+    state: &ScannerState,
+    caller: &Caller,
+    event: EventId,
+) -> Result<(), ApiError> {
+    match caller {
+        Caller::Device(device) if device.event_id == event => Ok(()),
+        Caller::Device(_) => Err(ApiError::not_found("No such event.")),
+        Caller::Staff(user) => {
+            let organization = checkin::organization_of_event(state.store.primary(), event)
+                .await
+                .map_err(db)?
+                .and_then(|o| OrganizationId::from_db(&o).ok())
+                .ok_or_else(|| ApiError::not_found("No such event."))?;
+            let role =
+                bilten_store::organizations::role_of(state.store.primary(), organization, *user)
+                    .await
+                    .map_err(db)?;
+            if role.is_some() {
+                Ok(())
+            } else {
+                Err(ApiError::not_found("No such event."))
+            }
+        }
+    }
+}
+
+/// The list `id`, if `caller` may scan on it (404 otherwise, also for malformed ids).
+pub async fn list_for(
+    state: &ScannerState,
+    caller: &Caller,
+    id: &str,
+) -> Result<ListRecord, ApiError> {
+    let id: CheckinListId = id.trim().parse().map_err(|_| list_not_found())?;
+    let list = checkin::find_list(state.store.primary(), state.store.dialect(), id)
+        .await
+        .map_err(db)?
+        .ok_or_else(list_not_found)?;
+    check_event(state, caller, list.event_id)
+        .await
+        .map_err(|_| list_not_found())?;
+    Ok(list)
+}

@@ -1,0 +1,370 @@
+//! Deciding and recording one scan.
+//!
+//! 1. The code is verified against the event's public keys before any database work (any
+//!    string is fine input; wrong ones are `invalid`, never an error).
+//! 2. In one transaction: the nonce is claimed (a retry gets the first answer back), the
+//!    ticket's facts are read, [`bilten_domain::checkin::decide`] says what the answer would be
+//!    for a ticket not yet inside, and only if that is `ok` does the conditional write in
+//!    [`checkin::admit_entry`] try to let it in. If the database says someone was faster, the
+//!    answer is `already_redeemed` — the last step of `decide`'s precedence, so the two agree.
+//! 3. The answer is stored with the log row and returned.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use bilten_domain::checkin::{decide, CheckinFacts};
+use bilten_domain::ticket_code::{self, PublicKeyEntry, TicketClaims};
+use bilten_domain::{
+    CheckinId, CheckinReason, OrderStatus, ScanDirection, TicketId, TicketStatus, TimeWindow,
+};
+use bilten_http::ApiError;
+use bilten_store::checkin::{self, ListRecord, ScanClaim, ScannedTicket};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::auth::{db, Caller};
+use crate::ScannerState;
+
+/// Longest code string looked at; a real code is 146 characters. Longer input is refused
+/// with a 422 before any work.
+pub const MAX_CODE_LEN: usize = 2048;
+/// Client nonces: 8 to 100 printable ASCII characters (a UUID is typical).
+const NONCE_LEN: std::ops::RangeInclusive<usize> = 8..=100;
+
+/// What was scanned: a code, or (from the name search) a ticket id.
+#[derive(Debug, Clone)]
+pub enum Scanned {
+    Code(String),
+    Ticket(TicketId),
+}
+
+/// One scan to decide.
+#[derive(Debug, Clone)]
+pub struct ScanRequest<'a> {
+    pub scanned: Scanned,
+    pub list: &'a ListRecord,
+    pub nonce: &'a str,
+    pub direction: ScanDirection,
+    /// When the scan happened (now, or the device's time for an offline upload).
+    pub scanned_at: DateTime<Utc>,
+    /// For uploads: what the device answered while offline.
+    pub offline_result: Option<CheckinReason>,
+}
+
+pub fn check_nonce(nonce: &str) -> Result<(), ApiError> {
+    if NONCE_LEN.contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_nonce",
+            "Send a nonce of 8 to 100 printable ASCII characters (a fresh UUID per scan).",
+        )
+        .with_field(
+            "nonce",
+            "invalid_nonce",
+            "8 to 100 printable ASCII characters.",
+        ))
+    }
+}
+
+pub fn check_code(code: &str) -> Result<(), ApiError> {
+    if code.len() > MAX_CODE_LEN {
+        return Err(
+            ApiError::bad_request("code_too_long", "That is not a ticket code.").with_field(
+                "code",
+                "too_long",
+                "At most 2048 characters.",
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// The event's trusted keys, parsed. A stored key that does not parse is skipped (and logged):
+/// one bad row must not stop the gates.
+pub async fn event_keys(
+    state: &ScannerState,
+    event: bilten_domain::EventId,
+) -> Result<Vec<PublicKeyEntry>, ApiError> {
+    let rows = checkin::active_public_keys(state.store.primary(), event)
+        .await
+        .map_err(db)?;
+    Ok(rows
+        .iter()
+        .filter_map(|(key_id, b64)| {
+            let bytes: [u8; 32] = STANDARD.decode(b64).ok()?.try_into().ok()?;
+            let entry = PublicKeyEntry::from_bytes(&bytes).ok();
+            if entry.is_none() {
+                tracing::error!(%event, key_id, "stored event key does not parse");
+            }
+            entry
+        })
+        .collect())
+}
+
+fn ticket_view(ticket: &ScannedTicket) -> Value {
+    json!({
+        "id": ticket.id.to_string(),
+        "type": ticket.ticket_type_name,
+        "type_id": ticket.ticket_type_id.to_string(),
+        "holder_name": ticket.holder_name,
+        "order_id": bilten_domain::OrderId::from_db(&ticket.order_id).map(|o| o.to_string()).unwrap_or_default(),
+    })
+}
+
+/// Text a person at the gate reads next to the colour.
+pub fn message(reason: CheckinReason) -> &'static str {
+    match reason {
+        CheckinReason::Ok => "Valid — let them in.",
+        CheckinReason::AlreadyRedeemed => "Already checked in.",
+        CheckinReason::Invalid => "Not a valid ticket for this event.",
+        CheckinReason::Revoked => "This code was replaced by a newer ticket.",
+        CheckinReason::Canceled => "Ticket canceled or refunded.",
+        CheckinReason::Unpaid => "Order not paid.",
+        CheckinReason::Product => "Ticket type not admitted on this list.",
+        CheckinReason::InvalidTime => "Not valid at this time.",
+    }
+}
+
+/// The decided scan, before it is written.
+struct Decision {
+    reason: CheckinReason,
+    detail: Option<&'static str>,
+    ticket: Option<ScannedTicket>,
+    first: Option<checkin::StateRecord>,
+}
+
+fn facts_for(
+    ticket: &ScannedTicket,
+    claims: Option<&TicketClaims>,
+    request: &ScanRequest<'_>,
+) -> Result<CheckinFacts, ApiError> {
+    let ticket_status = TicketStatus::parse(&ticket.status)
+        .ok_or_else(|| ApiError::internal(&format!("ticket status {:?}", ticket.status)))?;
+    let order_status = OrderStatus::parse(&ticket.order_status)
+        .ok_or_else(|| ApiError::internal(&format!("order status {:?}", ticket.order_status)))?;
+    Ok(CheckinFacts {
+        ticket_status,
+        order_status,
+        list_admits_type: request.list.admits(ticket.ticket_type_id),
+        list_window: TimeWindow {
+            not_before: request.list.not_before,
+            not_after: request.list.not_after,
+        },
+        ticket_window: claims.map_or(TimeWindow::OPEN, TicketClaims::window),
+        now: request.scanned_at,
+        direction: request.direction,
+        // The database decides this one (below); decide() only rules out everything else.
+        already_checked_in: false,
+        reentry_allowed: request.list.reentry_allowed,
+        last_direction: None,
+    })
+}
+
+fn rejected(
+    reason: CheckinReason,
+    detail: &'static str,
+    ticket: Option<ScannedTicket>,
+) -> Decision {
+    Decision {
+        reason,
+        detail: Some(detail),
+        ticket,
+        first: None,
+    }
+}
+
+/// The ticket a code names, with its claims; or the decision when there is none to admit
+/// (forged, damaged, another event's, revoked).
+async fn ticket_for_code(
+    tx: &mut bilten_store::Tx,
+    event: bilten_domain::EventId,
+    code: &str,
+    keys: &[PublicKeyEntry],
+) -> Result<Result<(ScannedTicket, Option<TicketClaims>), Decision>, ApiError> {
+    let claims = match ticket_code::verify(code, keys) {
+        Ok(claims) => claims,
+        Err(rejection) => {
+            return Ok(Err(rejected(
+                CheckinReason::from(rejection),
+                rejection.as_str(),
+                None,
+            )))
+        }
+    };
+    match checkin::ticket_by_code(&mut **tx, event, code)
+        .await
+        .map_err(db)?
+    {
+        Some(ticket) if ticket.id == claims.ticket_id => Ok(Ok((ticket, Some(claims)))),
+        Some(_) => Ok(Err(rejected(
+            CheckinReason::Invalid,
+            "ticket_mismatch",
+            None,
+        ))),
+        None => {
+            // A genuine code that is no longer a ticket's current code: revoked.
+            let old = checkin::ticket_of_revoked_code(&mut **tx, event, code)
+                .await
+                .map_err(db)?;
+            Ok(Err(match old {
+                Some(ticket) => rejected(CheckinReason::Revoked, "revoked_code", Some(ticket)),
+                None => rejected(CheckinReason::Invalid, "unknown_ticket", None),
+            }))
+        }
+    }
+}
+
+/// Decides a scan inside `tx` and applies its effect on the admission state.
+async fn decide_in(
+    tx: &mut bilten_store::Tx,
+    request: &ScanRequest<'_>,
+    keys: &[PublicKeyEntry],
+    gate: Option<&str>,
+    caller: &Caller,
+) -> Result<Decision, ApiError> {
+    let event = request.list.event_id;
+    let (ticket, claims) = match &request.scanned {
+        Scanned::Code(code) => match ticket_for_code(tx, event, code, keys).await? {
+            Ok(found) => found,
+            Err(decision) => return Ok(decision),
+        },
+        Scanned::Ticket(id) => {
+            let Some(ticket) = checkin::ticket_by_id(&mut **tx, event, *id)
+                .await
+                .map_err(db)?
+            else {
+                return Ok(rejected(CheckinReason::Invalid, "unknown_ticket", None));
+            };
+            let claims = ticket_code::verify(&ticket.code, keys).ok();
+            (ticket, claims)
+        }
+    };
+    let facts = facts_for(&ticket, claims.as_ref(), request)?;
+    let mut reason = decide(&facts);
+    let mut first = None;
+    if reason.is_ok() {
+        match request.direction {
+            ScanDirection::Entry => {
+                let admitted = checkin::admit_entry(
+                    &mut **tx,
+                    request.list.id,
+                    ticket.id,
+                    request.list.reentry_allowed,
+                    gate,
+                    caller.device().map(|d| d.id),
+                    request.scanned_at,
+                )
+                .await
+                .map_err(db)?;
+                if !admitted {
+                    reason = CheckinReason::AlreadyRedeemed;
+                    first = checkin::state_of(&mut **tx, request.list.id, ticket.id)
+                        .await
+                        .map_err(db)?;
+                }
+            }
+            ScanDirection::Exit => {
+                checkin::record_exit(&mut **tx, request.list.id, ticket.id, request.scanned_at)
+                    .await
+                    .map_err(db)?;
+            }
+        }
+    }
+    Ok(Decision {
+        reason,
+        detail: None,
+        ticket: Some(ticket),
+        first,
+    })
+}
+
+/// Decides and records one scan; returns the JSON answer (the first answer for a reused
+/// nonce) and whether it was a replay.
+pub async fn redeem(
+    state: &ScannerState,
+    caller: &Caller,
+    request: &ScanRequest<'_>,
+    keys: &[PublicKeyEntry],
+) -> Result<(Value, bool), ApiError> {
+    let gate = caller.device().and_then(|d| d.gate.clone());
+    let now = Utc::now();
+    let direction = match request.direction {
+        ScanDirection::Entry => "entry",
+        ScanDirection::Exit => "exit",
+    };
+    let id = CheckinId::new();
+    let mut tx = state.store.begin().await.map_err(db)?;
+    let claimed = checkin::claim_nonce(
+        &mut *tx,
+        &ScanClaim {
+            id,
+            event_id: request.list.event_id,
+            list_id: request.list.id,
+            nonce: request.nonce,
+            device_id: caller.device().map(|d| d.id),
+            user_id: caller.user(),
+            gate: gate.as_deref(),
+            direction,
+            offline: request.offline_result.is_some(),
+            scanned_at: request.scanned_at,
+            recorded_at: now,
+        },
+    )
+    .await
+    .map_err(db)?;
+    if !claimed {
+        drop(tx);
+        let stored = checkin::response_for_nonce(
+            state.store.primary(),
+            request.list.event_id,
+            request.nonce,
+        )
+        .await
+        .map_err(db)?;
+        let Some(stored) = stored.and_then(|text| serde_json::from_str::<Value>(&text).ok()) else {
+            return Err(ApiError::conflict(
+                "scan_in_progress",
+                "A scan with this nonce is still being decided; retry in a moment.",
+            ));
+        };
+        return Ok((stored, true));
+    }
+    let decision = decide_in(&mut tx, request, keys, gate.as_deref(), caller).await?;
+    let conflict = request.offline_result == Some(CheckinReason::Ok)
+        && decision.reason == CheckinReason::AlreadyRedeemed;
+    let answer = json!({
+        "status": if decision.reason.is_ok() { "ok" } else { "error" },
+        "reason": decision.reason.as_str(),
+        "message": message(decision.reason),
+        "direction": direction,
+        "ticket": decision.ticket.as_ref().map(ticket_view),
+        "first_scanned_at": decision.first.as_ref().map(|f| f.first_at.to_rfc3339()),
+        "first_gate": decision.first.as_ref().and_then(|f| f.first_gate.clone()),
+        "conflict": conflict,
+        "nonce": request.nonce,
+        "checkin_id": id.to_string(),
+    });
+    checkin::finish_scan(
+        &mut *tx,
+        id,
+        decision.reason.as_str(),
+        decision.ticket.as_ref().map(|t| t.id),
+        decision.detail,
+        conflict,
+        &answer.to_string(),
+    )
+    .await
+    .map_err(db)?;
+    tx.commit()
+        .await
+        .map_err(|e| db(bilten_store::StoreError::from(e)))?;
+    state
+        .checkin_metrics
+        .checkins
+        .with_label_values(&[decision.reason.as_str()])
+        .inc();
+    if conflict {
+        state.checkin_metrics.offline_conflicts.inc();
+    }
+    Ok((answer, false))
+}

@@ -1,0 +1,736 @@
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{event_of, verified_user, Gate};
+
+#[tokio::test]
+async fn ten_scanners_on_a_hundred_tickets_admit_each_exactly_once() {
+    let gate = Gate::new().await;
+    let list = gate.list(json!({ "name": "Main gate" })).await;
+    let tickets = gate.tickets(100, "paid").await;
+    let mut devices = Vec::new();
+    for i in 0..10 {
+        devices.push(
+            gate.device(&format!("Scanner {i}"), &format!("Gate {i}"))
+                .await,
+        );
+    }
+    let scanners = devices.iter().enumerate().map(|(i, token)| {
+        let tickets = &tickets;
+        let gate = &gate;
+        let list = &list;
+        async move {
+            let mut answers = Vec::new();
+            // Each device walks the tickets from a different starting point, so every ticket
+            // is scanned by several devices at nearly the same moment.
+            for k in 0..tickets.len() {
+                let (_, code) = &tickets[(k + i * 3) % tickets.len()];
+                answers.push(gate.scanner.scan(token, list, code).await);
+            }
+            answers
+        }
+    });
+    let answers: Vec<Value> = join_all(scanners).await.into_iter().flatten().collect();
+    let count = |reason: &str| answers.iter().filter(|a| a["reason"] == reason).count();
+    assert_eq!(answers.len(), 1000);
+    assert_eq!(count("ok"), 100, "exactly one admission per ticket");
+    assert_eq!(count("already_redeemed"), 900);
+    for answer in answers.iter().filter(|a| a["reason"] == "already_redeemed") {
+        assert!(answer["first_scanned_at"].is_string(), "{answer}");
+        assert!(answer["first_gate"].as_str().unwrap().starts_with("Gate "));
+    }
+    let mut admitted: Vec<&str> = answers
+        .iter()
+        .filter(|a| a["reason"] == "ok")
+        .map(|a| a["ticket"]["id"].as_str().unwrap())
+        .collect();
+    admitted.sort_unstable();
+    admitted.dedup();
+    assert_eq!(
+        admitted.len(),
+        100,
+        "every ticket admitted once, none twice"
+    );
+
+    let (code, stats) = gate
+        .app
+        .get(
+            &format!("/api/v1/events/{}/checkin-stats", gate.event),
+            Some(&gate.organizer.access_token),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let main = &stats["lists"][0];
+    assert_eq!(
+        (
+            main["expected"].as_i64(),
+            main["checked_in"].as_i64(),
+            main["inside"].as_i64()
+        ),
+        (Some(100), Some(100), Some(100)),
+        "{stats}"
+    );
+    assert!(main["scans_per_minute"].as_f64().unwrap() >= 200.0);
+
+    let (_, metrics) = gate
+        .scanner
+        .request(Method::GET, "/metrics", None, None)
+        .await;
+    let metrics = metrics.as_str().unwrap().to_owned();
+    assert!(
+        metrics.contains("bilten_checkins_total{result=\"ok\"} 100"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("bilten_checkins_total{result=\"already_redeemed\"} 900"));
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_nonce_returns_the_first_answer() {
+    let gate = Gate::new().await;
+    let list = gate.list(json!({ "name": "Main gate" })).await;
+    let token = gate.device("Phone", "North").await;
+    let (_, code) = gate.tickets(1, "paid").await.remove(0);
+    let body = json!({ "code": code, "list_id": list, "nonce": "retry-nonce-0001" });
+    let (status, first) = gate.scanner.redeem(&token, body.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (first["status"].as_str(), first["reason"].as_str()),
+        (Some("ok"), Some("ok"))
+    );
+    assert_eq!(first["ticket"]["holder_name"], "Guest 0");
+    assert_eq!(first["ticket"]["type"], "Standing");
+    assert_eq!(first["replayed"], false);
+    // Concurrent retries of the same scan: all get the first answer.
+    let retries = join_all((0..5).map(|_| gate.scanner.redeem(&token, body.clone()))).await;
+    for (status, again) in retries {
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            again["reason"], "ok",
+            "a retry is not a second scan: {again}"
+        );
+        assert_eq!(again["checkin_id"], first["checkin_id"]);
+        assert_eq!(again["replayed"], true);
+    }
+    // A new scan of the same ticket is a second scan.
+    let second = gate.scanner.scan(&token, &list, &code).await;
+    assert_eq!(second["status"], "error");
+    assert_eq!(second["reason"], "already_redeemed");
+    assert_eq!(second["first_gate"], "North");
+    assert_eq!(second["ticket"]["holder_name"], "Guest 0");
+}
+
+#[tokio::test]
+async fn each_problem_has_its_reason() {
+    let gate = Gate::new().await;
+    let vip_type = crate::helpers::created(
+        &gate.app,
+        &format!("/api/v1/events/{}/ticket-types", gate.event),
+        &gate.organizer.access_token,
+        json!({ "name": "VIP", "price": 0, "capacity": 10 }),
+    )
+    .await["ticket_type"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lounge = gate
+        .list(json!({ "name": "VIP lounge", "ticket_type_ids": [vip_type] }))
+        .await;
+    let closed = gate
+        .list(json!({ "name": "Yesterday", "not_after": "2020-01-01T00:00:00Z" }))
+        .await;
+    let main = gate.list(json!({ "name": "Main" })).await;
+    let token = gate.device("Phone", "North").await;
+    let (_, standing) = gate.tickets(1, "paid").await.remove(0);
+    let (_, unpaid) = gate.tickets(1, "pending").await.remove(0);
+    let (_, refunded) = gate.tickets(1, "refunded").await.remove(0);
+    let (old_ticket, old_code) = gate.tickets(1, "paid").await.remove(0);
+    let new_code =
+        crate::helpers::reissue(&gate.app, &gate.signer, &old_ticket, &gate.ticket_type).await;
+
+    let reason = |v: Value| v["reason"].as_str().unwrap().to_owned();
+    let s = &gate.scanner;
+    assert_eq!(reason(s.scan(&token, &lounge, &standing).await), "product");
+    assert_eq!(
+        reason(s.scan(&token, &closed, &standing).await),
+        "invalid_time"
+    );
+    assert_eq!(reason(s.scan(&token, &main, &unpaid).await), "unpaid");
+    assert_eq!(reason(s.scan(&token, &main, &refunded).await), "canceled");
+    let revoked = s.scan(&token, &main, &old_code).await;
+    assert_eq!(reason(revoked.clone()), "revoked");
+    assert_eq!(revoked["ticket"]["holder_name"], "Guest 0");
+    assert_eq!(reason(s.scan(&token, &main, &new_code).await), "ok");
+    assert_eq!(
+        reason(s.scan(&token, &main, "hello world").await),
+        "invalid"
+    );
+    assert_eq!(reason(s.scan(&token, &main, "").await), "invalid");
+    assert_eq!(reason(s.scan(&token, &main, &standing).await), "ok");
+    // Exits are always fine; without re-entry the way back in stays closed.
+    let (status, exit) = s
+        .redeem(
+            &token,
+            json!({ "code": standing, "list_id": main, "nonce": "exit-nonce-01", "direction": "exit" }),
+        )
+        .await;
+    assert_eq!((status, reason(exit)), (StatusCode::OK, "ok".to_owned()));
+    assert_eq!(
+        reason(s.scan(&token, &main, &standing).await),
+        "already_redeemed"
+    );
+    // Absurd input: a clear 4xx, never a 500.
+    let (status, body) = s
+        .redeem(
+            &token,
+            json!({ "code": "x".repeat(5000), "list_id": main, "nonce": "long-code-1" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "code_too_long");
+    let (status, body) = s
+        .redeem(
+            &token,
+            json!({ "code": standing, "list_id": main, "nonce": "x" }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_nonce"))
+    );
+    let (status, _) = s
+        .redeem(
+            &token,
+            json!({ "code": standing, "list_id": "cll_nope", "nonce": "nonce-123456" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn reentry_lists_admit_again_after_an_exit() {
+    let gate = Gate::new().await;
+    let list = gate
+        .list(json!({ "name": "Festival", "reentry_allowed": true }))
+        .await;
+    let token = gate.device("Phone", "North").await;
+    let (_, code) = gate.tickets(1, "paid").await.remove(0);
+    let scan = |direction: &'static str, nonce: &'static str| {
+        let body = json!({ "code": code, "list_id": list, "nonce": nonce, "direction": direction });
+        let token = token.clone();
+        let scanner = &gate.scanner;
+        async move {
+            scanner.redeem(&token, body).await.1["reason"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(scan("entry", "nonce-a-0001").await, "ok");
+    assert_eq!(scan("entry", "nonce-a-0002").await, "already_redeemed");
+    assert_eq!(scan("exit", "nonce-a-0003").await, "ok");
+    let (_, counts) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/counts?list_id={list}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (counts["checked_in"].as_i64(), counts["inside"].as_i64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(scan("entry", "nonce-a-0004").await, "ok");
+    assert_eq!(scan("entry", "nonce-a-0005").await, "already_redeemed");
+}
+
+#[tokio::test]
+async fn an_offline_batch_with_a_double_admission_is_reconciled_and_reported() {
+    let gate = Gate::new().await;
+    let list = gate.list(json!({ "name": "Main gate" })).await;
+    let north = gate.device("North phone", "North").await;
+    let south = gate.device("South phone", "South").await;
+    let tickets = gate.tickets(2, "paid").await;
+    let (a, b) = (&tickets[0].1, &tickets[1].1);
+    // Both phones were offline; each admitted ticket A. South's scan came later but uploads
+    // first, in an order that is not scan-time order.
+    let (status, south_report) = gate
+        .scanner
+        .request(
+            Method::POST,
+            "/api/v1/checkin/uploads",
+            Some(&south),
+            Some(json!({ "scans": [
+                { "code": b, "list_id": list, "nonce": "south-0002", "scanned_at": "2026-01-01T19:05:00Z", "offline_result": "ok" },
+                { "code": a, "list_id": list, "nonce": "south-0001", "scanned_at": "2026-01-01T19:01:00Z", "offline_result": "ok" },
+                { "code": "garbage", "list_id": list, "nonce": "south-0003", "scanned_at": "2026-01-01T19:06:00Z", "offline_result": "invalid" },
+                { "code": a, "list_id": list, "nonce": "south-0004", "scanned_at": "not a time" }
+            ]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{south_report}");
+    let results = south_report["results"].as_array().unwrap();
+    assert_eq!(results[0]["reason"], "ok");
+    assert_eq!(results[1]["reason"], "ok");
+    assert_eq!(results[2]["reason"], "invalid");
+    assert_eq!(
+        results[2]["conflict"], false,
+        "a rejection offline is no conflict"
+    );
+    assert_eq!(results[3]["error"]["code"], "invalid_time");
+    assert_eq!(south_report["conflicts"], 0);
+
+    let upload = json!({ "scans": [
+        { "code": a, "list_id": list, "nonce": "north-0001", "scanned_at": "2026-01-01T19:03:00Z", "offline_result": "ok" }
+    ]});
+    let (status, north_report) = gate
+        .scanner
+        .request(
+            Method::POST,
+            "/api/v1/checkin/uploads",
+            Some(&north),
+            Some(upload.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let result = &north_report["results"][0];
+    assert_eq!(result["reason"], "already_redeemed");
+    assert_eq!(result["conflict"], true);
+    assert_eq!(result["first_gate"], "South");
+    assert_eq!(north_report["conflicts"], 1);
+    // Uploading the same batch again (the answer was lost) changes nothing.
+    let (_, again) = gate
+        .scanner
+        .request(
+            Method::POST,
+            "/api/v1/checkin/uploads",
+            Some(&north),
+            Some(upload),
+        )
+        .await;
+    assert_eq!(again["results"][0]["replayed"], true);
+    assert_eq!(again["results"][0]["checkin_id"], result["checkin_id"]);
+
+    let (status, log) = gate
+        .app
+        .get(
+            &format!("/api/v1/events/{}/checkin-log?conflicts=true", gate.event),
+            Some(&gate.organizer.access_token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{log}");
+    assert_eq!(items[0]["device_name"], "North phone");
+    assert_eq!(items[0]["gate"], "North");
+    assert_eq!(items[0]["result"], "already_redeemed");
+    assert_eq!(items[0]["offline"], true);
+    assert_eq!(items[0]["holder_name"], "Guest 0");
+    let (_, all) = gate
+        .app
+        .get(
+            &format!("/api/v1/events/{}/checkin-log?limit=2", gate.event),
+            Some(&gate.organizer.access_token),
+        )
+        .await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    let cursor = all["next_cursor"].as_str().unwrap();
+    let (_, rest) = gate
+        .app
+        .get(
+            &format!("/api/v1/events/{}/checkin-log?cursor={cursor}", gate.event),
+            Some(&gate.organizer.access_token),
+        )
+        .await;
+    assert_eq!(
+        rest["items"].as_array().unwrap().len(),
+        2,
+        "4 decided scans in all"
+    );
+}
+
+#[tokio::test]
+async fn only_devices_of_the_event_and_its_staff_may_scan() {
+    let gate = Gate::new().await;
+    let list = gate.list(json!({ "name": "Main gate" })).await;
+    let (_, code) = gate.tickets(1, "paid").await.remove(0);
+    let own = gate.device("Phone", "North").await;
+
+    // A device of another event (another organizer's) cannot see this list.
+    let rival = verified_user(&gate.app, "Rival").await;
+    let (_, other_event, _, _) = event_of(&gate.app, &rival, 9).await;
+    let body = crate::helpers::created(
+        &gate.app,
+        &format!("/api/v1/events/{other_event}/devices"),
+        &rival.access_token,
+        json!({ "name": "Rival phone" }),
+    )
+    .await;
+    let (_, paired) = gate
+        .scanner
+        .request(
+            Method::POST,
+            "/api/v1/checkin/pair",
+            None,
+            Some(json!({ "pairing_code": body["pairing_code"] })),
+        )
+        .await;
+    let rival_device = paired["device_token"].as_str().unwrap().to_owned();
+    let scan = json!({ "code": code, "list_id": list, "nonce": "authz-nonce-1" });
+    let (status, answer) = gate.scanner.redeem(&rival_device, scan.clone()).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, _) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/sync?list_id={list}"),
+            Some(&rival_device),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An attendee's login: 404 too. No token, or a made-up one: 401.
+    let attendee = gate.app.signed_up_user("Attendee").await;
+    let (status, _) = gate
+        .scanner
+        .redeem(&attendee.access_token, scan.clone())
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = gate
+        .scanner
+        .request(
+            Method::POST,
+            "/api/v1/checkin/redeem",
+            None,
+            Some(scan.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = gate
+        .scanner
+        .redeem("bdt_0123456789abcdef", scan.clone())
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("device_revoked"))
+    );
+
+    // Staff of the organization may scan with their login.
+    let (status, answer) = gate
+        .scanner
+        .redeem(&gate.organizer.access_token, scan)
+        .await;
+    assert_eq!(
+        (status, answer["reason"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+
+    // A revoked device stops at once.
+    let (_, devices) = gate
+        .app
+        .get(
+            &format!("/api/v1/events/{}/devices", gate.event),
+            Some(&gate.organizer.access_token),
+        )
+        .await;
+    let device_id = devices["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(devices["items"][0]["status"], "paired");
+    assert!(devices["items"][0]["pairing_code"].is_null());
+    let (status, _) = gate
+        .app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/devices/{device_id}"),
+            Some(&gate.organizer.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = gate
+        .scanner
+        .request(Method::GET, "/api/v1/checkin/lists", Some(&own), None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("device_revoked"))
+    );
+}
+
+#[tokio::test]
+async fn a_pairing_code_works_once() {
+    let gate = Gate::new().await;
+    gate.list(json!({ "name": "Main gate" })).await;
+    let body = crate::helpers::created(
+        &gate.app,
+        &format!("/api/v1/events/{}/devices", gate.event),
+        &gate.organizer.access_token,
+        json!({ "name": "Tablet" }),
+    )
+    .await;
+    let code = body["pairing_code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 11);
+    let (status, svg) = gate
+        .app
+        .get(
+            &format!(
+                "/api/v1/devices/{}/pairing.svg",
+                body["device"]["id"].as_str().unwrap()
+            ),
+            Some(&gate.organizer.access_token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(svg.as_str().unwrap().contains("<svg"));
+    // Typed sloppily: lower case, no dash.
+    let typed = code.replace('-', " ").to_lowercase();
+    let pairs = join_all((0..4).map(|_| {
+        gate.scanner.request(
+            Method::POST,
+            "/api/v1/checkin/pair",
+            None,
+            Some(json!({ "pairing_code": typed })),
+        )
+    }))
+    .await;
+    let winners: Vec<&Value> = pairs
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(winners.len(), 1, "{pairs:?}");
+    assert_eq!(winners[0]["lists"][0]["name"], "Main gate");
+    assert_eq!(winners[0]["event"]["title"], "Summer Jazz");
+    for (status, body) in pairs.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
+        assert_eq!(
+            (*status, body["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_pairing_code"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_finds_people_without_their_code_and_admits_by_ticket() {
+    let gate = Gate::new().await;
+    let list = gate.list(json!({ "name": "Main gate" })).await;
+    let token = gate.device("Phone", "North").await;
+    gate.tickets_of(&gate.ticket_type.clone(), 2, "paid", "Ada Lovelace")
+        .await;
+    gate.tickets_of(&gate.ticket_type.clone(), 1, "paid", "Grace Hopper")
+        .await;
+    let (status, found) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/search?list_id={list}&q=lovelace"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let ticket = items[0]["ticket_id"].as_str().unwrap();
+    let (status, answer) = gate
+        .scanner
+        .redeem(
+            &token,
+            json!({ "ticket_id": ticket, "list_id": list, "nonce": "by-ticket-01" }),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["reason"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let (_, found) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/search?list_id={list}&q=100%25"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 0, "% is literal");
+    let (status, _) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/search?list_id={list}&q=a"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/search?list_id={list}&q=ab%00cd"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a NUL byte is refused, not a 500"
+    );
+}
+
+#[tokio::test]
+async fn the_sync_carries_keys_revocations_and_entries_only_a_code_opens() {
+    let gate = Gate::new().await;
+    let list = gate.list(json!({ "name": "Main gate" })).await;
+    let token = gate.device("Phone", "North").await;
+    let tickets = gate.tickets(3, "paid").await;
+    let old =
+        crate::helpers::reissue(&gate.app, &gate.signer, &tickets[0].0, &gate.ticket_type).await;
+    let _ = old;
+    gate.scanner.scan(&token, &list, &tickets[1].1).await;
+    // Times are milliseconds: keep the changes above apart from the sync's cursor.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (status, sync) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/sync?list_id={list}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sync}");
+    assert_eq!(sync["full"], true);
+    assert_eq!(
+        sync["public_keys"][0]["key_id"],
+        gate.signer.key_id().to_hex()
+    );
+    assert_eq!(sync["revoked"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        sync["revoked"][0],
+        bilten_domain::offline::lookup_key(&tickets[0].1),
+        "revoked codes travel as lookups only"
+    );
+    let entries: Vec<bilten_domain::offline::SealedEntry> =
+        serde_json::from_value(sync["entries"].clone()).unwrap();
+    assert_eq!(entries.len(), 3);
+    let text = sync.to_string();
+    assert!(!text.contains("Guest"), "no holder name in clear");
+    let code = &tickets[1].1;
+    let entry = entries
+        .iter()
+        .find(|e| e.lookup == bilten_domain::offline::lookup_key(code))
+        .unwrap();
+    let plain: Value =
+        serde_json::from_slice(&bilten_domain::offline::open(code, entry).unwrap()).unwrap();
+    assert_eq!(plain["holder_name"], "Guest 1");
+    assert!(plain["checked_in_at"].is_string());
+    assert_eq!(plain["first_gate"], "North");
+    // An incremental sync from the cursor carries only what changed since.
+    let cursor = sync["cursor"].as_str().unwrap().parse::<i64>().unwrap() + 5_000;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    gate.scanner.scan(&token, &list, &tickets[2].1).await;
+    let (_, delta) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/sync?list_id={list}&since={cursor}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(delta["full"], false);
+    assert_eq!(delta["entries"].as_array().unwrap().len(), 1, "{delta}");
+    let (status, _) = gate
+        .scanner
+        .request(
+            Method::GET,
+            &format!("/api/v1/checkin/sync?list_id={list}&since=yesterday"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_scanner_serves_health_ready_metrics_and_its_app() {
+    let gate = Gate::new().await;
+    for path in ["/health", "/ready"] {
+        let (status, _) = gate.scanner.request(Method::GET, path, None, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    let (status, metrics) = gate
+        .scanner
+        .request(Method::GET, "/metrics", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(metrics
+        .as_str()
+        .unwrap()
+        .contains("bilten_checkins_total{result=\"invalid\"} 0"));
+    let (status, page) = gate.scanner.request(Method::GET, "/", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("app.js"));
+}
+
+/// The whole way: a free ticket bought in the shop (order → checkout → tickets signed by the
+/// backend with the event's derived key) is admitted once at the gate, and its re-issued
+/// replacement makes the old code `revoked`.
+#[tokio::test]
+async fn a_ticket_from_a_real_free_order_is_admitted_once_at_the_gate() {
+    let shop = crate::helpers::Shop::new().await;
+    let (buyer, tickets) = shop.buy(2, "Ada Buyer").await;
+    let list = shop.list("Entrance").await;
+    let pairing_code = shop.pairing_code("Phone").await;
+    let (_, paired) = shop
+        .scanner
+        .request(
+            Method::POST,
+            "/api/v1/checkin/pair",
+            None,
+            Some(json!({ "pairing_code": pairing_code })),
+        )
+        .await;
+    let token = paired["device_token"].as_str().unwrap().to_owned();
+    let scanner = &shop.scanner;
+
+    let first = scanner.scan(&token, &list, &tickets[0].1).await;
+    assert_eq!(first["reason"], "ok", "{first}");
+    assert_eq!(first["ticket"]["type"], "Free entry");
+    assert_eq!(
+        scanner.scan(&token, &list, &tickets[0].1).await["reason"],
+        "already_redeemed"
+    );
+    // The other ticket of the order, re-issued: its old code is revoked, the new one admits.
+    let (ticket_id, old) = &tickets[1];
+    let (status, reissued) = shop
+        .app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{ticket_id}"),
+            Some(&buyer.access_token),
+            Some(json!({ "attendee_name": "Grace Guest" })),
+        )
+        .await;
+    assert!(status.is_success(), "{reissued}");
+    let new_code = reissued["ticket"]["code"].as_str().unwrap().to_owned();
+    assert_eq!(scanner.scan(&token, &list, old).await["reason"], "revoked");
+    let admitted = scanner.scan(&token, &list, &new_code).await;
+    assert_eq!(admitted["reason"], "ok", "{admitted}");
+    assert_eq!(admitted["ticket"]["holder_name"], "Grace Guest");
+    let (_, numbers) = shop
+        .app
+        .get(
+            &format!("/api/v1/events/{}/checkin-stats", shop.event),
+            Some(&shop.organizer.access_token),
+        )
+        .await;
+    assert_eq!(numbers["lists"][0]["expected"], 2, "{numbers}");
+    assert_eq!(numbers["lists"][0]["checked_in"], 2);
+}
