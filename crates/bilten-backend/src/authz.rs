@@ -9,6 +9,7 @@
 //! | see the organization, its events (drafts too), ticket types, quotas, orders | ✓ | ✓ | ✓ |
 //! | see tickets of its events and their revocation list | ✓ | ✓ | ✓ |
 //! | create/edit/publish events, ticket types, quotas; rotate ticket keys | ✓ | ✓ | — |
+//! | refund orders, cancel events | ✓ | ✓ | — |
 //! | add/remove members    | ✓ | — | — |
 //!
 //! Buyers reach their own orders and tickets without a role: by the account that ordered, or
@@ -59,6 +60,8 @@ pub enum Action {
     ManageEvents,
     /// Add and remove members.
     ManageMembers,
+    /// Give money back: refund orders (event cancellation is `ManageEvents`).
+    RefundOrders,
 }
 
 impl Action {
@@ -67,7 +70,7 @@ impl Action {
         match self {
             Self::AdministerPlatform => None,
             Self::ViewOrganization => Some(OrgRole::Staff),
-            Self::ManageEvents => Some(OrgRole::Manager),
+            Self::ManageEvents | Self::RefundOrders => Some(OrgRole::Manager),
             Self::ManageMembers => Some(OrgRole::Owner),
         }
     }
@@ -154,5 +157,19 @@ mod tests {
             decide(Some(OrgRole::Owner), Action::AdministerPlatform, "user"),
             Err(BackendError::Forbidden)
         ));
+    }
+
+    #[test]
+    fn refunds_need_a_manager_and_outsiders_do_not_see_the_order() {
+        assert!(matches!(
+            decide(None, Action::RefundOrders, "order"),
+            Err(BackendError::NotFound("order"))
+        ));
+        assert!(matches!(
+            decide(Some(OrgRole::Staff), Action::RefundOrders, "order"),
+            Err(BackendError::Forbidden)
+        ));
+        assert!(decide(Some(OrgRole::Manager), Action::RefundOrders, "order").is_ok());
+        assert!(decide(Some(OrgRole::Owner), Action::RefundOrders, "order").is_ok());
     }
 }

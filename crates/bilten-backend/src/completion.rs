@@ -53,6 +53,18 @@ pub enum Completion {
     /// A free order that can no longer be completed (its hold ended and the stock is gone,
     /// or it was canceled). Nothing was charged, so nothing is refunded.
     NotCompleted,
+    /// The webhook event was already claimed (see [`complete_claimed`]): a duplicate
+    /// delivery, so nothing was done.
+    Duplicate,
+}
+
+/// A provider's webhook event to record in `webhook_events` in the completion transaction,
+/// so the order's completion and the event's dedupe record commit together or not at all.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookClaim<'a> {
+    pub provider: &'a str,
+    pub event_id: &'a str,
+    pub event_type: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +105,27 @@ pub async fn complete(
     order_id: OrderId,
     payment: Option<&PaymentRecord>,
 ) -> BackendResult<Completion> {
+    complete_inner(state, order_id, payment, None).await
+}
+
+/// [`complete`] for a webhook: `claim` is inserted into `webhook_events` in the completion
+/// transaction. `Duplicate` when that event was already claimed. Only the `Completed` outcome
+/// records the claim; the caller records the others, whose effects are idempotent anyway.
+pub async fn complete_claimed(
+    state: &AppState,
+    order_id: OrderId,
+    payment: Option<&PaymentRecord>,
+    claim: &WebhookClaim<'_>,
+) -> BackendResult<Completion> {
+    complete_inner(state, order_id, payment, Some(claim)).await
+}
+
+async fn complete_inner(
+    state: &AppState,
+    order_id: OrderId,
+    payment: Option<&PaymentRecord>,
+    claim: Option<&WebhookClaim<'_>>,
+) -> BackendResult<Completion> {
     let order = orders::find_order(state.store.primary(), order_id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
@@ -123,6 +156,29 @@ pub async fn complete(
     let mail = confirmation::compose(state, &order, &event, &issued)?;
 
     let mut tx = state.store.begin().await?;
+    if let Some(claim) = claim {
+        // First in the transaction: a concurrent duplicate waits here (PostgreSQL) or is
+        // serialised (SQLite), then finds the claim and does nothing.
+        if !bilten_store::webhook_events::claim(
+            &mut *tx,
+            claim.provider,
+            claim.event_id,
+            claim.event_type,
+            now,
+        )
+        .await?
+        {
+            tx.rollback().await.map_err(StoreError::from)?;
+            return Ok(Completion::Duplicate);
+        }
+        bilten_store::webhook_events::set_outcome(
+            &mut *tx,
+            claim.provider,
+            claim.event_id,
+            "order_completed",
+        )
+        .await?;
+    }
     match take_for_completion(&mut tx, &order, now).await? {
         Taken::Yes => {}
         Taken::NotPending => {

@@ -13,6 +13,7 @@ mod client_ip;
 pub mod completion;
 mod confirmation;
 mod error;
+mod event_cancel;
 mod events;
 mod metrics;
 mod orders;
@@ -20,12 +21,15 @@ mod organizations;
 mod organizer_views;
 pub mod payments;
 mod promo;
+mod refund_mail;
+mod refunds;
 pub mod routes;
 mod signing;
 mod state;
 mod ticket_render;
 mod tickets;
 mod users;
+mod webhooks;
 
 pub mod admin;
 pub mod demo;
@@ -36,6 +40,7 @@ use bilten_http::{HttpMetrics, Readiness};
 pub use error::BackendError;
 pub use metrics::BusinessMetrics;
 pub use orders::{release_lapsed, HoldExpiryWorker};
+pub use refunds::{retry_pending as retry_pending_refunds, RefundRetryWorker};
 pub use state::{AppState, BackendSettings};
 
 /// Request bodies larger than this are refused with 413 before they are read.

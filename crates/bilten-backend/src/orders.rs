@@ -757,37 +757,53 @@ pub async fn release_hold(
     now: DateTime<Utc>,
 ) -> BackendResult<bool> {
     let mut tx = state.store.begin().await?;
-    if !orders::end_hold(&mut *tx, id, to.as_str(), now).await? {
+    if !release_hold_in(&mut tx, id, to, now).await? {
         tx.rollback().await.map_err(StoreError::from)?;
         return Ok(false);
-    }
-    let order = orders::find_order(&mut *tx, id)
-        .await?
-        .ok_or(BackendError::NotFound("order"))?;
-    // Same lock order as a purchase: ticket types by id, quotas by id, buyer counter.
-    let mut lines: Vec<_> = order.lines.iter().collect();
-    lines.sort_by_key(|l| l.ticket_type_id);
-    for line in &lines {
-        orders::release_ticket_type(&mut *tx, line.ticket_type_id, line.quantity).await?;
-    }
-    let mut per_quota: BTreeMap<QuotaId, i64> = BTreeMap::new();
-    for (quota, ticket_type) in orders::quota_memberships(&mut *tx, order.event_id).await? {
-        if let Some(line) = lines.iter().find(|l| l.ticket_type_id == ticket_type) {
-            *per_quota.entry(quota).or_default() += line.quantity;
-        }
-    }
-    for (quota, n) in per_quota {
-        orders::release_quota(&mut *tx, quota, n).await?;
-    }
-    orders::release_buyer_count(&mut *tx, order.event_id, &order.buyer_key, order.quantity).await?;
-    if let Some(promo_code) = order.promo_code_id {
-        promo::release_use(&mut *tx, promo_code).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
     let label = to.as_str();
     state.business.orders.with_label_values(&[label]).inc();
     if to == OrderStatus::Expired {
         state.business.holds_expired.inc();
+    }
+    Ok(true)
+}
+
+/// [`release_hold`] inside the caller's transaction (a webhook's or an event cancellation's,
+/// so the release commits with their other effects). False, with nothing written, when the
+/// order was not pending any more.
+pub async fn release_hold_in(
+    tx: &mut bilten_store::Tx,
+    id: OrderId,
+    to: OrderStatus,
+    now: DateTime<Utc>,
+) -> BackendResult<bool> {
+    if !orders::end_hold(&mut **tx, id, to.as_str(), now).await? {
+        return Ok(false);
+    }
+    let order = orders::find_order(&mut **tx, id)
+        .await?
+        .ok_or(BackendError::NotFound("order"))?;
+    // Same lock order as a purchase: ticket types by id, quotas by id, buyer counter.
+    let mut lines: Vec<_> = order.lines.iter().collect();
+    lines.sort_by_key(|l| l.ticket_type_id);
+    for line in &lines {
+        orders::release_ticket_type(&mut **tx, line.ticket_type_id, line.quantity).await?;
+    }
+    let mut per_quota: BTreeMap<QuotaId, i64> = BTreeMap::new();
+    for (quota, ticket_type) in orders::quota_memberships(&mut **tx, order.event_id).await? {
+        if let Some(line) = lines.iter().find(|l| l.ticket_type_id == ticket_type) {
+            *per_quota.entry(quota).or_default() += line.quantity;
+        }
+    }
+    for (quota, n) in per_quota {
+        orders::release_quota(&mut **tx, quota, n).await?;
+    }
+    orders::release_buyer_count(&mut **tx, order.event_id, &order.buyer_key, order.quantity)
+        .await?;
+    if let Some(promo_code) = order.promo_code_id {
+        promo::release_use(&mut **tx, promo_code).await?;
     }
     Ok(true)
 }

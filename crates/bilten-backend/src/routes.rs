@@ -7,8 +7,8 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::{
-    admin_api, auth, checkin, checkout, events, orders, organizations, organizer_views,
-    payments, promo, tickets, users, AppState,
+    admin_api, auth, checkin, checkout, event_cancel, events, orders, organizations,
+    organizer_views, payments, promo, refunds, tickets, users, webhooks, AppState,
 };
 
 /// Who may call a route.
@@ -97,6 +97,10 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/tickets/{id}", Access::Public),
     ("GET", "/tickets/{id}/qr.svg", Access::Public),
     ("GET", "/tickets/{id}/pdf", Access::Public),
+    ("POST", "/orders/{id}/refund", Access::Organizer),
+    ("POST", "/events/{id}/cancel", Access::Organizer),
+    // Called by Stripe; the Stripe-Signature header is the credential.
+    ("POST", "/webhooks/stripe", Access::Public),
 ];
 
 pub fn api() -> Router<AppState> {
@@ -198,6 +202,9 @@ pub fn api() -> Router<AppState> {
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
         .route("/tickets/{id}/qr.svg", get(tickets::qr_svg))
         .route("/tickets/{id}/pdf", get(tickets::pdf))
+        .route("/orders/{id}/refund", post(refunds::refund_order))
+        .route("/events/{id}/cancel", post(event_cancel::cancel))
+        .route("/webhooks/stripe", post(webhooks::stripe))
 }
 
 #[cfg(test)]

@@ -64,6 +64,8 @@ pub struct AppState {
     /// The payment provider new checkouts use (the `test` provider unless replaced with
     /// [`AppState::with_payment_provider`]).
     pub(crate) payments: Arc<dyn PaymentProvider>,
+    /// `STRIPE_WEBHOOK_SECRET`: verifies `POST /webhooks/stripe` (none: the endpoint is 404).
+    pub(crate) stripe_webhook_secret: Option<SecretString>,
 }
 
 impl AppState {
@@ -95,6 +97,7 @@ impl AppState {
             mail_waker,
             ticket_keys: Arc::new(TicketKeys::new(settings.ticket_signing_secret.clone())),
             payments: Arc::new(TestProvider),
+            stripe_webhook_secret: None,
         }
     }
 
@@ -103,5 +106,20 @@ impl AppState {
     pub fn with_payment_provider(mut self, provider: Arc<dyn PaymentProvider>) -> Self {
         self.payments = provider;
         self
+    }
+
+    /// Takes payments through Stripe (`STRIPE_SECRET_KEY`, `STRIPE_API_BASE`) and accepts its
+    /// webhooks signed with `STRIPE_WEBHOOK_SECRET`.
+    pub fn with_stripe(
+        self,
+        config: &bilten_config::StripeConfig,
+    ) -> Result<Self, bilten_stripe::StripeError> {
+        let client = bilten_stripe::StripeClient::new(&config.api_base, config.secret_key.clone())?;
+        let mut state =
+            self.with_payment_provider(Arc::new(crate::payments::StripeProvider::new(client)));
+        state
+            .stripe_webhook_secret
+            .clone_from(&config.webhook_secret);
+        Ok(state)
     }
 }

@@ -20,11 +20,13 @@ pub mod outbox;
 pub mod payments;
 pub mod promo;
 pub mod reports;
+pub mod refunds;
 pub mod sales;
 pub mod sessions;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod webhook_events;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "checkin",
         sql: include_str!("../migrations/0006_checkin.sql"),
     },
+    Migration {
+        version: 7,
+        name: "webhooks_refunds",
+        sql: include_str!("../migrations/0007_webhooks_refunds.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

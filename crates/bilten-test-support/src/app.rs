@@ -44,14 +44,28 @@ impl TestApp {
     }
 
     pub async fn spawn_with(store: Store, database: TestDatabase, cache: Cache) -> Self {
-        Self::spawn_full(store, database, cache, None).await
+        Self::spawn_full(store, database, cache, None, Box::new(|state| state)).await
     }
 
     /// Like `spawn`, but mail goes out through `transport` (e.g. a real SMTP server)
     /// instead of `.eml` files.
     pub async fn spawn_with_transport(transport: Transport) -> Self {
         let (store, database) = test_store().await;
-        Self::spawn_full(store, database, test_cache(), Some(transport)).await
+        Self::spawn_full(
+            store,
+            database,
+            test_cache(),
+            Some(transport),
+            Box::new(|state| state),
+        )
+        .await
+    }
+
+    /// Like `spawn`, with the backend's state adjusted before it serves (e.g.
+    /// `state.with_stripe(…)` to take payments through a fake Stripe).
+    pub async fn spawn_configured(configure: impl FnOnce(AppState) -> AppState + 'static) -> Self {
+        let (store, database) = test_store().await;
+        Self::spawn_full(store, database, test_cache(), None, Box::new(configure)).await
     }
 
     async fn spawn_full(
@@ -59,6 +73,7 @@ impl TestApp {
         database: TestDatabase,
         cache: Cache,
         transport: Option<Transport>,
+        configure: Box<dyn FnOnce(AppState) -> AppState>,
     ) -> Self {
         let mail_dir = std::env::temp_dir()
             .join("bilten-tests")
@@ -92,6 +107,7 @@ impl TestApp {
             business,
             worker.waker(),
         );
+        let state = configure(state);
         let router = bilten_backend::router(state.clone());
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await

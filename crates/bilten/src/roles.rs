@@ -163,6 +163,12 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
         business,
         worker.waker(),
     );
+    let state = match &shared.config.stripe {
+        Some(stripe) => state
+            .with_stripe(stripe)
+            .context("STRIPE_SECRET_KEY: cannot build the Stripe client")?,
+        None => state,
+    };
     let readiness = bilten_backend::readiness(&state);
     let shutdown = shared.shutdown.clone();
     shared.tasks.spawn(async move {
@@ -173,6 +179,12 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
     let shutdown = shared.shutdown.clone();
     shared.tasks.spawn(async move {
         expiry.run(shutdown).await;
+        Ok(())
+    });
+    let refunds = bilten_backend::RefundRetryWorker::new(state.clone());
+    let shutdown = shared.shutdown.clone();
+    shared.tasks.spawn(async move {
+        refunds.run(shutdown).await;
         Ok(())
     });
     Ok((bilten_backend::router(state), metrics, readiness))

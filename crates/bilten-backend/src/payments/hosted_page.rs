@@ -176,7 +176,9 @@ pub async fn submit(
         Some(CardOutcome::Succeeds) => {
             let outcome = completion::payment_succeeded(&state, payment.id).await;
             Ok(match outcome {
-                Ok(Completion::Completed | Completion::AlreadyCompleted) => page(
+                Ok(
+                    Completion::Completed | Completion::AlreadyCompleted | Completion::Duplicate,
+                ) => page(
                     StatusCode::OK,
                     "Payment received",
                     &format!(

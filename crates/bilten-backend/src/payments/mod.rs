@@ -10,20 +10,22 @@
 //! - [`TestProvider`] (`test`): the default. A local hosted page where Stripe's published test
 //!   card numbers decide the outcome ([`test_card`]), and synchronous completion for API
 //!   clients that send `test_card`. No money moves; refunds always succeed.
-//! - `stripe` (to come): Checkout Sessions over Stripe's REST API. It implements this trait,
-//!   is installed with [`crate::AppState::with_payment_provider`], and reports successes from
-//!   its webhook handler through `completion::payment_succeeded`.
+//! - [`StripeProvider`] (`stripe`): Checkout Sessions over Stripe's REST API, installed with
+//!   [`crate::AppState::with_stripe`] when `STRIPE_SECRET_KEY` is set; successes arrive by
+//!   webhook (`crate::webhooks`) and complete orders through `completion::complete_claimed`.
 //!
 //! Card numbers never reach our database or logs: a real provider takes them on its own page,
 //! and the test page only matches the number against the test card table.
 
 mod hosted_page;
+pub mod stripe;
 pub mod test_card;
 
 use async_trait::async_trait;
 use bilten_domain::{Money, OrderId, PaymentId};
 
 pub use hosted_page::{show as hosted_page_show, submit as hosted_page_submit};
+pub use stripe::StripeProvider;
 pub use test_card::TestProvider;
 
 /// What a provider needs to start a hosted checkout.

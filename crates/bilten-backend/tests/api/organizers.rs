@@ -444,6 +444,8 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
 
     let device = create_device(&app, &owner.access_token, &event).await;
 
+    let order = order_of_organization(&app, &owner.access_token, &org).await;
+
     let rival = verified_user(&app, "Rival").await;
     create_org(&app, &rival).await;
     let attendee = app.signed_up_user("Attendee").await;
@@ -469,6 +471,7 @@ async fn every_organizer_route_hides_its_objects_from_other_organizations_and_at
             ("/ticket-types/", ticket_type.as_str()),
             ("/promo-codes/", promo.as_str()),
             ("/devices/", device.as_str()),
+            ("/orders/", order.as_str()),
         ];
         let path = concrete_path(template, &objects, &owner.id);
         let method = Method::from_bytes(method.as_bytes()).unwrap();
@@ -642,6 +645,28 @@ async fn a_ticket_types_capacity_cannot_drop_below_what_is_sold_and_held() {
         ),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("out_of_range"))
     );
+}
+
+/// An order on a second, published event of the organization, for walking order routes.
+async fn order_of_organization(app: &TestApp, token: &str, org: &str) -> String {
+    let on_sale = create_event(app, token, org, event_body("Public")).await;
+    let on_sale_type = add_ticket_type(
+        app,
+        token,
+        &on_sale,
+        json!({ "name": "Entry", "price": 100, "capacity": 5 }),
+    )
+    .await;
+    crate::ticketing_helpers::publish(app, token, &on_sale).await;
+    let (status, placed) = crate::ticketing_helpers::place_order(
+        app,
+        None,
+        "walk-order",
+        &crate::ticketing_helpers::guest_order(&on_sale, &on_sale_type, 1, "walk@example.com"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{placed}");
+    placed["order"]["id"].as_str().unwrap().to_owned()
 }
 
 /// Fills a route template with the object of its kind (`/events/{id}` gets the event).

@@ -1,0 +1,264 @@
+//! `POST /orders/{id}/refund`: full and partial refunds through the provider, tickets revoked,
+//! inventory back on sale, the buyer mailed, and never more money back than was paid.
+
+use bilten_test_support::TestApp;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::refund_helpers::{
+    mail_subjects, order_of, paid_order, pending_order, refund, revocations, sold_of,
+};
+use crate::ticketing_helpers::{create_org, event_on_sale, verified_user};
+
+fn ticket_ids(order: &Value) -> Vec<String> {
+    order["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn amount(body: &Value) -> i64 {
+    body["refund"]["amount"]["amount"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_full_refund_revokes_every_ticket_frees_the_inventory_and_mails_the_buyer() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let (order, key) =
+        paid_order(&app, &sale.event, &sale.ticket_type, 2, "buyer@example.com").await;
+    let tickets = ticket_ids(&order_of(&app, &order, &key).await);
+    assert_eq!(tickets.len(), 2);
+    assert_eq!(sold_of(&app, &sale.ticket_type).await, 2);
+
+    let (status, body) = refund(&app, &sale.organizer.access_token, &order, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(amount(&body), 5000);
+    assert_eq!(body["refund"]["status"], "succeeded");
+    assert_eq!(body["refund"]["reason"], "requested");
+    assert_eq!(body["order"]["status"], "refunded");
+    assert_eq!(body["order"]["refunded"]["amount"], 5000);
+
+    let after = order_of(&app, &order, &key).await;
+    assert!(after["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] == "canceled"));
+    let mut revoked = revocations(&app, &sale.event).await;
+    revoked.sort();
+    let mut expected: Vec<_> = tickets
+        .iter()
+        .map(|t| (t.clone(), "refunded".to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(revoked, expected);
+    assert_eq!(sold_of(&app, &sale.ticket_type).await, 0);
+    let refund_mails = mail_subjects(&app, "buyer@example.com")
+        .await
+        .into_iter()
+        .filter(|s| s.starts_with("Refund for"))
+        .count();
+    assert_eq!(refund_mails, 1);
+
+    // Nothing is left: a second refund is refused and changes nothing.
+    let (status, body) = refund(&app, &sale.organizer.access_token, &order, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "order_not_refundable");
+}
+
+#[tokio::test]
+async fn partial_refunds_by_line_and_by_ticket_add_up_to_the_total_and_no_more() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let token = sale.organizer.access_token.clone();
+    let (order, key) = paid_order(&app, &sale.event, &sale.ticket_type, 3, "p@example.com").await;
+    let tickets = ticket_ids(&order_of(&app, &order, &key).await);
+
+    let (status, body) = refund(
+        &app,
+        &token,
+        &order,
+        json!({ "lines": [{ "ticket_type_id": sale.ticket_type, "quantity": 1 }] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(amount(&body), 2500);
+    assert_eq!(body["order"]["status"], "partially_refunded");
+    let first = body["refund"]["ticket_ids"][0].as_str().unwrap().to_owned();
+
+    // The ticket already refunded cannot be refunded again.
+    let (status, body) = refund(&app, &token, &order, json!({ "ticket_ids": [first] })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "refund_exceeds_remaining");
+    // Nor more tickets of the type than remain.
+    let (status, body) = refund(
+        &app,
+        &token,
+        &order,
+        json!({ "lines": [{ "ticket_type_id": sale.ticket_type, "quantity": 3 }] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "refund_exceeds_remaining");
+
+    let second: Vec<_> = tickets
+        .iter()
+        .filter(|t| **t != first)
+        .take(1)
+        .cloned()
+        .collect();
+    let (status, body) = refund(&app, &token, &order, json!({ "ticket_ids": second })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(amount(&body), 2500);
+    assert_eq!(sold_of(&app, &sale.ticket_type).await, 1);
+
+    let (status, body) = refund(&app, &token, &order, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(amount(&body), 2500);
+    assert_eq!(body["order"]["status"], "refunded");
+    assert_eq!(body["order"]["refunded"]["amount"], 7500);
+    assert_eq!(sold_of(&app, &sale.ticket_type).await, 0);
+    assert_eq!(revocations(&app, &sale.event).await.len(), 3);
+}
+
+#[tokio::test]
+async fn concurrent_refunds_of_one_order_never_give_back_more_than_was_paid() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let token = sale.organizer.access_token.clone();
+    let (order, key) = paid_order(&app, &sale.event, &sale.ticket_type, 4, "c@example.com").await;
+    let tickets = ticket_ids(&order_of(&app, &order, &key).await);
+
+    // Full refunds, partial refunds of overlapping tickets and line refunds all at once.
+    let mut bodies = Vec::new();
+    for i in 0..6 {
+        bodies.push(json!({}));
+        bodies.push(json!({ "ticket_ids": [tickets[i % 4], tickets[(i + 1) % 4]] }));
+        bodies.push(json!({ "lines": [{ "ticket_type_id": sale.ticket_type, "quantity": 1 }] }));
+    }
+    let results = futures::future::join_all(
+        bodies
+            .into_iter()
+            .map(|body| refund(&app, &token, &order, body)),
+    )
+    .await;
+    let mut refunded = 0;
+    let mut refunded_tickets = Vec::new();
+    for (status, body) in &results {
+        match *status {
+            StatusCode::CREATED => {
+                refunded += amount(body);
+                for t in body["refund"]["ticket_ids"].as_array().unwrap() {
+                    refunded_tickets.push(t.as_str().unwrap().to_owned());
+                }
+            }
+            StatusCode::CONFLICT => assert!(
+                matches!(
+                    body["error"]["code"].as_str(),
+                    Some("refund_exceeds_remaining" | "order_not_refundable")
+                ),
+                "{body}"
+            ),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert!(refunded <= 10_000, "refunded {refunded} of 10000");
+    let count = refunded_tickets.len();
+    refunded_tickets.sort();
+    refunded_tickets.dedup();
+    assert_eq!(refunded_tickets.len(), count, "a ticket was refunded twice");
+    // Counters agree with the rows.
+    let after = order_of(&app, &order, &key).await;
+    let valid = after["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "valid")
+        .count() as i64;
+    assert_eq!(sold_of(&app, &sale.ticket_type).await, valid);
+    assert_eq!(valid, 4 - count as i64);
+    assert_eq!(refunded, 2500 * count as i64);
+}
+
+#[tokio::test]
+async fn only_managers_of_the_organization_may_refund() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let (order, _) = paid_order(&app, &sale.event, &sale.ticket_type, 1, "x@example.com").await;
+
+    let outsider = verified_user(&app, "Other Organizer").await;
+    create_org(&app, &outsider).await;
+    let (status, body) = refund(&app, &outsider.access_token, &order, json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // A staff member sees the order but may not give money back.
+    let staff = verified_user(&app, "Staff Member").await;
+    let org: String = {
+        let (_, body) = app
+            .get(
+                "/api/v1/me/organizations",
+                Some(&sale.organizer.access_token),
+            )
+            .await;
+        body["items"][0]["id"].as_str().unwrap().to_owned()
+    };
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/organizations/{org}/members"),
+            Some(&sale.organizer.access_token),
+            json!({ "email": staff.email, "role": "staff" }),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (status, body) = refund(&app, &staff.access_token, &order, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    let (status, _) = app
+        .post(&format!("/api/v1/orders/{order}/refund"), None, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bad_refund_requests_get_clear_errors_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let token = sale.organizer.access_token.clone();
+    let (order, _) = paid_order(&app, &sale.event, &sale.ticket_type, 2, "b@example.com").await;
+
+    let cases = [
+        json!({ "lines": [], "ticket_ids": [] }),
+        json!({ "lines": [{ "ticket_type_id": "tty_00000000000000000000000000000000", "quantity": 1 }] }),
+        json!({ "lines": [{ "ticket_type_id": sale.ticket_type, "quantity": 0 }] }),
+        json!({ "ticket_ids": ["not-a-ticket"] }),
+        json!({ "ticket_ids": [] }),
+        json!({ "amount": 5 }),
+    ];
+    for body in cases {
+        let (status, answer) = refund(&app, &token, &order, body.clone()).await;
+        assert!(
+            status.is_client_error() && status != StatusCode::CONFLICT,
+            "{body} → {status} {answer}"
+        );
+        assert!(answer["error"]["code"].is_string(), "{answer}");
+    }
+    assert_eq!(sold_of(&app, &sale.ticket_type).await, 2);
+    assert!(revocations(&app, &sale.event).await.is_empty());
+
+    let (pending, _) =
+        pending_order(&app, &sale.event, &sale.ticket_type, 1, "q@example.com").await;
+    let (status, body) = refund(&app, &token, &pending, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "order_not_refundable");
+    let (status, _) = refund(
+        &app,
+        &token,
+        "ord_00000000000000000000000000000000",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
