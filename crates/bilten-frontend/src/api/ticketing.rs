@@ -90,6 +90,7 @@ pub struct Order {
     pub buyer: Buyer,
     pub lines: Vec<OrderLine>,
     pub total: Money,
+    pub created_at: DateTime<Utc>,
     /// Present once promo codes exist.
     #[serde(default)]
     pub discount: Option<Money>,
@@ -404,6 +405,25 @@ impl BackendApi {
             Some(url) => CheckoutStarted::Redirect(url),
             None => CheckoutStarted::Completed,
         })
+    }
+
+    /// `POST /orders/{id}/refund`: everything left (`ticket_ids` empty) or those tickets.
+    pub async fn refund(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        order: &str,
+        ticket_ids: &[String],
+    ) -> Result<(), ApiError> {
+        let path = format!("/orders/{}/refund", path_segment(order));
+        let body = if ticket_ids.is_empty() {
+            serde_json::json!({})
+        } else {
+            serde_json::json!({ "ticket_ids": ticket_ids })
+        };
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
     }
 
     pub async fn my_tickets(

@@ -421,10 +421,7 @@ async fn a_guest_pays_on_the_hosted_page_and_gets_tickets_with_qr_codes_and_pdfs
     let stranger = TestSite::beside(&site);
     assert_eq!(stranger.get(&id).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        stranger
-            .get(qr.split('?').next().unwrap())
-            .await
-            .status,
+        stranger.get(qr.split('?').next().unwrap()).await.status,
         StatusCode::NOT_FOUND
     );
 }

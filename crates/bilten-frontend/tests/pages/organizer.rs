@@ -395,3 +395,88 @@ async fn the_dashboard_counts_holds_and_lists_orders_with_a_promo_code_discount(
         "a hold issues no tickets"
     );
 }
+
+#[tokio::test]
+async fn a_refund_from_the_order_page_revokes_the_ticket() {
+    let site = TestSite::spawn().await;
+    let on_sale = event_on_sale(&site.backend, "Winter Jazz Night", 50).await;
+    // A guest buys two tickets with the test card.
+    let guest = TestSite::beside(&site);
+    let event_page = format!("/events/{}", on_sale.event);
+    let created = guest
+        .submit(
+            &event_page,
+            &format!("{event_page}/checkout"),
+            &[
+                (&format!("qty-{}", on_sale.standing), "2"),
+                ("name", "Grace"),
+                ("email", "grace@example.com"),
+            ],
+        )
+        .await;
+    let order = created.location().split('?').next().unwrap().to_owned();
+    let hosted = guest.submit(&order, &format!("{order}/pay"), &[]).await;
+    let paid = guest
+        .client
+        .post(hosted.location())
+        .form(&[("card_number", "4242424242424242")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), StatusCode::OK);
+
+    // The organizer logs in and refunds one ticket from the order page.
+    let login = site
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", &on_sale.organizer.email),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    let order_id = order.rsplit('/').next().unwrap();
+    let admin_page = format!("/organize/orders/{order_id}");
+    let page = site.get(&admin_page).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(
+        page.body.matches("Refund this ticket").count(),
+        2,
+        "{}",
+        page.body
+    );
+    let marker = r#"name="ticket_id" value=""#;
+    let start = page.body.find(marker).unwrap() + marker.len();
+    let ticket: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let refunded = site
+        .submit(
+            &admin_page,
+            &format!("{admin_page}/refund"),
+            &[("ticket_id", &ticket)],
+        )
+        .await;
+    assert_eq!(refunded.status, StatusCode::SEE_OTHER, "{}", refunded.body);
+    let page = site.get(refunded.location()).await;
+    assert!(
+        page.body.contains("The refund has been made"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("partially_refunded"), "{}", page.body);
+    assert_eq!(page.body.matches("Refund this ticket").count(), 1);
+
+    // The buyer's page shows the refunded ticket without its QR code.
+    let buyer_view = guest.get(&order).await;
+    assert_eq!(
+        buyer_view.body.matches(r#"<img class="qr""#).count(),
+        1,
+        "{}",
+        buyer_view.body
+    );
+    assert!(buyer_view.body.contains("no longer admits anyone"));
+}

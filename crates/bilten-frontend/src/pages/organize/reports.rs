@@ -27,6 +27,8 @@ pub fn routes() -> Router<Frontend> {
         .route("/organize/events/{id}/attendees", get(attendees))
         .route("/organize/events/{id}/orders.csv", get(orders_csv))
         .route("/organize/events/{id}/attendees.csv", get(attendees_csv))
+        .route("/organize/orders/{id}", get(order_detail))
+        .route("/organize/orders/{id}/refund", axum::routing::post(refund))
 }
 
 /// Paid orders for the chart: the newest 100 (one page of the API). Enough to draw the
@@ -235,7 +237,7 @@ async fn orders(
                         tbody {
                             @for order in &page.items {
                                 tr {
-                                    th scope="row" { code { (order.id) } }
+                                    th scope="row" { a href={ "/organize/orders/" (order.id) } { code { (order.id) } } }
                                     td { (order.buyer.name) br; span.muted { (order.buyer.email) } }
                                     td.number { (order.quantity) }
                                     td.number { (format::price(order.total)) @if let Some(code) = &order.promo_code { br; span.muted { (code) } } }
@@ -300,6 +302,114 @@ async fn attendees(
         };
         Ok(visit.page("Attendees", "The event's attendees.", &content))
     }
+    .await;
+    visit.respond(outcome)
+}
+
+async fn order_page(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+    form: &crate::views::FormState,
+    notice_text: Option<&str>,
+) -> Result<Response, PageError> {
+    let order = authed!(app, visit, |token, fwd| {
+        let api = app.api.clone();
+        let fwd = fwd.clone();
+        let id = id.to_owned();
+        async move {
+            let access = crate::api::ticketing::OrderAccess {
+                bearer: Some(&token),
+                key: None,
+            };
+            api.order(&fwd, access, &id).await
+        }
+    })?;
+    let (title, tz) = title_of(app, visit, &order.event_id).await?;
+    let refundable = matches!(order.status.as_str(), "paid" | "partially_refunded");
+    let csrf = visit.csrf_token.clone();
+    let content = html! {
+        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", order.event_id))), ("Orders", Some(format!("/organize/events/{}/orders", order.event_id))), (&order.id, None)]))
+        (views::notice(notice_text))
+        h1 { "Order " code { (order.id) } }
+        p { span.tag { (order.status) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
+        (crate::views::error_summary(form, &[]))
+        div.table-wrap {
+            table {
+                thead { tr { th scope="col" { "Ticket" } th scope="col" { "Attendee" } th scope="col" { "Status" } th scope="col" { span.visually-hidden { "Actions" } } } }
+                tbody {
+                    @for ticket in &order.tickets {
+                        tr {
+                            th scope="row" { (ticket.kind) br; span.muted { code { (ticket.id) } } }
+                            td { (ticket.attendee_name.as_deref().unwrap_or("—")) }
+                            td { span.tag { (ticket.status) } }
+                            td {
+                                @if refundable && ticket.status == "valid" {
+                                    form method="post" action={ "/organize/orders/" (order.id) "/refund" } {
+                                        input type="hidden" name="csrf_token" value=(csrf);
+                                        input type="hidden" name="ticket_id" value=(ticket.id);
+                                        button.secondary type="submit" { "Refund this ticket" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p { "Total paid: " strong { (format::price(order.total)) } " · placed " (format::local_datetime(order.created_at, tz)) }
+        @if refundable {
+            form method="post" action={ "/organize/orders/" (order.id) "/refund" } {
+                input type="hidden" name="csrf_token" value=(csrf);
+                button.danger type="submit" { "Refund everything left" }
+            }
+        }
+    };
+    let status = if form.has_errors() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok(visit.page_with_status(status, "Order", "An order of your event.", &content))
+}
+
+async fn order_detail(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    let outcome = order_page(
+        &app,
+        &mut visit,
+        &id,
+        &crate::views::FormState::default(),
+        notice(&query),
+    )
+    .await;
+    visit.respond(outcome)
+}
+
+async fn refund(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    crate::session::CsrfForm(input): crate::session::CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let tickets: Vec<String> = input
+        .iter()
+        .filter(|(k, _)| k == "ticket_id")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let result = authed!(&app, visit, |token, fwd| app
+        .api
+        .refund(&fwd, token, &id, &tickets));
+    let outcome = crate::pages::after_post(
+        result,
+        crate::views::FormState::default(),
+        |()| format!("/organize/orders/{}?notice=refunded", path_segment(&id)),
+        async |form| order_page(&app, &mut visit, &id, &form, None).await,
+    )
     .await;
     visit.respond(outcome)
 }
