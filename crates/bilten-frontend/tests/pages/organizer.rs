@@ -122,7 +122,7 @@ async fn an_organizer_creates_an_event_with_two_ticket_types_and_publishes_it() 
         .submit(
             &dashboard,
             &format!("{dashboard}/quotas"),
-            &[("name", "Venue"), ("capacity", "120")],
+            &[("quota_name", "Venue"), ("quota_capacity", "120")],
         )
         .await;
     assert_eq!(

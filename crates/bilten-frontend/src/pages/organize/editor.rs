@@ -550,11 +550,11 @@ fn quotas_section(
                 }
             }
             @if !detail.ticket_types.is_empty() {
-                (error_summary(form, &[("name", "Name"), ("capacity", "Capacity"), ("ticket_type_ids", "Ticket types")]))
+                (error_summary(form, &[("quota_name", "Quota name"), ("quota_capacity", "Capacity"), ("ticket_type_ids", "Ticket types")]))
                 form.form method="post" action={ "/organize/events/" (detail.event.id) "/quotas" } novalidate {
                     (csrf_field(&visit.csrf_token))
-                    (field(&Field { name: "name", label: "Quota name", kind: "text", autocomplete: "off", hint: None }, form))
-                    (field(&Field { name: "capacity", label: "Capacity", kind: "number", autocomplete: "off", hint: None }, form))
+                    (field(&Field { name: "quota_name", label: "Quota name", kind: "text", autocomplete: "off", hint: None }, form))
+                    (field(&Field { name: "quota_capacity", label: "Quota capacity", kind: "number", autocomplete: "off", hint: None }, form))
                     fieldset #field-ticket_type_ids {
                         legend { "Ticket types it covers" }
                         @for t in &detail.ticket_types {
@@ -944,9 +944,9 @@ async fn add_quota(
         .map(|(_, v)| v.as_str())
         .collect();
     let mut form = FormState::default()
-        .with_value("name", value("name"))
-        .with_value("capacity", value("capacity"));
-    let outcome = match whole(&mut form, "capacity", value("capacity")) {
+        .with_value("quota_name", value("quota_name"))
+        .with_value("quota_capacity", value("quota_capacity"));
+    let outcome = match whole(&mut form, "quota_capacity", value("quota_capacity")) {
         Err(Unreadable) => {
             dashboard_page(
                 &app,
@@ -961,7 +961,7 @@ async fn add_quota(
             .await
         }
         Ok(capacity) => {
-            let body = json!({ "name": value("name").trim(), "capacity": capacity, "ticket_type_ids": types });
+            let body = json!({ "name": value("quota_name").trim(), "capacity": capacity, "ticket_type_ids": types });
             let result = authed!(&app, visit, |token, fwd| app.api.create_quota(
                 &fwd,
                 token,
