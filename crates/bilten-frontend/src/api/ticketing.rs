@@ -228,6 +228,19 @@ pub struct SalesSummary {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct CheckinListStats {
+    pub name: String,
+    pub expected: i64,
+    pub checked_in: i64,
+    pub inside: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckinStats {
+    pub lists: Vec<CheckinListStats>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct NamedRef {
     pub name: String,
 }
@@ -715,6 +728,17 @@ impl BackendApi {
         event: &str,
     ) -> Result<SalesSummary, ApiError> {
         let path = format!("/events/{}/sales-summary", path_segment(event));
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    pub async fn checkin_stats(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<CheckinStats, ApiError> {
+        let path = format!("/events/{}/checkin-stats", path_segment(event));
         self.send_json(Call::get(&path, caller, Some(&bearer)))
             .await
     }

@@ -636,7 +636,8 @@ async fn dashboard_page(
         .api
         .promo_codes(&fwd, token, id))?;
     let orders = reports::recent_orders(app, visit, id).await?;
-    let checkins = reports::checkins(app, visit, id);
+    let checkins = reports::checkins(app, visit, id).await?;
+    let checked_in: i64 = checkins.iter().map(|l| l.checked_in).sum();
     let event = &detail.event;
     let tz = format::zone(&event.timezone);
     let content = html! {
@@ -653,8 +654,10 @@ async fn dashboard_page(
             }
         }
         h2 { "Sales" }
-        (stats(&summary, checkins))
+        (stats(&summary, Some(checked_in)))
         (reports::sales_chart(&orders, tz))
+        h2 { "Check-in" }
+        (reports::checkin_table(&checkins))
         (ticket_types_section(visit, &detail, &forms.ticket_type))
         (quotas_section(visit, &detail, &quotas, &forms.quota))
         (promo_section(visit, event, &codes, &forms.promo))

@@ -48,10 +48,36 @@ pub async fn recent_orders(
     Ok(page.items)
 }
 
-/// Checked-in tickets, once the check-in API exists (see the scanner service); `None` hides
-/// the figure.
-pub fn checkins(_app: &Frontend, _visit: &mut Visit, _id: &str) -> Option<i64> {
-    None
+/// Check-in lists with their live counts (the scanner service records the scans).
+pub async fn checkins(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+) -> Result<Vec<crate::api::ticketing::CheckinListStats>, PageError> {
+    let stats = authed!(app, visit, |token, fwd| app
+        .api
+        .checkin_stats(&fwd, token, id))?;
+    Ok(stats.lists)
+}
+
+/// The check-in lists' live counts, as a table.
+pub fn checkin_table(lists: &[crate::api::ticketing::CheckinListStats]) -> Markup {
+    html! {
+        @if lists.is_empty() {
+            p.muted { "No check-in lists yet: scanners create them when paired, or use the API." }
+        } @else {
+            div.table-wrap {
+                table {
+                    thead { tr { th scope="col" { "List" } th.number scope="col" { "Checked in" } th.number scope="col" { "Expected" } th.number scope="col" { "Inside now" } } }
+                    tbody {
+                        @for list in lists {
+                            tr { th scope="row" { (list.name) } td.number { (list.checked_in) } td.number { (list.expected) } td.number { (list.inside) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Tickets sold per day over the last days with sales, as an SVG bar chart drawn here (no
