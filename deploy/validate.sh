@@ -247,7 +247,7 @@ check "k8s staging: kustomize + kubernetes-validate + contract"    k8s_overlay s
 check "k8s production: kustomize + kubernetes-validate + contract" k8s_overlay production 3 10
 check "k8s secret templates: schema, no real values" k8s_secret_templates
 check "k8s examples (ExternalSecret): YAML parse"    k8s_examples
-check "shell scripts: shellcheck"                   shellcheck deploy/validate.sh deploy/check-metrics.sh deploy/local-cluster.sh deploy/k8s/bluegreen-switch.sh deploy/k8s/release.sh
+check "shell scripts: shellcheck"                   shellcheck deploy/validate.sh deploy/check-metrics.sh deploy/local-cluster.sh deploy/smoke-test.sh deploy/k8s/bluegreen-switch.sh deploy/k8s/release.sh
 check "github workflows: actionlint"                bash -c 'actionlint .github/workflows/*.yml && actionlint -version | head -1'
 check "github workflows: JSON schema"               check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml .github/workflows/deploy.yml
 check "gitlab ci: JSON schema"                      check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml

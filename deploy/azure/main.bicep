@@ -78,6 +78,10 @@ param jwtAccessSecret string
 param jwtRefreshSecret string
 
 @secure()
+@description('Root secret every event ticket-signing key is derived from (at least 32 bytes).')
+param ticketSigningSecret string
+
+@secure()
 @description('Stripe secret API key.')
 param stripeSecretKey string
 
@@ -232,6 +236,7 @@ var secretValues = {
   'redis-password': redis.listKeys().primaryKey
   'jwt-access-secret': jwtAccessSecret
   'jwt-refresh-secret': jwtRefreshSecret
+  'ticket-signing-secret': ticketSigningSecret
   'stripe-secret-key': stripeSecretKey
   'stripe-webhook-secret': stripeWebhookSecret
   'smtp-pass': smtpPassword
@@ -245,6 +250,7 @@ var secretNames = [
   'redis-password'
   'jwt-access-secret'
   'jwt-refresh-secret'
+  'ticket-signing-secret'
   'stripe-secret-key'
   'stripe-webhook-secret'
   'smtp-pass'
@@ -269,6 +275,7 @@ var kvRef = {
   redisPassword: '${kvPrefix}redis-password/)'
   jwtAccessSecret: '${kvPrefix}jwt-access-secret/)'
   jwtRefreshSecret: '${kvPrefix}jwt-refresh-secret/)'
+  ticketSigningSecret: '${kvPrefix}ticket-signing-secret/)'
   stripeSecretKey: '${kvPrefix}stripe-secret-key/)'
   stripeWebhookSecret: '${kvPrefix}stripe-webhook-secret/)'
   smtpPass: '${kvPrefix}smtp-pass/)'
@@ -305,6 +312,7 @@ var sharedSettings = [
   { name: 'REDIS_PASSWORD', value: kvRef.redisPassword }
   { name: 'JWT_ACCESS_SECRET', value: kvRef.jwtAccessSecret }
   { name: 'JWT_REFRESH_SECRET', value: kvRef.jwtRefreshSecret }
+  { name: 'TICKET_SIGNING_SECRET', value: kvRef.ticketSigningSecret }
   { name: 'JWT_ACCESS_EXPIRES_IN', value: '15m' }
   { name: 'JWT_REFRESH_EXPIRES_IN', value: '7d' }
   { name: 'SMTP_HOST', value: smtpHost }

@@ -24,10 +24,9 @@
 //! The tickets' codes and the mail (PDF rendering) are prepared before the transaction opens,
 //! so the transaction holds its row locks only for the writes.
 
-use std::collections::BTreeMap;
-
 use bilten_domain::ticket_code::TicketClaims;
-use bilten_domain::{Currency, Money, OrderId, QuotaId, TicketId};
+use bilten_domain::{Currency, Money, OrderId, TicketId};
+use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::orders::{self, OrderRecord};
 use bilten_store::payments::{self, PaymentRecord};
 use bilten_store::tickets::{self, NewTicket};
@@ -242,20 +241,16 @@ async fn take_for_completion(
     order: &OrderRecord,
     now: DateTime<Utc>,
 ) -> BackendResult<Taken> {
-    let mut lines: Vec<_> = order.lines.iter().collect();
-    lines.sort_by_key(|l| l.ticket_type_id);
-    let mut per_quota: BTreeMap<QuotaId, i64> = BTreeMap::new();
-    for (quota, ticket_type) in orders::quota_memberships(&mut **tx, order.event_id).await? {
-        if let Some(line) = lines.iter().find(|l| l.ticket_type_id == ticket_type) {
-            *per_quota.entry(quota).or_default() += line.quantity;
-        }
-    }
+    let per_type = order.quantities_per_type();
+    let per_quota = inventory::quota_shares(&mut **tx, order.event_id, &per_type).await?;
+    // Ticket types by id, then quotas by id: the lock order of every inventory move.
+    let counters = per_type
+        .iter()
+        .map(|(id, n)| (Counter::TicketType(*id), *n))
+        .chain(per_quota.iter().map(|(id, n)| (Counter::Quota(*id), *n)));
     if sales::mark_paid_from_hold(&mut **tx, order.id, now).await? {
-        for line in &lines {
-            sales::sell_held_ticket_type(&mut **tx, line.ticket_type_id, line.quantity).await?;
-        }
-        for (quota, n) in &per_quota {
-            sales::sell_held_quota(&mut **tx, *quota, *n).await?;
+        for (counter, n) in counters {
+            inventory::shift(&mut **tx, counter, Movement::SellHeld, n).await?;
         }
         return Ok(Taken::Yes);
     }
@@ -263,17 +258,19 @@ async fn take_for_completion(
         return Ok(Taken::NotPending);
     }
     // The hold was released: take the tickets again, exactly as a purchase would.
-    for line in &lines {
-        if !sales::sell_ticket_type(&mut **tx, line.ticket_type_id, line.quantity).await? {
-            return Ok(Taken::SoldOut);
-        }
-    }
-    for (quota, n) in &per_quota {
-        if !sales::sell_quota(&mut **tx, *quota, *n).await? {
+    for (counter, n) in counters {
+        if !inventory::shift(&mut **tx, counter, Movement::Sell, n).await? {
             return Ok(Taken::SoldOut);
         }
     }
     sales::recount_buyer(&mut **tx, order.event_id, &order.buyer_key, order.quantity).await?;
+    // The release gave the promo use back too; take it again (last, as in a purchase). A code
+    // used up since then is like sold-out stock: refund rather than over-use it.
+    if let Some(promo_code) = order.promo_code_id {
+        if !bilten_store::promo::retake_use(&mut **tx, promo_code).await? {
+            return Ok(Taken::SoldOut);
+        }
+    }
     Ok(Taken::Yes)
 }
 

@@ -429,7 +429,7 @@ fn quota_view(q: &QuotaRecord) -> Value {
 
 /// What a buyer could take of a ticket type now: its own room, shrunk to what each quota it
 /// belongs to has left.
-fn effective_available(t: &TicketTypeRecord, quotas: &[QuotaRecord]) -> i64 {
+pub(crate) fn effective_available(t: &TicketTypeRecord, quotas: &[QuotaRecord]) -> i64 {
     quotas
         .iter()
         .filter(|q| q.ticket_type_ids.contains(&t.id))

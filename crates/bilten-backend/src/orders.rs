@@ -27,6 +27,7 @@ use bilten_domain::{
 };
 use bilten_http::Json;
 use bilten_store::events::EventRecord;
+use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::orders::{self, NewOrder, OrderRecord};
 use bilten_store::promo::{self, PromoRecord, UseRefused};
 use bilten_store::{events, users, StoreError};
@@ -320,7 +321,8 @@ async fn take(
     let mut lines: Vec<&Line> = plan.lines.iter().collect();
     lines.sort_by_key(|l| l.ticket_type_id);
     for line in &lines {
-        if !orders::take_ticket_type(&mut *tx, line.ticket_type_id, line.quantity).await? {
+        let counter = Counter::TicketType(line.ticket_type_id);
+        if !inventory::shift(&mut *tx, counter, Movement::Hold, line.quantity).await? {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(TakeError::SoldOut {
                 item: line.item,
@@ -341,7 +343,7 @@ async fn take(
         }
     }
     for (quota, (n, item)) in &per_quota {
-        if !orders::take_quota(&mut *tx, *quota, *n).await? {
+        if !inventory::shift(&mut *tx, Counter::Quota(*quota), Movement::Hold, *n).await? {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(TakeError::SoldOut {
                 item: *item,
@@ -786,19 +788,13 @@ pub async fn release_hold_in(
         .await?
         .ok_or(BackendError::NotFound("order"))?;
     // Same lock order as a purchase: ticket types by id, quotas by id, buyer counter.
-    let mut lines: Vec<_> = order.lines.iter().collect();
-    lines.sort_by_key(|l| l.ticket_type_id);
-    for line in &lines {
-        orders::release_ticket_type(&mut **tx, line.ticket_type_id, line.quantity).await?;
+    let per_type = order.quantities_per_type();
+    for (ticket_type, n) in &per_type {
+        let counter = Counter::TicketType(*ticket_type);
+        inventory::shift(&mut **tx, counter, Movement::Release, *n).await?;
     }
-    let mut per_quota: BTreeMap<QuotaId, i64> = BTreeMap::new();
-    for (quota, ticket_type) in orders::quota_memberships(&mut **tx, order.event_id).await? {
-        if let Some(line) = lines.iter().find(|l| l.ticket_type_id == ticket_type) {
-            *per_quota.entry(quota).or_default() += line.quantity;
-        }
-    }
-    for (quota, n) in per_quota {
-        orders::release_quota(&mut **tx, quota, n).await?;
+    for (quota, n) in inventory::quota_shares(&mut **tx, order.event_id, &per_type).await? {
+        inventory::shift(&mut **tx, Counter::Quota(quota), Movement::Release, n).await?;
     }
     orders::release_buyer_count(&mut **tx, order.event_id, &order.buyer_key, order.quantity)
         .await?;

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use crate::auth::CurrentUser;
 use crate::authz::{authorize_in, Action};
 use crate::error::{BackendError, BackendResult};
-use crate::events::{load_event, parse_event_id};
+use crate::events::{effective_available, load_event, parse_event_id};
 use crate::AppState;
 
 const PAGE_DEFAULT: i64 = 50;
@@ -178,6 +178,7 @@ pub async fn sales_summary(
     let event = event_for_viewer(&state, &actor, &id).await?;
     let now = Utc::now();
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
+    let quotas = events::quotas_of(state.store.primary(), event.id, now).await?;
     let paid: HashMap<_, _> = reports::paid_per_ticket_type(state.store.primary(), event.id)
         .await?
         .into_iter()
@@ -202,7 +203,7 @@ pub async fn sales_summary(
                 "capacity": t.capacity,
                 "sold": t.sold,
                 "held": type_held,
-                "available": t.available(),
+                "available": effective_available(t, &quotas),
                 "revenue": money(type_revenue, currency),
                 "discount": money(type_discount, currency),
             })

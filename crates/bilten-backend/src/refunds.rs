@@ -23,8 +23,9 @@ use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bilten_domain::{Currency, Money, OrderId, QuotaId, RefundId, TicketId, TicketTypeId, UserId};
+use bilten_domain::{Currency, Money, OrderId, RefundId, TicketId, TicketTypeId, UserId};
 use bilten_http::Json;
+use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::orders::{self, OrderRecord};
 use bilten_store::payments::{self, PaymentRecord};
 use bilten_store::refunds::{self as store, NewRefund, RefundReason, RefundRecord};
@@ -450,23 +451,16 @@ async fn take_in(
     for ticket in rows.iter().filter(|t| canceled.contains(&t.id)) {
         *per_type.entry(ticket.ticket_type_id).or_default() += 1;
     }
-    for (ticket_type, n) in &per_type {
-        if !store::unsell_ticket_type(&mut **tx, *ticket_type, *n).await? {
+    let per_quota = inventory::quota_shares(&mut **tx, order.event_id, &per_type).await?;
+    let counters = per_type
+        .iter()
+        .map(|(id, n)| (Counter::TicketType(*id), *n))
+        .chain(per_quota.iter().map(|(id, n)| (Counter::Quota(*id), *n)));
+    for (counter, n) in counters {
+        if !inventory::shift(&mut **tx, counter, Movement::Unsell, n).await? {
+            // The refunded tickets were sold, so this is a broken counter: roll back.
             return Err(BackendError::Internal(format!(
-                "ticket type {ticket_type} has fewer than {n} sold"
-            )));
-        }
-    }
-    let mut per_quota: BTreeMap<QuotaId, i64> = BTreeMap::new();
-    for (quota, ticket_type) in orders::quota_memberships(&mut **tx, order.event_id).await? {
-        if let Some(n) = per_type.get(&ticket_type) {
-            *per_quota.entry(quota).or_default() += n;
-        }
-    }
-    for (quota, n) in &per_quota {
-        if !store::unsell_quota(&mut **tx, *quota, *n).await? {
-            return Err(BackendError::Internal(format!(
-                "quota {quota} has fewer than {n} sold"
+                "{counter:?} has fewer than {n} sold"
             )));
         }
     }

@@ -18,6 +18,8 @@
 //!   buy without an account and reach their order and tickets with the `X-Order-Key` the
 //!   order was created with; the backend authorizes every order and ticket by its owner, that
 //!   key or the organization's membership;
+//! - any method on `/api/v1/pay/…`: the test provider's hosted payment page, which a browser
+//!   opens without a bearer token (the payment id in its URL is the capability);
 //! - `GET`/`HEAD` on `/api/v1/openapi.json`;
 //! - `OPTIONS` anywhere (CORS preflights carry no credentials).
 //!
@@ -99,6 +101,7 @@ pub fn default_public_routes() -> Vec<PublicRoute> {
         PublicRoute::new(None, "/api/v1/webhooks"),
         PublicRoute::new(None, "/api/v1/orders"),
         PublicRoute::new(None, "/api/v1/tickets"),
+        PublicRoute::new(None, "/api/v1/pay"),
         PublicRoute::new(Some(&read), "/api/v1/openapi.json"),
         PublicRoute::new(Some(&[Method::OPTIONS]), "/"),
     ]
@@ -191,6 +194,7 @@ mod tests {
         assert!(!p.requires_token(&Method::POST, "/api/v1/orders/ord_1/checkout"));
         assert!(!p.requires_token(&Method::GET, "/api/v1/tickets/tkt_1/pdf"));
         assert!(p.requires_token(&Method::GET, "/api/v1/ordersx"));
+        assert!(!p.requires_token(&Method::POST, "/api/v1/pay/test/pay_1"));
         assert!(p.requires_token(&Method::POST, "/api/v1/events"));
         assert!(p.requires_token(&Method::GET, "/api/v1/eventsx"));
         assert!(!p.requires_token(&Method::GET, "/api/v1/events"));

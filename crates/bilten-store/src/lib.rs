@@ -13,6 +13,7 @@
 pub mod checkin;
 mod error;
 pub mod events;
+pub mod inventory;
 pub mod migrate;
 pub mod orders;
 pub mod organizations;

@@ -1,9 +1,8 @@
-//! Queries on `orders`, `order_lines` and the inventory counters they move.
+//! Queries on `orders`, `order_lines` and the per-buyer counters.
 //!
-//! Taking inventory is always a conditional `UPDATE … WHERE sold + held + n <= capacity`: the
-//! database decides under its row lock whether the tickets are there, so two buyers can never
-//! both get the last one. Callers take rows in one fixed order (ticket types by id, then quotas
-//! by id, then the buyer counter) so concurrent purchases and releases cannot deadlock.
+//! The inventory counters an order moves live in [`crate::inventory`]. Callers take rows in one
+//! fixed order (ticket types by id, then quotas by id, then the buyer counter) so concurrent
+//! purchases and releases cannot deadlock.
 
 use bilten_domain::{EventId, OrderId, PromoCodeId, QuotaId, TicketTypeId, UserId};
 use chrono::{DateTime, Utc};
@@ -13,58 +12,6 @@ use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
-}
-
-/// Holds `n` tickets of a ticket type if they are there. False: not enough left.
-pub async fn take_ticket_type<'e>(
-    ex: impl Exec<'e>,
-    id: TicketTypeId,
-    n: i64,
-) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE ticket_types SET held = held + $2 WHERE id = $1 AND sold + held + $2 <= capacity",
-    )
-    .bind(id.to_db())
-    .bind(n)
-    .execute(ex)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Holds `n` places of a quota if they are there. False: not enough left.
-pub async fn take_quota<'e>(ex: impl Exec<'e>, id: QuotaId, n: i64) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE quotas SET held = held + $2 WHERE id = $1 AND sold + held + $2 <= capacity",
-    )
-    .bind(id.to_db())
-    .bind(n)
-    .execute(ex)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Gives back `n` held tickets of a ticket type.
-pub async fn release_ticket_type<'e>(
-    ex: impl Exec<'e>,
-    id: TicketTypeId,
-    n: i64,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE ticket_types SET held = held - $2 WHERE id = $1")
-        .bind(id.to_db())
-        .bind(n)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
-/// Gives back `n` held places of a quota.
-pub async fn release_quota<'e>(ex: impl Exec<'e>, id: QuotaId, n: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE quotas SET held = held - $2 WHERE id = $1")
-        .bind(id.to_db())
-        .bind(n)
-        .execute(ex)
-        .await?;
-    Ok(())
 }
 
 /// `(quota, ticket type)` pairs for the given ticket types, sorted by quota.
@@ -264,6 +211,17 @@ pub struct OrderRecord {
     pub released_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub lines: Vec<OrderLineRecord>,
+}
+
+impl OrderRecord {
+    /// Tickets per ticket type, in ticket type id order (the inventory lock order).
+    pub fn quantities_per_type(&self) -> std::collections::BTreeMap<TicketTypeId, i64> {
+        let mut per_type = std::collections::BTreeMap::new();
+        for line in &self.lines {
+            *per_type.entry(line.ticket_type_id).or_default() += line.quantity;
+        }
+        per_type
+    }
 }
 
 /// An order with its lines (one row per line, folded here).

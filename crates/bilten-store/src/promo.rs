@@ -269,6 +269,21 @@ pub async fn take_use(
     }))
 }
 
+/// Takes a use again for an order paid after its hold was released (which gave the use
+/// back). Only the limit is checked: the buyer was entitled to the code when they ordered, so a
+/// code deactivated or past its window since then does not matter. False: the uses are gone,
+/// and like sold-out tickets the late payment must be refunded.
+pub async fn retake_use<'e>(ex: impl Exec<'e>, id: PromoCodeId) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE promo_codes SET uses = uses + 1
+         WHERE id = $1 AND (max_uses IS NULL OR uses < max_uses)",
+    )
+    .bind(id.to_db())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Gives one use back (the order carrying it ended its hold).
 pub async fn release_use<'e>(ex: impl Exec<'e>, id: PromoCodeId) -> StoreResult<()> {
     sqlx::query("UPDATE promo_codes SET uses = uses - 1 WHERE id = $1")

@@ -4,11 +4,9 @@
 //! Every step is conditional so concurrent refunds of one order cannot give back more than was
 //! paid (`reserve_amount`, backed by the `orders.refunded_minor` CHECK), cannot refund a
 //! ticket twice (`refund_tickets_ticket_key`, and `tickets::cancel_tickets` skipping tickets
-//! that are no longer valid) and cannot drive a counter below zero (`unsell_*`).
+//! that are no longer valid) and cannot drive a counter below zero (`inventory::Movement::Unsell`).
 
-use bilten_domain::{
-    EventId, OrderId, PaymentId, QuotaId, RefundId, TicketId, TicketTypeId, UserId,
-};
+use bilten_domain::{EventId, OrderId, PaymentId, RefundId, TicketId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -60,31 +58,6 @@ pub async fn settle_order_status<'e>(
     .fetch_one(ex)
     .await?;
     Ok(status)
-}
-
-/// Gives `n` sold tickets of a type back to sale. False if fewer than `n` were sold (a bug
-/// upstream; the caller rolls back).
-pub async fn unsell_ticket_type<'e>(
-    ex: impl Exec<'e>,
-    id: TicketTypeId,
-    n: i64,
-) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE ticket_types SET sold = sold - $2 WHERE id = $1 AND sold >= $2")
-        .bind(id.to_db())
-        .bind(n)
-        .execute(ex)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Gives `n` sold places of a quota back. False if fewer than `n` were sold.
-pub async fn unsell_quota<'e>(ex: impl Exec<'e>, id: QuotaId, n: i64) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE quotas SET sold = sold - $2 WHERE id = $1 AND sold >= $2")
-        .bind(id.to_db())
-        .bind(n)
-        .execute(ex)
-        .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 /// Lowers a buyer's per-event count by `n`, never below zero.

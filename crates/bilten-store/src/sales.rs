@@ -6,7 +6,7 @@
 //! Inventory moves use the same row order as a purchase (ticket types by id, then quotas by
 //! id, then the buyer counter), so completions, purchases and releases cannot deadlock.
 
-use bilten_domain::{EventId, OrderId, QuotaId, TicketTypeId};
+use bilten_domain::{EventId, OrderId};
 use chrono::{DateTime, Utc};
 
 use crate::{to_millis, Exec, StoreResult};
@@ -60,59 +60,6 @@ pub async fn mark_refunded_unfilled<'e>(
     )
     .bind(id.to_db())
     .bind(to_millis(now))
-    .execute(ex)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Turns `n` held tickets of a ticket type into sold ones (`sold + held` is unchanged).
-pub async fn sell_held_ticket_type<'e>(
-    ex: impl Exec<'e>,
-    id: TicketTypeId,
-    n: i64,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE ticket_types SET held = held - $2, sold = sold + $2 WHERE id = $1")
-        .bind(id.to_db())
-        .bind(n)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
-/// Turns `n` held places of a quota into sold ones.
-pub async fn sell_held_quota<'e>(ex: impl Exec<'e>, id: QuotaId, n: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE quotas SET held = held - $2, sold = sold + $2 WHERE id = $1")
-        .bind(id.to_db())
-        .bind(n)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
-/// Sells `n` tickets of a ticket type straight away if they are there (a late payment whose
-/// hold was released). False: not enough left.
-pub async fn sell_ticket_type<'e>(
-    ex: impl Exec<'e>,
-    id: TicketTypeId,
-    n: i64,
-) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE ticket_types SET sold = sold + $2 WHERE id = $1 AND sold + held + $2 <= capacity",
-    )
-    .bind(id.to_db())
-    .bind(n)
-    .execute(ex)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Sells `n` places of a quota straight away if they are there. False: not enough left.
-pub async fn sell_quota<'e>(ex: impl Exec<'e>, id: QuotaId, n: i64) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE quotas SET sold = sold + $2 WHERE id = $1 AND sold + held + $2 <= capacity",
-    )
-    .bind(id.to_db())
-    .bind(n)
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -60,7 +60,7 @@ locals {
       { name = "REDIS_PASSWORD", valueFrom = "${aws_secretsmanager_secret.redis.arn}:REDIS_PASSWORD::" },
     ],
     [
-      for key in ["JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET", "SMTP_USER", "SMTP_PASS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SENTRY_DSN"] :
+      for key in ["JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET", "TICKET_SIGNING_SECRET", "SMTP_USER", "SMTP_PASS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SENTRY_DSN"] :
       { name = key, valueFrom = "${var.app_secret_arn}:${key}::" }
     ],
   )

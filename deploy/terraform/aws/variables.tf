@@ -92,7 +92,7 @@ variable "cloudfront_price_class" {
 }
 
 variable "app_secret_arn" {
-  description = "ARN of an existing Secrets Manager secret (JSON) with keys JWT_ACCESS_SECRET, JWT_REFRESH_SECRET, SMTP_USER, SMTP_PASS, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, SENTRY_DSN."
+  description = "ARN of an existing Secrets Manager secret (JSON) with keys JWT_ACCESS_SECRET, JWT_REFRESH_SECRET, TICKET_SIGNING_SECRET, SMTP_USER, SMTP_PASS, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, SENTRY_DSN."
   type        = string
 }
 

@@ -585,3 +585,133 @@ async fn two_hundred_concurrent_buyers_for_a_codes_last_fifty_uses_get_exactly_f
         "losers took no tickets"
     );
 }
+
+/// Starts a hosted checkout for an order (guest, by its access key); returns the payment id.
+async fn start_checkout(app: &TestApp, created: &Value) -> String {
+    let id = created["order"]["id"].as_str().unwrap();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/orders/{id}/checkout")))
+        .header("x-order-key", created["access_key"].as_str().unwrap())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    body["payment"]["id"].as_str().unwrap().to_owned()
+}
+
+/// Pays on the test provider's hosted page, as a buyer returning late would; the page's status
+/// (200 paid, 409 refunded).
+async fn pay_on_hosted_page(app: &TestApp, payment: &str) -> StatusCode {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/pay/test/{payment}")))
+        .form(&[("card_number", "4242424242424242")])
+        .send()
+        .await
+        .unwrap();
+    response.status()
+}
+
+async fn lapse(app: &TestApp, created: &Value) -> OrderId {
+    let id: OrderId = created["order"]["id"].as_str().unwrap().parse().unwrap();
+    bilten_store::orders::set_expires_at(
+        app.store.primary(),
+        id,
+        chrono::Utc::now() - chrono::Duration::seconds(1),
+    )
+    .await
+    .unwrap();
+    id
+}
+
+async fn status_of(app: &TestApp, id: OrderId) -> String {
+    bilten_store::orders::find_order(app.store.primary(), id)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+/// A payment that arrives after the hold was released takes the promo use again, like its
+/// tickets; if the code was used up meanwhile, the payment is refunded (never an over-use).
+#[tokio::test]
+async fn a_late_payment_takes_the_use_again_or_is_refunded_when_the_code_is_used_up() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 2).await;
+    let promo = create_promo(
+        &app,
+        &sale.organizer.access_token,
+        &sale.event,
+        json!({ "code": "LATE", "discount": { "kind": "percent", "basis_points": 5000 }, "max_uses": 1 }),
+    )
+    .await;
+    let with_code = |email: &str| {
+        with_promo(
+            guest_order(&sale.event, &sale.ticket_type, 1, email),
+            "LATE",
+        )
+    };
+
+    // Use still free when the late payment arrives: paid, use taken again.
+    let (_, first) = place_order(&app, None, "late-1", &with_code("a@example.com")).await;
+    let payment = start_checkout(&app, &first).await;
+    let first_id = lapse(&app, &first).await;
+    // Two tickets wanted, one left: the purchase releases the lapsed hold (and its use).
+    let (status, other) = place_order(
+        &app,
+        None,
+        "late-2",
+        &guest_order(&sale.event, &sale.ticket_type, 2, "b@example.com"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{other}");
+    assert_eq!(promo_ledger(&app, &promo).await, (0, 0));
+    let response = app
+        .client
+        .delete(app.url(&format!(
+            "/api/v1/orders/{}",
+            other["order"]["id"].as_str().unwrap()
+        )))
+        .header("x-order-key", other["access_key"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(pay_on_hosted_page(&app, &payment).await, StatusCode::OK);
+    assert_eq!(status_of(&app, first_id).await, "paid");
+    assert_eq!(promo_ledger(&app, &promo).await, (1, 1));
+
+    // Used up by someone else meanwhile: refunded, the use stays with the other order.
+    let sale = event_on_sale(&app, 10).await;
+    let promo = create_promo(
+        &app,
+        &sale.organizer.access_token,
+        &sale.event,
+        json!({ "code": "LATE", "discount": { "kind": "percent", "basis_points": 5000 }, "max_uses": 1 }),
+    )
+    .await;
+    let with_code = |email: &str| {
+        with_promo(
+            guest_order(&sale.event, &sale.ticket_type, 1, email),
+            "LATE",
+        )
+    };
+    let (_, first) = place_order(&app, None, "late-3", &with_code("c@example.com")).await;
+    let payment = start_checkout(&app, &first).await;
+    let first_id = lapse(&app, &first).await;
+    let (status, body) = place_order(&app, None, "late-4", &with_code("d@example.com")).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the lapsed hold's use was freed: {body}"
+    );
+    assert_eq!(
+        pay_on_hosted_page(&app, &payment).await,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(status_of(&app, first_id).await, "refunded");
+    assert_eq!(promo_ledger(&app, &promo).await, (1, 1));
+}

@@ -763,3 +763,34 @@ async fn rotating_the_key_signs_new_codes_with_it_while_old_codes_keep_verifying
     assert_eq!((a.0, b.0), (StatusCode::CREATED, StatusCode::CREATED));
     assert_eq!(published_keys(&app, &sale.event).await.len(), 4);
 }
+
+#[tokio::test]
+async fn two_renames_racing_on_one_ticket_reissue_it_once() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let (order, key, ticket) = paid_ticket(&app, &sale.event, &sale.ticket_type).await;
+    let path = format!("/api/v1/tickets/{}", ticket["id"].as_str().unwrap());
+    let rename = |name: &'static str| {
+        call(
+            &app,
+            Method::PATCH,
+            &path,
+            None,
+            Some(&key),
+            Some(json!({ "attendee_name": name })),
+        )
+    };
+    let (a, b) = tokio::join!(rename("First Name"), rename("Second Name"));
+    let statuses = [a.0, b.0];
+    assert!(statuses.contains(&StatusCode::OK), "{a:?} {b:?}");
+    assert!(statuses.contains(&StatusCode::CONFLICT), "{a:?} {b:?}");
+    // One valid ticket (the replacement) and the revoked original; one revocation.
+    assert_eq!(ticket_count(&app, &order).await, (1, 2));
+    let (_, body) = app
+        .get(
+            &format!("/api/v1/events/{}/revoked", sale.event),
+            Some(&sale.organizer.access_token),
+        )
+        .await;
+    assert_eq!(body["items"].as_array().unwrap().len(), 1);
+}

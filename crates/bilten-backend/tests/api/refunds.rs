@@ -262,3 +262,127 @@ async fn bad_refund_requests_get_clear_errors_and_change_nothing() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The test provider, except that refunds fail while `down` is set; counts refund calls.
+struct FlakyRefunds {
+    down: std::sync::atomic::AtomicBool,
+    calls: std::sync::atomic::AtomicUsize,
+    keys: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl bilten_backend::payments::PaymentProvider for FlakyRefunds {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+
+    async fn start_checkout(
+        &self,
+        request: &bilten_backend::payments::CheckoutRequest<'_>,
+    ) -> Result<bilten_backend::payments::CheckoutSession, bilten_backend::payments::PaymentError>
+    {
+        bilten_backend::payments::TestProvider
+            .start_checkout(request)
+            .await
+    }
+
+    async fn refund(
+        &self,
+        request: &bilten_backend::payments::RefundRequest<'_>,
+    ) -> Result<bilten_backend::payments::RefundReceipt, bilten_backend::payments::PaymentError>
+    {
+        use std::sync::atomic::Ordering;
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.keys
+            .lock()
+            .unwrap()
+            .push(request.idempotency_key.clone());
+        if self.down.load(Ordering::SeqCst) {
+            return Err(bilten_backend::payments::PaymentError::Unavailable(
+                "connection refused".into(),
+            ));
+        }
+        bilten_backend::payments::TestProvider.refund(request).await
+    }
+
+    fn accepts_test_cards(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn a_refund_the_provider_could_not_take_is_paid_out_later_exactly_once() {
+    use std::sync::atomic::Ordering;
+    let provider = std::sync::Arc::new(FlakyRefunds {
+        down: true.into(),
+        calls: 0.into(),
+        keys: std::sync::Mutex::new(Vec::new()),
+    });
+    let installed = provider.clone();
+    let app = TestApp::spawn_configured(move |state| state.with_payment_provider(installed)).await;
+    let sale = event_on_sale(&app, 10).await;
+    let (order, key) = paid_order(&app, &sale.event, &sale.ticket_type, 2, "r@example.com").await;
+
+    let (status, body) = refund(&app, &sale.organizer.access_token, &order, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["refund"]["status"], "pending");
+    assert_eq!(body["refund"]["failure_code"], "provider_unavailable");
+    // Tickets and inventory are settled at once; only the money waits.
+    assert_eq!(body["order"]["status"], "refunded");
+    assert_eq!(sold_of(&app, &sale.ticket_type).await, 0);
+    let after = order_of(&app, &order, &key).await;
+    assert!(after["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] == "canceled"));
+    let refund_mails = |subjects: Vec<String>| {
+        subjects
+            .iter()
+            .filter(|s| s.starts_with("Refund for"))
+            .count()
+    };
+    assert_eq!(refund_mails(mail_subjects(&app, "r@example.com").await), 0);
+
+    // Too early for the worker, and still down: nothing happens.
+    let now = chrono::Utc::now();
+    assert_eq!(
+        bilten_backend::retry_pending_refunds(&app.state, now)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        bilten_backend::retry_pending_refunds(&app.state, now + chrono::Duration::minutes(2))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+
+    // The provider is back: the worker pays out, once, with the same idempotency key.
+    provider.down.store(false, Ordering::SeqCst);
+    let later = now + chrono::Duration::minutes(3);
+    assert_eq!(
+        bilten_backend::retry_pending_refunds(&app.state, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        bilten_backend::retry_pending_refunds(&app.state, later)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 3);
+    let keys = provider.keys.lock().unwrap().clone();
+    assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+    assert_eq!(refund_mails(mail_subjects(&app, "r@example.com").await), 1);
+    let mut conn = app.store.primary().acquire().await.unwrap();
+    let refunds = bilten_store::refunds::list_for_order(&mut conn, order.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].status, "succeeded");
+}
