@@ -165,6 +165,22 @@ impl BackendApi {
         }
     }
 
+    /// The backend's `/ready` answer (status and each check), for the admin's health page.
+    pub async fn readiness(&self) -> Result<(bool, Value), String> {
+        let response = self
+            .http
+            .get(format!("{}/ready", self.base_url))
+            .send()
+            .await
+            .map_err(|e| format!("backend unreachable: {e}"))?;
+        let ready = response.status().is_success();
+        let body = response
+            .json::<Value>()
+            .await
+            .map_err(|e| format!("backend /ready: {e}"))?;
+        Ok((ready, body))
+    }
+
     async fn call(
         &self,
         method: Method,

@@ -241,6 +241,15 @@ pub struct CheckinStats {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct AdminUser {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub email_verified: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct NamedRef {
     pub name: String,
 }
@@ -730,6 +739,35 @@ impl BackendApi {
         let path = format!("/events/{}/sales-summary", path_segment(event));
         self.send_json(Call::get(&path, caller, Some(&bearer)))
             .await
+    }
+
+    pub async fn admin_users(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        query: &str,
+    ) -> Result<Paged<AdminUser>, ApiError> {
+        let path = format!("/admin/users?{query}");
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    pub async fn set_user_disabled(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        user: &str,
+        disabled: bool,
+    ) -> Result<(), ApiError> {
+        let path = format!("/admin/users/{}/disabled", path_segment(user));
+        self.send(Call::post(
+            &path,
+            caller,
+            &bearer,
+            serde_json::json!({ "disabled": disabled }),
+        ))
+        .await
+        .map(drop)
     }
 
     pub async fn checkin_stats(

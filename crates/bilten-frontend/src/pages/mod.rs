@@ -1,6 +1,7 @@
 //! The route table of the web app and the pages that belong to no feature in particular.
 
 mod account;
+mod admin;
 mod auth;
 mod events;
 mod orders;
@@ -49,6 +50,8 @@ pub fn routes() -> Router<Frontend> {
         )
         .route("/account/verification", post(account::resend_verification))
         .route("/static/{file}", get(assets::serve))
+        .route("/admin", get(admin::users))
+        .route("/admin/users/{id}/disabled", post(admin::set_disabled))
         .merge(organize::routes())
 }
 

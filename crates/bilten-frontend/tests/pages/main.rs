@@ -9,6 +9,7 @@ mod fixtures;
 mod helpers;
 
 mod accounts;
+mod admin;
 mod assets_and_errors;
 mod attendee;
 mod organizer;
