@@ -241,6 +241,17 @@ pub struct CheckinStats {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    /// `pending`, `paired`, `expired`, `revoked`.
+    pub status: String,
+    pub gate: Option<String>,
+    /// While pending: the one-time code the scanner app is paired with.
+    pub pairing_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct AdminUser {
     pub id: String,
     pub email: String,
@@ -768,6 +779,64 @@ impl BackendApi {
         ))
         .await
         .map(drop)
+    }
+
+    pub async fn devices(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<Vec<Device>, ApiError> {
+        let path = format!("/events/{}/devices", path_segment(event));
+        let list: Items<Device> = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    /// `POST /events/{id}/{what}` with `{name}`: a check-in list or a scanner device.
+    pub async fn create_named(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        what: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/events/{}/{what}", path_segment(event));
+        self.send(Call::post(
+            &path,
+            caller,
+            &bearer,
+            serde_json::json!({ "name": name }),
+        ))
+        .await
+        .map(drop)
+    }
+
+    pub async fn revoke_device(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        device: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/devices/{}", path_segment(device));
+        self.send(Call {
+            method: Method::DELETE,
+            ..Call::get(&path, caller, Some(&bearer))
+        })
+        .await
+        .map(drop)
+    }
+
+    pub async fn device_pairing_svg(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        device: &str,
+    ) -> Result<super::Answer, ApiError> {
+        let path = format!("/devices/{}/pairing.svg", path_segment(device));
+        self.send(Call::get(&path, caller, Some(&bearer))).await
     }
 
     pub async fn checkin_stats(

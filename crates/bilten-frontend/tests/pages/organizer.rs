@@ -480,3 +480,80 @@ async fn a_refund_from_the_order_page_revokes_the_ticket() {
     );
     assert!(buyer_view.body.contains("no longer admits anyone"));
 }
+
+#[tokio::test]
+async fn check_in_lists_and_scanner_devices_are_set_up_from_the_dashboard_with_a_pairing_qr() {
+    let site = TestSite::spawn().await;
+    let on_sale = event_on_sale(&site.backend, "Winter Jazz Night", 50).await;
+    let login = site
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", &on_sale.organizer.email),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let dashboard = format!("/organize/events/{}", on_sale.event);
+    let list = site
+        .submit(
+            &dashboard,
+            &format!("{dashboard}/checkin-lists"),
+            &[("list_name", "Main entrance")],
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::SEE_OTHER, "{}", list.body);
+    let unnamed = site
+        .submit(
+            &dashboard,
+            &format!("{dashboard}/devices"),
+            &[("device_name", "")],
+        )
+        .await;
+    assert_eq!(unnamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unnamed.body.contains(r#"id="field-device_name-error""#),
+        "{}",
+        unnamed.body
+    );
+    let device = site
+        .submit(
+            &dashboard,
+            &format!("{dashboard}/devices"),
+            &[("device_name", "Gate A phone")],
+        )
+        .await;
+    assert_eq!(device.status, StatusCode::SEE_OTHER, "{}", device.body);
+    let page = site.get(device.location()).await;
+    assert!(
+        page.body.contains("Main entrance") && page.body.contains("Gate A phone"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Pairing code:"), "{}", page.body);
+    let marker = r#"src="/organize/devices/"#;
+    let start = page.body.find(marker).unwrap() + r#"src=""#.len();
+    let qr: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let image = site.get(&qr).await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert!(image.body.contains("<svg"));
+
+    let marker = r#"/revoke""#;
+    let end = page.body.find(marker).unwrap() + "/revoke".len();
+    let start = page.body[..end].rfind('"').unwrap() + 1;
+    let revoked = site
+        .submit(&dashboard, &page.body[start..end].to_owned(), &[])
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
+    let page = site.get(revoked.location()).await;
+    assert!(
+        page.body.contains("revoked") && !page.body.contains("Pairing code:"),
+        "{}",
+        page.body
+    );
+}

@@ -37,6 +37,15 @@ pub fn routes() -> Router<Frontend> {
         .route("/organize/events/{id}/ticket-types", post(add_ticket_type))
         .route("/organize/events/{id}/quotas", post(add_quota))
         .route("/organize/events/{id}/promo-codes", post(add_promo_code))
+        .route(
+            "/organize/events/{id}/checkin-lists",
+            post(add_checkin_list),
+        )
+        .route("/organize/events/{id}/devices", post(add_device))
+        .route(
+            "/organize/events/{id}/devices/{device}/revoke",
+            post(revoke_device),
+        )
 }
 
 // ----- the event form -----
@@ -433,6 +442,7 @@ async fn save_event(
 #[derive(Default)]
 struct DashboardForms {
     status: FormState,
+    checkin: FormState,
     ticket_type: FormState,
     quota: FormState,
     promo: FormState,
@@ -638,6 +648,7 @@ async fn dashboard_page(
     let orders = reports::recent_orders(app, visit, id).await?;
     let checkins = reports::checkins(app, visit, id).await?;
     let checked_in: i64 = checkins.iter().map(|l| l.checked_in).sum();
+    let devices = reports::devices(app, visit, id).await?;
     let event = &detail.event;
     let tz = format::zone(&event.timezone);
     let content = html! {
@@ -656,8 +667,23 @@ async fn dashboard_page(
         h2 { "Sales" }
         (stats(&summary, Some(checked_in)))
         (reports::sales_chart(&orders, tz))
-        h2 { "Check-in" }
-        (reports::checkin_table(&checkins))
+        section.panel aria-labelledby="checkin-title" {
+            h2 #checkin-title { "Check-in" }
+            (reports::checkin_table(&checkins))
+            (error_summary(&forms.checkin, &[("list_name", "List name"), ("device_name", "Device name")]))
+            form.form method="post" action={ "/organize/events/" (event.id) "/checkin-lists" } novalidate {
+                (csrf_field(&visit.csrf_token))
+                (field(&Field { name: "list_name", label: "New check-in list", kind: "text", autocomplete: "off", hint: Some("E.g. Main entrance. A list covers every ticket type.") }, &forms.checkin))
+                button type="submit" { "Add list" }
+            }
+            h3 { "Scanner devices" }
+            (reports::devices_table(visit, &event.id, &devices))
+            form.form method="post" action={ "/organize/events/" (event.id) "/devices" } novalidate {
+                (csrf_field(&visit.csrf_token))
+                (field(&Field { name: "device_name", label: "New device", kind: "text", autocomplete: "off", hint: Some("E.g. Gate A phone. It gets a one-time pairing code.") }, &forms.checkin))
+                button type="submit" { "Add device" }
+            }
+        }
         (ticket_types_section(visit, &detail, &forms.ticket_type))
         (quotas_section(visit, &detail, &quotas, &forms.quota))
         (promo_section(visit, event, &codes, &forms.promo))
@@ -1088,6 +1114,126 @@ async fn add_promo_code(
         )
         .await
     }
+    .await;
+    visit.respond(outcome)
+}
+
+#[derive(Deserialize)]
+pub struct CheckinForm {
+    #[serde(default)]
+    list_name: String,
+    #[serde(default)]
+    device_name: String,
+}
+
+/// A check-in list or a device: both are `{name}` posts answered on the dashboard.
+async fn add_named(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+    what: &str,
+    field_name: &'static str,
+    name: &str,
+) -> Result<Response, PageError> {
+    let result = authed!(app, visit, |token, fwd| app
+        .api
+        .create_named(&fwd, token, id, what, name));
+    after_post(
+        result,
+        FormState::default().with_value(field_name, name),
+        |()| {
+            back(
+                id,
+                if what == "devices" {
+                    "device_added"
+                } else {
+                    "checkin_list_added"
+                },
+            )
+        },
+        async |mut checkin: FormState| {
+            if let Some(problem) = checkin.field_errors.remove("name") {
+                checkin.field_errors.insert(field_name.to_owned(), problem);
+            }
+            dashboard_page(
+                app,
+                visit,
+                id,
+                DashboardForms {
+                    checkin,
+                    ..DashboardForms::default()
+                },
+                None,
+            )
+            .await
+        },
+    )
+    .await
+}
+
+async fn add_checkin_list(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<CheckinForm>,
+) -> Response {
+    let outcome = add_named(
+        &app,
+        &mut visit,
+        &id,
+        "checkin-lists",
+        "list_name",
+        input.list_name.trim(),
+    )
+    .await;
+    visit.respond(outcome)
+}
+
+async fn add_device(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<CheckinForm>,
+) -> Response {
+    let outcome = add_named(
+        &app,
+        &mut visit,
+        &id,
+        "devices",
+        "device_name",
+        input.device_name.trim(),
+    )
+    .await;
+    visit.respond(outcome)
+}
+
+async fn revoke_device(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path((id, device)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<crate::pages::auth::EmptyForm>,
+) -> Response {
+    let result = authed!(&app, visit, |token, fwd| app
+        .api
+        .revoke_device(&fwd, token, &device));
+    let outcome = after_post(
+        result,
+        FormState::default(),
+        |()| back(&id, "device_revoked"),
+        async |checkin| {
+            dashboard_page(
+                &app,
+                &mut visit,
+                &id,
+                DashboardForms {
+                    checkin,
+                    ..DashboardForms::default()
+                },
+                None,
+            )
+            .await
+        },
+    )
     .await;
     visit.respond(outcome)
 }

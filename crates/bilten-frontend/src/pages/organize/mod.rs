@@ -47,6 +47,9 @@ fn notice(query: &NoticeQuery) -> Option<&'static str> {
         "ticket_type_saved" => "The ticket type has been saved.",
         "quota_added" => "The quota has been added.",
         "promo_code_added" => "The promo code has been added.",
+        "checkin_list_added" => "The check-in list has been added.",
+        "device_added" => "The device has been added: pair the scanner app with its code.",
+        "device_revoked" => "The device has been revoked; it can no longer scan.",
         "refunded" => "The refund has been made; its tickets are revoked.",
         _ => return query.message(),
     })

@@ -28,6 +28,7 @@ pub fn routes() -> Router<Frontend> {
         .route("/organize/events/{id}/orders.csv", get(orders_csv))
         .route("/organize/events/{id}/attendees.csv", get(attendees_csv))
         .route("/organize/orders/{id}", get(order_detail))
+        .route("/organize/devices/{id}/pairing.svg", get(pairing_svg))
         .route("/organize/orders/{id}/refund", axum::routing::post(refund))
 }
 
@@ -60,11 +61,86 @@ pub async fn checkins(
     Ok(stats.lists)
 }
 
+/// The event's scanner devices.
+pub async fn devices(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+) -> Result<Vec<crate::api::ticketing::Device>, PageError> {
+    Ok(authed!(app, visit, |token, fwd| app
+        .api
+        .devices(&fwd, token, id))?)
+}
+
+/// Devices with their state; a pending one shows its one-time pairing code and QR code for
+/// the scanner app's camera.
+pub fn devices_table(
+    visit: &Visit,
+    event: &str,
+    devices: &[crate::api::ticketing::Device],
+) -> Markup {
+    html! {
+        @if devices.is_empty() {
+            p.muted { "No scanner devices yet." }
+        } @else {
+            ul.tickets-list aria-label="Scanner devices" {
+                @for device in devices {
+                    li.ticket-card {
+                        div.ticket-text {
+                            h3 { (device.name) }
+                            p { span.tag { (device.status) } @if let Some(gate) = &device.gate { " · gate " (gate) } }
+                            @if let Some(code) = &device.pairing_code {
+                                p { "Pairing code: " strong { code { (code) } } }
+                                p.muted { "Open the scanner app and scan the QR code, or type the code." }
+                            }
+                            @if device.status != "revoked" {
+                                form method="post" action={ "/organize/events/" (event) "/devices/" (device.id) "/revoke" } {
+                                    input type="hidden" name="csrf_token" value=(visit.csrf_token);
+                                    button.secondary type="submit" { "Revoke" span.visually-hidden { " " (device.name) } }
+                                }
+                            }
+                        }
+                        @if device.pairing_code.is_some() {
+                            img.qr src={ "/organize/devices/" (device.id) "/pairing.svg" }
+                                alt={ "Pairing QR code for " (device.name) } width="180" height="180";
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn pairing_svg(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+) -> Response {
+    let outcome = async {
+        let answer = authed!(&app, visit, |token, fwd| app
+            .api
+            .device_pairing_svg(&fwd, token, &id))?;
+        let mut response = answer.body.into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml"),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        Ok(response)
+    }
+    .await;
+    visit.respond(outcome)
+}
+
 /// The check-in lists' live counts, as a table.
 pub fn checkin_table(lists: &[crate::api::ticketing::CheckinListStats]) -> Markup {
     html! {
         @if lists.is_empty() {
-            p.muted { "No check-in lists yet: scanners create them when paired, or use the API." }
+            p.muted { "No check-in lists yet." }
         } @else {
             div.table-wrap {
                 table {
