@@ -546,9 +546,7 @@ async fn check_in_lists_and_scanner_devices_are_set_up_from_the_dashboard_with_a
     let marker = r#"/revoke""#;
     let end = page.body.find(marker).unwrap() + "/revoke".len();
     let start = page.body[..end].rfind('"').unwrap() + 1;
-    let revoked = site
-        .submit(&dashboard, &page.body[start..end].to_owned(), &[])
-        .await;
+    let revoked = site.submit(&dashboard, &page.body[start..end], &[]).await;
     assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
     let page = site.get(revoked.location()).await;
     assert!(
