@@ -32,6 +32,7 @@ mod users;
 mod webhooks;
 
 pub mod admin;
+pub mod demo;
 
 use axum::Router;
 use bilten_http::{HttpMetrics, Readiness};

@@ -9,41 +9,71 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-/// The one stylesheet, hand-written; compiled into the binary so a deployment is one file.
-const STYLESHEET: &str = include_str!("../static/app.css");
+/// One file compiled into the binary (a deployment is one file) and its fingerprinted name.
+struct Asset {
+    content: &'static str,
+    content_type: &'static str,
+    /// `/static/<stem>.<first 16 hex digits of SHA-256>.<ext>`
+    path: String,
+}
 
-/// `app.<first 16 hex digits of SHA-256>.css`, computed once from the content.
-static STYLESHEET_FILE: LazyLock<String> = LazyLock::new(|| {
-    let digest = Sha256::digest(STYLESHEET.as_bytes());
-    format!("app.{}.css", &hex::encode(digest)[..16])
+impl Asset {
+    fn new(stem: &str, ext: &str, content: &'static str, content_type: &'static str) -> Self {
+        let digest = Sha256::digest(content.as_bytes());
+        Self {
+            content,
+            content_type,
+            path: format!("/static/{stem}.{}.{ext}", &hex::encode(digest)[..16]),
+        }
+    }
+}
+
+/// The one stylesheet and the one script, both hand-written.
+static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
+    [
+        Asset::new(
+            "app",
+            "css",
+            include_str!("../static/app.css"),
+            "text/css; charset=utf-8",
+        ),
+        Asset::new(
+            "countdown",
+            "js",
+            include_str!("../static/countdown.js"),
+            "text/javascript; charset=utf-8",
+        ),
+    ]
 });
-
-static STYLESHEET_PATH: LazyLock<String> =
-    LazyLock::new(|| format!("/static/{}", STYLESHEET_FILE.as_str()));
 
 /// Where pages link the stylesheet.
 pub fn stylesheet_path() -> &'static str {
-    STYLESHEET_PATH.as_str()
+    &ASSETS[0].path
 }
 
-/// `GET /static/{file}`: only the current fingerprint exists. An old one is a 404 rather than
+/// Where pages with a hold countdown load the script.
+pub fn countdown_script_path() -> &'static str {
+    &ASSETS[1].path
+}
+
+/// `GET /static/{file}`: only the current fingerprints exist. An old one is a 404 rather than
 /// today's content, so a cache can never store new content under an old name.
 pub async fn serve(Path(file): Path<String>) -> Response {
-    if file == *STYLESHEET_FILE {
-        (
+    let wanted = format!("/static/{file}");
+    match ASSETS.iter().find(|asset| asset.path == wanted) {
+        Some(asset) => (
             [
-                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CONTENT_TYPE, asset.content_type),
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             ],
-            STYLESHEET,
+            asset.content,
         )
-            .into_response()
-    } else {
-        (
+            .into_response(),
+        None => (
             StatusCode::NOT_FOUND,
             [(header::CACHE_CONTROL, "no-store")],
             "not found",
         )
-            .into_response()
+            .into_response(),
     }
 }

@@ -10,6 +10,7 @@
 
 mod api;
 mod assets;
+mod format;
 mod pages;
 mod session;
 mod views;
@@ -37,6 +38,18 @@ pub struct FrontendSettings {
     pub secure_cookies: bool,
 }
 
+/// No inline script or style, nothing framed, forms post only here.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The policy for a page whose form may be redirected to `targets` (space-separated
+/// sources): browsers apply `form-action` to the redirects that follow a post too.
+pub(crate) fn content_security_policy_posting_to(targets: &str) -> String {
+    CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {targets}"),
+    )
+}
+
 /// Form posts are a few hundred bytes; anything near this is not a browser filling a form.
 const BODY_LIMIT: usize = 64 * 1024;
 
@@ -46,6 +59,11 @@ pub(crate) struct Frontend {
     api: BackendApi,
     cookies: CookiePolicy,
     refreshes: Arc<RefreshCoordinator>,
+    /// The backend's origin: the test payment provider's hosted page is served there.
+    backend_origin: Arc<str>,
+    /// Where visitors reach this site, without a trailing slash: for absolute links
+    /// (canonical and Open Graph URLs, structured data).
+    public_url: Arc<str>,
 }
 
 /// The frontend's complete router: pages, static assets, `/health` `/ready` `/metrics`, the
@@ -56,9 +74,7 @@ pub(crate) struct Frontend {
 pub fn router(settings: FrontendSettings, metrics: HttpMetrics) -> Router {
     let FrontendSettings {
         backend_url,
-        // Absolute links (OpenGraph and canonical URLs on event pages) will need it; every
-        // link on the account pages is relative.
-        public_url: _,
+        public_url,
         secure_cookies,
     } = settings;
     let api = BackendApi::new(&backend_url).expect("the backend HTTP client builds");
@@ -69,6 +85,8 @@ pub fn router(settings: FrontendSettings, metrics: HttpMetrics) -> Router {
         api: api.clone(),
         cookies,
         refreshes: Arc::default(),
+        public_url: public_url.trim_end_matches('/').into(),
+        backend_origin: origin_of(&backend_url).into(),
     };
     // Ready when the backend answers: without it no page but the home page could work.
     let readiness = Readiness::new().probe("backend", move || {
@@ -82,6 +100,13 @@ pub fn router(settings: FrontendSettings, metrics: HttpMetrics) -> Router {
     bilten_http::standard_layers(app, &layered_metrics, BODY_LIMIT).layer(
         axum::middleware::from_fn_with_state(cookies, html_responses),
     )
+}
+
+/// `scheme://host:port` of a URL (the URL itself when it has no path).
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{host}")
 }
 
 /// Makes every response fit for a browser:
@@ -133,12 +158,11 @@ async fn html_responses(
         headers
             .entry(header::CACHE_CONTROL)
             .or_insert(HeaderValue::from_static("no-store"));
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-            ),
-        );
+        // A page may widen `form-action` (the order page posts to a redirect that leaves for
+        // the payment provider); every other page gets the strict default.
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
         headers.insert(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),

@@ -39,6 +39,10 @@ use crate::Frontend;
 const ACCESS_COOKIE: &str = "bilten_access";
 const REFRESH_COOKIE: &str = "bilten_refresh";
 const CSRF_COOKIE: &str = "bilten_csrf";
+/// A guest's recent orders and their access keys (`ord_…:ok_…|…`), so the payment page's
+/// "see your order" link (which carries no key) still opens the order in this browser.
+const ORDER_KEYS_COOKIE: &str = "bilten_orders";
+const ORDER_KEYS_KEPT: usize = 10;
 
 /// How long the refresh cookie lives in the browser. The backend decides the real lifetime
 /// (`JWT_REFRESH_EXPIRES_IN`, renewed on each rotation); a cookie that outlives its token only
@@ -195,7 +199,8 @@ fn client_ip(peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         .unwrap_or(peer)
 }
 
-fn random_token() -> String {
+/// 256 random bits as hex: CSRF tokens, idempotency keys.
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
@@ -228,6 +233,35 @@ impl Visit {
         ));
         self.access_token = Some(tokens.access_token.clone());
         self.refresh_token = Some(tokens.refresh_token.clone());
+    }
+
+    /// Remembers a guest order's access key in this browser.
+    pub fn remember_order_key(&mut self, order: &str, key: &str) {
+        let name = self.policy.name(ORDER_KEYS_COOKIE);
+        let current = read_cookie(&self.headers, &name).unwrap_or_default();
+        let entries: Vec<String> = std::iter::once(format!("{order}:{key}"))
+            .chain(
+                current
+                    .split('|')
+                    .filter(|entry| !entry.is_empty() && !entry.starts_with(&format!("{order}:")))
+                    .map(str::to_owned),
+            )
+            .take(ORDER_KEYS_KEPT)
+            .collect();
+        self.pending_cookies.push(self.policy.build(
+            ORDER_KEYS_COOKIE,
+            entries.join("|"),
+            CSRF_COOKIE_LIFETIME,
+        ));
+    }
+
+    /// The access key this browser holds for `order`, if any.
+    pub fn order_key(&self, order: &str) -> Option<String> {
+        let cookie = read_cookie(&self.headers, &self.policy.name(ORDER_KEYS_COOKIE))?;
+        cookie.split('|').find_map(|entry| {
+            let (id, key) = entry.split_once(':')?;
+            (id == order).then(|| key.to_owned())
+        })
     }
 
     pub fn forget_tokens(&mut self) {
@@ -311,14 +345,17 @@ impl Visit {
 
     /// A full page in the layout, with status 200.
     pub fn page(&self, title: &str, description: &str, content: &Markup) -> Response {
-        page_response(
-            StatusCode::OK,
-            &views::layout(
-                &views::PageMeta { title, description },
-                &self.chrome(),
-                content,
-            ),
-        )
+        self.page_with_status(StatusCode::OK, title, description, content)
+    }
+
+    /// A full page in the layout with everything [`views::PageMeta`] can say.
+    pub fn page_with_meta(
+        &self,
+        status: StatusCode,
+        meta: &views::PageMeta<'_>,
+        content: &Markup,
+    ) -> Response {
+        page_response(status, &views::layout(meta, &self.chrome(), content))
     }
 
     /// Like [`Visit::page`] with another status (a re-rendered form answers 422).
@@ -329,14 +366,7 @@ impl Visit {
         description: &str,
         content: &Markup,
     ) -> Response {
-        page_response(
-            status,
-            &views::layout(
-                &views::PageMeta { title, description },
-                &self.chrome(),
-                content,
-            ),
-        )
+        self.page_with_meta(status, &views::PageMeta::new(title, description), content)
     }
 }
 

@@ -31,6 +31,21 @@ pub struct Chrome {
 pub struct PageMeta<'a> {
     pub title: &'a str,
     pub description: &'a str,
+    /// More for `<head>`: Open Graph tags, canonical link, structured data.
+    pub head: Option<Markup>,
+    /// Load the hold-countdown script (only pages with a held order need it).
+    pub countdown: bool,
+}
+
+impl<'a> PageMeta<'a> {
+    pub fn new(title: &'a str, description: &'a str) -> Self {
+        Self {
+            title,
+            description,
+            head: None,
+            countdown: false,
+        }
+    }
 }
 
 const SITE_NAME: &str = "Bilten";
@@ -51,6 +66,10 @@ pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup 
                 title { (meta.title) " · " (SITE_NAME) }
                 meta name="description" content=(meta.description);
                 link rel="stylesheet" href=(assets::stylesheet_path());
+                @if let Some(head) = &meta.head { (head) }
+                @if meta.countdown {
+                    script src=(assets::countdown_script_path()) defer {}
+                }
             }
             body {
                 a.skip-link href="#main" { "Skip to main content" }
@@ -62,6 +81,7 @@ pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup 
                                 (nav_link("/", "Events"))
                                 (nav_link("/tickets", "My tickets"))
                                 @if chrome.signed_in {
+                                    (nav_link("/organize", "Organize"))
                                     (nav_link("/account", "Account"))
                                     @if let Some(token) = &chrome.csrf_token {
                                         li {
@@ -159,6 +179,49 @@ pub fn field(spec: &Field<'_>, form: &FormState) -> Markup {
     }
 }
 
+/// A labelled `<select>` with its error, like [`field`].
+pub fn select(
+    name: &str,
+    label: &str,
+    options: &[(&str, String)],
+    selected: &str,
+    form: &FormState,
+) -> Markup {
+    let id = format!("field-{name}");
+    let error = form.field_errors.get(name);
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) }
+            @if let Some(problem) = error {
+                span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+            }
+            select id=(id) name=(name) aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| format!("{id}-error"))] {
+                @for (value, text) in options {
+                    option value=(value) selected[*value == selected] { (text) }
+                }
+            }
+        }
+    }
+}
+
+/// A labelled multi-line text input with its hint and error, like [`field`].
+pub fn textarea(name: &str, label: &str, hint: Option<&str>, form: &FormState) -> Markup {
+    let id = format!("field-{name}");
+    let error = form.field_errors.get(name);
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) }
+            @if let Some(hint) = hint { span.hint id={ (id) "-hint" } { (hint) } }
+            @if let Some(problem) = error {
+                span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+            }
+            textarea id=(id) name=(name) rows="6" aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[hint.map(|_| format!("{id}-hint"))] { (form.value(name)) }
+        }
+    }
+}
+
 /// The list of problems at the top of a form, each linking to its field. It takes focus
 /// semantics from `role="alert"` so it is announced when the page re-renders.
 pub fn error_summary(form: &FormState, labels: &[(&str, &str)]) -> Markup {
@@ -245,10 +308,7 @@ pub fn error_page(status: StatusCode, chrome: &Chrome, request_id: Option<&str>)
         (body)
     };
     layout(
-        &PageMeta {
-            title,
-            description: "Bilten could not show this page.",
-        },
+        &PageMeta::new(title, "Bilten could not show this page."),
         chrome,
         &content,
     )

@@ -43,6 +43,14 @@ pub async fn insert<'e>(
     Ok(())
 }
 
+/// Whether any organization exists: a fresh install has none (the demo seeding asks).
+pub async fn any_exist<'e>(ex: impl Exec<'e>) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT id FROM organizations LIMIT 1")
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.is_some())
+}
+
 pub async fn find<'e>(
     ex: impl Exec<'e>,
     id: OrganizationId,

@@ -310,6 +310,18 @@ pub async fn serve_one(config: Config, role: Role) -> anyhow::Result<()> {
 
 pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> {
     let mut shared = Shared::start(config).await?;
+    // The newcomer's first minute: the embedded default in development gets a demo to look at.
+    let demo = if ports.no_demo
+        || shared.config.database.url.is_some()
+        || shared.config.app_env.is_production()
+    {
+        None
+    } else {
+        bilten_backend::demo::ensure(&shared.store)
+            .await
+            .context("seeding the demo")?
+    };
+    let mut frontend_url = String::new();
     let mut lines = Vec::new();
     let mut backend_metrics = None;
     let upstreams = local_upstreams(ports.frontend_port, ports.backend_port, ports.scanner_port);
@@ -325,6 +337,9 @@ pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> 
             backend_metrics = Some((metrics, readiness));
         }
         shared.serve(role.name(), listener, router);
+        if role == Role::Frontend {
+            frontend_url = format!("http://{addr}");
+        }
         lines.push(format!("  {:<9} http://{addr}", role.name()));
     }
     // With every role in one process, PROMETHEUS_PORT exposes the backend's registry; each
@@ -344,7 +359,30 @@ pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> 
     for line in &lines {
         println!("{line}");
     }
-    println!("  health:   /health  /ready  /metrics on every port\nPress Ctrl-C to stop.\n");
-    let _ = ports.no_demo;
+    println!("  health:   /health  /ready  /metrics on every port");
+    if let Some(demo) = demo {
+        print_demo(&demo, &frontend_url);
+    }
+    println!("Press Ctrl-C to stop.\n");
     shared.wait().await
+}
+
+fn print_demo(demo: &bilten_backend::demo::Demo, frontend_url: &str) {
+    println!(
+        "\nDemo data ({}; start with --no-demo to skip it):",
+        if demo.created {
+            "created now"
+        } else {
+            "created on the first start"
+        }
+    );
+    println!("  web app:   {frontend_url}/");
+    for (id, title) in &demo.events {
+        println!("  event:     {frontend_url}/events/{id}  ({title})");
+    }
+    println!(
+        "  organizer: {} / {}  (log in at {frontend_url}/login)",
+        bilten_backend::demo::DEMO_EMAIL,
+        bilten_backend::demo::DEMO_PASSWORD
+    );
 }

@@ -327,3 +327,133 @@ async fn a_single_role_honours_port_and_prometheus_port() {
     let text = get_text(&client, &format!("http://127.0.0.1:{metrics_port}/metrics")).await;
     assert!(text.contains("bilten_build_info"), "{text}");
 }
+
+/// Starts `bilten serve` on free ports and returns it with its frontend port and the start-up
+/// banner (stdout up to "Press Ctrl-C").
+fn serve_with_banner(dir: &std::path::Path, extra: &[&str]) -> (Running, u16, u16, String) {
+    use std::io::{BufRead, BufReader};
+    let ports = [free_port(), free_port(), free_port(), free_port()];
+    let mut args = vec![
+        "serve".to_owned(),
+        "--backend-port".to_owned(),
+        ports[0].to_string(),
+        "--frontend-port".to_owned(),
+        ports[1].to_string(),
+        "--scanner-port".to_owned(),
+        ports[2].to_string(),
+        "--gateway-port".to_owned(),
+        ports[3].to_string(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let mut child = bilten(dir)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let running = Running(child);
+    let mut banner = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    (running, ports[0], ports[1], banner)
+}
+
+#[tokio::test]
+async fn the_first_start_seeds_a_demo_once_and_prints_its_urls_and_login() {
+    let dir = temp_dir();
+    let (running, backend, frontend, banner) = serve_with_banner(&dir, &[]);
+    assert!(banner.contains("Demo data (created now"), "{banner}");
+    assert!(
+        banner.contains("organizer@demo.bilten.dev / bilten-demo-organizer"),
+        "{banner}"
+    );
+    let event_urls: Vec<&str> = banner
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("event:"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(event_urls.len(), 2, "{banner}");
+    let client = reqwest::Client::new();
+    wait_healthy(&client, &format!("http://127.0.0.1:{frontend}")).await;
+    let free = get_text(&client, event_urls[0]).await;
+    assert!(
+        free.contains("Open Source Meetup") && free.contains("Free"),
+        "{free}"
+    );
+    let paid = get_text(&client, event_urls[1]).await;
+    assert!(
+        paid.contains("Jazz by the River") && paid.contains("€25.00"),
+        "{paid}"
+    );
+    let home = get_text(&client, &format!("http://127.0.0.1:{frontend}/")).await;
+    assert!(home.contains("Open Source Meetup") && home.contains("Jazz by the River"));
+
+    // The printed login works and owns the demo organization.
+    let api = format!("http://127.0.0.1:{backend}/api/v1");
+    let login: Value = client
+        .post(format!("{api}/auth/login"))
+        .json(&json!({"email": "organizer@demo.bilten.dev", "password": "bilten-demo-organizer"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"]
+        .as_str()
+        .expect("the demo login works");
+    let orgs: Value = client
+        .get(format!("{api}/me/organizations"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orgs["items"][0]["role"], "owner", "{orgs}");
+    drop(running);
+
+    // A restart finds the same demo; nothing is seeded twice.
+    let (_running, backend, _, banner) = serve_with_banner(&dir, &[]);
+    assert!(banner.contains("created on the first start"), "{banner}");
+    for url in &event_urls {
+        let id = url.rsplit('/').next().unwrap();
+        assert!(banner.contains(id), "the same events again: {banner}");
+    }
+    let client = reqwest::Client::new();
+    wait_healthy(&client, &format!("http://127.0.0.1:{backend}")).await;
+    let listed: Value = client
+        .get(format!("http://127.0.0.1:{backend}/api/v1/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "{listed}");
+}
+
+#[tokio::test]
+async fn no_demo_leaves_a_fresh_platform_empty() {
+    let dir = temp_dir();
+    let (_running, backend, _, banner) = serve_with_banner(&dir, &["--no-demo"]);
+    assert!(!banner.contains("Demo data"), "{banner}");
+    let client = reqwest::Client::new();
+    wait_healthy(&client, &format!("http://127.0.0.1:{backend}")).await;
+    let listed: Value = client
+        .get(format!("http://127.0.0.1:{backend}/api/v1/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"], json!([]), "{listed}");
+}

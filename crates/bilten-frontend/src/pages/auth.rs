@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{form_problems, NoticeQuery};
+use super::{form_again, NoticeQuery};
 use crate::api::ApiError;
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, error_summary, field, Field, FormState};
@@ -83,20 +83,16 @@ pub async fn signup(
         .await
     {
         Ok(_) => Ok(Redirect::to("/login?notice=account_created").into_response()),
-        Err(error) => form_problems(
+        Err(error) => form_again(
+            &visit,
             error,
             FormState::default()
                 .with_value("name", &input.name)
                 .with_value("email", &input.email),
-        )
-        .map(|form| {
-            visit.page_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Sign up",
-                "Create a Bilten account.",
-                &signup_content(&visit, &form),
-            )
-        }),
+            "Sign up",
+            "Create a Bilten account.",
+            |form| signup_content(&visit, form),
+        ),
     };
     visit.respond(outcome)
 }
@@ -171,18 +167,14 @@ pub async fn login(
             visit.store_tokens(&tokens);
             Ok(Redirect::to(local_path(input.next.as_deref())).into_response())
         }
-        Err(error) => form_problems(
+        Err(error) => form_again(
+            &visit,
             error,
             FormState::default().with_value("email", &input.email),
-        )
-        .map(|form| {
-            visit.page_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Log in",
-                "Log in to Bilten.",
-                &login_content(&visit, &form, input.next.as_deref(), None),
-            )
-        }),
+            "Log in",
+            "Log in to Bilten.",
+            |form| login_content(&visit, form, input.next.as_deref(), None),
+        ),
     };
     visit.respond(outcome)
 }
@@ -326,18 +318,14 @@ pub async fn forgot(
         .await
     {
         Ok(()) => Ok(Redirect::to("/forgot-password?notice=reset_sent").into_response()),
-        Err(error) => form_problems(
+        Err(error) => form_again(
+            &visit,
             error,
             FormState::default().with_value("email", &input.email),
-        )
-        .map(|form| {
-            visit.page_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Forgot your password",
-                "Get a link to reset your Bilten password.",
-                &forgot_content(&visit, &form, None),
-            )
-        }),
+            "Forgot your password",
+            "Get a link to reset your Bilten password.",
+            |form| forgot_content(&visit, form, None),
+        ),
     };
     visit.respond(outcome)
 }
@@ -401,14 +389,14 @@ pub async fn reset(
             }
             Ok(Redirect::to("/login?notice=password_reset").into_response())
         }
-        Err(error) => form_problems(error, FormState::default()).map(|form| {
-            visit.page_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Choose a new password",
-                "Choose a new password for your Bilten account.",
-                &reset_content(&visit, &form, &input.token),
-            )
-        }),
+        Err(error) => form_again(
+            &visit,
+            error,
+            FormState::default(),
+            "Choose a new password",
+            "Choose a new password for your Bilten account.",
+            |form| reset_content(&visit, form, &input.token),
+        ),
     };
     visit.respond(outcome)
 }

@@ -1,25 +1,37 @@
 //! The route table of the web app and the pages that belong to no feature in particular.
 
 mod account;
+mod admin;
 mod auth;
+mod events;
+mod orders;
+mod organize;
+mod tickets;
 
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use maud::html;
 use serde::Deserialize;
 
 use crate::api::{ApiError, Rejection};
 use crate::assets;
 use crate::session::{self, PageError, Visit};
-use crate::views::{self, FormState};
+use crate::views::FormState;
 use crate::Frontend;
 
 pub fn routes() -> Router<Frontend> {
     Router::new()
-        .route("/", get(home))
-        .route("/tickets", get(my_tickets))
+        .route("/", get(events::home))
+        .route("/events/{id}", get(events::show))
+        .route("/events/{id}/checkout", post(events::checkout))
+        .route("/orders/{id}", get(orders::show))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/tickets", get(tickets::mine))
+        .route("/orders", get(tickets::orders))
+        .route("/orders/{id}/pay", post(orders::pay))
+        .route("/tickets/{id}/qr.svg", get(tickets::qr))
+        .route("/tickets/{id}/pdf", get(tickets::pdf))
+        .route("/tickets/{id}/name", post(tickets::rename))
         .route("/signup", get(auth::signup_page).post(auth::signup))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
@@ -38,6 +50,9 @@ pub fn routes() -> Router<Frontend> {
         )
         .route("/account/verification", post(account::resend_verification))
         .route("/static/{file}", get(assets::serve))
+        .route("/admin", get(admin::users))
+        .route("/admin/users/{id}/disabled", post(admin::set_disabled))
+        .merge(organize::routes())
 }
 
 /// `?notice=` names one of a fixed set of messages shown after a redirect (post/redirect/get).
@@ -48,6 +63,11 @@ pub struct NoticeQuery {
 }
 
 impl NoticeQuery {
+    /// The raw key, for pages with messages of their own.
+    pub fn key(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
     pub fn message(&self) -> Option<&'static str> {
         Some(match self.notice.as_deref()? {
             "account_created" => {
@@ -93,40 +113,42 @@ pub fn form_problems(error: ApiError, mut form: FormState) -> Result<FormState, 
     }
 }
 
-async fn home(visit: Visit, Query(query): Query<NoticeQuery>) -> Response {
-    let content = html! {
-        (views::notice(query.message()))
-        h1 { "Upcoming events" }
-        div.empty-state {
-            p { "No events yet. Events published by organizers will be listed here." }
-        }
-    };
-    let page = visit.page(
-        "Upcoming events",
-        "Find events and buy tickets on Bilten.",
-        &content,
-    );
-    visit.respond(Ok(page))
+/// The usual answer to a refused form: the same page again with status 422, showing what the
+/// visitor typed and each problem next to its field — or the error page when the refusal is
+/// not about the form (signed out, backend failing).
+pub fn form_again(
+    visit: &Visit,
+    error: ApiError,
+    form: FormState,
+    title: &str,
+    description: &str,
+    render: impl FnOnce(&FormState) -> maud::Markup,
+) -> Result<Response, PageError> {
+    form_problems(error, form).map(|form| {
+        visit.page_with_status(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            title,
+            description,
+            &render(&form),
+        )
+    })
 }
 
-async fn my_tickets(State(app): State<Frontend>, mut visit: Visit) -> Response {
-    let outcome = async {
-        if !visit.signed_in() {
-            return Err(PageError::SignInRequired);
+/// A form post's answer: on success a redirect to `success(value)`; when the API refused the
+/// form, the page again (status 422) from `again` with the visitor's input and the problems.
+pub async fn after_post<T>(
+    result: Result<T, ApiError>,
+    form: FormState,
+    success: impl FnOnce(T) -> String,
+    again: impl AsyncFnOnce(FormState) -> Result<Response, PageError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(value) => Ok(axum::response::Redirect::to(&success(value)).into_response()),
+        Err(error) => {
+            let form = form_problems(error, form)?;
+            let mut page = again(form).await?;
+            *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
         }
-        let forwarded = visit.forwarded.clone();
-        visit
-            .authed(&app, |token| app.api.me(&forwarded, token))
-            .await?;
-        let content = html! {
-            h1 { "My tickets" }
-            div.empty-state {
-                p { "You have no tickets yet. Tickets you buy will appear here, ready to show at the entrance." }
-                p { a href="/" { "Browse upcoming events" } }
-            }
-        };
-        Ok(visit.page("My tickets", "Your tickets on Bilten.", &content))
     }
-    .await;
-    visit.respond(outcome)
 }

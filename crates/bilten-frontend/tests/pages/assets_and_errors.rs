@@ -114,11 +114,12 @@ async fn without_the_backend_the_frontend_is_not_ready_and_pages_say_so() {
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     let home = client.get(format!("{address}/")).send().await.unwrap();
-    assert_eq!(
-        home.status(),
-        StatusCode::OK,
-        "the home page needs no backend yet"
-    );
+    assert_eq!(home.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(home
+        .text()
+        .await
+        .unwrap()
+        .contains("Bilten is temporarily unavailable"));
 
     let login = client.get(format!("{address}/login")).send().await.unwrap();
     let cookie = login.headers()["set-cookie"]

@@ -14,10 +14,23 @@ pub const PASSWORD: &str = "a long enough passphrase";
 /// A backend and a frontend in front of it, and a browser-like client.
 pub struct TestSite {
     pub backend: TestApp,
+    browser: Browser,
+    shutdown: CancellationToken,
+}
+
+/// A browser without JavaScript: keeps cookies, does not follow redirects.
+pub struct Browser {
     pub address: String,
     pub client: reqwest::Client,
     pub jar: Arc<Jar>,
-    shutdown: CancellationToken,
+}
+
+impl std::ops::Deref for TestSite {
+    type Target = Browser;
+
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
 }
 
 /// One answer: status, headers and body text.
@@ -54,6 +67,21 @@ impl TestSite {
         let backend = TestApp::spawn().await;
         let shutdown = CancellationToken::new();
         let address = spawn_frontend(&backend.address, shutdown.clone()).await;
+        Self {
+            backend,
+            browser: Browser::new(address),
+            shutdown,
+        }
+    }
+
+    /// Another visitor (own cookies) of the same site.
+    pub fn beside(site: &TestSite) -> Browser {
+        Browser::new(site.address.clone())
+    }
+}
+
+impl Browser {
+    fn new(address: String) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
@@ -61,11 +89,9 @@ impl TestSite {
             .build()
             .unwrap();
         Self {
-            backend,
             address,
             client,
             jar,
-            shutdown,
         }
     }
 

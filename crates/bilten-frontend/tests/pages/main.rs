@@ -2,10 +2,15 @@
 //! its own database per test, the frontend on a random port in front of it, and a client
 //! that keeps cookies and does not follow redirects (so each step's status is checked).
 
-#![allow(clippy::unwrap_used)]
+// Test code: a failed unwrap is a failed test, and a flow reads best in one piece.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
+mod fixtures;
 mod helpers;
 
 mod accounts;
+mod admin;
 mod assets_and_errors;
+mod attendee;
+mod organizer;
 mod security;

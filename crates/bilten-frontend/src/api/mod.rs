@@ -10,6 +10,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod ticketing;
+
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -91,6 +93,25 @@ impl ApiError {
     }
 }
 
+/// One request to the API.
+pub(crate) struct Call<'a> {
+    pub method: Method,
+    /// Below `/api/v1`, with its query string.
+    pub path: &'a str,
+    pub caller: &'a Forwarded,
+    pub bearer: Option<&'a str>,
+    /// Extra headers, e.g. `Idempotency-Key` or `X-Order-Key`.
+    pub headers: &'a [(&'static str, String)],
+    pub body: Option<Value>,
+}
+
+/// A successful answer as received (for the files the frontend passes through: QR, PDF, CSV).
+pub(crate) struct Answer {
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+    pub content_disposition: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct ErrorEnvelope {
     error: ErrorBody,
@@ -144,6 +165,22 @@ impl BackendApi {
         }
     }
 
+    /// The backend's `/ready` answer (status and each check), for the admin's health page.
+    pub async fn readiness(&self) -> Result<(bool, Value), String> {
+        let response = self
+            .http
+            .get(format!("{}/ready", self.base_url))
+            .send()
+            .await
+            .map_err(|e| format!("backend unreachable: {e}"))?;
+        let ready = response.status().is_success();
+        let body = response
+            .json::<Value>()
+            .await
+            .map_err(|e| format!("backend /ready: {e}"))?;
+        Ok((ready, body))
+    }
+
     async fn call(
         &self,
         method: Method,
@@ -152,6 +189,28 @@ impl BackendApi {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> Result<Vec<u8>, ApiError> {
+        self.send(Call {
+            method,
+            path,
+            caller,
+            bearer,
+            headers: &[],
+            body,
+        })
+        .await
+        .map(|answer| answer.body)
+    }
+
+    /// Sends one request; a 2xx answer's body and content type, or the refusal.
+    pub(crate) async fn send(&self, call: Call<'_>) -> Result<Answer, ApiError> {
+        let Call {
+            method,
+            path,
+            caller,
+            bearer,
+            headers,
+            body,
+        } = call;
         let mut request = self
             .http
             .request(method, format!("{}/api/v1{path}", self.base_url));
@@ -164,6 +223,9 @@ impl BackendApi {
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
+        for (name, value) in headers {
+            request = request.header(*name, value.as_str());
+        }
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -172,12 +234,26 @@ impl BackendApi {
             .await
             .map_err(|e| ApiError::Unavailable(format!("{path}: {e}")))?;
         let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_disposition = response
+            .headers()
+            .get(reqwest::header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let bytes = response
             .bytes()
             .await
             .map_err(|e| ApiError::Unavailable(format!("{path}: reading the body: {e}")))?;
         if status.is_success() {
-            return Ok(bytes.to_vec());
+            return Ok(Answer {
+                body: bytes.to_vec(),
+                content_type,
+                content_disposition,
+            });
         }
         if status.is_server_error() {
             return Err(ApiError::Unavailable(format!(
@@ -197,6 +273,17 @@ impl BackendApi {
         }
     }
 
+    /// Like [`BackendApi::send`], decoding the JSON answer.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+    ) -> Result<T, ApiError> {
+        let path = call.path.to_owned();
+        let answer = self.send(call).await?;
+        serde_json::from_slice(&answer.body)
+            .map_err(|e| ApiError::Unavailable(format!("{path}: unexpected answer: {e}")))
+    }
+
     async fn call_json<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -205,9 +292,15 @@ impl BackendApi {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> Result<T, ApiError> {
-        let body = self.call(method, path, caller, bearer, body).await?;
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::Unavailable(format!("{path}: unexpected answer: {e}")))
+        self.send_json(Call {
+            method,
+            path,
+            caller,
+            bearer,
+            headers: &[],
+            body,
+        })
+        .await
     }
 
     pub async fn register(

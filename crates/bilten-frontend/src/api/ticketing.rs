@@ -1,0 +1,916 @@
+//! Events, orders and organizations as the API shows them, and the calls the pages make.
+
+use bilten_domain::money::Money;
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{ApiError, BackendApi, Call, Forwarded};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Event {
+    pub id: String,
+    pub organization_id: String,
+    pub status: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub online_url: Option<String>,
+    pub currency: String,
+    pub category: String,
+    pub image_url: Option<String>,
+    pub hold_minutes: i64,
+    pub buyer_cap: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TicketType {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub price: Money,
+    pub available: i64,
+    pub sales_start: Option<DateTime<Utc>>,
+    pub sales_end: Option<DateTime<Utc>>,
+    /// `on_sale`, `not_open`, `closed` or `sold_out`.
+    pub sales_phase: String,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    /// Organization members only.
+    pub capacity: Option<i64>,
+    pub sold: Option<i64>,
+    pub held: Option<i64>,
+    pub visibility: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventDetail {
+    pub event: Event,
+    pub ticket_types: Vec<TicketType>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventPage {
+    pub items: Vec<Event>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Buyer {
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderLine {
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price: Money,
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Order {
+    pub id: String,
+    pub event_id: String,
+    /// `pending`, `paid`, `expired`, `canceled`, `refunded`…
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+    pub buyer: Buyer,
+    pub lines: Vec<OrderLine>,
+    pub total: Money,
+    pub created_at: DateTime<Utc>,
+    /// Present once promo codes exist.
+    #[serde(default)]
+    pub discount: Option<Money>,
+    #[serde(default)]
+    pub promo_code: Option<String>,
+    /// Issued once paid.
+    #[serde(default)]
+    pub tickets: Vec<Ticket>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TicketEvent {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub venue_name: Option<String>,
+    pub city: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ticket {
+    pub id: String,
+    pub order_id: String,
+    pub event_id: String,
+    /// The ticket type's name.
+    #[serde(rename = "ticket_type")]
+    pub kind: String,
+    pub attendee_name: Option<String>,
+    /// `valid`, `revoked`, …
+    pub status: String,
+    pub event: TicketEvent,
+}
+
+#[derive(Deserialize)]
+struct TicketEnvelope {
+    ticket: Ticket,
+}
+
+/// What `POST /orders/{id}/checkout` answered.
+pub enum CheckoutStarted {
+    /// Pay on the provider's hosted page.
+    Redirect(String),
+    /// Free, or paid with a test card: the order is complete.
+    Completed,
+}
+
+#[derive(Deserialize)]
+struct CheckoutAnswer {
+    redirect_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreatedOrder {
+    pub order: Order,
+    pub access_key: String,
+}
+
+#[derive(Deserialize)]
+struct OrderEnvelope {
+    order: Order,
+    /// `GET /orders/{id}` sends the tickets beside the order.
+    #[serde(default)]
+    tickets: Vec<Ticket>,
+}
+
+impl OrderEnvelope {
+    fn into_order(self) -> Order {
+        let mut order = self.order;
+        if order.tickets.is_empty() {
+            order.tickets = self.tickets;
+        }
+        order
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Quota {
+    pub name: String,
+    pub capacity: i64,
+    pub sold: i64,
+    pub held: i64,
+    pub available: i64,
+    pub ticket_type_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PromoCode {
+    pub code: String,
+    pub discount: Option<bilten_domain::Discount>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub active: bool,
+}
+
+/// A row of the organizer's order list.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderRow {
+    pub id: String,
+    pub status: String,
+    pub buyer: Buyer,
+    pub quantity: i64,
+    pub promo_code: Option<String>,
+    pub total: Money,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SalesTotals {
+    pub capacity: i64,
+    pub sold: i64,
+    pub held: i64,
+    pub revenue: Money,
+    pub discount: Money,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SalesSummary {
+    pub totals: SalesTotals,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckinListStats {
+    pub name: String,
+    pub expected: i64,
+    pub checked_in: i64,
+    pub inside: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckinStats {
+    pub lists: Vec<CheckinListStats>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    /// `pending`, `paired`, `expired`, `revoked`.
+    pub status: String,
+    pub gate: Option<String>,
+    /// While pending: the one-time code the scanner app is paired with.
+    pub pairing_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminUser {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub email_verified: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NamedRef {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Attendee {
+    pub ticket_id: String,
+    pub holder_name: Option<String>,
+    pub ticket_type: NamedRef,
+    pub order_id: String,
+    pub buyer_email: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Items<T> {
+    items: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct OrganizationEnvelope {
+    organization: Organization,
+}
+
+#[derive(Deserialize)]
+struct EventEnvelope {
+    event: Event,
+}
+
+/// The filters of `GET /events`, as the API takes them.
+#[derive(Debug, Default, Clone)]
+pub struct EventSearch {
+    pub q: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub city: Option<String>,
+    pub category: Option<String>,
+    pub price: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+impl EventSearch {
+    fn query_string(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let mut add = |name, value: &Option<String>| {
+            if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
+                pairs.push((name, value.clone()));
+            }
+        };
+        add("q", &self.q);
+        add("from", &self.from.map(|t| t.to_rfc3339()));
+        add("to", &self.to.map(|t| t.to_rfc3339()));
+        add("city", &self.city);
+        add("category", &self.category);
+        add("price", &self.price);
+        add("cursor", &self.cursor);
+        add("limit", &self.limit.map(|l| l.to_string()));
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    }
+}
+
+/// Who is asking for an order: its buyer's account, or a guest holding its access key.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderAccess<'a> {
+    pub bearer: Option<&'a str>,
+    pub key: Option<&'a str>,
+}
+
+impl OrderAccess<'_> {
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        self.key
+            .map(|key| vec![("x-order-key", key.to_owned())])
+            .unwrap_or_default()
+    }
+}
+
+impl BackendApi {
+    pub async fn events(
+        &self,
+        caller: &Forwarded,
+        search: &EventSearch,
+    ) -> Result<EventPage, ApiError> {
+        let path = format!("/events?{}", search.query_string());
+        self.send_json(Call::get(&path, caller, None)).await
+    }
+
+    /// An event with its ticket types; with a member's token also drafts and counters.
+    pub async fn event(
+        &self,
+        caller: &Forwarded,
+        bearer: Option<&str>,
+        id: &str,
+    ) -> Result<EventDetail, ApiError> {
+        let path = format!("/events/{}", path_segment(id));
+        self.send_json(Call::get(&path, caller, bearer)).await
+    }
+
+    pub async fn create_order(
+        &self,
+        caller: &Forwarded,
+        bearer: Option<&str>,
+        idempotency_key: &str,
+        body: Value,
+    ) -> Result<CreatedOrder, ApiError> {
+        let headers = [("idempotency-key", idempotency_key.to_owned())];
+        self.send_json(Call {
+            method: Method::POST,
+            path: "/orders",
+            caller,
+            bearer,
+            headers: &headers,
+            body: Some(body),
+        })
+        .await
+    }
+
+    pub async fn order(
+        &self,
+        caller: &Forwarded,
+        access: OrderAccess<'_>,
+        id: &str,
+    ) -> Result<Order, ApiError> {
+        let path = format!("/orders/{}", path_segment(id));
+        let headers = access.headers();
+        let envelope: OrderEnvelope = self
+            .send_json(Call {
+                headers: &headers,
+                ..Call::get(&path, caller, access.bearer)
+            })
+            .await?;
+        Ok(envelope.into_order())
+    }
+
+    pub async fn cancel_order(
+        &self,
+        caller: &Forwarded,
+        access: OrderAccess<'_>,
+        id: &str,
+    ) -> Result<Order, ApiError> {
+        let path = format!("/orders/{}", path_segment(id));
+        let headers = access.headers();
+        let envelope: OrderEnvelope = self
+            .send_json(Call {
+                method: Method::DELETE,
+                headers: &headers,
+                ..Call::get(&path, caller, access.bearer)
+            })
+            .await?;
+        Ok(envelope.order)
+    }
+
+    pub async fn checkout(
+        &self,
+        caller: &Forwarded,
+        access: OrderAccess<'_>,
+        id: &str,
+    ) -> Result<CheckoutStarted, ApiError> {
+        let path = format!("/orders/{}/checkout", path_segment(id));
+        let headers = access.headers();
+        let answer: CheckoutAnswer = self
+            .send_json(Call {
+                method: Method::POST,
+                headers: &headers,
+                ..Call::get(&path, caller, access.bearer)
+            })
+            .await?;
+        Ok(match answer.redirect_url {
+            Some(url) => CheckoutStarted::Redirect(url),
+            None => CheckoutStarted::Completed,
+        })
+    }
+
+    /// `POST /orders/{id}/refund`: everything left (`ticket_ids` empty) or those tickets.
+    pub async fn refund(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        order: &str,
+        ticket_ids: &[String],
+    ) -> Result<(), ApiError> {
+        let path = format!("/orders/{}/refund", path_segment(order));
+        let body = if ticket_ids.is_empty() {
+            serde_json::json!({})
+        } else {
+            serde_json::json!({ "ticket_ids": ticket_ids })
+        };
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
+    }
+
+    pub async fn my_tickets(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        cursor: Option<&str>,
+    ) -> Result<Paged<Ticket>, ApiError> {
+        let mut query = vec![("limit", "50")];
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        let path = format!(
+            "/me/tickets?{}",
+            serde_urlencoded::to_string(query).unwrap_or_default()
+        );
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    /// A ticket's QR code (`qr.svg`) or PDF (`pdf`), as the backend renders it.
+    pub async fn ticket_file(
+        &self,
+        caller: &Forwarded,
+        access: OrderAccess<'_>,
+        id: &str,
+        file: &str,
+    ) -> Result<super::Answer, ApiError> {
+        let path = format!("/tickets/{}/{file}", path_segment(id));
+        let headers = access.headers();
+        self.send(Call {
+            headers: &headers,
+            ..Call::get(&path, caller, access.bearer)
+        })
+        .await
+    }
+
+    /// Renames a ticket's attendee; the ticket is re-issued under a new id.
+    pub async fn rename_ticket(
+        &self,
+        caller: &Forwarded,
+        access: OrderAccess<'_>,
+        id: &str,
+        name: &str,
+    ) -> Result<Ticket, ApiError> {
+        let path = format!("/tickets/{}", path_segment(id));
+        let headers = access.headers();
+        let envelope: TicketEnvelope = self
+            .send_json(Call {
+                method: Method::PATCH,
+                headers: &headers,
+                body: Some(serde_json::json!({ "attendee_name": name })),
+                ..Call::get(&path, caller, access.bearer)
+            })
+            .await?;
+        Ok(envelope.ticket)
+    }
+
+    // ----- organizers -----
+
+    pub async fn my_organizations(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+    ) -> Result<Vec<Organization>, ApiError> {
+        let list: Items<Organization> = self
+            .send_json(Call::get("/me/organizations", caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    pub async fn create_organization(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        name: &str,
+    ) -> Result<Organization, ApiError> {
+        let envelope: OrganizationEnvelope = self
+            .send_json(Call::post(
+                "/organizations",
+                caller,
+                &bearer,
+                serde_json::json!({ "name": name }),
+            ))
+            .await?;
+        Ok(envelope.organization)
+    }
+
+    pub async fn members(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        organization: &str,
+    ) -> Result<Vec<Member>, ApiError> {
+        let path = format!("/organizations/{}/members", path_segment(organization));
+        let list: Items<Member> = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    pub async fn add_member(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        organization: &str,
+        email: &str,
+        role: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/organizations/{}/members", path_segment(organization));
+        self.send(Call::post(
+            &path,
+            caller,
+            &bearer,
+            serde_json::json!({ "email": email, "role": role }),
+        ))
+        .await
+        .map(drop)
+    }
+
+    pub async fn remove_member(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        organization: &str,
+        user: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!(
+            "/organizations/{}/members/{}",
+            path_segment(organization),
+            path_segment(user)
+        );
+        self.send(Call {
+            method: Method::DELETE,
+            ..Call::get(&path, caller, Some(&bearer))
+        })
+        .await
+        .map(drop)
+    }
+
+    pub async fn organization_events(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        organization: &str,
+    ) -> Result<Vec<Event>, ApiError> {
+        let path = format!("/organizations/{}/events", path_segment(organization));
+        let list: Items<Event> = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    pub async fn create_event(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        organization: &str,
+        body: Value,
+    ) -> Result<Event, ApiError> {
+        let path = format!("/organizations/{}/events", path_segment(organization));
+        let envelope: EventEnvelope = self
+            .send_json(Call::post(&path, caller, &bearer, body))
+            .await?;
+        Ok(envelope.event)
+    }
+
+    pub async fn update_event(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        body: Value,
+    ) -> Result<Event, ApiError> {
+        let path = format!("/events/{}", path_segment(event));
+        let envelope: EventEnvelope = self
+            .send_json(Call {
+                method: Method::PATCH,
+                ..Call::post(&path, caller, &bearer, body)
+            })
+            .await?;
+        Ok(envelope.event)
+    }
+
+    /// `POST /events/{id}/{action}` without a body (`publish`, `cancel`).
+    pub async fn event_action(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        action: &str,
+        body: Option<Value>,
+    ) -> Result<(), ApiError> {
+        let path = format!("/events/{}/{action}", path_segment(event));
+        self.send(Call {
+            body,
+            ..Call::post(&path, caller, &bearer, Value::Null)
+        })
+        .await
+        .map(drop)
+    }
+
+    pub async fn create_ticket_type(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        body: Value,
+    ) -> Result<(), ApiError> {
+        let path = format!("/events/{}/ticket-types", path_segment(event));
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
+    }
+
+    /// Every ticket type with its counters, hidden ones too (members only: 404 for others).
+    pub async fn ticket_types(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<Vec<TicketType>, ApiError> {
+        let path = format!("/events/{}/ticket-types", path_segment(event));
+        let list: Items<TicketType> = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    pub async fn quotas(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<Vec<Quota>, ApiError> {
+        let path = format!("/events/{}/quotas", path_segment(event));
+        let list: Items<Quota> = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    pub async fn create_quota(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        body: Value,
+    ) -> Result<(), ApiError> {
+        let path = format!("/events/{}/quotas", path_segment(event));
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
+    }
+}
+
+/// Organizer reports and promo codes.
+impl BackendApi {
+    pub async fn promo_codes(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<Vec<PromoCode>, ApiError> {
+        let path = format!("/events/{}/promo-codes", path_segment(event));
+        let list: Items<PromoCode> = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    pub async fn create_promo_code(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        body: Value,
+    ) -> Result<(), ApiError> {
+        let path = format!("/events/{}/promo-codes", path_segment(event));
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
+    }
+
+    pub async fn sales_summary(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<SalesSummary, ApiError> {
+        let path = format!("/events/{}/sales-summary", path_segment(event));
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    pub async fn admin_users(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        query: &str,
+    ) -> Result<Paged<AdminUser>, ApiError> {
+        let path = format!("/admin/users?{query}");
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    pub async fn set_user_disabled(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        user: &str,
+        disabled: bool,
+    ) -> Result<(), ApiError> {
+        let path = format!("/admin/users/{}/disabled", path_segment(user));
+        self.send(Call::post(
+            &path,
+            caller,
+            &bearer,
+            serde_json::json!({ "disabled": disabled }),
+        ))
+        .await
+        .map(drop)
+    }
+
+    pub async fn devices(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<Vec<Device>, ApiError> {
+        let path = format!("/events/{}/devices", path_segment(event));
+        let list: Items<Device> = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    /// `POST /events/{id}/{what}` with `{name}`: a check-in list or a scanner device.
+    pub async fn create_named(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        what: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/events/{}/{what}", path_segment(event));
+        self.send(Call::post(
+            &path,
+            caller,
+            &bearer,
+            serde_json::json!({ "name": name }),
+        ))
+        .await
+        .map(drop)
+    }
+
+    pub async fn revoke_device(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        device: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/devices/{}", path_segment(device));
+        self.send(Call {
+            method: Method::DELETE,
+            ..Call::get(&path, caller, Some(&bearer))
+        })
+        .await
+        .map(drop)
+    }
+
+    pub async fn device_pairing_svg(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        device: &str,
+    ) -> Result<super::Answer, ApiError> {
+        let path = format!("/devices/{}/pairing.svg", path_segment(device));
+        self.send(Call::get(&path, caller, Some(&bearer))).await
+    }
+
+    pub async fn checkin_stats(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<CheckinStats, ApiError> {
+        let path = format!("/events/{}/checkin-stats", path_segment(event));
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    /// `GET /events/{id}/orders` or `/attendees` with a query string (filters, cursor).
+    pub async fn event_report<T: serde::de::DeserializeOwned>(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        report: &str,
+        query: &str,
+    ) -> Result<Paged<T>, ApiError> {
+        let path = format!("/events/{}/{report}?{query}", path_segment(event));
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    /// A CSV export as the backend sends it (`orders.csv`, `attendees.csv`).
+    pub async fn event_csv(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        file: &str,
+    ) -> Result<super::Answer, ApiError> {
+        let path = format!("/events/{}/{file}", path_segment(event));
+        self.send(Call::get(&path, caller, Some(&bearer))).await
+    }
+}
+
+impl<'a> Call<'a> {
+    pub fn get(path: &'a str, caller: &'a Forwarded, bearer: Option<&'a str>) -> Self {
+        Self {
+            method: Method::GET,
+            path,
+            caller,
+            bearer,
+            headers: &[],
+            body: None,
+        }
+    }
+
+    pub fn post(path: &'a str, caller: &'a Forwarded, bearer: &'a str, body: Value) -> Self {
+        Self {
+            method: Method::POST,
+            path,
+            caller,
+            bearer: Some(bearer),
+            headers: &[],
+            body: (!body.is_null()).then_some(body),
+        }
+    }
+}
+
+/// An id from a URL, made safe to put in the API's path: ids are `prefix_base32`, so anything
+/// else is percent-encoded and simply not found by the backend.
+pub fn path_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

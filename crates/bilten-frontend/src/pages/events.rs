@@ -1,0 +1,829 @@
+//! The attendee's side: the home page with upcoming events and search, and an event's page
+//! with its ticket form (which starts the checkout).
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, Utc};
+use maud::{html, Markup, PreEscaped};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{form_problems, NoticeQuery};
+use crate::api::ticketing::{Event, EventDetail, EventSearch, TicketType};
+use crate::api::FieldProblem;
+use crate::format;
+use crate::session::{CsrfForm, Visit};
+use crate::views::{self, csrf_field, error_summary, field, select, Field, FormState, PageMeta};
+use crate::Frontend;
+
+/// The categories the API knows, in the order the search form offers them.
+pub const CATEGORIES: [&str; 9] = [
+    "music",
+    "sports",
+    "theatre",
+    "conference",
+    "festival",
+    "comedy",
+    "family",
+    "workshop",
+    "other",
+];
+
+const PAGE_SIZE: u32 = 12;
+
+// ----- home and search -----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    price: String,
+    cursor: Option<String>,
+    #[serde(flatten)]
+    notice: NoticeQuery,
+}
+
+impl SearchQuery {
+    fn is_search(&self) -> bool {
+        [
+            &self.q,
+            &self.from,
+            &self.to,
+            &self.city,
+            &self.category,
+            &self.price,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    }
+
+    /// The API's filters, or the fields this page already knows are wrong. Dates are whole
+    /// days; without a start date only events that have not ended are listed.
+    fn to_api(&self) -> Result<EventSearch, BTreeMap<String, FieldProblem>> {
+        let mut problems = BTreeMap::new();
+        let mut day = |name: &str, text: &str| -> Option<NaiveDate> {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                problems.insert(
+                    name.to_owned(),
+                    FieldProblem {
+                        code: "invalid".to_owned(),
+                        message: "Enter a date like 2026-12-31.".to_owned(),
+                    },
+                );
+            }
+            parsed
+        };
+        let from = day("from", &self.from);
+        let to = day("to", &self.to);
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                problems.insert(
+                    "to".to_owned(),
+                    FieldProblem {
+                        code: "before_start".to_owned(),
+                        message: "The end date is before the start date.".to_owned(),
+                    },
+                );
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let start_of = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        Ok(EventSearch {
+            q: text(&self.q),
+            from: from.and_then(start_of).or_else(|| Some(Utc::now())),
+            to: to.and_then(|d| d.succ_opt()).and_then(start_of),
+            city: text(&self.city),
+            category: text(&self.category).filter(|c| CATEGORIES.contains(&c.as_str())),
+            price: text(&self.price).filter(|p| p == "free" || p == "paid"),
+            cursor: self.cursor.clone(),
+            limit: Some(PAGE_SIZE),
+        })
+    }
+
+    fn form_state(&self) -> FormState {
+        FormState::default()
+            .with_value("q", &self.q)
+            .with_value("from", &self.from)
+            .with_value("to", &self.to)
+            .with_value("city", &self.city)
+            .with_value("category", &self.category)
+            .with_value("price", &self.price)
+    }
+
+    /// This search's query string with another cursor: the "more events" link.
+    fn next_page(&self, cursor: &str) -> String {
+        let pairs = [
+            ("q", self.q.as_str()),
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+            ("city", self.city.as_str()),
+            ("category", self.category.as_str()),
+            ("price", self.price.as_str()),
+            ("cursor", cursor),
+        ];
+        let kept: Vec<_> = pairs.iter().filter(|(_, v)| !v.is_empty()).collect();
+        format!(
+            "/?{}",
+            serde_urlencoded::to_string(kept).unwrap_or_default()
+        )
+    }
+}
+
+fn search_form(form: &FormState) -> Markup {
+    let categories: Vec<(&str, String)> = std::iter::once(("", "Any category".to_owned()))
+        .chain(CATEGORIES.iter().map(|c| (*c, format::category_label(c))))
+        .collect();
+    let prices = [
+        ("", "Free or paid".to_owned()),
+        ("free", "Free".to_owned()),
+        ("paid", "Paid".to_owned()),
+    ];
+    html! {
+        (error_summary(form, &[("from", "From"), ("to", "To")]))
+        form.search-form method="get" action="/" role="search" aria-label="Search events" {
+            (field(&Field { name: "q", label: "What", kind: "search", autocomplete: "off", hint: None }, form))
+            (field(&Field { name: "city", label: "City", kind: "text", autocomplete: "address-level2", hint: None }, form))
+            (field(&Field { name: "from", label: "From", kind: "date", autocomplete: "off", hint: None }, form))
+            (field(&Field { name: "to", label: "To", kind: "date", autocomplete: "off", hint: None }, form))
+            (select("category", "Category", &categories, form.value("category"), form))
+            (select("price", "Price", &prices, form.value("price"), form))
+            div.search-actions {
+                button type="submit" { "Search" }
+            }
+        }
+    }
+}
+
+fn event_card(event: &Event) -> Markup {
+    let tz = format::zone(&event.timezone);
+    let place = match (&event.venue_name, &event.city) {
+        (Some(venue), Some(city)) => format!("{venue}, {city}"),
+        (Some(venue), None) => venue.clone(),
+        (None, Some(city)) => city.clone(),
+        (None, None) if event.online_url.is_some() => "Online".to_owned(),
+        (None, None) => String::new(),
+    };
+    html! {
+        li.event-card {
+            h3 { a href={ "/events/" (event.id) } { (event.title) } }
+            p.when {
+                time datetime=(format::iso_local(event.starts_at, tz)) {
+                    (format::local_datetime(event.starts_at, tz)) " " (event.starts_at.with_timezone(&tz).format("%Z"))
+                }
+            }
+            @if !place.is_empty() { p.where { (place) } }
+            p { span.tag { (format::category_label(&event.category)) } }
+        }
+    }
+}
+
+pub async fn home(
+    State(app): State<Frontend>,
+    visit: Visit,
+    Query(query): Query<SearchQuery>,
+) -> Response {
+    let outcome = async {
+        let mut form = query.form_state();
+        let listing = match query.to_api() {
+            Ok(search) => match app.api.events(&visit.forwarded, &search).await {
+                Ok(page) => Some(page),
+                Err(error) => {
+                    form = form_problems(error, form)?;
+                    None
+                }
+            },
+            Err(problems) => {
+                form.field_errors = problems;
+                None
+            }
+        };
+        let searching = query.is_search();
+        let content = html! {
+            (views::notice(query.notice.message()))
+            h1 { "Upcoming events" }
+            (search_form(&form))
+            @if let Some(page) = &listing {
+                h2 #results { @if searching { "Search results" } @else { "Coming up" } }
+                @if page.items.is_empty() {
+                    div.empty-state {
+                        @if searching {
+                            p { "No events match your search." }
+                            p { a href="/" { "Show all upcoming events" } }
+                        } @else {
+                            p { "No events yet. Events published by organizers will be listed here." }
+                        }
+                    }
+                } @else {
+                    ul.event-list aria-labelledby="results" {
+                        @for event in &page.items { (event_card(event)) }
+                    }
+                    @if let Some(cursor) = &page.next_cursor {
+                        p { a.button href=(query.next_page(cursor)) { "More events" } }
+                    }
+                }
+            }
+        };
+        let status = if listing.is_none() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        Ok(visit.page_with_status(
+            status,
+            "Upcoming events",
+            "Find concerts, conferences, workshops and more, and buy tickets on Bilten.",
+            &content,
+        ))
+    }
+    .await;
+    visit.respond(outcome)
+}
+
+// ----- the event page -----
+
+/// What the ticket form shows again after a refused checkout.
+#[derive(Default)]
+struct TicketForm {
+    quantities: BTreeMap<String, i64>,
+    form: FormState,
+}
+
+fn qty_field(ticket_type_id: &str) -> String {
+    format!("qty-{ticket_type_id}")
+}
+
+fn availability(ticket: &TicketType, tz: chrono_tz::Tz) -> Markup {
+    html! {
+        @match ticket.sales_phase.as_str() {
+            "sold_out" => { span.tag.sold-out { "Sold out" } }
+            "not_open" => {
+                @if let Some(start) = ticket.sales_start {
+                    "On sale from " (format::local_datetime(start, tz)) " " (start.with_timezone(&tz).format("%Z"))
+                } @else { "Not on sale yet" }
+            }
+            "closed" => { "Sales have ended" }
+            _ => {
+                @if ticket.available <= 10 { strong { "Only " (ticket.available) " left" } }
+                @else { (ticket.available) " available" }
+            }
+        }
+    }
+}
+
+fn ticket_row(
+    ticket: &TicketType,
+    tz: chrono_tz::Tz,
+    buyer_cap: i64,
+    state: &TicketForm,
+) -> Markup {
+    let name = qty_field(&ticket.id);
+    let id = format!("field-{name}");
+    let error = state.form.field_errors.get(&name);
+    let on_sale = ticket.sales_phase == "on_sale" && ticket.available > 0;
+    let most = ticket.max_per_order.min(ticket.available).min(buyer_cap);
+    let chosen = state.quantities.get(&ticket.id).copied().unwrap_or(0);
+    html! {
+        li.ticket-type.has-error[error.is_some()] {
+            div.ticket-info {
+                h3 #{ (id) "-name" } { (ticket.name) }
+                p.price { (format::price(ticket.price)) }
+                @if let Some(description) = ticket.description.as_deref().filter(|d| !d.is_empty()) {
+                    p.muted { (description) }
+                }
+                p.availability #{ (id) "-availability" } { (availability(ticket, tz)) }
+            }
+            @if on_sale {
+                div.ticket-quantity {
+                    label for=(id) { "Quantity" span.visually-hidden { " of " (ticket.name) } }
+                    @if let Some(problem) = error {
+                        span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+                    }
+                    select id=(id) name=(name) aria-invalid=[error.map(|_| "true")]
+                        aria-describedby={ (id) "-availability" @if error.is_some() { " " (id) "-error" } } {
+                        option value="0" selected[chosen == 0] { "0" }
+                        @for n in ticket.min_per_order.max(1)..=most {
+                            option value=(n) selected[chosen == n] { (n) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Organizer-written text: paragraphs at blank lines, line breaks kept. Escaped like all else.
+fn paragraphs(text: &str) -> Markup {
+    html! {
+        @for paragraph in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+            p {
+                @for (i, line) in paragraph.lines().enumerate() {
+                    @if i > 0 { br; }
+                    (line)
+                }
+            }
+        }
+    }
+}
+
+/// The meta description: the start of the organizer's text, else when and where.
+fn summary_of(event: &Event) -> String {
+    const MAX: usize = 155;
+    let text: String = event
+        .description
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !text.is_empty() {
+        return if text.chars().count() > MAX {
+            let short: String = text.chars().take(MAX).collect();
+            format!("{}…", short.trim_end())
+        } else {
+            text
+        };
+    }
+    let tz = format::zone(&event.timezone);
+    let place = event
+        .venue_name
+        .as_deref()
+        .or(event.city.as_deref())
+        .unwrap_or("online");
+    format!(
+        "{} — {}, {}. Tickets on Bilten.",
+        event.title,
+        format::local_datetime(event.starts_at, tz),
+        place
+    )
+}
+
+/// schema.org `Event` as JSON-LD, so search engines can show date, place and prices.
+fn structured_data(detail: &EventDetail, url: &str) -> Markup {
+    let event = &detail.event;
+    let tz = format::zone(&event.timezone);
+    let location = match (&event.venue_name, &event.online_url) {
+        (Some(venue), _) => json!({
+            "@type": "Place",
+            "name": venue,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": event.venue_address,
+                "addressLocality": event.city,
+                "addressCountry": event.country,
+            },
+        }),
+        (None, Some(online)) => json!({ "@type": "VirtualLocation", "url": online }),
+        (None, None) => Value::Null,
+    };
+    let offers: Vec<Value> = detail
+        .ticket_types
+        .iter()
+        .map(|t| {
+            json!({
+                "@type": "Offer",
+                "name": t.name,
+                "price": t.price.to_decimal_string(),
+                "priceCurrency": t.price.currency().code(),
+                "availability": if t.sales_phase == "sold_out" {
+                    "https://schema.org/SoldOut"
+                } else if t.sales_phase == "not_open" {
+                    "https://schema.org/PreOrder"
+                } else {
+                    "https://schema.org/InStock"
+                },
+                "validFrom": t.sales_start.map(|s| format::iso_local(s, tz)),
+                "url": url,
+            })
+        })
+        .collect();
+    let mut data = json!({
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "description": event.description,
+        "startDate": format::iso_local(event.starts_at, tz),
+        "endDate": format::iso_local(event.ends_at, tz),
+        "eventStatus": if event.status == "canceled" {
+            "https://schema.org/EventCancelled"
+        } else {
+            "https://schema.org/EventScheduled"
+        },
+        "eventAttendanceMode": if event.venue_name.is_some() {
+            "https://schema.org/OfflineEventAttendanceMode"
+        } else {
+            "https://schema.org/OnlineEventAttendanceMode"
+        },
+        "location": location,
+        "offers": offers,
+        "url": url,
+    });
+    if let Some(image) = &event.image_url {
+        data["image"] = json!([image]);
+    }
+    html! {
+        script type="application/ld+json" { (PreEscaped(script_safe_json(&data))) }
+    }
+}
+
+/// JSON that cannot end the `<script>` element it sits in: `<`, `>` and `&` as `\u` escapes
+/// (still the same JSON for a parser).
+fn script_safe_json(value: &Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+fn head_tags(app: &Frontend, detail: &EventDetail, description: &str) -> Markup {
+    let event = &detail.event;
+    let url = format!("{}/events/{}", app.public_url, event.id);
+    html! {
+        link rel="canonical" href=(url);
+        meta property="og:type" content="website";
+        meta property="og:site_name" content="Bilten";
+        meta property="og:title" content=(event.title);
+        meta property="og:description" content=(description);
+        meta property="og:url" content=(url);
+        @if let Some(image) = &event.image_url {
+            meta property="og:image" content=(image);
+            meta name="twitter:card" content="summary_large_image";
+        } @else {
+            meta name="twitter:card" content="summary";
+        }
+        (structured_data(detail, &url))
+    }
+}
+
+fn where_block(event: &Event) -> Markup {
+    let coordinates = event.latitude.zip(event.longitude);
+    let map = format::map_url(
+        coordinates,
+        &[
+            event.venue_name.as_deref(),
+            event.venue_address.as_deref(),
+            event.city.as_deref(),
+            event.country.as_deref(),
+        ],
+    );
+    html! {
+        @if let Some(venue) = &event.venue_name {
+            address {
+                strong { (venue) } br;
+                @if let Some(address) = &event.venue_address { (address) br; }
+                (event.city.as_deref().unwrap_or("")) @if let Some(country) = &event.country { ", " (country) }
+            }
+            @if let Some(map) = map {
+                p { a href=(map) rel="noopener" { "Open the map" span.visually-hidden { " of " (venue) } " (OpenStreetMap)" } }
+            }
+        }
+        @if let Some(online) = &event.online_url {
+            p { "Online: " a href=(online) rel="noopener nofollow" { (online) } }
+        }
+    }
+}
+
+fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Markup {
+    let event = &detail.event;
+    let tz = format::zone(&event.timezone);
+    let ended = event.ends_at <= Utc::now();
+    let any_on_sale = detail
+        .ticket_types
+        .iter()
+        .any(|t| t.sales_phase == "on_sale" && t.available > 0);
+    let form = &state.form;
+    let mut labels: Vec<(String, String)> = detail
+        .ticket_types
+        .iter()
+        .map(|t| (qty_field(&t.id), t.name.clone()))
+        .collect();
+    labels.extend([
+        ("name".to_owned(), "Your name".to_owned()),
+        ("email".to_owned(), "Email address".to_owned()),
+        ("promo_code".to_owned(), "Promo code".to_owned()),
+    ]);
+    let label_refs: Vec<(&str, &str)> = labels
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    html! {
+        section.tickets aria-labelledby="tickets-title" {
+            h2 #tickets-title { "Tickets" }
+            @if event.status == "canceled" {
+                p.notice-warning { "This event has been canceled. Tickets are no longer sold." }
+            } @else if ended {
+                p.notice-warning { "This event has ended." }
+            } @else if detail.ticket_types.is_empty() {
+                p { "Tickets are not on sale yet." }
+            } @else {
+                (error_summary(form, &label_refs))
+                form.ticket-form method="post" action={ "/events/" (event.id) "/checkout" } novalidate {
+                    (csrf_field(&visit.csrf_token))
+                    // One key per rendering of this form: pressing "Continue" twice (or the
+                    // browser resending the post) replays the same order instead of a second hold.
+                    input type="hidden" name="idempotency_key" value=(form.value("idempotency_key"));
+                    ul.ticket-types {
+                        @for ticket in &detail.ticket_types {
+                            (ticket_row(ticket, tz, event.buyer_cap, state))
+                        }
+                    }
+                    @if any_on_sale {
+                        (field(&Field { name: "promo_code", label: "Promo code (optional)", kind: "text", autocomplete: "off", hint: None }, form))
+                        @if visit.signed_in() {
+                            p.muted { "The tickets will be in " a href="/tickets" { "My tickets" } " on your account." }
+                        } @else {
+                            fieldset.buyer {
+                                legend { "Your details" }
+                                (field(&Field { name: "name", label: "Your name", kind: "text", autocomplete: "name", hint: None }, form))
+                                (field(&Field { name: "email", label: "Email address", kind: "email", autocomplete: "email", hint: Some("We send the tickets and a link to them here.") }, form))
+                                p.muted { "Have an account? " a href={ "/login?next=/events/" (event.id) } { "Log in" } " to keep the tickets there." }
+                            }
+                        }
+                        button type="submit" { "Continue" }
+                        p.muted { "Your tickets are held for " (event.hold_minutes) " minutes while you pay." }
+                    } @else {
+                        p { "No tickets are on sale right now." }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn event_content(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Markup {
+    let event = &detail.event;
+    let tz = format::zone(&event.timezone);
+    html! {
+        article.event {
+            header.event-header {
+                p { span.tag { (format::category_label(&event.category)) }
+                    @if event.status == "draft" { " " span.tag.sold-out { "Draft" } }
+                    @if event.status == "canceled" { " " span.tag.sold-out { "Canceled" } } }
+                h1 { (event.title) }
+                p.when {
+                    time datetime=(format::iso_local(event.starts_at, tz)) {
+                        (format::time_range(event.starts_at, event.ends_at, tz))
+                    }
+                    br;
+                    span.muted { "Times are in the event's time zone (" (event.timezone) ")." }
+                }
+                (where_block(event))
+            }
+            div.event-grid {
+                section.description aria-label="About the event" {
+                    (paragraphs(&event.description))
+                }
+                (ticket_form(visit, detail, state))
+            }
+        }
+    }
+}
+
+fn event_page(
+    app: &Frontend,
+    visit: &Visit,
+    status: StatusCode,
+    detail: &EventDetail,
+    state: &TicketForm,
+) -> Response {
+    let description = summary_of(&detail.event);
+    let meta = PageMeta {
+        head: Some(head_tags(app, detail, &description)),
+        ..PageMeta::new(&detail.event.title, &description)
+    };
+    visit.page_with_meta(status, &meta, &event_content(visit, detail, state))
+}
+
+fn fresh_ticket_form() -> TicketForm {
+    TicketForm {
+        quantities: BTreeMap::new(),
+        form: FormState::default().with_value("idempotency_key", &crate::session::random_token()),
+    }
+}
+
+pub async fn show(State(app): State<Frontend>, visit: Visit, Path(id): Path<String>) -> Response {
+    let outcome = async {
+        let detail = app.api.event(&visit.forwarded, None, &id).await?;
+        Ok(event_page(
+            &app,
+            &visit,
+            StatusCode::OK,
+            &detail,
+            &fresh_ticket_form(),
+        ))
+    }
+    .await;
+    visit.respond(outcome)
+}
+
+/// The ticket form's post: creates the order (which holds the tickets) and sends the buyer to
+/// it; or shows the event again with what was wrong next to the ticket type or field.
+pub async fn checkout(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let outcome = async {
+        let detail = app.api.event(&visit.forwarded, None, &id).await?;
+        let value = |name: &str| {
+            input
+                .iter()
+                .find(|(k, _)| k == name)
+                .map_or("", |(_, v)| v.trim())
+        };
+        let mut state = TicketForm {
+            quantities: BTreeMap::new(),
+            form: FormState::default()
+                .with_value("name", value("name"))
+                .with_value("email", value("email"))
+                .with_value("promo_code", value("promo_code"))
+                .with_value("idempotency_key", value("idempotency_key")),
+        };
+        // Items in the order of the event's ticket types, so `items[i]` in an answer names one.
+        let mut items = Vec::new();
+        let mut item_types = Vec::new();
+        for ticket in &detail.ticket_types {
+            let quantity: i64 = value(&qty_field(&ticket.id)).parse().unwrap_or(0);
+            if quantity > 0 {
+                state.quantities.insert(ticket.id.clone(), quantity);
+                items.push(json!({ "ticket_type_id": ticket.id, "quantity": quantity }));
+                item_types.push(ticket.id.clone());
+            }
+        }
+        if items.is_empty() {
+            state.form.summary = Some("Choose how many tickets you want.".to_owned());
+            return Ok(event_page(
+                &app,
+                &visit,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &detail,
+                &state,
+            ));
+        }
+        let mut body = json!({ "event_id": detail.event.id, "items": items });
+        if !visit.signed_in() {
+            body["buyer"] = json!({ "name": value("name"), "email": value("email") });
+        }
+        if !value("promo_code").is_empty() {
+            body["promo_code"] = json!(value("promo_code"));
+        }
+        let key = match value("idempotency_key") {
+            "" => crate::session::random_token(),
+            key => key.to_owned(),
+        };
+        let forwarded = visit.forwarded.clone();
+        let created = if visit.signed_in() {
+            visit
+                .authed(&app, |token| {
+                    let body = body.clone();
+                    let forwarded = forwarded.clone();
+                    let key = key.clone();
+                    let api = app.api.clone();
+                    async move { api.create_order(&forwarded, Some(&token), &key, body).await }
+                })
+                .await
+        } else {
+            app.api.create_order(&forwarded, None, &key, body).await
+        };
+        match created {
+            Ok(created) => {
+                if !visit.signed_in() {
+                    visit.remember_order_key(&created.order.id, &created.access_key);
+                }
+                let query = serde_urlencoded::to_string([("key", created.access_key.as_str())])
+                    .unwrap_or_default();
+                Ok(Redirect::to(&format!("/orders/{}?{query}", created.order.id)).into_response())
+            }
+            Err(error) => {
+                let mut form = form_problems(error, std::mem::take(&mut state.form))?;
+                form.field_errors =
+                    rename_order_fields(form.field_errors, &item_types, &mut form.summary);
+                // A new key for the corrected form: the refused body is not an order to replay.
+                form.values
+                    .insert("idempotency_key", crate::session::random_token());
+                state.form = form;
+                // The counters may have moved (that is often why it was refused): show them fresh.
+                let detail = app.api.event(&visit.forwarded, None, &id).await?;
+                Ok(event_page(
+                    &app,
+                    &visit,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &detail,
+                    &state,
+                ))
+            }
+        }
+    }
+    .await;
+    visit.respond(outcome)
+}
+
+/// The API names order fields by their place in the body (`items[1]`, `buyer.email`); the
+/// form names them by ticket type and input. A problem with no field on the form goes to the
+/// summary.
+fn rename_order_fields(
+    fields: BTreeMap<String, FieldProblem>,
+    item_types: &[String],
+    summary: &mut Option<String>,
+) -> BTreeMap<String, FieldProblem> {
+    let mut renamed = BTreeMap::new();
+    for (name, problem) in fields {
+        let target = if let Some(rest) = name.strip_prefix("items[") {
+            rest.split(']')
+                .next()
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| item_types.get(i))
+                .map(|id| qty_field(id))
+        } else {
+            match name.as_str() {
+                "buyer.email" => Some("email".to_owned()),
+                "buyer.name" => Some("name".to_owned()),
+                "promo_code" => Some("promo_code".to_owned()),
+                _ => None,
+            }
+        };
+        match target {
+            Some(target) => {
+                renamed.insert(target, problem);
+            }
+            None => {
+                let text = summary.take().map_or(problem.message.clone(), |s| {
+                    format!("{s} {}", problem.message)
+                });
+                *summary = Some(text);
+            }
+        }
+    }
+    renamed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn structured_data_cannot_close_its_script_element() {
+        let text =
+            script_safe_json(&json!({ "name": "</script><script>alert(1)</script> & more" }));
+        assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'));
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["name"], "</script><script>alert(1)</script> & more");
+    }
+
+    #[test]
+    fn order_field_names_map_to_the_form() {
+        let problem = |m: &str| FieldProblem {
+            code: "sold_out".into(),
+            message: m.into(),
+        };
+        let mut fields = BTreeMap::new();
+        fields.insert("items[1]".to_owned(), problem("gone"));
+        fields.insert("buyer.email".to_owned(), problem("bad email"));
+        fields.insert("items".to_owned(), problem("too many overall"));
+        let mut summary = None;
+        let renamed = rename_order_fields(fields, &["tty_a".into(), "tty_b".into()], &mut summary);
+        assert_eq!(renamed["qty-tty_b"].message, "gone");
+        assert_eq!(renamed["email"].message, "bad email");
+        assert_eq!(summary.as_deref(), Some("too many overall"));
+    }
+
+    #[test]
+    fn a_search_with_bad_dates_names_the_fields_and_no_dates_means_upcoming() {
+        let query = SearchQuery {
+            from: "tomorrow".into(),
+            ..SearchQuery::default()
+        };
+        assert!(query.to_api().unwrap_err().contains_key("from"));
+        let query = SearchQuery {
+            from: "2026-12-10".into(),
+            to: "2026-12-01".into(),
+            ..SearchQuery::default()
+        };
+        assert_eq!(query.to_api().unwrap_err()["to"].code, "before_start");
+        let search = SearchQuery::default().to_api().unwrap();
+        assert!(
+            search.from.is_some(),
+            "past events are not listed by default"
+        );
+        assert!(search.to.is_none());
+    }
+}

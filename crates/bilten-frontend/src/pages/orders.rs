@@ -1,0 +1,331 @@
+//! An order: the held tickets with their countdown, payment, cancelling, and the confirmation.
+//!
+//! A guest reaches their order through a link carrying its access key (`?key=ok_…`, the
+//! secret the API issued with the order); a logged-in buyer through their account. The key
+//! only ever travels in this site's own links (`Referrer-Policy: same-origin`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::api::ticketing::{CheckoutStarted, Event, Order, OrderAccess};
+use crate::api::ApiError;
+use crate::format;
+use crate::session::{CsrfForm, PageError, Visit};
+use crate::views::{self, csrf_field, PageMeta};
+use crate::Frontend;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OrderQuery {
+    key: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrderForm {
+    key: Option<String>,
+}
+
+fn notice_text(key: Option<&str>) -> Option<&'static str> {
+    Some(match key? {
+        "canceled" => "Your order has been canceled and the tickets released.",
+        "paid" => "Your tickets are ready.",
+        "renamed" => {
+            "The ticket has been re-issued with the new name; the old one no longer works."
+        }
+        "order_expired" => "The hold on these tickets ran out. Please choose them again.",
+        "not_pending" => "This order is no longer open for payment.",
+        "payment_failed" => {
+            "The payment did not go through. You can try again while the tickets are held."
+        }
+        _ => return None,
+    })
+}
+
+/// Reads the order as its buyer: by account when logged in, else (or also) by key.
+async fn load_order(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+    key: Option<&str>,
+) -> Result<Order, PageError> {
+    let forwarded = visit.forwarded.clone();
+    let order = if visit.signed_in() {
+        visit
+            .authed(app, |token| {
+                let api = app.api.clone();
+                let forwarded = forwarded.clone();
+                let key = key.map(str::to_owned);
+                let id = id.to_owned();
+                async move {
+                    let access = OrderAccess {
+                        bearer: Some(&token),
+                        key: key.as_deref(),
+                    };
+                    api.order(&forwarded, access, &id).await
+                }
+            })
+            .await
+    } else if key.is_some() {
+        app.api
+            .order(&forwarded, OrderAccess { bearer: None, key }, id)
+            .await
+    } else {
+        return Err(PageError::NotFound);
+    };
+    Ok(order?)
+}
+
+fn order_lines(order: &Order) -> Markup {
+    html! {
+        table.order-lines {
+            caption.visually-hidden { "Tickets in this order" }
+            thead { tr { th scope="col" { "Ticket" } th scope="col" { "Quantity" } th scope="col" { "Price" } th scope="col" { "Total" } } }
+            tbody {
+                @for line in &order.lines {
+                    tr {
+                        th scope="row" { (line.name) }
+                        td { (line.quantity) }
+                        td { (format::price(line.unit_price)) }
+                        td { (format::price(line.total)) }
+                    }
+                }
+            }
+            tfoot {
+                @if let Some(discount) = order.discount.filter(|d| !d.is_zero()) {
+                    tr { th scope="row" colspan="3" { "Discount" @if let Some(code) = &order.promo_code { " (" (code) ")" } } td { "−" (format::price(discount)) } }
+                }
+                tr { th scope="row" colspan="3" { "Total" } td { strong { (format::price(order.total)) } } }
+            }
+        }
+    }
+}
+
+fn key_field(key: Option<&str>) -> Markup {
+    html! {
+        @if let Some(key) = key { input type="hidden" name="key" value=(key); }
+    }
+}
+
+fn order_content(
+    visit: &Visit,
+    order: &Order,
+    event: &Event,
+    key: Option<&str>,
+    notice: Option<&str>,
+) -> Markup {
+    let tz = format::zone(&event.timezone);
+    html! {
+        (views::notice(notice))
+        @match order.status.as_str() {
+            "pending" => {
+                h1 { "Complete your order" }
+                div.hold role="status" {
+                    p { "Your tickets are held until "
+                        time datetime=(format::iso_local(order.expires_at, tz)) { (format::local_time(order.expires_at, tz)) }
+                        ". " span.countdown data-countdown-until=(order.expires_at.to_rfc3339()) role="timer" aria-live="off" {} }
+                    p.muted { "After that they are released for other buyers." }
+                }
+            }
+            "paid" => {
+                h1 { "You're going!" }
+                div.notice role="status" {
+                    p { "Your order is confirmed. We have sent the tickets to " strong { (order.buyer.email) } "." }
+                }
+            }
+            "expired" => {
+                h1 { "This order has expired" }
+                p { "The tickets were held for a limited time and have been released. " a href={ "/events/" (event.id) } { "Choose tickets again" } }
+            }
+            "canceled" => {
+                h1 { "This order was canceled" }
+                p { a href={ "/events/" (event.id) } { "Back to the event" } }
+            }
+            status => {
+                h1 { "Your order" }
+                p { "Status: " (status) }
+            }
+        }
+        section.panel aria-labelledby="order-event" {
+            h2 #order-event { a href={ "/events/" (event.id) } { (event.title) } }
+            p { time datetime=(format::iso_local(event.starts_at, tz)) { (format::time_range(event.starts_at, event.ends_at, tz)) } }
+            @if let Some(venue) = &event.venue_name { p { (venue) @if let Some(city) = &event.city { ", " (city) } } }
+            div.table-wrap { (order_lines(order)) }
+            p.muted { "Order " code { (order.id) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
+        }
+        @if !order.tickets.is_empty() {
+            (super::tickets::ticket_list(visit, &order.tickets, key, true))
+        }
+        @if order.status == "pending" {
+            div.order-actions {
+                form method="post" action={ "/orders/" (order.id) "/pay" } {
+                    (csrf_field(&visit.csrf_token))
+                    (key_field(key))
+                    button type="submit" {
+                        @if order.total.is_zero() { "Get the tickets" } @else { "Pay " (format::price(order.total)) }
+                    }
+                }
+                form method="post" action={ "/orders/" (order.id) "/cancel" } {
+                    (csrf_field(&visit.csrf_token))
+                    (key_field(key))
+                    button.secondary type="submit" { "Cancel and release the tickets" }
+                }
+            }
+        }
+    }
+}
+
+pub async fn show(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Query(query): Query<OrderQuery>,
+) -> Response {
+    let outcome = async {
+        let key = query.key.clone().or_else(|| visit.order_key(&id));
+        let order = load_order(&app, &mut visit, &id, key.as_deref()).await?;
+        let detail = app
+            .api
+            .event(&visit.forwarded, None, &order.event_id)
+            .await?;
+        let content = order_content(
+            &visit,
+            &order,
+            &detail.event,
+            key.as_deref(),
+            notice_text(query.notice.as_deref()),
+        );
+        let title = format!("Order for {}", detail.event.title);
+        let meta = PageMeta {
+            countdown: order.status == "pending",
+            ..PageMeta::new(&title, "Your Bilten order.")
+        };
+        let mut page = visit.page_with_meta(StatusCode::OK, &meta, &content);
+        if order.status == "pending" {
+            // "Pay" redirects to the provider's hosted page: the test provider's on the
+            // backend, a real provider's over HTTPS.
+            let policy = crate::content_security_policy_posting_to(&format!(
+                "{} https:",
+                app.backend_origin
+            ));
+            if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+                page.headers_mut()
+                    .insert(axum::http::header::CONTENT_SECURITY_POLICY, value);
+            }
+        }
+        Ok(page)
+    }
+    .await;
+    visit.respond(outcome)
+}
+
+pub fn back_to_order(id: &str, key: Option<&str>, notice: &str) -> Response {
+    let mut pairs = vec![("notice", notice)];
+    if let Some(key) = key {
+        pairs.push(("key", key));
+    }
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    Redirect::to(&format!(
+        "/orders/{}?{query}",
+        crate::api::ticketing::path_segment(id)
+    ))
+    .into_response()
+}
+
+/// Starts the payment: the provider's hosted page, or (free orders) straight to the tickets.
+pub async fn pay(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<OrderForm>,
+) -> Response {
+    let outcome = async {
+        let key = input
+            .key
+            .filter(|k| !k.is_empty())
+            .or_else(|| visit.order_key(&id));
+        let key = key.as_deref();
+        let forwarded = visit.forwarded.clone();
+        let result = if visit.signed_in() {
+            visit
+                .authed(&app, |token| {
+                    let api = app.api.clone();
+                    let forwarded = forwarded.clone();
+                    let key = key.map(str::to_owned);
+                    let id = id.clone();
+                    async move {
+                        let access = OrderAccess {
+                            bearer: Some(&token),
+                            key: key.as_deref(),
+                        };
+                        api.checkout(&forwarded, access, &id).await
+                    }
+                })
+                .await
+        } else {
+            app.api
+                .checkout(&forwarded, OrderAccess { bearer: None, key }, &id)
+                .await
+        };
+        match result {
+            Ok(CheckoutStarted::Redirect(url)) => Ok(Redirect::to(&url).into_response()),
+            Ok(CheckoutStarted::Completed) => Ok(back_to_order(&id, key, "paid")),
+            Err(ApiError::Rejected(rejection)) if rejection.status == StatusCode::CONFLICT => {
+                let notice = if rejection.code == "order_expired" {
+                    "order_expired"
+                } else {
+                    "not_pending"
+                };
+                Ok(back_to_order(&id, key, notice))
+            }
+            Err(error) => Err(PageError::from(error)),
+        }
+    }
+    .await;
+    visit.respond(outcome)
+}
+
+pub async fn cancel(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<OrderForm>,
+) -> Response {
+    let outcome = async {
+        let key = input.key.as_deref().filter(|k| !k.is_empty());
+        let forwarded = visit.forwarded.clone();
+        let result = if visit.signed_in() {
+            visit
+                .authed(&app, |token| {
+                    let api = app.api.clone();
+                    let forwarded = forwarded.clone();
+                    let key = key.map(str::to_owned);
+                    let id = id.clone();
+                    async move {
+                        let access = OrderAccess {
+                            bearer: Some(&token),
+                            key: key.as_deref(),
+                        };
+                        api.cancel_order(&forwarded, access, &id).await
+                    }
+                })
+                .await
+        } else {
+            app.api
+                .cancel_order(&forwarded, OrderAccess { bearer: None, key }, &id)
+                .await
+        };
+        match result {
+            Ok(_) => Ok(back_to_order(&id, key, "canceled")),
+            // Already paid, expired or canceled: the order page says which.
+            Err(ApiError::Rejected(rejection)) if rejection.code == "order_not_pending" => {
+                Ok(back_to_order(&id, key, "not_pending"))
+            }
+            Err(error) => Err(PageError::from(error)),
+        }
+    }
+    .await;
+    visit.respond(outcome)
+}

@@ -1,0 +1,306 @@
+//! "My tickets" with their QR codes, the ticket files (QR, PDF) passed through from the
+//! backend, and renaming a ticket's attendee.
+//!
+//! The QR image and the PDF are fetched from the backend with the visitor's token (or the
+//! order's key for a guest) and served from this site, so `<img src>` stays same-origin
+//! (the CSP allows only `'self'` images) and no token ever sits in a URL.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::orders::back_to_order;
+use crate::api::ticketing::{OrderAccess, Ticket};
+use crate::api::ApiError;
+use crate::format;
+use crate::session::{CsrfForm, PageError, Visit};
+use crate::views::csrf_field;
+use crate::Frontend;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct KeyQuery {
+    key: Option<String>,
+    cursor: Option<String>,
+}
+
+fn with_key(path: &str, key: Option<&str>) -> String {
+    match key {
+        Some(key) => format!(
+            "{path}?{}",
+            serde_urlencoded::to_string([("key", key)]).unwrap_or_default()
+        ),
+        None => path.to_owned(),
+    }
+}
+
+/// The tickets as cards: QR code, holder, PDF link, and (for the buyer) a rename form.
+pub fn ticket_list(visit: &Visit, tickets: &[Ticket], key: Option<&str>, rename: bool) -> Markup {
+    html! {
+        ul.tickets-list aria-label="Tickets" {
+            @for ticket in tickets {
+                @let tz = format::zone(&ticket.event.timezone);
+                @let holder = ticket.attendee_name.as_deref().unwrap_or("");
+                li.ticket-card {
+                    div.ticket-text {
+                        h3 { (ticket.event.title) }
+                        p { (ticket.kind) @if !holder.is_empty() { " · " (holder) } }
+                        p.muted { (format::time_range(ticket.event.starts_at, ticket.event.ends_at, tz))
+                            @if let Some(venue) = &ticket.event.venue_name { br; (venue) @if let Some(city) = &ticket.event.city { ", " (city) } } }
+                        @if ticket.status != "valid" {
+                            p { span.tag.sold-out { (ticket.status) } " This ticket no longer admits anyone." }
+                        }
+                        p { a href=(with_key(&format!("/tickets/{}/pdf", ticket.id), key)) download { "Download PDF" span.visually-hidden { " of the " (ticket.kind) " ticket" } } }
+                        @if rename && ticket.status == "valid" {
+                            details {
+                                summary { "Change the name on this ticket" }
+                                form.form method="post" action={ "/tickets/" (ticket.id) "/name" } {
+                                    (csrf_field(&visit.csrf_token))
+                                    @if let Some(key) = key { input type="hidden" name="key" value=(key); }
+                                    input type="hidden" name="order_id" value=(ticket.order_id);
+                                    div.field {
+                                        label for={ "name-" (ticket.id) } { "Attendee name" }
+                                        input id={ "name-" (ticket.id) } type="text" name="attendee_name" value=(holder) autocomplete="name";
+                                    }
+                                    button.secondary type="submit" { "Re-issue with this name" }
+                                }
+                            }
+                        }
+                    }
+                    @if ticket.status == "valid" {
+                        img.qr src=(with_key(&format!("/tickets/{}/qr.svg", ticket.id), key))
+                            alt={ "QR code of the " (ticket.kind) " ticket for " (ticket.event.title) }
+                            width="180" height="180";
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn mine(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Query(query): Query<KeyQuery>,
+) -> Response {
+    let outcome = async {
+        if !visit.signed_in() {
+            return Err(PageError::SignInRequired);
+        }
+        let forwarded = visit.forwarded.clone();
+        let cursor = query.cursor.clone();
+        let page = visit
+            .authed(&app, |token| app.api.my_tickets(&forwarded, token, cursor.as_deref()))
+            .await?;
+        let content = html! {
+            h1 { "My tickets" }
+            @if page.items.is_empty() {
+                div.empty-state {
+                    p { "You have no tickets yet. Tickets you buy will appear here, ready to show at the entrance." }
+                    p { a href="/" { "Browse upcoming events" } }
+                }
+            } @else {
+                p { "Show the QR code at the entrance, on your phone or printed. " a href="/orders" { "Your orders" } }
+                (ticket_list(&visit, &page.items, None, true))
+                @if let Some(cursor) = &page.next_cursor {
+                    p { a.button href={ "/tickets?" (serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default()) } { "Older tickets" } }
+                }
+            }
+        };
+        Ok(visit.page("My tickets", "Your tickets on Bilten.", &content))
+    }
+    .await;
+    visit.respond(outcome)
+}
+
+/// "Your orders": the account's paid orders, from its tickets (newest first), each linking
+/// to the order page.
+pub async fn orders(State(app): State<Frontend>, mut visit: Visit) -> Response {
+    let outcome = async {
+        if !visit.signed_in() {
+            return Err(PageError::SignInRequired);
+        }
+        let forwarded = visit.forwarded.clone();
+        let page = visit
+            .authed(&app, |token| app.api.my_tickets(&forwarded, token, None))
+            .await?;
+        let mut orders: Vec<(&str, &Ticket, usize)> = Vec::new();
+        for ticket in &page.items {
+            match orders.iter_mut().find(|(id, _, _)| *id == ticket.order_id) {
+                Some(entry) => entry.2 += 1,
+                None => orders.push((&ticket.order_id, ticket, 1)),
+            }
+        }
+        let content = html! {
+            h1 { "Your orders" }
+            @if orders.is_empty() {
+                p.empty-state { "No orders yet." }
+            } @else {
+                div.table-wrap {
+                    table {
+                        thead { tr { th scope="col" { "Event" } th scope="col" { "When" } th.number scope="col" { "Tickets" } th scope="col" { "Order" } } }
+                        tbody {
+                            @for (id, ticket, count) in &orders {
+                                @let tz = format::zone(&ticket.event.timezone);
+                                tr {
+                                    th scope="row" { a href={ "/events/" (ticket.event_id) } { (ticket.event.title) } }
+                                    td { (format::local_datetime(ticket.event.starts_at, tz)) }
+                                    td.number { (count) }
+                                    td { a href={ "/orders/" (id) } { code { (id) } } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        Ok(visit.page("Your orders", "Your orders on Bilten.", &content))
+    }
+    .await;
+    visit.respond(outcome)
+}
+
+async fn ticket_file(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+    key: Option<&str>,
+    file: &str,
+) -> Result<Response, PageError> {
+    let forwarded = visit.forwarded.clone();
+    let answer = if visit.signed_in() {
+        visit
+            .authed(app, |token| {
+                let api = app.api.clone();
+                let forwarded = forwarded.clone();
+                let key = key.map(str::to_owned);
+                let id = id.to_owned();
+                let file = file.to_owned();
+                async move {
+                    let access = OrderAccess {
+                        bearer: Some(&token),
+                        key: key.as_deref(),
+                    };
+                    api.ticket_file(&forwarded, access, &id, &file).await
+                }
+            })
+            .await
+    } else if key.is_some() {
+        app.api
+            .ticket_file(&forwarded, OrderAccess { bearer: None, key }, id, file)
+            .await
+    } else {
+        return Err(PageError::NotFound);
+    }?;
+    let mut response = answer.body.into_response();
+    let headers = response.headers_mut();
+    let content_type = answer.content_type.unwrap_or_else(|| {
+        if file == "pdf" {
+            "application/pdf"
+        } else {
+            "image/svg+xml"
+        }
+        .to_owned()
+    });
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Some(value) = answer
+        .content_disposition
+        .and_then(|d| HeaderValue::from_str(&d).ok())
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // A ticket is a bearer credential: never kept by a shared cache.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+pub async fn qr(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Query(query): Query<KeyQuery>,
+) -> Response {
+    let outcome = ticket_file(&app, &mut visit, &id, query.key.as_deref(), "qr.svg").await;
+    visit.respond(outcome)
+}
+
+pub async fn pdf(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Query(query): Query<KeyQuery>,
+) -> Response {
+    let outcome = ticket_file(&app, &mut visit, &id, query.key.as_deref(), "pdf").await;
+    visit.respond(outcome)
+}
+
+#[derive(Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    attendee_name: String,
+    #[serde(default)]
+    order_id: String,
+    key: Option<String>,
+}
+
+pub async fn rename(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<RenameForm>,
+) -> Response {
+    let outcome = async {
+        let key = input.key.as_deref().filter(|k| !k.is_empty());
+        let forwarded = visit.forwarded.clone();
+        let name = input.attendee_name.trim().to_owned();
+        let result = if visit.signed_in() {
+            visit
+                .authed(&app, |token| {
+                    let api = app.api.clone();
+                    let forwarded = forwarded.clone();
+                    let key = key.map(str::to_owned);
+                    let id = id.clone();
+                    let name = name.clone();
+                    async move {
+                        let access = OrderAccess {
+                            bearer: Some(&token),
+                            key: key.as_deref(),
+                        };
+                        api.rename_ticket(&forwarded, access, &id, &name).await
+                    }
+                })
+                .await
+        } else {
+            app.api
+                .rename_ticket(&forwarded, OrderAccess { bearer: None, key }, &id, &name)
+                .await
+        };
+        match result {
+            Ok(ticket) => Ok(back_to_order(&ticket.order_id, key, "renamed")),
+            // A bad name: back to the order, which says nothing changed (the form is small
+            // enough to type again); the API's message is logged.
+            Err(ApiError::Rejected(rejection))
+                if rejection.status.is_client_error() && !input.order_id.is_empty() =>
+            {
+                tracing::info!(code = %rejection.code, "ticket rename refused");
+                Ok(Redirect::to(&with_key(
+                    &format!(
+                        "/orders/{}",
+                        crate::api::ticketing::path_segment(&input.order_id)
+                    ),
+                    key,
+                ))
+                .into_response())
+            }
+            Err(error) => Err(PageError::from(error)),
+        }
+    }
+    .await;
+    visit.respond(outcome)
+}

@@ -1,0 +1,501 @@
+//! The web app in headless Chromium, driven from Rust with fantoccini over `WebDriver`
+//! (chromedriver on a free port): the attendee's and the organizer's main flows, a form with
+//! bad input, a keyboard-only checkout, axe-core accessibility checks (no serious or critical
+//! violation) and screenshots at phone and desktop width in `target/screenshots`.
+//!
+//! Without Chromium, chromedriver or the axe-core package the tests say so and pass, unless
+//! `BILTEN_REQUIRE_SERVICES=1` (as in CI), where a missing browser is a failure.
+
+// Test code: a failed unwrap is a failed test, and a flow reads best in one piece.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
+
+#[path = "../pages/fixtures.rs"]
+#[allow(dead_code)]
+mod fixtures;
+#[path = "../pages/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use helpers::{TestSite, PASSWORD};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const PHONE: (u32, u32) = (360, 800);
+const DESKTOP: (u32, u32) = (1280, 900);
+
+fn axe_source_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js")
+}
+
+/// Whether the browser and axe are here; when not, fail under `BILTEN_REQUIRE_SERVICES=1`.
+fn browser_available() -> bool {
+    let missing: Vec<String> = [
+        PathBuf::from(CHROMIUM),
+        PathBuf::from(CHROMEDRIVER),
+        axe_source_path(),
+    ]
+    .into_iter()
+    .filter(|p| !p.exists())
+    .map(|p| p.display().to_string())
+    .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var("BILTEN_REQUIRE_SERVICES").as_deref() != Ok("1"),
+        "browser tests need {missing:?} (.ci/run installs them)"
+    );
+    eprintln!("skipping browser test: missing {missing:?}");
+    false
+}
+
+/// chromedriver and one headless Chromium session; both end on drop.
+struct Browser {
+    driver: Child,
+    client: Client,
+}
+
+impl Browser {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1280,900", "--lang=en-GB"]
+            }),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) => {
+                    assert!(Instant::now() < deadline, "no browser session: {error}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        };
+        Self { driver, client }
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    async fn css(&self, selector: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("{selector}: {e}"))
+    }
+
+    /// Types into a field; a page that was still being replaced is tried again.
+    async fn fill(&self, selector: &str, text: &str) {
+        for _ in 0..5 {
+            let field = self.css(selector).await;
+            if field.clear().await.is_ok() && field.send_keys(text).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("could not type into {selector}");
+    }
+
+    /// Waits until the address contains `part` (a redirect after a post has landed).
+    async fn wait_for_path(&self, part: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.path().await.contains(part) {
+            assert!(
+                Instant::now() < deadline,
+                "never reached {part}: {}",
+                self.path().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn click(&self, selector: &str) {
+        for _ in 0..5 {
+            if self.css(selector).await.click().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("could not click {selector}");
+    }
+
+    async fn click_link(&self, text: &str) {
+        for _ in 0..25 {
+            if let Ok(link) = self.client.find(Locator::LinkText(text)).await {
+                if link.click().await.is_ok() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("could not follow the link {text}");
+    }
+
+    async fn source(&self) -> String {
+        self.client.source().await.unwrap()
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    /// Runs axe-core on the current page: the serious and critical violations, one line each.
+    async fn accessibility_problems(&self) -> Vec<String> {
+        let axe = std::fs::read_to_string(axe_source_path()).unwrap();
+        self.client
+            .execute(&format!("{axe}\n;return true;"), vec![])
+            .await
+            .unwrap();
+        let result = self
+            .js(
+                "return axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', ')));",
+            )
+            .await;
+        result
+            .as_array()
+            .unwrap_or_else(|| panic!("axe did not run: {result}"))
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Checks accessibility, then writes a screenshot at phone and at desktop width.
+    async fn check_page(&self, name: &str) {
+        let problems = self.accessibility_problems().await;
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (label, (width, height)) in [("phone", PHONE), ("desktop", DESKTOP)] {
+            self.client.set_window_size(width, height).await.unwrap();
+            // At phone width nothing may stick out sideways.
+            if label == "phone" {
+                let overflow = self
+                    .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+                    .await;
+                assert!(
+                    overflow.as_i64().unwrap_or(0) <= 0,
+                    "{name} scrolls sideways at 360 px: {overflow}"
+                );
+            }
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("{name}-{label}.png")), png).unwrap();
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_attendee_signs_up_finds_an_event_buys_two_tickets_and_sees_their_qr_codes() {
+    if !browser_available() {
+        return;
+    }
+    let site = TestSite::spawn().await;
+    let on_sale = fixtures::event_on_sale(&site.backend, "Winter Jazz Night", 50).await;
+    let browser = Browser::start().await;
+    let base = site.address.clone();
+
+    browser.goto(&format!("{base}/signup")).await;
+    browser.fill("#field-name", "Ada Lovelace").await;
+    browser.fill("#field-email", "ada@example.com").await;
+    browser.fill("#field-password", PASSWORD).await;
+    browser.click("form.form button[type=submit]").await;
+    browser.css(".notice").await;
+    assert_eq!(browser.path().await, "/login?notice=account_created");
+    browser.fill("#field-email", "ada@example.com").await;
+    browser.fill("#field-password", PASSWORD).await;
+    browser.click("form.form button[type=submit]").await;
+    browser.css("#profile-title").await;
+
+    browser.goto(&format!("{base}/")).await;
+    browser.check_page("home").await;
+    browser.fill("#field-q", "jazz").await;
+    browser.click(".search-form button[type=submit]").await;
+    browser.css("#results").await;
+    browser.click_link("Winter Jazz Night").await;
+    browser.css("#tickets-title").await;
+    assert_eq!(browser.path().await, format!("/events/{}", on_sale.event));
+    browser.check_page("event").await;
+
+    browser
+        .css(&format!("#field-qty-{}", on_sale.standing))
+        .await
+        .send_keys("2")
+        .await
+        .unwrap();
+    browser.click(".ticket-form button[type=submit]").await;
+    browser.css(".hold").await;
+    assert!(browser.source().await.contains("Pay €50.00"));
+    browser.check_page("checkout").await;
+    // The countdown script runs: "mm:ss left".
+    let countdown = browser.css(".countdown").await.text().await.unwrap();
+    assert!(countdown.ends_with("left"), "{countdown}");
+
+    browser
+        .click(".order-actions form:first-child button")
+        .await;
+    // The test provider's hosted page, served by the backend.
+    browser
+        .fill("input[name=card_number]", "4242 4242 4242 4242")
+        .await;
+    browser.click("form button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !browser.source().await.contains("Payment received") {
+        assert!(Instant::now() < deadline, "{}", browser.source().await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    browser.goto(&format!("{base}/tickets")).await;
+    browser.css("img.qr").await;
+    let loaded = browser
+        .js("return Array.from(document.querySelectorAll('img.qr')).filter(i => i.complete && i.naturalWidth > 0).length;")
+        .await;
+    assert_eq!(loaded, json!(2), "two QR codes shown");
+    browser.check_page("my-tickets").await;
+}
+
+#[tokio::test]
+async fn an_organizer_publishes_an_event_sees_the_sale_and_refunds_a_ticket() {
+    if !browser_available() {
+        return;
+    }
+    let site = TestSite::spawn().await;
+    let organizer = fixtures::verified_user(&site.backend, "Olga Organizer").await;
+    let browser = Browser::start().await;
+    let base = site.address.clone();
+
+    browser.goto(&format!("{base}/login")).await;
+    browser.fill("#field-email", &organizer.email).await;
+    browser.fill("#field-password", PASSWORD).await;
+    browser.click("form.form button[type=submit]").await;
+    browser.css("#profile-title").await;
+    browser.goto(&format!("{base}/organize")).await;
+    browser.fill("#field-name", "Kino Meeting Point").await;
+    browser.click("form.form button[type=submit]").await;
+    browser.wait_for_path("notice=organization_created").await;
+    browser.click_link("New event").await;
+    browser.fill("#field-title", "Summer Screenings").await;
+    browser
+        .fill("#field-description", "Films under the stars.")
+        .await;
+    // Date inputs take their value from script most reliably across locales.
+    browser
+        .js(
+            "document.getElementById('field-starts_at').value = '2030-07-01T21:30';
+             document.getElementById('field-ends_at').value = '2030-07-01T23:45';",
+        )
+        .await;
+    browser.fill("#field-timezone", "Europe/Sarajevo").await;
+    browser.fill("#field-venue_name", "Open-air cinema").await;
+    browser.fill("#field-city", "Sarajevo").await;
+    browser.fill("#field-country", "BA").await;
+    browser.click("form.form button[type=submit]").await;
+    browser.wait_for_path("notice=event_created").await;
+    for (name, price) in [("Early bird", "12.50"), ("Regular", "18")] {
+        browser.fill("#field-name", name).await;
+        browser.fill("#field-price", price).await;
+        browser.fill("#field-capacity", "100").await;
+        browser.click("form[action$='/ticket-types'] button").await;
+        browser.wait_for_path("notice=ticket_type_added").await;
+    }
+    browser.click("form[action$='/publish'] button").await;
+    browser.wait_for_path("notice=event_published").await;
+    assert!(browser.source().await.contains("The event is published"));
+    let dashboard = browser.path().await;
+    let event = dashboard
+        .trim_start_matches("/organize/events/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // A sale, made through the API with the test card.
+    let detail = site
+        .backend
+        .get(&format!("/api/v1/events/{event}"), None)
+        .await
+        .1;
+    let early = detail["ticket_types"][0]["id"].as_str().unwrap().to_owned();
+    let order = site
+        .backend
+        .client
+        .post(site.backend.url("/api/v1/orders"))
+        .header("idempotency-key", "browser-sale")
+        .json(
+            &json!({"event_id": event, "items": [{"ticket_type_id": early, "quantity": 2}],
+                      "buyer": {"email": "grace@example.com", "name": "Grace Hopper"}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let order_id = order["order"]["id"].as_str().unwrap().to_owned();
+    let paid = site
+        .backend
+        .client
+        .post(
+            site.backend
+                .url(&format!("/api/v1/orders/{order_id}/checkout")),
+        )
+        .header("x-order-key", order["access_key"].as_str().unwrap())
+        .json(&json!({"test_card": "4242424242424242"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 200);
+
+    browser
+        .goto(&format!("{base}/organize/events/{event}"))
+        .await;
+    let page = browser.source().await;
+    assert!(page.contains("<dt>Sold</dt><dd>2 of 200</dd>"), "{page}");
+    assert!(page.contains("<dd>€25.00</dd>"), "revenue shown");
+    assert!(page.contains("<rect"), "the chart has bars");
+    browser.check_page("organizer-dashboard").await;
+
+    browser
+        .goto(&format!("{base}/organize/orders/{order_id}"))
+        .await;
+    browser
+        .click("form[action$='/refund'] input[name=ticket_id] ~ button")
+        .await;
+    browser.css(".notice").await;
+    let page = browser.source().await;
+    assert!(page.contains("The refund has been made"), "{page}");
+    assert!(
+        page.contains("revoked") || page.contains("refunded"),
+        "{page}"
+    );
+    assert_eq!(page.matches("Refund this ticket").count(), 1);
+}
+
+#[tokio::test]
+async fn bad_input_shows_the_field_error_and_checkout_works_by_keyboard_alone() {
+    if !browser_available() {
+        return;
+    }
+    let site = TestSite::spawn().await;
+    let on_sale = fixtures::event_on_sale(&site.backend, "Winter Jazz Night", 50).await;
+    let browser = Browser::start().await;
+    let base = site.address.clone();
+
+    browser.goto(&format!("{base}/signup")).await;
+    browser.fill("#field-name", "Ada").await;
+    browser.fill("#field-email", "ada@example.com").await;
+    browser.fill("#field-password", "short").await;
+    browser.click("form.form button[type=submit]").await;
+    let error = browser.css("#field-password-error").await;
+    assert!(error.is_displayed().await.unwrap());
+    assert!(
+        error.text().await.unwrap().contains('8'),
+        "names the minimum length"
+    );
+    assert_eq!(
+        browser
+            .css("#field-email")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("ada@example.com")
+    );
+    browser.check_page("signup-error").await;
+
+    // Keyboard only: every step is a key press on the focused control.
+    browser
+        .goto(&format!("{base}/events/{}", on_sale.event))
+        .await;
+    let standing = browser
+        .css(&format!("#field-qty-{}", on_sale.standing))
+        .await;
+    standing.send_keys("2").await.unwrap();
+    browser
+        .css("#field-name")
+        .await
+        .send_keys("Grace Hopper\u{E004}grace@example.com")
+        .await
+        .unwrap();
+    let focused = browser.js("return document.activeElement.id;").await;
+    assert_eq!(
+        focused,
+        json!("field-email"),
+        "Tab moves to the email field"
+    );
+    browser
+        .css("#field-email")
+        .await
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    browser.css(".hold").await;
+    let pay = browser.css(".order-actions form:first-child button").await;
+    pay.send_keys("\u{E007}").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !browser.path().await.starts_with("/api/v1/pay/test/") {
+        assert!(
+            Instant::now() < deadline,
+            "{} {}",
+            browser.path().await,
+            browser.source().await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser
+        .fill("input[name=card_number]", "4242424242424242\u{E007}")
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !browser.source().await.contains("Payment received") {
+        assert!(Instant::now() < deadline, "{}", browser.source().await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,54 @@
+//! The admin area: only platform admins see it; they search users and disable them.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestSite, PASSWORD};
+
+#[tokio::test]
+async fn an_admin_finds_a_user_and_disables_them_and_nobody_else_sees_the_area() {
+    let site = TestSite::spawn().await;
+    let victim = site.backend.signed_up_user("Mallory Example").await;
+
+    // An ordinary account: the admin area does not exist for it.
+    site.signed_up_and_logged_in("Ordinary").await;
+    assert_eq!(site.get("/admin").await.status, StatusCode::NOT_FOUND);
+
+    let admin = TestSite::beside(&site);
+    bilten_backend::admin::create_admin(
+        &site.backend.store,
+        "root@example.com",
+        PASSWORD,
+        Some("Root"),
+    )
+    .await
+    .unwrap();
+    let login = admin
+        .submit(
+            "/login",
+            "/login",
+            &[("email", "root@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    let page = admin.get("/admin?q=mallory").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(&victim.email), "{}", page.body);
+    assert!(page.body.contains("Platform health") && page.body.contains("ready"));
+    let marker = r#"action="/admin/users/"#;
+    let start = page.body.find(marker).unwrap() + r#"action=""#.len();
+    let action: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let disabled = admin
+        .submit("/admin?q=mallory", &action, &[("disabled", "true")])
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER, "{}", disabled.body);
+    assert!(admin
+        .get(disabled.location())
+        .await
+        .body
+        .contains("The account is disabled"));
+    let (status, _) = site.backend.login(&victim.email, PASSWORD).await;
+    assert_ne!(status, StatusCode::OK, "a disabled account cannot log in");
+}

@@ -1,0 +1,124 @@
+//! Things an organizer sets up through the backend's API, for pages to show.
+
+use bilten_test_support::{TestApp, TestUser};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A signed-up user whose email is confirmed (organizations need one).
+pub async fn verified_user(app: &TestApp, name: &str) -> TestUser {
+    let user = app.signed_up_user(name).await;
+    bilten_store::users::mark_email_verified(
+        app.store.primary(),
+        user.id.parse().unwrap(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    user
+}
+
+pub async fn create_org(app: &TestApp, owner: &TestUser, name: &str) -> String {
+    let (status, body) = app
+        .post(
+            "/api/v1/organizations",
+            Some(&owner.access_token),
+            json!({ "name": name }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["organization"]["id"].as_str().unwrap().to_owned()
+}
+
+/// An event in Berlin on 12 December 2030, 19:00–23:00 local time.
+pub fn concert(title: &str) -> Value {
+    json!({
+        "title": title,
+        "description": "Four hours of jazz.\n\nDoors open at 18:30.",
+        "starts_at": "2030-12-12T18:00:00Z",
+        "ends_at": "2030-12-12T22:00:00Z",
+        "timezone": "Europe/Berlin",
+        "venue_name": "Tempodrom",
+        "venue_address": "Möckernstraße 10",
+        "city": "Berlin",
+        "country": "DE",
+        "latitude": 52.5,
+        "longitude": 13.38,
+        "currency": "EUR",
+        "category": "music",
+        "hold_minutes": 15
+    })
+}
+
+pub async fn create_event(app: &TestApp, token: &str, org: &str, body: Value) -> String {
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/organizations/{org}/events"),
+            Some(token),
+            body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["event"]["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn add_ticket_type(app: &TestApp, token: &str, event: &str, body: Value) -> String {
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/events/{event}/ticket-types"),
+            Some(token),
+            body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["ticket_type"]["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn publish(app: &TestApp, token: &str, event: &str) {
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/events/{event}/publish"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// A published event with a paid and a free ticket type.
+pub struct OnSale {
+    pub organizer: TestUser,
+    pub organization: String,
+    pub event: String,
+    /// €25.00, `capacity` of them.
+    pub standing: String,
+    /// Free, 100 of them.
+    pub guest_list: String,
+}
+
+pub async fn event_on_sale(app: &TestApp, title: &str, capacity: i64) -> OnSale {
+    let organizer = verified_user(app, "Organizer").await;
+    let organization = create_org(app, &organizer, "Kino Meeting Point").await;
+    let event = create_event(app, &organizer.access_token, &organization, concert(title)).await;
+    let standing = add_ticket_type(
+        app,
+        &organizer.access_token,
+        &event,
+        json!({ "name": "Standing", "price": 2500, "capacity": capacity, "max_per_order": 4 }),
+    )
+    .await;
+    let guest_list = add_ticket_type(
+        app,
+        &organizer.access_token,
+        &event,
+        json!({ "name": "Guest list", "price": 0, "capacity": 100 }),
+    )
+    .await;
+    publish(app, &organizer.access_token, &event).await;
+    OnSale {
+        organizer,
+        organization,
+        event,
+        standing,
+        guest_list,
+    }
+}
