@@ -1,9 +1,10 @@
-//! `/admin/*`: platform administration over HTTP (admins only).
+//! `/admin/*`: platform administration over HTTP (admins only): users, organizations, and
+//! moderation of events.
 
 use axum::extract::{Path, Query, State};
-use bilten_domain::UserId;
+use bilten_domain::{EventId, OrganizationId, UserId};
 use bilten_http::Json;
-use bilten_store::{sessions, users};
+use bilten_store::{events, organizations, sessions, users};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -22,22 +23,31 @@ pub struct UserSearch {
     cursor: Option<String>,
 }
 
+/// `?q=&cursor=` of the admin lists: the search text (at most 100 characters are used) and
+/// the id after which the page starts.
+type Search = UserSearch;
+
+fn parse_cursor<T: std::str::FromStr>(cursor: Option<&str>) -> BackendResult<Option<T>> {
+    cursor
+        .map(|c| {
+            c.parse::<T>()
+                .map_err(|_| BackendError::field("cursor", "invalid", "Not a valid cursor."))
+        })
+        .transpose()
+}
+
+fn search_text(search: &Search) -> String {
+    search.q.chars().take(100).collect()
+}
+
 pub async fn list_users(
     State(state): State<AppState>,
     actor: CurrentUser,
     Query(search): Query<UserSearch>,
 ) -> BackendResult<Json<serde_json::Value>> {
     authorize(&actor, Action::AdministerPlatform)?;
-    let after = match search.cursor.as_deref() {
-        Some(cursor) => Some(
-            cursor
-                .parse::<UserId>()
-                .map_err(|_| BackendError::field("cursor", "invalid", "Not a valid cursor."))?,
-        ),
-        None => None,
-    };
-    let query: String = search.q.chars().take(100).collect();
-    let rows = users::search(state.store.read(), &query, after, PAGE + 1).await?;
+    let after = parse_cursor::<UserId>(search.cursor.as_deref())?;
+    let rows = users::search(state.store.read(), &search_text(&search), after, PAGE + 1).await?;
     let has_more = rows.len() as i64 > PAGE;
     let items: Vec<UserView> = rows
         .iter()
@@ -86,5 +96,81 @@ pub async fn set_user_disabled(
     let user = users::get(state.store.primary(), id).await?;
     Ok(Json(
         serde_json::json!({ "user": UserView::from(&user), "disabled": user.disabled_at.is_some() }),
+    ))
+}
+
+/// `GET /admin/organizations?q=&cursor=`: every organization with its member and event counts.
+pub async fn list_organizations(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Query(search): Query<Search>,
+) -> BackendResult<Json<serde_json::Value>> {
+    authorize(&actor, Action::AdministerPlatform)?;
+    let after = parse_cursor::<OrganizationId>(search.cursor.as_deref())?;
+    let rows =
+        organizations::search_all(state.store.read(), &search_text(&search), after, PAGE + 1)
+            .await?;
+    let page = &rows[..rows.len().min(PAGE as usize)];
+    let items: Vec<_> = page
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "id": o.organization.id.to_string(),
+                "name": o.organization.name,
+                "created_at": o.organization.created_at,
+                "members": o.members,
+                "events": o.events,
+            })
+        })
+        .collect();
+    let next = (rows.len() > page.len())
+        .then(|| page.last().map(|o| o.organization.id.to_string()))
+        .flatten();
+    Ok(Json(
+        serde_json::json!({ "items": items, "next_cursor": next }),
+    ))
+}
+
+/// `GET /admin/events?q=&cursor=`: every event on the platform, any status, for moderation.
+pub async fn list_events(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Query(search): Query<Search>,
+) -> BackendResult<Json<serde_json::Value>> {
+    authorize(&actor, Action::AdministerPlatform)?;
+    let after = parse_cursor::<EventId>(search.cursor.as_deref())?;
+    let rows =
+        events::search_all(state.store.read(), &search_text(&search), after, PAGE + 1).await?;
+    let page = &rows[..rows.len().min(PAGE as usize)];
+    let items: Vec<_> = page.iter().map(crate::events::event_view).collect();
+    let next = (rows.len() > page.len())
+        .then(|| page.last().map(|e| e.id.to_string()))
+        .flatten();
+    Ok(Json(
+        serde_json::json!({ "items": items, "next_cursor": next }),
+    ))
+}
+
+/// `POST /admin/events/{id}/unpublish`: takes a published event off sale and out of the
+/// public listing (it becomes a draft of its organization; orders and tickets stay valid).
+/// `409 not_published` when it is not published.
+pub async fn unpublish_event(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+) -> BackendResult<Json<serde_json::Value>> {
+    authorize(&actor, Action::AdministerPlatform)?;
+    let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
+    let event = crate::events::load_event(&state, id).await?;
+    if !events::unpublish(state.store.primary(), event.id, Utc::now()).await? {
+        return Err(BackendError::Conflict {
+            code: "not_published",
+            message: "Only a published event can be unpublished.".to_owned(),
+        });
+    }
+    tracing::info!(event = %id, admin = %actor.user_id, "event unpublished by a platform admin");
+    let event = crate::events::load_event(&state, id).await?;
+    Ok(Json(
+        serde_json::json!({ "event": crate::events::event_view(&event) }),
     ))
 }

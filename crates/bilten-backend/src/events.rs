@@ -318,7 +318,7 @@ fn merge(current: EventInput, patch: EventInput) -> EventInput {
 // Views
 
 #[derive(Serialize)]
-struct EventView<'a> {
+pub(crate) struct EventView<'a> {
     id: String,
     organization_id: String,
     status: &'a str,
@@ -342,7 +342,7 @@ struct EventView<'a> {
     published_at: Option<DateTime<Utc>>,
 }
 
-fn event_view(e: &EventRecord) -> EventView<'_> {
+pub(crate) fn event_view(e: &EventRecord) -> EventView<'_> {
     let f = &e.fields;
     EventView {
         id: e.id.to_string(),

@@ -42,6 +42,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/me/organizations", Access::User),
     ("GET", "/admin/users", Access::Admin),
     ("POST", "/admin/users/{id}/disabled", Access::Admin),
+    ("GET", "/admin/organizations", Access::Admin),
+    ("GET", "/admin/events", Access::Admin),
+    ("POST", "/admin/events/{id}/unpublish", Access::Admin),
     ("POST", "/organizations", Access::User),
     ("GET", "/organizations/{id}", Access::Organizer),
     ("GET", "/organizations/{id}/members", Access::Organizer),
@@ -123,6 +126,12 @@ pub fn api() -> Router<AppState> {
         .route(
             "/admin/users/{id}/disabled",
             post(admin_api::set_user_disabled),
+        )
+        .route("/admin/organizations", get(admin_api::list_organizations))
+        .route("/admin/events", get(admin_api::list_events))
+        .route(
+            "/admin/events/{id}/unpublish",
+            post(admin_api::unpublish_event),
         )
         .route("/organizations", post(organizations::create))
         .route("/organizations/{id}", get(organizations::get))

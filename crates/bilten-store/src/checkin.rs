@@ -838,15 +838,7 @@ pub async fn search_tickets<'e>(
     q: &str,
     limit: i64,
 ) -> StoreResult<Vec<SyncTicket>> {
-    let escaped: String = q
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    let pattern = format!("%{escaped}%");
+    let pattern = crate::like_contains(q);
     let rows = sqlx::query(&format!(
         "SELECT {TICKET_COLUMNS}, s.first_at, s.first_gate, s.inside {TICKET_FROM}
          LEFT JOIN checkin_states s ON s.ticket_id = t.id AND s.list_id = $2

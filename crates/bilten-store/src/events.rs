@@ -163,6 +163,47 @@ pub async fn publish<'e>(ex: impl Exec<'e>, id: EventId, now: DateTime<Utc>) -> 
     Ok(done.rows_affected() == 1)
 }
 
+/// Takes a published event off sale and out of the public listing (platform moderation): it
+/// becomes a draft again, visible only to its organization, whose orders and tickets stay as
+/// they are. One conditional statement; false when the event was not published.
+pub async fn unpublish<'e>(
+    ex: impl Exec<'e>,
+    id: EventId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE events SET status = 'draft', published_at = NULL, updated_at = $2
+         WHERE id = $1 AND status = 'published'",
+    )
+    .bind(id.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Every event on the platform whose title contains `query`, any status, newest first after
+/// the `after` cursor: what platform admins moderate.
+pub async fn search_all<'e>(
+    ex: impl Exec<'e>,
+    query: &str,
+    after: Option<EventId>,
+    limit: i64,
+) -> StoreResult<Vec<EventRecord>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e
+         WHERE LOWER(e.title) LIKE $1 ESCAPE '\\' AND ($2 = '' OR e.id < $2)
+         ORDER BY e.id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(crate::like_contains(query.trim()))
+        .bind(after.map_or_else(String::new, |id| id.to_db()))
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(decode_event).collect()
+}
+
 /// Filters of the public listing. Every filter is optional.
 #[derive(Debug, Clone, Default)]
 pub struct ListingFilter {

@@ -216,3 +216,18 @@ pub fn from_millis(millis: i64) -> DateTime<Utc> {
 /// Shorthand for the bound of query functions: anything that runs SQL on either engine.
 pub trait Exec<'e>: Executor<'e, Database = Any> {}
 impl<'e, T: Executor<'e, Database = Any>> Exec<'e> for T {}
+
+/// A `LIKE` pattern matching `text` anywhere, lower-cased, with `%`, `_` and `\` escaped: use
+/// it with `LOWER(column) LIKE $n ESCAPE '\'`, so what a user types is matched literally.
+pub(crate) fn like_contains(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}

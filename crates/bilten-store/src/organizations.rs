@@ -162,6 +162,46 @@ pub async fn members<'e>(
         .collect()
 }
 
+/// One organization as platform admins see it.
+#[derive(Debug, Clone)]
+pub struct OrganizationSummary {
+    pub organization: OrganizationRecord,
+    pub members: i64,
+    pub events: i64,
+}
+
+/// Every organization whose name contains `query` (case-insensitive), newest first, after the
+/// `after` cursor: what platform admins browse.
+pub async fn search_all<'e>(
+    ex: impl Exec<'e>,
+    query: &str,
+    after: Option<OrganizationId>,
+    limit: i64,
+) -> StoreResult<Vec<OrganizationSummary>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.name, o.created_at,
+                (SELECT COUNT(*) FROM memberships m WHERE m.organization_id = o.id) AS members,
+                (SELECT COUNT(*) FROM events e WHERE e.organization_id = o.id) AS events
+         FROM organizations o
+         WHERE LOWER(o.name) LIKE $1 ESCAPE '\\' AND ($2 = '' OR o.id < $2)
+         ORDER BY o.id DESC LIMIT $3",
+    )
+    .bind(crate::like_contains(query.trim()))
+    .bind(after.map_or_else(String::new, |id| id.to_db()))
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OrganizationSummary {
+                organization: decode_org(row)?,
+                members: row.try_get("members")?,
+                events: row.try_get("events")?,
+            })
+        })
+        .collect()
+}
+
 fn decode_org(row: &AnyRow) -> StoreResult<OrganizationRecord> {
     let id: String = row.try_get("id")?;
     Ok(OrganizationRecord {

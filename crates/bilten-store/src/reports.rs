@@ -17,21 +17,6 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
-/// `LIKE` pattern matching `text` anywhere, lower-cased, with `%`, `_` and `\` escaped
-/// (used with `ESCAPE '\'`).
-fn contains_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 /// The stored form of an id typed into a search box (`ord_…`), or "" when the text is not
 /// one (matching no row).
 fn db_id<T: std::str::FromStr>(text: &str, to_db: fn(&T) -> String) -> String {
@@ -128,7 +113,7 @@ pub async fn orders_of_event<'e>(
     }
     if let Some(q) = &filter.q {
         query = query
-            .bind(contains_pattern(q.trim()))
+            .bind(crate::like_contains(q.trim()))
             .bind(db_id::<OrderId>(q, OrderId::to_db));
     }
     if let Some((at, id)) = &filter.before {
@@ -284,7 +269,7 @@ pub async fn attendees_of_event<'e>(
     let mut query = sqlx::query(&sql).bind(event.to_db());
     if let Some(q) = &filter.q {
         query = query
-            .bind(contains_pattern(q.trim()))
+            .bind(crate::like_contains(q.trim()))
             .bind(db_id::<TicketId>(q, TicketId::to_db))
             .bind(db_id::<OrderId>(q, OrderId::to_db));
     }
@@ -317,7 +302,7 @@ pub async fn attendees_of_event<'e>(
 mod tests {
     #[test]
     fn search_patterns_escape_like_wildcards() {
-        assert_eq!(super::contains_pattern("Ann"), "%ann%");
-        assert_eq!(super::contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        assert_eq!(crate::like_contains("Ann"), "%ann%");
+        assert_eq!(crate::like_contains("50%_a\\b"), "%50\\%\\_a\\\\b%");
     }
 }

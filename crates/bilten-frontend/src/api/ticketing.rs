@@ -260,6 +260,14 @@ pub struct AdminUser {
     pub email_verified: bool,
 }
 
+/// An organization as platform admins list it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminOrganization {
+    pub name: String,
+    pub members: i64,
+    pub events: i64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct NamedRef {
     pub name: String,
@@ -761,6 +769,40 @@ impl BackendApi {
         let path = format!("/admin/users?{query}");
         self.send_json(Call::get(&path, caller, Some(&bearer)))
             .await
+    }
+
+    pub async fn admin_organizations(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        query: &str,
+    ) -> Result<Paged<AdminOrganization>, ApiError> {
+        let path = format!("/admin/organizations?{query}");
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    pub async fn admin_events(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        query: &str,
+    ) -> Result<Paged<Event>, ApiError> {
+        let path = format!("/admin/events?{query}");
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
+    }
+
+    pub async fn unpublish_event(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/admin/events/{}/unpublish", path_segment(event));
+        self.send(Call::post(&path, caller, &bearer, serde_json::json!({})))
+            .await
+            .map(drop)
     }
 
     pub async fn set_user_disabled(

@@ -1,4 +1,5 @@
-//! Platform administration: users (search, disable) and the platform's health.
+//! Platform administration: users (search, disable), the platform's health, and moderation
+//! (every organization, every event, unpublishing an event).
 //!
 //! Only platform admins get anything: the backend answers `403 forbidden` to everyone else,
 //! which these pages show as "not found" (the admin area does not announce itself).
@@ -63,6 +64,7 @@ async fn users_page(
     let content = html! {
         (views::notice(notice))
         h1 { "Administration" }
+        p { a href="/admin/moderation" { "Organizations and events (moderation)" } }
         section.panel aria-labelledby="health-title" {
             h2 #health-title { "Platform health" }
             p { "Backend: " @if ready { span.badge { "ready" } } @else { span.tag.sold-out { "not ready" } } }
@@ -152,6 +154,117 @@ pub async fn set_disabled(
         FormState::default(),
         |()| format!("/admin?notice={notice}"),
         async |form| users_page(&app, &mut visit, &UserQuery::default(), &form).await,
+    )
+    .await;
+    visit.respond(outcome)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ModerationQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(flatten)]
+    notice: NoticeQuery,
+}
+
+async fn moderation_page(
+    app: &Frontend,
+    visit: &mut Visit,
+    query: &ModerationQuery,
+    form: &FormState,
+) -> Result<Response, PageError> {
+    let api_query = serde_urlencoded::to_string([("q", query.q.as_str())]).unwrap_or_default();
+    let organizations = authed!(app, visit, |token, fwd| app
+        .api
+        .admin_organizations(&fwd, token, &api_query))
+    .map_err(hidden)?;
+    let events = authed!(app, visit, |token, fwd| app
+        .api
+        .admin_events(&fwd, token, &api_query))
+    .map_err(hidden)?;
+    let notice = match query.notice.key() {
+        Some("unpublished") => Some("The event is unpublished: off sale and out of the listing."),
+        _ => None,
+    };
+    let csrf = visit.csrf_token.clone();
+    let content = html! {
+        (views::notice(notice))
+        h1 { "Moderation" }
+        p { a href="/admin" { "Back to administration" } }
+        (views::error_summary(form, &[]))
+        form.search-form method="get" action="/admin/moderation" role="search" aria-label="Search organizations and events" {
+            div.field { label for="field-q" { "Organization name or event title" } input #field-q type="search" name="q" value=(query.q); }
+            div.search-actions { button type="submit" { "Search" } }
+        }
+        h2 #orgs-title { "Organizations" }
+        div.table-wrap {
+            table aria-labelledby="orgs-title" {
+                thead { tr { th scope="col" { "Name" } th scope="col" { "Members" } th scope="col" { "Events" } } }
+                tbody {
+                    @for org in &organizations.items {
+                        tr { th scope="row" { (org.name) } td { (org.members) } td { (org.events) } }
+                    }
+                }
+            }
+        }
+        h2 #events-title { "Events" }
+        div.table-wrap {
+            table aria-labelledby="events-title" {
+                thead { tr { th scope="col" { "Title" } th scope="col" { "Starts" } th scope="col" { "Status" } th scope="col" { span.visually-hidden { "Actions" } } } }
+                tbody {
+                    @for event in &events.items {
+                        tr {
+                            th scope="row" { (event.title) }
+                            td { (event.starts_at.format("%Y-%m-%d %H:%M UTC")) }
+                            td { (event.status) }
+                            td.order-actions {
+                                @if event.status == "published" {
+                                    form method="post" action={ "/admin/events/" (event.id) "/unpublish" } {
+                                        input type="hidden" name="csrf_token" value=(csrf);
+                                        button.secondary type="submit" { "Unpublish" span.visually-hidden { " " (event.title) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(visit.page("Moderation", "Bilten platform moderation.", &content))
+}
+
+pub async fn moderation(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Query(query): Query<ModerationQuery>,
+) -> Response {
+    let outcome = moderation_page(&app, &mut visit, &query, &FormState::default()).await;
+    visit.respond(outcome)
+}
+
+#[derive(Deserialize)]
+pub struct UnpublishForm {}
+
+pub async fn unpublish(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(_input): CsrfForm<UnpublishForm>,
+) -> Response {
+    let result = authed!(&app, visit, |token, fwd| app
+        .api
+        .unpublish_event(&fwd, token, &id));
+    if let Err(ApiError::Rejected(rejection)) = &result {
+        if rejection.status == StatusCode::FORBIDDEN {
+            return visit.respond(Err(PageError::NotFound));
+        }
+    }
+    let outcome = after_post(
+        result,
+        FormState::default(),
+        |()| "/admin/moderation?notice=unpublished".to_owned(),
+        async |form| moderation_page(&app, &mut visit, &ModerationQuery::default(), &form).await,
     )
     .await;
     visit.respond(outcome)

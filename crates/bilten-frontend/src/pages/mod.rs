@@ -52,6 +52,8 @@ pub fn routes() -> Router<Frontend> {
         .route("/static/{file}", get(assets::serve))
         .route("/admin", get(admin::users))
         .route("/admin/users/{id}/disabled", post(admin::set_disabled))
+        .route("/admin/moderation", get(admin::moderation))
+        .route("/admin/events/{id}/unpublish", post(admin::unpublish))
         .merge(organize::routes())
 }
 
