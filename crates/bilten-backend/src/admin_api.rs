@@ -36,6 +36,23 @@ fn parse_cursor<T: std::str::FromStr>(cursor: Option<&str>) -> BackendResult<Opt
         .transpose()
 }
 
+/// `{items, next_cursor}` from up to `PAGE + 1` rows: the extra row only says another page
+/// exists, and the cursor is the last shown row's id.
+fn page_of<T>(
+    rows: &[T],
+    view: impl Fn(&T) -> serde_json::Value,
+    id: impl Fn(&T) -> String,
+) -> serde_json::Value {
+    let page = &rows[..rows.len().min(PAGE as usize)];
+    let items: Vec<_> = page.iter().map(view).collect();
+    let next = if rows.len() > page.len() {
+        page.last().map(id)
+    } else {
+        None
+    };
+    serde_json::json!({ "items": items, "next_cursor": next })
+}
+
 fn search_text(search: &Search) -> String {
     search.q.chars().take(100).collect()
 }
@@ -48,16 +65,11 @@ pub async fn list_users(
     authorize(&actor, Action::AdministerPlatform)?;
     let after = parse_cursor::<UserId>(search.cursor.as_deref())?;
     let rows = users::search(state.store.read(), &search_text(&search), after, PAGE + 1).await?;
-    let has_more = rows.len() as i64 > PAGE;
-    let items: Vec<UserView> = rows
-        .iter()
-        .take(PAGE as usize)
-        .map(UserView::from)
-        .collect();
-    let next = has_more.then(|| rows[PAGE as usize - 1].id.to_string());
-    Ok(Json(
-        serde_json::json!({ "items": items, "next_cursor": next }),
-    ))
+    Ok(Json(page_of(
+        &rows,
+        |u| serde_json::json!(UserView::from(u)),
+        |u| u.id.to_string(),
+    )))
 }
 
 #[derive(Deserialize)]
@@ -110,10 +122,9 @@ pub async fn list_organizations(
     let rows =
         organizations::search_all(state.store.read(), &search_text(&search), after, PAGE + 1)
             .await?;
-    let page = &rows[..rows.len().min(PAGE as usize)];
-    let items: Vec<_> = page
-        .iter()
-        .map(|o| {
+    Ok(Json(page_of(
+        &rows,
+        |o| {
             serde_json::json!({
                 "id": o.organization.id.to_string(),
                 "name": o.organization.name,
@@ -121,14 +132,9 @@ pub async fn list_organizations(
                 "members": o.members,
                 "events": o.events,
             })
-        })
-        .collect();
-    let next = (rows.len() > page.len())
-        .then(|| page.last().map(|o| o.organization.id.to_string()))
-        .flatten();
-    Ok(Json(
-        serde_json::json!({ "items": items, "next_cursor": next }),
-    ))
+        },
+        |o| o.organization.id.to_string(),
+    )))
 }
 
 /// `GET /admin/events?q=&cursor=`: every event on the platform, any status, for moderation.
@@ -141,14 +147,11 @@ pub async fn list_events(
     let after = parse_cursor::<EventId>(search.cursor.as_deref())?;
     let rows =
         events::search_all(state.store.read(), &search_text(&search), after, PAGE + 1).await?;
-    let page = &rows[..rows.len().min(PAGE as usize)];
-    let items: Vec<_> = page.iter().map(crate::events::event_view).collect();
-    let next = (rows.len() > page.len())
-        .then(|| page.last().map(|e| e.id.to_string()))
-        .flatten();
-    Ok(Json(
-        serde_json::json!({ "items": items, "next_cursor": next }),
-    ))
+    Ok(Json(page_of(
+        &rows,
+        |e| serde_json::json!(crate::events::event_view(e)),
+        |e| e.id.to_string(),
+    )))
 }
 
 /// `POST /admin/events/{id}/unpublish`: takes a published event off sale and out of the

@@ -4,18 +4,11 @@
 use reqwest::StatusCode;
 
 use crate::fixtures::event_on_sale;
-use crate::helpers::{TestSite, PASSWORD};
+use crate::helpers::{Browser, TestSite, PASSWORD};
 
-#[tokio::test]
-async fn an_admin_finds_a_user_and_disables_them_and_nobody_else_sees_the_area() {
-    let site = TestSite::spawn().await;
-    let victim = site.backend.signed_up_user("Mallory Example").await;
-
-    // An ordinary account: the admin area does not exist for it.
-    site.signed_up_and_logged_in("Ordinary").await;
-    assert_eq!(site.get("/admin").await.status, StatusCode::NOT_FOUND);
-
-    let admin = TestSite::beside(&site);
+/// A second browser on `site`, logged in as a platform admin made with the CLI's function.
+async fn logged_in_admin(site: &TestSite) -> Browser {
+    let admin = TestSite::beside(site);
     bilten_backend::admin::create_admin(
         &site.backend.store,
         "root@example.com",
@@ -32,6 +25,19 @@ async fn an_admin_finds_a_user_and_disables_them_and_nobody_else_sees_the_area()
         )
         .await;
     assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    admin
+}
+
+#[tokio::test]
+async fn an_admin_finds_a_user_and_disables_them_and_nobody_else_sees_the_area() {
+    let site = TestSite::spawn().await;
+    let victim = site.backend.signed_up_user("Mallory Example").await;
+
+    // An ordinary account: the admin area does not exist for it.
+    site.signed_up_and_logged_in("Ordinary").await;
+    assert_eq!(site.get("/admin").await.status, StatusCode::NOT_FOUND);
+
+    let admin = logged_in_admin(&site).await;
     let page = admin.get("/admin?q=mallory").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains(&victim.email), "{}", page.body);
@@ -65,23 +71,7 @@ async fn an_admin_unpublishes_an_event_from_the_moderation_page() {
         StatusCode::NOT_FOUND
     );
 
-    let admin = TestSite::beside(&site);
-    bilten_backend::admin::create_admin(
-        &site.backend.store,
-        "root@example.com",
-        PASSWORD,
-        Some("Root"),
-    )
-    .await
-    .unwrap();
-    let login = admin
-        .submit(
-            "/login",
-            "/login",
-            &[("email", "root@example.com"), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    let admin = logged_in_admin(&site).await;
     let page = admin.get("/admin/moderation?q=questionable").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Questionable Rave"), "{}", page.body);
