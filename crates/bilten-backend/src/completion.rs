@@ -24,7 +24,7 @@
 //! The tickets' codes and the mail (PDF rendering) are prepared before the transaction opens,
 //! so the transaction holds its row locks only for the writes.
 
-use bilten_domain::ticket_code::TicketClaims;
+use bilten_domain::ticket_code::{TicketClaims, TicketSigner};
 use bilten_domain::{Currency, Money, OrderId, TicketId};
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::orders::{self, OrderRecord};
@@ -119,6 +119,35 @@ pub async fn complete_claimed(
     complete_inner(state, order_id, payment, Some(claim)).await
 }
 
+/// One signed ticket per admission of `order`, named as given at checkout (else the buyer).
+///
+/// Codes carry no validity window: event dates can still be edited after a sale, and a code
+/// cannot change without re-issuing it. Check-in lists and the event's live dates do the time
+/// check at the gate.
+fn tickets_for(order: &OrderRecord, signer: &TicketSigner) -> Vec<IssuedTicket> {
+    order
+        .lines
+        .iter()
+        .flat_map(|line| (0..line.quantity).map(move |n| (line, n)))
+        .map(|(line, n)| {
+            let id = TicketId::new();
+            let attendee_name = usize::try_from(n)
+                .ok()
+                .and_then(|n| line.attendee_names.get(n))
+                .filter(|name| !name.is_empty())
+                .unwrap_or(&order.buyer_name)
+                .clone();
+            IssuedTicket {
+                id,
+                ticket_type_id: line.ticket_type_id,
+                ticket_type_name: line.ticket_type_name.clone(),
+                attendee_name,
+                code: signer.sign(&TicketClaims::new(id, line.ticket_type_id)),
+            }
+        })
+        .collect()
+}
+
 async fn complete_inner(
     state: &AppState,
     order_id: OrderId,
@@ -134,24 +163,7 @@ async fn complete_inner(
     let event = load_event(state, order.event_id).await?;
     let (key_version, signer) = signing::current_signer(state, event.id).await?;
     let now = Utc::now();
-    // Codes carry no validity window: event dates can still be edited after a sale, and a
-    // code cannot change without re-issuing it. Check-in lists and the event's live dates do
-    // the time check at the gate.
-    let issued: Vec<IssuedTicket> = order
-        .lines
-        .iter()
-        .flat_map(|line| (0..line.quantity).map(move |_| line))
-        .map(|line| {
-            let id = TicketId::new();
-            IssuedTicket {
-                id,
-                ticket_type_id: line.ticket_type_id,
-                ticket_type_name: line.ticket_type_name.clone(),
-                attendee_name: order.buyer_name.clone(),
-                code: signer.sign(&TicketClaims::new(id, line.ticket_type_id)),
-            }
-        })
-        .collect();
+    let issued = tickets_for(&order, &signer);
     let mail = confirmation::compose(state, &order, &event, &issued)?;
 
     let mut tx = state.store.begin().await?;

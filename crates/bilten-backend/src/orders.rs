@@ -92,6 +92,8 @@ pub struct OrderInput {
 pub struct ItemInput {
     ticket_type_id: Option<String>,
     quantity: Option<i64>,
+    /// Names for this item's tickets, at most `quantity`; the rest carry the buyer's name.
+    attendees: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +108,9 @@ struct Purchase {
     event_id: EventId,
     /// In request order; `items[i]` in errors refers to this index.
     items: Vec<(TicketTypeId, Quantity)>,
+    /// Attendee names per item, aligned with `items`; `None` where a name was left blank
+    /// (that ticket carries the buyer's name).
+    attendees: Vec<Vec<Option<DisplayName>>>,
     email: Email,
     name: DisplayName,
     user: Option<UserId>,
@@ -134,6 +139,9 @@ impl Purchase {
             // Absent when no code was sent, so hashes of orders without one are unchanged.
             #[serde(skip_serializing_if = "Option::is_none")]
             promo: Option<&'a str>,
+            // Likewise absent when no attendee names were given.
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            attendees: Vec<Vec<&'a str>>,
         }
         let canonical = Canonical {
             event: self.event_id.to_string(),
@@ -146,6 +154,19 @@ impl Purchase {
             name: self.name.as_str(),
             user: self.user.map(|u| u.to_string()),
             promo: self.promo.as_ref().map(PromoCode::as_str),
+            attendees: if self.attendees.iter().all(Vec::is_empty) {
+                Vec::new()
+            } else {
+                self.attendees
+                    .iter()
+                    .map(|names| {
+                        names
+                            .iter()
+                            .map(|n| n.as_ref().map_or("", DisplayName::as_str))
+                            .collect()
+                    })
+                    .collect()
+            },
         };
         let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
         hex::encode(Sha256::digest(bytes))
@@ -162,6 +183,39 @@ fn idempotency_key(headers: &HeaderMap) -> BackendResult<String> {
         return Err(BackendError::IdempotencyKeyRequired);
     }
     Ok(key.to_owned())
+}
+
+/// The attendee names of `items[i]`: at most one per ticket, each a display name or blank
+/// (blank: that ticket carries the buyer's name).
+fn parse_attendees(
+    e: &mut FieldErrors,
+    i: usize,
+    item: &ItemInput,
+    quantity: Option<Quantity>,
+) -> Vec<Option<DisplayName>> {
+    let given = item.attendees.as_deref().unwrap_or_default();
+    if let Some(quantity) = quantity {
+        if given.len() > quantity.get() as usize {
+            e.add(
+                format!("items[{i}].attendees"),
+                FieldError::new("too_many", "Give at most one name per ticket."),
+            );
+            return Vec::new();
+        }
+    }
+    given
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            if name.trim().is_empty() {
+                return None;
+            }
+            e.check(
+                &format!("items[{i}].attendees[{j}]"),
+                DisplayName::parse(name),
+            )
+        })
+        .collect()
 }
 
 async fn parse_purchase(
@@ -194,6 +248,7 @@ async fn parse_purchase(
         );
     }
     let mut items = Vec::with_capacity(items_input.len());
+    let mut attendees = Vec::with_capacity(items_input.len());
     for (i, item) in items_input.iter().enumerate() {
         let id = e.check(
             &format!("items[{i}].ticket_type_id"),
@@ -211,6 +266,7 @@ async fn parse_purchase(
                 .ok_or_else(|| FieldError::new("required", "Say how many."))
                 .and_then(Quantity::from_i64),
         );
+        let names = parse_attendees(&mut e, i, item, quantity);
         if let (Some(id), Some(quantity)) = (id, quantity) {
             if items.iter().any(|(other, _)| *other == id) {
                 e.add(
@@ -219,6 +275,7 @@ async fn parse_purchase(
                 );
             } else {
                 items.push((id, quantity));
+                attendees.push(names);
             }
         }
     }
@@ -256,6 +313,7 @@ async fn parse_purchase(
         (Some(event_id), Some(email), Some(name)) if e.is_empty() => Ok(Purchase {
             event_id,
             items,
+            attendees,
             email,
             name,
             user: actor.map(|a| a.user_id),
@@ -289,6 +347,7 @@ struct Line {
     item: usize,
     ticket_type_id: TicketTypeId,
     name: String,
+    attendees: Vec<String>,
     quantity: i64,
     unit_price_minor: i64,
     /// This line's share of the promo discount.
@@ -409,6 +468,7 @@ async fn take(
             line.quantity,
             line.unit_price_minor,
             line.discount_minor,
+            &line.attendees,
         )
         .await?;
     }
@@ -470,6 +530,13 @@ async fn price_lines(
             item,
             ticket_type_id: *id,
             name: t.name.clone(),
+            attendees: purchase.attendees[item]
+                .iter()
+                .map(|n| {
+                    n.as_ref()
+                        .map_or_else(String::new, |n| n.as_str().to_owned())
+                })
+                .collect(),
             quantity: i64::from(quantity.get()),
             unit_price_minor: t.price_minor,
             discount_minor: 0,

@@ -50,6 +50,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "webhooks_refunds",
         sql: include_str!("../migrations/0007_webhooks_refunds.sql"),
     },
+    Migration {
+        version: 8,
+        name: "attendee_names",
+        sql: include_str!("../migrations/0008_attendee_names.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

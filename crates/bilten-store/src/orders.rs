@@ -142,11 +142,13 @@ pub async fn insert_line<'e>(
     quantity: i64,
     unit_price_minor: i64,
     discount_minor: i64,
+    attendee_names: &[String],
 ) -> StoreResult<()> {
+    let names = serde_json::to_string(attendee_names).map_err(corrupt)?;
     sqlx::query(
         "INSERT INTO order_lines (order_id, ticket_type_id, quantity, unit_price_minor,
-             discount_minor, total_minor)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+             discount_minor, total_minor, attendee_names)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(order.to_db())
     .bind(ticket_type.to_db())
@@ -154,6 +156,7 @@ pub async fn insert_line<'e>(
     .bind(unit_price_minor)
     .bind(discount_minor)
     .bind(quantity * unit_price_minor - discount_minor)
+    .bind(names)
     .execute(ex)
     .await?;
     Ok(())
@@ -187,6 +190,9 @@ pub struct OrderLineRecord {
     pub discount_minor: i64,
     /// After the discount.
     pub total_minor: i64,
+    /// Names given at checkout for this line's tickets, in issue order (may be fewer than
+    /// `quantity`; those missing or empty carry the buyer's name).
+    pub attendee_names: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -232,7 +238,8 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
                 o.quantity, o.released_at, o.created_at, o.promo_code_id, o.discount_minor,
                 p.code AS promo_code,
                 l.ticket_type_id, t.name AS ticket_type_name, l.quantity AS line_quantity,
-                l.unit_price_minor, l.discount_minor AS line_discount, l.total_minor AS line_total
+                l.unit_price_minor, l.discount_minor AS line_discount, l.total_minor AS line_total,
+                l.attendee_names
          FROM orders o
          JOIN events e ON e.id = o.event_id
          LEFT JOIN promo_codes p ON p.id = o.promo_code_id
@@ -288,6 +295,8 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
             unit_price_minor: row.try_get("unit_price_minor")?,
             discount_minor: row.try_get("line_discount")?,
             total_minor: row.try_get("line_total")?,
+            attendee_names: serde_json::from_str(&row.try_get::<String, _>("attendee_names")?)
+                .map_err(corrupt)?,
         });
     }
     Ok(Some(order))

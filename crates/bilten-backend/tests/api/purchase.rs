@@ -794,3 +794,66 @@ async fn two_renames_racing_on_one_ticket_reissue_it_once() {
         .await;
     assert_eq!(body["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn names_given_at_checkout_go_on_the_tickets_and_the_rest_carry_the_buyers() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let order_with = |attendees: Value| {
+        json!({
+            "event_id": sale.event,
+            "items": [{ "ticket_type_id": sale.ticket_type, "quantity": 3, "attendees": attendees }],
+            "buyer": { "email": "ada@example.com", "name": "Ada Buyer" }
+        })
+    };
+
+    // More names than tickets, or a name that is not one, is refused on its field.
+    let (status, body) = place_order(
+        &app,
+        None,
+        "names-1",
+        &order_with(json!(["A", "B", "C", "D"])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["items[0].attendees"]["code"],
+        "too_many"
+    );
+    let (status, body) = place_order(
+        &app,
+        None,
+        "names-2",
+        &order_with(json!(["Bob", "x".repeat(101)])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["fields"]["items[0].attendees[1]"].is_object(),
+        "{body}"
+    );
+
+    // A blank name in between is "no name": that ticket carries the buyer's.
+    let body_ok = order_with(json!(["Bob Attendee", " ", "Cleo Attendee"]));
+    let (status, body) = place_order(&app, None, "names-3", &body_ok).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let order = body["order"]["id"].as_str().unwrap().to_owned();
+    let key = body["access_key"].as_str().unwrap().to_owned();
+    // The names are part of the request: the same key with other names is another request.
+    let (status, body) =
+        place_order(&app, None, "names-3", &order_with(json!(["Someone Else"]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "idempotency_key_reused");
+
+    let (status, body) =
+        checkout(&app, &order, &key, Some(json!({ "test_card": GOOD_CARD }))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut names: Vec<&str> = body["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["attendee_name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Ada Buyer", "Bob Attendee", "Cleo Attendee"]);
+}

@@ -265,12 +265,22 @@ pub async fn home(
 #[derive(Default)]
 struct TicketForm {
     quantities: BTreeMap<String, i64>,
+    /// Attendee names as typed, per ticket type, by ticket position.
+    attendees: BTreeMap<String, Vec<String>>,
     form: FormState,
 }
 
 fn qty_field(ticket_type_id: &str) -> String {
     format!("qty-{ticket_type_id}")
 }
+
+/// The input for the name on the `n`-th ticket (from 0) of a ticket type.
+fn attendee_field(ticket_type_id: &str, n: i64) -> String {
+    format!("attendee-{ticket_type_id}-{n}")
+}
+
+/// At most this many name inputs per ticket type; larger orders name the rest afterwards.
+const NAMED_TICKETS: i64 = 10;
 
 fn availability(ticket: &TicketType, tz: chrono_tz::Tz) -> Markup {
     html! {
@@ -302,6 +312,10 @@ fn ticket_row(
     let on_sale = ticket.sales_phase == "on_sale" && ticket.available > 0;
     let most = ticket.max_per_order.min(ticket.available).min(buyer_cap);
     let chosen = state.quantities.get(&ticket.id).copied().unwrap_or(0);
+    let typed = state
+        .attendees
+        .get(&ticket.id)
+        .map_or(&[][..], Vec::as_slice);
     html! {
         li.ticket-type.has-error[error.is_some()] {
             div.ticket-info {
@@ -323,6 +337,20 @@ fn ticket_row(
                         option value="0" selected[chosen == 0] { "0" }
                         @for n in ticket.min_per_order.max(1)..=most {
                             option value=(n) selected[chosen == n] { (n) }
+                        }
+                    }
+                }
+                @if most > 0 {
+                    details.attendee-names open[typed.iter().any(|n| !n.is_empty())] {
+                        summary { "Names on the tickets (optional)" span.visually-hidden { ": " (ticket.name) } }
+                        p.muted { "Each ticket carries its holder's name; empty ones get the buyer's. You can change them until the event starts." }
+                        @for n in 0..most.min(NAMED_TICKETS) {
+                            @let field = attendee_field(&ticket.id, n);
+                            div.field {
+                                label for={ "field-" (field) } { "Ticket " (n + 1) }
+                                input id={ "field-" (field) } type="text" name=(field) maxlength="100" autocomplete="name"
+                                    value=(typed.get(usize::try_from(n).unwrap_or(usize::MAX)).map_or("", String::as_str));
+                            }
                         }
                     }
                 }
@@ -615,6 +643,7 @@ fn event_page(
 fn fresh_ticket_form() -> TicketForm {
     TicketForm {
         quantities: BTreeMap::new(),
+        attendees: BTreeMap::new(),
         form: FormState::default().with_value("idempotency_key", &crate::session::random_token()),
     }
 }
@@ -632,6 +661,47 @@ pub async fn show(State(app): State<Frontend>, visit: Visit, Path(id): Path<Stri
     }
     .await;
     visit.respond(outcome)
+}
+
+/// The order's items from the form, in the order of the event's ticket types (so `items[i]`
+/// in an answer names one), with the names typed for their tickets; also records what was
+/// chosen and typed in `state` for showing the form again.
+fn order_items<'v>(
+    detail: &EventDetail,
+    value: &impl Fn(&str) -> &'v str,
+    state: &mut TicketForm,
+) -> (Vec<Value>, Vec<String>) {
+    let mut items = Vec::new();
+    let mut item_types = Vec::new();
+    for ticket in &detail.ticket_types {
+        let quantity: i64 = value(&qty_field(&ticket.id)).parse().unwrap_or(0);
+        let typed: Vec<String> = (0..NAMED_TICKETS)
+            .map(|n| value(&attendee_field(&ticket.id, n)).to_owned())
+            .collect();
+        if quantity > 0 {
+            state.quantities.insert(ticket.id.clone(), quantity);
+            // Names of the tickets chosen, in order; a blank one gets the buyer's name, and
+            // blanks at the end are not sent at all.
+            let mut names: Vec<&str> = typed
+                .iter()
+                .take(usize::try_from(quantity).unwrap_or(0))
+                .map(String::as_str)
+                .collect();
+            while names.last() == Some(&"") {
+                names.pop();
+            }
+            let mut item = json!({ "ticket_type_id": ticket.id, "quantity": quantity });
+            if !names.is_empty() {
+                item["attendees"] = json!(names);
+            }
+            items.push(item);
+            item_types.push(ticket.id.clone());
+        }
+        if typed.iter().any(|n| !n.is_empty()) {
+            state.attendees.insert(ticket.id.clone(), typed);
+        }
+    }
+    (items, item_types)
 }
 
 /// The ticket form's post: creates the order (which holds the tickets) and sends the buyer to
@@ -652,23 +722,14 @@ pub async fn checkout(
         };
         let mut state = TicketForm {
             quantities: BTreeMap::new(),
+            attendees: BTreeMap::new(),
             form: FormState::default()
                 .with_value("name", value("name"))
                 .with_value("email", value("email"))
                 .with_value("promo_code", value("promo_code"))
                 .with_value("idempotency_key", value("idempotency_key")),
         };
-        // Items in the order of the event's ticket types, so `items[i]` in an answer names one.
-        let mut items = Vec::new();
-        let mut item_types = Vec::new();
-        for ticket in &detail.ticket_types {
-            let quantity: i64 = value(&qty_field(&ticket.id)).parse().unwrap_or(0);
-            if quantity > 0 {
-                state.quantities.insert(ticket.id.clone(), quantity);
-                items.push(json!({ "ticket_type_id": ticket.id, "quantity": quantity }));
-                item_types.push(ticket.id.clone());
-            }
-        }
+        let (items, item_types) = order_items(&detail, &value, &mut state);
         if items.is_empty() {
             state.form.summary = Some("Choose how many tickets you want.".to_owned());
             return Ok(event_page(

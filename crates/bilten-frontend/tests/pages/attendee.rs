@@ -487,3 +487,66 @@ async fn free_tickets_complete_at_once_and_appear_under_my_tickets_and_orders() 
     );
     assert!(after.body.contains("Charles Babbage"));
 }
+
+#[tokio::test]
+async fn names_typed_at_checkout_are_printed_on_the_tickets() {
+    let site = TestSite::spawn().await;
+    let on_sale = event_on_sale(&site.backend, "Named Night", 50).await;
+    site.signed_up_and_logged_in("Ada Lovelace").await;
+    let event_page = format!("/events/{}", on_sale.event);
+    let form = site.get(&event_page).await;
+    let first = format!(r#"name="attendee-{}-0""#, on_sale.guest_list);
+    assert!(form.body.contains(&first), "{}", form.body);
+
+    // A name too long comes back on the form, with what was typed kept.
+    let long = "x".repeat(101);
+    let refused = site
+        .submit(
+            &event_page,
+            &format!("{event_page}/checkout"),
+            &[
+                (&format!("qty-{}", on_sale.guest_list), "2"),
+                (&format!("attendee-{}-0", on_sale.guest_list), &long),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(&long), "{}", refused.body);
+
+    // Three names typed for two tickets: only the first two are used.
+    let created = site
+        .submit(
+            &event_page,
+            &format!("{event_page}/checkout"),
+            &[
+                (&format!("qty-{}", on_sale.guest_list), "2"),
+                (
+                    &format!("attendee-{}-0", on_sale.guest_list),
+                    "Grace Hopper",
+                ),
+                (&format!("attendee-{}-1", on_sale.guest_list), "Alan Turing"),
+                (
+                    &format!("attendee-{}-2", on_sale.guest_list),
+                    "Nobody Extra",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id = created.location().split('?').next().unwrap().to_owned();
+    site.get(created.location()).await;
+    let done = site.submit(&id, &format!("{id}/pay"), &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let mine = site.get("/tickets").await;
+    assert!(
+        mine.body.contains("Grace Hopper") && mine.body.contains("Alan Turing"),
+        "{}",
+        mine.body
+    );
+    assert!(!mine.body.contains("Nobody Extra"));
+}
