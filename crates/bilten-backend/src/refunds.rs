@@ -489,7 +489,14 @@ async fn take_in(
     for ticket in &canceled {
         store::add_ticket(&mut **tx, refund_id, *ticket).await?;
     }
-    store::settle_order_status(&mut **tx, order.id, now).await?;
+    let status = store::settle_order_status(&mut **tx, order.id, now).await?;
+    // A fully refunded order no longer uses its promo code: give the use back in the same
+    // transaction (only the refund that ends the order gets here, under the order's row lock).
+    if status == "refunded" {
+        if let Some(promo_code) = order.promo_code_id {
+            bilten_store::promo::release_use(&mut **tx, promo_code).await?;
+        }
+    }
     Ok(())
 }
 

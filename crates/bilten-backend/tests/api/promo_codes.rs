@@ -715,3 +715,77 @@ async fn a_late_payment_takes_the_use_again_or_is_refunded_when_the_code_is_used
     assert_eq!(status_of(&app, first_id).await, "refunded");
     assert_eq!(promo_ledger(&app, &promo).await, (1, 1));
 }
+
+#[tokio::test]
+async fn a_full_refund_gives_the_use_back_and_a_partial_one_does_not() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let organizer = sale.organizer.access_token.clone();
+    let promo = create_promo(
+        &app,
+        &organizer,
+        &sale.event,
+        json!({ "code": "TWICE", "discount": { "kind": "percent", "basis_points": 1000 }, "max_uses": 2 }),
+    )
+    .await;
+    let pay = |key: &'static str, email: &'static str| {
+        let app = &app;
+        let sale = &sale;
+        async move {
+            let body = with_promo(
+                guest_order(&sale.event, &sale.ticket_type, 2, email),
+                "TWICE",
+            );
+            let (status, created) = place_order(app, None, key, &body).await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            let id = created["order"]["id"].as_str().unwrap().to_owned();
+            let access = created["access_key"].as_str().unwrap().to_owned();
+            let response = app
+                .client
+                .post(app.url(&format!("/api/v1/orders/{id}/checkout")))
+                .header("x-order-key", &access)
+                .json(&json!({ "test_card": "4242424242424242" }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let paid: Value = response.json().await.unwrap();
+            (id, paid["tickets"][0]["id"].as_str().unwrap().to_owned())
+        }
+    };
+    let (first, first_ticket) = pay("r-1", "a@example.com").await;
+    let (second, _) = pay("r-2", "b@example.com").await;
+    assert_eq!(promo_ledger(&app, &promo).await, (2, 2));
+
+    // One ticket of the first order back: the order still uses the code.
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/orders/{first}/refund"),
+            Some(&organizer),
+            json!({ "ticket_ids": [first_ticket] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(promo_ledger(&app, &promo).await, (2, 2));
+    // The whole second order back: its use is free again, and another buyer can take it.
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/orders/{second}/refund"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(promo_ledger(&app, &promo).await, (1, 1));
+    let (status, body) = place_order(
+        &app,
+        None,
+        "r-3",
+        &with_promo(
+            guest_order(&sale.event, &sale.ticket_type, 1, "c@example.com"),
+            "TWICE",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
