@@ -84,6 +84,17 @@ impl RefundCause {
             Self::OrderClosed => "order_closed",
         }
     }
+
+    /// Why the payment went back, as told to the buyer.
+    fn explanation(self) -> &'static str {
+        match self {
+            Self::SoldOutAfterExpiry => {
+                "Your payment arrived after your tickets' reservation had run out, and they sold out in the meantime."
+            }
+            Self::AlreadyPaid => "Your order had already been paid by another payment.",
+            Self::OrderClosed => "Your order had been canceled before the payment arrived.",
+        }
+    }
 }
 
 /// The payment `payment_id` succeeded at its provider: complete its order (or refund it).
@@ -346,12 +357,23 @@ async fn refund(
         })
         .await
         .map_err(|e| BackendError::Unavailable(e.to_string()))?;
+    let event = load_event(state, order.event_id).await?;
+    let mail = crate::refund_mail::payment_returned(
+        &order.buyer_name,
+        event.fields.title.as_str(),
+        payment.amount_minor,
+        &payment.currency,
+        cause.explanation(),
+    );
     let now = Utc::now();
     let mut tx = state.store.begin().await?;
     payments::mark_refunded(&mut *tx, payment.id, now).await?;
     if cause == RefundCause::SoldOutAfterExpiry {
         sales::mark_refunded_unfilled(&mut *tx, order.id, now).await?;
     }
+    // The buyer paid and gets no tickets for it: say so, once per payment.
+    let key = format!("payment-returned:{}", payment.id);
+    bilten_mail::enqueue(&mut *tx, &order.buyer_email, &key, &mail, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(order = %order.id, payment = %payment.id, cause = cause.as_str(), "payment refunded: order not completable");
     Ok(Completion::Refunded(cause))

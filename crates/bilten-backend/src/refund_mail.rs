@@ -64,6 +64,29 @@ pub fn refunded(
     )
 }
 
+/// A payment we could not use was given back whole (a late payment for tickets that sold out
+/// meanwhile, or a second payment for an order already paid or closed). `reason` is one
+/// sentence on why.
+pub fn payment_returned(
+    name: &str,
+    event_title: &str,
+    amount_minor: i64,
+    currency: &str,
+    reason: &str,
+) -> Rendered {
+    render(
+        format!("Your payment for {event_title} was refunded"),
+        name,
+        &[
+            format!(
+                "{reason} The full amount, {}, is on its way back to your payment method.",
+                amount_text(amount_minor, currency)
+            ),
+            "No ticket was issued for this payment.".to_owned(),
+        ],
+    )
+}
+
 /// The event was canceled; `refund_minor` is what goes back (0 for free or unpaid orders).
 pub fn event_canceled(
     name: &str,

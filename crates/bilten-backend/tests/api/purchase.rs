@@ -545,6 +545,14 @@ async fn a_payment_after_the_hold_expired_issues_tickets_if_stock_remains_or_is_
         .unwrap();
     assert_eq!(payment.status, "refunded");
     assert_eq!(ledger(&app, &sale.ticket_type).await, (0, 2, 0, 2));
+    // The buyer is told the money is coming back, once; a late payment that did get its
+    // tickets is not.
+    let key = format!("payment-returned:{}", payment.id);
+    let returned = || bilten_store::outbox::count_with_dedupe_key(app.store.primary(), &key);
+    assert_eq!(returned().await.unwrap(), 1);
+    let (status, _) = submit_card(&app, &page, GOOD_CARD).await;
+    assert!(status.is_client_error());
+    assert_eq!(returned().await.unwrap(), 1);
 }
 
 #[tokio::test]
