@@ -28,8 +28,8 @@ impl Asset {
     }
 }
 
-/// The one stylesheet and the one script, both hand-written.
-static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
+/// The stylesheet and the two small scripts, all hand-written.
+static ASSETS: LazyLock<[Asset; 3]> = LazyLock::new(|| {
     [
         Asset::new(
             "app",
@@ -43,6 +43,12 @@ static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
             include_str!("../static/countdown.js"),
             "text/javascript; charset=utf-8",
         ),
+        Asset::new(
+            "availability",
+            "js",
+            include_str!("../static/availability.js"),
+            "text/javascript; charset=utf-8",
+        ),
     ]
 });
 
@@ -54,6 +60,11 @@ pub fn stylesheet_path() -> &'static str {
 /// Where pages with a hold countdown load the script.
 pub fn countdown_script_path() -> &'static str {
     &ASSETS[1].path
+}
+
+/// Where event pages load the live-availability script.
+pub fn availability_script_path() -> &'static str {
+    &ASSETS[2].path
 }
 
 /// `GET /static/{file}`: only the current fingerprints exist. An old one is a 404 rather than

@@ -35,6 +35,8 @@ pub struct PageMeta<'a> {
     pub head: Option<Markup>,
     /// Load the hold-countdown script (only pages with a held order need it).
     pub countdown: bool,
+    /// Load the live-availability script (event pages with tickets on sale).
+    pub live_availability: bool,
 }
 
 impl<'a> PageMeta<'a> {
@@ -44,6 +46,7 @@ impl<'a> PageMeta<'a> {
             description,
             head: None,
             countdown: false,
+            live_availability: false,
         }
     }
 }
@@ -69,6 +72,9 @@ pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup 
                 @if let Some(head) = &meta.head { (head) }
                 @if meta.countdown {
                     script src=(assets::countdown_script_path()) defer {}
+                }
+                @if meta.live_availability {
+                    script src=(assets::availability_script_path()) defer {}
                 }
             }
             body {

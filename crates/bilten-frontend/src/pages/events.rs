@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use maud::{html, Markup, PreEscaped};
@@ -324,7 +324,7 @@ fn ticket_row(
                 @if let Some(description) = ticket.description.as_deref().filter(|d| !d.is_empty()) {
                     p.muted { (description) }
                 }
-                p.availability #{ (id) "-availability" } { (availability(ticket, tz)) }
+                p.availability #{ (id) "-availability" } data-availability-of=(ticket.id) { (availability(ticket, tz)) }
             }
             @if on_sale {
                 div.ticket-quantity {
@@ -568,7 +568,7 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
                     // One key per rendering of this form: pressing "Continue" twice (or the
                     // browser resending the post) replays the same order instead of a second hold.
                     input type="hidden" name="idempotency_key" value=(form.value("idempotency_key"));
-                    ul.ticket-types {
+                    ul.ticket-types data-availability-url={ "/events/" (event.id) "/availability.json" } {
                         @for ticket in &detail.ticket_types {
                             (ticket_row(ticket, tz, event.buyer_cap, state))
                         }
@@ -635,6 +635,10 @@ fn event_page(
     let description = summary_of(&detail.event);
     let meta = PageMeta {
         head: Some(head_tags(app, detail, &description)),
+        live_availability: detail
+            .ticket_types
+            .iter()
+            .any(|t| t.sales_phase == "on_sale"),
         ..PageMeta::new(&detail.event.title, &description)
     };
     visit.page_with_meta(status, &meta, &event_content(visit, detail, state))
@@ -661,6 +665,63 @@ pub async fn show(State(app): State<Frontend>, visit: Visit, Path(id): Path<Stri
     }
     .await;
     visit.respond(outcome)
+}
+
+/// `GET /events/{id}/availability.json`: each ticket type's availability line as the event page
+/// words it, fresh from the backend, for the page's live-availability script. Never cached.
+pub async fn availability_json(
+    State(app): State<Frontend>,
+    visit: Visit,
+    Path(id): Path<String>,
+) -> Response {
+    match app.api.event(&visit.forwarded, None, &id).await {
+        Ok(detail) => {
+            let tz = format::zone(&detail.event.timezone);
+            let ticket_types: Vec<Value> = detail
+                .ticket_types
+                .iter()
+                .map(|t| {
+                    json!({
+                        "id": t.id,
+                        "available": t.available,
+                        "sales_phase": t.sales_phase,
+                        "text": plain_text(&availability(t, tz)),
+                    })
+                })
+                .collect();
+            (
+                [(header::CACHE_CONTROL, "no-store")],
+                axum::Json(json!({ "ticket_types": ticket_types })),
+            )
+                .into_response()
+        }
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            [(header::CACHE_CONTROL, "no-store")],
+            axum::Json(json!({ "error": "not_found" })),
+        )
+            .into_response(),
+    }
+}
+
+/// The text of a small piece of markup, tags dropped (the availability line has at most a
+/// `<strong>` or a `<span>`), entities as rendered by maud decoded back.
+fn plain_text(markup: &Markup) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in markup.0.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// The order's items from the form, in the order of the event's ticket types (so `items[i]`

@@ -23,6 +23,10 @@ pub fn routes() -> Router<Frontend> {
     Router::new()
         .route("/", get(events::home))
         .route("/events/{id}", get(events::show))
+        .route(
+            "/events/{id}/availability.json",
+            get(events::availability_json),
+        )
         .route("/events/{id}/checkout", post(events::checkout))
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/cancel", post(orders::cancel))

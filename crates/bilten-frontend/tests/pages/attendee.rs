@@ -550,3 +550,63 @@ async fn names_typed_at_checkout_are_printed_on_the_tickets() {
     );
     assert!(!mine.body.contains("Nobody Extra"));
 }
+
+#[tokio::test]
+async fn the_event_page_refreshes_availability_from_its_own_json() {
+    let site = TestSite::spawn().await;
+    let on_sale = event_on_sale(&site.backend, "Live Night", 12).await;
+    let event_page = format!("/events/{}", on_sale.event);
+    let page = site.get(&event_page).await;
+    assert!(page.body.contains("/static/availability."), "{}", page.body);
+    let url = format!("{event_page}/availability.json");
+    assert!(page
+        .body
+        .contains(&format!(r#"data-availability-url="{url}""#)));
+
+    let line = |body: &serde_json::Value, id: &str| {
+        body["ticket_types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .map(|t| {
+                (
+                    t["available"].as_i64().unwrap(),
+                    t["text"].as_str().unwrap().to_owned(),
+                )
+            })
+            .unwrap()
+    };
+    let before = site.get(&url).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(before.header("cache-control"), "no-store");
+    let before: serde_json::Value = serde_json::from_str(&before.body).unwrap();
+    assert_eq!(
+        line(&before, &on_sale.standing),
+        (12, "12 available".to_owned())
+    );
+
+    // Someone holds 4: the same page, refreshed, says so without a reload.
+    let created = site
+        .submit(
+            &event_page,
+            &format!("{event_page}/checkout"),
+            &[
+                (&format!("qty-{}", on_sale.standing), "4"),
+                ("name", "Ada Guest"),
+                ("email", "ada@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let after: serde_json::Value = serde_json::from_str(&site.get(&url).await.body).unwrap();
+    assert_eq!(
+        line(&after, &on_sale.standing),
+        (8, "Only 8 left".to_owned())
+    );
+
+    let missing = site
+        .get("/events/evt_00000000000000000000000000000000/availability.json")
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
