@@ -8,6 +8,7 @@
 
 mod app;
 mod env;
+pub mod organizer;
 
 pub use app::{token_from_link, TestApp, TestUser, PASSWORD};
 pub use env::{require_services, test_cache, test_store, TestDatabase};

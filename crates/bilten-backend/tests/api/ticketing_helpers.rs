@@ -1,30 +1,14 @@
 //! Helpers for the ticketing tests: an organizer with an organization, a published event.
 
-use bilten_domain::UserId;
 use bilten_test_support::{TestApp, TestUser};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-/// A signed-up user whose email is verified (needed to create an organization).
-pub async fn verified_user(app: &TestApp, name: &str) -> TestUser {
-    let user = app.signed_up_user(name).await;
-    let id: UserId = user.id.parse().unwrap();
-    bilten_store::users::mark_email_verified(app.store.primary(), id, chrono::Utc::now())
-        .await
-        .unwrap();
-    user
-}
+pub use bilten_test_support::organizer::{add_ticket_type, create_event, publish, verified_user};
 
+/// An organization named "Kino Meeting Point", owned by `owner`.
 pub async fn create_org(app: &TestApp, owner: &TestUser) -> String {
-    let (status, body) = app
-        .post(
-            "/api/v1/organizations",
-            Some(&owner.access_token),
-            json!({ "name": "Kino Meeting Point" }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["organization"]["id"].as_str().unwrap().to_owned()
+    bilten_test_support::organizer::create_org(app, owner, "Kino Meeting Point").await
 }
 
 pub fn event_body(title: &str) -> Value {
@@ -40,41 +24,6 @@ pub fn event_body(title: &str) -> Value {
         "currency": "EUR",
         "category": "music"
     })
-}
-
-pub async fn create_event(app: &TestApp, token: &str, org: &str, body: Value) -> String {
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/organizations/{org}/events"),
-            Some(token),
-            body,
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["event"]["id"].as_str().unwrap().to_owned()
-}
-
-pub async fn add_ticket_type(app: &TestApp, token: &str, event: &str, body: Value) -> String {
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/events/{event}/ticket-types"),
-            Some(token),
-            body,
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["ticket_type"]["id"].as_str().unwrap().to_owned()
-}
-
-pub async fn publish(app: &TestApp, token: &str, event: &str) {
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/events/{event}/publish"),
-            Some(token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 /// An organizer, their organization and a published event with one ticket type of

@@ -1,33 +1,10 @@
 //! Things an organizer sets up through the backend's API, for pages to show.
 
+pub use bilten_test_support::organizer::{
+    add_ticket_type, create_event, create_org, publish, verified_user,
+};
 use bilten_test_support::{TestApp, TestUser};
-use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-/// A signed-up user whose email is confirmed (organizations need one).
-pub async fn verified_user(app: &TestApp, name: &str) -> TestUser {
-    let user = app.signed_up_user(name).await;
-    bilten_store::users::mark_email_verified(
-        app.store.primary(),
-        user.id.parse().unwrap(),
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
-    user
-}
-
-pub async fn create_org(app: &TestApp, owner: &TestUser, name: &str) -> String {
-    let (status, body) = app
-        .post(
-            "/api/v1/organizations",
-            Some(&owner.access_token),
-            json!({ "name": name }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["organization"]["id"].as_str().unwrap().to_owned()
-}
 
 /// An event in Berlin on 12 December 2030, 19:00–23:00 local time.
 pub fn concert(title: &str) -> Value {
@@ -47,41 +24,6 @@ pub fn concert(title: &str) -> Value {
         "category": "music",
         "hold_minutes": 15
     })
-}
-
-pub async fn create_event(app: &TestApp, token: &str, org: &str, body: Value) -> String {
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/organizations/{org}/events"),
-            Some(token),
-            body,
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["event"]["id"].as_str().unwrap().to_owned()
-}
-
-pub async fn add_ticket_type(app: &TestApp, token: &str, event: &str, body: Value) -> String {
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/events/{event}/ticket-types"),
-            Some(token),
-            body,
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["ticket_type"]["id"].as_str().unwrap().to_owned()
-}
-
-pub async fn publish(app: &TestApp, token: &str, event: &str) {
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/events/{event}/publish"),
-            Some(token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 /// A published event with a paid and a free ticket type.

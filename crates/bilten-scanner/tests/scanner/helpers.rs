@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use bilten_domain::ticket_code::{TicketClaims, TicketSigner};
-use bilten_domain::{EventId, TicketId, TicketTypeId, UserId};
+use bilten_domain::{EventId, TicketId, TicketTypeId};
 use bilten_http::HttpMetrics;
 use bilten_scanner::{ScannerSettings, ScannerState};
 use bilten_test_support::{TestApp, TestUser};
@@ -149,14 +149,7 @@ pub struct Gate {
     pub signer: TicketSigner,
 }
 
-pub async fn verified_user(app: &TestApp, name: &str) -> TestUser {
-    let user = app.signed_up_user(name).await;
-    let id: UserId = user.id.parse().unwrap();
-    bilten_store::users::mark_email_verified(app.store.primary(), id, chrono::Utc::now())
-        .await
-        .unwrap();
-    user
-}
+pub use bilten_test_support::organizer::verified_user;
 
 pub async fn created(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
     let (status, body) = app.post(path, Some(token), body).await;
