@@ -49,9 +49,10 @@ fn list_view(list: &ListRecord) -> Value {
 }
 
 async fn event_json(state: &ScannerState, event: EventId) -> Result<Value, ApiError> {
-    let title = checkin::event_title(state.store.primary(), event)
+    let title = bilten_store::events::find_event(state.store.primary(), event)
         .await
         .map_err(db)?
+        .map(|e| e.fields.title)
         .unwrap_or_default();
     Ok(json!({ "id": event.to_string(), "title": title }))
 }

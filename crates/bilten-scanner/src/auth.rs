@@ -7,7 +7,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use bilten_domain::{CheckinListId, EventId, OrganizationId, UserId};
+use bilten_domain::{CheckinListId, EventId, UserId};
 use bilten_http::ApiError;
 use bilten_store::checkin::{self, DeviceRecord, ListRecord};
 use chrono::Utc;
@@ -130,11 +130,11 @@ pub async fn check_event(
         Caller::Device(device) if device.event_id == event => Ok(()),
         Caller::Device(_) => Err(ApiError::not_found("No such event.")),
         Caller::Staff(user) => {
-            let organization = checkin::organization_of_event(state.store.primary(), event)
+            let organization = bilten_store::events::find_event(state.store.primary(), event)
                 .await
                 .map_err(db)?
-                .and_then(|o| OrganizationId::from_db(&o).ok())
-                .ok_or_else(|| ApiError::not_found("No such event."))?;
+                .ok_or_else(|| ApiError::not_found("No such event."))?
+                .organization_id;
             let role =
                 bilten_store::organizations::role_of(state.store.primary(), organization, *user)
                     .await

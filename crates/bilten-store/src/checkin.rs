@@ -350,6 +350,26 @@ fn ticket_from_row(row: &AnyRow) -> StoreResult<ScannedTicket> {
     })
 }
 
+/// A ticket with its state on one list: select `STATE_COLUMNS` and join `STATE_JOIN` (the
+/// list is `$2`) after `TICKET_COLUMNS … TICKET_FROM`.
+const STATE_COLUMNS: &str = "s.first_at, s.first_gate, s.inside";
+const STATE_JOIN: &str = "LEFT JOIN checkin_states s ON s.ticket_id = t.id AND s.list_id = $2";
+
+fn sync_ticket_from_row(row: &AnyRow) -> StoreResult<SyncTicket> {
+    let state = match row.try_get::<Option<i64>, _>("first_at")? {
+        Some(first_at) => Some(StateRecord {
+            first_at: from_millis(first_at),
+            first_gate: row.try_get("first_gate")?,
+            inside: row.try_get::<Option<i64>, _>("inside")?.unwrap_or(0) != 0,
+        }),
+        None => None,
+    };
+    Ok(SyncTicket {
+        ticket: ticket_from_row(row)?,
+        state,
+    })
+}
+
 /// The ticket whose current code is `code`, in `event`.
 pub async fn ticket_by_code<'e>(
     ex: impl Exec<'e>,
@@ -781,8 +801,7 @@ pub async fn tickets_for_sync<'e>(
     since: DateTime<Utc>,
 ) -> StoreResult<Vec<SyncTicket>> {
     let rows = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS}, s.first_at, s.first_gate, s.inside {TICKET_FROM}
-         LEFT JOIN checkin_states s ON s.ticket_id = t.id AND s.list_id = $2
+        "SELECT {TICKET_COLUMNS}, {STATE_COLUMNS} {TICKET_FROM} {STATE_JOIN}
          WHERE t.event_id = $1
            AND (t.updated_at >= $3 OR o.updated_at >= $3 OR s.last_at >= $3)
          ORDER BY t.id"
@@ -792,22 +811,7 @@ pub async fn tickets_for_sync<'e>(
     .bind(to_millis(since))
     .fetch_all(ex)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let state = match row.try_get::<Option<i64>, _>("first_at")? {
-                Some(first_at) => Some(StateRecord {
-                    first_at: from_millis(first_at),
-                    first_gate: row.try_get("first_gate")?,
-                    inside: row.try_get::<Option<i64>, _>("inside")?.unwrap_or(0) != 0,
-                }),
-                None => None,
-            };
-            Ok(SyncTicket {
-                ticket: ticket_from_row(row)?,
-                state,
-            })
-        })
-        .collect()
+    rows.iter().map(sync_ticket_from_row).collect()
 }
 
 /// Codes revoked at or after `since`.
@@ -840,8 +844,7 @@ pub async fn search_tickets<'e>(
 ) -> StoreResult<Vec<SyncTicket>> {
     let pattern = crate::like_contains(q);
     let rows = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS}, s.first_at, s.first_gate, s.inside {TICKET_FROM}
-         LEFT JOIN checkin_states s ON s.ticket_id = t.id AND s.list_id = $2
+        "SELECT {TICKET_COLUMNS}, {STATE_COLUMNS} {TICKET_FROM} {STATE_JOIN}
          WHERE t.event_id = $1
            AND (LOWER(t.attendee_name) LIKE $3 ESCAPE '\\' OR LOWER(o.buyer_name) LIKE $3 ESCAPE '\\'
                 OR LOWER(o.buyer_email) LIKE $3 ESCAPE '\\' OR LOWER(o.id) LIKE $3 ESCAPE '\\')
@@ -854,45 +857,5 @@ pub async fn search_tickets<'e>(
     .bind(limit)
     .fetch_all(ex)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let state = match row.try_get::<Option<i64>, _>("first_at")? {
-                Some(first_at) => Some(StateRecord {
-                    first_at: from_millis(first_at),
-                    first_gate: row.try_get("first_gate")?,
-                    inside: row.try_get::<Option<i64>, _>("inside")?.unwrap_or(0) != 0,
-                }),
-                None => None,
-            };
-            Ok(SyncTicket {
-                ticket: ticket_from_row(row)?,
-                state,
-            })
-        })
-        .collect()
-}
-
-/// The organization owning an event (for staff-token access on the scanner).
-pub async fn organization_of_event<'e>(
-    ex: impl Exec<'e>,
-    event: EventId,
-) -> StoreResult<Option<String>> {
-    let row = sqlx::query("SELECT organization_id FROM events WHERE id = $1")
-        .bind(event.to_db())
-        .fetch_optional(ex)
-        .await?;
-    Ok(row
-        .map(|row| row.try_get::<String, _>("organization_id"))
-        .transpose()?)
-}
-
-/// `(id, title)` of an event.
-pub async fn event_title<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<Option<String>> {
-    let row = sqlx::query("SELECT title FROM events WHERE id = $1")
-        .bind(event.to_db())
-        .fetch_optional(ex)
-        .await?;
-    Ok(row
-        .map(|row| row.try_get::<String, _>("title"))
-        .transpose()?)
+    rows.iter().map(sync_ticket_from_row).collect()
 }
