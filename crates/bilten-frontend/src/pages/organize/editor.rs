@@ -732,57 +732,56 @@ fn back(id: &str, notice: &str) -> String {
 
 async fn publish(
     State(app): State<Frontend>,
-    mut visit: Visit,
+    visit: Visit,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<crate::pages::auth::EmptyForm>,
 ) -> Response {
-    let result = authed!(&app, visit, |token, fwd| app
-        .api
-        .event_action(&fwd, token, &id, "publish", None));
-    let outcome = after_post(
-        result,
-        FormState::default(),
-        |()| back(&id, "event_published"),
-        async |status| {
-            dashboard_page(
-                &app,
-                &mut visit,
-                &id,
-                DashboardForms {
-                    status,
-                    ..DashboardForms::default()
-                },
-                None,
-            )
-            .await
-        },
-    )
-    .await;
-    visit.respond(outcome)
+    event_status_action(&app, visit, &id, "publish", None, "event_published").await
 }
 
 async fn cancel(
     State(app): State<Frontend>,
-    mut visit: Visit,
+    visit: Visit,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<crate::pages::auth::EmptyForm>,
 ) -> Response {
-    let result = authed!(&app, visit, |token, fwd| app.api.event_action(
-        &fwd,
-        token,
+    event_status_action(
+        &app,
+        visit,
         &id,
         "cancel",
-        Some(json!({}))
+        Some(json!({})),
+        "event_canceled",
+    )
+    .await
+}
+
+/// `POST /events/{id}/{action}` (publish, cancel), then back to the dashboard with `notice`,
+/// or the dashboard again with the refusal.
+async fn event_status_action(
+    app: &Frontend,
+    mut visit: Visit,
+    id: &str,
+    action: &str,
+    body: Option<serde_json::Value>,
+    notice: &str,
+) -> Response {
+    let result = authed!(app, visit, |token, fwd| app.api.event_action(
+        &fwd,
+        token,
+        id,
+        action,
+        body.clone()
     ));
     let outcome = after_post(
         result,
         FormState::default(),
-        |()| back(&id, "event_canceled"),
+        |()| back(id, notice),
         async |status| {
             dashboard_page(
-                &app,
+                app,
                 &mut visit,
-                &id,
+                id,
                 DashboardForms {
                     status,
                     ..DashboardForms::default()
