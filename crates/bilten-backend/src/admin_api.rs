@@ -164,8 +164,9 @@ pub async fn unpublish_event(
 ) -> BackendResult<Json<serde_json::Value>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
-    let event = crate::events::load_event(&state, id).await?;
-    if !events::unpublish(state.store.primary(), event.id, Utc::now()).await? {
+    if !events::unpublish(state.store.primary(), id, Utc::now()).await? {
+        // Refused: say whether the event is missing (404) or just not published (409).
+        crate::events::load_event(&state, id).await?;
         return Err(BackendError::Conflict {
             code: "not_published",
             message: "Only a published event can be unpublished.".to_owned(),

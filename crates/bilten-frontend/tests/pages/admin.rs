@@ -97,10 +97,17 @@ async fn an_admin_unpublishes_an_event_from_the_moderation_page() {
     let again = admin
         .submit("/admin/moderation?q=questionable", &action, &[])
         .await;
-    assert!(
-        again.status == StatusCode::CONFLICT || again.status == StatusCode::UNPROCESSABLE_ENTITY,
-        "{} {}",
+    assert_eq!(
         again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+    assert!(
+        again
+            .body
+            .contains("Only a published event can be unpublished."),
+        "{}",
         again.body
     );
 }
