@@ -11,7 +11,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::api::ticketing::{CheckoutStarted, Event, Order, OrderAccess};
-use crate::api::ApiError;
+use crate::api::{ApiError, Forwarded};
 use crate::format;
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, PageMeta};
@@ -51,31 +51,40 @@ async fn load_order(
     id: &str,
     key: Option<&str>,
 ) -> Result<Order, PageError> {
+    if !visit.signed_in() && key.is_none() {
+        return Err(PageError::NotFound);
+    }
+    let order = as_buyer(app, visit, |fwd, bearer| async move {
+        let access = OrderAccess {
+            bearer: bearer.as_deref(),
+            key,
+        };
+        app.api.order(&fwd, access, id).await
+    })
+    .await?;
+    Ok(order)
+}
+
+/// Calls the backend as an order's buyer: when signed in, with the account's token (refreshed
+/// when needed; `call` gets it as `bearer`), otherwise without one (the order key alone; the
+/// backend answers 404 without either).
+pub(crate) async fn as_buyer<T, F, Fut>(
+    app: &Frontend,
+    visit: &mut Visit,
+    call: F,
+) -> Result<T, ApiError>
+where
+    F: Fn(Forwarded, Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
     let forwarded = visit.forwarded.clone();
-    let order = if visit.signed_in() {
+    if visit.signed_in() {
         visit
-            .authed(app, |token| {
-                let api = app.api.clone();
-                let forwarded = forwarded.clone();
-                let key = key.map(str::to_owned);
-                let id = id.to_owned();
-                async move {
-                    let access = OrderAccess {
-                        bearer: Some(&token),
-                        key: key.as_deref(),
-                    };
-                    api.order(&forwarded, access, &id).await
-                }
-            })
-            .await
-    } else if key.is_some() {
-        app.api
-            .order(&forwarded, OrderAccess { bearer: None, key }, id)
+            .authed(app, |token| call(forwarded.clone(), Some(token)))
             .await
     } else {
-        return Err(PageError::NotFound);
-    };
-    Ok(order?)
+        call(forwarded, None).await
+    }
 }
 
 fn order_lines(order: &Order) -> Markup {
@@ -247,28 +256,15 @@ pub async fn pay(
             .filter(|k| !k.is_empty())
             .or_else(|| visit.order_key(&id));
         let key = key.as_deref();
-        let forwarded = visit.forwarded.clone();
-        let result = if visit.signed_in() {
-            visit
-                .authed(&app, |token| {
-                    let api = app.api.clone();
-                    let forwarded = forwarded.clone();
-                    let key = key.map(str::to_owned);
-                    let id = id.clone();
-                    async move {
-                        let access = OrderAccess {
-                            bearer: Some(&token),
-                            key: key.as_deref(),
-                        };
-                        api.checkout(&forwarded, access, &id).await
-                    }
-                })
-                .await
-        } else {
-            app.api
-                .checkout(&forwarded, OrderAccess { bearer: None, key }, &id)
-                .await
-        };
+        let (app_ref, id_ref) = (&app, &id);
+        let result = as_buyer(&app, &mut visit, |fwd, bearer| async move {
+            let access = OrderAccess {
+                bearer: bearer.as_deref(),
+                key,
+            };
+            app_ref.api.checkout(&fwd, access, id_ref).await
+        })
+        .await;
         match result {
             Ok(CheckoutStarted::Redirect(url)) => Ok(Redirect::to(&url).into_response()),
             Ok(CheckoutStarted::Completed) => Ok(back_to_order(&id, key, "paid")),
@@ -295,28 +291,15 @@ pub async fn cancel(
 ) -> Response {
     let outcome = async {
         let key = input.key.as_deref().filter(|k| !k.is_empty());
-        let forwarded = visit.forwarded.clone();
-        let result = if visit.signed_in() {
-            visit
-                .authed(&app, |token| {
-                    let api = app.api.clone();
-                    let forwarded = forwarded.clone();
-                    let key = key.map(str::to_owned);
-                    let id = id.clone();
-                    async move {
-                        let access = OrderAccess {
-                            bearer: Some(&token),
-                            key: key.as_deref(),
-                        };
-                        api.cancel_order(&forwarded, access, &id).await
-                    }
-                })
-                .await
-        } else {
-            app.api
-                .cancel_order(&forwarded, OrderAccess { bearer: None, key }, &id)
-                .await
-        };
+        let (app_ref, id_ref) = (&app, &id);
+        let result = as_buyer(&app, &mut visit, |fwd, bearer| async move {
+            let access = OrderAccess {
+                bearer: bearer.as_deref(),
+                key,
+            };
+            app_ref.api.cancel_order(&fwd, access, id_ref).await
+        })
+        .await;
         match result {
             Ok(_) => Ok(back_to_order(&id, key, "canceled")),
             // Already paid, expired or canceled: the order page says which.

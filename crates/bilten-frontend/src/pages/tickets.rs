@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::orders::back_to_order;
+use super::orders::{as_buyer, back_to_order};
 use crate::api::ticketing::{OrderAccess, Ticket};
 use crate::api::ApiError;
 use crate::format;
@@ -168,31 +168,17 @@ async fn ticket_file(
     key: Option<&str>,
     file: &str,
 ) -> Result<Response, PageError> {
-    let forwarded = visit.forwarded.clone();
-    let answer = if visit.signed_in() {
-        visit
-            .authed(app, |token| {
-                let api = app.api.clone();
-                let forwarded = forwarded.clone();
-                let key = key.map(str::to_owned);
-                let id = id.to_owned();
-                let file = file.to_owned();
-                async move {
-                    let access = OrderAccess {
-                        bearer: Some(&token),
-                        key: key.as_deref(),
-                    };
-                    api.ticket_file(&forwarded, access, &id, &file).await
-                }
-            })
-            .await
-    } else if key.is_some() {
-        app.api
-            .ticket_file(&forwarded, OrderAccess { bearer: None, key }, id, file)
-            .await
-    } else {
+    if !visit.signed_in() && key.is_none() {
         return Err(PageError::NotFound);
-    }?;
+    }
+    let answer = as_buyer(app, visit, |fwd, bearer| async move {
+        let access = OrderAccess {
+            bearer: bearer.as_deref(),
+            key,
+        };
+        app.api.ticket_file(&fwd, access, id, file).await
+    })
+    .await?;
     let mut response = answer.body.into_response();
     let headers = response.headers_mut();
     let content_type = answer.content_type.unwrap_or_else(|| {
@@ -257,30 +243,19 @@ pub async fn rename(
 ) -> Response {
     let outcome = async {
         let key = input.key.as_deref().filter(|k| !k.is_empty());
-        let forwarded = visit.forwarded.clone();
         let name = input.attendee_name.trim().to_owned();
-        let result = if visit.signed_in() {
-            visit
-                .authed(&app, |token| {
-                    let api = app.api.clone();
-                    let forwarded = forwarded.clone();
-                    let key = key.map(str::to_owned);
-                    let id = id.clone();
-                    let name = name.clone();
-                    async move {
-                        let access = OrderAccess {
-                            bearer: Some(&token),
-                            key: key.as_deref(),
-                        };
-                        api.rename_ticket(&forwarded, access, &id, &name).await
-                    }
-                })
+        let (app_ref, id_ref, name_ref) = (&app, &id, &name);
+        let result = as_buyer(&app, &mut visit, |fwd, bearer| async move {
+            let access = OrderAccess {
+                bearer: bearer.as_deref(),
+                key,
+            };
+            app_ref
+                .api
+                .rename_ticket(&fwd, access, id_ref, name_ref)
                 .await
-        } else {
-            app.api
-                .rename_ticket(&forwarded, OrderAccess { bearer: None, key }, &id, &name)
-                .await
-        };
+        })
+        .await;
         match result {
             Ok(ticket) => Ok(back_to_order(&ticket.order_id, key, "renamed")),
             // A bad name: back to the order, which says nothing changed (the form is small
