@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "attendee_names",
         sql: include_str!("../migrations/0008_attendee_names.sql"),
     },
+    Migration {
+        version: 10,
+        name: "quotas_payment_claims_moderation",
+        sql: include_str!("../migrations/0010_quotas_payment_claims_moderation.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.
