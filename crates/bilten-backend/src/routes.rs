@@ -134,10 +134,7 @@ pub fn api() -> Router<AppState> {
             "/admin/events/{id}/unpublish",
             post(admin_api::unpublish_event),
         )
-        .route(
-            "/admin/events/{id}/release",
-            post(admin_api::release_event),
-        )
+        .route("/admin/events/{id}/release", post(admin_api::release_event))
         .route("/organizations", post(organizations::create))
         .route("/organizations/{id}", get(organizations::get))
         .route(

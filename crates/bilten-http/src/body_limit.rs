@@ -73,7 +73,11 @@ async fn drain(body: Body) {
 }
 
 /// The middleware: `limit` is the role's largest body.
-pub async fn refuse_oversized(State(limit): State<usize>, request: Request, next: Next) -> Response {
+pub async fn refuse_oversized(
+    State(limit): State<usize>,
+    request: Request,
+    next: Next,
+) -> Response {
     match declared_length(request.headers()) {
         Some(length) if length > limit => {
             if !expects_continue(request.headers()) && length <= DRAIN_MAX {
@@ -103,7 +107,9 @@ mod tests {
     async fn serve() -> SocketAddr {
         let app = Router::new().route("/upload", post(|| async { "accepted" }));
         let app = crate::standard_layers(app, &HttpMetrics::new(), 1024);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(crate::serve(
             listener,
@@ -147,7 +153,12 @@ mod tests {
         assert_eq!(error, None, "the upload was cut off: {answer}");
         assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
         assert!(answer.contains("connection: close"), "{answer}");
-        assert!(answer.ends_with("\"code\":\"payload_too_large\",\"message\":\"The request body is too large.\"}}"), "{answer}");
+        assert!(
+            answer.ends_with(
+                "\"code\":\"payload_too_large\",\"message\":\"The request body is too large.\"}}"
+            ),
+            "{answer}"
+        );
     }
 
     #[tokio::test]

@@ -394,9 +394,7 @@ pub async fn find_request<'e>(
             order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?).map_err(corrupt)?,
             request_hash: row.try_get("request_hash")?,
             response: match (status, body) {
-                (Some(status), Some(body)) => {
-                    Some((u16::try_from(status).map_err(corrupt)?, body))
-                }
+                (Some(status), Some(body)) => Some((u16::try_from(status).map_err(corrupt)?, body)),
                 _ => None,
             },
             created_at: from_millis(row.try_get("created_at")?),

@@ -71,14 +71,18 @@ pub struct Attempt {
 /// What the order's checkout found.
 #[derive(Debug)]
 pub enum Claim {
-    Open(Attempt),
+    Open(Box<Attempt>),
     /// The order is not payable (any more): not pending, or its hold ran out.
     NotPayable,
 }
 
 /// Claims the order's attempt and starts it at the provider, or finds the open one.
 /// `api_origin`: where the buyer reached the API (the test provider's page lives there).
-pub async fn claim(state: &AppState, order: &OrderRecord, api_origin: &str) -> BackendResult<Claim> {
+pub async fn claim(
+    state: &AppState,
+    order: &OrderRecord,
+    api_origin: &str,
+) -> BackendResult<Claim> {
     let provider = state.payments.name();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
@@ -110,10 +114,10 @@ pub async fn claim(state: &AppState, order: &OrderRecord, api_origin: &str) -> B
             )));
         }
         if let Some(redirect_url) = open.redirect_url.clone() {
-            return Ok(Claim::Open(Attempt {
+            return Ok(Claim::Open(Box::new(Attempt {
                 payment: open,
                 redirect_url,
-            }));
+            })));
         }
         let ours = claimed && open.id == candidate.id;
         let orphaned = open.created_at < now - chrono(ORPHAN_AFTER);
@@ -123,10 +127,10 @@ pub async fn claim(state: &AppState, order: &OrderRecord, api_origin: &str) -> B
                     let payment = payments::find(state.store.primary(), open.id)
                         .await?
                         .ok_or(BackendError::NotFound("payment"))?;
-                    Ok(Claim::Open(Attempt {
+                    Ok(Claim::Open(Box::new(Attempt {
                         payment,
                         redirect_url,
-                    }))
+                    })))
                 }
                 Err(error) => Err(BackendError::Unavailable(error.to_string())),
             };
@@ -232,8 +236,7 @@ pub async fn upkeep(state: &AppState, now: DateTime<Utc>) -> BackendResult<Upkee
     let mut done = Upkeep::default();
     let abandoned_before = now - chrono(ABANDONED_AFTER);
     let orphans =
-        payments::open_before(state.store.primary(), now - chrono(ORPHAN_AFTER), true, 100)
-            .await?;
+        payments::open_before(state.store.primary(), now - chrono(ORPHAN_AFTER), true, 100).await?;
     for orphan in orphans.iter().filter(|p| p.created_at >= abandoned_before) {
         let Some(order) = orders::find_order(state.store.primary(), orphan.order_id).await? else {
             continue;
@@ -252,8 +255,7 @@ pub async fn upkeep(state: &AppState, now: DateTime<Utc>) -> BackendResult<Upkee
             }
         }
     }
-    for stale in payments::open_before(state.store.primary(), abandoned_before, false, 100).await?
-    {
+    for stale in payments::open_before(state.store.primary(), abandoned_before, false, 100).await? {
         // Never started at the provider: it could not be made. Started: nobody paid it.
         let (status, code) = if stale.provider_reference.is_none() {
             (Closed::Failed, "checkout_not_started")

@@ -86,8 +86,8 @@ pub async fn once(
         if let Some((status, body)) = first.response {
             return Ok(replay(status, body));
         }
-        let stale_before = now
-            - chrono::Duration::from_std(STALE_AFTER).unwrap_or(chrono::Duration::MAX);
+        let stale_before =
+            now - chrono::Duration::from_std(STALE_AFTER).unwrap_or(chrono::Duration::MAX);
         if payments::take_over_request(store, key, stale_before, now).await? {
             break;
         }

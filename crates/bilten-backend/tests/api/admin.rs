@@ -60,7 +60,7 @@ async fn only_admins_list_and_disable_users() {
 
 #[tokio::test]
 async fn admins_see_every_organization_and_event_and_unpublish_an_event() {
-    use crate::ticketing_helpers::{event_on_sale, guest_order, place_order, publish};
+    use crate::ticketing_helpers::{event_on_sale, guest_order, place_order};
 
     let app = TestApp::spawn().await;
     let admin = app.signed_up_user("Admin").await;
@@ -161,6 +161,27 @@ async fn admins_see_every_organization_and_event_and_unpublish_an_event() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Issue #12 item 12c: an event an admin unpublished could be published again by its
+/// organizer at once. Moderation now holds until an admin releases it.
+#[tokio::test]
+async fn an_unpublished_event_stays_off_sale_until_an_admin_releases_it() {
+    use crate::ticketing_helpers::{event_on_sale, publish};
+
+    let app = TestApp::spawn().await;
+    let admin = app.signed_up_user("Admin").await;
+    bilten_backend::admin::create_admin(&app.store, &admin.email, "unused unused", None)
+        .await
+        .unwrap();
+    let sale = event_on_sale(&app, 10).await;
+    let organizer = &sale.organizer.access_token;
+    let unpublish = format!("/api/v1/admin/events/{}/unpublish", sale.event);
+    let (status, body) = app
+        .post(&unpublish, Some(&admin.access_token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["event"]["moderation_locked"], true);
 
     // Moderation holds until an admin lifts it: the organizer cannot simply publish again.
     let publish_path = format!("/api/v1/events/{}/publish", sale.event);
@@ -182,7 +203,10 @@ async fn admins_see_every_organization_and_event_and_unpublish_an_event() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
-        (body["event"]["status"].as_str(), &body["event"]["moderation_locked"]),
+        (
+            body["event"]["status"].as_str(),
+            &body["event"]["moderation_locked"]
+        ),
         (Some("draft"), &json!(false)),
         "released, still a draft until its organizer publishes it"
     );

@@ -10,9 +10,7 @@ use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::refund_helpers::{
-    mail_subjects, order_of, pending_order, stripe_app, STRIPE_KEY,
-};
+use crate::refund_helpers::{mail_subjects, order_of, pending_order, stripe_app, STRIPE_KEY};
 use crate::ticketing_helpers::event_on_sale;
 
 const GOOD_CARD: &str = "4242424242424242";
@@ -110,8 +108,14 @@ async fn claim_and_die(app: &TestApp, order: &str, provider: &str) -> PaymentRec
 async fn twenty_concurrent_card_checkouts_of_one_order_charge_once_and_refund_nothing() {
     let app = TestApp::spawn().await;
     let sale = event_on_sale(&app, 10).await;
-    let (order, key) =
-        pending_order(&app, &sale.event, &sale.ticket_type, 2, "twenty@example.com").await;
+    let (order, key) = pending_order(
+        &app,
+        &sale.event,
+        &sale.ticket_type,
+        2,
+        "twenty@example.com",
+    )
+    .await;
     let submits = (0..20).map(|_| {
         checkout(
             &app,
@@ -154,8 +158,14 @@ async fn twenty_concurrent_card_checkouts_of_one_order_charge_once_and_refund_no
 async fn twenty_concurrent_checkouts_on_stripe_open_one_session_and_charge_once() {
     let (app, fake) = stripe_app().await;
     let sale = event_on_sale(&app, 10).await;
-    let (order, key) =
-        pending_order(&app, &sale.event, &sale.ticket_type, 1, "stripe20@example.com").await;
+    let (order, key) = pending_order(
+        &app,
+        &sale.event,
+        &sale.ticket_type,
+        1,
+        "stripe20@example.com",
+    )
+    .await;
     let submits = (0..20).map(|_| checkout(&app, &order, &key, None, None));
     let answers = futures::future::join_all(submits).await;
     let mut pages: Vec<&str> = answers
@@ -176,7 +186,10 @@ async fn twenty_concurrent_checkouts_on_stripe_open_one_session_and_charge_once(
 
     let session = pages[0].rsplit('/').next().unwrap();
     assert_eq!(fake.pay_session(session).await.unwrap(), 200);
-    assert_eq!(order_of(&app, &order, &key).await["order"]["status"], "paid");
+    assert_eq!(
+        order_of(&app, &order, &key).await["order"]["status"],
+        "paid"
+    );
     assert!(fake.refunds().is_empty());
     assert_eq!(refunds_of(&app, &order).await, 0);
     assert_eq!(refund_mails(&app, "stripe20@example.com").await, 0);
@@ -186,8 +199,8 @@ async fn twenty_concurrent_checkouts_on_stripe_open_one_session_and_charge_once(
 }
 
 #[tokio::test]
-async fn a_retry_with_the_same_idempotency_key_gets_the_same_answer_and_another_request_is_refused(
-) {
+async fn a_retry_with_the_same_idempotency_key_gets_the_same_answer_and_another_request_is_refused()
+{
     let app = TestApp::spawn().await;
     let sale = event_on_sale(&app, 10).await;
     let (order, key) =
@@ -197,9 +210,19 @@ async fn a_retry_with_the_same_idempotency_key_gets_the_same_answer_and_another_
 
     // A declined card is an answer too: the same key gets it again, without a new attempt.
     let declined = json!({ "test_card": "4000000000000002" });
-    let (status, replayed, first) =
-        checkout(&app, &order, &key, Some("k-declined"), Some(declined.clone())).await;
-    assert_eq!((status, replayed), (StatusCode::PAYMENT_REQUIRED, false), "{first}");
+    let (status, replayed, first) = checkout(
+        &app,
+        &order,
+        &key,
+        Some("k-declined"),
+        Some(declined.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, replayed),
+        (StatusCode::PAYMENT_REQUIRED, false),
+        "{first}"
+    );
     let (status, replayed, again) =
         checkout(&app, &order, &key, Some("k-declined"), Some(declined)).await;
     assert_eq!((status, replayed), (StatusCode::PAYMENT_REQUIRED, true));
@@ -208,19 +231,24 @@ async fn a_retry_with_the_same_idempotency_key_gets_the_same_answer_and_another_
 
     // Twenty submits under one key: one charge, and all get the first answer.
     let good = json!({ "test_card": GOOD_CARD });
-    let submits =
-        (0..20).map(|_| checkout(&app, &order, &key, Some("k-good"), Some(good.clone())));
+    let submits = (0..20).map(|_| checkout(&app, &order, &key, Some("k-good"), Some(good.clone())));
     let answers = futures::future::join_all(submits).await;
     let (_, _, body) = &answers[0];
     for (status, _, answer) in &answers {
         assert_eq!(*status, StatusCode::OK, "{answer}");
         assert_eq!(answer, body);
     }
-    assert_eq!(answers.iter().filter(|(_, replayed, _)| !replayed).count(), 1);
+    assert_eq!(
+        answers.iter().filter(|(_, replayed, _)| !replayed).count(),
+        1
+    );
     assert_eq!(body["order"]["status"], "paid");
     let attempts = payments_of(&app, &order).await;
     assert_eq!(
-        attempts.iter().map(|p| p.status.as_str()).collect::<Vec<_>>(),
+        attempts
+            .iter()
+            .map(|p| p.status.as_str())
+            .collect::<Vec<_>>(),
         ["failed", "succeeded"]
     );
     // Later retries too.
@@ -232,8 +260,7 @@ async fn a_retry_with_the_same_idempotency_key_gets_the_same_answer_and_another_
     let (status, _, refused) = checkout(&app, &order, &key, Some("k-good"), None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["error"]["code"], "idempotency_key_reused");
-    let (status, _, refused) =
-        checkout(&app, &other, &other_key, Some("k-good"), Some(good)).await;
+    let (status, _, refused) = checkout(&app, &other, &other_key, Some("k-good"), Some(good)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["error"]["code"], "idempotency_key_reused");
     assert!(payments_of(&app, &other).await.is_empty());
@@ -276,8 +303,14 @@ async fn an_orphaned_stripe_attempt_is_closed_by_the_worker_or_reconciled_with_s
 
     // The process died before Stripe heard of it: asked again under the same key, Stripe
     // refuses (the session could not live 30 minutes from the claim), so the attempt fails.
-    let (order, key) =
-        pending_order(&app, &sale.event, &sale.ticket_type, 1, "orphan1@example.com").await;
+    let (order, key) = pending_order(
+        &app,
+        &sale.event,
+        &sale.ticket_type,
+        1,
+        "orphan1@example.com",
+    )
+    .await;
     let orphan = claim_and_die(&app, &order, "stripe").await;
     // Until the worker runs, a checkout waits for the claim and then says so.
     let (status, _, body) = checkout(&app, &order, &key, None, None).await;
@@ -314,8 +347,14 @@ async fn an_orphaned_stripe_attempt_is_closed_by_the_worker_or_reconciled_with_s
 
     // The process died after Stripe made the session: asked again under the same key, Stripe
     // answers with that session, which becomes the attempt's page.
-    let (order, key) =
-        pending_order(&app, &sale.event, &sale.ticket_type, 1, "orphan2@example.com").await;
+    let (order, key) = pending_order(
+        &app,
+        &sale.event,
+        &sale.ticket_type,
+        1,
+        "orphan2@example.com",
+    )
+    .await;
     let orphan = claim_and_die(&app, &order, "stripe").await;
     let record = bilten_store::orders::find_order(app.store.primary(), order.parse().unwrap())
         .await
@@ -348,13 +387,23 @@ async fn an_orphaned_stripe_attempt_is_closed_by_the_worker_or_reconciled_with_s
             expired: 0
         }
     );
-    assert_eq!(fake.requests().len(), sessions_before + 1, "one replayed call");
+    assert_eq!(
+        fake.requests().len(),
+        sessions_before + 1,
+        "one replayed call"
+    );
     let (status, _, body) = checkout(&app, &order, &key, None, None).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["redirect_url"], made.redirect_url.as_str());
     assert_eq!(body["payment"]["id"], orphan.id.to_string());
-    assert_eq!(fake.pay_session(&made.provider_reference).await.unwrap(), 200);
-    assert_eq!(order_of(&app, &order, &key).await["order"]["status"], "paid");
+    assert_eq!(
+        fake.pay_session(&made.provider_reference).await.unwrap(),
+        200
+    );
+    assert_eq!(
+        order_of(&app, &order, &key).await["order"]["status"],
+        "paid"
+    );
     assert!(fake.refunds().is_empty());
 }
 
@@ -387,7 +436,10 @@ async fn attempts_nobody_paid_are_closed_after_their_lifetime_and_nothing_stays_
         let attempts = payments_of(&app, order).await;
         assert_eq!(attempts.len(), 1);
         assert_eq!(
-            (attempts[0].status.as_str(), attempts[0].failure_code.as_deref()),
+            (
+                attempts[0].status.as_str(),
+                attempts[0].failure_code.as_deref()
+            ),
             ("canceled", Some("expired"))
         );
     }
@@ -400,6 +452,13 @@ async fn attempts_nobody_paid_are_closed_after_their_lifetime_and_nothing_stays_
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::CONFLICT, "a closed page takes no card");
-    assert_eq!(attempts::upkeep(&app.state, later).await.unwrap(), Upkeep::default());
+    assert_eq!(
+        response.status(),
+        StatusCode::CONFLICT,
+        "a closed page takes no card"
+    );
+    assert_eq!(
+        attempts::upkeep(&app.state, later).await.unwrap(),
+        Upkeep::default()
+    );
 }

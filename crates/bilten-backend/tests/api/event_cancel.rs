@@ -201,7 +201,10 @@ async fn canceling_an_event_whose_quota_came_after_its_sales_refunds_every_order
         (Some(2), Some(1))
     );
     for (order, key) in [(&before, &before_key), (&after, &after_key)] {
-        assert_eq!(order_of(&app, order, key).await["order"]["status"], "refunded");
+        assert_eq!(
+            order_of(&app, order, key).await["order"]["status"],
+            "refunded"
+        );
     }
     assert_eq!(
         order_of(&app, &pending, &pending_key).await["order"]["status"],

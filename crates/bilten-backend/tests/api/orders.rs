@@ -660,7 +660,8 @@ async fn a_quota_created_amid_concurrent_sales_counts_each_of_them_exactly_once(
         })
         .collect();
     let quota = {
-        let (app, token, event, members) = (app.clone(), token.clone(), event.clone(), types.clone());
+        let (app, token, event, members) =
+            (app.clone(), token.clone(), event.clone(), types.clone());
         tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(30)).await;
             let members: Vec<&str> = members.iter().map(String::as_str).collect();

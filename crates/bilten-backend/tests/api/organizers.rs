@@ -729,8 +729,7 @@ async fn events_with_and_without_coordinates_are_stored_exactly_on_every_connect
     let mut events = Vec::new();
     for batch in 0..20 {
         // Ten at once, so the pool opens (and prepares on) several connections.
-        let results =
-            futures::future::join_all((batch * 10..batch * 10 + 10).map(&create)).await;
+        let results = futures::future::join_all((batch * 10..batch * 10 + 10).map(&create)).await;
         for (i, (status, body)) in results {
             assert_eq!(status, StatusCode::CREATED, "event {i}: {body}");
             let expected = (i % 10 >= 5).then(|| coordinates(i));
@@ -745,7 +744,7 @@ async fn events_with_and_without_coordinates_are_stored_exactly_on_every_connect
     let edit = |(i, id): &(usize, String)| {
         let app = &app;
         let i = *i;
-        let patch = if i % 3 == 0 {
+        let change = if i % 3 == 0 {
             let (lat, lon) = coordinates(i + 1000);
             json!({ "latitude": lat, "longitude": lon })
         } else {
@@ -755,7 +754,7 @@ async fn events_with_and_without_coordinates_are_stored_exactly_on_every_connect
         async move {
             (
                 i,
-                app.request(Method::PATCH, &path, Some(token), Some(patch))
+                app.request(Method::PATCH, &path, Some(token), Some(change))
                     .await,
             )
         }

@@ -419,8 +419,14 @@ async fn a_quota_added_after_sales_counts_them_so_their_refund_still_goes_throug
     let token = sale.organizer.access_token.clone();
     let (order, key) =
         paid_order(&app, &sale.event, &sale.ticket_type, 2, "early@example.com").await;
-    let (pending, pending_key) =
-        pending_order(&app, &sale.event, &sale.ticket_type, 1, "holding@example.com").await;
+    let (pending, pending_key) = pending_order(
+        &app,
+        &sale.event,
+        &sale.ticket_type,
+        1,
+        "holding@example.com",
+    )
+    .await;
 
     // Below what is already sold and held: refused, nothing created.
     let (status, body) = add_quota(&app, &token, &sale.event, 2, &[&sale.ticket_type]).await;
@@ -442,7 +448,10 @@ async fn a_quota_added_after_sales_counts_them_so_their_refund_still_goes_throug
     let (status, body) = refund(&app, &token, &order, json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["order"]["status"], "refunded");
-    assert_eq!(order_of(&app, &order, &key).await["order"]["status"], "refunded");
+    assert_eq!(
+        order_of(&app, &order, &key).await["order"]["status"],
+        "refunded"
+    );
     assert_eq!(sold_of(&app, &sale.ticket_type).await, 0);
     assert_eq!(quota_ledger(&app, &quota).await, (1, 0, 1, 0));
     // The pending order bought before the quota completes, and counts in it.

@@ -183,9 +183,9 @@ async fn moderation_page(
         .admin_events(&fwd, token, &api_query))
     .map_err(hidden)?;
     let notice = match query.notice.key() {
-        Some("unpublished") => Some(
-            "The event is unpublished: off sale and out of the listing until you release it.",
-        ),
+        Some("unpublished") => {
+            Some("The event is unpublished: off sale and out of the listing until you release it.")
+        }
         Some("released") => Some("The event is released: its organizer may publish it again."),
         _ => None,
     };

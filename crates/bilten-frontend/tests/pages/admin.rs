@@ -120,7 +120,11 @@ async fn an_admin_unpublishes_an_event_from_the_moderation_page() {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let after = admin.get(done.location()).await;
-    assert!(after.body.contains("The event is released"), "{}", after.body);
+    assert!(
+        after.body.contains("The event is released"),
+        "{}",
+        after.body
+    );
     let page = admin.get("/admin/moderation?q=questionable").await;
     assert!(!page.body.contains("locked by moderation"), "{}", page.body);
 }

@@ -740,6 +740,7 @@ async fn a_ticket_from_a_real_free_order_is_admitted_once_at_the_gate() {
 /// back, with any error on the way: a server that answers early and closes with unread bytes
 /// makes the kernel reset the connection, and the client's write fails before it reads.
 async fn post_two_megabytes(address: &str, path: &str, token: Option<&str>) -> String {
+    use std::fmt::Write as _;
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
     let host = address.trim_start_matches("http://");
@@ -757,7 +758,7 @@ async fn post_two_megabytes(address: &str, path: &str, token: Option<&str>) -> S
     // In small pieces with pauses, as over a real network, so the server answers mid-upload.
     for piece in request.chunks(64 * 1024) {
         if let Err(error) = stream.write_all(piece).await {
-            notes.push_str(&format!("<write: {error}>"));
+            let _ = write!(notes, "<write: {error}>");
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -770,7 +771,7 @@ async fn post_two_megabytes(address: &str, path: &str, token: Option<&str>) -> S
     .await
     .expect("the scanner answers within 20 s");
     if let Err(error) = read {
-        notes.push_str(&format!("<read: {error}>"));
+        let _ = write!(notes, "<read: {error}>");
     }
     format!("{}{notes}", String::from_utf8_lossy(&response))
 }
@@ -795,7 +796,9 @@ async fn a_two_megabyte_body_is_answered_413_in_the_json_error_body() {
             &response[..response.len().min(300)]
         );
         assert!(
-            response.ends_with("\"code\":\"payload_too_large\",\"message\":\"The request body is too large.\"}}"),
+            response.ends_with(
+                "\"code\":\"payload_too_large\",\"message\":\"The request body is too large.\"}}"
+            ),
             "{path}: the whole body was sent and the whole answer read: {response}"
         );
     }
