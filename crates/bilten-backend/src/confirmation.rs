@@ -3,9 +3,13 @@
 //! Composed (PDFs rendered) before the completion transaction, enqueued inside it with the
 //! dedupe key `order-confirmation:{order_id}`: the mail exists if and only if the order was
 //! completed, and a second completion attempt cannot enqueue a second one.
+//!
+//! The mail's order link carries the order's access key (`/orders/{id}?key=ok_…`, the form the
+//! frontend's order page reads), so it opens the order on any device — a guest has no account
+//! and no cookie on the phone where the mail is read.
 
 use bilten_domain::event::TimeZoneName;
-use bilten_domain::{Currency, Money, TicketId, TicketTypeId};
+use bilten_domain::{Currency, Money, OrderId, TicketId, TicketTypeId};
 use bilten_mail::templates::{self, Confirmation, ConfirmationTicket, Rendered};
 use bilten_mail::Attachment;
 use bilten_store::events::EventRecord;
@@ -30,6 +34,16 @@ pub struct IssuedTicket {
 pub struct ConfirmationMail {
     rendered: Rendered,
     attachments: Vec<Attachment>,
+}
+
+/// The order page on the web app, with the access key that opens it for anyone who has the
+/// link (the buyer's mail). The key is hex after `ok_`, so it needs no URL encoding.
+pub fn order_link(state: &AppState, order: OrderId) -> String {
+    format!(
+        "{}/orders/{order}?key={}",
+        state.public_url,
+        crate::orders::order_key(state, order)
+    )
 }
 
 /// "Saturday, 1 June 2030, 21:00 – 01:00 (Europe/Sarajevo)", in the event's own zone.
@@ -151,7 +165,7 @@ pub fn compose(
         order_id: &order_id,
         total: &total,
         tickets: &listed,
-        order_link: &format!("{}/orders/{order_id}", state.public_url),
+        order_link: &order_link(state, order.id),
     });
     Ok(ConfirmationMail {
         rendered,

@@ -62,8 +62,9 @@ fn order_key_mac(state: &AppState, id: OrderId) -> Hmac<Sha256> {
     mac
 }
 
-/// The secret that lets whoever holds it read and cancel one order (returned at creation).
-fn order_key(state: &AppState, id: OrderId) -> String {
+/// The secret that lets whoever holds it read and cancel one order (returned at creation, and
+/// put in the links mailed to the buyer).
+pub(crate) fn order_key(state: &AppState, id: OrderId) -> String {
     format!(
         "{ORDER_KEY_PREFIX}{}",
         hex::encode(order_key_mac(state, id).finalize().into_bytes())

@@ -5,6 +5,7 @@
 //! exits. Secrets are `SecretString`s: `Debug` prints `[REDACTED]`.
 
 mod duration;
+mod public_url;
 mod secrets;
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 pub use duration::parse_duration;
+pub use public_url::development_url;
 pub use secrets::DevSecrets;
 
 /// A variable that was present but unusable, or missing where it is required.
@@ -95,8 +97,11 @@ pub struct Config {
     pub stripe: Option<StripeConfig>,
     pub prometheus_port: Option<u16>,
     pub sentry_dsn: Option<SecretString>,
-    /// Where people reach the platform (links in emails).
+    /// Where people reach the platform (links in emails). In development without
+    /// `PUBLIC_URL`, replaced by the bound frontend's address ([`Config::use_frontend_address`]).
     pub public_url: String,
+    /// Whether `PUBLIC_URL` was given.
+    public_url_set: bool,
     /// Base URL of the backend for roles that call it over HTTP (frontend, scanner).
     pub backend_url: Option<String>,
     pub log_json: bool,
@@ -259,7 +264,9 @@ impl Config {
         if let Some(dsn) = &sentry_dsn {
             check_scheme("SENTRY_DSN", dsn, &["https://", "http://"])?;
         }
-        let public_url = get("PUBLIC_URL").unwrap_or_else(|| "http://localhost:3000".to_owned());
+        let public_url_set = get("PUBLIC_URL").is_some();
+        let public_url =
+            get("PUBLIC_URL").unwrap_or_else(|| public_url::DEVELOPMENT_DEFAULT.to_owned());
         check_scheme("PUBLIC_URL", &public_url, &["http://", "https://"])?;
         let backend_url = get("BACKEND_URL");
         if let Some(url) = &backend_url {
@@ -313,6 +320,7 @@ impl Config {
             prometheus_port,
             sentry_dsn: sentry_dsn.map(Into::into),
             public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url_set,
             backend_url: backend_url.map(|u| u.trim_end_matches('/').to_owned()),
             log_json,
         })

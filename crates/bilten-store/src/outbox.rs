@@ -4,6 +4,10 @@
 //! On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so any number of backend replicas
 //! run the worker without waiting on each other or sending a row twice at the same time.
 //! SQLite has one writer, so the plain conditional update is already exclusive there.
+//!
+//! A claim increments `attempts`, so the attempt number a worker got with its claim names
+//! that claim: a worker whose lease ran out (and whose row another worker now holds) cannot
+//! record a failure over the newer claim and unlock the row while it is being sent again.
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
@@ -107,6 +111,8 @@ fn decode_claimed(row: &AnyRow) -> StoreResult<ClaimedEmail> {
     })
 }
 
+/// Records a delivered mail. Not fenced by the attempt: whoever delivered it, it was
+/// delivered, and marking it stops every later resend.
 pub async fn mark_sent<'e>(ex: impl Exec<'e>, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
     sqlx::query(
         "UPDATE outbox_emails SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL
@@ -119,30 +125,35 @@ pub async fn mark_sent<'e>(ex: impl Exec<'e>, id: &str, now: DateTime<Utc>) -> S
     Ok(())
 }
 
-/// Records a failed attempt: retried at `retry_at`, or given up (`failed`) when `None`.
+/// Records a failed attempt of the claim that got `attempt`: retried at `retry_at`, or given
+/// up (`failed`) when `None`. Does nothing when the row has been claimed again since (the
+/// newer claim decides), so a stale failure never unlocks a mail being sent. Returns whether
+/// the failure was recorded.
 pub async fn mark_attempt_failed<'e>(
     ex: impl Exec<'e>,
     id: &str,
+    attempt: i64,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
     let (status, next) = match retry_at {
         Some(at) => ("pending", Some(to_millis(at))),
         None => ("failed", None),
     };
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE outbox_emails
          SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL,
              last_error = $4
-         WHERE id = $1 AND status = 'pending'",
+         WHERE id = $1 AND status = 'pending' AND attempts = $5",
     )
     .bind(id)
     .bind(status)
     .bind(next)
     .bind(error.chars().take(500).collect::<String>())
+    .bind(attempt)
     .execute(ex)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Mails still waiting to be sent (for the backlog gauge).

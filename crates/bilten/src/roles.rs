@@ -291,10 +291,13 @@ async fn serve_prometheus(
     Ok(())
 }
 
-pub async fn serve_one(config: Config, role: Role) -> anyhow::Result<()> {
+pub async fn serve_one(mut config: Config, role: Role) -> anyhow::Result<()> {
     let port = config.port.unwrap_or(role.default_port());
+    let (listener, addr) = bind(&config, role, port).await?;
+    if role == Role::Frontend {
+        config.use_frontend_address(addr);
+    }
     let mut shared = Shared::start(config).await?;
-    let (listener, addr) = bind(&shared.config, role, port).await?;
     let upstreams = local_upstreams(
         Role::Frontend.default_port(),
         Role::Backend.default_port(),
@@ -308,7 +311,22 @@ pub async fn serve_one(config: Config, role: Role) -> anyhow::Result<()> {
     shared.wait().await
 }
 
-pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> {
+pub async fn serve_all(mut config: Config, ports: ServePorts) -> anyhow::Result<()> {
+    // Every port is bound before anything is built, so the links the backend mails can name
+    // the frontend's real address (development without PUBLIC_URL).
+    let mut bound = Vec::new();
+    for (role, port) in [
+        (Role::Backend, ports.backend_port),
+        (Role::Frontend, ports.frontend_port),
+        (Role::Scanner, ports.scanner_port),
+        (Role::Gateway, ports.gateway_port),
+    ] {
+        let (listener, addr) = bind(&config, role, port).await?;
+        if role == Role::Frontend {
+            config.use_frontend_address(addr);
+        }
+        bound.push((role, listener, addr));
+    }
     let mut shared = Shared::start(config).await?;
     // The newcomer's first minute: the embedded default in development gets a demo to look at.
     let demo = if ports.no_demo
@@ -325,13 +343,7 @@ pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> 
     let mut lines = Vec::new();
     let mut backend_metrics = None;
     let upstreams = local_upstreams(ports.frontend_port, ports.backend_port, ports.scanner_port);
-    for (role, port) in [
-        (Role::Backend, ports.backend_port),
-        (Role::Frontend, ports.frontend_port),
-        (Role::Scanner, ports.scanner_port),
-        (Role::Gateway, ports.gateway_port),
-    ] {
-        let (listener, addr) = bind(&shared.config, role, port).await?;
+    for (role, listener, addr) in bound {
         let (router, metrics, readiness) = build_role(role, &mut shared, &upstreams).await?;
         if role == Role::Backend {
             backend_metrics = Some((metrics, readiness));
