@@ -1,7 +1,8 @@
 //! The web app in headless Chromium, driven from Rust with fantoccini over `WebDriver`
 //! (chromedriver on a free port): the attendee's and the organizer's main flows, a form with
 //! bad input, a keyboard-only checkout, axe-core accessibility checks (no serious or critical
-//! violation) and screenshots at phone and desktop width in `target/screenshots`.
+//! violation) and screenshots at phone and desktop width in `target/screenshots`. The QR
+//! codes are read back from the screenshot's pixels, as a gate scanner's camera would.
 //!
 //! Without Chromium, chromedriver or the axe-core package the tests say so and pass, unless
 //! `BILTEN_REQUIRE_SERVICES=1` (as in CI), where a missing browser is a failure.
@@ -17,6 +18,7 @@ mod fixtures;
 mod helpers;
 
 use std::path::PathBuf;
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -69,8 +71,10 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
+        // Its own process group, which Chromium inherits, so the guard can end both.
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -225,8 +229,60 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Waits until `count` QR images have loaded, screenshots the page and decodes every QR
+    /// code in the pixels; returns their texts, sorted.
+    async fn readable_qr_codes(&self, count: usize) -> Vec<String> {
+        self.css("img.qr").await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let loaded = self
+                .js("return Array.from(document.querySelectorAll('img.qr')).filter(i => i.complete && i.naturalWidth > 0).length;")
+                .await;
+            if loaded == json!(count) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{loaded} of {count} QR images loaded");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut texts = Vec::new();
+        for image in self.client.find_all(Locator::Css("img.qr")).await.unwrap() {
+            let png = image.screenshot().await.unwrap();
+            texts.extend(decode_qr_codes(&png));
+        }
+        texts.sort();
+        assert_eq!(texts.len(), count, "QR codes readable from the screenshots: {texts:?}");
+        texts
+    }
+}
+
+/// Every QR code a reader finds in a PNG screenshot.
+fn decode_qr_codes(png_bytes: &[u8]) -> Vec<String> {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    let channels = frame.color_type.samples();
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let stride = frame.line_size;
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        // The green channel of RGB(A) is a fine brightness for black on white.
+        pixels[y * stride + x * channels + usize::from(channels > 2)]
+    });
+    image
+        .detect_grids()
+        .iter()
+        .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
+        .collect()
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Killing chromedriver alone would orphan Chromium: end the whole group.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -272,6 +328,7 @@ async fn an_attendee_signs_up_finds_an_event_buys_two_tickets_and_sees_their_qr_
         .unwrap();
     browser.click(".ticket-form button[type=submit]").await;
     browser.css(".hold").await;
+    let order_page = browser.path().await;
     assert!(browser.source().await.contains("Pay €50.00"));
     browser.check_page("checkout").await;
     // The countdown script runs: "mm:ss left".
@@ -292,12 +349,27 @@ async fn an_attendee_signs_up_finds_an_event_buys_two_tickets_and_sees_their_qr_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    browser.goto(&format!("{base}/tickets")).await;
-    browser.css("img.qr").await;
-    let loaded = browser
-        .js("return Array.from(document.querySelectorAll('img.qr')).filter(i => i.complete && i.naturalWidth > 0).length;")
+    // The order page shows each ticket's QR code, and a camera can read it: decoded from the
+    // screenshot's pixels, the codes are exactly the tickets' signed codes.
+    browser.goto(&format!("{base}{order_page}")).await;
+    let shown = browser.readable_qr_codes(2).await;
+    let (_, login) = site.backend.login("ada@example.com", PASSWORD).await;
+    let (_, mine) = site
+        .backend
+        .get("/api/v1/me/tickets", login["access_token"].as_str())
         .await;
-    assert_eq!(loaded, json!(2), "two QR codes shown");
+    let mut codes: Vec<String> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["code"].as_str().unwrap().to_owned())
+        .collect();
+    codes.sort();
+    assert_eq!(codes.len(), 2, "{mine}");
+    assert_eq!(shown, codes, "the QR codes on the order page are the tickets' codes");
+
+    browser.goto(&format!("{base}/tickets")).await;
+    assert_eq!(browser.readable_qr_codes(2).await, codes, "and on My tickets");
     browser.check_page("my-tickets").await;
 }
 
