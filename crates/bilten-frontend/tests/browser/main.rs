@@ -86,7 +86,10 @@ impl Browser {
             json!({
                 "binary": CHROMIUM,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1280,900", "--lang=en-GB"]
+                         "--window-size=1280,900", "--lang=en-GB",
+                         // A phone's pixel density: a 180 px QR code is then sharp enough
+                         // for a reader, as on the phones that show it at the gate.
+                         "--force-device-scale-factor=2"]
             }),
         );
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -247,6 +250,14 @@ impl Browser {
         }
         let mut texts = Vec::new();
         for image in self.client.find_all(Locator::Css("img.qr")).await.unwrap() {
+            // Whole in the viewport, or the element screenshot is cut off at its edge.
+            self.client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'});",
+                    vec![serde_json::to_value(&image).unwrap()],
+                )
+                .await
+                .unwrap();
             let png = image.screenshot().await.unwrap();
             texts.extend(decode_qr_codes(&png));
         }
