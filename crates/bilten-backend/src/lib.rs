@@ -21,6 +21,7 @@ mod organizations;
 mod organizer_views;
 pub mod payments;
 mod promo;
+mod purchase;
 mod refund_mail;
 mod refunds;
 pub mod routes;
@@ -85,4 +86,10 @@ pub fn new_metrics() -> (HttpMetrics, BusinessMetrics) {
     let http = HttpMetrics::new();
     let business = BusinessMetrics::register(http.registry());
     (http, business)
+}
+
+/// The outbox worker's composer for mails the backend enqueues by reference (order
+/// confirmations of the purchase engine).
+pub fn mail_composer(state: &AppState) -> std::sync::Arc<dyn bilten_mail::Composer> {
+    std::sync::Arc::new(confirmation::ConfirmationComposer::new(state.clone()))
 }

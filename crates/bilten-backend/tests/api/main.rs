@@ -16,6 +16,7 @@ mod organizer_views;
 mod organizers;
 mod promo_codes;
 mod purchase;
+mod purchase_engine;
 mod redis_outage;
 mod refund_helpers;
 mod refunds;
