@@ -17,6 +17,7 @@ mod organizers;
 mod promo_codes;
 mod purchase;
 mod purchase_engine;
+mod read_cache;
 mod redis_outage;
 mod refund_helpers;
 mod refunds;

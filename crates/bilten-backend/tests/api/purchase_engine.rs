@@ -404,7 +404,10 @@ async fn a_batch_whose_transaction_fails_answers_every_buyer_and_writes_nothing(
     })
     .await;
     assert_eq!(won, 0);
-    assert!(refused.iter().all(StatusCode::is_server_error), "{refused:?}");
+    assert!(
+        refused.iter().all(StatusCode::is_server_error),
+        "{refused:?}"
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 0);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM buyer_event_counts").await,
