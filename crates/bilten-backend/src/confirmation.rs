@@ -191,3 +191,78 @@ pub async fn enqueue(
     )
     .await?)
 }
+
+/// Composes order confirmations for the outbox worker from what the database holds: the
+/// purchase engine enqueues them by reference (the order id) so that no QR code or PDF is
+/// rendered on the purchase's request path.
+pub struct ConfirmationComposer {
+    state: AppState,
+}
+
+impl ConfirmationComposer {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+
+    async fn compose_order(
+        &self,
+        reference: &str,
+    ) -> Result<bilten_mail::Composed, bilten_mail::ComposeError> {
+        use bilten_mail::ComposeError;
+        let temporary = |e: &dyn std::fmt::Display| ComposeError::Temporary(e.to_string());
+        let id: bilten_domain::OrderId = reference
+            .parse()
+            .map_err(|_| ComposeError::Permanent(format!("not an order id: {reference}")))?;
+        let state = &self.state;
+        let order = bilten_store::orders::find_order(state.store.primary(), id)
+            .await
+            .map_err(|e| temporary(&e))?
+            .ok_or_else(|| ComposeError::Permanent(format!("order {id} does not exist")))?;
+        let event = crate::events::load_event(state, order.event_id)
+            .await
+            .map_err(|e| temporary(&e))?;
+        let issued: Vec<IssuedTicket> =
+            bilten_store::tickets::list_for_order(state.store.primary(), id)
+                .await
+                .map_err(|e| temporary(&e))?
+                .into_iter()
+                .map(|t| IssuedTicket {
+                    id: t.id,
+                    ticket_type_id: t.ticket_type_id,
+                    ticket_type_name: t.ticket_type_name,
+                    attendee_name: t.attendee_name,
+                    code: t.code,
+                })
+                .collect();
+        let mail = compose(state, &order, &event, &issued)
+            .map_err(|e| ComposeError::Permanent(e.to_string()))?;
+        Ok(bilten_mail::Composed {
+            rendered: mail.rendered,
+            attachments: mail.attachments,
+        })
+    }
+}
+
+impl bilten_mail::Composer for ConfirmationComposer {
+    fn compose<'a>(
+        &'a self,
+        template: &'a str,
+        reference: &'a str,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<bilten_mail::Composed, bilten_mail::ComposeError>,
+                > + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async move {
+            if template != crate::purchase::CONFIRMATION_TEMPLATE {
+                return Err(bilten_mail::ComposeError::Permanent(format!(
+                    "unknown mail template {template}"
+                )));
+            }
+            self.compose_order(reference).await
+        })
+    }
+}

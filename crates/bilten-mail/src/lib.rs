@@ -18,7 +18,7 @@ mod worker;
 pub use attachment::Attachment;
 pub use lettre::message::Mailbox;
 pub use transport::{message_id, SmtpSettings, Transport, TransportError};
-pub use worker::{OutboxWorker, WorkerMetrics};
+pub use worker::{ComposeError, Composed, Composer, OutboxWorker, WorkerMetrics};
 
 /// Enqueues a rendered template for `to`, in the caller's transaction. `dedupe_key` names the
 /// cause (`verify_email:<token hash>`); a second enqueue for the same cause is a no-op and

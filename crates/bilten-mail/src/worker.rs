@@ -25,7 +25,36 @@ use tokio_util::sync::CancellationToken;
 
 use bilten_store::{outbox, Store};
 
-use crate::{Transport, TransportError};
+use crate::{Attachment, Transport, TransportError};
+
+/// A mail composed from the database when it is sent.
+pub struct Composed {
+    pub rendered: crate::templates::Rendered,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Why a templated mail could not be composed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// Worth retrying later (the database did not answer).
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// The row names a template or a reference that cannot be composed.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// Composes the mails whose outbox row names a template (`outbox::enqueue_templated`): the
+/// service that knows the template (the backend, for order confirmations) implements it.
+pub trait Composer: Send + Sync {
+    fn compose<'a>(
+        &'a self,
+        template: &'a str,
+        reference: &'a str,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Composed, ComposeError>> + Send + 'a>,
+    >;
+}
 
 /// A leased mail not recorded within this time is offered to workers again: well above one
 /// SMTP send (20 s timeout per command) plus the recording retries.
@@ -72,6 +101,7 @@ pub struct OutboxWorker {
     from: Mailbox,
     metrics: WorkerMetrics,
     wake: Arc<Notify>,
+    composer: Option<Arc<dyn Composer>>,
 }
 
 impl OutboxWorker {
@@ -82,7 +112,13 @@ impl OutboxWorker {
             from,
             metrics,
             wake: Arc::new(Notify::new()),
+            composer: None,
         }
+    }
+
+    /// Composes templated rows with `composer` (without one they fail permanently).
+    pub fn set_composer(&mut self, composer: Arc<dyn Composer>) {
+        self.composer = Some(composer);
     }
 
     /// Notify this after enqueueing to send at once instead of at the next poll.
@@ -129,9 +165,48 @@ impl OutboxWorker {
         Ok(attempted)
     }
 
+    /// Fills in a templated row's subject, bodies and attachments.
+    async fn compose(
+        &self,
+        email: &outbox::ClaimedEmail,
+    ) -> Result<Option<outbox::ClaimedEmail>, TransportError> {
+        let (Some(template), Some(reference)) = (&email.template, &email.reference) else {
+            return Ok(None);
+        };
+        let composer = self.composer.as_ref().ok_or_else(|| {
+            TransportError::Permanent(format!("no composer for template {template}"))
+        })?;
+        let mail = composer
+            .compose(template, reference)
+            .await
+            .map_err(|e| match e {
+                ComposeError::Temporary(m) => TransportError::Temporary(m),
+                ComposeError::Permanent(m) => TransportError::Permanent(m),
+            })?;
+        let attachments = if mail.attachments.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&mail.attachments)
+                    .map_err(|e| TransportError::Permanent(format!("attachments: {e}")))?,
+            )
+        };
+        Ok(Some(outbox::ClaimedEmail {
+            subject: mail.rendered.subject,
+            body_text: mail.rendered.text,
+            body_html: Some(mail.rendered.html),
+            attachments_json: attachments,
+            ..email.clone()
+        }))
+    }
+
     /// Sends one claimed mail and records the result.
     async fn deliver(&self, email: &outbox::ClaimedEmail) -> Result<(), bilten_store::StoreError> {
-        let result = self.transport.send(&self.from, email).await;
+        let result = match self.compose(email).await {
+            Ok(Some(composed)) => self.transport.send(&self.from, &composed).await,
+            Ok(None) => self.transport.send(&self.from, email).await,
+            Err(error) => Err(error),
+        };
         let outcome = if result.is_ok() { "sent" } else { "failed" };
         self.metrics.sent.with_label_values(&[outcome]).inc();
         let retry_at = match &result {

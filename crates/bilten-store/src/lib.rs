@@ -20,6 +20,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod payments;
 pub mod promo;
+pub mod purchase;
 pub mod refunds;
 pub mod reports;
 pub mod sales;

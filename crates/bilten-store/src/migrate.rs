@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "attendee_names",
         sql: include_str!("../migrations/0008_attendee_names.sql"),
     },
+    Migration {
+        version: 12,
+        name: "mail_by_reference",
+        sql: include_str!("../migrations/0012_mail_by_reference.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

@@ -56,6 +56,59 @@ pub async fn enqueue<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// A mail to compose when it is sent: `(to, dedupe key, reference)`.
+pub struct TemplatedEmail<'a> {
+    pub to: &'a str,
+    pub dedupe_key: &'a str,
+    pub reference: &'a str,
+}
+
+/// Enqueues mails of one `template` to be composed by the worker when it sends them (one
+/// multi-row insert; a used dedupe key is skipped). This keeps rendering (QR codes, PDFs) off
+/// the path of the request that causes the mail, and the row small.
+pub async fn enqueue_templated(
+    tx: &mut crate::Tx,
+    template: &str,
+    mails: &[TemplatedEmail<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    use std::fmt::Write as _;
+    if mails.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO outbox_emails (template, next_attempt_at, created_at, subject, body_text,
+             id, to_address, dedupe_key, reference) VALUES ",
+    );
+    for i in 0..mails.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let base = 3 + i * 4;
+        let _ = write!(
+            sql,
+            "($1, $2, $2, '', '', ${base}, ${}, ${}, ${})",
+            base + 1,
+            base + 2,
+            base + 3
+        );
+    }
+    sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING");
+    let mut query = sqlx::query(&sql)
+        .persistent(false)
+        .bind(template)
+        .bind(to_millis(now));
+    for mail in mails {
+        query = query
+            .bind(Uuid::now_v7().hyphenated().to_string())
+            .bind(mail.to)
+            .bind(mail.dedupe_key)
+            .bind(mail.reference);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct ClaimedEmail {
     pub id: String,
@@ -65,6 +118,10 @@ pub struct ClaimedEmail {
     pub body_html: Option<String>,
     pub attachments_json: Option<String>,
     pub attempts: i64,
+    /// Set for a mail composed when sent ([`enqueue_templated`]): what to compose, and from
+    /// what (an order id for `order_confirmation`). Subject and bodies are empty until then.
+    pub template: Option<String>,
+    pub reference: Option<String>,
 }
 
 /// Leases up to `limit` due mails for `lease` and returns them.
@@ -87,7 +144,8 @@ pub async fn claim_due(
              ORDER BY next_attempt_at
              LIMIT $3 {lock}
          )
-         RETURNING id, to_address, subject, body_text, body_html, attachments, attempts"
+         RETURNING id, to_address, subject, body_text, body_html, attachments, attempts,
+                   template, reference"
     );
     let now_ms = to_millis(now);
     let rows = sqlx::query(&sql)
@@ -108,6 +166,8 @@ fn decode_claimed(row: &AnyRow) -> StoreResult<ClaimedEmail> {
         body_html: row.try_get("body_html")?,
         attachments_json: row.try_get("attachments")?,
         attempts: row.try_get("attempts")?,
+        template: row.try_get("template")?,
+        reference: row.try_get("reference")?,
     })
 }
 

@@ -149,7 +149,7 @@ async fn bind(
 /// Builds the backend: router plus the outbox and hold-expiry workers.
 fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readiness)> {
     let (metrics, business) = bilten_backend::new_metrics();
-    let worker = bilten_mail::OutboxWorker::new(
+    let mut worker = bilten_mail::OutboxWorker::new(
         shared.store.clone(),
         bootstrap::mail_transport(&shared.config)?,
         bootstrap::mail_from(&shared.config)?,
@@ -169,6 +169,7 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
             .context("STRIPE_SECRET_KEY: cannot build the Stripe client")?,
         None => state,
     };
+    worker.set_composer(bilten_backend::mail_composer(&state));
     let readiness = bilten_backend::readiness(&state);
     let shutdown = shared.shutdown.clone();
     shared.tasks.spawn(async move {

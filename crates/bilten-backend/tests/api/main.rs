@@ -18,6 +18,8 @@ mod organizers;
 mod outbox_delivery;
 mod promo_codes;
 mod purchase;
+mod purchase_engine;
+mod read_cache;
 mod redis_outage;
 mod refund_helpers;
 mod refunds;

@@ -107,7 +107,7 @@ async fn submit_card(app: &TestApp, page: &str, card: &str) -> (StatusCode, Stri
 }
 
 /// The published keys of an event, decoded as a verifier holds them.
-async fn published_keys(app: &TestApp, event: &str) -> Vec<PublicKeyEntry> {
+pub(crate) async fn published_keys(app: &TestApp, event: &str) -> Vec<PublicKeyEntry> {
     let (status, body) = app
         .get(&format!("/api/v1/events/{event}/ticket-keys"), None)
         .await;
