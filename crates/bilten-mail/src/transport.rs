@@ -180,6 +180,8 @@ mod tests {
             body_html: Some("<p>Hello</p>".to_owned()),
             attachments_json: None,
             attempts: 1,
+            template: None,
+            reference: None,
         }
     }
 
