@@ -19,6 +19,7 @@ mod purchase;
 mod redis_outage;
 mod refund_helpers;
 mod refunds;
+mod route_inputs;
 mod sessions;
 mod smtp;
 mod stripe_payments;
