@@ -359,7 +359,7 @@ fn with_path(mut value: Value, path: &[Step], leaf: Value) -> Value {
                     .or_insert(Value::Null)
             }
             Step::First => {
-                if !slot.as_array().is_some_and(|a| !a.is_empty()) {
+                if slot.as_array().is_none_or(Vec::is_empty) {
                     *slot = json!([{}]);
                 }
                 &mut slot.as_array_mut().unwrap()[0]
@@ -448,7 +448,7 @@ async fn send(
     method: &str,
     path: String,
     token: &str,
-    body: Option<(&'static str, Vec<u8>)>,
+    body: Body,
     what: String,
 ) -> Sent {
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
@@ -478,13 +478,16 @@ async fn send(
     }
 }
 
+/// A body to send: its content type and bytes.
+type Body = Option<(&'static str, Vec<u8>)>;
+
 /// Every case of the sweep for one route: `(what, path, body)`.
 fn cases(
     world: &World,
     route: &RouteInputs,
     field_values: &[Value],
     query_values: &[String],
-) -> Vec<(String, String, Option<(&'static str, Vec<u8>)>)> {
+) -> Vec<(String, String, Body)> {
     let path = world.path(&route.path);
     let mut cases = Vec::new();
     let label = |detail: String| format!("{} {} {detail}", route.method, route.path);

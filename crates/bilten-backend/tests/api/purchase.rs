@@ -218,7 +218,7 @@ fn pdf_text(bytes: &[u8]) -> String {
 async fn an_organizer_sells_and_a_buyer_pays_gets_verifiable_tickets_and_the_pdfs_by_mail() {
     let app = TestApp::spawn().await;
     let outbox = app.mail_dir.clone();
-    sell_pay_and_get_the_mail(&app, &outbox).await;
+    sell_pay_and_get_the_mail(app, &outbox).await;
 }
 
 /// The same sale with the mail going through a real SMTP server (aiosmtpd) into a Maildir.
@@ -227,13 +227,13 @@ async fn an_organizer_sells_and_a_buyer_pays_gets_verifiable_tickets_and_the_pdf
 async fn an_organizer_sells_and_a_buyer_pays_gets_verifiable_tickets_and_the_pdfs_by_smtp() {
     let (_server, transport, maildir) = real_smtp().await;
     let app = TestApp::spawn_with_transport(transport).await;
-    sell_pay_and_get_the_mail(&app, &maildir.join("new")).await;
+    sell_pay_and_get_the_mail(app, &maildir.join("new")).await;
     let _ = std::fs::remove_dir_all(&maildir);
 }
 
 /// Organizer sets up and publishes, a buyer orders and pays by test card, the codes verify,
 /// and the confirmation with its PDFs arrives as a file in `delivered_dir`.
-async fn sell_pay_and_get_the_mail(app: &TestApp, delivered_dir: &std::path::Path) {
+async fn sell_pay_and_get_the_mail(app: TestApp, delivered_dir: &std::path::Path) {
     // Organizer: organization → event → two ticket types + a quota → publish.
     let organizer = verified_user(&app, "Organizer").await;
     let token = organizer.access_token.as_str();
