@@ -23,6 +23,7 @@ mod read_cache;
 mod redis_outage;
 mod refund_helpers;
 mod refunds;
+mod route_inputs;
 mod sessions;
 mod smtp;
 mod stripe_payments;
