@@ -49,6 +49,11 @@ pub struct ServerProcess {
     pub pid: u32,
     /// `client backend`, `autovacuum worker`, `walwriter`, …
     pub backend_type: String,
+    /// `active`, `idle`, `idle in transaction`, … (client backends only).
+    pub state: Option<String>,
+    /// What it waits for right now, if anything: `Lock`/`transactionid`, `IO`/`WALSync`, …
+    pub wait_event_type: Option<String>,
+    pub wait_event: Option<String>,
 }
 
 fn processes(rows: &[sqlx::any::AnyRow]) -> StoreResult<Vec<ServerProcess>> {
@@ -57,36 +62,37 @@ fn processes(rows: &[sqlx::any::AnyRow]) -> StoreResult<Vec<ServerProcess>> {
             Ok(ServerProcess {
                 pid: u32::try_from(row.try_get::<i32, _>("pid")?).unwrap_or_default(),
                 backend_type: row.try_get("backend_type")?,
+                state: row.try_get("state")?,
+                wait_event_type: row.try_get("wait_event_type")?,
+                wait_event: row.try_get("wait_event")?,
             })
         })
         .collect()
 }
 
-/// The processes serving `database` (client backends, autovacuum workers), other than the
-/// one running this query.
+const ACTIVITY_COLUMNS: &str = "pid, CAST(backend_type AS TEXT) AS backend_type, \
+     CAST(state AS TEXT) AS state, CAST(wait_event_type AS TEXT) AS wait_event_type, \
+     CAST(wait_event AS TEXT) AS wait_event";
+
+/// The processes serving `database` (client backends, autovacuum workers), with what each
+/// is doing at this instant.
 pub async fn database_processes<'e>(
     ex: impl Exec<'e>,
     database: &str,
 ) -> StoreResult<Vec<ServerProcess>> {
-    let rows = sqlx::query(
-        "SELECT pid, CAST(backend_type AS TEXT) AS backend_type FROM pg_stat_activity
-         WHERE datname = $1 AND pid <> pg_backend_pid()",
-    )
-    .bind(database)
-    .fetch_all(ex)
-    .await?;
+    let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM pg_stat_activity WHERE datname = $1");
+    let rows = sqlx::query(&sql).bind(database).fetch_all(ex).await?;
     processes(&rows)
 }
 
 /// The server's shared processes (WAL writer, checkpointer, background writer, autovacuum
 /// launcher, …): they work for every database of the server at once.
 pub async fn shared_processes<'e>(ex: impl Exec<'e>) -> StoreResult<Vec<ServerProcess>> {
-    let rows = sqlx::query(
-        "SELECT pid, CAST(backend_type AS TEXT) AS backend_type FROM pg_stat_activity
-         WHERE datname IS NULL AND backend_type <> 'client backend'",
-    )
-    .fetch_all(ex)
-    .await?;
+    let sql = format!(
+        "SELECT {ACTIVITY_COLUMNS} FROM pg_stat_activity
+         WHERE datname IS NULL AND backend_type <> 'client backend'"
+    );
+    let rows = sqlx::query(&sql).fetch_all(ex).await?;
     processes(&rows)
 }
 

@@ -5,8 +5,11 @@
 //! statistics. A [`Snapshot`] is taken at each end of a window; [`Usage`] is the difference.
 //!
 //! PostgreSQL backends come and go with the pools, so a poller lists the database's processes
-//! (`pg_stat_activity`) every 250 ms and keeps each one's last CPU reading: a backend that
-//! exits mid-window still counts up to its last reading (it loses at most 250 ms). The server's
+//! (`pg_stat_activity`) every 200 ms and keeps each one's last CPU reading: a backend that
+//! exits mid-window still counts up to its last reading (it loses at most 200 ms). The same
+//! poll samples what each backend is doing ([`BackendTime`]: running, waiting for a lock or a
+//! WAL flush, idle inside a transaction), which by Little's law gives the time per purchase
+//! spent in each state — the row-lock hold time the model needs. The server's
 //! shared processes (WAL writer, checkpointer, …) work for every database at once, so they are
 //! reported on their own and not charged to the run. PostgreSQL publishes a backend's
 //! counters (commits, row updates) at most once a second while it works and, once it is idle,
@@ -18,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bilten_domain::{CheckinListId, TicketTypeId};
-use bilten_store::bench::InventoryAudit;
+use bilten_store::bench::{InventoryAudit, ServerProcess};
 use bilten_store::statements::StatementCount;
 use bilten_store::Store;
 use serde::Serialize;
@@ -30,7 +33,7 @@ use super::platform::Platform;
 const TICKS_PER_SECOND: f64 = 100.0;
 /// How long PostgreSQL may take to publish an idle backend's counters.
 const STATS_SETTLE: Duration = Duration::from_secs(11);
-const POLL_EVERY: Duration = Duration::from_millis(250);
+const POLL_EVERY: Duration = Duration::from_millis(200);
 
 fn ticks_to_ms(ticks: u64) -> f64 {
     ticks as f64 * 1000.0 / TICKS_PER_SECOND
@@ -101,16 +104,75 @@ struct Watched {
     metrics_url: Option<String>,
 }
 
-/// PostgreSQL processes by pid: `(backend_type, last CPU ticks read)`.
-type ProcessTicks = HashMap<u32, (String, u64)>;
+/// Time the run's client backends spent, summed over backends, by what they were doing:
+/// each poll's states weighted by the time since the previous poll (a sampling profile).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[allow(clippy::struct_field_names)] // the unit belongs in each JSON field's name
+pub struct BackendTime {
+    /// Active and not waiting: parsing, planning, executing.
+    pub running_ms: f64,
+    /// Waiting for a lock (a row another transaction updated, a tuple, a relation).
+    pub lock_wait_ms: f64,
+    /// Waiting for the WAL to be written and flushed (a commit's durability).
+    pub wal_wait_ms: f64,
+    /// Inside a transaction with nothing to do: waiting for the application's next
+    /// statement, with every lock the transaction took still held.
+    pub idle_in_transaction_ms: f64,
+    /// Any other wait (buffer I/O, lightweight locks, …).
+    pub other_wait_ms: f64,
+}
+
+impl BackendTime {
+    fn add(&mut self, process: &ServerProcess, ms: f64) {
+        if process.backend_type != "client backend" {
+            return;
+        }
+        let slot = match (
+            process.state.as_deref(),
+            process.wait_event_type.as_deref(),
+            process.wait_event.as_deref(),
+        ) {
+            (Some("active"), None, _) => &mut self.running_ms,
+            (Some("active"), Some("Lock"), _) => &mut self.lock_wait_ms,
+            (Some("active"), Some("IO"), Some(event)) if event.starts_with("WAL") => {
+                &mut self.wal_wait_ms
+            }
+            (Some("active"), Some("LWLock"), Some("WALWrite")) => &mut self.wal_wait_ms,
+            (Some("active"), _, _) => &mut self.other_wait_ms,
+            (Some(state), _, _) if state.starts_with("idle in transaction") => {
+                &mut self.idle_in_transaction_ms
+            }
+            _ => return,
+        };
+        *slot += ms;
+    }
+
+    fn since(&self, earlier: &Self) -> Self {
+        Self {
+            running_ms: self.running_ms - earlier.running_ms,
+            lock_wait_ms: self.lock_wait_ms - earlier.lock_wait_ms,
+            wal_wait_ms: self.wal_wait_ms - earlier.wal_wait_ms,
+            idle_in_transaction_ms: self.idle_in_transaction_ms - earlier.idle_in_transaction_ms,
+            other_wait_ms: self.other_wait_ms - earlier.other_wait_ms,
+        }
+    }
+}
+
+/// What the poller has seen of the run's database.
+#[derive(Default)]
+struct Activity {
+    /// Processes by pid: last CPU ticks read (kept after they exit).
+    ticks: HashMap<u32, u64>,
+    time: BackendTime,
+    last_poll: Option<Instant>,
+}
 
 struct PgMeter {
     admin: Store,
     database: String,
     /// The meter's own connection to the database, never counted.
     own_pid: u32,
-    /// Processes of the run's database, kept after they exit.
-    seen: Arc<Mutex<ProcessTicks>>,
+    activity: Arc<Mutex<Activity>>,
     poller: tokio::task::JoinHandle<()>,
 }
 
@@ -143,6 +205,7 @@ pub struct Snapshot {
 #[derive(Debug, Clone)]
 struct PgSnapshot {
     backends: HashMap<u32, u64>,
+    time: BackendTime,
     shared: HashMap<u32, u64>,
     commits: i64,
     rollbacks: i64,
@@ -179,6 +242,8 @@ pub struct PgUsage {
     pub rollbacks: i64,
     /// Row updates of `ticket_types` and `quotas`.
     pub counter_row_updates: i64,
+    /// Where the client backends' time went.
+    pub backend_time: BackendTime,
 }
 
 impl Meter {
@@ -196,18 +261,18 @@ impl Meter {
         let pg = match &platform.database {
             Some(database) => {
                 let own_pid = bilten_store::bench::own_pid(local.primary()).await?;
-                let seen = Arc::new(Mutex::new(HashMap::new()));
+                let activity = Arc::new(Mutex::new(Activity::default()));
                 let poller = tokio::spawn(poll(
                     database.admin.clone(),
                     database.name.clone(),
                     own_pid,
-                    seen.clone(),
+                    activity.clone(),
                 ));
                 Some(PgMeter {
                     admin: database.admin.clone(),
                     database: database.name.clone(),
                     own_pid,
-                    seen,
+                    activity,
                     poller,
                 })
             }
@@ -251,14 +316,14 @@ impl Meter {
         }
         let pg = match &self.pg {
             Some(pg) => {
-                refresh(&pg.admin, &pg.database, &pg.seen, Some(pg.own_pid)).await?;
-                let backends = pg
-                    .seen
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("the poller panicked"))?
-                    .iter()
-                    .map(|(pid, (_, ticks))| (*pid, *ticks))
-                    .collect();
+                refresh(&pg.admin, &pg.database, &pg.activity, pg.own_pid).await?;
+                let (backends, time) = {
+                    let activity = pg
+                        .activity
+                        .lock()
+                        .map_err(|_| anyhow::anyhow!("the poller panicked"))?;
+                    (activity.ticks.clone(), activity.time)
+                };
                 let shared = bilten_store::bench::shared_processes(pg.admin.primary())
                     .await?
                     .into_iter()
@@ -273,6 +338,7 @@ impl Meter {
                     bilten_store::bench::counter_row_updates(self.local.primary()).await?;
                 Some(PgSnapshot {
                     backends,
+                    time,
                     shared,
                     commits: counts.commits,
                     rollbacks: counts.rollbacks,
@@ -327,6 +393,7 @@ impl Meter {
                     commits: (b.commits - a.commits - own).max(0),
                     rollbacks: b.rollbacks - a.rollbacks,
                     counter_row_updates: b.counter_updates - a.counter_updates,
+                    backend_time: b.time.since(&a.time),
                 })
             }
             _ => None,
@@ -394,32 +461,44 @@ impl Meter {
     }
 }
 
-/// Lists the database's processes and reads their CPU into `seen` (skipping `own_pid`, the
-/// meter's connection, when known).
+/// Lists the database's processes (but the meter's own connection): reads their CPU, and
+/// adds what each client backend is doing, weighted by the time since the last poll.
 async fn refresh(
     admin: &Store,
     database: &str,
-    seen: &Mutex<ProcessTicks>,
-    own_pid: Option<u32>,
+    activity: &Mutex<Activity>,
+    own_pid: u32,
 ) -> anyhow::Result<()> {
-    let processes = bilten_store::bench::database_processes(admin.primary(), database).await?;
-    let readings: Vec<(u32, String, u64)> = processes
-        .into_iter()
-        .filter(|p| Some(p.pid) != own_pid)
-        .filter_map(|p| Some((p.pid, p.backend_type, cpu_ticks(p.pid)?)))
+    let processes: Vec<ServerProcess> =
+        bilten_store::bench::database_processes(admin.primary(), database)
+            .await?
+            .into_iter()
+            .filter(|p| p.pid != own_pid)
+            .collect();
+    let readings: Vec<(u32, u64)> = processes
+        .iter()
+        .filter_map(|p| Some((p.pid, cpu_ticks(p.pid)?)))
         .collect();
-    let mut seen = seen
+    let mut activity = activity
         .lock()
         .map_err(|_| anyhow::anyhow!("the poller panicked"))?;
-    for (pid, kind, ticks) in readings {
-        seen.insert(pid, (kind, ticks));
+    activity.ticks.extend(readings);
+    let now = Instant::now();
+    // The first poll has no interval behind it; a long gap (the machine stalled) is capped
+    // so one sample cannot stand for seconds.
+    let ms = activity.last_poll.map_or(0.0, |last| {
+        (now - last).min(POLL_EVERY * 4).as_secs_f64() * 1000.0
+    });
+    activity.last_poll = Some(now);
+    for process in &processes {
+        activity.time.add(process, ms);
     }
     Ok(())
 }
 
-async fn poll(admin: Store, database: String, own_pid: u32, seen: Arc<Mutex<ProcessTicks>>) {
+async fn poll(admin: Store, database: String, own_pid: u32, activity: Arc<Mutex<Activity>>) {
     loop {
-        if let Err(error) = refresh(&admin, &database, &seen, Some(own_pid)).await {
+        if let Err(error) = refresh(&admin, &database, &activity, own_pid).await {
             eprintln!("bench: reading pg_stat_activity failed: {error:#}");
         }
         tokio::time::sleep(POLL_EVERY).await;

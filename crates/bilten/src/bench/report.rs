@@ -184,6 +184,29 @@ fn details(report: &Report) -> String {
         );
     }
     for phase in &report.phases {
+        let Some(pg) = &phase.usage.postgres else {
+            continue;
+        };
+        let t = &pg.backend_time;
+        let per = |ms: f64| phase.per_unit(ms).unwrap_or_default();
+        if phase.count > 0 {
+            let _ = writeln!(
+                out,
+                "- {}: PostgreSQL backends per {} (sampled every 200 ms): {:.2} ms running, \
+                 {:.2} ms waiting for locks, {:.2} ms waiting for WAL flushes, {:.2} ms idle \
+                 in a transaction (locks held while the application works), {:.2} ms other \
+                 waits.",
+                phase.name,
+                phase.unit,
+                per(t.running_ms),
+                per(t.lock_wait_ms),
+                per(t.wal_wait_ms),
+                per(t.idle_in_transaction_ms),
+                per(t.other_wait_ms),
+            );
+        }
+    }
+    for phase in &report.phases {
         let control = phase.usage.transaction_statements;
         if let Some(per) = control.and_then(|t| phase.per_unit(t as f64)) {
             let _ = writeln!(
