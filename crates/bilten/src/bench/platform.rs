@@ -76,6 +76,12 @@ pub struct Platform {
     pub database: Option<ScratchDatabase>,
 }
 
+/// Every client of a run comes from 127.0.0.1: the gateway's per-address rate limits would
+/// measure themselves, not the path behind them.
+fn unlimited_gateway() -> (&'static str, String) {
+    ("GATEWAY_RATE_LIMITS", "off".to_owned())
+}
+
 /// A port the kernel just handed out; free again when we return (a small race we accept).
 fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding a free port")?;
@@ -209,7 +215,7 @@ impl Platform {
     }
 
     async fn start_embedded(&mut self, args: &BenchArgs) -> anyhow::Result<()> {
-        let env = vec![
+        let mut env = vec![
             ("APP_ENV", "development".to_owned()),
             ("BIND_HOST", "127.0.0.1".to_owned()),
             (
@@ -218,6 +224,9 @@ impl Platform {
             ),
             ("RUST_LOG", "warn".to_owned()),
         ];
+        if args.gateway {
+            env.push(unlimited_gateway());
+        }
         // Creates the database file (migrated) and the organizer before the server starts.
         self.create_organizer(&env)?;
         let [frontend, backend, scanner, gateway] =
@@ -322,9 +331,7 @@ impl Platform {
             .collect();
         self.endpoints = if self.gateway {
             let mut env = env.clone();
-            // Every buyer comes from 127.0.0.1: the edge's per-address limits would measure
-            // themselves, not the purchase path.
-            env.push(("GATEWAY_RATE_LIMITS", "off".to_owned()));
+            env.push(unlimited_gateway());
             env.push(("GATEWAY_HEALTH_INTERVAL", "500ms".to_owned()));
             env.push(("GATEWAY_UPSTREAMS_BACKEND", backends.join(",")));
             if !scanners.is_empty() {
