@@ -10,6 +10,7 @@
 //! Every query is a function taking an executor, so the service layer decides whether it runs
 //! on the pool or inside a transaction it opened.
 
+pub mod bench;
 pub mod checkin;
 mod error;
 pub mod events;
@@ -25,6 +26,7 @@ pub mod refunds;
 pub mod reports;
 pub mod sales;
 pub mod sessions;
+pub mod statements;
 pub mod tickets;
 pub mod tokens;
 pub mod users;

@@ -149,6 +149,7 @@ async fn bind(
 /// Builds the backend: router plus the outbox and hold-expiry workers.
 fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readiness)> {
     let (metrics, business) = bilten_backend::new_metrics();
+    bilten_store::statements::register(metrics.registry());
     let mut worker = bilten_mail::OutboxWorker::new(
         shared.store.clone(),
         bootstrap::mail_transport(&shared.config)?,
@@ -195,6 +196,7 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
 fn scanner(shared: &Shared) -> (Router, HttpMetrics, Readiness) {
     let metrics = HttpMetrics::new();
     shared.cache.register_metrics(metrics.registry());
+    bilten_store::statements::register(metrics.registry());
     let state = bilten_scanner::ScannerState::new(
         shared.store.clone(),
         &bilten_scanner::ScannerSettings::from_config(&shared.config),
