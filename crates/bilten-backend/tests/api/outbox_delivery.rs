@@ -33,9 +33,7 @@ fn message_id(raw: &str) -> String {
 #[tokio::test]
 #[ignore = "needs aiosmtpd (pip install aiosmtpd)"]
 async fn a_mail_resent_after_a_crash_carries_the_message_id_of_the_first_send() {
-    let (_server, transport, maildir) = real_smtp()
-        .await
-        .expect("this test needs aiosmtpd (pip install aiosmtpd)");
+    let (_server, transport, maildir) = real_smtp().await;
     let app = TestApp::spawn_with_transport(transport.clone()).await;
     let user = app.signed_up_user("Resent").await;
     app.wait_for_mail(&user.email, "Confirm").await;
