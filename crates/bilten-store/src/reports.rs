@@ -262,10 +262,7 @@ pub async fn tickets_sold_over_time<'e>(
          GROUP BY o.paid_at / {bucket_ms}
          ORDER BY bucket"
     );
-    let rows = sqlx::query(&sql)
-        .bind(event.to_db())
-        .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&sql).bind(event.to_db()).fetch_all(ex).await?;
     rows.iter()
         .map(|row| {
             let bucket: i64 = row.try_get("bucket")?;

@@ -72,7 +72,10 @@ async fn the_payment_page_forbids_scripts_framing_and_posting_elsewhere() {
         ] {
             assert!(directives.contains(&wanted), "{wanted} in {csp}");
         }
-        assert!(!csp.contains("script-src"), "no script source at all: {csp}");
+        assert!(
+            !csp.contains("script-src"),
+            "no script source at all: {csp}"
+        );
         assert_eq!(response.headers()["referrer-policy"], "no-referrer");
     }
 }

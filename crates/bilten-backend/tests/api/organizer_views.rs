@@ -355,7 +355,11 @@ async fn the_sales_summary_shows_gross_refunds_and_net_after_refunds() {
     order(&app, &sale, "m4", "d@example.com", "D", 3).await;
 
     let (status, body) = app
-        .post(&format!("/api/v1/orders/{}/refund", whole.id), Some(token), json!({}))
+        .post(
+            &format!("/api/v1/orders/{}/refund", whole.id),
+            Some(token),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = app
@@ -380,7 +384,10 @@ async fn the_sales_summary_shows_gross_refunds_and_net_after_refunds() {
     assert_eq!(totals["gross"], eur(12_500), "{totals}");
     assert_eq!(totals["refunds"], eur(7_500), "{totals}");
     assert_eq!(totals["net"], eur(5_000), "{totals}");
-    assert_eq!(totals["paid_orders"], 2, "the fully refunded order is not paid any more");
+    assert_eq!(
+        totals["paid_orders"], 2,
+        "the fully refunded order is not paid any more"
+    );
     assert_eq!(totals["sold"], 2);
     // The day's count agrees with "sold": refunded tickets left both.
     let days = body["per_day"].as_array().unwrap();

@@ -121,7 +121,11 @@ async fn a_worker_whose_lease_ran_out_cannot_unlock_a_mail_another_worker_is_sen
     let current = outbox::claim_due(&app.store, 1, chrono::Duration::seconds(120), Utc::now())
         .await
         .unwrap();
-    assert_eq!(current.len(), 1, "the lease ran out, so another worker claims it");
+    assert_eq!(
+        current.len(),
+        1,
+        "the lease ran out, so another worker claims it"
+    );
     assert_eq!(current[0].id, stale[0].id);
 
     // The first worker's send fails late and asks for an immediate retry: ignored, the row
@@ -139,7 +143,10 @@ async fn a_worker_whose_lease_ran_out_cannot_unlock_a_mail_another_worker_is_sen
     let third = outbox::claim_due(&app.store, 1, chrono::Duration::seconds(120), Utc::now())
         .await
         .unwrap();
-    assert!(third.is_empty(), "a mail being sent is not handed to a third worker");
+    assert!(
+        third.is_empty(),
+        "a mail being sent is not handed to a third worker"
+    );
 
     // The current holder's own result counts.
     assert!(outbox::mark_attempt_failed(

@@ -18,8 +18,8 @@ mod fixtures;
 #[allow(dead_code)]
 mod helpers;
 
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -238,7 +238,10 @@ impl Browser {
             if loaded == json!(count) {
                 break;
             }
-            assert!(Instant::now() < deadline, "{loaded} of {count} QR images loaded");
+            assert!(
+                Instant::now() < deadline,
+                "{loaded} of {count} QR images loaded"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let mut texts = Vec::new();
@@ -255,7 +258,11 @@ impl Browser {
             texts.extend(decode_qr_codes(&png));
         }
         texts.sort();
-        assert_eq!(texts.len(), count, "QR codes readable from the screenshots: {texts:?}");
+        assert_eq!(
+            texts.len(),
+            count,
+            "QR codes readable from the screenshots: {texts:?}"
+        );
         texts
     }
 }
@@ -368,10 +375,17 @@ async fn an_attendee_signs_up_finds_an_event_buys_two_tickets_and_sees_their_qr_
         .collect();
     codes.sort();
     assert_eq!(codes.len(), 2, "{mine}");
-    assert_eq!(shown, codes, "the QR codes on the order page are the tickets' codes");
+    assert_eq!(
+        shown, codes,
+        "the QR codes on the order page are the tickets' codes"
+    );
 
     browser.goto(&format!("{base}/tickets")).await;
-    assert_eq!(browser.readable_qr_codes(2).await, codes, "and on My tickets");
+    assert_eq!(
+        browser.readable_qr_codes(2).await,
+        codes,
+        "and on My tickets"
+    );
     browser.check_page("my-tickets").await;
 }
 

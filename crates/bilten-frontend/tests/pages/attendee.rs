@@ -638,8 +638,14 @@ async fn search_engines_are_told_which_tickets_can_be_bought_now() {
     let on_sale = event_on_sale(&site.backend, "Late Sales", 1).await;
     let token = &on_sale.organizer.access_token;
     for (name, window) in [
-        ("Early bird", serde_json::json!({ "sales_end": "2021-01-01T00:00:00Z" })),
-        ("At the door", serde_json::json!({ "sales_start": "2030-12-12T17:00:00Z" })),
+        (
+            "Early bird",
+            serde_json::json!({ "sales_end": "2021-01-01T00:00:00Z" }),
+        ),
+        (
+            "At the door",
+            serde_json::json!({ "sales_start": "2030-12-12T17:00:00Z" }),
+        ),
     ] {
         let mut body = serde_json::json!({ "name": name, "price": 1500, "capacity": 10 });
         body.as_object_mut()

@@ -37,7 +37,12 @@ async fn paid_order(backend: &TestApp, sale: &OnSale, ticket_type: &str, quantit
         checkout = checkout.json(&json!({ "test_card": "4242424242424242" }));
     }
     let response = checkout.send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
     order
 }
 
@@ -79,7 +84,11 @@ async fn the_dashboard_chart_counts_every_order_and_agrees_with_sold() {
     let sale = event_on_sale(&site.backend, "Busy Night", 50).await;
     // More orders than one page of the orders list (100): free and paid ones.
     for n in 0..103 {
-        let kind = if n < 90 { &sale.guest_list } else { &sale.standing };
+        let kind = if n < 90 {
+            &sale.guest_list
+        } else {
+            &sale.standing
+        };
         paid_order(&site.backend, &sale, kind, 1).await;
     }
     organizer_logs_in(&site, &sale).await;
@@ -88,9 +97,16 @@ async fn the_dashboard_chart_counts_every_order_and_agrees_with_sold() {
     assert_eq!(stat(&page.body, "Sold"), "103 of 150");
     let marker = r#"id="chart-total">"#;
     let start = page.body.find(marker).expect("the chart's total") + marker.len();
-    let total: String = page.body[start..].chars().take_while(char::is_ascii_digit).collect();
+    let total: String = page.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     assert_eq!(total, "103", "the chart's total is Sold");
-    assert!(page.body.contains("103 tickets sold in all"), "{}", page.body);
+    assert!(
+        page.body.contains("103 tickets sold in all"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -141,15 +157,23 @@ async fn canceling_an_event_first_says_what_it_refunds_then_does_it() {
 
     let page = site.get(&confirm_page).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("This cannot be undone."), "{}", page.body);
     assert!(
+        page.body.contains("This cannot be undone."),
+        "{}",
         page.body
-            .contains("3 paid orders are refunded in full: <strong>€75.00</strong> goes back to the buyers."),
+    );
+    assert!(
+        page.body.contains(
+            "3 paid orders are refunded in full: <strong>€75.00</strong> goes back to the buyers."
+        ),
         "{}",
         page.body
     );
     assert!(page.body.contains("Cancel the event and refund €75.00"));
-    assert!(page.body.contains(&format!(r#"href="{dashboard}""#)), "a way back");
+    assert!(
+        page.body.contains(&format!(r#"href="{dashboard}""#)),
+        "a way back"
+    );
 
     // A post without the page's confirmation cancels nothing.
     let token = page.csrf_token();
@@ -168,7 +192,10 @@ async fn canceling_an_event_first_says_what_it_refunds_then_does_it() {
         .submit(&confirm_page, &confirm_page, &[("confirm", "yes")])
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    assert_eq!(done.location(), format!("{dashboard}?notice=event_canceled"));
+    assert_eq!(
+        done.location(),
+        format!("{dashboard}?notice=event_canceled")
+    );
     let (_, summary) = site
         .backend
         .get(

@@ -260,7 +260,10 @@ async fn a_failing_browser_test_leaves_no_chromium_running() {
     browser.goto("about:blank").await;
     let group = browser.process_group();
     let before = live_processes(group, "chromium");
-    assert!(!before.is_empty(), "the session runs Chromium in the driver's group");
+    assert!(
+        !before.is_empty(),
+        "the session runs Chromium in the driver's group"
+    );
     let failed = tokio::spawn(async move {
         let _browser = browser;
         panic!("a browser test failing half-way");

@@ -575,14 +575,25 @@ mod tests {
             chart.contains(r#"height="154" class="bar"><title>10 Jan: 4"#),
             "{chart}"
         );
-        assert!(chart.contains(r#"<td class="number" id="chart-total">5</td>"#), "{chart}");
-        assert!(sales_chart(&[]).into_string().contains("No tickets sold yet."));
+        assert!(
+            chart.contains(r#"<td class="number" id="chart-total">5</td>"#),
+            "{chart}"
+        );
+        assert!(sales_chart(&[])
+            .into_string()
+            .contains("No tickets sold yet."));
     }
 
     #[test]
     fn days_before_the_window_still_count_in_the_total() {
         let chart = sales_chart(&[day(1, 7), day(20, 2), day(25, 3)]).into_string();
-        assert!(chart.contains("12 tickets sold in all, 7 of them before 12 Jan 2030."), "{chart}");
-        assert!(chart.contains("<td>Earlier</td><td class=\"number\">7</td>"), "{chart}");
+        assert!(
+            chart.contains("12 tickets sold in all, 7 of them before 12 Jan 2030."),
+            "{chart}"
+        );
+        assert!(
+            chart.contains("<td>Earlier</td><td class=\"number\">7</td>"),
+            "{chart}"
+        );
     }
 }
