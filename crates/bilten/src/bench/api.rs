@@ -99,6 +99,14 @@ struct CardPayment<'a> {
     test_card: &'a str,
 }
 
+/// `POST /purchases`: the order and the card in one body.
+#[derive(Serialize)]
+struct PaidPurchase<'a> {
+    #[serde(flatten)]
+    order: NewOrder<'a>,
+    test_card: &'a str,
+}
+
 #[derive(Serialize)]
 pub struct Login<'a> {
     pub email: &'a str,
@@ -303,7 +311,56 @@ impl Api {
     ) -> anyhow::Result<Purchase> {
         match flow {
             Flow::TwoStep => self.purchase_two_step(base, target, run_id, buyer).await,
+            Flow::OneStep => self.purchase_one_step(base, target, run_id, buyer).await,
         }
+    }
+
+    async fn purchase_one_step(
+        &self,
+        base: &str,
+        target: &SaleTarget,
+        run_id: &str,
+        buyer: u64,
+    ) -> anyhow::Result<Purchase> {
+        let email = format!("buyer-{buyer}-{run_id}@example.com");
+        let key = format!("bench-{run_id}-{buyer}");
+        let purchase = PaidPurchase {
+            order: NewOrder {
+                event_id: &target.event_id,
+                items: [OrderItem {
+                    ticket_type_id: &target.ticket_type_id,
+                    quantity: 1,
+                }],
+                buyer: Buyer {
+                    email: &email,
+                    name: "Bench Buyer",
+                },
+            },
+            test_card: TEST_CARD,
+        };
+        let paid = self
+            .call(
+                Method::POST,
+                &format!("{base}/api/v1/purchases"),
+                None,
+                &[("idempotency-key", &key)],
+                Some(&purchase),
+            )
+            .await;
+        let paid: CompletedOrder = match paid {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).context("POST /purchases: unexpected body")?
+            }
+            Err(error) => return sold_out_or(error),
+        };
+        if paid.order.status != "paid" || paid.tickets.is_empty() {
+            bail!(
+                "the purchase answered order {} with {} tickets",
+                paid.order.status,
+                paid.tickets.len()
+            );
+        }
+        Ok(Purchase::Bought(paid.tickets))
     }
 
     async fn purchase_two_step(

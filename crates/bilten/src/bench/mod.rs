@@ -105,12 +105,16 @@ pub enum Flow {
     /// `POST /orders` (with an `Idempotency-Key`), then `POST /orders/{id}/checkout` with the
     /// test card: a hold, then the payment that issues the tickets.
     TwoStep,
+    /// `POST /purchases` with the test card: order, payment and tickets in one request (and
+    /// one transaction, shared with the other buyers of its batch).
+    OneStep,
 }
 
 impl Flow {
     fn name(self) -> &'static str {
         match self {
             Self::TwoStep => "two-step",
+            Self::OneStep => "one-step",
         }
     }
 }
