@@ -45,6 +45,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/organizations", Access::Admin),
     ("GET", "/admin/events", Access::Admin),
     ("POST", "/admin/events/{id}/unpublish", Access::Admin),
+    ("POST", "/admin/events/{id}/release", Access::Admin),
     ("POST", "/organizations", Access::User),
     ("GET", "/organizations/{id}", Access::Organizer),
     ("GET", "/organizations/{id}/members", Access::Organizer),
@@ -134,6 +135,7 @@ pub fn api() -> Router<AppState> {
             "/admin/events/{id}/unpublish",
             post(admin_api::unpublish_event),
         )
+        .route("/admin/events/{id}/release", post(admin_api::release_event))
         .route("/organizations", post(organizations::create))
         .route("/organizations/{id}", get(organizations::get))
         .route(

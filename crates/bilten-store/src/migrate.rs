@@ -56,6 +56,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0008_attendee_names.sql"),
     },
     Migration {
+        version: 10,
+        name: "quotas_payment_claims_moderation",
+        sql: include_str!("../migrations/0010_quotas_payment_claims_moderation.sql"),
+    },
+    Migration {
         version: 12,
         name: "mail_by_reference",
         sql: include_str!("../migrations/0012_mail_by_reference.sql"),

@@ -8,6 +8,7 @@
 mod accounts;
 mod admin;
 mod bad_input;
+mod checkout;
 mod email_flows;
 mod event_cancel;
 mod hosted_page;

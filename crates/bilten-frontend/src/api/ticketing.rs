@@ -31,6 +31,9 @@ pub struct Event {
     pub image_url: Option<String>,
     pub hold_minutes: i64,
     pub buyer_cap: i64,
+    /// A platform admin unpublished it; only an admin's release lets it be published again.
+    #[serde(default)]
+    pub moderation_locked: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -815,6 +818,18 @@ impl BackendApi {
         event: &str,
     ) -> Result<(), ApiError> {
         let path = format!("/admin/events/{}/unpublish", path_segment(event));
+        self.send(Call::post(&path, caller, &bearer, serde_json::json!({})))
+            .await
+            .map(drop)
+    }
+
+    pub async fn release_event(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/admin/events/{}/release", path_segment(event));
         self.send(Call::post(&path, caller, &bearer, serde_json::json!({})))
             .await
             .map(drop)
