@@ -1,7 +1,8 @@
 //! `/admin/*`: platform administration over HTTP (admins only): users, organizations, and
 //! moderation of events.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
+use bilten_http::Query;
 use bilten_domain::{EventId, OrganizationId, UserId};
 use bilten_http::Json;
 use bilten_store::{events, organizations, sessions, users};

@@ -4,7 +4,8 @@
 //! Managers and owners create lists and devices; staff may read everything here (including a
 //! pending pairing code, since staff may scan with their own login anyway).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
+use bilten_http::Query;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::{

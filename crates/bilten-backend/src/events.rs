@@ -1,6 +1,7 @@
 //! Events, their ticket types and quotas: organizer endpoints and the public listing.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
+use bilten_http::Query;
 use axum::http::StatusCode;
 use bilten_domain::event::SalesPhase;
 use bilten_domain::{

@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
+use bilten_http::Query;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use bilten_domain::{Currency, Money, OrderId, TicketId};

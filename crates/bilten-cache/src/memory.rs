@@ -81,4 +81,29 @@ impl MemoryStore {
         state.wrote(now);
         reading
     }
+
+    pub(crate) fn release(&self, key: &str) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if let Some(entry) = state.counters.get_mut(key) {
+            if entry.1 > now {
+                entry.0 = entry.0.saturating_sub(1);
+            }
+        }
+    }
+
+    pub(crate) fn claim(&self, key: &str, ttl: Duration) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if let Some((_, expires)) = state.values.get(key) {
+            if *expires > now {
+                return Err(*expires - now);
+            }
+        }
+        state
+            .values
+            .insert(key.to_owned(), ("1".to_owned(), now + ttl));
+        state.wrote(now);
+        Ok(())
+    }
 }

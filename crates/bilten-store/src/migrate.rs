@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "attendee_names",
         sql: include_str!("../migrations/0008_attendee_names.sql"),
     },
+    Migration {
+        version: 9,
+        name: "refresh_grace_guest_claims",
+        sql: include_str!("../migrations/0009_refresh_grace_guest_claims.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.
