@@ -59,8 +59,11 @@ impl MemoryStore {
         state.wrote(now);
     }
 
+    /// Removes the key whatever it holds, a value or a window counter (as Redis `DEL` does).
     pub(crate) fn delete(&self, key: &str) {
-        self.lock().values.remove(key);
+        let mut state = self.lock();
+        state.values.remove(key);
+        state.counters.remove(key);
     }
 
     pub(crate) fn add(&self, key: &str, amount: u64, window: Duration) -> WindowCount {

@@ -76,6 +76,16 @@ async fn redis_windows_are_shared_between_cache_instances() {
 }
 
 #[tokio::test]
+async fn memory_delete_clears_a_window_counter_too() {
+    let cache = Cache::memory("t:");
+    let window = Duration::from_secs(30);
+    cache.hit("k", window).await;
+    cache.hit("k", window).await;
+    cache.delete("k").await;
+    assert_eq!(cache.hit("k", window).await.count, 1);
+}
+
+#[tokio::test]
 async fn memory_claims_are_exclusive_until_they_expire() {
     let cache = Cache::memory("t:");
     let ttl = Duration::from_millis(100);

@@ -10,6 +10,8 @@ mod admin;
 mod bad_input;
 mod email_flows;
 mod event_cancel;
+mod guest_orders;
+mod nul_bytes;
 mod ops;
 mod orders;
 mod organizer_views;
