@@ -2,9 +2,8 @@
 //! moderation of events.
 
 use axum::extract::{Path, State};
-use bilten_http::Query;
 use bilten_domain::{EventId, OrganizationId, UserId};
-use bilten_http::Json;
+use bilten_http::{Json, Query};
 use bilten_store::{events, organizations, sessions, users};
 use chrono::Utc;
 use serde::Deserialize;

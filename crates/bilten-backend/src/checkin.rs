@@ -5,13 +5,12 @@
 //! pending pairing code, since staff may scan with their own login anyway).
 
 use axum::extract::{Path, State};
-use bilten_http::Query;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::{
     CheckinId, CheckinListId, DeviceId, FieldError, FieldErrors, TicketTypeId, TimeWindow,
 };
-use bilten_http::Json;
+use bilten_http::{Json, Query};
 use bilten_store::checkin::{self, DeviceRecord, ListRecord, NewList};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;

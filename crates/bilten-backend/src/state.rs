@@ -80,7 +80,8 @@ impl AppState {
         cache.register_metrics(metrics.registry());
         // Argon2 with 19 MiB per hash: bound how many run at once so a login flood costs
         // queueing, not memory.
-        let hasher = PasswordHasher::new(Arc::new(Semaphore::new(4))).counted_in(metrics.registry());
+        let hasher =
+            PasswordHasher::new(Arc::new(Semaphore::new(4))).counted_in(metrics.registry());
         Self {
             store,
             cache,

@@ -197,7 +197,11 @@ async fn redis_claims_and_releases_are_shared_between_cache_instances() {
         async move { cache.claim("gate", ttl).await }
     });
     let outcomes = futures::future::join_all(attempts).await;
-    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
     assert!(outcomes
         .iter()
         .filter_map(|o| o.err())

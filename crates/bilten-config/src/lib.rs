@@ -194,7 +194,10 @@ impl Config {
                 errors.push(error);
             }
         };
-        let port = keep(&mut check, get("PORT").map(|v| parse_port("PORT", &v)).transpose());
+        let port = keep(
+            &mut check,
+            get("PORT").map(|v| parse_port("PORT", &v)).transpose(),
+        );
         let prometheus_port = keep(
             &mut check,
             get("PROMETHEUS_PORT")
@@ -265,11 +268,17 @@ impl Config {
             ("JWT_REFRESH_SECRET", &refresh_secret),
         ] {
             if value.as_ref().is_some_and(|secret| secret.len() < 32) {
-                check(Err(invalid(name, "must be at least 32 characters".to_owned())));
+                check(Err(invalid(
+                    name,
+                    "must be at least 32 characters".to_owned(),
+                )));
             }
         }
         // Bytes, not characters: the secret is HKDF input keying material.
-        if ticket_secret.as_ref().is_some_and(|secret| secret.len() < 32) {
+        if ticket_secret
+            .as_ref()
+            .is_some_and(|secret| secret.len() < 32)
+        {
             check(Err(invalid(
                 "TICKET_SIGNING_SECRET",
                 "must be at least 32 bytes".to_owned(),
@@ -319,7 +328,11 @@ impl Config {
             check(check_scheme("SENTRY_DSN", dsn, &["https://", "http://"]));
         }
         let public_url = get("PUBLIC_URL").unwrap_or_else(|| "http://localhost:3000".to_owned());
-        check(check_scheme("PUBLIC_URL", &public_url, &["http://", "https://"]));
+        check(check_scheme(
+            "PUBLIC_URL",
+            &public_url,
+            &["http://", "https://"],
+        ));
         let backend_url = get("BACKEND_URL");
         if let Some(url) = &backend_url {
             check(check_scheme("BACKEND_URL", url, &["http://", "https://"]));

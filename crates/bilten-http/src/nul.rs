@@ -44,9 +44,9 @@ fn path_of_nul(value: &Value) -> Option<String> {
         Value::Array(items) => items.iter().enumerate().find_map(|(index, item)| {
             path_of_nul(item).map(|rest| join(&format!("[{index}]"), &rest))
         }),
-        Value::Object(map) => map.iter().find_map(|(key, item)| {
-            path_of_nul(item).map(|rest| join(key, &rest))
-        }),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(key, item)| path_of_nul(item).map(|rest| join(key, &rest))),
         _ => None,
     }
 }
@@ -103,10 +103,15 @@ mod tests {
 
     #[test]
     fn the_error_names_the_field() {
-        let error = body_error(br#"{"buyer":{"name":"a\u0000"},"items":[{"n":"x"},{"n":"\u0000"}]}"#);
+        let error =
+            body_error(br#"{"buyer":{"name":"a\u0000"},"items":[{"n":"x"},{"n":"\u0000"}]}"#);
         assert_eq!(error.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(error.code, CODE);
-        assert!(error.fields.contains_key("buyer.name"), "{:?}", error.fields);
+        assert!(
+            error.fields.contains_key("buyer.name"),
+            "{:?}",
+            error.fields
+        );
         let error = body_error(br#"[["ok", "\u0000"]]"#);
         assert!(error.fields.contains_key("[0][1]"), "{:?}", error.fields);
         let error = body_error(br#"{"k\u0000":1}"#);

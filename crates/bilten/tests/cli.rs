@@ -602,11 +602,14 @@ async fn json_logs_put_only_json_lines_on_stdout_with_one_access_line_per_reques
     assert_eq!(line["method"], "GET");
     assert_eq!(line["route"], "/api/v1/events");
     assert_eq!(line["status"], 200);
-    assert!(line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{line}");
     assert!(
-        access
-            .iter()
-            .any(|l| l["status"] == 404 && l["request_id"].as_str().is_some_and(|id| !id.is_empty())),
+        line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+        "{line}"
+    );
+    assert!(
+        access.iter().any(
+            |l| l["status"] == 404 && l["request_id"].as_str().is_some_and(|id| !id.is_empty())
+        ),
         "{stdout}"
     );
 }
@@ -646,7 +649,10 @@ async fn every_redis_key_carries_the_configured_prefix() {
     let dir = temp_dir();
     let (running, reader, _, gateway) = serve_capturing_stdout(
         &dir,
-        &[("REDIS_URL", url.as_str()), ("REDIS_PREFIX", prefix.as_str())],
+        &[
+            ("REDIS_URL", url.as_str()),
+            ("REDIS_PREFIX", prefix.as_str()),
+        ],
     );
     let client = reqwest::Client::new();
     wait_healthy(&client, &gateway).await;
@@ -681,7 +687,8 @@ async fn every_redis_key_carries_the_configured_prefix() {
         .unwrap();
     stop_and_read(running, reader).await;
     assert!(
-        ours.iter().any(|k| k.contains("login:") && k.contains(&email)),
+        ours.iter()
+            .any(|k| k.contains("login:") && k.contains(&email)),
         "no login counter under {prefix}: {ours:?}"
     );
     assert!(

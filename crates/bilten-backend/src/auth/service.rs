@@ -4,8 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use bilten_domain::{DisplayName, Email, Password, PlatformRole, SessionId, UserId};
 use bilten_mail::templates;
-use bilten_store::sessions::{self, NewSession, Rotation};
 use bilten_store::orders;
+use bilten_store::sessions::{self, NewSession, Rotation};
 use bilten_store::tokens::{self, Purpose};
 use bilten_store::users::{self, NewUser, UserRecord};
 use bilten_store::Tx;
@@ -168,7 +168,14 @@ async fn issue_pair(
 ) -> BackendResult<TokenPair> {
     let refresh_token = new_token(REFRESH_PREFIX);
     store_refresh_token(state, tx, &refresh_token, session_id, now).await?;
-    Ok(token_pair(state, user_id, session_id, role, now, refresh_token))
+    Ok(token_pair(
+        state,
+        user_id,
+        session_id,
+        role,
+        now,
+        refresh_token,
+    ))
 }
 
 async fn store_refresh_token(

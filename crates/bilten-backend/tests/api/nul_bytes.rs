@@ -180,64 +180,178 @@ async fn a_nul_in_any_text_field_of_any_body_is_refused_with_422_naming_the_fiel
     let organizer = Some(w.organizer.as_str());
     let user = Some(w.user.as_str());
     let cases: Vec<BodyCase> = vec![
-        (Method::POST, "/api/v1/auth/register".into(), None, vec![],
-            json!({ "email": "new@example.com", "password": "long enough pass", "name": "New" })),
-        (Method::POST, "/api/v1/auth/login".into(), None, vec![],
-            json!({ "email": "new@example.com", "password": "long enough pass" })),
-        (Method::POST, "/api/v1/auth/refresh".into(), None, vec![],
-            json!({ "refresh_token": "rt_abc" })),
-        (Method::POST, "/api/v1/auth/password".into(), user, vec![],
-            json!({ "current_password": "old old old", "new_password": "new new new new" })),
-        (Method::POST, "/api/v1/auth/forgot".into(), None, vec![],
-            json!({ "email": "new@example.com" })),
-        (Method::POST, "/api/v1/auth/reset".into(), None, vec![],
-            json!({ "token": "pr_abc", "password": "new new new new" })),
-        (Method::POST, "/api/v1/auth/verify".into(), None, vec![],
-            json!({ "token": "ve_abc" })),
-        (Method::PATCH, "/api/v1/me".into(), user, vec![], json!({ "name": "Renamed" })),
-        (Method::POST, "/api/v1/organizations".into(), organizer, vec![],
-            json!({ "name": "Second Org" })),
-        (Method::POST, format!("/api/v1/organizations/{}/members", w.org), organizer, vec![],
-            json!({ "email": "member@example.com", "role": "staff" })),
-        (Method::POST, format!("/api/v1/organizations/{}/events", w.org), organizer, vec![],
-            event("New Event")),
-        (Method::PATCH, format!("/api/v1/events/{}", w.event), organizer, vec![],
-            event("Renamed Event")),
-        (Method::POST, format!("/api/v1/events/{}/ticket-types", w.event), organizer, vec![],
-            ticket_type.clone()),
-        (Method::PATCH, format!("/api/v1/ticket-types/{}", w.ticket_type), organizer, vec![],
-            ticket_type),
-        (Method::POST, format!("/api/v1/events/{}/quotas", w.event), organizer, vec![],
-            json!({ "name": "Front rows", "capacity": 5, "ticket_type_ids": [w.ticket_type] })),
-        (Method::POST, format!("/api/v1/events/{}/promo-codes", w.event), organizer, vec![],
+        (
+            Method::POST,
+            "/api/v1/auth/register".into(),
+            None,
+            vec![],
+            json!({ "email": "new@example.com", "password": "long enough pass", "name": "New" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/login".into(),
+            None,
+            vec![],
+            json!({ "email": "new@example.com", "password": "long enough pass" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/refresh".into(),
+            None,
+            vec![],
+            json!({ "refresh_token": "rt_abc" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/password".into(),
+            user,
+            vec![],
+            json!({ "current_password": "old old old", "new_password": "new new new new" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/forgot".into(),
+            None,
+            vec![],
+            json!({ "email": "new@example.com" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/reset".into(),
+            None,
+            vec![],
+            json!({ "token": "pr_abc", "password": "new new new new" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/verify".into(),
+            None,
+            vec![],
+            json!({ "token": "ve_abc" }),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/me".into(),
+            user,
+            vec![],
+            json!({ "name": "Renamed" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/organizations".into(),
+            organizer,
+            vec![],
+            json!({ "name": "Second Org" }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organizations/{}/members", w.org),
+            organizer,
+            vec![],
+            json!({ "email": "member@example.com", "role": "staff" }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organizations/{}/events", w.org),
+            organizer,
+            vec![],
+            event("New Event"),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/events/{}", w.event),
+            organizer,
+            vec![],
+            event("Renamed Event"),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/events/{}/ticket-types", w.event),
+            organizer,
+            vec![],
+            ticket_type.clone(),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/ticket-types/{}", w.ticket_type),
+            organizer,
+            vec![],
+            ticket_type,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/events/{}/quotas", w.event),
+            organizer,
+            vec![],
+            json!({ "name": "Front rows", "capacity": 5, "ticket_type_ids": [w.ticket_type] }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/events/{}/promo-codes", w.event),
+            organizer,
+            vec![],
             json!({
                 "code": "WINTER", "discount": { "kind": "percent", "basis_points": 1000 },
                 "valid_from": "2029-01-01T00:00:00Z", "valid_until": "2030-01-01T00:00:00Z",
                 "ticket_type_ids": [w.ticket_type]
-            })),
-        (Method::PATCH, format!("/api/v1/promo-codes/{}", w.promo), organizer, vec![],
-            json!({ "valid_from": "2029-01-01T00:00:00Z", "valid_until": "2030-01-01T00:00:00Z" })),
-        (Method::POST, format!("/api/v1/events/{}/checkin-lists", w.event), organizer, vec![],
+            }),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/promo-codes/{}", w.promo),
+            organizer,
+            vec![],
+            json!({ "valid_from": "2029-01-01T00:00:00Z", "valid_until": "2030-01-01T00:00:00Z" }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/events/{}/checkin-lists", w.event),
+            organizer,
+            vec![],
             json!({
                 "name": "Main gate", "ticket_type_ids": [w.ticket_type],
                 "not_before": "2030-06-01T17:00:00Z", "not_after": "2030-06-02T01:00:00Z"
-            })),
-        (Method::POST, format!("/api/v1/events/{}/devices", w.event), organizer, vec![],
-            json!({ "name": "Gate phone" })),
-        (Method::POST, "/api/v1/orders".into(), None,
+            }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/events/{}/devices", w.event),
+            organizer,
+            vec![],
+            json!({ "name": "Gate phone" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders".into(),
+            None,
             vec![("idempotency-key", "nul-order".to_owned())],
             json!({
                 "event_id": w.event, "promo_code": "SUMMER",
                 "items": [{ "ticket_type_id": w.ticket_type, "quantity": 1, "attendees": ["Ada"] }],
                 "buyer": { "email": "guest@example.com", "name": "Guest" }
-            })),
-        (Method::PATCH, format!("/api/v1/tickets/{}", w.ticket), None,
+            }),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/tickets/{}", w.ticket),
+            None,
             vec![("x-order-key", w.order_key.clone())],
-            json!({ "attendee_name": "Grace" })),
-        (Method::POST, format!("/api/v1/orders/{}/refund", w.order), organizer, vec![],
-            json!({ "lines": [{ "ticket_type_id": w.ticket_type, "quantity": 1 }] })),
-        (Method::POST, format!("/api/v1/orders/{}/refund", w.order), organizer, vec![],
-            json!({ "ticket_ids": [w.ticket] })),
+            json!({ "attendee_name": "Grace" }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/orders/{}/refund", w.order),
+            organizer,
+            vec![],
+            json!({ "lines": [{ "ticket_type_id": w.ticket_type, "quantity": 1 }] }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/orders/{}/refund", w.order),
+            organizer,
+            vec![],
+            json!({ "ticket_ids": [w.ticket] }),
+        ),
     ];
     let mut checked = 0;
     for (method, path, token, headers, body) in cases {
@@ -251,7 +365,9 @@ async fn a_nul_in_any_text_field_of_any_body_is_refused_with_422_naming_the_fiel
         string_paths(&body, "", &mut fields);
         assert!(!fields.is_empty(), "{}: no text fields", call.path);
         for field in fields {
-            let (status, answer) = call.send(&w.app, Some(&with_nul_at(&body, &field, ""))).await;
+            let (status, answer) = call
+                .send(&w.app, Some(&with_nul_at(&body, &field, "")))
+                .await;
             assert_eq!(
                 (status, answer["error"]["code"].as_str()),
                 (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_characters")),
@@ -276,7 +392,10 @@ async fn a_nul_in_any_text_field_of_any_body_is_refused_with_422_naming_the_fiel
         .await;
     assert_eq!(event["event"]["title"], "Summer Jazz", "{event}");
     let order = order_of(&w.app, &w.order, &w.order_key).await;
-    assert_eq!(order["tickets"][0]["attendee_name"], "Guest Buyer", "{order}");
+    assert_eq!(
+        order["tickets"][0]["attendee_name"], "Guest Buyer",
+        "{order}"
+    );
 }
 
 #[tokio::test]
@@ -289,7 +408,9 @@ async fn bodies_read_outside_the_json_extractor_never_answer_500_to_a_nul() {
         token: None,
         headers: vec![("x-order-key", w.pending_key.clone())],
     };
-    let (status, answer) = call.send(&w.app, Some(&json!({ "test_card": NUL_TEXT }))).await;
+    let (status, answer) = call
+        .send(&w.app, Some(&json!({ "test_card": NUL_TEXT })))
+        .await;
     assert!(status.is_client_error(), "checkout: {status} {answer}");
     let response = w
         .app
@@ -310,19 +431,55 @@ async fn a_nul_in_any_query_parameter_is_refused_with_400_naming_it() {
     let organizer = Some(w.organizer.as_str());
     let admin = Some(w.admin.as_str());
     let cases: Vec<(String, Option<&str>, &[&str])> = vec![
-        ("/api/v1/events".into(), None,
-            &["q", "from", "to", "city", "category", "price", "cursor", "limit"]),
+        (
+            "/api/v1/events".into(),
+            None,
+            &[
+                "q", "from", "to", "city", "category", "price", "cursor", "limit",
+            ],
+        ),
         (format!("/api/v1/events/{event}"), None, &["promo_code"]),
-        (format!("/api/v1/events/{event}/orders"), organizer, &["status", "q", "cursor", "limit"]),
-        (format!("/api/v1/events/{event}/orders.csv"), organizer, &["status", "q"]),
-        (format!("/api/v1/events/{event}/attendees"), organizer, &["q", "cursor", "limit"]),
-        (format!("/api/v1/events/{event}/attendees.csv"), organizer, &["q"]),
-        (format!("/api/v1/events/{event}/checkin-log"), organizer,
-            &["cursor", "limit", "conflicts"]),
-        (format!("/api/v1/events/{event}/revoked"), organizer, &["since", "limit"]),
-        ("/api/v1/me/tickets".into(), Some(w.user.as_str()), &["cursor", "limit"]),
+        (
+            format!("/api/v1/events/{event}/orders"),
+            organizer,
+            &["status", "q", "cursor", "limit"],
+        ),
+        (
+            format!("/api/v1/events/{event}/orders.csv"),
+            organizer,
+            &["status", "q"],
+        ),
+        (
+            format!("/api/v1/events/{event}/attendees"),
+            organizer,
+            &["q", "cursor", "limit"],
+        ),
+        (
+            format!("/api/v1/events/{event}/attendees.csv"),
+            organizer,
+            &["q"],
+        ),
+        (
+            format!("/api/v1/events/{event}/checkin-log"),
+            organizer,
+            &["cursor", "limit", "conflicts"],
+        ),
+        (
+            format!("/api/v1/events/{event}/revoked"),
+            organizer,
+            &["since", "limit"],
+        ),
+        (
+            "/api/v1/me/tickets".into(),
+            Some(w.user.as_str()),
+            &["cursor", "limit"],
+        ),
         ("/api/v1/admin/users".into(), admin, &["q", "cursor"]),
-        ("/api/v1/admin/organizations".into(), admin, &["q", "cursor"]),
+        (
+            "/api/v1/admin/organizations".into(),
+            admin,
+            &["q", "cursor"],
+        ),
         ("/api/v1/admin/events".into(), admin, &["q", "cursor"]),
     ];
     for (path, token, params) in cases {
@@ -338,7 +495,10 @@ async fn a_nul_in_any_query_parameter_is_refused_with_400_naming_it() {
                     (StatusCode::BAD_REQUEST, Some("invalid_characters")),
                     "{url}: {body}"
                 );
-                assert_eq!(body["error"]["fields"][*param]["code"], "invalid_characters");
+                assert_eq!(
+                    body["error"]["fields"][*param]["code"],
+                    "invalid_characters"
+                );
             }
         }
         // A NUL in a parameter's name is refused too.

@@ -82,19 +82,27 @@ async fn an_access_token_valid_only_in_the_future_is_refused() {
     let user = app.signed_up_user("Time Traveller").await;
     let (_, me) = app.get("/api/v1/me", Some(&user.access_token)).await;
     let id = me["user"]["id"].as_str().unwrap();
-    let (_, sessions) = app.get("/api/v1/me/sessions", Some(&user.access_token)).await;
+    let (_, sessions) = app
+        .get("/api/v1/me/sessions", Some(&user.access_token))
+        .await;
     let session = sessions["items"][0]["id"].as_str().unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
     // Signed with the server's own key for a live session, but not valid for another hour.
-    let early = app.state.access_tokens.issue(id, session, "user", now + 3600);
+    let early = app
+        .state
+        .access_tokens
+        .issue(id, session, "user", now + 3600);
     let (status, body) = app.get("/api/v1/me", Some(&early)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"]["code"], "invalid_token");
     let current = app.state.access_tokens.issue(id, session, "user", now);
-    assert_eq!(app.get("/api/v1/me", Some(&current)).await.0, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&current)).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -72,7 +72,9 @@ async fn two_hundred_parallel_guesses_on(app: &TestApp) {
         .count();
     let limited = answers
         .iter()
-        .filter(|(s, b, _)| *s == StatusCode::TOO_MANY_REQUESTS && b["error"]["code"] == "too_many_attempts")
+        .filter(|(s, b, _)| {
+            *s == StatusCode::TOO_MANY_REQUESTS && b["error"]["code"] == "too_many_attempts"
+        })
         .count();
     assert_eq!(refused + limited, 200, "{answers:?}");
     assert!(
@@ -132,7 +134,10 @@ async fn replicas_sharing_redis_share_one_budget() {
     assert!(answers
         .iter()
         .all(|(s, _, _)| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS));
-    assert!(checked as usize <= PAIR_BUDGET, "{checked} checks over two replicas");
+    assert!(
+        checked as usize <= PAIR_BUDGET,
+        "{checked} checks over two replicas"
+    );
 }
 
 #[tokio::test]
@@ -141,7 +146,11 @@ async fn an_address_that_spent_its_budget_gets_429_even_with_the_right_password(
     let user = app.signed_up_user("Target").await;
     let mut statuses = Vec::new();
     for _ in 0..PAIR_BUDGET {
-        statuses.push(login_from(&app, &user.email, WRONG, "198.51.100.20").await.0);
+        statuses.push(
+            login_from(&app, &user.email, WRONG, "198.51.100.20")
+                .await
+                .0,
+        );
     }
     // Failures first, then the account's back-off answers 429 between checks.
     assert_eq!(statuses[..5], [StatusCode::UNAUTHORIZED; 5], "{statuses:?}");
@@ -212,7 +221,11 @@ async fn a_strangers_failures_do_not_lock_the_owner_out() {
         waited += wait;
         tokio::time::sleep(Duration::from_secs(wait)).await;
     }
-    assert_eq!(answer, StatusCode::OK, "still refused after waiting {waited} s");
+    assert_eq!(
+        answer,
+        StatusCode::OK,
+        "still refused after waiting {waited} s"
+    );
 }
 
 #[tokio::test]
