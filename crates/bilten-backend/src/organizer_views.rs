@@ -8,12 +8,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use bilten_domain::event::TimeZoneName;
 use bilten_domain::{Currency, Money, OrderId, TicketId};
-use bilten_http::Json;
+use bilten_http::{Json, Query};
 use bilten_store::events::{self, EventRecord};
 use bilten_store::reports::{self, AttendeeFilter, OrderFilter, OrderSummary};
 use chrono::{DateTime, SecondsFormat, Utc};

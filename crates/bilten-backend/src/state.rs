@@ -80,6 +80,10 @@ impl AppState {
         mail_waker: Arc<Notify>,
     ) -> Self {
         cache.register_metrics(metrics.registry());
+        // Argon2 with 19 MiB per hash: bound how many run at once so a login flood costs
+        // queueing, not memory.
+        let hasher =
+            PasswordHasher::new(Arc::new(Semaphore::new(4))).counted_in(metrics.registry());
         Self {
             store,
             cache,
@@ -93,9 +97,7 @@ impl AppState {
             refresh_ttl: settings.refresh_ttl,
             public_url: settings.public_url.clone().into(),
             trust_forwarded_from_private: settings.trust_forwarded_from_private,
-            // Argon2 with 19 MiB per hash: bound how many run at once so a login flood costs
-            // queueing, not memory.
-            hasher: PasswordHasher::new(Arc::new(Semaphore::new(4))),
+            hasher,
             mail_waker,
             ticket_keys: Arc::new(TicketKeys::new(settings.ticket_signing_secret.clone())),
             payments: Arc::new(TestProvider),

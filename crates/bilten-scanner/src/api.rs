@@ -1,11 +1,11 @@
 //! `/api/v1/checkin/…`: pairing, lists, redeem, offline sync and uploads, search, counts.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use bilten_domain::{CheckinReason, EventId, ScanDirection, TicketId};
-use bilten_http::{ApiError, Json};
+use bilten_http::{ApiError, Json, Query};
 use bilten_store::checkin::{self, ListRecord, SyncTicket};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;

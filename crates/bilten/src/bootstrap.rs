@@ -96,9 +96,9 @@ pub fn cache(config: &Config) -> anyhow::Result<Cache> {
                     .map(|p| p.expose_secret().to_owned()),
                 op_timeout: std::time::Duration::from_millis(250),
             };
-            Ok(Cache::redis(&settings, "bilten:")?)
+            Ok(Cache::redis(&settings, config.redis_prefix.clone())?)
         }
-        None => Ok(Cache::memory("bilten:")),
+        None => Ok(Cache::memory(config.redis_prefix.clone())),
     }
 }
 

@@ -18,8 +18,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match bilten_config::Config::from_env() {
         Ok(config) => config,
-        Err(error) => {
-            eprintln!("bilten: configuration error: {error}");
+        Err(errors) => {
+            // All of them, one per line, so one restart shows everything left to fix.
+            for error in errors.iter() {
+                eprintln!("bilten: configuration error: {error}");
+            }
             return ExitCode::from(2);
         }
     };
@@ -61,9 +64,12 @@ async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
         Command::Migrate => {
             let store = bootstrap::connect_store(&config).await?;
             let applied = bilten_store::migrate::run(&store).await?;
-            println!(
-                "migrations: {applied} applied; schema at version {}",
-                bilten_store::migrate::latest_version()
+            say(
+                &config,
+                &format!(
+                    "migrations: {applied} applied; schema at version {}",
+                    bilten_store::migrate::latest_version()
+                ),
             );
             Ok(())
         }
@@ -82,15 +88,28 @@ async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
                     .await?;
             match outcome {
                 bilten_backend::admin::AdminOutcome::Created(id) => {
-                    println!("created admin {email} ({id})");
+                    say(&config, &format!("created admin {email} ({id})"));
                 }
                 bilten_backend::admin::AdminOutcome::Promoted(id) => {
-                    println!(
-                        "{email} ({id}) already existed and is now an admin; password unchanged"
+                    say(
+                        &config,
+                        &format!(
+                            "{email} ({id}) already existed and is now an admin; password unchanged"
+                        ),
                     );
                 }
             }
             Ok(())
         }
+    }
+}
+
+/// A result line of a command: plain text on stdout, or a log event when logs are JSON (then
+/// every line on stdout is JSON).
+fn say(config: &bilten_config::Config, line: &str) {
+    if config.log_json {
+        tracing::info!("{line}");
+    } else {
+        println!("{line}");
     }
 }

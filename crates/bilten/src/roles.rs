@@ -310,7 +310,10 @@ pub async fn serve_one(mut config: Config, role: Role) -> anyhow::Result<()> {
     serve_prometheus(&mut shared, metrics, readiness).await?;
     shared.serve(role.name(), listener, router);
     tracing::info!(role = role.name(), %addr, "listening");
-    println!("bilten {} listening on http://{addr}", role.name());
+    // With JSON logs stdout carries only JSON lines; the log line above says the same.
+    if !shared.config.log_json {
+        println!("bilten {} listening on http://{addr}", role.name());
+    }
     shared.wait().await
 }
 
@@ -367,18 +370,29 @@ pub async fn serve_all(mut config: Config, ports: ServePorts) -> anyhow::Result<
     } else {
         "embedded SQLite"
     };
-    println!(
-        "\nBilten is running ({database}, data in {}):",
-        shared.config.data_dir.display()
-    );
-    for line in &lines {
-        println!("{line}");
+    if shared.config.log_json {
+        // Stdout carries only JSON lines: the banner becomes one log event.
+        tracing::info!(
+            database,
+            data_dir = %shared.config.data_dir.display(),
+            roles = %lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(", "),
+            demo = demo.is_some(),
+            "bilten is running"
+        );
+    } else {
+        println!(
+            "\nBilten is running ({database}, data in {}):",
+            shared.config.data_dir.display()
+        );
+        for line in &lines {
+            println!("{line}");
+        }
+        println!("  health:   /health  /ready  /metrics on every port");
+        if let Some(demo) = demo {
+            print_demo(&demo, &frontend_url);
+        }
+        println!("Press Ctrl-C to stop.\n");
     }
-    println!("  health:   /health  /ready  /metrics on every port");
-    if let Some(demo) = demo {
-        print_demo(&demo, &frontend_url);
-    }
-    println!("Press Ctrl-C to stop.\n");
     shared.wait().await
 }
 
