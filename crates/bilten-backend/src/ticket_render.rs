@@ -67,11 +67,17 @@ impl QrMatrix {
         runs
     }
 
-    /// A standalone SVG with the quiet zone, drawn by the `qrcode` crate's renderer.
+    /// A standalone SVG with the quiet zone, drawn by the `qrcode` crate's renderer. Its XML
+    /// declaration is left off (optional for UTF-8), so the same text also works inline in
+    /// HTML.
     pub fn to_svg(&self) -> String {
-        Renderer::<svg::Color<'_>>::new(&self.modules, self.width, QUIET_ZONE as u32)
+        let svg = Renderer::<svg::Color<'_>>::new(&self.modules, self.width, QUIET_ZONE as u32)
             .module_dimensions(SVG_MODULE_PX, SVG_MODULE_PX)
-            .build()
+            .build();
+        match svg.find("<svg") {
+            Some(start) => svg[start..].to_owned(),
+            None => svg,
+        }
     }
 
     /// An 8-bit greyscale PNG with `scale` pixels per module (for mail clients, which rarely
@@ -316,6 +322,7 @@ mod tests {
         assert_eq!(CODE.len(), 146);
         let qr = QrMatrix::encode(CODE).unwrap();
         let svg = qr.to_svg();
+        assert!(svg.starts_with("<svg"), "{svg}");
         assert_eq!(decode_svg(&svg), CODE, "{svg}");
         // The quiet zone is part of the image: 4 white modules each side.
         let size = (qr.width() + 2 * QUIET_ZONE) * SVG_MODULE_PX as usize;
