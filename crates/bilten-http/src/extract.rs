@@ -28,23 +28,52 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        // Read the body once (under the router's body limit), then let axum's own extractor
-        // check the content type and parse it, so its rules stay exactly axum's.
-        let headers = req.headers().clone();
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                payload_too_large()
-            } else {
-                ApiError::bad_request("bad_request", "The request body could not be read.")
-            }
-        })?;
-        let mut rebuilt = Request::new(Body::from(bytes.clone()));
-        *rebuilt.headers_mut() = headers;
-        match axum::Json::<T>::from_request(rebuilt, &()).await {
-            Ok(_) if nul::json_has_nul(&bytes) => Err(nul::body_error(&bytes)),
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(rejection_to_error(&rejection)),
+        read_json(req, state, false).await.map(Self)
+    }
+}
+
+/// Like [`Json`] but lets NUL characters through, for the few machine-input endpoints that
+/// answer item by item (the scanner's redeem and offline uploads). There a NUL is one invalid
+/// scan, not a malformed request, and one bad item must not refuse a whole batch of offline
+/// scans (the scanner app would retry that batch forever). Such handlers parse every text
+/// themselves before anything reaches the database: codes are verified signatures, nonces
+/// printable ASCII, ids parsed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonAllowingNul<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonAllowingNul<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(req, state, true).await.map(Self)
+    }
+}
+
+async fn read_json<T, S>(req: Request, state: &S, allow_nul: bool) -> Result<T, ApiError>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    // Read the body once (under the router's body limit), then let axum's own extractor
+    // check the content type and parse it, so its rules stay exactly axum's.
+    let headers = req.headers().clone();
+    let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            payload_too_large()
+        } else {
+            ApiError::bad_request("bad_request", "The request body could not be read.")
         }
+    })?;
+    let mut rebuilt = Request::new(Body::from(bytes.clone()));
+    *rebuilt.headers_mut() = headers;
+    match axum::Json::<T>::from_request(rebuilt, &()).await {
+        Ok(_) if !allow_nul && nul::json_has_nul(&bytes) => Err(nul::body_error(&bytes)),
+        Ok(axum::Json(value)) => Ok(value),
+        Err(rejection) => Err(rejection_to_error(&rejection)),
     }
 }
 
