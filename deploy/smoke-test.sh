@@ -6,11 +6,16 @@
 # (deploy/check-metrics.sh), and stop everything again.
 #
 # Usage: deploy/smoke-test.sh   (BILTEN_BIN, PG_ADMIN_URL, REDIS_URL as for local-cluster.sh)
+#
+# Each run uses a Redis key prefix of its own (REDIS_PREFIX, inherited by every role the
+# cluster starts), so its rate-limit windows start empty: re-running within a minute does
+# not meet the previous run's counters (429), and a run never touches another deployment's.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BILTEN_BIN="${BILTEN_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/bilten}"
 dir="$(mktemp -d /tmp/bilten-cluster.XXXXXX)"
+export REDIS_PREFIX="${SMOKE_REDIS_PREFIX:-bilten-smoke-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n'):}"
 cleanup() { "$ROOT/deploy/local-cluster.sh" stop "$dir" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 

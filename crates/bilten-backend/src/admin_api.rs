@@ -1,9 +1,9 @@
 //! `/admin/*`: platform administration over HTTP (admins only): users, organizations, and
 //! moderation of events.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use bilten_domain::{EventId, OrganizationId, UserId};
-use bilten_http::Json;
+use bilten_http::{Json, Query};
 use bilten_store::{events, organizations, sessions, users};
 use chrono::Utc;
 use serde::Deserialize;

@@ -4,13 +4,13 @@
 //! Managers and owners create lists and devices; staff may read everything here (including a
 //! pending pairing code, since staff may scan with their own login anyway).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::{
     CheckinId, CheckinListId, DeviceId, FieldError, FieldErrors, TicketTypeId, TimeWindow,
 };
-use bilten_http::Json;
+use bilten_http::{Json, Query};
 use bilten_store::checkin::{self, DeviceRecord, ListRecord, NewList};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;

@@ -1,13 +1,13 @@
 //! Events, their ticket types and quotas: organizer endpoints and the public listing.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bilten_domain::event::SalesPhase;
 use bilten_domain::{
     Capacity, Category, Coordinates, Country, Currency, EventId, EventTitle, FieldError,
     FieldErrors, Money, QuotaId, SalesWindow, TicketTypeId, TimeZoneName,
 };
-use bilten_http::Json;
+use bilten_http::{Json, Query};
 use bilten_store::events::{
     self, EventFields, EventRecord, ListingFilter, NewTicketType, QuotaRecord, TicketTypeRecord,
 };

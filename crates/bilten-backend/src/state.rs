@@ -66,6 +66,8 @@ pub struct AppState {
     pub(crate) payments: Arc<dyn PaymentProvider>,
     /// `STRIPE_WEBHOOK_SECRET`: verifies `POST /webhooks/stripe` (none: the endpoint is 404).
     pub(crate) stripe_webhook_secret: Option<SecretString>,
+    /// This process's purchase engine: per-event queues that take purchases in batches.
+    pub(crate) purchases: Arc<crate::purchase::PurchaseEngine>,
 }
 
 impl AppState {
@@ -78,6 +80,10 @@ impl AppState {
         mail_waker: Arc<Notify>,
     ) -> Self {
         cache.register_metrics(metrics.registry());
+        // Argon2 with 19 MiB per hash: bound how many run at once so a login flood costs
+        // queueing, not memory.
+        let hasher =
+            PasswordHasher::new(Arc::new(Semaphore::new(4))).counted_in(metrics.registry());
         Self {
             store,
             cache,
@@ -91,13 +97,12 @@ impl AppState {
             refresh_ttl: settings.refresh_ttl,
             public_url: settings.public_url.clone().into(),
             trust_forwarded_from_private: settings.trust_forwarded_from_private,
-            // Argon2 with 19 MiB per hash: bound how many run at once so a login flood costs
-            // queueing, not memory.
-            hasher: PasswordHasher::new(Arc::new(Semaphore::new(4))),
+            hasher,
             mail_waker,
             ticket_keys: Arc::new(TicketKeys::new(settings.ticket_signing_secret.clone())),
             payments: Arc::new(TestProvider),
             stripe_webhook_secret: None,
+            purchases: Arc::new(crate::purchase::PurchaseEngine::default()),
         }
     }
 

@@ -16,12 +16,12 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::ticket_code::TicketClaims;
 use bilten_domain::{DisplayName, EventId, FieldError, FieldErrors, TicketId};
-use bilten_http::Json;
+use bilten_http::{Json, Query};
 use bilten_store::tickets::{self, NewTicket, TicketRecord};
 use bilten_store::StoreError;
 use chrono::{DateTime, Utc};

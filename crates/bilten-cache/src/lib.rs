@@ -165,6 +165,32 @@ impl Cache {
         self.inner.memory.add(&key, amount, window)
     }
 
+    /// Gives back one hit of the window `key` (a counted attempt that turned out fine). Never
+    /// goes below zero and never starts a window.
+    pub async fn release(&self, key: &str) {
+        let key = self.key(key);
+        if let Some(redis) = &self.inner.redis {
+            match redis.release(&key).await {
+                Ok(()) => return,
+                Err(e) => self.failed("release", &e),
+            }
+        }
+        self.inner.memory.release(&key);
+    }
+
+    /// Takes `key` for `ttl` unless it is already taken, atomically across every process
+    /// sharing the Redis (`SET NX PX`). `Err` carries how long the holder keeps it.
+    pub async fn claim(&self, key: &str, ttl: Duration) -> Result<(), Duration> {
+        let key = self.key(key);
+        if let Some(redis) = &self.inner.redis {
+            match redis.claim(&key, ttl).await {
+                Ok(outcome) => return outcome,
+                Err(e) => self.failed("claim", &e),
+            }
+        }
+        self.inner.memory.claim(&key, ttl)
+    }
+
     /// Readiness: Redis answers PING (the in-process store always does).
     pub async fn ping(&self) -> Result<(), CacheError> {
         match &self.inner.redis {

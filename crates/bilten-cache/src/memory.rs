@@ -59,8 +59,11 @@ impl MemoryStore {
         state.wrote(now);
     }
 
+    /// Removes the key whatever it holds, a value or a window counter (as Redis `DEL` does).
     pub(crate) fn delete(&self, key: &str) {
-        self.lock().values.remove(key);
+        let mut state = self.lock();
+        state.values.remove(key);
+        state.counters.remove(key);
     }
 
     pub(crate) fn add(&self, key: &str, amount: u64, window: Duration) -> WindowCount {
@@ -80,5 +83,30 @@ impl MemoryStore {
         };
         state.wrote(now);
         reading
+    }
+
+    pub(crate) fn release(&self, key: &str) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if let Some(entry) = state.counters.get_mut(key) {
+            if entry.1 > now {
+                entry.0 = entry.0.saturating_sub(1);
+            }
+        }
+    }
+
+    pub(crate) fn claim(&self, key: &str, ttl: Duration) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if let Some((_, expires)) = state.values.get(key) {
+            if *expires > now {
+                return Err(*expires - now);
+            }
+        }
+        state
+            .values
+            .insert(key.to_owned(), ("1".to_owned(), now + ttl));
+        state.wrote(now);
+        Ok(())
     }
 }

@@ -25,6 +25,23 @@ end
 return {count, ttl}
 ";
 
+/// DECR only a live, positive counter (no new window, never negative; the TTL stays).
+const RELEASE_SCRIPT: &str = r"
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 0
+";
+
+/// SET NX PX; when taken, report how long it stays taken (-1: we took it).
+const CLAIM_SCRIPT: &str = r"
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  return -1
+end
+return redis.call('PTTL', KEYS[1])
+";
+
 pub(crate) struct RedisBackend {
     client: redis::Client,
     op_timeout: Duration,
@@ -32,6 +49,8 @@ pub(crate) struct RedisBackend {
     last_connect_failure: Mutex<Option<Instant>>,
     last_log: Mutex<Option<Instant>>,
     window_script: Script,
+    release_script: Script,
+    claim_script: Script,
 }
 
 impl RedisBackend {
@@ -52,6 +71,8 @@ impl RedisBackend {
             last_connect_failure: Mutex::new(None),
             last_log: Mutex::new(None),
             window_script: Script::new(WINDOW_SCRIPT),
+            release_script: Script::new(RELEASE_SCRIPT),
+            claim_script: Script::new(CLAIM_SCRIPT),
         })
     }
 
@@ -146,6 +167,36 @@ impl RedisBackend {
         Ok(WindowCount {
             count,
             resets_in: Duration::from_millis(ttl.max(0) as u64),
+        })
+    }
+
+    pub(crate) async fn release(&self, key: &str) -> Result<(), CacheError> {
+        let _: i64 = self
+            .run(|mut c| async move { self.release_script.key(key).invoke_async(&mut c).await })
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn claim(
+        &self,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<Result<(), Duration>, CacheError> {
+        let ttl_ms = ttl.as_millis().max(1) as u64;
+        let left: i64 = self
+            .run(|mut c| async move {
+                self.claim_script
+                    .key(key)
+                    .arg(ttl_ms)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(if left == -1 {
+            Ok(())
+        } else {
+            // -2: it expired between SET and PTTL; the caller may simply try again.
+            Err(Duration::from_millis(left.max(1) as u64))
         })
     }
 

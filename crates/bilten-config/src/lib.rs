@@ -1,10 +1,11 @@
 //! Configuration from the environment, with the variable names of the architecture.
 //!
 //! `Config::from_lookup` takes any `name -> value` function so tests never touch the real
-//! process environment. A bad value is one error naming the variable; `main` prints it and
-//! exits. Secrets are `SecretString`s: `Debug` prints `[REDACTED]`.
+//! process environment. Every bad or missing variable is an error naming it, and all of them
+//! are returned together; `main` prints them, one per line, and exits. Secrets are `SecretString`s: `Debug` prints `[REDACTED]`.
 
 mod duration;
+mod public_url;
 mod secrets;
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 pub use duration::parse_duration;
+pub use public_url::development_url;
 pub use secrets::DevSecrets;
 
 /// A variable that was present but unusable, or missing where it is required.
@@ -26,6 +28,46 @@ pub enum ConfigError {
     #[error("could not read or write development secrets in {path}: {reason}")]
     DevSecrets { path: PathBuf, reason: String },
 }
+
+/// Every problem with the environment, in the order the variables are read. `Display`
+/// puts one per line.
+#[derive(Debug)]
+pub struct ConfigErrors(Vec<ConfigError>);
+
+impl ConfigErrors {
+    fn one(error: ConfigError) -> Self {
+        Self(vec![error])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ConfigError> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// The Redis key prefix unless `REDIS_PREFIX` says otherwise.
+pub const DEFAULT_REDIS_PREFIX: &str = "bilten:";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppEnv {
@@ -87,6 +129,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: DatabaseConfig,
     pub redis: Option<RedisConfig>,
+    /// `REDIS_PREFIX`: put in front of every cache key and rate-limit counter, so two
+    /// deployments (or a test run) can share one Redis without sharing limits.
+    pub redis_prefix: String,
     pub jwt: JwtConfig,
     /// `TICKET_SIGNING_SECRET` when set; see [`Config::ticket_signing_secret`].
     ticket_signing_secret: Option<SecretString>,
@@ -95,8 +140,11 @@ pub struct Config {
     pub stripe: Option<StripeConfig>,
     pub prometheus_port: Option<u16>,
     pub sentry_dsn: Option<SecretString>,
-    /// Where people reach the platform (links in emails).
+    /// Where people reach the platform (links in emails). In development without
+    /// `PUBLIC_URL`, replaced by the bound frontend's address ([`Config::use_frontend_address`]).
     pub public_url: String,
+    /// Whether `PUBLIC_URL` was given.
+    public_url_set: bool,
     /// Base URL of the backend for roles that call it over HTTP (frontend, scanner).
     pub backend_url: Option<String>,
     pub log_json: bool,
@@ -104,63 +152,100 @@ pub struct Config {
 
 impl Config {
     /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env() -> Result<Self, ConfigErrors> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// Reads every variable through `lookup`. Every bad or missing variable is reported, not
+    /// only the first: an operator fixing a deployment should see the whole list at once.
     #[allow(clippy::too_many_lines)] // one straight list of variables reads better than helpers
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
         let get = |name: &str| {
             lookup(name)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
+        let mut errors = Vec::new();
         let app_env = match get("APP_ENV").as_deref() {
             None | Some("development" | "dev") => AppEnv::Development,
             Some("production" | "prod") => AppEnv::Production,
             Some(other) => {
-                return Err(invalid(
+                errors.push(invalid(
                     "APP_ENV",
                     format!("expected development or production, got {other:?}"),
-                ))
+                ));
+                // Judge the rest as development does, so the list names only real problems.
+                AppEnv::Development
             }
         };
         let production = app_env.is_production();
-
-        let port = get("PORT").map(|v| parse_port("PORT", &v)).transpose()?;
-        let prometheus_port = get("PROMETHEUS_PORT")
-            .map(|v| parse_port("PROMETHEUS_PORT", &v))
-            .transpose()?;
-        let data_dir = PathBuf::from(get("BILTEN_DATA_DIR").unwrap_or_else(|| "data".to_owned()));
+        let mut require = |name: &'static str, value: &Option<String>| {
+            if value.is_none() && production {
+                errors.push(ConfigError::Missing { name });
+            }
+        };
 
         let database_url = get("DATABASE_URL");
+        require("DATABASE_URL", &database_url);
+        let access_secret = get("JWT_ACCESS_SECRET");
+        require("JWT_ACCESS_SECRET", &access_secret);
+        let refresh_secret = get("JWT_REFRESH_SECRET");
+        require("JWT_REFRESH_SECRET", &refresh_secret);
+        let ticket_secret = get("TICKET_SIGNING_SECRET");
+        require("TICKET_SIGNING_SECRET", &ticket_secret);
+
+        let mut check = |result: Result<(), ConfigError>| {
+            if let Err(error) = result {
+                errors.push(error);
+            }
+        };
+        let port = keep(
+            &mut check,
+            get("PORT").map(|v| parse_port("PORT", &v)).transpose(),
+        );
+        let prometheus_port = keep(
+            &mut check,
+            get("PROMETHEUS_PORT")
+                .map(|v| parse_port("PROMETHEUS_PORT", &v))
+                .transpose(),
+        );
+        let data_dir = PathBuf::from(get("BILTEN_DATA_DIR").unwrap_or_else(|| "data".to_owned()));
+
         if let Some(url) = &database_url {
-            check_scheme(
+            check(check_scheme(
                 "DATABASE_URL",
                 url,
                 &["postgres://", "postgresql://", "sqlite:"],
-            )?;
-        } else if production {
-            return Err(ConfigError::Missing {
-                name: "DATABASE_URL",
-            });
+            ));
         }
         let read_url = get("DATABASE_READ_URL");
         if let Some(url) = &read_url {
-            check_scheme("DATABASE_READ_URL", url, &["postgres://", "postgresql://"])?;
-        }
-        let pool_min = parse_number("DATABASE_POOL_MIN", get("DATABASE_POOL_MIN"), 0, 0, 1000)?;
-        let pool_max = parse_number("DATABASE_POOL_MAX", get("DATABASE_POOL_MAX"), 10, 1, 1000)?;
-        if pool_min > pool_max {
-            return Err(invalid(
-                "DATABASE_POOL_MIN",
-                format!("{pool_min} is larger than DATABASE_POOL_MAX ({pool_max})"),
+            check(check_scheme(
+                "DATABASE_READ_URL",
+                url,
+                &["postgres://", "postgresql://"],
             ));
+        }
+        let pool_min = keep(
+            &mut check,
+            parse_number("DATABASE_POOL_MIN", get("DATABASE_POOL_MIN"), 0, 0, 1000),
+        );
+        let pool_max = keep(
+            &mut check,
+            parse_number("DATABASE_POOL_MAX", get("DATABASE_POOL_MAX"), 10, 1, 1000),
+        );
+        if let (Some(min), Some(max)) = (pool_min, pool_max) {
+            if min > max {
+                check(Err(invalid(
+                    "DATABASE_POOL_MIN",
+                    format!("{min} is larger than DATABASE_POOL_MAX ({max})"),
+                )));
+            }
         }
 
         let redis = match get("REDIS_URL") {
             Some(url) => {
-                check_scheme("REDIS_URL", &url, &["redis://", "rediss://"])?;
+                check(check_scheme("REDIS_URL", &url, &["redis://", "rediss://"]));
                 Some(RedisConfig {
                     url: url.into(),
                     password: get("REDIS_PASSWORD").map(Into::into),
@@ -168,82 +253,70 @@ impl Config {
             }
             None => None,
         };
+        let redis_prefix = get("REDIS_PREFIX").unwrap_or_else(|| DEFAULT_REDIS_PREFIX.to_owned());
+        check(check_redis_prefix(&redis_prefix));
 
-        let access_ttl = parse_ttl("JWT_ACCESS_EXPIRES_IN", get("JWT_ACCESS_EXPIRES_IN"), "15m")?;
-        let refresh_ttl = parse_ttl(
-            "JWT_REFRESH_EXPIRES_IN",
-            get("JWT_REFRESH_EXPIRES_IN"),
-            "7d",
-        )?;
-        let access_secret = get("JWT_ACCESS_SECRET");
-        let refresh_secret = get("JWT_REFRESH_SECRET");
+        let access_ttl = keep(
+            &mut check,
+            parse_ttl("JWT_ACCESS_EXPIRES_IN", get("JWT_ACCESS_EXPIRES_IN"), "15m"),
+        );
+        let refresh_ttl = keep(
+            &mut check,
+            parse_ttl(
+                "JWT_REFRESH_EXPIRES_IN",
+                get("JWT_REFRESH_EXPIRES_IN"),
+                "7d",
+            ),
+        );
         for (name, value) in [
             ("JWT_ACCESS_SECRET", &access_secret),
             ("JWT_REFRESH_SECRET", &refresh_secret),
         ] {
-            match value {
-                Some(secret) if secret.len() < 32 => {
-                    return Err(invalid(name, "must be at least 32 characters".to_owned()))
-                }
-                None if production => return Err(ConfigError::Missing { name }),
-                _ => {}
+            if value.as_ref().is_some_and(|secret| secret.len() < 32) {
+                check(Err(invalid(
+                    name,
+                    "must be at least 32 characters".to_owned(),
+                )));
             }
         }
-        let ticket_secret = get("TICKET_SIGNING_SECRET");
-        match &ticket_secret {
-            // Bytes, not characters: the secret is HKDF input keying material.
-            Some(secret) if secret.len() < 32 => {
-                return Err(invalid(
-                    "TICKET_SIGNING_SECRET",
-                    "must be at least 32 bytes".to_owned(),
-                ))
-            }
-            None if production => {
-                return Err(ConfigError::Missing {
-                    name: "TICKET_SIGNING_SECRET",
-                })
-            }
-            _ => {}
+        // Bytes, not characters: the secret is HKDF input keying material.
+        if ticket_secret
+            .as_ref()
+            .is_some_and(|secret| secret.len() < 32)
+        {
+            check(Err(invalid(
+                "TICKET_SIGNING_SECRET",
+                "must be at least 32 bytes".to_owned(),
+            )));
         }
-        let (access_secret, refresh_secret) = match (access_secret, refresh_secret) {
-            (Some(access), Some(refresh)) => (access.into(), refresh.into()),
-            (access, refresh) => {
-                // Development without secrets: generate them once and keep them in the data
-                // dir, so tokens survive a restart and nobody has to invent a secret to try us.
-                let dev = DevSecrets::load_or_create(&data_dir)?;
-                (
-                    access.map_or(dev.jwt_access, Into::into),
-                    refresh.map_or(dev.jwt_refresh, Into::into),
-                )
-            }
-        };
 
-        let smtp = match get("SMTP_HOST") {
-            Some(host) => Some(SmtpConfig {
-                host,
-                port: get("SMTP_PORT")
+        let smtp = get("SMTP_HOST").map(|host| SmtpConfig {
+            host,
+            port: keep(
+                &mut check,
+                get("SMTP_PORT")
                     .map(|v| parse_port("SMTP_PORT", &v))
-                    .transpose()?
-                    .unwrap_or(587),
-                user: get("SMTP_USER"),
-                pass: get("SMTP_PASS").map(Into::into),
-            }),
-            None => None,
-        };
+                    .transpose(),
+            )
+            .flatten()
+            .unwrap_or(587),
+            user: get("SMTP_USER"),
+            pass: get("SMTP_PASS").map(Into::into),
+        });
 
         let stripe = match get("STRIPE_SECRET_KEY") {
             Some(key) => {
                 if !(key.starts_with("sk_") || key.starts_with("rk_")) {
-                    return Err(invalid(
+                    check(Err(invalid(
                         "STRIPE_SECRET_KEY",
                         "expected a key starting with sk_ or rk_".to_owned(),
-                    ));
+                    )));
                 }
                 let webhook_secret = get("STRIPE_WEBHOOK_SECRET");
                 if webhook_secret.is_none() && production {
-                    return Err(ConfigError::Missing {
+                    check(Err(ConfigError::Missing {
                         name: "STRIPE_WEBHOOK_SECRET",
-                    });
+                    }));
                 }
                 Some(StripeConfig {
                     secret_key: key.into(),
@@ -257,39 +330,67 @@ impl Config {
 
         let sentry_dsn = get("SENTRY_DSN");
         if let Some(dsn) = &sentry_dsn {
-            check_scheme("SENTRY_DSN", dsn, &["https://", "http://"])?;
+            check(check_scheme("SENTRY_DSN", dsn, &["https://", "http://"]));
         }
-        let public_url = get("PUBLIC_URL").unwrap_or_else(|| "http://localhost:3000".to_owned());
-        check_scheme("PUBLIC_URL", &public_url, &["http://", "https://"])?;
+        let public_url_set = get("PUBLIC_URL").is_some();
+        let public_url =
+            get("PUBLIC_URL").unwrap_or_else(|| public_url::DEVELOPMENT_DEFAULT.to_owned());
+        check(check_scheme(
+            "PUBLIC_URL",
+            &public_url,
+            &["http://", "https://"],
+        ));
         let backend_url = get("BACKEND_URL");
         if let Some(url) = &backend_url {
-            check_scheme("BACKEND_URL", url, &["http://", "https://"])?;
+            check(check_scheme("BACKEND_URL", url, &["http://", "https://"]));
         }
         let bind_host = get("BIND_HOST").unwrap_or_else(|| {
             // Containers need 0.0.0.0; a laptop's first run should not open ports to the LAN.
             if production { "0.0.0.0" } else { "127.0.0.1" }.to_owned()
         });
         if format!("{bind_host}:0").parse::<SocketAddr>().is_err() {
-            return Err(invalid(
+            check(Err(invalid(
                 "BIND_HOST",
                 format!("{bind_host:?} is not an IP address"),
-            ));
+            )));
         }
         let log_json = match get("LOG_FORMAT").as_deref() {
             None => production,
             Some("json") => true,
             Some("text" | "pretty") => false,
             Some(other) => {
-                return Err(invalid(
+                check(Err(invalid(
                     "LOG_FORMAT",
                     format!("expected json or text, got {other:?}"),
-                ))
+                )));
+                production
             }
         };
 
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        let (access_secret, refresh_secret) = match (access_secret, refresh_secret) {
+            (Some(access), Some(refresh)) => (access.into(), refresh.into()),
+            (access, refresh) => {
+                // Development without secrets: generate them once and keep them in the data
+                // dir, so tokens survive a restart and nobody has to invent a secret to try us.
+                let dev = DevSecrets::load_or_create(&data_dir).map_err(ConfigErrors::one)?;
+                (
+                    access.map_or(dev.jwt_access, Into::into),
+                    refresh.map_or(dev.jwt_refresh, Into::into),
+                )
+            }
+        };
+        // A `keep` that yielded `None` recorded an error, and errors returned above; the
+        // defaults below are never used.
+        let (pool_min, pool_max) = (pool_min.unwrap_or(0), pool_max.unwrap_or(10));
+        let access_ttl = access_ttl.unwrap_or(Duration::from_secs(900));
+        let refresh_ttl = refresh_ttl.unwrap_or(Duration::from_secs(7 * 86_400));
+
         Ok(Self {
             app_env,
-            port,
+            port: port.flatten(),
             bind_host,
             data_dir,
             database: DatabaseConfig {
@@ -299,6 +400,7 @@ impl Config {
                 pool_max,
             },
             redis,
+            redis_prefix,
             jwt: JwtConfig {
                 access_secret,
                 refresh_secret,
@@ -310,9 +412,10 @@ impl Config {
             mail_from: get("SMTP_FROM")
                 .unwrap_or_else(|| "Bilten <tickets@bilten.local>".to_owned()),
             stripe,
-            prometheus_port,
+            prometheus_port: prometheus_port.flatten(),
             sentry_dsn: sentry_dsn.map(Into::into),
             public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url_set,
             backend_url: backend_url.map(|u| u.trim_end_matches('/').to_owned()),
             log_json,
         })
@@ -344,6 +447,34 @@ impl Config {
 
 fn invalid(name: &'static str, reason: String) -> ConfigError {
     ConfigError::Invalid { name, reason }
+}
+
+/// The value of a check, recording its error (and yielding `None`) when it failed.
+fn keep<T>(
+    check: &mut impl FnMut(Result<(), ConfigError>),
+    result: Result<T, ConfigError>,
+) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(error) => {
+            check(Err(error));
+            None
+        }
+    }
+}
+
+/// Keys are `<prefix><name>`: printable ASCII without spaces, so it is safe in any Redis
+/// client and in `redis-cli --scan --pattern 'prefix*'`.
+fn check_redis_prefix(prefix: &str) -> Result<(), ConfigError> {
+    if prefix.len() <= 64 && prefix.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "REDIS_PREFIX",
+            "expected at most 64 printable ASCII characters without spaces, e.g. bilten-staging:"
+                .to_owned(),
+        ))
+    }
 }
 
 fn parse_port(name: &'static str, value: &str) -> Result<u16, ConfigError> {

@@ -5,7 +5,7 @@ use secrecy::ExposeSecret;
 
 use super::*;
 
-fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
     let dir = std::env::temp_dir().join(format!("bilten-config-test-{}", rand::random::<u64>()));
     let mut map: HashMap<String, String> = vars
         .iter()
@@ -104,6 +104,61 @@ fn each_bad_value_names_its_variable() {
         }
         let err = config(&vars).expect_err(name);
         assert!(err.to_string().starts_with(name), "{name}: {err}");
+    }
+}
+
+#[test]
+fn every_bad_or_missing_variable_is_reported_at_once() {
+    let err = config(&[
+        ("APP_ENV", "production"),
+        ("PORT", "eighty"),
+        ("JWT_ACCESS_SECRET", "short"),
+        ("REDIS_URL", "http://redis"),
+        ("REDIS_PREFIX", "has space:"),
+        ("LOG_FORMAT", "xml"),
+        ("SMTP_HOST", "mail"),
+        ("SMTP_PORT", "x"),
+    ])
+    .unwrap_err();
+    let names: Vec<&str> = err
+        .iter()
+        .map(|e| match e {
+            ConfigError::Invalid { name, .. } | ConfigError::Missing { name } => *name,
+            ConfigError::DevSecrets { .. } => "dev secrets",
+        })
+        .collect();
+    for name in [
+        "DATABASE_URL",
+        "JWT_REFRESH_SECRET",
+        "TICKET_SIGNING_SECRET",
+        "PORT",
+        "JWT_ACCESS_SECRET",
+        "REDIS_URL",
+        "REDIS_PREFIX",
+        "LOG_FORMAT",
+        "SMTP_PORT",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    assert_eq!(err.len(), 9, "{err}");
+    // One per line, each naming its variable.
+    let text = err.to_string();
+    assert_eq!(text.lines().count(), 9, "{text}");
+}
+
+#[test]
+fn the_redis_prefix_defaults_and_is_checked() {
+    assert_eq!(config(&[]).unwrap().redis_prefix, "bilten:");
+    assert_eq!(config(&[]).unwrap().redis_prefix, DEFAULT_REDIS_PREFIX);
+    assert_eq!(
+        config(&[("REDIS_PREFIX", "bilten-staging:")])
+            .unwrap()
+            .redis_prefix,
+        "bilten-staging:"
+    );
+    for bad in ["two words", "tab\there", &"x".repeat(65), "ümlaut"] {
+        let err = config(&[("REDIS_PREFIX", bad)]).unwrap_err();
+        assert!(err.to_string().starts_with("REDIS_PREFIX"), "{bad}: {err}");
     }
 }
 

@@ -45,6 +45,13 @@ impl Password {
                 format!("Use at most {MAX_CHARS} characters."),
             ));
         }
+        // Nobody can type one, and no text anywhere in Bilten may hold one.
+        if input.contains('\0') {
+            return Err(FieldError::new(
+                "invalid_characters",
+                "The password contains a NUL character.",
+            ));
+        }
         if common_passwords().contains(input.to_lowercase().as_str()) {
             return Err(FieldError::new(
                 "too_common",

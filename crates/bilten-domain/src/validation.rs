@@ -92,3 +92,27 @@ impl fmt::Display for FieldErrors {
 }
 
 impl std::error::Error for FieldErrors {}
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        Country, Currency, DisplayName, Email, EventTitle, Password, PromoCode, Slug, TimeZoneName,
+    };
+
+    /// Text with a NUL never becomes a domain value: PostgreSQL cannot store it, and it is
+    /// never what a person meant. (Request extractors refuse it before parsing, too.)
+    #[test]
+    fn no_text_newtype_accepts_a_nul() {
+        let nul = "ab\u{0}cd";
+        assert!(Email::parse("a\u{0}b@example.com").is_err());
+        assert!(Email::parse("ab@exa\u{0}mple.com").is_err());
+        assert!(DisplayName::parse(nul).is_err());
+        assert!(EventTitle::parse(nul).is_err());
+        assert!(Slug::parse("ab\u{0}cd").is_err());
+        assert!(Country::parse("B\u{0}").is_err());
+        assert!(TimeZoneName::parse("Europe/Sara\u{0}jevo").is_err());
+        assert!(PromoCode::parse("SUM\u{0}MER").is_err());
+        assert!(Currency::parse("EU\u{0}").is_err());
+        assert!(Password::parse("long enough\u{0}passphrase").is_err());
+    }
+}

@@ -1,17 +1,22 @@
-//! A JSON extractor whose every rejection is an `ApiError` with a stable code.
+//! Extractors whose every rejection is an `ApiError` with a stable code: [`Json`] for bodies
+//! and [`Query`] for query strings. Both refuse text with NUL characters (see [`crate::nul`]),
+//! so that check exists once for every route rather than once per handler.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::ApiError;
+use crate::{nul, ApiError};
 
 /// Like `axum::Json`, but malformed bodies answer with our error body:
-/// `unsupported_media_type` (415), `payload_too_large` (413), `malformed_json` (400) and
-/// `invalid_body` (422, naming the field serde complained about when it can).
+/// `unsupported_media_type` (415), `payload_too_large` (413), `malformed_json` (400),
+/// `invalid_body` (422, naming the field serde complained about when it can) and
+/// `invalid_characters` (422, a string holds a NUL, naming its field).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -23,11 +28,104 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(rejection_to_error(&rejection)),
-        }
+        read_json(req, state, false).await.map(Self)
     }
+}
+
+/// Like [`Json`] but lets NUL characters through, for the few machine-input endpoints that
+/// answer item by item (the scanner's redeem and offline uploads). There a NUL is one invalid
+/// scan, not a malformed request, and one bad item must not refuse a whole batch of offline
+/// scans (the scanner app would retry that batch forever). Such handlers parse every text
+/// themselves before anything reaches the database: codes are verified signatures, nonces
+/// printable ASCII, ids parsed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonAllowingNul<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonAllowingNul<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(req, state, true).await.map(Self)
+    }
+}
+
+async fn read_json<T, S>(req: Request, state: &S, allow_nul: bool) -> Result<T, ApiError>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    // Read the body once (under the router's body limit), then let axum's own extractor
+    // check the content type and parse it, so its rules stay exactly axum's.
+    let headers = req.headers().clone();
+    let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            payload_too_large()
+        } else {
+            ApiError::bad_request("bad_request", "The request body could not be read.")
+        }
+    })?;
+    let mut rebuilt = Request::new(Body::from(bytes.clone()));
+    *rebuilt.headers_mut() = headers;
+    match axum::Json::<T>::from_request(rebuilt, &()).await {
+        Ok(_) if !allow_nul && nul::json_has_nul(&bytes) => Err(nul::body_error(&bytes)),
+        Ok(axum::Json(value)) => Ok(value),
+        Err(rejection) => Err(rejection_to_error(&rejection)),
+    }
+}
+
+/// Like `axum::extract::Query`, but a query string that does not fit answers
+/// `400 invalid_query` in our error body (axum's is plain text), and one with a NUL in a
+/// name or value `400 invalid_characters`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts.uri.query().unwrap_or_default();
+        if let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(raw) {
+            if let Some((name, _)) = pairs
+                .iter()
+                .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+            {
+                return Err(nul::query_error(name));
+            }
+        }
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(value)| Self(value))
+            .map_err(|rejection| query_rejection_to_error(&rejection))
+    }
+}
+
+fn query_rejection_to_error(rejection: &QueryRejection) -> ApiError {
+    let detail = rejection.body_text();
+    let text = detail
+        .split_once("Failed to deserialize query string: ")
+        .map_or(detail.as_str(), |(_, rest)| rest);
+    ApiError::bad_request(
+        "invalid_query",
+        format!(
+            "The query string is not valid: {}",
+            text.chars().take(200).collect::<String>()
+        ),
+    )
+}
+
+fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "The request body is too large.",
+    )
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -59,11 +157,7 @@ fn rejection_to_error(rejection: &JsonRejection) -> ApiError {
             api
         }
         JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The request body is too large.",
-            )
+            payload_too_large()
         }
         _ => ApiError::bad_request("bad_request", "The request body could not be read."),
     }

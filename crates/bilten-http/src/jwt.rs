@@ -1,8 +1,10 @@
 //! Access tokens: short-lived JWTs, verified the same way by the backend and the gateway.
 //!
-//! The algorithm is pinned (HS256, the header's `alg` is never trusted), and `exp`, `iss`,
-//! `aud`, `sub` and our own `typ = "access"` are all required, so a refresh token, an ID
-//! token from elsewhere or an `alg: none` token cannot pass as an access token.
+//! The algorithm is pinned (HS256, the header's `alg` is never trusted), and `exp`, `nbf`,
+//! `iss`, `aud`, `sub` and our own `typ = "access"` are all required, so a refresh token, an
+//! ID token from elsewhere or an `alg: none` token cannot pass as an access token, and a
+//! token minted for later (`nbf` in the future, beyond the clock-skew leeway) is not yet
+//! usable.
 
 use std::time::Duration;
 
@@ -27,6 +29,9 @@ pub struct AccessClaims {
     pub aud: String,
     pub typ: String,
     pub iat: u64,
+    /// Not before: the issue time. Checked (with the leeway) so a token dated in the future,
+    /// e.g. by a replica with a clock far ahead, is refused until its time comes.
+    pub nbf: u64,
     pub exp: u64,
 }
 
@@ -60,9 +65,10 @@ impl AccessTokens {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
         validation.validate_exp = true;
+        validation.validate_nbf = true;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -85,6 +91,7 @@ impl AccessTokens {
             aud: AUDIENCE.to_owned(),
             typ: TOKEN_TYPE.to_owned(),
             iat: now_unix,
+            nbf: now_unix,
             exp: now_unix + self.ttl.as_secs(),
         };
         let header = Header {
@@ -187,7 +194,7 @@ mod tests {
         let tokens = AccessTokens::new(SECRET, Duration::from_secs(900));
         let claims = serde_json::json!({
             "sub": "usr_1", "sid": "ses_1", "role": "user", "iss": ISSUER, "aud": AUDIENCE,
-            "typ": "refresh", "iat": now(), "exp": now() + 600
+            "typ": "refresh", "iat": now(), "nbf": now(), "exp": now() + 600
         });
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -196,6 +203,51 @@ mod tests {
         )
         .unwrap();
         assert_eq!(tokens.verify(&token), Err(TokenError::Invalid));
+    }
+
+    fn signed(claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap()
+    }
+
+    fn claims_with(nbf: Option<u64>) -> serde_json::Value {
+        let mut claims = serde_json::json!({
+            "sub": "usr_1", "sid": "ses_1", "role": "user", "iss": ISSUER, "aud": AUDIENCE,
+            "typ": TOKEN_TYPE, "iat": now(), "exp": now() + 600
+        });
+        if let Some(nbf) = nbf {
+            claims["nbf"] = nbf.into();
+        }
+        claims
+    }
+
+    #[test]
+    fn a_token_valid_only_in_the_future_is_refused_until_then() {
+        let tokens = AccessTokens::new(SECRET, Duration::from_secs(900));
+        // Issued by a clock a minute ahead: not yet valid.
+        let early = tokens.issue("usr_1", "ses_1", "user", now() + 60);
+        assert_eq!(tokens.verify(&early), Err(TokenError::Invalid));
+        assert_eq!(
+            tokens.verify(&signed(&claims_with(Some(now() + 3600)))),
+            Err(TokenError::Invalid)
+        );
+        // Within the leeway for clock skew between replicas: accepted.
+        let skewed = tokens.issue("usr_1", "ses_1", "user", now() + LEEWAY_SECS - 2);
+        assert!(tokens.verify(&skewed).is_ok());
+        assert!(tokens.verify(&signed(&claims_with(Some(now())))).is_ok());
+    }
+
+    #[test]
+    fn a_token_without_nbf_is_refused() {
+        let tokens = AccessTokens::new(SECRET, Duration::from_secs(900));
+        assert_eq!(
+            tokens.verify(&signed(&claims_with(None))),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]

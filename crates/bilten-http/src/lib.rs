@@ -7,13 +7,14 @@ pub mod error;
 pub mod extract;
 pub mod jwt;
 pub mod metrics;
+pub mod nul;
 pub mod ops;
 pub mod request_id;
 pub mod serve;
 pub mod telemetry;
 
 pub use error::{ApiError, ApiResult};
-pub use extract::Json;
+pub use extract::{Json, Query};
 pub use metrics::HttpMetrics;
 pub use ops::{ops_router, Readiness};
 pub use serve::{bind, serve};

@@ -1,5 +1,9 @@
 //! `X-Request-Id`: kept when a caller (the gateway) sent a sane one, created otherwise,
-//! echoed on the response and recorded on the request's tracing span.
+//! echoed on the response and recorded on the request's tracing span. Each request also
+//! gets one access-log line when it is answered (target `access`, level info): method,
+//! matched route, status, latency and request id.
+
+use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
@@ -23,7 +27,12 @@ fn acceptable(value: &HeaderValue) -> Option<String> {
     ok.then(|| text.to_owned())
 }
 
+/// Probes and scrapes that arrive every few seconds from orchestrators and Prometheus: their
+/// access lines are at debug, so the info log is about people's requests.
+const QUIET_ROUTES: &[&str] = &["/health", "/ready", "/metrics"];
+
 pub async fn propagate(mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
     let id = request
         .headers()
         .get(HEADER)
@@ -34,13 +43,21 @@ pub async fn propagate(mut request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "-".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().clone();
     let span = tracing::info_span!(
         "request",
         request_id = %id,
-        method = %request.method(),
+        method = %method,
         route = %route,
     );
     let mut response = next.run(request).instrument(span).await;
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if QUIET_ROUTES.contains(&route.as_str()) {
+        tracing::debug!(target: "access", request_id = %id, method = %method, route = %route, status, latency_ms, "request");
+    } else {
+        tracing::info!(target: "access", request_id = %id, method = %method, route = %route, status, latency_ms, "request");
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
     }

@@ -1,4 +1,11 @@
 //! Logging: human-readable in development, one JSON object per line in production.
+//!
+//! Logs go to stdout. With `LOG_FORMAT=json` every line there is one JSON object, so nothing
+//! else may print to stdout (the start-up banner is logged instead, see `bilten`'s roles).
+//! Colours (ANSI escapes) only when stdout is a terminal: a file, a pipe or a container log
+//! driver gets plain text.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -16,11 +23,14 @@ where
     if json {
         let fmt = tracing_subscriber::fmt::layer()
             .json()
+            .with_ansi(false)
             .flatten_event(true)
             .with_current_span(true);
         let _ = registry.with(fmt.with_filter(filter)).try_init();
     } else {
-        let fmt = tracing_subscriber::fmt::layer().compact();
+        let fmt = tracing_subscriber::fmt::layer()
+            .compact()
+            .with_ansi(std::io::stdout().is_terminal());
         let _ = registry.with(fmt.with_filter(filter)).try_init();
     }
 }

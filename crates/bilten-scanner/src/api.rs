@@ -1,11 +1,12 @@
 //! `/api/v1/checkin/…`: pairing, lists, redeem, offline sync and uploads, search, counts.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use bilten_domain::{CheckinReason, EventId, ScanDirection, TicketId};
-use bilten_http::{ApiError, Json};
+use bilten_http::extract::JsonAllowingNul;
+use bilten_http::{ApiError, Json, Query};
 use bilten_store::checkin::{self, ListRecord, SyncTicket};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -209,7 +210,8 @@ fn scanned_of(code: Option<&str>, ticket_id: Option<&str>) -> Result<Scanned, Ap
 async fn redeem(
     State(state): State<ScannerState>,
     caller: Caller,
-    Json(body): Json<RedeemInput>,
+    // A NUL in a scanned code is an invalid scan, answered like any other (see the type).
+    JsonAllowingNul(body): JsonAllowingNul<RedeemInput>,
 ) -> Result<Json<Value>, ApiError> {
     let scanned = scanned_of(body.code.as_deref(), body.ticket_id.as_deref())?;
     check_nonce(&body.nonce)?;
@@ -379,7 +381,7 @@ async fn upload_one(
 async fn uploads(
     State(state): State<ScannerState>,
     caller: Caller,
-    Json(body): Json<UploadInput>,
+    JsonAllowingNul(body): JsonAllowingNul<UploadInput>,
 ) -> Result<Json<Value>, ApiError> {
     if body.scans.len() > UPLOAD_MAX {
         return Err(ApiError::bad_request(

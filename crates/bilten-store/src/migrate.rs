@@ -56,9 +56,19 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0008_attendee_names.sql"),
     },
     Migration {
+        version: 9,
+        name: "refresh_grace_guest_claims",
+        sql: include_str!("../migrations/0009_refresh_grace_guest_claims.sql"),
+    },
+    Migration {
         version: 10,
         name: "quotas_payment_claims_moderation",
         sql: include_str!("../migrations/0010_quotas_payment_claims_moderation.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "mail_by_reference",
+        sql: include_str!("../migrations/0012_mail_by_reference.sql"),
     },
 ];
 

@@ -418,3 +418,24 @@ pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i6
         row.try_get("sold_rows")?,
     ))
 }
+
+/// Gives the guest orders (no account) bought with `email` to `user`, whose account has just
+/// proved it receives that email. One conditional update: only orders still without an owner
+/// move, so an order bought by another account is never taken. Returns how many moved.
+pub async fn claim_guest_orders<'e>(
+    ex: impl Exec<'e>,
+    user: UserId,
+    email: &bilten_domain::Email,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE orders SET buyer_user_id = $1, updated_at = $3
+         WHERE buyer_email = $2 AND buyer_user_id IS NULL",
+    )
+    .bind(user.to_db())
+    .bind(email.as_str())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,8 +1,11 @@
 //! Login sessions and their rotating refresh tokens.
 //!
 //! A session is one login; each refresh replaces its token. The rotation is a conditional
-//! update (`used_at IS NULL`), so two concurrent refreshes with one token cannot both win:
-//! the loser sees a used token, which is exactly the reuse signal that revokes the family.
+//! update (`used_at IS NULL`), so two concurrent refreshes with one token cannot both rotate
+//! it. The winner stores its successor (sealed by the caller) in the same update; a loser
+//! that comes within the grace period reads that successor back (the same one, so two tabs
+//! stay logged in), and a token presented again after the grace period is the reuse signal
+//! that revokes the family.
 
 use bilten_domain::{PlatformRole, SessionId, UserId};
 use chrono::{DateTime, Utc};
@@ -57,32 +60,50 @@ pub async fn insert_refresh_token<'e>(
 /// What became of a presented refresh token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
-    /// The token was live and is now used; issue a new one for this session.
+    /// The token was live and is now used, with the caller's successor stored; issue that
+    /// successor for this session.
     Rotated {
         session_id: SessionId,
         user_id: UserId,
     },
-    /// The token had already been used: someone replayed it. Revoke the family.
+    /// The token was used moments ago (within the grace period) by a concurrent refresh:
+    /// answer with the successor that refresh stored (sealed as the caller stored it).
+    Replayed {
+        session_id: SessionId,
+        user_id: UserId,
+        successor_sealed: String,
+    },
+    /// The token had already been used before the grace period: someone replayed it.
+    /// Revoke the family.
     Reused { session_id: SessionId },
     /// Expired, revoked session, or never issued.
     Invalid,
 }
 
-/// Marks a live token used, in one conditional update, and says what happened.
+/// Marks a live token used and stores `successor_sealed` with it, in one conditional update,
+/// and says what happened. A token used within `grace` before `now` is `Replayed`.
+///
+/// Race-free on both engines: on PostgreSQL a concurrent update of the same row waits for
+/// the winner's commit and then finds `used_at` set (so it matches nothing), and the read
+/// that follows, a new statement under READ COMMITTED, sees the winner's successor; SQLite
+/// runs one transaction at a time.
 pub async fn rotate_refresh_token(
     tx: &mut crate::Tx,
     token_hash: &str,
+    successor_sealed: &str,
     now: DateTime<Utc>,
+    grace: chrono::Duration,
 ) -> StoreResult<Rotation> {
     let now_ms = to_millis(now);
     let claimed = sqlx::query(
-        "UPDATE refresh_tokens SET used_at = $2
+        "UPDATE refresh_tokens SET used_at = $2, successor_sealed = $3
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
            AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL)
          RETURNING session_id",
     )
     .bind(token_hash)
     .bind(now_ms)
+    .bind(successor_sealed)
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(row) = claimed {
@@ -100,15 +121,37 @@ pub async fn rotate_refresh_token(
             user_id,
         });
     }
-    let known = sqlx::query("SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = $1")
-        .bind(token_hash)
-        .fetch_optional(&mut **tx)
-        .await?;
-    match known {
-        Some(row) if row.try_get::<Option<i64>, _>(1)?.is_some() => Ok(Rotation::Reused {
-            session_id: session_id(&row.try_get::<String, _>(0)?)?,
+    let known = sqlx::query(
+        "SELECT r.session_id, r.used_at, r.successor_sealed, s.user_id, s.revoked_at
+         FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id
+         WHERE r.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = known else {
+        return Ok(Rotation::Invalid);
+    };
+    let Some(used_at) = row.try_get::<Option<i64>, _>("used_at")? else {
+        // Never used, yet not rotatable: expired, or its session has ended.
+        return Ok(Rotation::Invalid);
+    };
+    let session = session_id(&row.try_get::<String, _>("session_id")?)?;
+    let live = row.try_get::<Option<i64>, _>("revoked_at")?.is_none();
+    let sealed: Option<String> = row.try_get("successor_sealed")?;
+    match sealed {
+        Some(successor_sealed) if live && now_ms - used_at <= grace.num_milliseconds() => {
+            let user_id = UserId::from_db(&row.try_get::<String, _>("user_id")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(Rotation::Replayed {
+                session_id: session,
+                user_id,
+                successor_sealed,
+            })
+        }
+        _ => Ok(Rotation::Reused {
+            session_id: session,
         }),
-        _ => Ok(Rotation::Invalid),
     }
 }
 

@@ -6,6 +6,7 @@ use bilten_config::Config;
 use bilten_mail::Transport;
 use bilten_store::{ConnectSettings, Store};
 use secrecy::ExposeSecret;
+use tracing_subscriber::Layer;
 
 /// Logging, plus Sentry when `SENTRY_DSN` is set. Keep the guard alive for the process.
 pub fn init_telemetry(config: &Config) -> Option<sentry::ClientInitGuard> {
@@ -27,13 +28,15 @@ pub fn init_telemetry(config: &Config) -> Option<sentry::ClientInitGuard> {
             },
         ))
     });
+    // Every process counts its SQL statements (`bilten_db_statements_total`) from sqlx's log.
+    let statements = bilten_store::statements::layer();
     if guard.is_some() {
         bilten_http::telemetry::init(
             config.log_json,
-            Some(sentry::integrations::tracing::layer()),
+            sentry::integrations::tracing::layer().and_then(statements),
         );
     } else {
-        bilten_http::telemetry::init(config.log_json, None::<tracing_subscriber::layer::Identity>);
+        bilten_http::telemetry::init(config.log_json, statements);
     }
     guard
 }
@@ -93,9 +96,9 @@ pub fn cache(config: &Config) -> anyhow::Result<Cache> {
                     .map(|p| p.expose_secret().to_owned()),
                 op_timeout: std::time::Duration::from_millis(250),
             };
-            Ok(Cache::redis(&settings, "bilten:")?)
+            Ok(Cache::redis(&settings, config.redis_prefix.clone())?)
         }
-        None => Ok(Cache::memory("bilten:")),
+        None => Ok(Cache::memory(config.redis_prefix.clone())),
     }
 }
 

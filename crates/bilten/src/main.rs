@@ -3,6 +3,7 @@
 //! Thin on purpose: parse the command line, load the configuration, start telemetry, then
 //! hand over to `bootstrap` (shared dependencies) and `roles` (the servers).
 
+mod bench;
 mod bootstrap;
 mod cli;
 mod roles;
@@ -17,12 +18,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match bilten_config::Config::from_env() {
         Ok(config) => config,
-        Err(error) => {
-            eprintln!("bilten: configuration error: {error}");
+        Err(errors) => {
+            // All of them, one per line, so one restart shows everything left to fix.
+            for error in errors.iter() {
+                eprintln!("bilten: configuration error: {error}");
+            }
             return ExitCode::from(2);
         }
     };
-    let _sentry = bootstrap::init_telemetry(&config);
+    // The benchmark speaks to its user directly; its children log to their own files.
+    let _sentry = if matches!(cli.command, Some(Command::Bench(_))) {
+        None
+    } else {
+        bootstrap::init_telemetry(&config)
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -51,12 +60,16 @@ async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
         Command::Gateway => roles::serve_one(config, roles::Role::Gateway).await,
         Command::Scanner => roles::serve_one(config, roles::Role::Scanner).await,
         Command::Frontend => roles::serve_one(config, roles::Role::Frontend).await,
+        Command::Bench(args) => bench::run(args).await,
         Command::Migrate => {
             let store = bootstrap::connect_store(&config).await?;
             let applied = bilten_store::migrate::run(&store).await?;
-            println!(
-                "migrations: {applied} applied; schema at version {}",
-                bilten_store::migrate::latest_version()
+            say(
+                &config,
+                &format!(
+                    "migrations: {applied} applied; schema at version {}",
+                    bilten_store::migrate::latest_version()
+                ),
             );
             Ok(())
         }
@@ -75,15 +88,28 @@ async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
                     .await?;
             match outcome {
                 bilten_backend::admin::AdminOutcome::Created(id) => {
-                    println!("created admin {email} ({id})");
+                    say(&config, &format!("created admin {email} ({id})"));
                 }
                 bilten_backend::admin::AdminOutcome::Promoted(id) => {
-                    println!(
-                        "{email} ({id}) already existed and is now an admin; password unchanged"
+                    say(
+                        &config,
+                        &format!(
+                            "{email} ({id}) already existed and is now an admin; password unchanged"
+                        ),
                     );
                 }
             }
             Ok(())
         }
+    }
+}
+
+/// A result line of a command: plain text on stdout, or a log event when logs are JSON (then
+/// every line on stdout is JSON).
+fn say(config: &bilten_config::Config, line: &str) {
+    if config.log_json {
+        tracing::info!("{line}");
+    } else {
+        println!("{line}");
     }
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use prometheus::{IntCounter, Registry};
 use tokio::sync::Semaphore;
 
 use crate::error::{BackendError, BackendResult};
@@ -15,11 +16,30 @@ use crate::error::{BackendError, BackendResult};
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// `bilten_password_verifications_total`: every stored (or dummy) hash checked. What the
+    /// login budgets bound, so operators (and the concurrency tests) can see it.
+    verifications: IntCounter,
 }
 
 impl PasswordHasher {
     pub fn new(permits: Arc<Semaphore>) -> Self {
-        Self { permits }
+        let verifications = IntCounter::new(
+            "bilten_password_verifications_total",
+            "Password hashes verified (logins, including unknown emails, and password changes)",
+        )
+        .expect("static metric definition is valid");
+        Self {
+            permits,
+            verifications,
+        }
+    }
+
+    /// Serves the verification counter in `registry` (the backend's `/metrics`).
+    #[must_use]
+    pub fn counted_in(self, registry: &Registry) -> Self {
+        // Registering twice (all roles in one process) is harmless: the first one is served.
+        let _ = registry.register(Box::new(self.verifications.clone()));
+        self
     }
 
     pub async fn hash(&self, password: String) -> BackendResult<String> {
@@ -36,6 +56,7 @@ impl PasswordHasher {
     /// Verifies `password` against `stored`, or against a fixed dummy hash when there is no
     /// account, so "unknown email" and "wrong password" take the same time.
     pub async fn verify(&self, password: String, stored: Option<String>) -> BackendResult<bool> {
+        self.verifications.inc();
         self.run(move || {
             let stored = stored.as_deref().unwrap_or_else(|| dummy_hash());
             let parsed = PasswordHash::new(stored)

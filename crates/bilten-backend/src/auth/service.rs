@@ -4,18 +4,22 @@ use chrono::{DateTime, Duration, Utc};
 
 use bilten_domain::{DisplayName, Email, Password, PlatformRole, SessionId, UserId};
 use bilten_mail::templates;
+use bilten_store::orders;
 use bilten_store::sessions::{self, NewSession, Rotation};
 use bilten_store::tokens::{self, Purpose};
 use bilten_store::users::{self, NewUser, UserRecord};
 use bilten_store::Tx;
 
-use super::secrets::{new_token, plausible, token_hash};
+use super::secrets::{new_token, open_successor, plausible, seal_successor, token_hash};
 use super::throttle;
 use crate::error::{BackendError, BackendResult};
 use crate::AppState;
 
 const VERIFY_TTL: Duration = Duration::hours(48);
 const RESET_TTL: Duration = Duration::hours(1);
+/// How long after a refresh the same refresh token still yields the same successor (two tabs
+/// refreshing at once) instead of counting as reuse.
+pub(crate) const REFRESH_GRACE: Duration = Duration::seconds(10);
 const REFRESH_PREFIX: &str = "rt";
 const VERIFY_PREFIX: &str = "ve";
 const RESET_PREFIX: &str = "pr";
@@ -130,11 +134,11 @@ pub async fn login(
     let user = match user {
         Some(user) if verified && user.disabled_at.is_none() => user,
         _ => {
-            throttle::record_failure(&state.cache, &email_key, &client.ip).await;
+            throttle::record_failure(&state.cache, &email_key).await;
             return Err(BackendError::InvalidCredentials);
         }
     };
-    throttle::record_success(&state.cache, &email_key).await;
+    throttle::record_success(&state.cache, &email_key, &client.ip).await;
     let now = Utc::now();
     let session_id = SessionId::new();
     let mut tx = state.store.begin().await?;
@@ -163,41 +167,79 @@ async fn issue_pair(
     now: DateTime<Utc>,
 ) -> BackendResult<TokenPair> {
     let refresh_token = new_token(REFRESH_PREFIX);
+    store_refresh_token(state, tx, &refresh_token, session_id, now).await?;
+    Ok(token_pair(
+        state,
+        user_id,
+        session_id,
+        role,
+        now,
+        refresh_token,
+    ))
+}
+
+async fn store_refresh_token(
+    state: &AppState,
+    tx: &mut Tx,
+    refresh_token: &str,
+    session_id: SessionId,
+    now: DateTime<Utc>,
+) -> BackendResult<()> {
     let expires_at = now
         + Duration::from_std(state.refresh_ttl)
             .map_err(|e| BackendError::Internal(format!("refresh ttl: {e}")))?;
     sessions::insert_refresh_token(
         &mut **tx,
-        &token_hash(&state.refresh_key, &refresh_token),
+        &token_hash(&state.refresh_key, refresh_token),
         session_id,
         now,
         expires_at,
     )
     .await?;
+    Ok(())
+}
+
+/// A new access token with `refresh_token` beside it.
+fn token_pair(
+    state: &AppState,
+    user_id: UserId,
+    session_id: SessionId,
+    role: PlatformRole,
+    now: DateTime<Utc>,
+    refresh_token: String,
+) -> TokenPair {
     let access_token = state.access_tokens.issue(
         &user_id.to_string(),
         &session_id.to_string(),
         role.as_str(),
         now.timestamp().max(0) as u64,
     );
-    Ok(TokenPair {
+    TokenPair {
         access_token,
         refresh_token,
         expires_in: state.access_tokens.ttl().as_secs(),
         user_id,
-    })
+    }
 }
 
-/// Rotates a refresh token. A token presented twice ends its whole session (RFC 9700
-/// §4.14.2): one of the two holders is an attacker, and we cannot tell which.
+/// Rotates a refresh token. A token presented again within [`REFRESH_GRACE`] of its use gets
+/// the same successor (RFC 9700 §4.14.2 allows this; it is two tabs refreshing at once). A
+/// token presented again later ends its whole session: one of the two holders is an
+/// attacker, and we cannot tell which.
+///
+/// The successor is made before the rotation and stored with it, sealed under a key derived
+/// from the presented token (see `secrets::seal_successor`), so a concurrent loser can be
+/// given exactly the winner's successor while the database never holds a usable token.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> BackendResult<TokenPair> {
     if !plausible(refresh_token, REFRESH_PREFIX) {
         return Err(BackendError::RefreshTokenInvalid);
     }
     let hash = token_hash(&state.refresh_key, refresh_token);
+    let successor = new_token(REFRESH_PREFIX);
+    let sealed = seal_successor(&state.refresh_key, refresh_token, &successor);
     let now = Utc::now();
     let mut tx = state.store.begin().await?;
-    match sessions::rotate_refresh_token(&mut tx, &hash, now).await? {
+    match sessions::rotate_refresh_token(&mut tx, &hash, &sealed, now, REFRESH_GRACE).await? {
         Rotation::Rotated {
             session_id,
             user_id,
@@ -206,10 +248,38 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> BackendResult<Tok
             if user.disabled_at.is_some() {
                 return Err(BackendError::RefreshTokenInvalid);
             }
-            let pair =
-                issue_pair(state, &mut tx, user_id, session_id, user.platform_role, now).await?;
+            store_refresh_token(state, &mut tx, &successor, session_id, now).await?;
             tx.commit().await.map_err(bilten_store::StoreError::from)?;
-            Ok(pair)
+            Ok(token_pair(
+                state,
+                user_id,
+                session_id,
+                user.platform_role,
+                now,
+                successor,
+            ))
+        }
+        Rotation::Replayed {
+            session_id,
+            user_id,
+            successor_sealed,
+        } => {
+            let user = users::get(&mut *tx, user_id).await?;
+            drop(tx);
+            let successor = open_successor(&state.refresh_key, refresh_token, &successor_sealed)
+                .ok_or(BackendError::RefreshTokenInvalid)?;
+            if user.disabled_at.is_some() {
+                return Err(BackendError::RefreshTokenInvalid);
+            }
+            tracing::info!(session = %session_id, "refresh token presented again within the grace period; same successor returned");
+            Ok(token_pair(
+                state,
+                user_id,
+                session_id,
+                user.platform_role,
+                now,
+                successor,
+            ))
         }
         Rotation::Reused { session_id } => {
             sessions::revoke(&mut *tx, session_id, "refresh_token_reused", now).await?;
@@ -335,8 +405,21 @@ pub async fn reset_password(
     // Whoever knew the old password may hold a session: end them all.
     sessions::revoke_all_for_user(&mut *tx, user_id, None, "password_reset", now).await?;
     // Receiving the reset mail proves the address too.
-    users::mark_email_verified(&mut *tx, user_id, now).await?;
+    email_proven(&mut tx, user_id, now).await?;
     tx.commit().await.map_err(bilten_store::StoreError::from)?;
+    Ok(())
+}
+
+/// The account has shown it receives its email: mark it verified, and give it the guest
+/// orders bought with that email (their tickets follow the order), in the caller's
+/// transaction.
+async fn email_proven(tx: &mut Tx, user_id: UserId, now: DateTime<Utc>) -> BackendResult<()> {
+    users::mark_email_verified(&mut **tx, user_id, now).await?;
+    let user = users::get(&mut **tx, user_id).await?;
+    let claimed = orders::claim_guest_orders(&mut **tx, user_id, &user.email, now).await?;
+    if claimed > 0 {
+        tracing::info!(user = %user_id, orders = claimed, "guest orders joined the account");
+    }
     Ok(())
 }
 
@@ -350,7 +433,7 @@ pub async fn verify_email(state: &AppState, token: &str) -> BackendResult<UserRe
     let user_id = tokens::consume(&mut *tx, &hash, Purpose::VerifyEmail, now)
         .await?
         .ok_or(BackendError::InvalidOneTimeToken)?;
-    users::mark_email_verified(&mut *tx, user_id, now).await?;
+    email_proven(&mut tx, user_id, now).await?;
     tx.commit().await.map_err(bilten_store::StoreError::from)?;
     Ok(users::get(state.store.primary(), user_id).await?)
 }

@@ -1,8 +1,25 @@
-//! Slowing down and then refusing repeated failed logins, per account and per IP.
+//! Budgets for password guesses: per account and address, per address, and an exponential
+//! back-off per account.
 //!
-//! Counters live in the shared cache (Redis across replicas; per process if Redis is down).
+//! Every attempt is counted *before* its password is checked, with an atomic increment in the
+//! shared cache (Redis `INCRBY` in one script, or the in-process store when Redis is down), so
+//! 200 simultaneous guesses get at most the budget checked — on every replica, since they
+//! all count in the same Redis. The budgets:
+//!
+//! - **account + address**: 10 password checks per 15 minutes for one submitted email from
+//!   one IP. This is the hard limit, and it only binds that pair: a stranger exhausting it
+//!   does not lock the owner out from the owner's own address.
+//! - **address**: 100 password checks per 15 minutes per IP, across accounts (credential
+//!   stuffing from one machine). A successful login gives its check back, so an office
+//!   behind one address is not locked out by its own people.
+//! - **account back-off**: after 5 failures on one account (from anywhere) in 15 minutes, the
+//!   account accepts one password check at a time, spaced 1 s, 2 s, 4 s … up to 60 s apart
+//!   (a gate taken atomically, `SET NX PX`), so a distributed guesser gets few guesses while
+//!   the owner waits at most a minute. Addresses the account logged in from successfully in
+//!   the last 30 days skip the back-off: the owner at home is not slowed by strangers at all.
+//!
 //! The account key is the submitted email whether or not an account exists, so the answers
-//! never reveal which emails are registered.
+//! never reveal which emails are registered. docs/API.md describes the answers.
 
 use std::time::Duration;
 
@@ -11,61 +28,81 @@ use bilten_cache::Cache;
 use crate::error::{BackendError, BackendResult};
 
 const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Failures on one account before each further attempt is delayed.
-const ACCOUNT_SLOWDOWN_AFTER: u64 = 5;
-/// Failures on one account before attempts are refused for the rest of the window.
-const ACCOUNT_LOCK_AFTER: u64 = 10;
-/// An IP gets more room: offices and mobile carriers put many people behind one address.
-const IP_SLOWDOWN_AFTER: u64 = 20;
-const IP_LOCK_AFTER: u64 = 100;
-const MAX_DELAY: Duration = Duration::from_secs(3);
+/// Password checks for one email from one address per window.
+pub(crate) const PAIR_BUDGET: u64 = 10;
+/// Password checks from one address per window, across accounts.
+const IP_BUDGET: u64 = 100;
+/// Failures on one account (from anywhere) before its back-off starts.
+const FREE_FAILURES: u64 = 5;
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How long an address stays known for an account after a successful login there.
+const KNOWN_FOR: Duration = Duration::from_secs(30 * 86_400);
 
-fn account_key(email: &str) -> String {
-    format!("login-fail:acct:{email}")
+fn pair_key(email: &str, ip: &str) -> String {
+    format!("login:pair:{ip}:{email}")
 }
 
 fn ip_key(ip: &str) -> String {
-    format!("login-fail:ip:{ip}")
+    format!("login:ip:{ip}")
 }
 
-/// Before checking a password: refuse when over the limit, else wait the current penalty.
-pub async fn before_attempt(cache: &Cache, email: &str, ip: &str) -> BackendResult<()> {
-    let account = cache.add(&account_key(email), 0, WINDOW).await;
-    let by_ip = cache.add(&ip_key(ip), 0, WINDOW).await;
-    if account.count >= ACCOUNT_LOCK_AFTER || by_ip.count >= IP_LOCK_AFTER {
-        let resets = if account.count >= ACCOUNT_LOCK_AFTER {
-            account.resets_in
-        } else {
-            by_ip.resets_in
-        };
-        return Err(BackendError::TooManyAttempts {
-            retry_after_secs: resets.as_secs().max(1),
-        });
+fn failures_key(email: &str) -> String {
+    format!("login:fail:{email}")
+}
+
+fn gate_key(email: &str) -> String {
+    format!("login:gate:{email}")
+}
+
+fn known_key(email: &str, ip: &str) -> String {
+    format!("login:known:{ip}:{email}")
+}
+
+fn too_many(wait: Duration) -> BackendError {
+    BackendError::TooManyAttempts {
+        retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
     }
-    let delay =
-        penalty(account.count, ACCOUNT_SLOWDOWN_AFTER).max(penalty(by_ip.count, IP_SLOWDOWN_AFTER));
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+}
+
+/// Before checking a password: count the attempt, and refuse it when a budget is spent or the
+/// account's back-off gate is taken.
+pub async fn before_attempt(cache: &Cache, email: &str, ip: &str) -> BackendResult<()> {
+    let pair = cache.hit(&pair_key(email, ip), WINDOW).await;
+    if pair.count > PAIR_BUDGET {
+        return Err(too_many(pair.resets_in));
+    }
+    let by_ip = cache.hit(&ip_key(ip), WINDOW).await;
+    if by_ip.count > IP_BUDGET {
+        return Err(too_many(by_ip.resets_in));
+    }
+    let failures = cache.add(&failures_key(email), 0, WINDOW).await.count;
+    if failures >= FREE_FAILURES && cache.get(&known_key(email, ip)).await.is_none() {
+        cache
+            .claim(&gate_key(email), backoff(failures))
+            .await
+            .map_err(too_many)?;
     }
     Ok(())
 }
 
-pub async fn record_failure(cache: &Cache, email: &str, ip: &str) {
-    cache.hit(&account_key(email), WINDOW).await;
-    cache.hit(&ip_key(ip), WINDOW).await;
+pub async fn record_failure(cache: &Cache, email: &str) {
+    cache.hit(&failures_key(email), WINDOW).await;
 }
 
-pub async fn record_success(cache: &Cache, email: &str) {
-    cache.delete(&account_key(email)).await;
+/// The right password: the account and this address start afresh, and the address is known.
+pub async fn record_success(cache: &Cache, email: &str, ip: &str) {
+    cache.delete(&failures_key(email)).await;
+    cache.delete(&gate_key(email)).await;
+    cache.delete(&pair_key(email, ip)).await;
+    cache.release(&ip_key(ip)).await;
+    cache.set(&known_key(email, ip), "1", KNOWN_FOR).await;
 }
 
-/// 250 ms doubling per failure past the threshold, capped.
-fn penalty(failures: u64, threshold: u64) -> Duration {
-    if failures < threshold {
-        return Duration::ZERO;
-    }
-    let steps = (failures - threshold).min(8) as u32;
-    (Duration::from_millis(250) * 2u32.pow(steps)).min(MAX_DELAY)
+/// 1 s doubling per failure past the free ones, capped.
+fn backoff(failures: u64) -> Duration {
+    let steps = failures.saturating_sub(FREE_FAILURES).min(16) as u32;
+    (FIRST_BACKOFF * 2u32.pow(steps)).min(MAX_BACKOFF)
 }
 
 #[cfg(test)]
@@ -73,10 +110,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn penalties_grow_then_cap() {
-        assert_eq!(penalty(4, 5), Duration::ZERO);
-        assert_eq!(penalty(5, 5), Duration::from_millis(250));
-        assert_eq!(penalty(6, 5), Duration::from_millis(500));
-        assert_eq!(penalty(50, 5), MAX_DELAY);
+    fn backoff_doubles_then_caps() {
+        assert_eq!(backoff(5), Duration::from_secs(1));
+        assert_eq!(backoff(6), Duration::from_secs(2));
+        assert_eq!(backoff(8), Duration::from_secs(8));
+        assert_eq!(backoff(50), MAX_BACKOFF);
+        assert_eq!(backoff(u64::MAX), MAX_BACKOFF);
+    }
+
+    #[tokio::test]
+    async fn the_budget_is_counted_before_any_check() {
+        let cache = Cache::memory("t:");
+        let mut allowed = 0;
+        for _ in 0..30 {
+            if before_attempt(&cache, "a@b.co", "10.0.0.1").await.is_ok() {
+                allowed += 1;
+            }
+        }
+        // No failure was ever recorded (no password checked): only the budget stopped them.
+        assert_eq!(allowed, PAIR_BUDGET);
+        // Another address still has its own budget.
+        assert!(before_attempt(&cache, "a@b.co", "10.0.0.2").await.is_ok());
     }
 }

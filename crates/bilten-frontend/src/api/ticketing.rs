@@ -221,13 +221,28 @@ pub struct SalesTotals {
     pub capacity: i64,
     pub sold: i64,
     pub held: i64,
-    pub revenue: Money,
     pub discount: Money,
+    /// What buyers paid, refunded orders included.
+    pub gross: Money,
+    /// What has been (or is being) given back.
+    pub refunds: Money,
+    /// Gross less refunds: what the event keeps.
+    pub net: Money,
+    /// Orders paid and not fully refunded (what canceling the event would refund).
+    pub paid_orders: i64,
+}
+
+/// Tickets sold on one day (the event's time zone), over all orders.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DaySales {
+    pub date: chrono::NaiveDate,
+    pub tickets: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SalesSummary {
     pub totals: SalesTotals,
+    pub per_day: Vec<DaySales>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -567,7 +567,7 @@ async fn search_finds_people_without_their_code_and_admits_by_ticket() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = gate
+    let (status, body) = gate
         .scanner
         .request(
             Method::GET,
@@ -581,6 +581,9 @@ async fn search_finds_people_without_their_code_and_admits_by_ticket() {
         StatusCode::BAD_REQUEST,
         "a NUL byte is refused, not a 500"
     );
+    // By the shared query extractor, with the same code as everywhere.
+    assert_eq!(body["error"]["code"], "invalid_characters", "{body}");
+    assert_eq!(body["error"]["fields"]["q"]["code"], "invalid_characters");
 }
 
 #[tokio::test]

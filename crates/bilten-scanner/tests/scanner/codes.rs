@@ -161,3 +161,37 @@ async fn mutated_and_revoked_codes_over_http_are_rejected_and_never_a_server_err
         "ok"
     );
 }
+
+/// A NUL in offline scans is one invalid scan each, never a refused batch: the app would
+/// otherwise retry that batch forever and upload nothing after it (issue #12, item 7).
+#[tokio::test]
+async fn an_upload_with_nul_in_some_scans_answers_every_scan() {
+    let gate = Gate::new().await;
+    let list = gate.list(json!({ "name": "Main gate" })).await;
+    let token = gate.device("Phone", "North").await;
+    let tickets = gate.tickets(1, "paid").await;
+    let (status, report) = gate
+        .scanner
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/checkin/uploads",
+            Some(&token),
+            Some(json!({ "scans": [
+                { "code": "ab\u{0}cd", "list_id": list, "nonce": "nul-scan-0001", "scanned_at": "2026-01-01T19:01:00Z", "offline_result": "invalid" },
+                { "code": tickets[0].1, "list_id": list, "nonce": "nul-scan\u{0}02", "scanned_at": "2026-01-01T19:02:00Z" },
+                { "code": tickets[0].1, "list_id": format!("{list}\u{0}"), "nonce": "nul-scan-0003", "scanned_at": "2026-01-01T19:03:00Z" },
+                { "code": tickets[0].1, "list_id": list, "nonce": "nul-scan-0004", "scanned_at": "2026-01-01T19:04:00Z\u{0}" },
+                { "code": tickets[0].1, "list_id": list, "nonce": "nul-scan-0005", "scanned_at": "2026-01-01T19:05:00Z", "offline_result": "o\u{0}k" }
+            ]})),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{report}");
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5, "{report}");
+    assert_eq!(results[0]["reason"], "invalid", "{report}");
+    assert_eq!(results[1]["error"]["code"], "invalid_nonce", "{report}");
+    assert!(results[2]["error"]["code"].is_string(), "{report}");
+    assert_eq!(results[3]["error"]["code"], "invalid_time", "{report}");
+    // The genuine scan among them is admitted.
+    assert_eq!(results[4]["reason"], "ok", "{report}");
+}
