@@ -65,8 +65,17 @@ fn count(phase: &Value) -> f64 {
     phase["count"].as_f64().unwrap()
 }
 
-/// Latency, CPU and statements of a phase that did `expected` units of work without errors.
+/// Latency, CPU and statements of a phase that did `expected` units of work without errors,
+/// each of which reads the database at least once.
 fn assert_sane(phase: &Value, expected: u64) {
+    assert_answered(phase, expected);
+    let usage = &phase["usage"];
+    let statements = usage["statements"].as_f64().unwrap();
+    assert!(statements >= count(phase), "{usage}");
+}
+
+/// Latency and CPU of a phase that did `expected` units of work without errors.
+fn assert_answered(phase: &Value, expected: u64) {
     assert_eq!(phase["count"], expected, "{phase:#}");
     assert_eq!(phase["errors"], 0, "{phase:#}");
     let latency = &phase["latency"];
@@ -79,9 +88,6 @@ fn assert_sane(phase: &Value, expected: u64) {
     let usage = &phase["usage"];
     // CPU is read in 10 ms ticks: some work always shows.
     assert!(usage["server_cpu_ms"].as_f64().unwrap() > 0.0, "{usage}");
-    // Every unit of work here reads the database at least once.
-    let statements = usage["statements"].as_f64().unwrap();
-    assert!(statements >= count(phase), "{usage}");
 }
 
 fn assert_checks_pass(report: &Value) {
@@ -170,8 +176,10 @@ fn reads_on_the_embedded_default_answer_every_page() {
             "--gateway",
         ],
     );
+    // Public event reads are served from the backend's serialized copies (a second each),
+    // so most of them read no database at all.
     for page in ["API listing", "API event", "web listing", "web event page"] {
-        assert_sane(phase(&report, page), 100);
+        assert_answered(phase(&report, page), 100);
     }
     assert_checks_pass(&report);
     assert!(markdown.contains("### reads · embedded default (SQLite), through the gateway · C=5"));
