@@ -246,16 +246,23 @@ impl Browser {
         }
         let mut texts = Vec::new();
         for image in self.client.find_all(Locator::Css("img.qr")).await.unwrap() {
-            // Whole in the viewport, or the element screenshot is cut off at its edge.
-            self.client
-                .execute(
-                    "arguments[0].scrollIntoView({block: 'center'});",
-                    vec![serde_json::to_value(&image).unwrap()],
-                )
-                .await
-                .unwrap();
-            let png = image.screenshot().await.unwrap();
-            texts.extend(decode_qr_codes(&png));
+            // Like a camera, look again for a moment: a busy machine may still be painting.
+            for _ in 0..10 {
+                // Whole in the viewport, or the element screenshot is cut off at its edge.
+                self.client
+                    .execute(
+                        "arguments[0].scrollIntoView({block: 'center'});",
+                        vec![serde_json::to_value(&image).unwrap()],
+                    )
+                    .await
+                    .unwrap();
+                let found = decode_qr_codes(&image.screenshot().await.unwrap());
+                if !found.is_empty() {
+                    texts.extend(found);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
         }
         texts.sort();
         assert_eq!(
