@@ -155,7 +155,8 @@ pub async fn list_events(
 }
 
 /// `POST /admin/events/{id}/unpublish`: takes a published event off sale and out of the
-/// public listing (it becomes a draft of its organization; orders and tickets stay valid).
+/// public listing (it becomes a draft of its organization; orders and tickets stay valid) and
+/// locks it, so its organizer cannot publish it again until an admin releases it.
 /// `409 not_published` when it is not published.
 pub async fn unpublish_event(
     State(state): State<AppState>,
@@ -164,7 +165,7 @@ pub async fn unpublish_event(
 ) -> BackendResult<Json<serde_json::Value>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
-    if !events::unpublish(state.store.primary(), id, Utc::now()).await? {
+    if !events::unpublish(state.store.primary(), id, actor.user_id, Utc::now()).await? {
         // Refused: say whether the event is missing (404) or just not published (409).
         crate::events::load_event(&state, id).await?;
         return Err(BackendError::Conflict {
@@ -173,6 +174,30 @@ pub async fn unpublish_event(
         });
     }
     tracing::info!(event = %id, admin = %actor.user_id, "event unpublished by a platform admin");
+    let event = crate::events::load_event(&state, id).await?;
+    Ok(Json(
+        serde_json::json!({ "event": crate::events::event_view(&event) }),
+    ))
+}
+
+/// `POST /admin/events/{id}/release`: lifts the moderation lock of an unpublished event, so
+/// its organizer may publish it again (it stays a draft until they do).
+/// `409 not_moderation_locked` when it is not locked.
+pub async fn release_event(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+) -> BackendResult<Json<serde_json::Value>> {
+    authorize(&actor, Action::AdministerPlatform)?;
+    let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
+    if !events::release_moderation(state.store.primary(), id, Utc::now()).await? {
+        crate::events::load_event(&state, id).await?;
+        return Err(BackendError::conflict(
+            "not_moderation_locked",
+            "This event is not locked by moderation.",
+        ));
+    }
+    tracing::info!(event = %id, admin = %actor.user_id, "event released from moderation by a platform admin");
     let event = crate::events::load_event(&state, id).await?;
     Ok(Json(
         serde_json::json!({ "event": crate::events::event_view(&event) }),

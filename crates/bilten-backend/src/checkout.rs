@@ -12,33 +12,50 @@
 //!
 //! Only the buyer may check out (the account that ordered, or whoever holds the order's
 //! `X-Order-Key`); organization members get 403, everyone else 404.
+//!
+//! **At most one charge.** The payment row is claimed in the database before the provider is
+//! called, and an order has one open attempt at a time ([`crate::payments::attempts`]):
+//! repeated or concurrent checkouts of one order get that attempt's page again instead of a
+//! second checkout at the provider, so a double submit charges once and refunds nothing.
+//! `Idempotency-Key` (optional) makes a retry get the first request's answer
+//! ([`crate::payments::idempotency`]).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bilten_domain::{Currency, Money, PaymentId};
+use bilten_domain::{Currency, Money, OrderId, PaymentId};
 use bilten_http::Json;
 use bilten_store::orders::{self, OrderRecord};
-use bilten_store::payments::{self, NewPayment, PaymentRecord};
+use bilten_store::payments::{self, PaymentRecord};
 use bilten_store::tickets;
-use chrono::Utc;
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use crate::auth::MaybeUser;
 use crate::completion::{self, Completion, RefundCause};
 use crate::error::{BackendError, BackendResult};
 use crate::orders::{order_view, visible_order};
+use crate::payments::attempts::{self, Claim};
+use crate::payments::idempotency;
 use crate::payments::test_card::{self, CardOutcome};
-use crate::payments::CheckoutRequest;
 use crate::tickets::ticket_view;
 use crate::AppState;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 struct CheckoutInput {
     test_card: Option<String>,
+}
+
+impl CheckoutInput {
+    /// A digest of the request for `Idempotency-Key`: the order and the body as parsed.
+    fn hash(&self, order: OrderId) -> String {
+        let canonical = serde_json::to_vec(&(order.to_string(), self)).unwrap_or_default();
+        hex::encode(Sha256::digest(canonical))
+    }
 }
 
 /// The body is optional: no body (or `{}`) starts a hosted checkout.
@@ -146,8 +163,26 @@ pub fn not_completed_error(completion: Completion) -> BackendError {
     }
 }
 
+/// Why an order cannot be paid now, if it cannot.
+fn not_payable(order: &OrderRecord, now: DateTime<Utc>) -> Option<BackendError> {
+    match order.status.as_str() {
+        "pending" if order.expires_at > now => None,
+        "pending" | "expired" => Some(BackendError::conflict(
+            "order_expired",
+            "The hold on these tickets ran out; place a new order.",
+        )),
+        "paid" | "partially_refunded" => Some(BackendError::conflict(
+            "order_already_paid",
+            "This order is already paid.",
+        )),
+        _ => Some(BackendError::conflict(
+            "order_not_pending",
+            "This order is no longer open for payment.",
+        )),
+    }
+}
+
 /// `POST /orders/{id}/checkout`.
-#[allow(clippy::too_many_lines)] // one straight walk through the checkout's cases
 pub async fn checkout(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -159,41 +194,40 @@ pub async fn checkout(
     if !is_buyer {
         return Err(BackendError::Forbidden);
     }
+    let key = idempotency::key(&headers)?;
     let input = parse_input(&body)?;
-    let now = Utc::now();
-    match order.status.as_str() {
-        "pending" if order.expires_at > now => {}
-        "pending" | "expired" => {
-            return Err(BackendError::conflict(
-                "order_expired",
-                "The hold on these tickets ran out; place a new order.",
-            ))
-        }
-        "paid" | "partially_refunded" => {
-            return Err(BackendError::conflict(
-                "order_already_paid",
-                "This order is already paid.",
-            ))
-        }
-        _ => {
-            return Err(BackendError::conflict(
-                "order_not_pending",
-                "This order is no longer open for payment.",
-            ))
+    let origin = api_origin(&state, &headers);
+    match key {
+        None => pay(&state, &order, &input, &origin).await,
+        Some(key) => {
+            let hash = input.hash(order.id);
+            let work = pay(&state, &order, &input, &origin);
+            idempotency::once(&state, &key, order.id, &hash, work).await
         }
     }
+}
+
+/// The checkout itself.
+async fn pay(
+    state: &AppState,
+    order: &OrderRecord,
+    input: &CheckoutInput,
+    origin: &str,
+) -> BackendResult<Response> {
+    if let Some(refusal) = not_payable(order, Utc::now()) {
+        return Err(refusal);
+    }
     if order.total_minor == 0 {
-        return match completion::complete(&state, order.id, None).await? {
+        return match completion::complete(state, order.id, None).await? {
             Completion::Completed | Completion::AlreadyCompleted => {
-                completed_response(&state, &order, None).await
+                completed_response(state, order, None).await
             }
             other => Err(not_completed_error(other)),
         };
     }
-    let provider = state.payments.clone();
     // Check the card before recording anything, so a typo leaves no payment behind.
     let card = match &input.test_card {
-        Some(_) if !provider.accepts_test_cards() => {
+        Some(_) if !state.payments.accepts_test_cards() => {
             return Err(BackendError::field(
                 "test_card",
                 "not_supported",
@@ -209,56 +243,31 @@ pub async fn checkout(
         })?),
         None => None,
     };
-    let payment_id = PaymentId::new();
-    let currency =
-        Currency::parse(&order.currency).map_err(|e| BackendError::Internal(e.to_string()))?;
-    payments::insert(
-        state.store.primary(),
-        &NewPayment {
-            id: payment_id,
-            order_id: order.id,
-            provider: provider.name(),
-            amount_minor: order.total_minor,
-            currency: &order.currency,
-            now,
-        },
-    )
-    .await?;
-    let description = format!("{} ticket(s), order {}", order.quantity, order.id);
-    let session = provider
-        .start_checkout(&CheckoutRequest {
-            payment_id,
-            order_id: order.id,
-            amount: Money::new(order.total_minor, currency),
-            description: &description,
-            buyer_email: &order.buyer_email,
-            api_origin: &api_origin(&state, &headers),
-            return_url: &format!("{}/orders/{}", state.public_url, order.id),
-            idempotency_key: format!("checkout:{payment_id}"),
-        })
-        .await
-        .map_err(|e| BackendError::Unavailable(e.to_string()))?;
-    payments::set_reference(
-        state.store.primary(),
-        payment_id,
-        &session.provider_reference,
-        now,
-    )
-    .await?;
-    match card {
-        None => {
-            let payment = payments::find(state.store.primary(), payment_id)
+    let attempt = match attempts::claim(state, order, origin).await? {
+        Claim::Open(attempt) => attempt,
+        Claim::NotPayable => {
+            // It stopped being payable since we read it (paid by another checkout, expired).
+            let current = orders::find_order(state.store.primary(), order.id)
                 .await?
-                .ok_or(BackendError::NotFound("payment"))?;
-            Ok((
-                StatusCode::CREATED,
-                Json(json!({
-                    "redirect_url": session.redirect_url,
-                    "payment": payment_view(&payment),
-                })),
-            )
-                .into_response())
+                .ok_or(BackendError::NotFound("order"))?;
+            return Err(not_payable(&current, Utc::now()).unwrap_or_else(|| {
+                BackendError::conflict(
+                    "order_not_pending",
+                    "This order is no longer open for payment.",
+                )
+            }));
         }
+    };
+    let payment_id = attempt.payment.id;
+    match card {
+        None => Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "redirect_url": attempt.redirect_url,
+                "payment": payment_view(&attempt.payment),
+            })),
+        )
+            .into_response()),
         Some(CardOutcome::Declined(code)) => {
             payments::record_decline(state.store.primary(), payment_id, code, true, Utc::now())
                 .await?;
@@ -268,9 +277,9 @@ pub async fn checkout(
             })
         }
         Some(CardOutcome::Succeeds) => {
-            match completion::payment_succeeded(&state, payment_id).await? {
+            match completion::payment_succeeded(state, payment_id).await? {
                 Completion::Completed | Completion::AlreadyCompleted => {
-                    completed_response(&state, &order, Some(payment_id)).await
+                    completed_response(state, order, Some(payment_id)).await
                 }
                 other => Err(not_completed_error(other)),
             }

@@ -265,15 +265,15 @@ async fn take_for_completion(
     now: DateTime<Utc>,
 ) -> BackendResult<Taken> {
     let per_type = order.quantities_per_type();
-    let per_quota = inventory::quota_shares(&mut **tx, order.event_id, &per_type).await?;
-    // Ticket types by id, then quotas by id: the lock order of every inventory move.
-    let counters = per_type
-        .iter()
-        .map(|(id, n)| (Counter::TicketType(*id), *n))
-        .chain(per_quota.iter().map(|(id, n)| (Counter::Quota(*id), *n)));
+    // Ticket types by id, then quotas by id: the lock order of every inventory move. The
+    // quota memberships are read after the ticket types are locked, so a quota created
+    // meanwhile (which locks them too) is either seen here or already counts this order.
     if sales::mark_paid_from_hold(&mut **tx, order.id, now).await? {
-        for (counter, n) in counters {
-            inventory::shift(&mut **tx, counter, Movement::SellHeld, n).await?;
+        for (id, n) in &per_type {
+            inventory::shift(&mut **tx, Counter::TicketType(*id), Movement::SellHeld, *n).await?;
+        }
+        for (id, n) in inventory::quota_shares(&mut **tx, order.event_id, &per_type).await? {
+            inventory::shift(&mut **tx, Counter::Quota(id), Movement::SellHeld, n).await?;
         }
         return Ok(Taken::Yes);
     }
@@ -281,8 +281,13 @@ async fn take_for_completion(
         return Ok(Taken::NotPending);
     }
     // The hold was released: take the tickets again, exactly as a purchase would.
-    for (counter, n) in counters {
-        if !inventory::shift(&mut **tx, counter, Movement::Sell, n).await? {
+    for (id, n) in &per_type {
+        if !inventory::shift(&mut **tx, Counter::TicketType(*id), Movement::Sell, *n).await? {
+            return Ok(Taken::SoldOut);
+        }
+    }
+    for (id, n) in inventory::quota_shares(&mut **tx, order.event_id, &per_type).await? {
+        if !inventory::shift(&mut **tx, Counter::Quota(id), Movement::Sell, n).await? {
             return Ok(Taken::SoldOut);
         }
     }

@@ -3,9 +3,13 @@
 //! Composed (PDFs rendered) before the completion transaction, enqueued inside it with the
 //! dedupe key `order-confirmation:{order_id}`: the mail exists if and only if the order was
 //! completed, and a second completion attempt cannot enqueue a second one.
+//!
+//! The mail's order link carries the order's access key (`/orders/{id}?key=ok_…`, the form the
+//! frontend's order page reads), so it opens the order on any device — a guest has no account
+//! and no cookie on the phone where the mail is read.
 
 use bilten_domain::event::TimeZoneName;
-use bilten_domain::{Currency, Money, TicketId, TicketTypeId};
+use bilten_domain::{Currency, Money, OrderId, TicketId, TicketTypeId};
 use bilten_mail::templates::{self, Confirmation, ConfirmationTicket, Rendered};
 use bilten_mail::Attachment;
 use bilten_store::events::EventRecord;
@@ -30,6 +34,16 @@ pub struct IssuedTicket {
 pub struct ConfirmationMail {
     rendered: Rendered,
     attachments: Vec<Attachment>,
+}
+
+/// The order page on the web app, with the access key that opens it for anyone who has the
+/// link (the buyer's mail). The key is hex after `ok_`, so it needs no URL encoding.
+pub fn order_link(state: &AppState, order: OrderId) -> String {
+    format!(
+        "{}/orders/{order}?key={}",
+        state.public_url,
+        crate::orders::order_key(state, order)
+    )
 }
 
 /// "Saturday, 1 June 2030, 21:00 – 01:00 (Europe/Sarajevo)", in the event's own zone.
@@ -151,7 +165,7 @@ pub fn compose(
         order_id: &order_id,
         total: &total,
         tickets: &listed,
-        order_link: &format!("{}/orders/{order_id}", state.public_url),
+        order_link: &order_link(state, order.id),
     });
     Ok(ConfirmationMail {
         rendered,
@@ -176,4 +190,79 @@ pub async fn enqueue(
         now,
     )
     .await?)
+}
+
+/// Composes order confirmations for the outbox worker from what the database holds: the
+/// purchase engine enqueues them by reference (the order id) so that no QR code or PDF is
+/// rendered on the purchase's request path.
+pub struct ConfirmationComposer {
+    state: AppState,
+}
+
+impl ConfirmationComposer {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+
+    async fn compose_order(
+        &self,
+        reference: &str,
+    ) -> Result<bilten_mail::Composed, bilten_mail::ComposeError> {
+        use bilten_mail::ComposeError;
+        let temporary = |e: &dyn std::fmt::Display| ComposeError::Temporary(e.to_string());
+        let id: bilten_domain::OrderId = reference
+            .parse()
+            .map_err(|_| ComposeError::Permanent(format!("not an order id: {reference}")))?;
+        let state = &self.state;
+        let order = bilten_store::orders::find_order(state.store.primary(), id)
+            .await
+            .map_err(|e| temporary(&e))?
+            .ok_or_else(|| ComposeError::Permanent(format!("order {id} does not exist")))?;
+        let event = crate::events::load_event(state, order.event_id)
+            .await
+            .map_err(|e| temporary(&e))?;
+        let issued: Vec<IssuedTicket> =
+            bilten_store::tickets::list_for_order(state.store.primary(), id)
+                .await
+                .map_err(|e| temporary(&e))?
+                .into_iter()
+                .map(|t| IssuedTicket {
+                    id: t.id,
+                    ticket_type_id: t.ticket_type_id,
+                    ticket_type_name: t.ticket_type_name,
+                    attendee_name: t.attendee_name,
+                    code: t.code,
+                })
+                .collect();
+        let mail = compose(state, &order, &event, &issued)
+            .map_err(|e| ComposeError::Permanent(e.to_string()))?;
+        Ok(bilten_mail::Composed {
+            rendered: mail.rendered,
+            attachments: mail.attachments,
+        })
+    }
+}
+
+impl bilten_mail::Composer for ConfirmationComposer {
+    fn compose<'a>(
+        &'a self,
+        template: &'a str,
+        reference: &'a str,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<bilten_mail::Composed, bilten_mail::ComposeError>,
+                > + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async move {
+            if template != crate::purchase::CONFIRMATION_TEMPLATE {
+                return Err(bilten_mail::ComposeError::Permanent(format!(
+                    "unknown mail template {template}"
+                )));
+            }
+            self.compose_order(reference).await
+        })
+    }
 }

@@ -340,6 +340,8 @@ pub(crate) struct EventView<'a> {
     hold_minutes: i64,
     buyer_cap: i64,
     published_at: Option<DateTime<Utc>>,
+    /// True while a platform admin's unpublish keeps the event off sale.
+    moderation_locked: bool,
 }
 
 pub(crate) fn event_view(e: &EventRecord) -> EventView<'_> {
@@ -366,6 +368,7 @@ pub(crate) fn event_view(e: &EventRecord) -> EventView<'_> {
         hold_minutes: f.hold_minutes,
         buyer_cap: f.buyer_cap,
         published_at: e.published_at,
+        moderation_locked: e.moderation_locked_at.is_some(),
     }
 }
 
@@ -513,7 +516,8 @@ pub async fn update(
     Ok(Json(json!({ "event": event_view(&event) })))
 }
 
-/// `POST /events/{id}/publish`: a draft with at least one ticket type goes on sale.
+/// `POST /events/{id}/publish`: a draft with at least one ticket type goes on sale, unless a
+/// platform admin unpublished it and has not released it (`409 moderation_locked`).
 pub async fn publish(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -521,13 +525,21 @@ pub async fn publish(
 ) -> BackendResult<Json<Value>> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     if !events::publish(state.store.primary(), event.id, Utc::now()).await? {
-        return Err(if event.status == "draft" {
+        // Refused: read the event again to say why (it may have changed meanwhile).
+        let event = load_event(&state, event.id).await?;
+        return Err(if event.status != "draft" {
+            BackendError::conflict("not_a_draft", "Only a draft can be published.")
+        } else if event.moderation_locked_at.is_some() {
+            BackendError::conflict(
+                "moderation_locked",
+                "A platform admin took this event off sale; it can be published again once \
+                 an admin releases it.",
+            )
+        } else {
             BackendError::conflict(
                 "no_ticket_types",
                 "Add at least one ticket type before publishing.",
             )
-        } else {
-            BackendError::conflict("not_a_draft", "Only a draft can be published.")
         });
     }
     let event = load_event(&state, event.id).await?;
@@ -921,20 +933,27 @@ pub async fn create_quota(
         return Err(e.into());
     };
     let id = QuotaId::new();
+    let capacity = i64::from(capacity.get());
     let mut tx = state.store.begin().await?;
-    events::insert_quota(
-        &mut *tx,
-        id,
-        event.id,
-        &name,
-        i64::from(capacity.get()),
-        now,
-    )
-    .await?;
-    for member in &members {
-        events::add_quota_ticket_type(&mut *tx, id, *member).await?;
+    match events::create_quota(&mut tx, id, event.id, &name, capacity, &members, now).await {
+        Ok(()) => tx.commit().await.map_err(StoreError::from)?,
+        Err(error) => {
+            tx.rollback().await.map_err(StoreError::from)?;
+            return Err(match error {
+                // The quota starts with what its ticket types already hold and sold.
+                StoreError::Check { .. } => BackendError::conflict(
+                    "capacity_below_taken",
+                    "The capacity cannot be below the tickets these types already sold or hold.",
+                ),
+                StoreError::NotFound => BackendError::field(
+                    "ticket_type_ids",
+                    "invalid",
+                    "List one or more ticket types of this event.",
+                ),
+                other => other.into(),
+            });
+        }
     }
-    tx.commit().await.map_err(StoreError::from)?;
     let quotas = events::quotas_of(state.store.primary(), event.id, now).await?;
     let created = quotas
         .iter()

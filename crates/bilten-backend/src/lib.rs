@@ -21,6 +21,8 @@ mod organizations;
 mod organizer_views;
 pub mod payments;
 mod promo;
+mod purchase;
+mod read_cache;
 mod refund_mail;
 mod refunds;
 pub mod routes;
@@ -51,8 +53,15 @@ pub fn router(state: AppState) -> Router {
     let readiness = readiness(&state);
     let metrics = state.metrics.clone();
     let api = routes::api().with_state(state);
+    // Public event reads from serialized copies (see `read_cache`); writes made by background
+    // workers (expired holds) show within the copies' second.
+    let reads = read_cache::ReadCache::default();
     let app = Router::new()
         .nest("/api/v1", api)
+        .layer(axum::middleware::from_fn_with_state(
+            reads,
+            read_cache::serve,
+        ))
         .merge(bilten_http::ops_router(
             "backend",
             readiness,
@@ -85,4 +94,10 @@ pub fn new_metrics() -> (HttpMetrics, BusinessMetrics) {
     let http = HttpMetrics::new();
     let business = BusinessMetrics::register(http.registry());
     (http, business)
+}
+
+/// The outbox worker's composer for mails the backend enqueues by reference (order
+/// confirmations of the purchase engine).
+pub fn mail_composer(state: &AppState) -> std::sync::Arc<dyn bilten_mail::Composer> {
+    std::sync::Arc::new(confirmation::ConfirmationComposer::new(state.clone()))
 }

@@ -1,13 +1,19 @@
 //! Business metrics of the backend, named as the dashboards and alerts expect
 //! (deploy/monitoring/metric-names.txt).
 
-use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
+use prometheus::{
+    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+};
 
 #[derive(Clone)]
 pub struct BusinessMetrics {
     pub tickets_sold: IntCounter,
     pub orders: IntCounterVec,
     pub holds_expired: IntCounter,
+    /// Purchases per batch of the purchase engine (group commit).
+    pub purchase_batch_size: Histogram,
+    /// Purchases answered "sold out" from the sold-out flag, without the database.
+    pub sold_out_fast: IntCounter,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
 }
@@ -35,6 +41,19 @@ impl BusinessMetrics {
             "Pending orders whose inventory hold expired before payment",
         )
         .expect("static metric definition is valid");
+        let purchase_batch_size = Histogram::with_opts(
+            HistogramOpts::new(
+                "bilten_purchase_batch_size",
+                "Purchases taken per transaction by the purchase engine",
+            )
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
+        )
+        .expect("static metric definition is valid");
+        let sold_out_fast = IntCounter::new(
+            "bilten_purchases_sold_out_fast_total",
+            "Purchases answered sold out from the shared flag, without the database",
+        )
+        .expect("static metric definition is valid");
         let pool_connections = IntGaugeVec::new(
             Opts::new(
                 "bilten_db_pool_connections",
@@ -49,6 +68,8 @@ impl BusinessMetrics {
             Box::new(tickets_sold.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(orders.clone()),
             Box::new(holds_expired.clone()),
+            Box::new(purchase_batch_size.clone()),
+            Box::new(sold_out_fast.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_max.clone()),
         ] {
@@ -58,6 +79,8 @@ impl BusinessMetrics {
             tickets_sold,
             orders,
             holds_expired,
+            purchase_batch_size,
+            sold_out_fast,
             pool_connections,
             pool_max,
         }

@@ -1,11 +1,12 @@
 //! Orders with inventory holds: `POST /orders`, `GET /orders/{id}`, `DELETE /orders/{id}`,
 //! and the worker that ends lapsed holds.
 //!
-//! A purchase takes its inventory in one transaction on the primary: a conditional
-//! `UPDATE … WHERE sold + held + n <= capacity` per ticket type (sorted by id), then per quota
-//! (sorted by id), then the per-buyer counter, then the order rows. Any refusal rolls the
-//! whole transaction back, so nothing is half-taken. Rust never compares a count it read
-//! earlier with a limit.
+//! A purchase is parsed here and taken by the purchase engine ([`crate::purchase`]): one
+//! transaction on the primary for every purchase of the event that arrived meanwhile, under
+//! the counter rows' locks (ticket types by id, then quotas by id, then the buyer counters,
+//! then promo codes), with the counters' conditional updates and `CHECK`s as the last word.
+//! A refusal of one buyer writes nothing for that buyer; a failed transaction writes nothing
+//! for anyone.
 //!
 //! A hold ends exactly once: `orders::end_hold` flips `pending → expired|canceled` with a
 //! conditional update and only the winner gives the inventory back, in the same transaction.
@@ -13,24 +14,20 @@
 //! would be sold out first releases the event's lapsed holds and tries once more, so an
 //! expired hold never blocks a buyer.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bilten_domain::event::SalesPhase;
-use bilten_domain::order::check_buyer_cap;
 use bilten_domain::{
     Currency, DisplayName, Email, EventId, FieldError, FieldErrors, Money, OrderId, OrderStatus,
-    PromoCode, Quantity, QuotaId, TicketTypeId, UserId,
+    PromoCode, Quantity, TicketTypeId, UserId,
 };
 use bilten_http::Json;
-use bilten_store::events::EventRecord;
 use bilten_store::inventory::{self, Counter, Movement};
-use bilten_store::orders::{self, NewOrder, OrderRecord};
-use bilten_store::promo::{self, PromoRecord, UseRefused};
-use bilten_store::{events, users, StoreError};
+use bilten_store::orders::{self, OrderRecord};
+use bilten_store::promo;
+use bilten_store::{users, StoreError};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
@@ -42,11 +39,9 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::authz::{decide, role_in, Action};
 use crate::error::{BackendError, BackendResult};
-use crate::events::{load_event, sales_window};
-use crate::promo as promos;
 use crate::AppState;
 
-const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+pub(crate) const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 /// Header carrying an order's access key (guests have no account to prove they bought it).
 const ORDER_KEY_HEADER: &str = "x-order-key";
 const ORDER_KEY_PREFIX: &str = "ok_";
@@ -62,8 +57,9 @@ fn order_key_mac(state: &AppState, id: OrderId) -> Hmac<Sha256> {
     mac
 }
 
-/// The secret that lets whoever holds it read and cancel one order (returned at creation).
-fn order_key(state: &AppState, id: OrderId) -> String {
+/// The secret that lets whoever holds it read and cancel one order (returned at creation, and
+/// put in the links mailed to the buyer).
+pub(crate) fn order_key(state: &AppState, id: OrderId) -> String {
     format!(
         "{ORDER_KEY_PREFIX}{}",
         hex::encode(order_key_mac(state, id).finalize().into_bytes())
@@ -81,10 +77,10 @@ fn order_key_matches(state: &AppState, id: OrderId, presented: &str) -> bool {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrderInput {
-    event_id: Option<String>,
-    items: Option<Vec<ItemInput>>,
-    promo_code: Option<String>,
-    buyer: Option<BuyerInput>,
+    pub(crate) event_id: Option<String>,
+    pub(crate) items: Option<Vec<ItemInput>>,
+    pub(crate) promo_code: Option<String>,
+    pub(crate) buyer: Option<BuyerInput>,
 }
 
 #[derive(Deserialize)]
@@ -104,22 +100,22 @@ pub struct BuyerInput {
 }
 
 /// A purchase request after parsing.
-struct Purchase {
-    event_id: EventId,
+pub(crate) struct Purchase {
+    pub(crate) event_id: EventId,
     /// In request order; `items[i]` in errors refers to this index.
-    items: Vec<(TicketTypeId, Quantity)>,
+    pub(crate) items: Vec<(TicketTypeId, Quantity)>,
     /// Attendee names per item, aligned with `items`; `None` where a name was left blank
     /// (that ticket carries the buyer's name).
-    attendees: Vec<Vec<Option<DisplayName>>>,
-    email: Email,
-    name: DisplayName,
-    user: Option<UserId>,
-    promo: Option<PromoCode>,
+    pub(crate) attendees: Vec<Vec<Option<DisplayName>>>,
+    pub(crate) email: Email,
+    pub(crate) name: DisplayName,
+    pub(crate) user: Option<UserId>,
+    pub(crate) promo: Option<PromoCode>,
 }
 
 impl Purchase {
     /// Who the per-buyer cap counts: the account when logged in, else the email address.
-    fn buyer_key(&self) -> String {
+    pub(crate) fn buyer_key(&self) -> String {
         match self.user {
             Some(user) => format!("user:{}", user.to_db()),
             None => format!("email:{}", self.email.as_str().to_lowercase()),
@@ -128,7 +124,7 @@ impl Purchase {
 
     /// A digest of everything that defines the request, for idempotent retries. The caller's
     /// account is part of it, so someone else's retry with the same key never sees this order.
-    fn request_hash(&self) -> String {
+    pub(crate) fn request_hash(&self) -> String {
         #[derive(Serialize)]
         struct Canonical<'a> {
             event: String,
@@ -173,7 +169,7 @@ impl Purchase {
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> BackendResult<String> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> BackendResult<String> {
     let key = headers
         .get(IDEMPOTENCY_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -218,7 +214,7 @@ fn parse_attendees(
         .collect()
 }
 
-async fn parse_purchase(
+pub(crate) async fn parse_purchase(
     state: &AppState,
     actor: Option<&CurrentUser>,
     body: OrderInput,
@@ -323,245 +319,9 @@ async fn parse_purchase(
     }
 }
 
-/// Why taking inventory failed; nothing was written.
-enum TakeError {
-    SoldOut {
-        item: usize,
-        what: String,
-    },
-    BuyerCap,
-    Promo(UseRefused),
-    /// The idempotency key was stored by a concurrent request with the same key.
-    KeyTaken,
-    Store(StoreError),
-}
-
-impl From<StoreError> for TakeError {
-    fn from(error: StoreError) -> Self {
-        Self::Store(error)
-    }
-}
-
-/// A priced line, ready to store.
-struct Line {
-    item: usize,
-    ticket_type_id: TicketTypeId,
-    name: String,
-    attendees: Vec<String>,
-    quantity: i64,
-    unit_price_minor: i64,
-    /// This line's share of the promo discount.
-    discount_minor: i64,
-}
-
-struct Plan<'a> {
-    purchase: &'a Purchase,
-    lines: Vec<Line>,
-    currency: Currency,
-    total: Money,
-    promo: Option<&'a PromoRecord>,
-    discount: i64,
-    buyer_cap: i64,
-    expires_at: DateTime<Utc>,
-    key: &'a str,
-    hash: &'a str,
-}
-
-/// The one transaction that takes the inventory and writes the order.
-async fn take(
-    state: &AppState,
-    plan: &Plan<'_>,
-    id: OrderId,
-    now: DateTime<Utc>,
-) -> Result<(), TakeError> {
-    let purchase = plan.purchase;
-    let mut tx = state.store.begin().await?;
-    // Fixed lock order: ticket types by id, then quotas by id, then the buyer counter.
-    let mut lines: Vec<&Line> = plan.lines.iter().collect();
-    lines.sort_by_key(|l| l.ticket_type_id);
-    for line in &lines {
-        let counter = Counter::TicketType(line.ticket_type_id);
-        if !inventory::shift(&mut *tx, counter, Movement::Hold, line.quantity).await? {
-            tx.rollback().await.map_err(StoreError::from)?;
-            return Err(TakeError::SoldOut {
-                item: line.item,
-                what: format!(
-                    "“{}” has fewer than {} tickets left.",
-                    line.name, line.quantity
-                ),
-            });
-        }
-    }
-    let memberships = orders::quota_memberships(&mut *tx, purchase.event_id).await?;
-    let mut per_quota: BTreeMap<QuotaId, (i64, usize)> = BTreeMap::new();
-    for (quota, ticket_type) in memberships {
-        if let Some(line) = lines.iter().find(|l| l.ticket_type_id == ticket_type) {
-            let entry = per_quota.entry(quota).or_insert((0, line.item));
-            entry.0 += line.quantity;
-            entry.1 = entry.1.min(line.item);
-        }
-    }
-    for (quota, (n, item)) in &per_quota {
-        if !inventory::shift(&mut *tx, Counter::Quota(*quota), Movement::Hold, *n).await? {
-            tx.rollback().await.map_err(StoreError::from)?;
-            return Err(TakeError::SoldOut {
-                item: *item,
-                what: "Not enough tickets are left in this ticket's shared allocation.".to_owned(),
-            });
-        }
-    }
-    let quantity: i64 = plan.lines.iter().map(|l| l.quantity).sum();
-    let buyer_key = purchase.buyer_key();
-    if !orders::take_buyer_count(
-        &mut *tx,
-        purchase.event_id,
-        &buyer_key,
-        quantity,
-        plan.buyer_cap,
-    )
-    .await?
-    {
-        tx.rollback().await.map_err(StoreError::from)?;
-        return Err(TakeError::BuyerCap);
-    }
-    // Last in the lock order: the promo code's use (same order on release).
-    if let Some(promo) = plan.promo {
-        if let Err(refused) = promo::take_use(&mut tx, promo.id, now).await? {
-            tx.rollback().await.map_err(StoreError::from)?;
-            return Err(TakeError::Promo(refused));
-        }
-    }
-    let inserted = orders::insert_order(
-        &mut *tx,
-        &NewOrder {
-            id,
-            event_id: purchase.event_id,
-            buyer_user_id: purchase.user,
-            buyer_key: &buyer_key,
-            buyer_email: purchase.email.as_str(),
-            buyer_name: purchase.name.as_str(),
-            status: OrderStatus::Pending.as_str(),
-            expires_at: plan.expires_at,
-            total_minor: plan.total.minor(),
-            currency: plan.currency.code(),
-            quantity,
-            promo_code_id: plan.promo.map(|p| p.id),
-            discount_minor: plan.discount,
-            idempotency_key: plan.key,
-            request_hash: plan.hash,
-            now,
-        },
-    )
-    .await;
-    match inserted {
-        Err(e) if e.is_unique("idempotency") => {
-            tx.rollback().await.map_err(StoreError::from)?;
-            return Err(TakeError::KeyTaken);
-        }
-        other => other?,
-    }
-    for line in &plan.lines {
-        orders::insert_line(
-            &mut *tx,
-            id,
-            line.ticket_type_id,
-            line.quantity,
-            line.unit_price_minor,
-            line.discount_minor,
-            &line.attendees,
-        )
-        .await?;
-    }
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
-}
-
-/// Checks each item against its ticket type (visible, on sale, per-order limits) and prices
-/// it. Nothing is taken here; that is the transaction's job.
-async fn price_lines(
-    state: &AppState,
-    event: &EventRecord,
-    purchase: &Purchase,
-    promo_code: Option<&PromoRecord>,
-    currency: Currency,
-    now: DateTime<Utc>,
-) -> BackendResult<(Vec<Line>, Money, i64)> {
-    let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
-    let mut lines = Vec::with_capacity(purchase.items.len());
-    let mut total = Money::zero(currency);
-    for (item, (id, quantity)) in purchase.items.iter().enumerate() {
-        let field = format!("items[{item}]");
-        // Hidden types are only reachable through a promo code that reveals them; without
-        // one they do not exist.
-        let Some(t) = types.iter().find(|t| {
-            t.id == *id
-                && (t.visibility == "public"
-                    || promo_code.is_some_and(|p| promos::reveals(p, t.id)))
-        }) else {
-            return Err(BackendError::field(
-                &format!("{field}.ticket_type_id"),
-                "not_found",
-                "This event has no such ticket type.",
-            ));
-        };
-        let closed = match sales_window(t).phase(now) {
-            SalesPhase::NotOpen => return Err(BackendError::SalesNotOpen { field }),
-            SalesPhase::Closed => true,
-            SalesPhase::Open => now >= event.fields.ends_at,
-        };
-        if closed {
-            return Err(BackendError::SalesClosed { field });
-        }
-        let min = u32::try_from(t.min_per_order).unwrap_or(1);
-        let max = u32::try_from(t.max_per_order).unwrap_or(u32::MAX);
-        if let Err(problem) = quantity.check_order_limits(min, max) {
-            return Err(BackendError::LimitExceeded {
-                field,
-                message: problem.message,
-            });
-        }
-        let price = bilten_domain::Price::from_minor(t.price_minor, currency)
-            .map_err(|e| BackendError::Internal(e.to_string()))?;
-        total = price
-            .checked_mul(quantity.get())
-            .and_then(|line| total.checked_add(line))
-            .map_err(|e| BackendError::Internal(e.to_string()))?;
-        lines.push(Line {
-            item,
-            ticket_type_id: *id,
-            name: t.name.clone(),
-            attendees: purchase.attendees[item]
-                .iter()
-                .map(|n| {
-                    n.as_ref()
-                        .map_or_else(String::new, |n| n.as_str().to_owned())
-                })
-                .collect(),
-            quantity: i64::from(quantity.get()),
-            unit_price_minor: t.price_minor,
-            discount_minor: 0,
-        });
-    }
-    let Some(promo_code) = promo_code else {
-        return Ok((lines, total, 0));
-    };
-    let amounts: Vec<(TicketTypeId, Money)> = lines
-        .iter()
-        .map(|l| {
-            (
-                l.ticket_type_id,
-                Money::new(l.quantity * l.unit_price_minor, currency),
-            )
-        })
-        .collect();
-    let priced = promos::price_with(promo_code, currency, &amounts)?;
-    for (line, discounted) in lines.iter_mut().zip(&priced.lines) {
-        line.discount_minor = discounted.discount.minor();
-    }
-    Ok((lines, priced.total, priced.discount.minor()))
-}
-
-/// `POST /orders`: takes the tickets now and holds them until `expires_at`.
+/// `POST /orders`: takes the tickets now and holds them until `expires_at`. The purchase
+/// engine takes it together with every other purchase of the event arriving meanwhile (see
+/// [`crate::purchase`]); the answer is this buyer's own, exactly as if it had run alone.
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -570,106 +330,10 @@ pub async fn create(
 ) -> BackendResult<Response> {
     let key = idempotency_key(&headers)?;
     let purchase = parse_purchase(&state, actor.as_ref(), body).await?;
-    let hash = purchase.request_hash();
-    if let Some(response) = replay(&state, &key, &hash).await? {
-        return Ok(response);
-    }
-    let event = load_event(&state, purchase.event_id).await?;
-    let now = Utc::now();
-    match event.status.as_str() {
-        "published" => {}
-        "draft" => return Err(BackendError::NotFound("event")),
-        _ => {
-            return Err(BackendError::conflict(
-                "event_not_on_sale",
-                "This event is not on sale.",
-            ))
-        }
-    }
-    let currency = Currency::parse(&event.fields.currency)
-        .map_err(|e| BackendError::Internal(e.to_string()))?;
-    let promo_code = match &purchase.promo {
-        Some(text) => Some(promos::usable_code(&state, event.id, text, now).await?),
-        None => None,
-    };
-    let (lines, total, discount) = price_lines(
-        &state,
-        &event,
-        &purchase,
-        promo_code.as_ref(),
-        currency,
-        now,
-    )
-    .await?;
-    let requested: u32 = purchase.items.iter().map(|(_, q)| q.get()).sum();
-    let cap = u32::try_from(event.fields.buyer_cap).unwrap_or(u32::MAX);
-    // Only the arithmetic on the request itself here; what the buyer already holds is
-    // counted inside the purchase transaction.
-    if let Err(exceeded) = check_buyer_cap(cap, 0, requested) {
-        return Err(buyer_cap_error(exceeded.cap));
-    }
-    let plan = Plan {
-        purchase: &purchase,
-        lines,
-        currency,
-        total,
-        promo: promo_code.as_ref(),
-        discount,
-        buyer_cap: event.fields.buyer_cap,
-        expires_at: now + chrono::Duration::minutes(event.fields.hold_minutes),
-        key: &key,
-        hash: &hash,
-    };
-    let id = OrderId::new();
-    let mut retried = false;
-    loop {
-        match take(&state, &plan, id, now).await {
-            Ok(()) => break,
-            Err(TakeError::SoldOut { item, what }) => {
-                // Lapsed holds still sit in the counters until released; release this event's
-                // and try once more before telling the buyer it is gone.
-                if !retried && release_lapsed(&state, Some(event.id), Utc::now()).await? > 0 {
-                    retried = true;
-                    continue;
-                }
-                return Err(BackendError::SoldOut {
-                    field: format!("items[{item}]"),
-                    message: what,
-                });
-            }
-            Err(TakeError::BuyerCap) => return Err(buyer_cap_error(cap)),
-            Err(TakeError::Promo(UseRefused::Unusable)) => return Err(BackendError::PromoInvalid),
-            Err(TakeError::Promo(UseRefused::Exhausted)) => {
-                // Uses of lapsed holds count until released, like their tickets.
-                if !retried && release_lapsed(&state, Some(event.id), Utc::now()).await? > 0 {
-                    retried = true;
-                    continue;
-                }
-                return Err(BackendError::PromoExhausted);
-            }
-            Err(TakeError::KeyTaken) => {
-                return replay(&state, &key, &hash)
-                    .await?
-                    .ok_or_else(|| BackendError::Internal("idempotent order vanished".into()));
-            }
-            Err(TakeError::Store(e)) => return Err(e.into()),
-        }
-    }
-    state.business.orders.with_label_values(&["created"]).inc();
-    let order = orders::find_order(state.store.primary(), id)
-        .await?
-        .ok_or(BackendError::NotFound("order"))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "order": order_view(&order, Utc::now()),
-            "access_key": order_key(&state, order.id),
-        })),
-    )
-        .into_response())
+    crate::purchase::submit(&state, purchase, key, crate::purchase::engine::Mode::Hold).await
 }
 
-fn buyer_cap_error(cap: u32) -> BackendError {
+pub(crate) fn buyer_cap_error(cap: u32) -> BackendError {
     BackendError::LimitExceeded {
         field: "items".to_owned(),
         message: format!("At most {cap} tickets per buyer for this event."),
@@ -678,7 +342,11 @@ fn buyer_cap_error(cap: u32) -> BackendError {
 
 /// The stored answer for a retried request: the same order for the same body, 422 for a
 /// different one.
-async fn replay(state: &AppState, key: &str, hash: &str) -> BackendResult<Option<Response>> {
+pub(crate) async fn replay(
+    state: &AppState,
+    key: &str,
+    hash: &str,
+) -> BackendResult<Option<Response>> {
     let Some((id, stored_hash)) =
         orders::find_by_idempotency_key(state.store.primary(), key).await?
     else {
@@ -831,6 +499,10 @@ pub async fn release_hold(
         return Ok(false);
     }
     tx.commit().await.map_err(StoreError::from)?;
+    if let Some(order) = orders::find_order(state.store.primary(), id).await? {
+        let types: Vec<TicketTypeId> = order.quantities_per_type().into_keys().collect();
+        crate::purchase::capacity_returned(state, &types).await;
+    }
     let label = to.as_str();
     state.business.orders.with_label_values(&[label]).inc();
     if to == OrderStatus::Expired {

@@ -1,16 +1,17 @@
 //! What an organization sees of an event's sales: the orders list (filters, search, cursor),
-//! the sales summary per ticket type, the attendee list, and CSV exports of orders and
-//! attendees.
+//! the sales summary (per ticket type; money as gross, refunds and net; tickets sold per day
+//! over every order), the attendee list, and CSV exports of orders and attendees.
 //!
 //! Every handler first loads the event and asks `authz` for `ViewOrganization` in the event's
 //! organization (staff and up; everyone else gets 404), and every query is scoped by that
 //! event's id, so no view can reach another organization's data.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use bilten_domain::event::TimeZoneName;
 use bilten_domain::{Currency, Money, OrderId, TicketId};
 use bilten_http::{Json, Query};
 use bilten_store::events::{self, EventRecord};
@@ -168,8 +169,32 @@ pub async fn orders(
     Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
 }
 
+/// Tickets sold per day in the event's time zone, oldest first: `[{date, tickets}]`, folded
+/// from the database's quarter-hour counts (a quarter hour never straddles a local midnight).
+/// An unreadable zone (never stored, but old rows are old) counts in UTC.
+fn per_day(buckets: &[(DateTime<Utc>, i64)], zone: &str) -> Vec<Value> {
+    fn fold<Z: chrono::TimeZone>(
+        buckets: &[(DateTime<Utc>, i64)],
+        tz: &Z,
+    ) -> BTreeMap<chrono::NaiveDate, i64> {
+        let mut days = BTreeMap::new();
+        for (at, tickets) in buckets {
+            *days.entry(at.with_timezone(tz).date_naive()).or_default() += tickets;
+        }
+        days
+    }
+    let days = match TimeZoneName::parse(zone) {
+        Ok(zone) => fold(buckets, &zone.tz()),
+        Err(_) => fold(buckets, &Utc),
+    };
+    days.into_iter()
+        .map(|(date, tickets)| json!({ "date": date.to_string(), "tickets": tickets }))
+        .collect()
+}
+
 /// `GET /events/{id}/sales-summary` (staff and up): per ticket type capacity, sold, held (live
-/// holds only), revenue and discounts of paid orders; and the totals.
+/// holds only), revenue and discounts of paid orders; the totals, with the event's money as
+/// gross, refunds and net; and tickets sold per day over all orders.
 pub async fn sales_summary(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -184,6 +209,8 @@ pub async fn sales_summary(
         .into_iter()
         .map(|(id, tickets, revenue, discount)| (id, (tickets, revenue, discount)))
         .collect();
+    let takings = reports::sales_money(state.store.primary(), event.id).await?;
+    let over_time = reports::tickets_sold_over_time(state.store.primary(), event.id).await?;
     let currency = event.fields.currency.as_str();
     let (mut capacity, mut sold, mut held, mut revenue, mut discount) = (0, 0, 0, 0, 0);
     let items: Vec<Value> = types
@@ -219,7 +246,12 @@ pub async fn sales_summary(
             "held": held,
             "revenue": money(revenue, currency),
             "discount": money(discount, currency),
+            "gross": money(takings.gross_minor, currency),
+            "refunds": money(takings.refunded_minor, currency),
+            "net": money(takings.gross_minor - takings.refunded_minor, currency),
+            "paid_orders": takings.paid_orders,
         },
+        "per_day": per_day(&over_time, &event.fields.timezone),
     })))
 }
 

@@ -451,18 +451,13 @@ async fn take_in(
     for ticket in rows.iter().filter(|t| canceled.contains(&t.id)) {
         *per_type.entry(ticket.ticket_type_id).or_default() += 1;
     }
-    let per_quota = inventory::quota_shares(&mut **tx, order.event_id, &per_type).await?;
-    let counters = per_type
-        .iter()
-        .map(|(id, n)| (Counter::TicketType(*id), *n))
-        .chain(per_quota.iter().map(|(id, n)| (Counter::Quota(*id), *n)));
-    for (counter, n) in counters {
-        if !inventory::shift(&mut **tx, counter, Movement::Unsell, n).await? {
-            // The refunded tickets were sold, so this is a broken counter: roll back.
-            return Err(BackendError::Internal(format!(
-                "{counter:?} has fewer than {n} sold"
-            )));
-        }
+    // Ticket types first, then the quota memberships (read only now that the types are
+    // locked, so a quota created meanwhile is either seen or already counts these tickets).
+    for (id, n) in &per_type {
+        unsell(tx, Counter::TicketType(*id), *n).await?;
+    }
+    for (id, n) in inventory::quota_shares(&mut **tx, order.event_id, &per_type).await? {
+        unsell(tx, Counter::Quota(id), n).await?;
     }
     store::uncount_buyer(
         &mut **tx,
@@ -498,6 +493,18 @@ async fn take_in(
         }
     }
     Ok(())
+}
+
+/// Gives `n` sold tickets back to a counter. A refusal means a counter that does not count
+/// what was sold: roll back rather than drift further.
+async fn unsell(tx: &mut Tx, counter: Counter, n: i64) -> BackendResult<()> {
+    if inventory::shift(&mut **tx, counter, Movement::Unsell, n).await? {
+        Ok(())
+    } else {
+        Err(BackendError::Internal(format!(
+            "{counter:?} has fewer than {n} sold"
+        )))
+    }
 }
 
 /// Step 2: asks the provider to give the money back, then settles the refund and enqueues the
@@ -762,8 +769,11 @@ pub async fn reconcile_provider_refunds(
 // Retry worker
 
 /// Pays out refunds whose provider call failed (or whose process died between the two
-/// steps). Any number of replicas may run it: the idempotency key makes a double payout
-/// impossible at the provider, and `pending → succeeded` is conditional here.
+/// steps), and keeps payment attempts from staying open for ever
+/// ([`crate::payments::attempts::upkeep`]: orphaned claims are finished with the provider,
+/// attempts past their lifetime closed). Any number of replicas may run it: the idempotency
+/// keys make a double payout or checkout impossible at the provider, and every status change
+/// here is conditional.
 pub struct RefundRetryWorker {
     state: AppState,
 }
@@ -785,6 +795,9 @@ impl RefundRetryWorker {
             }
             if let Err(error) = retry_pending(&self.state, Utc::now()).await {
                 tracing::warn!(%error, "refund retry pass failed");
+            }
+            if let Err(error) = crate::payments::attempts::upkeep(&self.state, Utc::now()).await {
+                tracing::warn!(%error, "payment attempt upkeep failed");
             }
         }
     }

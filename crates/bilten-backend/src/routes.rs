@@ -8,7 +8,7 @@ use axum::Router;
 
 use crate::{
     admin_api, auth, checkin, checkout, event_cancel, events, orders, organizations,
-    organizer_views, payments, promo, refunds, tickets, users, webhooks, AppState,
+    organizer_views, payments, promo, purchase, refunds, tickets, users, webhooks, AppState,
 };
 
 /// Who may call a route.
@@ -45,6 +45,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/organizations", Access::Admin),
     ("GET", "/admin/events", Access::Admin),
     ("POST", "/admin/events/{id}/unpublish", Access::Admin),
+    ("POST", "/admin/events/{id}/release", Access::Admin),
     ("POST", "/organizations", Access::User),
     ("GET", "/organizations/{id}", Access::Organizer),
     ("GET", "/organizations/{id}/members", Access::Organizer),
@@ -83,6 +84,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/events/{id}/checkin-stats", Access::Organizer),
     ("GET", "/events/{id}/checkin-log", Access::Organizer),
     ("POST", "/orders", Access::Public),
+    ("POST", "/purchases", Access::Public),
     // The buyer (account or `X-Order-Key`) or the organization; anyone else gets 404.
     ("GET", "/orders/{id}", Access::Public),
     ("DELETE", "/orders/{id}", Access::Public),
@@ -133,6 +135,7 @@ pub fn api() -> Router<AppState> {
             "/admin/events/{id}/unpublish",
             post(admin_api::unpublish_event),
         )
+        .route("/admin/events/{id}/release", post(admin_api::release_event))
         .route("/organizations", post(organizations::create))
         .route("/organizations/{id}", get(organizations::get))
         .route(
@@ -199,6 +202,7 @@ pub fn api() -> Router<AppState> {
         .route("/events/{id}/checkin-stats", get(checkin::stats))
         .route("/events/{id}/checkin-log", get(checkin::log))
         .route("/orders", post(orders::create))
+        .route("/purchases", post(purchase::create))
         .route("/orders/{id}", get(orders::get).delete(orders::cancel))
         .route("/orders/{id}/checkout", post(checkout::checkout))
         .route(

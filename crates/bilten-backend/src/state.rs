@@ -66,6 +66,8 @@ pub struct AppState {
     pub(crate) payments: Arc<dyn PaymentProvider>,
     /// `STRIPE_WEBHOOK_SECRET`: verifies `POST /webhooks/stripe` (none: the endpoint is 404).
     pub(crate) stripe_webhook_secret: Option<SecretString>,
+    /// This process's purchase engine: per-event queues that take purchases in batches.
+    pub(crate) purchases: Arc<crate::purchase::PurchaseEngine>,
 }
 
 impl AppState {
@@ -100,6 +102,7 @@ impl AppState {
             ticket_keys: Arc::new(TicketKeys::new(settings.ticket_signing_secret.clone())),
             payments: Arc::new(TestProvider),
             stripe_webhook_secret: None,
+            purchases: Arc::new(crate::purchase::PurchaseEngine::default()),
         }
     }
 

@@ -1,26 +1,31 @@
 //! What a ticket looks like outside the API: its QR code (SVG for pages, PNG for mail) and a
 //! one-page PDF.
 //!
+//! The SVG comes from the `qrcode` crate's own renderer: a hand-written path once ran the
+//! coordinates together (`M1214h…`), which browsers drew as nothing while every check of the
+//! markup passed. The unit tests therefore rasterise the SVG and PNG and decode them back.
+//!
 //! The QR code holds the signed ticket code as is (146 base64url characters, byte mode,
 //! error correction M, version 7 or so). The PDF is written by hand with `pdf-writer`: the
 //! standard Helvetica font (no embedding, so a ticket is a few kilobytes) and the QR drawn as
 //! filled vector squares, so it prints sharp at any size. Text is encoded as `WinAnsi`, the
 //! standard fonts' encoding; letters outside it are transliterated (`č` → `c`) or shown as `?`.
 
-use std::fmt::Write as _;
-
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use qrcode::render::{svg, Renderer};
 use qrcode::{Color, EcLevel, QrCode};
 
 use crate::error::{BackendError, BackendResult};
 
 /// Modules of white border the QR standard asks for around the code.
 const QUIET_ZONE: usize = 4;
+/// Pixels per module of the SVG's intrinsic size (the page scales it with CSS).
+const SVG_MODULE_PX: u32 = 6;
 
-/// The dark modules of a code's QR symbol, row by row.
+/// The modules of a code's QR symbol, row by row.
 pub struct QrMatrix {
     width: usize,
-    dark: Vec<bool>,
+    modules: Vec<Color>,
 }
 
 impl QrMatrix {
@@ -29,11 +34,7 @@ impl QrMatrix {
             .map_err(|e| BackendError::Internal(format!("QR encoding: {e}")))?;
         Ok(Self {
             width: code.width(),
-            dark: code
-                .to_colors()
-                .into_iter()
-                .map(|c| c == Color::Dark)
-                .collect(),
+            modules: code.to_colors(),
         })
     }
 
@@ -42,11 +43,11 @@ impl QrMatrix {
     }
 
     fn is_dark(&self, x: usize, y: usize) -> bool {
-        self.dark[y * self.width + x]
+        self.modules[y * self.width + x] == Color::Dark
     }
 
     /// Horizontal runs of dark modules as `(x, y, length)`: one rectangle per run keeps the
-    /// SVG and PDF small.
+    /// PDF small.
     fn runs(&self) -> Vec<(usize, usize, usize)> {
         let mut runs = Vec::new();
         for y in 0..self.width {
@@ -66,25 +67,17 @@ impl QrMatrix {
         runs
     }
 
-    /// A standalone SVG, one module per user unit, with the quiet zone.
+    /// A standalone SVG with the quiet zone, drawn by the `qrcode` crate's renderer. Its XML
+    /// declaration is left off (optional for UTF-8), so the same text also works inline in
+    /// HTML.
     pub fn to_svg(&self) -> String {
-        let size = self.width + 2 * QUIET_ZONE;
-        let mut path = String::new();
-        for (x, y, len) in self.runs() {
-            let _ = write!(
-                path,
-                "M{}{}h{len}v1h-{len}z",
-                x + QUIET_ZONE,
-                y + QUIET_ZONE
-            );
+        let svg = Renderer::<svg::Color<'_>>::new(&self.modules, self.width, QUIET_ZONE as u32)
+            .module_dimensions(SVG_MODULE_PX, SVG_MODULE_PX)
+            .build();
+        match svg.find("<svg") {
+            Some(start) => svg[start..].to_owned(),
+            None => svg,
         }
-        format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" \
-             width=\"{px}\" height=\"{px}\" shape-rendering=\"crispEdges\">\
-             <rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>\
-             <path fill=\"#000\" d=\"{path}\"/></svg>",
-            px = size * 6,
-        )
     }
 
     /// An 8-bit greyscale PNG with `scale` pixels per module (for mail clients, which rarely
@@ -293,16 +286,63 @@ mod tests {
         assert_eq!(win_ansi("Zoë 😀"), b"Zo\xeb ?".to_vec());
     }
 
+    /// A code as long as a real ticket's (146 base64url characters).
+    const CODE: &str =
+        "uCRNAomB1pOve0Vq-O-kytY9KC4Z_xSULCRuUNk1HSJwSoAqccNYC2Nw3kzrKTwySoQjNCVX1OXDhDjw42kQ7ntUtmg2wfvdE9JEHZ4UNNxiymd_to9f5mpGS6rezb0AV2-Na1rDvMgIRLfVCw";
+
+    /// Decodes the one QR code in a greyscale image (`luma(x, y)`, 0 = black).
+    fn decode(width: usize, height: usize, luma: impl FnMut(usize, usize) -> u8) -> String {
+        let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, luma);
+        let grids = image.detect_grids();
+        assert_eq!(grids.len(), 1, "one QR code in the image");
+        grids[0].decode().expect("the QR code decodes").1
+    }
+
+    /// Draws the SVG as a browser would (resvg), on white, and reads it back.
+    fn decode_svg(svg: &str) -> String {
+        let tree = resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default())
+            .expect("the SVG parses");
+        let size = tree.size().to_int_size();
+        let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
+        pixmap.fill(resvg::tiny_skia::Color::WHITE);
+        resvg::render(
+            &tree,
+            resvg::tiny_skia::Transform::identity(),
+            &mut pixmap.as_mut(),
+        );
+        let width = pixmap.width() as usize;
+        let data = pixmap.data().to_vec();
+        decode(width, pixmap.height() as usize, |x, y| {
+            data[(y * width + x) * 4 + 1] // the green channel is enough for black on white
+        })
+    }
+
     #[test]
-    fn the_qr_svg_and_png_have_the_quiet_zone() {
-        let qr = QrMatrix::encode("hello").unwrap();
+    fn the_qr_svg_decodes_to_the_ticket_code() {
+        assert_eq!(CODE.len(), 146);
+        let qr = QrMatrix::encode(CODE).unwrap();
         let svg = qr.to_svg();
-        let size = qr.width() + 2 * QUIET_ZONE;
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert_eq!(decode_svg(&svg), CODE, "{svg}");
+        // The quiet zone is part of the image: 4 white modules each side.
+        let size = (qr.width() + 2 * QUIET_ZONE) * SVG_MODULE_PX as usize;
         assert!(
             svg.contains(&format!("viewBox=\"0 0 {size} {size}\"")),
             "{svg}"
         );
-        let png = qr.to_png(2).unwrap();
-        assert_eq!(&png[1..4], b"PNG");
+    }
+
+    #[test]
+    fn the_qr_png_for_mail_decodes_to_the_ticket_code() {
+        let png = QrMatrix::encode(CODE).unwrap().to_png(5).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!(frame.color_type, png::ColorType::Grayscale);
+        let width = frame.width as usize;
+        let text = decode(width, frame.height as usize, |x, y| pixels[y * width + x]);
+        assert_eq!(text, CODE);
     }
 }

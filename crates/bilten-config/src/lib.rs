@@ -5,6 +5,7 @@
 //! are returned together; `main` prints them, one per line, and exits. Secrets are `SecretString`s: `Debug` prints `[REDACTED]`.
 
 mod duration;
+mod public_url;
 mod secrets;
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 pub use duration::parse_duration;
+pub use public_url::development_url;
 pub use secrets::DevSecrets;
 
 /// A variable that was present but unusable, or missing where it is required.
@@ -138,8 +140,11 @@ pub struct Config {
     pub stripe: Option<StripeConfig>,
     pub prometheus_port: Option<u16>,
     pub sentry_dsn: Option<SecretString>,
-    /// Where people reach the platform (links in emails).
+    /// Where people reach the platform (links in emails). In development without
+    /// `PUBLIC_URL`, replaced by the bound frontend's address ([`Config::use_frontend_address`]).
     pub public_url: String,
+    /// Whether `PUBLIC_URL` was given.
+    public_url_set: bool,
     /// Base URL of the backend for roles that call it over HTTP (frontend, scanner).
     pub backend_url: Option<String>,
     pub log_json: bool,
@@ -327,7 +332,9 @@ impl Config {
         if let Some(dsn) = &sentry_dsn {
             check(check_scheme("SENTRY_DSN", dsn, &["https://", "http://"]));
         }
-        let public_url = get("PUBLIC_URL").unwrap_or_else(|| "http://localhost:3000".to_owned());
+        let public_url_set = get("PUBLIC_URL").is_some();
+        let public_url =
+            get("PUBLIC_URL").unwrap_or_else(|| public_url::DEVELOPMENT_DEFAULT.to_owned());
         check(check_scheme(
             "PUBLIC_URL",
             &public_url,
@@ -408,6 +415,7 @@ impl Config {
             prometheus_port: prometheus_port.flatten(),
             sentry_dsn: sentry_dsn.map(Into::into),
             public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url_set,
             backend_url: backend_url.map(|u| u.trim_end_matches('/').to_owned()),
             log_json,
         })

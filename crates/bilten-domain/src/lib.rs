@@ -3,6 +3,7 @@
 //! Everything that crosses the API boundary is parsed into one of these types once
 //! ("parse, don't validate"); code past that point can rely on the invariants.
 
+pub mod allocation;
 pub mod checkin;
 pub mod email;
 pub mod event;

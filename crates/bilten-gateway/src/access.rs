@@ -14,7 +14,8 @@
 //! - any method on `/api/v1/checkin/…`: scanners authenticate with device tokens, which the
 //!   scanner role checks;
 //! - any method on `/api/v1/webhooks/…`: payment providers sign their calls instead;
-//! - any method on `/api/v1/orders` and `/api/v1/orders/…`, and on `/api/v1/tickets/…`: guests
+//! - any method on `/api/v1/orders` and `/api/v1/orders/…`, `/api/v1/purchases`, and on
+//!   `/api/v1/tickets/…`: guests
 //!   buy without an account and reach their order and tickets with the `X-Order-Key` the
 //!   order was created with; the backend authorizes every order and ticket by its owner, that
 //!   key or the organization's membership;
@@ -100,6 +101,7 @@ pub fn default_public_routes() -> Vec<PublicRoute> {
         PublicRoute::new(None, "/api/v1/checkin"),
         PublicRoute::new(None, "/api/v1/webhooks"),
         PublicRoute::new(None, "/api/v1/orders"),
+        PublicRoute::new(None, "/api/v1/purchases"),
         PublicRoute::new(None, "/api/v1/tickets"),
         PublicRoute::new(None, "/api/v1/pay"),
         PublicRoute::new(Some(&read), "/api/v1/openapi.json"),

@@ -35,12 +35,16 @@ pub(crate) fn layer(origins: &CorsOrigins) -> CorsLayer {
             header::CONTENT_TYPE,
             header::ACCEPT,
             HeaderName::from_static("idempotency-key"),
+            // A guest's credential for their order (`GET /orders/{id}`, checkout, tickets).
+            HeaderName::from_static("x-order-key"),
             HeaderName::from_static("x-request-id"),
         ])
         .expose_headers([
             header::RETRY_AFTER,
             header::LOCATION,
             HeaderName::from_static("x-request-id"),
+            // Tells a client that retried with an `Idempotency-Key` it got the first answer.
+            HeaderName::from_static("idempotent-replayed"),
             HeaderName::from_static("ratelimit-limit"),
             HeaderName::from_static("ratelimit-remaining"),
             HeaderName::from_static("ratelimit-reset"),

@@ -160,7 +160,7 @@ impl Default for RateLimits {
                 rule(
                     "orders",
                     Methods::Post,
-                    vec![Exact("/api/v1/orders")],
+                    vec![Exact("/api/v1/orders"), Exact("/api/v1/purchases")],
                     KeyBy::UserOrIp,
                     20,
                 ),

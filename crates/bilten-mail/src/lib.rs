@@ -7,7 +7,8 @@
 //!
 //! Delivery is at-least-once by nature of SMTP: a crash between the server accepting a mail
 //! and our `mark_sent` resends it after the lease expires. Each mail carries a stable
-//! `Message-ID` derived from its outbox row, so receiving systems can drop the duplicate.
+//! `Message-ID` derived from its outbox row ([`message_id`]), so receiving systems can drop
+//! the duplicate; the worker leases one mail at a time so the window stays one mail wide.
 
 mod attachment;
 pub mod templates;
@@ -16,8 +17,8 @@ mod worker;
 
 pub use attachment::Attachment;
 pub use lettre::message::Mailbox;
-pub use transport::{SmtpSettings, Transport, TransportError};
-pub use worker::{OutboxWorker, WorkerMetrics};
+pub use transport::{message_id, SmtpSettings, Transport, TransportError};
+pub use worker::{ComposeError, Composed, Composer, OutboxWorker, WorkerMetrics};
 
 /// Enqueues a rendered template for `to`, in the caller's transaction. `dedupe_key` names the
 /// cause (`verify_email:<token hash>`); a second enqueue for the same cause is a no-op and

@@ -94,6 +94,13 @@ impl Transport {
     }
 }
 
+/// The `Message-ID` of the mail in outbox row `row_id`, sent from `from`: the same on every
+/// attempt, so a resend after a crash is recognisably the same message (RFC 5322 §3.6.4) and
+/// receiving systems can drop it.
+pub fn message_id(row_id: &str, from: &Mailbox) -> String {
+    format!("<{row_id}@{}>", from.email.domain())
+}
+
 /// The MIME tree: `mixed[ alternative[ text, related[ html, inline images… ] ], files… ]`,
 /// leaving out the containers a mail does not need. Inline images sit in `related` next to
 /// the HTML that names them (RFC 2387), which is where mail clients look for `cid:` parts.
@@ -102,12 +109,11 @@ fn build_message(from: &Mailbox, email: &ClaimedEmail) -> Result<Message, Transp
         .to
         .parse()
         .map_err(|e| TransportError::Permanent(format!("recipient {:?}: {e}", email.to)))?;
-    let domain = from.email.domain().to_owned();
     let builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(email.subject.clone())
-        .message_id(Some(format!("<{}@{domain}>", email.id)));
+        .message_id(Some(message_id(&email.id, from)));
     let attachments: Vec<Attachment> = match &email.attachments_json {
         Some(json) => serde_json::from_str(json)
             .map_err(|e| TransportError::Permanent(format!("attachments: {e}")))?,
@@ -159,4 +165,47 @@ fn build_message(from: &Mailbox, email: &ClaimedEmail) -> Result<Message, Transp
         builder.multipart(mixed)
     };
     message.map_err(|e| TransportError::Permanent(format!("building message: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claimed(id: &str) -> ClaimedEmail {
+        ClaimedEmail {
+            id: id.to_owned(),
+            to: "ada@example.com".to_owned(),
+            subject: "Your tickets".to_owned(),
+            body_text: "Hello".to_owned(),
+            body_html: Some("<p>Hello</p>".to_owned()),
+            attachments_json: None,
+            attempts: 1,
+            template: None,
+            reference: None,
+        }
+    }
+
+    fn header(message: &Message, name: &str) -> String {
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        raw.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} in {raw}"))
+            .to_owned()
+    }
+
+    #[test]
+    fn every_attempt_of_a_row_has_the_same_message_id_and_other_rows_another() {
+        let from: Mailbox = "Bilten <tickets@bilten.example>".parse().unwrap();
+        let row = "0193a5d2-7c4e-7b1a-9f00-123456789abc";
+        let first = build_message(&from, &claimed(row)).unwrap();
+        let mut retry = claimed(row);
+        retry.attempts = 2;
+        let second = build_message(&from, &retry).unwrap();
+        let id = header(&first, "Message-ID");
+        assert_eq!(id, format!("<{row}@bilten.example>"));
+        assert_eq!(header(&second, "Message-ID"), id);
+        assert_eq!(message_id(row, &from), id);
+        let other = build_message(&from, &claimed("0193a5d2-7c4e-7b1a-9f00-000000000000")).unwrap();
+        assert_ne!(header(&other, "Message-ID"), id);
+    }
 }

@@ -1,4 +1,18 @@
-//! The outbox worker: lease due mails, send, mark; back off on failure.
+//! The outbox worker: lease a due mail, send it, record the result; back off on failure.
+//!
+//! Delivery is at-least-once: a process killed between the SMTP server's "250 OK" and the
+//! record sends that mail again once its lease runs out. Two things keep that rare and
+//! harmless:
+//!
+//! - **One mail per lease.** The worker claims, sends and records one mail at a time, so a
+//!   lease only ever covers a mail in flight. (It used to lease a batch of 20: mails queued
+//!   behind a slow send sat leased, unsendable by other replicas, and a batch slower than the
+//!   lease was sent twice.)
+//! - **The result is recorded as part of the send step**, retried briefly when the database
+//!   blips, instead of being dropped (which meant a resend after the lease).
+//!
+//! A resend carries the same `Message-ID` (derived from the row id, see
+//! [`crate::transport::message_id`]), so mail systems and clients drop the duplicate.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,11 +25,46 @@ use tokio_util::sync::CancellationToken;
 
 use bilten_store::{outbox, Store};
 
-use crate::{Transport, TransportError};
+use crate::{Attachment, Transport, TransportError};
 
-const BATCH: i64 = 20;
-/// A leased mail not marked within this time is offered to workers again.
+/// A mail composed from the database when it is sent.
+pub struct Composed {
+    pub rendered: crate::templates::Rendered,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Why a templated mail could not be composed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// Worth retrying later (the database did not answer).
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// The row names a template or a reference that cannot be composed.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// Composes the mails whose outbox row names a template (`outbox::enqueue_templated`): the
+/// service that knows the template (the backend, for order confirmations) implements it.
+pub trait Composer: Send + Sync {
+    fn compose<'a>(
+        &'a self,
+        template: &'a str,
+        reference: &'a str,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Composed, ComposeError>> + Send + 'a>,
+    >;
+}
+
+/// A leased mail not recorded within this time is offered to workers again: well above one
+/// SMTP send (20 s timeout per command) plus the recording retries.
 const LEASE: chrono::Duration = chrono::Duration::seconds(120);
+/// Pauses between tries to record a send's result while the database is unreachable.
+const RECORD_RETRIES: [Duration; 3] = [
+    Duration::from_millis(200),
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+];
 const IDLE_POLL: Duration = Duration::from_secs(2);
 const MAX_ATTEMPTS: i64 = 10;
 
@@ -52,6 +101,7 @@ pub struct OutboxWorker {
     from: Mailbox,
     metrics: WorkerMetrics,
     wake: Arc<Notify>,
+    composer: Option<Arc<dyn Composer>>,
 }
 
 impl OutboxWorker {
@@ -62,7 +112,13 @@ impl OutboxWorker {
             from,
             metrics,
             wake: Arc::new(Notify::new()),
+            composer: None,
         }
+    }
+
+    /// Composes templated rows with `composer` (without one they fail permanently).
+    pub fn set_composer(&mut self, composer: Arc<dyn Composer>) {
+        self.composer = Some(composer);
     }
 
     /// Notify this after enqueueing to send at once instead of at the next poll.
@@ -92,18 +148,16 @@ impl OutboxWorker {
         tracing::info!("outbox worker stopped");
     }
 
-    /// One pass: sends every mail due now (in batches). Returns how many were attempted.
+    /// One pass: sends every mail due now, one lease at a time. Returns how many were
+    /// attempted.
     pub async fn run_once(&self) -> Result<usize, bilten_store::StoreError> {
         let mut attempted = 0;
-        loop {
-            let batch = outbox::claim_due(&self.store, BATCH, LEASE, Utc::now()).await?;
-            if batch.is_empty() {
-                break;
-            }
-            attempted += batch.len();
-            for email in &batch {
-                self.deliver(email).await?;
-            }
+        while let Some(email) = outbox::claim_due(&self.store, 1, LEASE, Utc::now())
+            .await?
+            .pop()
+        {
+            attempted += 1;
+            self.deliver(&email).await?;
         }
         if let Ok(pending) = outbox::pending_count(self.store.primary()).await {
             self.metrics.pending.set(pending);
@@ -111,28 +165,84 @@ impl OutboxWorker {
         Ok(attempted)
     }
 
+    /// Fills in a templated row's subject, bodies and attachments.
+    async fn compose(
+        &self,
+        email: &outbox::ClaimedEmail,
+    ) -> Result<Option<outbox::ClaimedEmail>, TransportError> {
+        let (Some(template), Some(reference)) = (&email.template, &email.reference) else {
+            return Ok(None);
+        };
+        let composer = self.composer.as_ref().ok_or_else(|| {
+            TransportError::Permanent(format!("no composer for template {template}"))
+        })?;
+        let mail = composer
+            .compose(template, reference)
+            .await
+            .map_err(|e| match e {
+                ComposeError::Temporary(m) => TransportError::Temporary(m),
+                ComposeError::Permanent(m) => TransportError::Permanent(m),
+            })?;
+        let attachments = if mail.attachments.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&mail.attachments)
+                    .map_err(|e| TransportError::Permanent(format!("attachments: {e}")))?,
+            )
+        };
+        Ok(Some(outbox::ClaimedEmail {
+            subject: mail.rendered.subject,
+            body_text: mail.rendered.text,
+            body_html: Some(mail.rendered.html),
+            attachments_json: attachments,
+            ..email.clone()
+        }))
+    }
+
+    /// Sends one claimed mail and records the result.
     async fn deliver(&self, email: &outbox::ClaimedEmail) -> Result<(), bilten_store::StoreError> {
-        match self.transport.send(&self.from, email).await {
-            Ok(()) => {
-                self.metrics.sent.with_label_values(&["sent"]).inc();
-                outbox::mark_sent(self.store.primary(), &email.id, Utc::now()).await
-            }
+        let result = match self.compose(email).await {
+            Ok(Some(composed)) => self.transport.send(&self.from, &composed).await,
+            Ok(None) => self.transport.send(&self.from, email).await,
+            Err(error) => Err(error),
+        };
+        let outcome = if result.is_ok() { "sent" } else { "failed" };
+        self.metrics.sent.with_label_values(&[outcome]).inc();
+        let retry_at = match &result {
+            Ok(()) => None,
             Err(error) => {
-                self.metrics.sent.with_label_values(&["failed"]).inc();
-                let retry_at = match &error {
+                let retry_at = match error {
                     TransportError::Temporary(_) if email.attempts < MAX_ATTEMPTS => {
                         Some(Utc::now() + backoff(email.attempts))
                     }
                     _ => None,
                 };
                 tracing::warn!(id = %email.id, attempts = email.attempts, %error, will_retry = retry_at.is_some(), "email delivery failed");
-                outbox::mark_attempt_failed(
+                retry_at
+            }
+        };
+        let mut pauses = RECORD_RETRIES.iter();
+        loop {
+            let recorded = match &result {
+                Ok(()) => outbox::mark_sent(self.store.primary(), &email.id, Utc::now()).await,
+                Err(error) => outbox::mark_attempt_failed(
                     self.store.primary(),
                     &email.id,
+                    email.attempts,
                     &error.to_string(),
                     retry_at,
                 )
                 .await
+                .map(|_| ()),
+            };
+            match (recorded, pauses.next()) {
+                (Ok(()), _) => return Ok(()),
+                (Err(error), Some(pause)) => {
+                    tracing::warn!(id = %email.id, %error, "outbox: could not record a delivery result; retrying");
+                    tokio::time::sleep(*pause).await;
+                }
+                (Err(error), None) => return Err(error),
             }
         }
     }

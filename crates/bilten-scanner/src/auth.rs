@@ -91,8 +91,11 @@ impl FromRequestParts<ScannerState> for Caller {
                 .await
                 .map_err(db)?
                 .ok_or_else(invalid_device)?;
-            // Best effort: a failed "last seen" update must not fail the scan.
-            let _ = checkin::touch_device(state.store.primary(), device.id, Utc::now()).await;
+            // Best effort: a failed "last seen" update must not fail the scan. Coalesced per
+            // process, so a busy gate does not write the device's row on every scan.
+            if state.due_for_touch(device.id) {
+                let _ = checkin::touch_device(state.store.primary(), device.id, Utc::now()).await;
+            }
             return Ok(Self::Device(device));
         }
         let claims = state

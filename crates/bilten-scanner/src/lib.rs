@@ -90,6 +90,11 @@ pub struct ScannerState {
     pub metrics: HttpMetrics,
     pub checkin_metrics: ScannerMetrics,
     pub(crate) access_tokens: AccessTokens,
+    /// When this process last recorded each device as seen: the database keeps the time to
+    /// the minute, so a scan within a minute of the last record writes nothing at all.
+    pub(crate) last_touched: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<bilten_domain::DeviceId, std::time::Instant>>,
+    >,
 }
 
 impl ScannerState {
@@ -103,6 +108,23 @@ impl ScannerState {
                 settings.access_ttl,
             ),
             metrics,
+            last_touched: std::sync::Arc::default(),
+        }
+    }
+
+    /// Whether this scan should record the device as seen (at most once a minute per device
+    /// and process), remembering that it did.
+    pub(crate) fn due_for_touch(&self, device: bilten_domain::DeviceId) -> bool {
+        let now = std::time::Instant::now();
+        let Ok(mut touched) = self.last_touched.lock() else {
+            return true;
+        };
+        match touched.get(&device) {
+            Some(at) if now.duration_since(*at) < std::time::Duration::from_secs(60) => false,
+            _ => {
+                touched.insert(device, now);
+                true
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Queries on `events`, `ticket_types`, `quotas` and `quota_ticket_types`.
 
-use bilten_domain::{EventId, OrganizationId, QuotaId, TicketTypeId};
+use bilten_domain::{EventId, OrganizationId, QuotaId, TicketTypeId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -36,6 +36,9 @@ pub struct EventRecord {
     pub fields: EventFields,
     pub status: String,
     pub published_at: Option<DateTime<Utc>>,
+    /// Set when a platform admin unpublished the event: it cannot be published again until an
+    /// admin releases it.
+    pub moderation_locked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -43,7 +46,7 @@ pub struct EventRecord {
 const EVENT_COLUMNS: &str = "e.id, e.organization_id, e.title, e.description, e.starts_at, \
     e.ends_at, e.timezone, e.venue_name, e.venue_address, e.city, e.country, e.latitude, \
     e.longitude, e.online_url, e.currency, e.category, e.image_url, e.hold_minutes, \
-    e.buyer_cap, e.status, e.published_at, e.created_at, e.updated_at";
+    e.buyer_cap, e.status, e.published_at, e.moderation_locked_at, e.created_at, e.updated_at";
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -52,7 +55,8 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Binds the editable event fields in the order both `insert_event` and `update_event` list
-/// them after their leading parameters, so the two statements cannot drift apart.
+/// them after their leading parameters, so the two statements cannot drift apart. The
+/// coordinates come last, through [`float_placeholders`].
 fn bind_fields<'q>(query: AnyQuery<'q>, f: &'q EventFields) -> AnyQuery<'q> {
     query
         .bind(f.title.as_str())
@@ -64,14 +68,43 @@ fn bind_fields<'q>(query: AnyQuery<'q>, f: &'q EventFields) -> AnyQuery<'q> {
         .bind(f.venue_address.as_deref())
         .bind(f.city.as_deref())
         .bind(f.country.as_deref())
-        .bind(f.latitude)
-        .bind(f.longitude)
         .bind(f.online_url.as_deref())
         .bind(f.currency.as_str())
         .bind(f.category.as_str())
         .bind(f.image_url.as_deref())
         .bind(f.hold_minutes)
         .bind(f.buyer_cap)
+}
+
+/// The nullable `DOUBLE PRECISION` values of a statement (latitude, longitude), written so
+/// that one SQL text always has the same parameter types: `$n` for each present value,
+/// numbered from `first`, and the literal `NULL` for each absent one. Bind the present values
+/// with [`bind_floats`].
+///
+/// Why not bind `Option<f64>`: sqlx's `Any` driver (0.8) turns a NULL `f64` into a NULL
+/// *`real`* (float4) for PostgreSQL, and a present value into a `double precision`. A
+/// PostgreSQL connection prepares each SQL text once, with the parameter types of its first
+/// execution, and reuses that statement: a connection whose first event had no coordinates
+/// then refused every later event that had them ("incorrect binary data format in bind
+/// parameter 12"), which looked like random failures across the pool. With this, each variant
+/// of the text has one typing, whichever execution comes first.
+fn float_placeholders<const N: usize>(values: [Option<f64>; N], first: usize) -> [String; N] {
+    let mut next = first;
+    values.map(|value| match value {
+        Some(_) => {
+            next += 1;
+            format!("${}", next - 1)
+        }
+        None => "NULL".to_owned(),
+    })
+}
+
+/// Binds the present values of [`float_placeholders`], in order, always as `f64`.
+fn bind_floats<'q>(mut query: AnyQuery<'q>, values: &[Option<f64>]) -> AnyQuery<'q> {
+    for value in values.iter().flatten() {
+        query = query.bind(*value);
+    }
+    query
 }
 
 pub async fn insert_event<'e>(
@@ -81,20 +114,21 @@ pub async fn insert_event<'e>(
     f: &EventFields,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let query = sqlx::query(
+    let coordinates = [f.latitude, f.longitude];
+    let [latitude, longitude] = float_placeholders(coordinates, 19);
+    let sql = format!(
         "INSERT INTO events (id, organization_id, title, description, starts_at, ends_at,
-             timezone, venue_name, venue_address, city, country, latitude, longitude,
-             online_url, currency, category, image_url, hold_minutes, buyer_cap, status,
-             created_at, updated_at)
+             timezone, venue_name, venue_address, city, country, online_url, currency,
+             category, image_url, hold_minutes, buyer_cap, status, created_at, updated_at,
+             latitude, longitude)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, 'draft', $20, $20)",
-    )
-    .bind(id.to_db())
-    .bind(organization.to_db());
-    bind_fields(query, f)
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+                 'draft', $18, $18, {latitude}, {longitude})"
+    );
+    let query = sqlx::query(&sql)
+        .bind(id.to_db())
+        .bind(organization.to_db());
+    let query = bind_fields(query, f).bind(to_millis(now));
+    bind_floats(query, &coordinates).execute(ex).await?;
     Ok(())
 }
 
@@ -105,18 +139,19 @@ pub async fn update_event<'e>(
     f: &EventFields,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let query = sqlx::query(
+    let coordinates = [f.latitude, f.longitude];
+    let [latitude, longitude] = float_placeholders(coordinates, 18);
+    let sql = format!(
         "UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5,
              timezone = $6, venue_name = $7, venue_address = $8, city = $9, country = $10,
-             latitude = $11, longitude = $12, online_url = $13, currency = $14, category = $15,
-             image_url = $16, hold_minutes = $17, buyer_cap = $18, updated_at = $19
-         WHERE id = $1",
-    )
-    .bind(id.to_db());
-    let done = bind_fields(query, f)
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+             online_url = $11, currency = $12, category = $13, image_url = $14,
+             hold_minutes = $15, buyer_cap = $16, updated_at = $17,
+             latitude = {latitude}, longitude = {longitude}
+         WHERE id = $1"
+    );
+    let query = sqlx::query(&sql).bind(id.to_db());
+    let query = bind_fields(query, f).bind(to_millis(now));
+    let done = bind_floats(query, &coordinates).execute(ex).await?;
     if done.rows_affected() == 1 {
         Ok(())
     } else {
@@ -148,12 +183,13 @@ pub async fn events_of_organization<'e>(
     rows.iter().map(decode_event).collect()
 }
 
-/// Publishes a draft that has at least one ticket type, in one conditional statement.
-/// Returns false when the event is not a draft or has no ticket type.
+/// Publishes a draft that has at least one ticket type and no moderation lock, in one
+/// conditional statement. Returns false when the event is not a draft, has no ticket type or
+/// is locked by moderation (the caller reads the event to say which).
 pub async fn publish<'e>(ex: impl Exec<'e>, id: EventId, now: DateTime<Utc>) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE events SET status = 'published', published_at = $2, updated_at = $2
-         WHERE id = $1 AND status = 'draft'
+         WHERE id = $1 AND status = 'draft' AND moderation_locked_at IS NULL
            AND EXISTS (SELECT 1 FROM ticket_types t WHERE t.event_id = $1)",
     )
     .bind(id.to_db())
@@ -165,15 +201,38 @@ pub async fn publish<'e>(ex: impl Exec<'e>, id: EventId, now: DateTime<Utc>) -> 
 
 /// Takes a published event off sale and out of the public listing (platform moderation): it
 /// becomes a draft again, visible only to its organization, whose orders and tickets stay as
-/// they are. One conditional statement; false when the event was not published.
+/// they are, and it is locked: its organizer cannot publish it until an admin calls
+/// [`release_moderation`]. One conditional statement; false when the event was not published.
 pub async fn unpublish<'e>(
+    ex: impl Exec<'e>,
+    id: EventId,
+    admin: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE events SET status = 'draft', published_at = NULL, updated_at = $2,
+                           moderation_locked_at = $2, moderation_locked_by = $3
+         WHERE id = $1 AND status = 'published'",
+    )
+    .bind(id.to_db())
+    .bind(to_millis(now))
+    .bind(admin.to_db())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Lifts an event's moderation lock (an admin's decision): its organizer may publish it
+/// again. False when it was not locked.
+pub async fn release_moderation<'e>(
     ex: impl Exec<'e>,
     id: EventId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE events SET status = 'draft', published_at = NULL, updated_at = $2
-         WHERE id = $1 AND status = 'published'",
+        "UPDATE events SET moderation_locked_at = NULL, moderation_locked_by = NULL,
+                           updated_at = $2
+         WHERE id = $1 AND moderation_locked_at IS NOT NULL",
     )
     .bind(id.to_db())
     .bind(to_millis(now))
@@ -297,6 +356,9 @@ fn decode_event(row: &AnyRow) -> StoreResult<EventRecord> {
         status: row.try_get("status")?,
         published_at: row
             .try_get::<Option<i64>, _>("published_at")?
+            .map(from_millis),
+        moderation_locked_at: row
+            .try_get::<Option<i64>, _>("moderation_locked_at")?
             .map(from_millis),
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
@@ -506,14 +568,43 @@ impl QuotaRecord {
     }
 }
 
-pub async fn insert_quota<'e>(
-    ex: impl Exec<'e>,
+/// Creates a quota over `members` (ticket types of `event`) whose counters start at what those
+/// types already hold and sold, so the quota counts every ticket of its members, whenever it
+/// was added. Run it in a transaction.
+///
+/// Why: a quota that started at zero over a type that had sold did not count those sales, and
+/// refunding one of them (`sold - n WHERE sold >= n`) was refused, so refunds and event
+/// cancellation failed and the order stayed paid.
+///
+/// The member rows are locked first, by id (the order of every inventory move), so no hold,
+/// sale or refund changes them between the sum and the commit; and every move reads the
+/// quota memberships only after locking its ticket types, so it either ran before the quota
+/// (and is in the sum) or sees the quota. `StoreError::NotFound` when a member is not a
+/// ticket type of the event; `StoreError::Check` (`quotas_no_oversell`) when the capacity is
+/// below what the members already hold and sold.
+pub async fn create_quota(
+    conn: &mut sqlx::AnyConnection,
     id: QuotaId,
     event: EventId,
     name: &str,
     capacity: i64,
+    members: &[TicketTypeId],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let mut members = members.to_vec();
+    members.sort();
+    members.dedup();
+    for member in &members {
+        let locked =
+            sqlx::query("UPDATE ticket_types SET held = held WHERE id = $1 AND event_id = $2")
+                .bind(member.to_db())
+                .bind(event.to_db())
+                .execute(&mut *conn)
+                .await?;
+        if locked.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+    }
     sqlx::query(
         "INSERT INTO quotas (id, event_id, name, capacity, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -522,21 +613,28 @@ pub async fn insert_quota<'e>(
     .bind(name)
     .bind(capacity)
     .bind(to_millis(now))
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
-}
-
-pub async fn add_quota_ticket_type<'e>(
-    ex: impl Exec<'e>,
-    quota: QuotaId,
-    ticket_type: TicketTypeId,
-) -> StoreResult<()> {
-    sqlx::query("INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES ($1, $2)")
-        .bind(quota.to_db())
-        .bind(ticket_type.to_db())
-        .execute(ex)
-        .await?;
+    for member in &members {
+        sqlx::query("INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES ($1, $2)")
+            .bind(id.to_db())
+            .bind(member.to_db())
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE quotas SET
+             held = (SELECT CAST(COALESCE(SUM(t.held), 0) AS BIGINT) FROM ticket_types t
+                     JOIN quota_ticket_types m ON m.ticket_type_id = t.id
+                     WHERE m.quota_id = quotas.id),
+             sold = (SELECT CAST(COALESCE(SUM(t.sold), 0) AS BIGINT) FROM ticket_types t
+                     JOIN quota_ticket_types m ON m.ticket_type_id = t.id
+                     WHERE m.quota_id = quotas.id)
+         WHERE id = $1",
+    )
+    .bind(id.to_db())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -60,6 +60,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "refresh_grace_guest_claims",
         sql: include_str!("../migrations/0009_refresh_grace_guest_claims.sql"),
     },
+    Migration {
+        version: 10,
+        name: "quotas_payment_claims_moderation",
+        sql: include_str!("../migrations/0010_quotas_payment_claims_moderation.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "mail_by_reference",
+        sql: include_str!("../migrations/0012_mail_by_reference.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

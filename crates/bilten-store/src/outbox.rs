@@ -4,6 +4,10 @@
 //! On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so any number of backend replicas
 //! run the worker without waiting on each other or sending a row twice at the same time.
 //! SQLite has one writer, so the plain conditional update is already exclusive there.
+//!
+//! A claim increments `attempts`, so the attempt number a worker got with its claim names
+//! that claim: a worker whose lease ran out (and whose row another worker now holds) cannot
+//! record a failure over the newer claim and unlock the row while it is being sent again.
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
@@ -52,6 +56,59 @@ pub async fn enqueue<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// A mail to compose when it is sent: `(to, dedupe key, reference)`.
+pub struct TemplatedEmail<'a> {
+    pub to: &'a str,
+    pub dedupe_key: &'a str,
+    pub reference: &'a str,
+}
+
+/// Enqueues mails of one `template` to be composed by the worker when it sends them (one
+/// multi-row insert; a used dedupe key is skipped). This keeps rendering (QR codes, PDFs) off
+/// the path of the request that causes the mail, and the row small.
+pub async fn enqueue_templated(
+    tx: &mut crate::Tx,
+    template: &str,
+    mails: &[TemplatedEmail<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    use std::fmt::Write as _;
+    if mails.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO outbox_emails (template, next_attempt_at, created_at, subject, body_text,
+             id, to_address, dedupe_key, reference) VALUES ",
+    );
+    for i in 0..mails.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let base = 3 + i * 4;
+        let _ = write!(
+            sql,
+            "($1, $2, $2, '', '', ${base}, ${}, ${}, ${})",
+            base + 1,
+            base + 2,
+            base + 3
+        );
+    }
+    sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING");
+    let mut query = sqlx::query(&sql)
+        .persistent(false)
+        .bind(template)
+        .bind(to_millis(now));
+    for mail in mails {
+        query = query
+            .bind(Uuid::now_v7().hyphenated().to_string())
+            .bind(mail.to)
+            .bind(mail.dedupe_key)
+            .bind(mail.reference);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct ClaimedEmail {
     pub id: String,
@@ -61,6 +118,10 @@ pub struct ClaimedEmail {
     pub body_html: Option<String>,
     pub attachments_json: Option<String>,
     pub attempts: i64,
+    /// Set for a mail composed when sent ([`enqueue_templated`]): what to compose, and from
+    /// what (an order id for `order_confirmation`). Subject and bodies are empty until then.
+    pub template: Option<String>,
+    pub reference: Option<String>,
 }
 
 /// Leases up to `limit` due mails for `lease` and returns them.
@@ -83,7 +144,8 @@ pub async fn claim_due(
              ORDER BY next_attempt_at
              LIMIT $3 {lock}
          )
-         RETURNING id, to_address, subject, body_text, body_html, attachments, attempts"
+         RETURNING id, to_address, subject, body_text, body_html, attachments, attempts,
+                   template, reference"
     );
     let now_ms = to_millis(now);
     let rows = sqlx::query(&sql)
@@ -104,9 +166,13 @@ fn decode_claimed(row: &AnyRow) -> StoreResult<ClaimedEmail> {
         body_html: row.try_get("body_html")?,
         attachments_json: row.try_get("attachments")?,
         attempts: row.try_get("attempts")?,
+        template: row.try_get("template")?,
+        reference: row.try_get("reference")?,
     })
 }
 
+/// Records a delivered mail. Not fenced by the attempt: whoever delivered it, it was
+/// delivered, and marking it stops every later resend.
 pub async fn mark_sent<'e>(ex: impl Exec<'e>, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
     sqlx::query(
         "UPDATE outbox_emails SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL
@@ -119,30 +185,35 @@ pub async fn mark_sent<'e>(ex: impl Exec<'e>, id: &str, now: DateTime<Utc>) -> S
     Ok(())
 }
 
-/// Records a failed attempt: retried at `retry_at`, or given up (`failed`) when `None`.
+/// Records a failed attempt of the claim that got `attempt`: retried at `retry_at`, or given
+/// up (`failed`) when `None`. Does nothing when the row has been claimed again since (the
+/// newer claim decides), so a stale failure never unlocks a mail being sent. Returns whether
+/// the failure was recorded.
 pub async fn mark_attempt_failed<'e>(
     ex: impl Exec<'e>,
     id: &str,
+    attempt: i64,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
     let (status, next) = match retry_at {
         Some(at) => ("pending", Some(to_millis(at))),
         None => ("failed", None),
     };
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE outbox_emails
          SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL,
              last_error = $4
-         WHERE id = $1 AND status = 'pending'",
+         WHERE id = $1 AND status = 'pending' AND attempts = $5",
     )
     .bind(id)
     .bind(status)
     .bind(next)
     .bind(error.chars().take(500).collect::<String>())
+    .bind(attempt)
     .execute(ex)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Mails still waiting to be sent (for the backlog gauge).

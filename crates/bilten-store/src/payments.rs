@@ -1,7 +1,12 @@
-//! Queries on `payments`: one row per attempt to pay an order with a provider.
+//! Queries on `payments`: one row per attempt to pay an order with a provider, and on
+//! `checkout_requests`: the answers given to `POST /orders/{id}/checkout` per
+//! `Idempotency-Key`.
 //!
 //! Status changes are conditional (`… WHERE status = 'pending'`), so a provider callback that
-//! arrives twice, or a hosted page submitted twice, changes a payment once.
+//! arrives twice, or a hosted page submitted twice, changes a payment once. An order has at
+//! most one open (`pending`) attempt (`payments_one_open_per_order`): checkout *claims* it
+//! with [`claim`] before the provider is called, so however many checkouts of one order run
+//! at once, the provider is asked for one checkout.
 
 use bilten_domain::{OrderId, PaymentId};
 use chrono::{DateTime, Utc};
@@ -25,13 +30,15 @@ pub struct PaymentRecord {
     pub amount_minor: i64,
     pub currency: String,
     pub failure_code: Option<String>,
+    /// Where the buyer pays (the provider's hosted page), once the provider has answered.
+    pub redirect_url: Option<String>,
     pub succeeded_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str =
     "id, order_id, provider, provider_reference, status, amount_minor, currency, \
-     failure_code, succeeded_at, created_at";
+     failure_code, redirect_url, succeeded_at, created_at";
 
 fn decode(row: &AnyRow) -> StoreResult<PaymentRecord> {
     Ok(PaymentRecord {
@@ -43,6 +50,7 @@ fn decode(row: &AnyRow) -> StoreResult<PaymentRecord> {
         amount_minor: row.try_get("amount_minor")?,
         currency: row.try_get("currency")?,
         failure_code: row.try_get("failure_code")?,
+        redirect_url: row.try_get("redirect_url")?,
         succeeded_at: row
             .try_get::<Option<i64>, _>("succeeded_at")?
             .map(from_millis),
@@ -59,12 +67,35 @@ pub struct NewPayment<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Records a payment attempt as `pending`.
-pub async fn insert<'e>(ex: impl Exec<'e>, p: &NewPayment<'_>) -> StoreResult<()> {
-    sqlx::query(
+/// Locks a payable order's row for the claim's transaction: pending, its hold not released
+/// and not run out. False, with nothing locked, otherwise. Every writer of an order takes its
+/// row first, so a completion that is paying the order right now makes the claim wait and
+/// then refuse.
+pub async fn lock_payable_order<'e>(
+    ex: impl Exec<'e>,
+    order: OrderId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE orders SET updated_at = updated_at
+         WHERE id = $1 AND status = 'pending' AND released_at IS NULL AND expires_at > $2",
+    )
+    .bind(order.to_db())
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Claims the order's payment attempt: records `p` as `pending`, unless the order already has
+/// an open attempt (then false, nothing written). Run it after [`lock_payable_order`], in the
+/// same transaction.
+pub async fn claim<'e>(ex: impl Exec<'e>, p: &NewPayment<'_>) -> StoreResult<bool> {
+    let done = sqlx::query(
         "INSERT INTO payments (id, order_id, provider, status, amount_minor, currency,
                                created_at, updated_at)
-         VALUES ($1, $2, $3, 'pending', $4, $5, $6, $6)",
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6, $6)
+         ON CONFLICT (order_id) WHERE status = 'pending' DO NOTHING",
     )
     .bind(p.id.to_db())
     .bind(p.order_id.to_db())
@@ -74,20 +105,116 @@ pub async fn insert<'e>(ex: impl Exec<'e>, p: &NewPayment<'_>) -> StoreResult<()
     .bind(to_millis(p.now))
     .execute(ex)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Stores the provider's id for a payment once checkout has started there.
-pub async fn set_reference<'e>(
+/// Stores what the provider answered for a claimed attempt: its id for the checkout and the
+/// page the buyer pays on. Only while the attempt is open; false otherwise.
+pub async fn set_started<'e>(
     ex: impl Exec<'e>,
     id: PaymentId,
     reference: &str,
+    redirect_url: &str,
     now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE payments SET provider_reference = $2, redirect_url = $3, updated_at = $4
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id.to_db())
+    .bind(reference)
+    .bind(redirect_url)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The order's open attempt, if any.
+pub async fn open_attempt<'e>(
+    ex: impl Exec<'e>,
+    order: OrderId,
+) -> StoreResult<Option<PaymentRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE order_id = $1 AND status = 'pending'"
+    ))
+    .bind(order.to_db())
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(decode).transpose()
+}
+
+/// Open attempts created before `before`, oldest first; `unstarted_only`: only those the
+/// provider never answered for (no reference: the process died between claim and answer).
+pub async fn open_before<'e>(
+    ex: impl Exec<'e>,
+    before: DateTime<Utc>,
+    unstarted_only: bool,
+    limit: i64,
+) -> StoreResult<Vec<PaymentRecord>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM payments
+         WHERE status = 'pending' AND created_at < $1
+           AND ($2 = 0 OR provider_reference IS NULL)
+         ORDER BY created_at, id LIMIT $3"
+    ))
+    .bind(to_millis(before))
+    .bind(i64::from(unstarted_only))
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// `pending → failed` or `pending → canceled` with a reason code. False when it was not
+/// pending any more.
+pub async fn close<'e>(
+    ex: impl Exec<'e>,
+    id: PaymentId,
+    status: Closed,
+    code: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE payments SET status = $2, failure_code = $3, updated_at = $4
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id.to_db())
+    .bind(status.as_str())
+    .bind(code)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How an attempt ends without money taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// It could not be made (declined, the provider refused to start it).
+    Failed,
+    /// Nobody paid it in its lifetime.
+    Canceled,
+}
+
+impl Closed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Failed => "failed",
+            Self::Canceled => "canceled",
+        }
+    }
+}
+
+/// Moves a payment's creation time (tests use it to age an attempt without waiting).
+pub async fn set_created_at<'e>(
+    ex: impl Exec<'e>,
+    id: PaymentId,
+    at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE payments SET provider_reference = $2, updated_at = $3 WHERE id = $1")
+    sqlx::query("UPDATE payments SET created_at = $2 WHERE id = $1")
         .bind(id.to_db())
-        .bind(reference)
-        .bind(to_millis(now))
+        .bind(to_millis(at))
         .execute(ex)
         .await?;
     Ok(())
@@ -131,9 +258,12 @@ pub async fn list_for_order<'e>(
     rows.iter().map(decode).collect()
 }
 
-/// `pending → succeeded`. False when the payment was not pending (already decided). A second
-/// success for the same order is refused by `payments_one_success_per_order`
-/// (`StoreError::Unique`).
+/// `pending → succeeded`, or `canceled → succeeded`: an attempt we closed as unpaid (its
+/// lifetime passed, its session expired) that the provider nevertheless reports paid, e.g. by
+/// a webhook delayed past our clock; the provider's word on money wins, so the order is
+/// completed (or the money refunded) instead of kept without tickets. False when the payment
+/// was already decided otherwise. A second success for the same order is refused by
+/// `payments_one_success_per_order` (`StoreError::Unique`).
 pub async fn mark_succeeded<'e>(
     ex: impl Exec<'e>,
     id: PaymentId,
@@ -142,7 +272,7 @@ pub async fn mark_succeeded<'e>(
     let done = sqlx::query(
         "UPDATE payments SET status = 'succeeded', succeeded_at = $2, failure_code = NULL,
                              updated_at = $2
-         WHERE id = $1 AND status = 'pending'",
+         WHERE id = $1 AND status IN ('pending', 'canceled')",
     )
     .bind(id.to_db())
     .bind(to_millis(now))
@@ -175,8 +305,8 @@ pub async fn record_decline<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// `succeeded|pending → refunded` after the provider gave the money back. False when it was
-/// already refunded (or never taken).
+/// `succeeded|pending|canceled → refunded` after the provider gave the money back. False when
+/// it was already refunded (or never taken).
 pub async fn mark_refunded<'e>(
     ex: impl Exec<'e>,
     id: PaymentId,
@@ -184,7 +314,7 @@ pub async fn mark_refunded<'e>(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE payments SET status = 'refunded', updated_at = $2
-         WHERE id = $1 AND status IN ('pending', 'succeeded')",
+         WHERE id = $1 AND status IN ('pending', 'succeeded', 'canceled')",
     )
     .bind(id.to_db())
     .bind(to_millis(now))
@@ -208,4 +338,118 @@ pub async fn cancel_pending_for_order<'e>(
     .execute(ex)
     .await?;
     Ok(done.rows_affected())
+}
+
+// ---------------------------------------------------------------------------------------
+// Checkout requests (`Idempotency-Key`)
+
+/// A checkout request as first received under its key, and its answer once given.
+#[derive(Debug, Clone)]
+pub struct CheckoutRequestRecord {
+    pub order_id: OrderId,
+    pub request_hash: String,
+    /// `None` while the first request is still being answered.
+    pub response: Option<(u16, String)>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Records the first request under `key`. False when the key is already taken (by this
+/// request retried, or by another one): read it with [`find_request`].
+pub async fn begin_request<'e>(
+    ex: impl Exec<'e>,
+    key: &str,
+    order: OrderId,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO checkout_requests (idempotency_key, order_id, request_hash, created_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(order.to_db())
+    .bind(request_hash)
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn find_request<'e>(
+    ex: impl Exec<'e>,
+    key: &str,
+) -> StoreResult<Option<CheckoutRequestRecord>> {
+    let row = sqlx::query(
+        "SELECT order_id, request_hash, response_status, response_body, created_at
+         FROM checkout_requests WHERE idempotency_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(ex)
+    .await?;
+    row.map(|row| {
+        let status: Option<i64> = row.try_get("response_status")?;
+        let body: Option<String> = row.try_get("response_body")?;
+        Ok(CheckoutRequestRecord {
+            order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?).map_err(corrupt)?,
+            request_hash: row.try_get("request_hash")?,
+            response: match (status, body) {
+                (Some(status), Some(body)) => Some((u16::try_from(status).map_err(corrupt)?, body)),
+                _ => None,
+            },
+            created_at: from_millis(row.try_get("created_at")?),
+        })
+    })
+    .transpose()
+}
+
+/// Stores the answer given to the request under `key`.
+pub async fn finish_request<'e>(
+    ex: impl Exec<'e>,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE checkout_requests SET response_status = $2, response_body = $3
+         WHERE idempotency_key = $1",
+    )
+    .bind(key)
+    .bind(i64::from(status))
+    .bind(body)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Forgets an unanswered request (it failed in a way worth retrying), so the key's next
+/// request runs again.
+pub async fn forget_request<'e>(ex: impl Exec<'e>, key: &str) -> StoreResult<()> {
+    sqlx::query(
+        "DELETE FROM checkout_requests WHERE idempotency_key = $1 AND response_status IS NULL",
+    )
+    .bind(key)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Takes over an unanswered request begun before `stale_before` (its process died): true
+/// for exactly one of the callers racing for it.
+pub async fn take_over_request<'e>(
+    ex: impl Exec<'e>,
+    key: &str,
+    stale_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE checkout_requests SET created_at = $3
+         WHERE idempotency_key = $1 AND response_status IS NULL AND created_at < $2",
+    )
+    .bind(key)
+    .bind(to_millis(stale_before))
+    .bind(to_millis(now))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -1,5 +1,6 @@
 //! Read-only queries behind the organizer views: an event's orders (filtered, searched,
-//! paged), its order lines, its attendees (tickets) and its sales per ticket type.
+//! paged), its order lines, its attendees (tickets), its sales per ticket type, its money
+//! (gross, refunded) and its tickets sold over time.
 //!
 //! Paging is keyset (`created_at`/`issued_at`, then id), so a page is stable while new orders
 //! arrive. Every query is scoped by event id; the caller has already checked that the event
@@ -203,6 +204,69 @@ pub async fn paid_per_ticket_type<'e>(
                 row.try_get("revenue")?,
                 row.try_get("discount")?,
             ))
+        })
+        .collect()
+}
+
+/// An event's money over every order that was ever paid (paid, partially refunded or fully
+/// refunded; a late payment refunded because its stock was gone was never a sale).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SalesMoney {
+    /// What buyers paid (order totals, after discounts).
+    pub gross_minor: i64,
+    /// What has been given back or is being given back (`orders.refunded_minor`).
+    pub refunded_minor: i64,
+    /// Orders paid and not (fully) refunded: what an event cancellation would refund.
+    pub paid_orders: i64,
+}
+
+pub async fn sales_money<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<SalesMoney> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS gross,
+                CAST(COALESCE(SUM(refunded_minor), 0) AS BIGINT) AS refunded,
+                CAST(COALESCE(SUM(CASE WHEN status IN ('paid', 'partially_refunded')
+                                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS paid_orders
+         FROM orders
+         WHERE event_id = $1 AND paid_at IS NOT NULL
+           AND status IN ('paid', 'partially_refunded', 'refunded')",
+    )
+    .bind(event.to_db())
+    .fetch_one(ex)
+    .await?;
+    Ok(SalesMoney {
+        gross_minor: row.try_get("gross")?,
+        refunded_minor: row.try_get("refunded")?,
+        paid_orders: row.try_get("paid_orders")?,
+    })
+}
+
+/// Length of the time buckets of [`tickets_sold_over_time`]: every time zone's offset is a
+/// whole number of quarter hours, so each bucket falls inside one local day anywhere.
+pub const SALES_BUCKET_MINUTES: i64 = 15;
+
+/// Tickets sold (valid now, so refunded ones no longer count, exactly as the ticket types'
+/// `sold`) by the quarter hour their order was paid in: `(bucket start, tickets)`, oldest
+/// first, over every order of the event. The caller folds buckets into days of the event's
+/// time zone; the database does the counting, so no page of orders is ever the limit.
+pub async fn tickets_sold_over_time<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+) -> StoreResult<Vec<(DateTime<Utc>, i64)>> {
+    let bucket_ms = SALES_BUCKET_MINUTES * 60_000;
+    // The bucket length is written into the text (a constant, not input) so PostgreSQL sees
+    // the same expression in SELECT and GROUP BY.
+    let sql = format!(
+        "SELECT o.paid_at / {bucket_ms} AS bucket, COUNT(*) AS tickets
+         FROM tickets k JOIN orders o ON o.id = k.order_id
+         WHERE k.event_id = $1 AND k.status = 'valid' AND o.paid_at IS NOT NULL
+         GROUP BY o.paid_at / {bucket_ms}
+         ORDER BY bucket"
+    );
+    let rows = sqlx::query(&sql).bind(event.to_db()).fetch_all(ex).await?;
+    rows.iter()
+        .map(|row| {
+            let bucket: i64 = row.try_get("bucket")?;
+            Ok((from_millis(bucket * bucket_ms), row.try_get("tickets")?))
         })
         .collect()
 }

@@ -93,7 +93,7 @@ impl TestApp {
         let from: bilten_mail::Mailbox = "Bilten <tickets@bilten.test>"
             .parse()
             .expect("valid mailbox");
-        let worker = OutboxWorker::new(
+        let mut worker = OutboxWorker::new(
             store.clone(),
             transport.unwrap_or_else(|| Transport::files(mail_dir.clone())),
             from,
@@ -108,6 +108,7 @@ impl TestApp {
             worker.waker(),
         );
         let state = configure(state);
+        worker.set_composer(bilten_backend::mail_composer(&state));
         let router = bilten_backend::router(state.clone());
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await

@@ -5,9 +5,14 @@
 //! `TEST_REDIS_URL` switches the cache to Redis with a key prefix of its own. So the same
 //! suite runs on the embedded default (`cargo test`) and on the real services (CI), and
 //! tests never see each other's data.
+//!
+//! Tests that need a part a fresh machine lacks (a PostgreSQL or Redis server, Chromium, a
+//! Python package, …) are `#[ignore = "needs …"]` and take the part from [`needs`], which
+//! panics when it is missing.
 
 mod app;
 mod env;
+pub mod needs;
 pub mod organizer;
 
 pub use app::{token_from_link, TestApp, TestUser, PASSWORD};

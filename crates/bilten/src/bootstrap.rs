@@ -6,6 +6,7 @@ use bilten_config::Config;
 use bilten_mail::Transport;
 use bilten_store::{ConnectSettings, Store};
 use secrecy::ExposeSecret;
+use tracing_subscriber::Layer;
 
 /// Logging, plus Sentry when `SENTRY_DSN` is set. Keep the guard alive for the process.
 pub fn init_telemetry(config: &Config) -> Option<sentry::ClientInitGuard> {
@@ -27,13 +28,15 @@ pub fn init_telemetry(config: &Config) -> Option<sentry::ClientInitGuard> {
             },
         ))
     });
+    // Every process counts its SQL statements (`bilten_db_statements_total`) from sqlx's log.
+    let statements = bilten_store::statements::layer();
     if guard.is_some() {
         bilten_http::telemetry::init(
             config.log_json,
-            Some(sentry::integrations::tracing::layer()),
+            sentry::integrations::tracing::layer().and_then(statements),
         );
     } else {
-        bilten_http::telemetry::init(config.log_json, None::<tracing_subscriber::layer::Identity>);
+        bilten_http::telemetry::init(config.log_json, statements);
     }
     guard
 }

@@ -27,6 +27,8 @@ pub enum Command {
     Frontend,
     /// Apply database migrations and exit.
     Migrate,
+    /// Measure the platform under load on this machine (starts it, drives clients, reports).
+    Bench(crate::bench::BenchArgs),
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]

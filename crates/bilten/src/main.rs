@@ -3,6 +3,7 @@
 //! Thin on purpose: parse the command line, load the configuration, start telemetry, then
 //! hand over to `bootstrap` (shared dependencies) and `roles` (the servers).
 
+mod bench;
 mod bootstrap;
 mod cli;
 mod roles;
@@ -25,7 +26,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _sentry = bootstrap::init_telemetry(&config);
+    // The benchmark speaks to its user directly; its children log to their own files.
+    let _sentry = if matches!(cli.command, Some(Command::Bench(_))) {
+        None
+    } else {
+        bootstrap::init_telemetry(&config)
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -54,6 +60,7 @@ async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
         Command::Gateway => roles::serve_one(config, roles::Role::Gateway).await,
         Command::Scanner => roles::serve_one(config, roles::Role::Scanner).await,
         Command::Frontend => roles::serve_one(config, roles::Role::Frontend).await,
+        Command::Bench(args) => bench::run(args).await,
         Command::Migrate => {
             let store = bootstrap::connect_store(&config).await?;
             let applied = bilten_store::migrate::run(&store).await?;

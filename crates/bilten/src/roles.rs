@@ -149,7 +149,8 @@ async fn bind(
 /// Builds the backend: router plus the outbox and hold-expiry workers.
 fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readiness)> {
     let (metrics, business) = bilten_backend::new_metrics();
-    let worker = bilten_mail::OutboxWorker::new(
+    bilten_store::statements::register(metrics.registry());
+    let mut worker = bilten_mail::OutboxWorker::new(
         shared.store.clone(),
         bootstrap::mail_transport(&shared.config)?,
         bootstrap::mail_from(&shared.config)?,
@@ -169,6 +170,7 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
             .context("STRIPE_SECRET_KEY: cannot build the Stripe client")?,
         None => state,
     };
+    worker.set_composer(bilten_backend::mail_composer(&state));
     let readiness = bilten_backend::readiness(&state);
     let shutdown = shared.shutdown.clone();
     shared.tasks.spawn(async move {
@@ -194,6 +196,7 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
 fn scanner(shared: &Shared) -> (Router, HttpMetrics, Readiness) {
     let metrics = HttpMetrics::new();
     shared.cache.register_metrics(metrics.registry());
+    bilten_store::statements::register(metrics.registry());
     let state = bilten_scanner::ScannerState::new(
         shared.store.clone(),
         &bilten_scanner::ScannerSettings::from_config(&shared.config),
@@ -291,10 +294,13 @@ async fn serve_prometheus(
     Ok(())
 }
 
-pub async fn serve_one(config: Config, role: Role) -> anyhow::Result<()> {
+pub async fn serve_one(mut config: Config, role: Role) -> anyhow::Result<()> {
     let port = config.port.unwrap_or(role.default_port());
+    let (listener, addr) = bind(&config, role, port).await?;
+    if role == Role::Frontend {
+        config.use_frontend_address(addr);
+    }
     let mut shared = Shared::start(config).await?;
-    let (listener, addr) = bind(&shared.config, role, port).await?;
     let upstreams = local_upstreams(
         Role::Frontend.default_port(),
         Role::Backend.default_port(),
@@ -311,7 +317,22 @@ pub async fn serve_one(config: Config, role: Role) -> anyhow::Result<()> {
     shared.wait().await
 }
 
-pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> {
+pub async fn serve_all(mut config: Config, ports: ServePorts) -> anyhow::Result<()> {
+    // Every port is bound before anything is built, so the links the backend mails can name
+    // the frontend's real address (development without PUBLIC_URL).
+    let mut bound = Vec::new();
+    for (role, port) in [
+        (Role::Backend, ports.backend_port),
+        (Role::Frontend, ports.frontend_port),
+        (Role::Scanner, ports.scanner_port),
+        (Role::Gateway, ports.gateway_port),
+    ] {
+        let (listener, addr) = bind(&config, role, port).await?;
+        if role == Role::Frontend {
+            config.use_frontend_address(addr);
+        }
+        bound.push((role, listener, addr));
+    }
     let mut shared = Shared::start(config).await?;
     // The newcomer's first minute: the embedded default in development gets a demo to look at.
     let demo = if ports.no_demo
@@ -328,13 +349,7 @@ pub async fn serve_all(config: Config, ports: ServePorts) -> anyhow::Result<()> 
     let mut lines = Vec::new();
     let mut backend_metrics = None;
     let upstreams = local_upstreams(ports.frontend_port, ports.backend_port, ports.scanner_port);
-    for (role, port) in [
-        (Role::Backend, ports.backend_port),
-        (Role::Frontend, ports.frontend_port),
-        (Role::Scanner, ports.scanner_port),
-        (Role::Gateway, ports.gateway_port),
-    ] {
-        let (listener, addr) = bind(&shared.config, role, port).await?;
+    for (role, listener, addr) in bound {
         let (router, metrics, readiness) = build_role(role, &mut shared, &upstreams).await?;
         if role == Role::Backend {
             backend_metrics = Some((metrics, readiness));

@@ -18,6 +18,7 @@ const CONFIG_VARS: &[&str] = &[
     "DATABASE_READ_URL",
     "REDIS_URL",
     "REDIS_PASSWORD",
+    "PUBLIC_URL",
     "REDIS_PREFIX",
     "LOG_FORMAT",
     "JWT_ACCESS_SECRET",
@@ -696,4 +697,120 @@ async fn every_redis_key_carries_the_configured_prefix() {
         "no gateway rate-limit window under {prefix}: {ours:?}"
     );
     assert!(unprefixed.is_empty(), "{unprefixed:?}");
+}
+
+/// A mail body as text: quoted-printable soft line breaks joined and `=XX` escapes decoded.
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The README's "ports taken?" flags and no `PUBLIC_URL`: a guest buys, and the link in the
+/// confirmation mail (the `.eml` the development transport writes) opens the order on the
+/// frontend's real port, on a client with no cookies at all — as on the buyer's phone.
+#[tokio::test]
+async fn a_guests_mail_link_opens_the_order_on_the_moved_frontend_without_cookies() {
+    let dir = temp_dir();
+    let (_running, backend, frontend, banner) = serve_with_banner(&dir, &[]);
+    let event = banner
+        .lines()
+        .find(|l| l.contains("Open Source Meetup"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|url| url.rsplit('/').next())
+        .unwrap_or_else(|| panic!("the free demo event: {banner}"))
+        .to_owned();
+    let client = reqwest::Client::new();
+    let api = format!("http://127.0.0.1:{backend}/api/v1");
+    wait_healthy(&client, &format!("http://127.0.0.1:{backend}")).await;
+    let detail: Value = client
+        .get(format!("{api}/events/{event}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket_type = detail["ticket_types"][0]["id"].as_str().unwrap();
+    let created = client
+        .post(format!("{api}/orders"))
+        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+        .json(&json!({
+            "event_id": event,
+            "items": [{ "ticket_type_id": ticket_type, "quantity": 1 }],
+            "buyer": { "email": "guest@example.com", "name": "Grace Guest" }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let order = created["order"]["id"].as_str().unwrap();
+    let key = created["access_key"].as_str().unwrap();
+    let checkout = client
+        .post(format!("{api}/orders/{order}/checkout"))
+        .header("x-order-key", key)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(checkout.status().is_success(), "{}", checkout.status());
+
+    // The confirmation, as the development transport wrote it.
+    let outbox = dir.join("outbox");
+    let mut mail = None;
+    for _ in 0..200 {
+        mail = std::fs::read_dir(&outbox)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|raw| quoted_printable(&raw))
+            .find(|text| text.contains("Your order online:"));
+        if mail.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mail = mail.unwrap_or_else(|| panic!("no confirmation in {}", outbox.display()));
+    let link = mail
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Your order online: "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(
+        link.starts_with(&format!("http://localhost:{frontend}/orders/{order}?key=")),
+        "the link names the frontend that was started: {link}"
+    );
+
+    let stranger = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = stranger.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{link}");
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("Open Source Meetup") && page.contains("Grace Guest"),
+        "{page}"
+    );
 }

@@ -9,6 +9,11 @@
 //! The page lives under `/api/v1` so it is reachable through the gateway like every backend
 //! route; the unguessable payment id in the URL is the buyer's credential for it, as a Stripe
 //! Checkout URL is. It only exists while the test provider is the active one.
+//!
+//! Every answer carries a strict Content-Security-Policy ([`CSP`]): no script may run, the
+//! form may post only back here, nothing may frame the page (a card form in someone else's
+//! frame is a phishing kit), and no `Referer` leaks the payment URL when the buyer follows
+//! the link back to the order.
 
 use std::fmt::Write as _;
 
@@ -33,6 +38,11 @@ pub struct PayForm {
     card_number: String,
 }
 
+/// The page's policy: nothing loads or runs but its own inline styles; its form posts only to
+/// itself.
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+                       base-uri 'none'; frame-ancestors 'none'";
+
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -43,7 +53,17 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
          Use one of the test card numbers below.</p><h1>{title}</h1>{body}</body></html>",
         title = escape_html(title),
     );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        Html(html),
+    )
+        .into_response()
 }
 
 fn not_found() -> Response {
@@ -183,9 +203,8 @@ pub async fn submit(
                     "Payment received",
                     &format!(
                         "<p>Thank you. Your tickets are on their way to your inbox.</p>\
-                         <p><a href=\"{}/orders/{}\">See your order</a></p>",
-                        escape_html(&state.public_url),
-                        payment.order_id
+                         <p><a href=\"{}\">See your order</a></p>",
+                        escape_html(&crate::confirmation::order_link(&state, payment.order_id)),
                     ),
                 ),
                 Ok(Completion::Refunded(_) | Completion::NotCompleted) => page(

@@ -17,12 +17,15 @@
 //! Card numbers never reach our database or logs: a real provider takes them on its own page,
 //! and the test page only matches the number against the test card table.
 
+pub mod attempts;
 mod hosted_page;
+pub mod idempotency;
 pub mod stripe;
 pub mod test_card;
 
 use async_trait::async_trait;
 use bilten_domain::{Money, OrderId, PaymentId};
+use chrono::{DateTime, Utc};
 
 pub use hosted_page::{show as hosted_page_show, submit as hosted_page_submit};
 pub use stripe::StripeProvider;
@@ -44,6 +47,9 @@ pub struct CheckoutRequest<'a> {
     pub return_url: &'a str,
     /// Sent to the provider so a retried call cannot create a second checkout.
     pub idempotency_key: String,
+    /// When the attempt was claimed. Time limits sent to the provider derive from it, never
+    /// from the clock, so a retry under the same idempotency key is the same request.
+    pub claimed_at: DateTime<Utc>,
 }
 
 /// A checkout started at the provider.

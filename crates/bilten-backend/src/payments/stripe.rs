@@ -17,15 +17,15 @@ use async_trait::async_trait;
 use bilten_stripe::{
     CheckoutSessionId, CreateCheckoutSession, CreateRefund, LineItem, StripeClient, StripeError,
 };
-use chrono::Utc;
 
 use super::{
     CheckoutRequest, CheckoutSession, PaymentError, PaymentProvider, RefundReceipt, RefundRequest,
 };
 
 /// Stripe's minimum session lifetime is 30 minutes; a minute more absorbs the time between
-/// computing the timestamp here and Stripe checking it.
-const SESSION_LIFETIME_SECS: i64 = 31 * 60;
+/// the attempt's claim and Stripe checking it.
+#[allow(clippy::cast_possible_wrap)] // 1860 seconds
+const SESSION_LIFETIME_SECS: i64 = super::attempts::CHECKOUT_LIFETIME.as_secs() as i64;
 
 pub struct StripeProvider {
     client: StripeClient,
@@ -69,7 +69,9 @@ impl PaymentProvider for StripeProvider {
             cancel_url: request.return_url.to_owned(),
             order_id: request.order_id.to_string(),
             customer_email: Some(request.buyer_email.to_owned()),
-            expires_at: Utc::now().timestamp() + SESSION_LIFETIME_SECS,
+            // From the claim, not the clock: a retry after a crash (same idempotency key)
+            // must send the same parameters, or Stripe refuses it.
+            expires_at: request.claimed_at.timestamp() + SESSION_LIFETIME_SECS,
             metadata: BTreeMap::from([("payment_id".to_owned(), request.payment_id.to_string())]),
         };
         let session = self

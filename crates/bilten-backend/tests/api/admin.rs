@@ -60,7 +60,7 @@ async fn only_admins_list_and_disable_users() {
 
 #[tokio::test]
 async fn admins_see_every_organization_and_event_and_unpublish_an_event() {
-    use crate::ticketing_helpers::{event_on_sale, guest_order, place_order, publish};
+    use crate::ticketing_helpers::{event_on_sale, guest_order, place_order};
 
     let app = TestApp::spawn().await;
     let admin = app.signed_up_user("Admin").await;
@@ -161,9 +161,74 @@ async fn admins_see_every_organization_and_event_and_unpublish_an_event() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
 
-    // The organizer can publish it again once the problem is fixed.
+/// Issue #12 item 12c: an event an admin unpublished could be published again by its
+/// organizer at once. Moderation now holds until an admin releases it.
+#[tokio::test]
+async fn an_unpublished_event_stays_off_sale_until_an_admin_releases_it() {
+    use crate::ticketing_helpers::{event_on_sale, publish};
+
+    let app = TestApp::spawn().await;
+    let admin = app.signed_up_user("Admin").await;
+    bilten_backend::admin::create_admin(&app.store, &admin.email, "unused unused", None)
+        .await
+        .unwrap();
+    let sale = event_on_sale(&app, 10).await;
+    let organizer = &sale.organizer.access_token;
+    let unpublish = format!("/api/v1/admin/events/{}/unpublish", sale.event);
+    let (status, body) = app
+        .post(&unpublish, Some(&admin.access_token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["event"]["moderation_locked"], true);
+
+    // Moderation holds until an admin lifts it: the organizer cannot simply publish again.
+    let publish_path = format!("/api/v1/events/{}/publish", sale.event);
+    let (status, body) = app.post(&publish_path, Some(organizer), json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("moderation_locked")),
+        "{body}"
+    );
+    let (_, body) = app
+        .get(&format!("/api/v1/events/{}", sale.event), Some(organizer))
+        .await;
+    assert_eq!(body["event"]["moderation_locked"], true);
+    let release = format!("/api/v1/admin/events/{}/release", sale.event);
+    let (status, _) = app.post(&release, Some(organizer), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = app
+        .post(&release, Some(&admin.access_token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["event"]["status"].as_str(),
+            &body["event"]["moderation_locked"]
+        ),
+        (Some("draft"), &json!(false)),
+        "released, still a draft until its organizer publishes it"
+    );
+    let (status, body) = app
+        .post(&release, Some(&admin.access_token), json!({}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("not_moderation_locked"))
+    );
+    let (status, _) = app
+        .post(
+            "/api/v1/admin/events/evt_00000000000000000000000000000000/release",
+            Some(&admin.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Once released, the organizer can publish it again.
     publish(&app, organizer, &sale.event).await;
     let (_, listing) = app.get("/api/v1/events?q=jazz", None).await;
     assert_eq!(listing["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listing["items"][0]["moderation_locked"], false);
 }

@@ -170,3 +170,46 @@ async fn only_managers_of_the_organization_may_cancel_an_event() {
         .await;
     assert_eq!(event_body["event"]["status"], "published");
 }
+
+/// Issue #12 item 5: with a quota added after sales, canceling the event answered 500 and
+/// left the orders paid.
+#[tokio::test]
+async fn canceling_an_event_whose_quota_came_after_its_sales_refunds_every_order() {
+    use crate::refunds::{add_quota, quota_ledger};
+
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 20).await;
+    let token = sale.organizer.access_token.clone();
+    let (before, before_key) =
+        paid_order(&app, &sale.event, &sale.ticket_type, 2, "qa@example.com").await;
+    let (status, body) = add_quota(&app, &token, &sale.event, 10, &[&sale.ticket_type]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let quota = body["quota"]["id"].as_str().unwrap().to_owned();
+    let (after, after_key) =
+        paid_order(&app, &sale.event, &sale.ticket_type, 3, "qb@example.com").await;
+    let (pending, pending_key) =
+        pending_order(&app, &sale.event, &sale.ticket_type, 1, "qc@example.com").await;
+    assert_eq!(quota_ledger(&app, &quota).await, (1, 5, 1, 5));
+
+    let (status, body) = cancel(&app, &token, &sale.event).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["orders_refunded"].as_i64(),
+            body["orders_canceled"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    for (order, key) in [(&before, &before_key), (&after, &after_key)] {
+        assert_eq!(
+            order_of(&app, order, key).await["order"]["status"],
+            "refunded"
+        );
+    }
+    assert_eq!(
+        order_of(&app, &pending, &pending_key).await["order"]["status"],
+        "canceled"
+    );
+    assert_eq!(sold_of(&app, &sale.ticket_type).await, 0);
+    assert_eq!(quota_ledger(&app, &quota).await, (0, 0, 0, 0));
+}

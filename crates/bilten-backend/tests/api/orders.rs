@@ -611,3 +611,81 @@ async fn a_guest_reads_and_cancels_their_order_with_its_access_key() {
     );
     assert_eq!(ledger(&app, &sale.ticket_type).await, (1, 0, 1, 0));
 }
+
+/// Issue #12 item 5, concurrently: a quota created while buyers are ordering and paying
+/// counts every ticket of its types exactly once (each sale either came before it and is in
+/// its starting count, or saw it), so its counters equal its rows and every order can be
+/// refunded.
+#[tokio::test]
+async fn a_quota_created_amid_concurrent_sales_counts_each_of_them_exactly_once() {
+    use crate::refund_helpers::{checkout, refund};
+    use crate::refunds::{add_quota, quota_ledger};
+
+    let app = Arc::new(TestApp::spawn().await);
+    let owner = verified_user(&app, "Owner").await;
+    let org = create_org(&app, &owner).await;
+    let token = owner.access_token.clone();
+    let event = create_event(&app, &token, &org, event_body("Quota Night")).await;
+    let mut types = Vec::new();
+    for name in ["Standing", "Balcony"] {
+        types.push(
+            add_ticket_type(
+                &app,
+                &token,
+                &event,
+                json!({ "name": name, "price": 1000, "capacity": 100 }),
+            )
+            .await,
+        );
+    }
+    publish(&app, &token, &event).await;
+
+    let buyers: Vec<_> = (0..40)
+        .map(|i| {
+            let app = app.clone();
+            let body = guest_order(&event, &types[i % 2], 1, &format!("qs{i}@example.com"));
+            tokio::spawn(async move {
+                let (status, body) = place_order(&app, None, &format!("qs-{i}"), &body).await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+                let order = body["order"]["id"].as_str().unwrap().to_owned();
+                let key = body["access_key"].as_str().unwrap().to_owned();
+                if i % 3 != 0 {
+                    let card = json!({ "test_card": "4242424242424242" });
+                    let (status, body) = checkout(&app, &order, &key, Some(card)).await;
+                    assert_eq!(status, StatusCode::OK, "{body}");
+                    return Some(order);
+                }
+                None
+            })
+        })
+        .collect();
+    let quota = {
+        let (app, token, event, members) =
+            (app.clone(), token.clone(), event.clone(), types.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            let members: Vec<&str> = members.iter().map(String::as_str).collect();
+            let (status, body) = add_quota(&app, &token, &event, 200, &members).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            body["quota"]["id"].as_str().unwrap().to_owned()
+        })
+    };
+    let mut paid = Vec::new();
+    for buyer in buyers {
+        paid.extend(buyer.await.unwrap());
+    }
+    let quota = quota.await.unwrap();
+    let (held, sold, held_rows, sold_rows) = quota_ledger(&app, &quota).await;
+    assert_eq!((held, sold), (held_rows, sold_rows), "counters equal rows");
+    assert_eq!((held + sold, sold), (40, paid.len() as i64));
+
+    for order in &paid {
+        let (status, body) = refund(&app, &token, order, json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    assert_eq!(quota_ledger(&app, &quota).await, (held, 0, held_rows, 0));
+    for ticket_type in &types {
+        let (_, sold, _, sold_rows) = ledger(&app, ticket_type).await;
+        assert_eq!((sold, sold_rows), (0, 0));
+    }
+}

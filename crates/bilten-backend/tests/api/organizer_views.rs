@@ -339,3 +339,97 @@ async fn the_attendee_list_shows_tickets_with_holder_type_and_order_and_exports_
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_sales_summary_shows_gross_refunds_and_net_after_refunds() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 100).await;
+    let token = sale.organizer.access_token.as_str();
+    let whole = order(&app, &sale, "m1", "a@example.com", "A", 2).await;
+    pay(&app, &whole).await;
+    let part = order(&app, &sale, "m2", "b@example.com", "B", 2).await;
+    let part_tickets = pay(&app, &part).await;
+    let kept = order(&app, &sale, "m3", "c@example.com", "C", 1).await;
+    pay(&app, &kept).await;
+    // Unpaid orders are no money at all.
+    order(&app, &sale, "m4", "d@example.com", "D", 3).await;
+
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/orders/{}/refund", whole.id),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/orders/{}/refund", part.id),
+            Some(token),
+            json!({ "ticket_ids": [part_tickets[0]] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (status, body) = app
+        .get(
+            &format!("/api/v1/events/{}/sales-summary", sale.event),
+            Some(token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let totals = &body["totals"];
+    let eur = |amount: i64| json!({ "amount": amount, "currency": "EUR" });
+    // Five tickets at €25 were paid for; two and then one were given back.
+    assert_eq!(totals["gross"], eur(12_500), "{totals}");
+    assert_eq!(totals["refunds"], eur(7_500), "{totals}");
+    assert_eq!(totals["net"], eur(5_000), "{totals}");
+    assert_eq!(
+        totals["paid_orders"], 2,
+        "the fully refunded order is not paid any more"
+    );
+    assert_eq!(totals["sold"], 2);
+    // The day's count agrees with "sold": refunded tickets left both.
+    let days = body["per_day"].as_array().unwrap();
+    assert_eq!(days.len(), 1, "{body}");
+    assert_eq!(days[0]["tickets"], 2);
+    let day: chrono::NaiveDate = days[0]["date"].as_str().unwrap().parse().unwrap();
+    let from_today = (day - chrono::Utc::now().date_naive()).num_days();
+    assert!(from_today.abs() <= 1, "today in the event's zone: {body}");
+}
+
+/// The dashboard chart used to count the newest 100 orders (one page of the orders list);
+/// the per-day counts come from the database over all of them.
+#[tokio::test]
+async fn tickets_per_day_count_every_order_not_the_newest_hundred() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 500).await;
+    let token = sale.organizer.access_token.as_str();
+    for n in 0..105 {
+        let placed = order(
+            &app,
+            &sale,
+            &format!("day-{n}"),
+            &format!("buyer{n}@example.com"),
+            "Buyer",
+            1 + n % 2,
+        )
+        .await;
+        pay(&app, &placed).await;
+    }
+    let (status, body) = app
+        .get(
+            &format!("/api/v1/events/{}/sales-summary", sale.event),
+            Some(token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let per_day: i64 = body["per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["tickets"].as_i64().unwrap())
+        .sum();
+    assert_eq!(body["totals"]["sold"], 157);
+    assert_eq!(per_day, 157, "{body}");
+}

@@ -386,3 +386,82 @@ async fn a_refund_the_provider_could_not_take_is_paid_out_later_exactly_once() {
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].status, "succeeded");
 }
+
+/// `POST /events/{id}/quotas` as the organizer: `(status, body)`.
+pub async fn add_quota(
+    app: &TestApp,
+    token: &str,
+    event: &str,
+    capacity: i64,
+    members: &[&str],
+) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/v1/events/{event}/quotas"),
+        Some(token),
+        json!({ "name": "Fire limit", "capacity": capacity, "ticket_type_ids": members }),
+    )
+    .await
+}
+
+/// `(held, sold, held_rows, sold_rows)` of a quota: its counters and what its rows say.
+pub async fn quota_ledger(app: &TestApp, quota: &str) -> (i64, i64, i64, i64) {
+    bilten_store::orders::quota_ledger(app.store.primary(), quota.parse().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Issue #12 item 5: a quota added over a ticket type that had already sold started at zero,
+/// so refunding one of those sales answered 500 and the order stayed paid.
+#[tokio::test]
+async fn a_quota_added_after_sales_counts_them_so_their_refund_still_goes_through() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let token = sale.organizer.access_token.clone();
+    let (order, key) =
+        paid_order(&app, &sale.event, &sale.ticket_type, 2, "early@example.com").await;
+    let (pending, pending_key) = pending_order(
+        &app,
+        &sale.event,
+        &sale.ticket_type,
+        1,
+        "holding@example.com",
+    )
+    .await;
+
+    // Below what is already sold and held: refused, nothing created.
+    let (status, body) = add_quota(&app, &token, &sale.event, 2, &[&sale.ticket_type]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "capacity_below_taken");
+    let (status, body) = add_quota(&app, &token, &sale.event, 5, &[&sale.ticket_type]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (
+            body["quota"]["sold"].as_i64(),
+            body["quota"]["held"].as_i64(),
+            body["quota"]["available"].as_i64()
+        ),
+        (Some(2), Some(1), Some(2))
+    );
+    let quota = body["quota"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(quota_ledger(&app, &quota).await, (1, 2, 1, 2));
+
+    let (status, body) = refund(&app, &token, &order, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["order"]["status"], "refunded");
+    assert_eq!(
+        order_of(&app, &order, &key).await["order"]["status"],
+        "refunded"
+    );
+    assert_eq!(sold_of(&app, &sale.ticket_type).await, 0);
+    assert_eq!(quota_ledger(&app, &quota).await, (1, 0, 1, 0));
+    // The pending order bought before the quota completes, and counts in it.
+    let (status, body) = crate::refund_helpers::checkout(
+        &app,
+        &pending,
+        &pending_key,
+        Some(json!({ "test_card": "4242424242424242" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(quota_ledger(&app, &quota).await, (0, 1, 0, 1));
+}

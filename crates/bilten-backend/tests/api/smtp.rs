@@ -1,10 +1,11 @@
-//! Mail through a real SMTP server (aiosmtpd), as production sends it.
+//! Mail through a real SMTP server (aiosmtpd), as production sends it. A fresh machine lacks
+//! aiosmtpd, so these tests are ignored by plain `cargo test` and run by `.ci/run`.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use bilten_mail::{SmtpSettings, Transport};
-use bilten_test_support::{require_services, TestApp};
+use bilten_test_support::{needs, TestApp};
 
 pub struct SmtpServer(Child);
 
@@ -15,17 +16,10 @@ impl Drop for SmtpServer {
     }
 }
 
-/// Starts aiosmtpd with its Maildir handler on a free port; `None` when it is not installed.
-fn start_aiosmtpd(port: u16, maildir: &std::path::Path) -> Option<SmtpServer> {
-    let installed = Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .ok()?
-        .success();
-    if !installed {
-        return None;
-    }
-    let child = Command::new("python3")
+/// Starts aiosmtpd with its Maildir handler on a free port.
+fn start_aiosmtpd(port: u16, maildir: &std::path::Path) -> SmtpServer {
+    let python = needs::python_module("aiosmtpd", "python3 -m pip install aiosmtpd");
+    let child = Command::new(python)
         .args([
             "-m",
             "aiosmtpd",
@@ -39,13 +33,13 @@ fn start_aiosmtpd(port: u16, maildir: &std::path::Path) -> Option<SmtpServer> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .ok()?;
-    Some(SmtpServer(child))
+        .expect("aiosmtpd starts");
+    SmtpServer(child)
 }
 
-/// A running aiosmtpd on a free port with its Maildir, and a transport to it. `None` (the
-/// test should skip) when aiosmtpd is not installed and services are not required.
-pub async fn real_smtp() -> Option<(SmtpServer, Transport, std::path::PathBuf)> {
+/// A running aiosmtpd on a free port with its Maildir, and a transport to it. Panics when
+/// aiosmtpd is not installed: tests using it are `#[ignore = "needs … aiosmtpd …"]`.
+pub async fn real_smtp() -> (SmtpServer, Transport, std::path::PathBuf) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -54,23 +48,13 @@ pub async fn real_smtp() -> Option<(SmtpServer, Transport, std::path::PathBuf)> 
     let maildir = std::env::temp_dir()
         .join("bilten-tests")
         .join(format!("maildir-{port}"));
+    // A run that failed may have left mails under the same port's name.
+    let _ = std::fs::remove_dir_all(&maildir);
     for sub in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
-    let Some(server) = start_aiosmtpd(port, &maildir) else {
-        assert!(
-            !require_services(),
-            "aiosmtpd is required in CI (pip install aiosmtpd)"
-        );
-        eprintln!("skipped: aiosmtpd not installed");
-        return None;
-    };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = start_aiosmtpd(port, &maildir);
+    wait_listening(port).await;
     let transport = Transport::smtp(&SmtpSettings {
         host: "127.0.0.1",
         port,
@@ -78,15 +62,26 @@ pub async fn real_smtp() -> Option<(SmtpServer, Transport, std::path::PathBuf)> 
         pass: None,
     })
     .unwrap();
-    Some((server, transport, maildir))
+    (server, transport, maildir)
 }
 
-/// The mails delivered into a Maildir (waits up to 5 s for `count` of them).
-pub async fn delivered(maildir: &std::path::Path, count: usize) -> Vec<String> {
-    let new_dir = maildir.join("new");
+/// Waits (up to 5 s) until something accepts connections on `port`.
+async fn wait_listening(port: u16) {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("aiosmtpd did not listen on {port} within 5 s");
+}
+
+/// The mails delivered as files into `dir` (a Maildir's `new/`, or the file transport's
+/// directory); waits up to 5 s for `count` of them.
+pub async fn delivered(dir: &std::path::Path, count: usize) -> Vec<String> {
     let mut found = Vec::new();
     for _ in 0..100 {
-        found = std::fs::read_dir(&new_dir)
+        found = std::fs::read_dir(dir)
             .map(|d| {
                 d.filter_map(Result::ok)
                     .filter_map(|e| std::fs::read_to_string(e.path()).ok())
@@ -102,59 +97,16 @@ pub async fn delivered(maildir: &std::path::Path, count: usize) -> Vec<String> {
 }
 
 #[tokio::test]
+#[ignore = "needs Python's aiosmtpd package (python3 -m pip install aiosmtpd)"]
 async fn the_verification_mail_reaches_a_real_smtp_server() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let maildir = std::env::temp_dir()
-        .join("bilten-tests")
-        .join(format!("maildir-{port}"));
-    for sub in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(maildir.join(sub)).unwrap();
-    }
-    let Some(_server) = start_aiosmtpd(port, &maildir) else {
-        assert!(
-            !require_services(),
-            "aiosmtpd is required in CI (pip install aiosmtpd)"
-        );
-        eprintln!("skipped: aiosmtpd not installed");
-        return;
-    };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let transport = Transport::smtp(&SmtpSettings {
-        host: "127.0.0.1",
-        port,
-        user: None,
-        pass: None,
-    })
-    .unwrap();
+    let (_server, transport, maildir) = real_smtp().await;
     let app = TestApp::spawn_with_transport(transport).await;
     let user = app.signed_up_user("Smtp").await;
     app.wait_for_mail(&user.email, "Confirm").await;
     assert_eq!(app.deliver_mail().await, 1);
 
     let new_dir = maildir.join("new");
-    let mut delivered = Vec::new();
-    for _ in 0..100 {
-        delivered = std::fs::read_dir(&new_dir)
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !delivered.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let delivered = delivered(&new_dir, 1).await;
     assert_eq!(delivered.len(), 1, "one mail in {}", new_dir.display());
     let mail = &delivered[0];
     assert!(mail.contains(&format!("To: {}", user.email)), "{mail}");

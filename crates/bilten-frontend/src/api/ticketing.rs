@@ -31,6 +31,9 @@ pub struct Event {
     pub image_url: Option<String>,
     pub hold_minutes: i64,
     pub buyer_cap: i64,
+    /// A platform admin unpublished it; only an admin's release lets it be published again.
+    #[serde(default)]
+    pub moderation_locked: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -218,13 +221,28 @@ pub struct SalesTotals {
     pub capacity: i64,
     pub sold: i64,
     pub held: i64,
-    pub revenue: Money,
     pub discount: Money,
+    /// What buyers paid, refunded orders included.
+    pub gross: Money,
+    /// What has been (or is being) given back.
+    pub refunds: Money,
+    /// Gross less refunds: what the event keeps.
+    pub net: Money,
+    /// Orders paid and not fully refunded (what canceling the event would refund).
+    pub paid_orders: i64,
+}
+
+/// Tickets sold on one day (the event's time zone), over all orders.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DaySales {
+    pub date: chrono::NaiveDate,
+    pub tickets: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SalesSummary {
     pub totals: SalesTotals,
+    pub per_day: Vec<DaySales>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -800,6 +818,18 @@ impl BackendApi {
         event: &str,
     ) -> Result<(), ApiError> {
         let path = format!("/admin/events/{}/unpublish", path_segment(event));
+        self.send(Call::post(&path, caller, &bearer, serde_json::json!({})))
+            .await
+            .map(drop)
+    }
+
+    pub async fn release_event(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/admin/events/{}/release", path_segment(event));
         self.send(Call::post(&path, caller, &bearer, serde_json::json!({})))
             .await
             .map(drop)

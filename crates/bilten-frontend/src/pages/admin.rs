@@ -1,5 +1,5 @@
 //! Platform administration: users (search, disable), the platform's health, and moderation
-//! (every organization, every event, unpublishing an event).
+//! (every organization, every event, unpublishing an event and releasing it again).
 //!
 //! Only platform admins get anything: the backend answers `403 forbidden` to everyone else,
 //! which these pages show as "not found" (the admin area does not announce itself).
@@ -183,7 +183,10 @@ async fn moderation_page(
         .admin_events(&fwd, token, &api_query))
     .map_err(hidden)?;
     let notice = match query.notice.key() {
-        Some("unpublished") => Some("The event is unpublished: off sale and out of the listing."),
+        Some("unpublished") => {
+            Some("The event is unpublished: off sale and out of the listing until you release it.")
+        }
+        Some("released") => Some("The event is released: its organizer may publish it again."),
         _ => None,
     };
     let csrf = visit.csrf_token.clone();
@@ -216,12 +219,21 @@ async fn moderation_page(
                         tr {
                             th scope="row" { (event.title) }
                             td { (event.starts_at.format("%Y-%m-%d %H:%M UTC")) }
-                            td { (event.status) }
+                            td {
+                                (event.status)
+                                @if event.moderation_locked { " (locked by moderation)" }
+                            }
                             td.order-actions {
                                 @if event.status == "published" {
                                     form method="post" action={ "/admin/events/" (event.id) "/unpublish" } {
                                         input type="hidden" name="csrf_token" value=(csrf);
                                         button.secondary type="submit" { "Unpublish" span.visually-hidden { " " (event.title) } }
+                                    }
+                                }
+                                @if event.moderation_locked {
+                                    form method="post" action={ "/admin/events/" (event.id) "/release" } {
+                                        input type="hidden" name="csrf_token" value=(csrf);
+                                        button.secondary type="submit" { "Release" span.visually-hidden { " " (event.title) } }
                                     }
                                 }
                             }
@@ -264,6 +276,31 @@ pub async fn unpublish(
         result,
         FormState::default(),
         |()| "/admin/moderation?notice=unpublished".to_owned(),
+        async |form| moderation_page(&app, &mut visit, &ModerationQuery::default(), &form).await,
+    )
+    .await;
+    visit.respond(outcome)
+}
+
+/// `POST /admin/events/{id}/release`: lifts the moderation lock of an unpublished event.
+pub async fn release(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(_input): CsrfForm<UnpublishForm>,
+) -> Response {
+    let result = authed!(&app, visit, |token, fwd| app
+        .api
+        .release_event(&fwd, token, &id));
+    if let Err(ApiError::Rejected(rejection)) = &result {
+        if rejection.status == StatusCode::FORBIDDEN {
+            return visit.respond(Err(PageError::NotFound));
+        }
+    }
+    let outcome = after_post(
+        result,
+        FormState::default(),
+        |()| "/admin/moderation?notice=released".to_owned(),
         async |form| moderation_page(&app, &mut visit, &ModerationQuery::default(), &form).await,
     )
     .await;

@@ -403,6 +403,20 @@ fn summary_of(event: &Event) -> String {
     )
 }
 
+/// schema.org's `availability` of a ticket type's offer. Only a type on sale is `InStock`:
+/// before its sales open it is `PreOrder`, sold out `SoldOut`, and once its sales have closed
+/// (or the event was canceled) it can no longer be had: `Discontinued`. A phase this code
+/// does not know is not advertised as buyable.
+fn offer_availability(sales_phase: &str, event_status: &str) -> &'static str {
+    match (sales_phase, event_status) {
+        (_, "canceled") | ("closed", _) => "https://schema.org/Discontinued",
+        ("on_sale", _) => "https://schema.org/InStock",
+        ("not_open", _) => "https://schema.org/PreOrder",
+        ("sold_out", _) => "https://schema.org/SoldOut",
+        _ => "https://schema.org/OutOfStock",
+    }
+}
+
 /// schema.org `Event` as JSON-LD, so search engines can show date, place and prices.
 fn structured_data(detail: &EventDetail, url: &str) -> Markup {
     let event = &detail.event;
@@ -430,13 +444,7 @@ fn structured_data(detail: &EventDetail, url: &str) -> Markup {
                 "name": t.name,
                 "price": t.price.to_decimal_string(),
                 "priceCurrency": t.price.currency().code(),
-                "availability": if t.sales_phase == "sold_out" {
-                    "https://schema.org/SoldOut"
-                } else if t.sales_phase == "not_open" {
-                    "https://schema.org/PreOrder"
-                } else {
-                    "https://schema.org/InStock"
-                },
+                "availability": offer_availability(&t.sales_phase, &event.status),
                 "validFrom": t.sales_start.map(|s| format::iso_local(s, tz)),
                 "url": url,
             })

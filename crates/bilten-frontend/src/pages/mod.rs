@@ -58,6 +58,7 @@ pub fn routes() -> Router<Frontend> {
         .route("/admin/users/{id}/disabled", post(admin::set_disabled))
         .route("/admin/moderation", get(admin::moderation))
         .route("/admin/events/{id}/unpublish", post(admin::unpublish))
+        .route("/admin/events/{id}/release", post(admin::release))
         .merge(organize::routes())
 }
 

@@ -110,4 +110,21 @@ async fn an_admin_unpublishes_an_event_from_the_moderation_page() {
         "{}",
         again.body
     );
+    // Locked until released: the page says so and offers the release.
+    let page = admin.get("/admin/moderation?q=questionable").await;
+    assert!(page.body.contains("locked by moderation"), "{}", page.body);
+    let release = format!("/admin/events/{}/release", sale.event);
+    assert!(page.body.contains(&release), "{}", page.body);
+    let done = admin
+        .submit("/admin/moderation?q=questionable", &release, &[])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let after = admin.get(done.location()).await;
+    assert!(
+        after.body.contains("The event is released"),
+        "{}",
+        after.body
+    );
+    let page = admin.get("/admin/moderation?q=questionable").await;
+    assert!(!page.body.contains("locked by moderation"), "{}", page.body);
 }

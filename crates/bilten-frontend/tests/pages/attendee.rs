@@ -610,3 +610,131 @@ async fn the_event_page_refreshes_availability_from_its_own_json() {
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// The schema.org offers in an event page's JSON-LD, by ticket type name → availability.
+fn offers(body: &str) -> Vec<(String, String)> {
+    let start = body
+        .find(r#"<script type="application/ld+json">"#)
+        .expect("JSON-LD on the page");
+    let json = &body[start..];
+    let json = &json[json.find('>').unwrap() + 1..json.find("</script>").unwrap()];
+    let data: serde_json::Value = serde_json::from_str(json).unwrap();
+    data["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_owned(),
+                o["availability"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn search_engines_are_told_which_tickets_can_be_bought_now() {
+    let site = TestSite::spawn().await;
+    let on_sale = event_on_sale(&site.backend, "Late Sales", 1).await;
+    let token = &on_sale.organizer.access_token;
+    for (name, window) in [
+        (
+            "Early bird",
+            serde_json::json!({ "sales_end": "2021-01-01T00:00:00Z" }),
+        ),
+        (
+            "At the door",
+            serde_json::json!({ "sales_start": "2030-12-12T17:00:00Z" }),
+        ),
+    ] {
+        let mut body = serde_json::json!({ "name": name, "price": 1500, "capacity": 10 });
+        body.as_object_mut()
+            .unwrap()
+            .extend(window.as_object().unwrap().clone());
+        add_ticket_type(&site.backend, token, &on_sale.event, body).await;
+    }
+    let event_page = format!("/events/{}", on_sale.event);
+    // The one Standing ticket goes.
+    let bought = site
+        .submit(
+            &event_page,
+            &format!("{event_page}/checkout"),
+            &[
+                (&format!("qty-{}", on_sale.standing) as &str, "1"),
+                ("name", "Grace Hopper"),
+                ("email", "grace@example.com"),
+                ("idempotency_key", "late-sales-1"),
+            ],
+        )
+        .await;
+    assert_eq!(bought.status, StatusCode::SEE_OTHER, "{}", bought.body);
+
+    let page = site.get(&event_page).await;
+    let mut offers = offers(&page.body);
+    offers.sort();
+    let schema = |s: &str| format!("https://schema.org/{s}");
+    assert_eq!(
+        offers,
+        vec![
+            ("At the door".to_owned(), schema("PreOrder")),
+            ("Early bird".to_owned(), schema("Discontinued")),
+            ("Guest list".to_owned(), schema("InStock")),
+            ("Standing".to_owned(), schema("SoldOut")),
+        ],
+        "{}",
+        page.body
+    );
+}
+
+/// The link in a guest's confirmation mail opens the order for someone with no cookies at
+/// all (the buyer reading the mail on their phone).
+#[tokio::test]
+async fn the_order_link_in_the_confirmation_mail_opens_the_order_on_another_device() {
+    let site = TestSite::spawn().await;
+    let on_sale = event_on_sale(&site.backend, "Mail Link Night", 50).await;
+    let event_page = format!("/events/{}", on_sale.event);
+    let email = "ada.guest@example.com";
+    let bought = site
+        .submit(
+            &event_page,
+            &format!("{event_page}/checkout"),
+            &[
+                (&format!("qty-{}", on_sale.guest_list) as &str, "1"),
+                ("name", "Ada Guest"),
+                ("email", email),
+                ("idempotency_key", "mail-link-1"),
+            ],
+        )
+        .await;
+    assert_eq!(bought.status, StatusCode::SEE_OTHER, "{}", bought.body);
+    let (order_page, _) = order_location(bought.location());
+    let order_id = order_page
+        .trim_start_matches("/orders/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let pay = site
+        .submit(&order_page, &format!("/orders/{order_id}/pay"), &[])
+        .await;
+    assert_eq!(pay.status, StatusCode::SEE_OTHER, "{}", pay.body);
+
+    let mail = site.backend.wait_for_mail(email, "Your tickets").await;
+    let link = mail
+        .lines()
+        .find_map(|l| l.strip_prefix("Your order online: "))
+        .unwrap_or_else(|| panic!("no order link in {mail}"));
+    // The test backend's PUBLIC_URL is http://bilten.test; the path and key are what matter
+    // here (the binary's test checks the origin).
+    let path = link
+        .strip_prefix("http://bilten.test")
+        .unwrap_or_else(|| panic!("{link}"));
+    let phone = crate::helpers::TestSite::beside(&site);
+    let page = phone.get(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Mail Link Night"), "{}", page.body);
+    assert!(page.body.contains("Ada Guest"), "{}", page.body);
+    // Without the key, the same stranger sees nothing.
+    let bare = phone.get(&format!("/orders/{order_id}")).await;
+    assert_ne!(bare.status, StatusCode::OK);
+}

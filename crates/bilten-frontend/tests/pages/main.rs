@@ -12,5 +12,6 @@ mod accounts;
 mod admin;
 mod assets_and_errors;
 mod attendee;
+mod event_money;
 mod organizer;
 mod security;

@@ -234,6 +234,50 @@ async fn cors_allows_the_configured_origins_on_the_api_only() {
         .contains("x-request-id"));
 }
 
+/// Issue #12 item 12a: a guest's order calls carry `X-Order-Key` (and purchases an
+/// `Idempotency-Key`); a browser on an allowed origin sends them only if the preflight lists
+/// them, and reads `Idempotent-Replayed` only if it is exposed.
+#[tokio::test]
+async fn the_cors_preflight_allows_the_order_key_and_idempotency_key_headers() {
+    let site = site(&[("GATEWAY_CORS_ORIGINS", "https://app.example.com")]).await;
+    let client = http_client();
+    let response = client
+        .request(
+            reqwest::Method::OPTIONS,
+            site.gateway.url("/api/v1/orders/ord_x/checkout"),
+        )
+        .header("origin", "https://app.example.com")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,idempotency-key,x-order-key",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let allowed: Vec<String> = header(response.headers(), "access-control-allow-headers")
+        .unwrap()
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    for requested in ["content-type", "idempotency-key", "x-order-key"] {
+        assert!(
+            allowed.iter().any(|h| h == requested),
+            "{requested} not in {allowed:?}"
+        );
+    }
+    let simple = client
+        .get(site.gateway.url("/api/v1/events"))
+        .header("origin", "https://app.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert!(header(simple.headers(), "access-control-expose-headers")
+        .unwrap()
+        .contains("idempotent-replayed"));
+}
+
 /// Sends `head` (and `body`) on a raw connection and reads until the gateway closes it or
 /// `within` passes.
 async fn raw_exchange(

@@ -1,22 +1,29 @@
 //! The scanner web app in headless Chromium, driven over the W3C `WebDriver` protocol
 //! (chromedriver) with plain HTTP requests: pair, pick a list, scan by keyboard input, then
-//! lose the service, scan offline, get it back and see the offline scan uploaded.
+//! lose the service, scan offline, get it back and see the offline scan uploaded. Ignored by
+//! plain `cargo test` (a fresh machine has no browser); `.ci/run` installs Chromium and runs it.
+//!
+//! chromedriver runs in a process group of its own, and Chromium (which chromedriver starts)
+//! inherits it; the guard kills the whole group when it is dropped, so no browser outlives
+//! the test, passed or failed. Killing only chromedriver left a headless Chromium running
+//! after every run.
 
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use bilten_test_support::needs;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::Shop;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// `WebDriver`'s key code for Enter.
 const ENTER: &str = "\u{E007}";
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// A chromedriver process and one browser session in it; both end on drop.
+/// A chromedriver process and one browser session in it; both end on drop (the driver's
+/// whole process group is killed, Chromium included).
 struct Browser {
     driver: Child,
     base: String,
@@ -30,8 +37,14 @@ impl Browser {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             probe.local_addr().unwrap().port()
         };
-        let driver = Command::new(CHROMEDRIVER)
+        let chromium = needs::one_of_programs(
+            &["chromium", "chromium-browser"],
+            "apt-get install chromium chromium-driver",
+        );
+        let chromedriver = needs::program("chromedriver", "apt-get install chromium-driver");
+        let driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -51,7 +64,7 @@ impl Browser {
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
-                "binary": CHROMIUM,
+                "binary": chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--window-size=420,900", "--autoplay-policy=no-user-gesture-required"]
             }
@@ -183,26 +196,89 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// The process group of chromedriver and every Chromium process it started.
+    fn process_group(&self) -> u32 {
+        self.driver.id()
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Drop cannot wait for the WebDriver's "delete session", and killing chromedriver
+        // alone orphans Chromium: end the whole group at once.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.process_group())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// The live (not zombie) processes of process group `group` named like `name`.
+fn live_processes(group: u32, name: &str) -> Vec<u32> {
+    let output = Command::new("pgrep")
+        .args(["-g", &group.to_string(), name])
+        .output()
+        .expect("pgrep runs (procps)");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|pid| pid.trim().parse::<u32>().ok())
+        .filter(|pid| {
+            // A killed child of a dead parent may linger as a zombie until init reaps it.
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+            })
+        })
+        .collect()
+}
+
+/// Fails unless every Chromium process of `group` is gone within a few seconds.
+async fn assert_no_chromium_left(group: u32) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = live_processes(group, "chromium");
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Chromium processes {left:?} of the test's browser outlived it"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The guard ends the browser however the test ends: here the test fails (panics) while the
+/// browser is open, and afterwards none of the Chromium processes it started is alive.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"]
+async fn a_failing_browser_test_leaves_no_chromium_running() {
+    // Browser::start fails the test naming what is missing when Chromium is not installed.
+    let browser = Browser::start().await;
+    browser.goto("about:blank").await;
+    let group = browser.process_group();
+    let before = live_processes(group, "chromium");
+    assert!(
+        !before.is_empty(),
+        "the session runs Chromium in the driver's group"
+    );
+    let failed = tokio::spawn(async move {
+        let _browser = browser;
+        panic!("a browser test failing half-way");
+    })
+    .await;
+    assert!(failed.is_err());
+    assert_no_chromium_left(group).await;
 }
 
 const RESULT: &str = "const r = document.getElementById('result'); \
      return r.hidden ? 'hidden' : r.dataset.reason + '/' + r.dataset.mode;";
 
 #[tokio::test]
+#[ignore = "needs Chromium and chromedriver"]
 async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
-    if !(std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists()) {
-        assert!(
-            !bilten_test_support::require_services(),
-            "BILTEN_REQUIRE_SERVICES=1 but chromium/chromedriver are missing (apt-get install chromium chromium-driver)"
-        );
-        eprintln!("skipping: chromium or chromedriver not installed");
-        return;
-    }
     // Tickets bought in the shop (free order, checkout), so the codes are the backend's.
     let mut shop = Shop::new().await;
     let list = shop.list("Main gate").await;
@@ -352,4 +428,9 @@ async fn the_scanner_app_pairs_scans_and_keeps_working_offline() {
         .scan(&shop.organizer.access_token, &list, &tickets[1].1)
         .await;
     assert_eq!(second["reason"], "already_redeemed");
+
+    // The browser ends with the test: nothing of it keeps running.
+    let group = browser.process_group();
+    drop(browser);
+    assert_no_chromium_left(group).await;
 }

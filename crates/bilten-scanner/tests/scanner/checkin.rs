@@ -737,3 +737,84 @@ async fn a_ticket_from_a_real_free_order_is_admitted_once_at_the_gate() {
     assert_eq!(numbers["lists"][0]["expected"], 2, "{numbers}");
     assert_eq!(numbers["lists"][0]["checked_in"], 2);
 }
+
+/// POSTs a 2 MB JSON body with `Content-Length` on a raw TCP connection as many clients do
+/// (Python's `requests`, for one): the whole body first, then the answer. Returns what came
+/// back, with any error on the way: a server that answers early and closes with unread bytes
+/// makes the kernel reset the connection, and the client's write fails before it reads.
+async fn post_two_megabytes(address: &str, path: &str, token: Option<&str>) -> String {
+    use std::fmt::Write as _;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let host = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let body = format!("{{\"code\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{auth}\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut notes = String::new();
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body.as_bytes());
+    // In small pieces with pauses, as over a real network, so the server answers mid-upload.
+    for piece in request.chunks(64 * 1024) {
+        if let Err(error) = stream.write_all(piece).await {
+            let _ = write!(notes, "<write: {error}>");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let mut response = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        stream.read_to_end(&mut response),
+    )
+    .await
+    .expect("the scanner answers within 20 s");
+    if let Err(error) = read {
+        let _ = write!(notes, "<read: {error}>");
+    }
+    format!("{}{notes}", String::from_utf8_lossy(&response))
+}
+
+/// Issue #12 item 12b: a 2 MB body to the scanner reset the connection instead of being
+/// answered. It gets `413 payload_too_large` in the JSON error body, whether or not the
+/// caller is authenticated and whatever the route.
+#[tokio::test]
+async fn a_two_megabyte_body_is_answered_413_in_the_json_error_body() {
+    let gate = Gate::new().await;
+    let device = gate.device("Big", "Gate 1").await;
+    for (path, token) in [
+        ("/api/v1/checkin/redeem", Some(device.as_str())),
+        ("/api/v1/checkin/uploads", Some(device.as_str())),
+        ("/api/v1/checkin/pair", None),
+        ("/api/v1/checkin/redeem", None),
+    ] {
+        let response = post_two_megabytes(&gate.scanner.address, path, token).await;
+        assert!(
+            response.starts_with("HTTP/1.1 413"),
+            "{path}: {}",
+            &response[..response.len().min(300)]
+        );
+        assert!(
+            response.ends_with(
+                "\"code\":\"payload_too_large\",\"message\":\"The request body is too large.\"}}"
+            ),
+            "{path}: the whole body was sent and the whole answer read: {response}"
+        );
+    }
+    // The same through an ordinary HTTP client.
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/checkin/redeem", gate.scanner.address))
+        .bearer_auth(&device)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .await
+        .expect("an answer, not a reset connection");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large");
+}

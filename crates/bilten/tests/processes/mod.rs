@@ -1,13 +1,18 @@
 //! Running `bilten` roles as real processes, for the tests that prove the production shape
 //! (several replicas on one PostgreSQL and Redis) rather than one in-process app.
 //!
-//! Shared by `topology.rs` and `replicas.rs` through `mod processes;`; each test binary uses
-//! only part of it.
+//! Shared by the process-level tests (`topology.rs`, `replicas.rs` and the fault tests)
+//! through `mod processes;`; each test binary uses only part of it.
 #![allow(dead_code)]
+
+pub mod api;
+pub mod cluster;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use bilten_test_support::needs;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_bilten");
 
@@ -29,22 +34,17 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// `(TEST_DATABASE_URL, TEST_REDIS_URL)`, or `None` to skip — which is a failure when
-/// `BILTEN_REQUIRE_SERVICES=1` (CI's PostgreSQL pass).
-pub fn services() -> Option<(String, String)> {
-    match (
-        std::env::var("TEST_DATABASE_URL"),
-        std::env::var("TEST_REDIS_URL"),
-    ) {
-        (Ok(db), Ok(redis)) => Some((db, redis)),
-        _ => {
-            assert!(
-                std::env::var("BILTEN_REQUIRE_SERVICES").as_deref() != Ok("1"),
-                "BILTEN_REQUIRE_SERVICES=1 but TEST_DATABASE_URL/TEST_REDIS_URL are not set"
-            );
-            None
-        }
-    }
+/// `(TEST_DATABASE_URL, TEST_REDIS_URL)`, and `psql` to set up and check databases with.
+/// Panics naming what is missing: the tests using it are `#[ignore = "needs …"]`.
+pub fn services() -> (String, String) {
+    let services = needs::postgres_and_redis();
+    require_psql();
+    services
+}
+
+/// `psql`, which sets databases up and checks them ([`psql`], [`fresh_database`]).
+pub fn require_psql() {
+    needs::program("psql", "apt-get install postgresql-client");
 }
 
 /// A fresh, empty directory for one test's data (`BILTEN_DATA_DIR`).
@@ -124,6 +124,12 @@ pub fn spawn_role(role: &str, port: u16, envs: &[(&str, String)]) -> Process {
         .stderr(Stdio::null());
     for (key, value) in envs {
         command.env(key, value);
+    }
+    // `BILTEN_TEST_LOGS=DIR` keeps each process's log (at info) for a failure's post-mortem.
+    if let Ok(dir) = std::env::var("BILTEN_TEST_LOGS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = std::fs::File::create(format!("{dir}/{role}-{port}.log")).unwrap();
+        command.env("RUST_LOG", "info").stdout(log);
     }
     Process(command.spawn().unwrap())
 }

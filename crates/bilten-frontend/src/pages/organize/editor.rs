@@ -1,5 +1,6 @@
-//! The event editor (draft → publish → cancel), ticket types, quotas and promo codes, and the
-//! event's dashboard that holds them.
+//! The event editor (draft → publish; canceling has its own confirmation page, see
+//! [`super::cancel`]), ticket types, quotas and promo codes, and the event's dashboard that
+//! holds them.
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -33,7 +34,6 @@ pub fn routes() -> Router<Frontend> {
             get(edit_event).post(save_event),
         )
         .route("/organize/events/{id}/publish", post(publish))
-        .route("/organize/events/{id}/cancel", post(cancel))
         .route("/organize/events/{id}/ticket-types", post(add_ticket_type))
         .route("/organize/events/{id}/quotas", post(add_quota))
         .route("/organize/events/{id}/promo-codes", post(add_promo_code))
@@ -365,7 +365,11 @@ fn unprocessable(mut page: Response) -> Response {
 
 /// The event as its organization sees it. The ticket types come from the members-only list,
 /// so someone outside the organization gets 404 even for a published event.
-async fn load(app: &Frontend, visit: &mut Visit, id: &str) -> Result<EventDetail, PageError> {
+pub(super) async fn load(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+) -> Result<EventDetail, PageError> {
     let ticket_types = authed!(app, visit, |token, fwd| app
         .api
         .ticket_types(&fwd, token, id))?;
@@ -458,7 +462,9 @@ fn stats(summary: &SalesSummary, checkins: Option<i64>) -> Markup {
         dl.stats {
             (stat("Sold", &format!("{} of {}", totals.sold, totals.capacity)))
             (stat("Held now", &totals.held.to_string()))
-            (stat("Revenue", &format::price(totals.revenue)))
+            (stat("Gross", &totals.gross.format_display()))
+            (stat("Refunds", &totals.refunds.format_display()))
+            (stat("Net", &totals.net.format_display()))
             @if !totals.discount.is_zero() { (stat("Discounts", &format::price(totals.discount))) }
             @if let Some(checkins) = checkins { (stat("Checked in", &checkins.to_string())) }
         }
@@ -478,10 +484,8 @@ fn status_actions(visit: &Visit, event: &Event, form: &FormState) -> Markup {
             }
             @if event.status == "published" {
                 a href={ "/events/" (event.id) } { "View the public page" }
-                form method="post" action={ "/organize/events/" (event.id) "/cancel" } {
-                    (csrf_field(&visit.csrf_token))
-                    button.danger type="submit" { "Cancel the event" }
-                }
+                // A page of its own says what canceling refunds before anything happens.
+                a.button.danger href={ "/organize/events/" (event.id) "/cancel" } { "Cancel the event…" }
             }
         }
     }
@@ -645,7 +649,6 @@ async fn dashboard_page(
     let codes = authed!(app, visit, |token, fwd| app
         .api
         .promo_codes(&fwd, token, id))?;
-    let orders = reports::recent_orders(app, visit, id).await?;
     let checkins = reports::checkins(app, visit, id).await?;
     let checked_in: i64 = checkins.iter().map(|l| l.checked_in).sum();
     let devices = reports::devices(app, visit, id).await?;
@@ -666,7 +669,7 @@ async fn dashboard_page(
         }
         h2 { "Sales" }
         (stats(&summary, Some(checked_in)))
-        (reports::sales_chart(&orders, tz))
+        (reports::sales_chart(&summary.per_day))
         section.panel aria-labelledby="checkin-title" {
             h2 #checkin-title { "Check-in" }
             (reports::checkin_table(&checkins))
@@ -739,26 +742,9 @@ async fn publish(
     event_status_action(&app, visit, &id, "publish", None, "event_published").await
 }
 
-async fn cancel(
-    State(app): State<Frontend>,
-    visit: Visit,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<crate::pages::auth::EmptyForm>,
-) -> Response {
-    event_status_action(
-        &app,
-        visit,
-        &id,
-        "cancel",
-        Some(json!({})),
-        "event_canceled",
-    )
-    .await
-}
-
 /// `POST /events/{id}/{action}` (publish, cancel), then back to the dashboard with `notice`,
 /// or the dashboard again with the refusal.
-async fn event_status_action(
+pub(super) async fn event_status_action(
     app: &Frontend,
     mut visit: Visit,
     id: &str,

@@ -5,6 +5,7 @@
 //! from the API and so here). Forms follow the account pages: post, then a redirect, or the
 //! page again with the API's field errors next to the fields.
 
+mod cancel;
 mod editor;
 mod reports;
 
@@ -30,6 +31,7 @@ pub fn routes() -> Router<Frontend> {
         .route("/organize/{org}/members", post(add_member))
         .route("/organize/{org}/members/{user}/remove", post(remove_member))
         .merge(editor::routes())
+        .merge(cancel::routes())
         .merge(reports::routes())
 }
 

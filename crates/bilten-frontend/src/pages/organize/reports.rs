@@ -14,7 +14,7 @@ use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
 use super::{authed, breadcrumbs, notice};
-use crate::api::ticketing::{path_segment, Attendee, OrderRow};
+use crate::api::ticketing::{path_segment, Attendee, DaySales, OrderRow};
 use crate::format;
 use crate::pages::NoticeQuery;
 use crate::session::{PageError, Visit};
@@ -30,23 +30,6 @@ pub fn routes() -> Router<Frontend> {
         .route("/organize/orders/{id}", get(order_detail))
         .route("/organize/devices/{id}/pairing.svg", get(pairing_svg))
         .route("/organize/orders/{id}/refund", axum::routing::post(refund))
-}
-
-/// Paid orders for the chart: the newest 100 (one page of the API). Enough to draw the
-/// shape of recent sales; the totals above the chart come from the sales summary.
-pub async fn recent_orders(
-    app: &Frontend,
-    visit: &mut Visit,
-    id: &str,
-) -> Result<Vec<OrderRow>, PageError> {
-    let page = authed!(app, visit, |token, fwd| app.api.event_report::<OrderRow>(
-        &fwd,
-        token,
-        id,
-        "orders",
-        "status=paid&limit=100"
-    ))?;
-    Ok(page.items)
 }
 
 /// Check-in lists with their live counts (the scanner service records the scans).
@@ -156,17 +139,18 @@ pub fn checkin_table(lists: &[crate::api::ticketing::CheckinListStats]) -> Marku
     }
 }
 
+/// Days the chart draws: a fixed window ending at the last day with sales, so gaps show as
+/// gaps.
+const CHART_DAYS: i64 = 14;
+
 /// Tickets sold per day over the last days with sales, as an SVG bar chart drawn here (no
 /// script, no chart library): readable without JavaScript, printable, and described by a
-/// table for screen readers.
-pub fn sales_chart(orders: &[OrderRow], tz: Tz) -> Markup {
-    let mut per_day: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-    for order in orders.iter().filter(|o| o.status == "paid") {
-        *per_day
-            .entry(order.created_at.with_timezone(&tz).date_naive())
-            .or_default() += order.quantity;
-    }
-    let Some((&last, _)) = per_day.iter().next_back() else {
+/// table for screen readers. `per_day` comes from the sales summary, counted by the database
+/// over every order, so the chart's total is the "Sold" above it.
+pub fn sales_chart(per_day: &[DaySales]) -> Markup {
+    let sold: BTreeMap<NaiveDate, i64> = per_day.iter().map(|d| (d.date, d.tickets)).collect();
+    let total: i64 = sold.values().sum();
+    let Some((&last, _)) = sold.iter().rev().find(|(_, n)| **n > 0) else {
         return html! {
             figure.chart {
                 figcaption { "Tickets sold per day" }
@@ -174,16 +158,17 @@ pub fn sales_chart(orders: &[OrderRow], tz: Tz) -> Markup {
             }
         };
     };
-    // A fixed window of 14 days ending at the last day with sales, so gaps show as gaps.
-    let days: Vec<(NaiveDate, i64)> = (0..14)
+    let days: Vec<(NaiveDate, i64)> = (0..CHART_DAYS)
         .rev()
         .filter_map(|back| last.checked_sub_signed(Duration::days(back)))
-        .map(|day| (day, per_day.get(&day).copied().unwrap_or(0)))
+        .map(|day| (day, sold.get(&day).copied().unwrap_or(0)))
         .collect();
+    let first_shown = days.first().map_or(last, |(day, _)| *day);
+    let earlier: i64 = sold.range(..first_shown).map(|(_, n)| n).sum();
     let peak = days.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
     let (width, height, bar_gap) = (560_i64, 200_i64, 4_i64);
     let plot_height = height - 30;
-    let bar_width = width / i64::try_from(days.len()).unwrap_or(14) - bar_gap;
+    let bar_width = width / i64::try_from(days.len()).unwrap_or(CHART_DAYS) - bar_gap;
     let mut bars = String::new();
     for (i, (day, sold)) in days.iter().enumerate() {
         let i = i64::try_from(i).unwrap_or(0);
@@ -220,11 +205,16 @@ pub fn sales_chart(orders: &[OrderRow], tz: Tz) -> Markup {
                 line x1="0" y1=(plot_height) x2=(width) y2=(plot_height) class="axis" {}
                 (PreEscaped(bars))
             }
+            p.chart-total { (total) " tickets sold in all" @if earlier > 0 { ", " (earlier) " of them before " (first_shown.format("%-d %b %Y")) } "." }
             details {
                 summary { "The numbers" }
                 table {
                     thead { tr { th scope="col" { "Day" } th.number scope="col" { "Tickets" } } }
-                    tbody { @for (day, sold) in &days { tr { td { (day.format("%a %-d %b %Y")) } td.number { (sold) } } } }
+                    tbody {
+                        @if earlier > 0 { tr { td { "Earlier" } td.number { (earlier) } } }
+                        @for (day, sold) in &days { tr { td { (day.format("%a %-d %b %Y")) } td.number { (sold) } } }
+                    }
+                    tfoot { tr { th scope="row" { "Total" } td.number #chart-total { (total) } } }
                 }
             }
         }
@@ -565,29 +555,17 @@ async fn attendees_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bilten_domain::{Currency, Money};
-    use chrono::{DateTime, Utc};
 
-    fn order(day: u32, quantity: i64) -> OrderRow {
-        OrderRow {
-            id: format!("ord_{day}"),
-            status: "paid".into(),
-            buyer: crate::api::ticketing::Buyer {
-                email: "a@b.c".into(),
-                name: "A".into(),
-            },
-            quantity,
-            promo_code: None,
-            total: Money::new(0, Currency::parse("EUR").unwrap()),
-            created_at: format!("2030-01-{day:02}T12:00:00Z")
-                .parse::<DateTime<Utc>>()
-                .unwrap(),
+    fn day(day: u32, tickets: i64) -> DaySales {
+        DaySales {
+            date: NaiveDate::from_ymd_opt(2030, 1, day).unwrap(),
+            tickets,
         }
     }
 
     #[test]
     fn the_chart_draws_one_bar_per_day_scaled_to_the_busiest() {
-        let chart = sales_chart(&[order(10, 2), order(10, 2), order(12, 1)], Tz::UTC).into_string();
+        let chart = sales_chart(&[day(10, 4), day(12, 1)]).into_string();
         assert_eq!(chart.matches("<rect").count(), 14, "{chart}");
         assert!(chart.contains("<title>10 Jan: 4</title>"));
         assert!(chart.contains("<title>12 Jan: 1</title>"));
@@ -597,8 +575,25 @@ mod tests {
             chart.contains(r#"height="154" class="bar"><title>10 Jan: 4"#),
             "{chart}"
         );
-        assert!(sales_chart(&[], Tz::UTC)
+        assert!(
+            chart.contains(r#"<td class="number" id="chart-total">5</td>"#),
+            "{chart}"
+        );
+        assert!(sales_chart(&[])
             .into_string()
             .contains("No tickets sold yet."));
+    }
+
+    #[test]
+    fn days_before_the_window_still_count_in_the_total() {
+        let chart = sales_chart(&[day(1, 7), day(20, 2), day(25, 3)]).into_string();
+        assert!(
+            chart.contains("12 tickets sold in all, 7 of them before 12 Jan 2030."),
+            "{chart}"
+        );
+        assert!(
+            chart.contains("<td>Earlier</td><td class=\"number\">7</td>"),
+            "{chart}"
+        );
     }
 }

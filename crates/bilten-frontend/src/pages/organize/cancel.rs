@@ -1,0 +1,115 @@
+//! Canceling an event, on a page of its own: `GET /organize/events/{id}/cancel` says what
+//! will happen — how many paid orders are refunded and how much money goes back — and its
+//! form posts the real cancellation. The dashboard only links here; there is no one-click
+//! cancel button any more, since canceling refunds every buyer and cannot be undone.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::html;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::editor::{event_status_action, load};
+use super::{authed, breadcrumbs};
+use crate::api::ticketing::path_segment;
+use crate::session::{CsrfForm, PageError, Visit};
+use crate::views::csrf_field;
+use crate::Frontend;
+
+pub fn routes() -> Router<Frontend> {
+    Router::new().route(
+        "/organize/events/{id}/cancel",
+        get(confirm_page).post(cancel),
+    )
+}
+
+fn page_path(id: &str) -> String {
+    format!("/organize/events/{}/cancel", path_segment(id))
+}
+
+async fn confirmation(app: &Frontend, visit: &mut Visit, id: &str) -> Result<Response, PageError> {
+    let detail = load(app, visit, id).await?;
+    let event = &detail.event;
+    let dashboard = format!("/organize/events/{}", path_segment(&event.id));
+    if event.status == "canceled" {
+        return Ok(Redirect::to(&format!("{dashboard}?notice=event_canceled")).into_response());
+    }
+    let summary = authed!(app, visit, |token, fwd| app
+        .api
+        .sales_summary(&fwd, token, id))?;
+    let totals = &summary.totals;
+    let refund = totals.net.format_display();
+    let content = html! {
+        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), ("Organization", Some(format!("/organize/{}", event.organization_id))), (&event.title, Some(dashboard.clone())), ("Cancel", None)]))
+        h1 { "Cancel " (event.title) "?" }
+        div.notice-warning role="alert" {
+            p { strong { "This cannot be undone." } }
+            ul {
+                li #cancel-refunds {
+                    @if totals.paid_orders == 0 {
+                        "No order has been paid, so nothing is refunded."
+                    } @else {
+                        (totals.paid_orders) @if totals.paid_orders == 1 { " paid order is" } @else { " paid orders are" }
+                        " refunded in full: " strong { (refund) } " goes back to the buyers."
+                    }
+                }
+                li { "Orders not yet paid are canceled and their " (totals.held) " held tickets released." }
+                li { "No more tickets are sold, every ticket stops being valid at the entrance, and each buyer is emailed." }
+            }
+        }
+        form.form method="post" action=(page_path(&event.id)) {
+            (csrf_field(&visit.csrf_token))
+            input type="hidden" name="confirm" value="yes";
+            div.order-actions {
+                button.danger type="submit" {
+                    @if totals.paid_orders == 0 { "Cancel the event" } @else { "Cancel the event and refund " (refund) }
+                }
+                a.button href=(dashboard) { "Keep the event" }
+            }
+        }
+    };
+    Ok(visit.page(
+        &format!("Cancel {}", event.title),
+        "Confirm canceling your event.",
+        &content,
+    ))
+}
+
+async fn confirm_page(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+) -> Response {
+    let outcome = confirmation(&app, &mut visit, &id).await;
+    visit.respond(outcome)
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The confirmed cancellation. A post without the confirmation page's `confirm=yes` (an old
+/// one-click form, a stray request) cancels nothing and shows the confirmation page.
+async fn cancel(
+    State(app): State<Frontend>,
+    visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<CancelForm>,
+) -> Response {
+    if form.confirm != "yes" {
+        return Redirect::to(&page_path(&id)).into_response();
+    }
+    event_status_action(
+        &app,
+        visit,
+        &id,
+        "cancel",
+        Some(json!({})),
+        "event_canceled",
+    )
+    .await
+}

@@ -1,0 +1,551 @@
+//! The purchase engine's queries: one transaction for a whole batch of buyers.
+//!
+//! The engine (in the backend) gathers concurrent purchases of one event and takes them
+//! together. Its transaction:
+//! 1. locks the event's counter rows in the one lock order of every inventory move — ticket
+//!    types by id, then quotas by id ([`lock_inventory`]; `FOR UPDATE` on PostgreSQL, SQLite's
+//!    single connection already serialises writers);
+//! 2. reads the batch's buyers' counters, locked ([`buyer_counts`]), and adds to them with one
+//!    conditional upsert ([`add_buyer_counts`]);
+//! 3. inserts every order, line, ticket and payment of the batch with one multi-row `INSERT`
+//!    per table, orders first with `ON CONFLICT (idempotency_key) DO NOTHING` so a key taken
+//!    by another process meanwhile refuses only that buyer;
+//! 4. moves each counter once for the batch through [`crate::inventory::shift`], whose
+//!    conditional update and the tables' `CHECK`s stay the last word against overselling.
+//!
+//! Statements are built with numbered parameters for any number of rows; every value is
+//! bound, only the shape (how many `($n, …)` groups) is formatted in.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use bilten_domain::{
+    EventId, OrderId, OrganizationId, PaymentId, PromoCodeId, QuotaId, TicketId, TicketTypeId,
+    UserId,
+};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, Row};
+
+use crate::{from_millis, to_millis, Dialect, StoreError, StoreResult, Tx};
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// What the batch needs to know of its event, read in its transaction.
+#[derive(Debug, Clone)]
+pub struct EventTerms {
+    pub id: EventId,
+    pub organization_id: OrganizationId,
+    pub status: String,
+    pub currency: String,
+    pub buyer_cap: i64,
+    pub hold_minutes: i64,
+    pub ends_at: DateTime<Utc>,
+    /// What a ticket shows of its event.
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub timezone: String,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub online_url: Option<String>,
+}
+
+/// A ticket type's terms and counters, locked for the batch.
+#[derive(Debug, Clone)]
+pub struct LockedTicketType {
+    pub id: TicketTypeId,
+    pub name: String,
+    pub price_minor: i64,
+    pub capacity: i64,
+    pub held: i64,
+    pub sold: i64,
+    pub sales_start: Option<DateTime<Utc>>,
+    pub sales_end: Option<DateTime<Utc>>,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    pub visibility: String,
+}
+
+/// A quota's counters, locked for the batch, with the ticket types it covers.
+#[derive(Debug, Clone)]
+pub struct LockedQuota {
+    pub id: QuotaId,
+    pub capacity: i64,
+    pub held: i64,
+    pub sold: i64,
+    pub ticket_types: Vec<TicketTypeId>,
+}
+
+/// An event's inventory as the batch sees it, under its locks.
+#[derive(Debug, Clone)]
+pub struct LockedInventory {
+    pub event: EventTerms,
+    /// Sorted by id.
+    pub ticket_types: Vec<LockedTicketType>,
+    /// Sorted by id.
+    pub quotas: Vec<LockedQuota>,
+}
+
+/// `FOR UPDATE` where the engine has row locks.
+fn for_update(dialect: Dialect, of: &str) -> String {
+    match dialect {
+        Dialect::Postgres => format!(" FOR UPDATE OF {of}"),
+        Dialect::Sqlite => String::new(),
+    }
+}
+
+/// Reads the event and locks its counters (ticket types, then quotas, each by id). `None` when
+/// the event does not exist.
+pub async fn lock_inventory(
+    tx: &mut Tx,
+    dialect: Dialect,
+    event: EventId,
+) -> StoreResult<Option<LockedInventory>> {
+    let Some(row) = sqlx::query(
+        "SELECT organization_id, status, currency, buyer_cap, hold_minutes, ends_at, title,
+                starts_at, timezone, venue_name, venue_address, city, country, online_url
+         FROM events WHERE id = $1",
+    )
+    .bind(event.to_db())
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let terms = EventTerms {
+        id: event,
+        organization_id: OrganizationId::from_db(&row.try_get::<String, _>("organization_id")?)
+            .map_err(corrupt)?,
+        status: row.try_get("status")?,
+        currency: row.try_get("currency")?,
+        buyer_cap: row.try_get("buyer_cap")?,
+        hold_minutes: row.try_get("hold_minutes")?,
+        ends_at: from_millis(row.try_get("ends_at")?),
+        title: row.try_get("title")?,
+        starts_at: from_millis(row.try_get("starts_at")?),
+        timezone: row.try_get("timezone")?,
+        venue_name: row.try_get("venue_name")?,
+        venue_address: row.try_get("venue_address")?,
+        city: row.try_get("city")?,
+        country: row.try_get("country")?,
+        online_url: row.try_get("online_url")?,
+    };
+    let types = sqlx::query(&format!(
+        "SELECT t.id, t.name, t.price_minor, t.capacity, t.held, t.sold, t.sales_start,
+                t.sales_end, t.min_per_order, t.max_per_order, t.visibility
+         FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.id{}",
+        for_update(dialect, "t")
+    ))
+    .bind(event.to_db())
+    .fetch_all(&mut **tx)
+    .await?;
+    let ticket_types = types
+        .iter()
+        .map(|row| {
+            Ok(LockedTicketType {
+                id: TicketTypeId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+                name: row.try_get("name")?,
+                price_minor: row.try_get("price_minor")?,
+                capacity: row.try_get("capacity")?,
+                held: row.try_get("held")?,
+                sold: row.try_get("sold")?,
+                sales_start: row
+                    .try_get::<Option<i64>, _>("sales_start")?
+                    .map(from_millis),
+                sales_end: row.try_get::<Option<i64>, _>("sales_end")?.map(from_millis),
+                min_per_order: row.try_get("min_per_order")?,
+                max_per_order: row.try_get("max_per_order")?,
+                visibility: row.try_get("visibility")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let rows = sqlx::query(&format!(
+        "SELECT q.id, q.capacity, q.held, q.sold, qt.ticket_type_id
+         FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id
+         WHERE q.event_id = $1 ORDER BY q.id, qt.ticket_type_id{}",
+        for_update(dialect, "q")
+    ))
+    .bind(event.to_db())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut quotas: Vec<LockedQuota> = Vec::new();
+    for row in &rows {
+        let id = QuotaId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?;
+        if quotas.last().is_none_or(|q| q.id != id) {
+            quotas.push(LockedQuota {
+                id,
+                capacity: row.try_get("capacity")?,
+                held: row.try_get("held")?,
+                sold: row.try_get("sold")?,
+                ticket_types: Vec::new(),
+            });
+        }
+        if let Some(member) = row.try_get::<Option<String>, _>("ticket_type_id")? {
+            let member = TicketTypeId::from_db(&member).map_err(corrupt)?;
+            if let Some(quota) = quotas.last_mut() {
+                quota.ticket_types.push(member);
+            }
+        }
+    }
+    Ok(Some(LockedInventory {
+        event: terms,
+        ticket_types,
+        quotas,
+    }))
+}
+
+/// `($a, $b, …), (…)`: `rows` groups of `columns` numbered parameters starting at `first`.
+fn value_groups(rows: usize, columns: usize, first: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "${}", first + r * columns + c);
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// `$first, $first+1, …` for an `IN (…)` list.
+fn list(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Orders that already carry one of `keys`: `key → (order, request hash)`, for replays.
+pub async fn orders_by_keys(
+    tx: &mut Tx,
+    keys: &[&str],
+) -> StoreResult<HashMap<String, (OrderId, String)>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT idempotency_key, id, request_hash FROM orders WHERE idempotency_key IN ({})",
+        list(keys.len(), 1)
+    );
+    let mut query = sqlx::query(&sql).persistent(false);
+    for key in keys {
+        query = query.bind(*key);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<String, _>("idempotency_key")?,
+                (
+                    OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+                    row.try_get::<String, _>("request_hash")?,
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// What the given buyers already hold of the event (pending and paid), locking their counter
+/// rows; buyers without a row hold nothing yet.
+pub async fn buyer_counts(
+    tx: &mut Tx,
+    dialect: Dialect,
+    event: EventId,
+    buyer_keys: &[&str],
+) -> StoreResult<HashMap<String, i64>> {
+    if buyer_keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT b.buyer_key, b.quantity FROM buyer_event_counts b
+         WHERE b.event_id = $1 AND b.buyer_key IN ({}){}",
+        list(buyer_keys.len(), 2),
+        for_update(dialect, "b")
+    );
+    let mut query = sqlx::query(&sql).persistent(false).bind(event.to_db());
+    for key in buyer_keys {
+        query = query.bind(*key);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("buyer_key")?, row.try_get("quantity")?)))
+        .collect()
+}
+
+/// Adds `n` to each buyer's counter unless that passes `cap` (one conditional upsert for the
+/// batch; each key at most once). Returns the keys whose counter moved: a key missing from it
+/// was refused, because another process's purchase for the same buyer committed between
+/// [`buyer_counts`] and this (its row did not exist to be locked).
+pub async fn add_buyer_counts(
+    tx: &mut Tx,
+    event: EventId,
+    adds: &[(&str, i64)],
+    cap: i64,
+) -> StoreResult<Vec<String>> {
+    if adds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql =
+        String::from("INSERT INTO buyer_event_counts (event_id, buyer_key, quantity) VALUES ");
+    for i in 0..adds.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let _ = write!(sql, "($1, ${}, ${})", 3 + 2 * i, 4 + 2 * i);
+    }
+    sql.push_str(
+        " ON CONFLICT (event_id, buyer_key) DO UPDATE
+           SET quantity = buyer_event_counts.quantity + excluded.quantity
+           WHERE buyer_event_counts.quantity + excluded.quantity <= $2
+         RETURNING buyer_key",
+    );
+    let mut query = sqlx::query(&sql)
+        .persistent(false)
+        .bind(event.to_db())
+        .bind(cap);
+    for (key, n) in adds {
+        query = query.bind(*key).bind(*n);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get::<String, _>("buyer_key")?))
+        .collect()
+}
+
+/// An order of the batch, with its lines.
+pub struct BatchOrder<'a> {
+    pub id: OrderId,
+    pub buyer_user_id: Option<UserId>,
+    pub buyer_key: &'a str,
+    pub buyer_email: &'a str,
+    pub buyer_name: &'a str,
+    /// `pending` (a hold, paid later) or `paid` (completed in the batch).
+    pub status: &'a str,
+    pub expires_at: DateTime<Utc>,
+    pub total_minor: i64,
+    pub quantity: i64,
+    pub promo_code_id: Option<PromoCodeId>,
+    pub discount_minor: i64,
+    pub idempotency_key: &'a str,
+    pub request_hash: &'a str,
+}
+
+/// Inserts the batch's orders; an order whose idempotency key another process stored
+/// meanwhile is skipped. Returns the ids inserted.
+pub async fn insert_orders(
+    tx: &mut Tx,
+    event: EventId,
+    currency: &str,
+    orders: &[BatchOrder<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<OrderId>> {
+    // $1 event, $2 currency, $3 now; then 14 per order.
+    const COLUMNS: usize = 14;
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = String::from(
+        "INSERT INTO orders (event_id, currency, created_at, updated_at, id, buyer_user_id,
+             buyer_key, buyer_email, buyer_name, status, expires_at, total_minor, quantity,
+             promo_code_id, discount_minor, idempotency_key, request_hash, paid_at) VALUES ",
+    );
+    for i in 0..orders.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let base = 4 + i * COLUMNS;
+        sql.push_str("($1, $2, $3, $3");
+        for c in 0..COLUMNS {
+            let _ = write!(sql, ", ${}", base + c);
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id");
+    let mut query = sqlx::query(&sql)
+        .persistent(false)
+        .bind(event.to_db())
+        .bind(currency)
+        .bind(to_millis(now));
+    for o in orders {
+        query = query
+            .bind(o.id.to_db())
+            .bind(o.buyer_user_id.map(|u| u.to_db()))
+            .bind(o.buyer_key)
+            .bind(o.buyer_email)
+            .bind(o.buyer_name)
+            .bind(o.status)
+            .bind(to_millis(o.expires_at))
+            .bind(o.total_minor)
+            .bind(o.quantity)
+            .bind(o.promo_code_id.map(|p| p.to_db()))
+            .bind(o.discount_minor)
+            .bind(o.idempotency_key)
+            .bind(o.request_hash)
+            .bind((o.status == "paid").then(|| to_millis(now)));
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    rows.iter()
+        .map(|row| OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt))
+        .collect()
+}
+
+/// An order line of the batch.
+pub struct BatchLine<'a> {
+    pub order_id: OrderId,
+    pub ticket_type_id: TicketTypeId,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+    pub discount_minor: i64,
+    /// The JSON array of attendee names (see migration 0008).
+    pub attendee_names: &'a str,
+}
+
+pub async fn insert_lines(tx: &mut Tx, lines: &[BatchLine<'_>]) -> StoreResult<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO order_lines (order_id, ticket_type_id, quantity, unit_price_minor,
+             discount_minor, total_minor, attendee_names) VALUES {}",
+        value_groups(lines.len(), 7, 1)
+    );
+    let mut query = sqlx::query(&sql).persistent(false);
+    for l in lines {
+        query = query
+            .bind(l.order_id.to_db())
+            .bind(l.ticket_type_id.to_db())
+            .bind(l.quantity)
+            .bind(l.unit_price_minor)
+            .bind(l.discount_minor)
+            .bind(l.quantity * l.unit_price_minor - l.discount_minor)
+            .bind(l.attendee_names);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A ticket issued in the batch.
+pub struct BatchTicket<'a> {
+    pub id: TicketId,
+    pub order_id: OrderId,
+    pub ticket_type_id: TicketTypeId,
+    pub attendee_name: &'a str,
+    pub code: &'a str,
+}
+
+pub async fn insert_tickets(
+    tx: &mut Tx,
+    event: EventId,
+    key_version: i64,
+    tickets: &[BatchTicket<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if tickets.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO tickets (event_id, key_version, issued_at, updated_at, status, id, order_id,
+             ticket_type_id, attendee_name, code) VALUES ",
+    );
+    for i in 0..tickets.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let base = 4 + i * 5;
+        let _ = write!(
+            sql,
+            "($1, $2, $3, $3, 'valid', ${}, ${}, ${}, ${}, ${})",
+            base,
+            base + 1,
+            base + 2,
+            base + 3,
+            base + 4
+        );
+    }
+    let mut query = sqlx::query(&sql)
+        .persistent(false)
+        .bind(event.to_db())
+        .bind(key_version)
+        .bind(to_millis(now));
+    for t in tickets {
+        query = query
+            .bind(t.id.to_db())
+            .bind(t.order_id.to_db())
+            .bind(t.ticket_type_id.to_db())
+            .bind(t.attendee_name)
+            .bind(t.code);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A payment that succeeded at once (a test card), recorded with its order.
+pub struct BatchPayment {
+    pub id: PaymentId,
+    pub order_id: OrderId,
+    pub amount_minor: i64,
+}
+
+pub async fn insert_succeeded_payments(
+    tx: &mut Tx,
+    provider: &str,
+    currency: &str,
+    payments: &[BatchPayment],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if payments.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO payments (provider, currency, created_at, updated_at, succeeded_at, status,
+             id, provider_reference, order_id, amount_minor) VALUES ",
+    );
+    for i in 0..payments.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let base = 4 + i * 3;
+        // The test provider's reference is the payment's own id.
+        let _ = write!(
+            sql,
+            "($1, $2, $3, $3, $3, 'succeeded', ${base}, ${base}, ${}, ${})",
+            base + 1,
+            base + 2
+        );
+    }
+    let mut query: Query<'_, Any, AnyArguments<'_>> = sqlx::query(&sql)
+        .persistent(false)
+        .bind(provider)
+        .bind(currency)
+        .bind(to_millis(now));
+    for p in payments {
+        query = query
+            .bind(p.id.to_db())
+            .bind(p.order_id.to_db())
+            .bind(p.amount_minor);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_groups_number_every_parameter_once() {
+        assert_eq!(value_groups(2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(list(3, 2), "$2, $3, $4");
+    }
+}
