@@ -3,9 +3,11 @@
 //! the rest): the load generator shares the machine's cores with the servers, so it parses no
 //! more than it must.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{bail, Context};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -15,10 +17,20 @@ use super::Flow;
 /// Stripe's success test card, which the `test` payment provider accepts.
 pub const TEST_CARD: &str = "4242424242424242";
 
+/// How often one request is retried after `503 Service Unavailable` before it counts as
+/// failed. A 503 is the platform asking to be asked again (a pool wait ran out), and that is
+/// what a browser's user does; the retries are counted and reported, and a purchase's latency
+/// includes them.
+const RETRIES_ON_503: u32 = 10;
+/// The pause before a retry when the answer names none, and the longest one we honor.
+const DEFAULT_RETRY_PAUSE: Duration = Duration::from_millis(250);
+const LONGEST_RETRY_PAUSE: Duration = Duration::from_secs(2);
+
 /// A pooled keep-alive HTTP client.
 #[derive(Clone)]
 pub struct Api {
     client: reqwest::Client,
+    retried: Arc<AtomicU64>,
 }
 
 /// What a buyer buys: one ticket of this type.
@@ -72,6 +84,18 @@ impl std::fmt::Display for Refusal {
 }
 
 impl std::error::Error for Refusal {}
+
+/// Why one attempt failed: the platform asked to be asked again (after the pause), or not.
+enum Failure {
+    Unavailable(Duration),
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Other(error)
+    }
+}
 
 // ---- request bodies ------------------------------------------------------------------------
 
@@ -237,10 +261,19 @@ impl Api {
             .pool_max_idle_per_host(concurrency.max(1))
             .timeout(Duration::from_secs(60))
             .build()?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            retried: Arc::new(AtomicU64::new(0)),
+        })
     }
 
-    /// Sends one request and returns the body of a 2xx answer, or the refusal.
+    /// 503 answers retried so far, by every clone of this client.
+    pub fn retried(&self) -> u64 {
+        self.retried.load(Ordering::Relaxed)
+    }
+
+    /// Sends one request and returns the body of a 2xx answer, or the refusal; a 503 is
+    /// retried (see [`RETRIES_ON_503`]).
     async fn call<B: Serialize + ?Sized>(
         &self,
         method: Method,
@@ -249,6 +282,39 @@ impl Api {
         headers: &[(&str, &str)],
         body: Option<&B>,
     ) -> anyhow::Result<bytes::Bytes> {
+        let mut attempt = 0;
+        loop {
+            match self
+                .call_once(method.clone(), url, bearer, headers, body)
+                .await
+            {
+                Err(Failure::Unavailable(pause)) if attempt < RETRIES_ON_503 => {
+                    attempt += 1;
+                    self.retried.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(pause).await;
+                }
+                Err(Failure::Unavailable(_)) => {
+                    return Err(Refusal {
+                        status: StatusCode::SERVICE_UNAVAILABLE,
+                        code: "service_unavailable".to_owned(),
+                        message: format!("still 503 after {RETRIES_ON_503} retries"),
+                    }
+                    .into())
+                }
+                Err(Failure::Other(error)) => return Err(error),
+                Ok(bytes) => return Ok(bytes),
+            }
+        }
+    }
+
+    async fn call_once<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        url: &str,
+        bearer: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<bytes::Bytes, Failure> {
         let mut request = self.client.request(method, url);
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
@@ -259,9 +325,21 @@ impl Api {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await?;
+        let response = request.send().await.map_err(anyhow::Error::from)?;
         let status = response.status();
-        let bytes = response.bytes().await?;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            let pause = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map_or(DEFAULT_RETRY_PAUSE, Duration::from_secs)
+                .min(LONGEST_RETRY_PAUSE);
+            // Read the body so the connection goes back to the pool.
+            let _ = response.bytes().await;
+            return Err(Failure::Unavailable(pause));
+        }
+        let bytes = response.bytes().await.map_err(anyhow::Error::from)?;
         if status.is_success() {
             return Ok(bytes);
         }
@@ -272,12 +350,14 @@ impl Api {
                 String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
             ),
         };
-        Err(Refusal {
-            status,
-            code,
-            message,
-        }
-        .into())
+        Err(Failure::Other(
+            Refusal {
+                status,
+                code,
+                message,
+            }
+            .into(),
+        ))
     }
 
     /// A JSON call whose answer is read as `T`.
@@ -448,6 +528,60 @@ fn sold_out_or(error: anyhow::Error) -> anyhow::Result<Purchase> {
         Some(refusal) if refusal.status == StatusCode::CONFLICT && refusal.code == "sold_out" => {
             Ok(Purchase::SoldOut)
         }
-        _ => Err(anyhow!(error).context("POST /orders")),
+        _ => Err(error.context("POST /orders")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+
+    use super::{Api, Refusal, RETRIES_ON_503};
+
+    /// A server whose first `unavailable` answers are 503 with `Retry-After: 0`, then 200.
+    async fn flaky_server(unavailable: u32) -> String {
+        let calls = Arc::new(AtomicU32::new(0));
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::get(move || {
+                let calls = calls.clone();
+                async move {
+                    if calls.fetch_add(1, Ordering::SeqCst) < unavailable {
+                        (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            [("retry-after", "0")],
+                            "busy",
+                        )
+                            .into_response()
+                    } else {
+                        "fine".into_response()
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    #[tokio::test]
+    async fn a_503_is_retried_and_counted_until_the_answer_comes() {
+        let api = Api::new(1).unwrap();
+        api.get(&flaky_server(3).await).await.unwrap();
+        assert_eq!(api.retried(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_stays_503_fails_after_its_retries() {
+        let api = Api::new(1).unwrap();
+        let error = api.get(&flaky_server(u32::MAX).await).await.unwrap_err();
+        let refusal = error.downcast_ref::<Refusal>().unwrap();
+        assert_eq!(refusal.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(api.retried(), u64::from(RETRIES_ON_503));
     }
 }

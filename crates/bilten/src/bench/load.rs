@@ -82,6 +82,34 @@ impl Errors {
     }
 }
 
+/// What the workers of one phase achieved: latencies of the answers that count as done,
+/// failures, how long it took and how many 503 answers were retried on the way.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub latencies: Latencies,
+    pub errors: Errors,
+    pub seconds: f64,
+    pub retried: u64,
+}
+
+impl Tally {
+    pub fn merge(&mut self, other: Self) {
+        self.latencies.merge(other.latencies);
+        self.errors.merge(other.errors);
+        self.retried += other.retried;
+    }
+
+    /// Everything the workers did, merged, timed from `started`.
+    pub fn of(workers: impl IntoIterator<Item = Self>, started: Instant) -> Self {
+        let mut total = Self::default();
+        for tally in workers {
+            total.merge(tally);
+        }
+        total.seconds = started.elapsed().as_secs_f64();
+        total
+    }
+}
+
 /// What every worker of a phase shares: a ticket dispenser, a stop flag and the deadline.
 pub struct Shared {
     next: AtomicU64,

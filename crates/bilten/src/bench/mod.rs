@@ -9,8 +9,9 @@
 //!
 //! Rooms: [`platform`] starts and stops the processes, [`api`] speaks the public API (with
 //! [`api::Api::purchase`], the one place that knows what "a purchase" is), [`setup`] creates
-//! the organizer and the event, [`load`] runs concurrent workers, [`measure`] reads the
-//! counters, [`scenarios`] puts them together, [`report`] prints and writes the results.
+//! the organizer and the event, [`load`] runs concurrent workers and [`phases`] gives them
+//! their work, [`measure`] reads the counters, [`run`] keeps the snapshots, phases and checks
+//! of a run, [`scenarios`] puts them together, [`report`] prints and writes the results.
 //!
 //! Everything is bounded: each phase has a request count and a deadline, the children are
 //! killed and the scratch database dropped on success, error and Ctrl-C alike, and all traffic
@@ -19,8 +20,10 @@
 mod api;
 mod load;
 mod measure;
+mod phases;
 mod platform;
 mod report;
+mod run;
 mod scenarios;
 mod setup;
 
@@ -47,6 +50,9 @@ pub struct BenchArgs {
     /// Backend processes on the database (scanners too, for `checkin`).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub replicas: u16,
+    /// `DATABASE_POOL_MAX` of each process on the database (production's setting by default).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub pool_max: u32,
     /// Send every request through a `bilten gateway` (the embedded default's own gateway
     /// port without `--database-url`).
     #[arg(long)]

@@ -61,6 +61,7 @@ enum Mode {
         admin_url: String,
         redis_url: Option<String>,
         replicas: u16,
+        pool_max: u32,
     },
 }
 
@@ -128,6 +129,7 @@ impl Platform {
                     admin_url: url.clone(),
                     redis_url: args.redis_url.clone(),
                     replicas: args.replicas,
+                    pool_max: args.pool_max,
                 }
             }
         };
@@ -205,10 +207,11 @@ impl Platform {
                 admin_url,
                 redis_url,
                 replicas,
+                pool_max,
             } => {
-                let (admin_url, redis_url, replicas) =
-                    (admin_url.clone(), redis_url.clone(), *replicas);
-                self.start_postgres(&admin_url, redis_url.as_deref(), replicas)
+                let (admin_url, redis_url, replicas, pool_max) =
+                    (admin_url.clone(), redis_url.clone(), *replicas, *pool_max);
+                self.start_postgres(&admin_url, redis_url.as_deref(), replicas, pool_max)
                     .await
             }
         }
@@ -268,6 +271,7 @@ impl Platform {
         admin_url: &str,
         redis_url: Option<&str>,
         replicas: u16,
+        pool_max: u32,
     ) -> anyhow::Result<()> {
         let name = format!("bench_{}", self.run_id);
         let mut settings = ConnectSettings::new(admin_url);
@@ -292,6 +296,7 @@ impl Platform {
             ("LOG_FORMAT", "json".to_owned()),
             ("RUST_LOG", "warn".to_owned()),
             ("DATABASE_URL", url),
+            ("DATABASE_POOL_MAX", pool_max.to_string()),
             (
                 "BILTEN_DATA_DIR",
                 self.dir.join("data").display().to_string(),

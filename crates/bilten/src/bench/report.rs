@@ -37,6 +37,8 @@ pub struct Phase {
     pub unit: &'static str,
     pub count: u64,
     pub errors: u64,
+    /// `503 Service Unavailable` answers that were retried (and then succeeded or failed).
+    pub retried_503: u64,
     /// The time the work took (from the first request to the last answer).
     pub seconds: f64,
     pub latency: Option<LatencySummary>,
@@ -112,19 +114,20 @@ fn load(average: Option<[f64; 3]>) -> String {
 fn phase_table(report: &Report) -> String {
     let mut out = String::new();
     out.push_str(
-        "| phase | count | errors | per s | p50 ms | p99 ms | server CPU ms | PostgreSQL CPU ms | statements | commits | counter-row updates |\n",
+        "| phase | count | errors | 503s retried | per s | p50 ms | p99 ms | server CPU ms | PostgreSQL CPU ms | statements | commits | counter-row updates |\n",
     );
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for phase in &report.phases {
         let usage = &phase.usage;
         let pg = usage.postgres.as_ref();
         let _ = writeln!(
             out,
-            "| {} ({}s) | {} | {} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} ({}s) | {} | {} | {} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
             phase.name,
             phase.unit,
             phase.count,
             phase.errors,
+            phase.retried_503,
             phase.per_second(),
             fmt_opt(phase.latency.map(|l| l.p50_ms), 1),
             fmt_opt(phase.latency.map(|l| l.p99_ms), 1),
@@ -328,6 +331,7 @@ mod tests {
                 unit: "purchase",
                 count,
                 errors: 0,
+                retried_503: 0,
                 seconds: 2.0,
                 latency: None,
                 usage: super::Usage::default(),
