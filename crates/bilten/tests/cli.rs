@@ -645,7 +645,7 @@ async fn text_logs_have_no_colour_codes_when_stdout_is_not_a_terminal() {
 #[tokio::test]
 #[ignore = "needs Redis (TEST_REDIS_URL)"]
 async fn every_redis_key_carries_the_configured_prefix() {
-    let url = std::env::var("TEST_REDIS_URL").expect("this test needs TEST_REDIS_URL");
+    let url = bilten_test_support::needs::redis();
     let prefix = format!("bilten-cli-{}:", uuid::Uuid::new_v4().simple());
     let dir = temp_dir();
     let (running, reader, _, gateway) = serve_capturing_stdout(

@@ -111,7 +111,7 @@ async fn parallel_wrong_passwords_get_at_most_the_budget_checked_on_the_in_proce
 #[tokio::test]
 #[ignore = "needs Redis (TEST_REDIS_URL)"]
 async fn replicas_sharing_redis_share_one_budget() {
-    let url = std::env::var("TEST_REDIS_URL").expect("this test needs TEST_REDIS_URL");
+    let url = bilten_test_support::needs::redis();
     let settings = RedisSettings {
         url,
         password: None,
