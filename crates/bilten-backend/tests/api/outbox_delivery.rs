@@ -48,7 +48,7 @@ async fn a_mail_resent_after_a_crash_carries_the_message_id_of_the_first_send() 
 
     // The next worker finds the lease expired and sends it again (at-least-once).
     assert_eq!(app.deliver_mail().await, 1);
-    let mails = delivered(&maildir, 2).await;
+    let mails = delivered(&maildir.join("new"), 2).await;
     assert_eq!(mails.len(), 2, "sent twice: {}", maildir.display());
     let first = message_id(&mails[0]);
     assert_eq!(message_id(&mails[1]), first, "a resend is the same message");
