@@ -629,54 +629,7 @@ async fn sweep(
         .filter(|sent| std::future::ready(sent.status >= 500))
         .collect::<Vec<_>>()
         .await;
-    (total, without_awaiting_merge(failures))
-}
-
-/// 500s of issue #12 items fixed on other helpers' branches, tolerated until those are
-/// merged: `(start of the case's description, cause)`. **The lead empties this list after
-/// merging them** (then both sweeps must pass on SQLite and PostgreSQL); a 500 anywhere else
-/// still fails, and the tolerated ones are printed when seen.
-const AWAITING_MERGE: &[(&str, &str)] = &[
-    (
-        "POST /orders/{id}/refund ",
-        "item 5, helper C: refunding after a quota was added to a type that had sold",
-    ),
-    // Item 7, helper B: NUL bytes reach PostgreSQL (which refuses them) as event text and
-    // as search text.
-    (
-        "POST /organizations/{id}/events [Key(\"description\")] = \"",
-        NUL,
-    ),
-    ("PATCH /events/{id} [Key(\"description\")] = \"", NUL),
-    ("GET /events ?q=", NUL),
-    ("GET /events ?city=", NUL),
-    ("GET /events/{id}/orders ?q=", NUL),
-    ("GET /events/{id}/orders.csv ?q=", NUL),
-    ("GET /events/{id}/attendees ?q=", NUL),
-    ("GET /events/{id}/attendees.csv ?q=", NUL),
-    ("GET /admin/users ?q=", NUL),
-    ("GET /admin/organizations ?q=", NUL),
-    ("GET /admin/events ?q=", NUL),
-];
-const NUL: &str = "item 7, helper B: a NUL byte in text";
-
-/// Drops (and prints) the failures listed in [`AWAITING_MERGE`].
-fn without_awaiting_merge(failures: Vec<Sent>) -> Vec<Sent> {
-    failures
-        .into_iter()
-        .filter(|f| {
-            let awaiting = AWAITING_MERGE
-                .iter()
-                .find(|(case, _)| f.status == 500 && f.what.starts_with(case));
-            if let Some((_, cause)) = awaiting {
-                eprintln!(
-                    "tolerated until merged ({cause}): {} → {}",
-                    f.what, f.status
-                );
-            }
-            awaiting.is_none()
-        })
-        .collect()
+    (total, failures)
 }
 
 fn report(failures: &[Sent]) -> String {
@@ -741,7 +694,6 @@ async fn nul_bytes_never_500() {
         }
     }
     failures.retain(|f| f.status >= 500);
-    let failures = without_awaiting_merge(failures);
     assert!(total > 200, "only {total} requests in the sweep");
     assert!(
         failures.is_empty(),
