@@ -1020,7 +1020,17 @@ pub async fn update_ticket_type(
         .map_err(|err| BackendError::Internal(err.to_string()))?;
     let mut updated = parse_ticket_type(&merged, event.id, currency)?;
     updated.id = id;
-    events::update_ticket_type(state.store.primary(), &updated, now)
+    // Places leased to the purchase engine count as held: give them back first, so the
+    // capacity is checked against what buyers hold and bought.
+    let mut tx = state.store.begin().await?;
+    bilten_store::leases::settle(
+        &mut tx,
+        bilten_store::leases::Which::TicketTypes(&[id]),
+        now,
+        bilten_store::leases::Counters::Lock(state.store.dialect()),
+    )
+    .await?;
+    events::update_ticket_type(&mut *tx, &updated, now)
         .await
         .map_err(|e| match e {
             StoreError::Check { .. } => BackendError::conflict(
@@ -1029,6 +1039,7 @@ pub async fn update_ticket_type(
             ),
             other => other.into(),
         })?;
+    tx.commit().await.map_err(StoreError::from)?;
     let quotas = events::quotas_of(state.store.primary(), event.id, now).await?;
     let stored = events::find_ticket_type(state.store.primary(), id, now)
         .await?

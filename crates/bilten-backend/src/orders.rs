@@ -589,6 +589,12 @@ impl HoldExpiryWorker {
             if let Err(error) = release_lapsed(&self.state, None, Utc::now()).await {
                 tracing::warn!(%error, "releasing lapsed holds failed; retrying later");
             }
+            // Inventory leases of processes that died (or stopped selling) come back too.
+            if let Err(error) =
+                crate::purchase::engine::settle_expired_leases(&self.state, Utc::now()).await
+            {
+                tracing::warn!(%error, "settling expired inventory leases failed; retrying later");
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bilten_domain::{Currency, Money, OrderId, RefundId, TicketId, TicketTypeId, UserId};
 use bilten_http::Json;
+use bilten_store::leases::{self, Counters, Which};
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::orders::{self, OrderRecord};
 use bilten_store::payments::{self, PaymentRecord};
@@ -377,6 +378,7 @@ async fn take(
     let mut tx = state.store.begin().await?;
     match take_in(
         &mut tx,
+        state.store.dialect(),
         &order,
         &chosen,
         amount,
@@ -416,6 +418,7 @@ async fn take(
 #[allow(clippy::too_many_arguments)] // one transaction's inputs, all needed
 async fn take_in(
     tx: &mut Tx,
+    dialect: bilten_store::Dialect,
     order: &OrderRecord,
     chosen: &[TicketId],
     amount: i64,
@@ -451,6 +454,10 @@ async fn take_in(
     for ticket in rows.iter().filter(|t| canceled.contains(&t.id)) {
         *per_type.entry(ticket.ticket_type_id).or_default() += 1;
     }
+    // Tickets sold from an inventory lease are still counted as held until the lease is
+    // settled: settle these types' leases first (locking the types), so `sold` counts them.
+    let types: Vec<TicketTypeId> = per_type.keys().copied().collect();
+    leases::settle(tx, Which::TicketTypes(&types), now, Counters::Lock(dialect)).await?;
     // Ticket types first, then the quota memberships (read only now that the types are
     // locked, so a quota created meanwhile is either seen or already counts these tickets).
     for (id, n) in &per_type {
@@ -715,6 +722,7 @@ pub async fn reconcile_provider_refunds(
         if matches!(order.status.as_str(), "paid" | "partially_refunded") {
             take_in(
                 &mut tx,
+                state.store.dialect(),
                 &order,
                 &tickets_to_cancel,
                 external,

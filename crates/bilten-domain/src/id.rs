@@ -161,6 +161,10 @@ typed_id!(
     /// One scan on a check-in list, successful or not.
     CheckinId, "chk", "check-in"
 );
+typed_id!(
+    /// A block of a ticket type's places that one backend process sells from.
+    LeaseId, "lse", "inventory lease"
+);
 
 /// Opaque cursor for keyset pagination: the id of the last item seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,6 +221,7 @@ mod tests {
             RefundId::PREFIX,
             PaymentId::PREFIX,
             CheckinId::PREFIX,
+            LeaseId::PREFIX,
         ];
         let unique: std::collections::HashSet<_> = prefixes.iter().collect();
         assert_eq!(unique.len(), prefixes.len());

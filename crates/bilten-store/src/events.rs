@@ -605,6 +605,15 @@ pub async fn create_quota(
             return Err(StoreError::NotFound);
         }
     }
+    // Leased places are counted as held on the members but not on the new quota: settle the
+    // members' leases first, so the quota's starting counts below are exact.
+    crate::leases::settle(
+        conn,
+        crate::leases::Which::TicketTypes(&members),
+        now,
+        crate::leases::Counters::AlreadyLocked,
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO quotas (id, event_id, name, capacity, created_at) VALUES ($1, $2, $3, $4, $5)",
     )

@@ -15,6 +15,7 @@ pub mod checkin;
 mod error;
 pub mod events;
 pub mod inventory;
+pub mod leases;
 pub mod migrate;
 pub mod orders;
 pub mod organizations;

@@ -70,6 +70,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "mail_by_reference",
         sql: include_str!("../migrations/0012_mail_by_reference.sql"),
     },
+    Migration {
+        version: 13,
+        name: "inventory_leases",
+        sql: include_str!("../migrations/0013_inventory_leases.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

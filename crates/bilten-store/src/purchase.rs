@@ -99,13 +99,29 @@ fn for_update(dialect: Dialect, of: &str) -> String {
     }
 }
 
-/// Reads the event and locks its counters (ticket types, then quotas, each by id). `None` when
-/// the event does not exist.
+/// How a batch reads its event's inventory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Lock the counters (ticket types, then quotas, each by id) and read the quotas: the
+    /// batch decides from the counters.
+    Locked,
+    /// Read the ticket types' terms without locks and no quotas: the batch sells from its
+    /// inventory leases, which already hold the places on every counter.
+    Leased,
+}
+
+/// Reads the event and its ticket types (and, [`Read::Locked`], locks its counters and reads
+/// its quotas). `None` when the event does not exist.
 pub async fn lock_inventory(
     tx: &mut Tx,
     dialect: Dialect,
     event: EventId,
+    read: Read,
 ) -> StoreResult<Option<LockedInventory>> {
+    let dialect = match read {
+        Read::Locked => Some(dialect),
+        Read::Leased => None,
+    };
     let Some(row) = sqlx::query(
         "SELECT organization_id, status, currency, buyer_cap, hold_minutes, ends_at, title,
                 starts_at, timezone, venue_name, venue_address, city, country, online_url
@@ -139,7 +155,7 @@ pub async fn lock_inventory(
         "SELECT t.id, t.name, t.price_minor, t.capacity, t.held, t.sold, t.sales_start,
                 t.sales_end, t.min_per_order, t.max_per_order, t.visibility
          FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.id{}",
-        for_update(dialect, "t")
+        dialect.map_or_else(String::new, |d| for_update(d, "t"))
     ))
     .bind(event.to_db())
     .fetch_all(&mut **tx)
@@ -164,6 +180,13 @@ pub async fn lock_inventory(
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
+    let Some(dialect) = dialect else {
+        return Ok(Some(LockedInventory {
+            event: terms,
+            ticket_types,
+            quotas: Vec::new(),
+        }));
+    };
     let rows = sqlx::query(&format!(
         "SELECT q.id, q.capacity, q.held, q.sold, qt.ticket_type_id
          FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id

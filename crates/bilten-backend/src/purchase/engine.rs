@@ -12,6 +12,16 @@
 //! it is rolled back whole and every buyer in it gets the same error; nothing is half-written.
 //!
 //! A queue's worker ends after a while without purchases, and a new one starts with the next.
+//!
+//! **Inventory leases** keep several backend processes from queueing on one counter row. A
+//! batch that has to lock the counters (the *locked path*) also takes a lease for each ticket
+//! type it sold: a block of 2–5 % of what is left ([`lease_size`]), moved into `held` on the
+//! counters. The next batches of this process sell from their leases (the *lease path*): they
+//! update only their own lease row and never lock a counter, so the processes' batches commit
+//! side by side. A lease lives [`LEASE_TTL`]; when it runs out, expires, or a buyer would
+//! otherwise be told "sold out", a locked batch settles it (see [`bilten_store::leases`]), so
+//! the last places are always sold exactly from the counters and a dead process's lease is
+//! back on sale within its lifetime.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -25,11 +35,13 @@ use bilten_domain::{
     Currency, EventId, Money, OrderId, PaymentId, Price, QuotaId, SalesWindow, TicketId,
     TicketTypeId,
 };
+use bilten_domain::LeaseId;
 use bilten_store::inventory::{self, Counter, Movement};
+use bilten_store::leases::{self, Counters, Granted, Settled, Which};
 use bilten_store::outbox::{self, TemplatedEmail};
 use bilten_store::promo::{self as promo_store, PromoRecord, UseRefused};
 use bilten_store::purchase::{
-    self as batch_store, BatchLine, BatchOrder, BatchPayment, BatchTicket, LockedInventory,
+    self as batch_store, BatchLine, BatchOrder, BatchPayment, BatchTicket, LockedInventory, Read,
 };
 use bilten_store::{orders, StoreError, Tx};
 use chrono::{DateTime, Utc};
@@ -53,6 +65,11 @@ const QUEUE_DEPTH: usize = 4096;
 const IDLE: Duration = Duration::from_secs(30);
 /// The template the outbox worker composes the confirmation from.
 pub const CONFIRMATION_TEMPLATE: &str = "order_confirmation";
+/// How long an inventory lease lives: the longest a dead process's places stay off sale.
+pub const LEASE_TTL: Duration = Duration::from_secs(10);
+/// A lease this close to its end is not drawn from any more (a batch's transaction must
+/// finish before the lease expires, or its draw is refused).
+const LEASE_MARGIN: Duration = Duration::from_secs(2);
 
 /// What a purchase asks of the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +125,95 @@ pub struct Completed {
 pub struct PurchaseEngine {
     queues: Mutex<HashMap<EventId, mpsc::Sender<Job>>>,
     pub(crate) sold_out: SoldOutFlags,
+    holder: Holder,
+}
+
+/// This process as the holder of its leases (shown in `inventory_leases.holder`, for
+/// operators: which process took which places).
+struct Holder(String);
+
+impl Default for Holder {
+    fn default() -> Self {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
+        Self(format!("{host}/{}/{}", std::process::id(), LeaseId::new()))
+    }
+}
+
+/// The leases this process holds for one event, kept by the event's worker (only its batches
+/// draw from them, so no lock is needed).
+#[derive(Default)]
+struct Leases {
+    by_type: HashMap<TicketTypeId, Granted>,
+}
+
+impl Leases {
+    fn ids(&self) -> Vec<LeaseId> {
+        self.by_type.values().map(|l| l.id).collect()
+    }
+
+    /// Whether every ticket type the entries ask for has a live lease with room for all of
+    /// it: then the batch sells from the leases.
+    fn cover(&self, entries: &[Entry], now: DateTime<Utc>) -> bool {
+        let mut wanted: HashMap<TicketTypeId, i64> = HashMap::new();
+        for entry in entries {
+            for (id, quantity) in &entry.purchase.items {
+                *wanted.entry(*id).or_default() += i64::from(quantity.get());
+            }
+        }
+        let usable_until = now + LEASE_MARGIN;
+        !wanted.is_empty()
+            && wanted.iter().all(|(id, n)| {
+                self.by_type
+                    .get(id)
+                    .is_some_and(|l| l.remaining >= *n && l.expires_at > usable_until)
+            })
+    }
+
+    fn apply(&mut self, change: LeaseChange) {
+        match change {
+            LeaseChange::None => {}
+            LeaseChange::Drawn(drawn) => {
+                for (id, n) in drawn {
+                    if let Some(lease) = self.by_type.get_mut(&id) {
+                        lease.remaining -= n;
+                    }
+                }
+            }
+            LeaseChange::Replaced(granted) => {
+                self.by_type = granted.into_iter().map(|l| (l.ticket_type_id, l)).collect();
+            }
+        }
+    }
+}
+
+/// What a committed batch did to this process's leases.
+#[derive(Default)]
+enum LeaseChange {
+    #[default]
+    None,
+    /// Sold from them (the lease path): places taken per ticket type.
+    Drawn(Vec<(TicketTypeId, i64)>),
+    /// Settled them all and granted these (the locked path).
+    Replaced(Vec<Granted>),
+}
+
+/// How a batch takes its places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// From this process's leases, without locking a counter.
+    Lease,
+    /// From the counters, under their locks.
+    Locked,
+}
+
+/// How big a lease to take when `left` places are left and the batch just sold `demand`:
+/// 2 % of what is left, or the batch's own demand up to 5 %. Nothing once fewer than 20 are
+/// left: the last places are sold exactly, from the counters.
+pub fn lease_size(left: i64, demand: i64) -> i64 {
+    if left <= 0 {
+        return 0;
+    }
+    (left / 50).max(demand.min(left / 20))
 }
 
 impl std::fmt::Debug for PurchaseEngine {
@@ -153,6 +259,7 @@ impl PurchaseEngine {
 
 /// Drains one event's queue batch by batch until it has been idle for [`IDLE`].
 async fn run_worker(state: AppState, event: EventId, mut receiver: mpsc::Receiver<Job>) {
+    let mut leases = Leases::default();
     loop {
         let first = tokio::time::timeout(IDLE, receiver.recv()).await;
         let Ok(Some(first)) = first else {
@@ -164,7 +271,7 @@ async fn run_worker(state: AppState, event: EventId, mut receiver: mpsc::Receive
                 late.push(job);
             }
             if !late.is_empty() {
-                run_batch(&state, event, late).await;
+                run_batch(&state, event, late, &mut leases).await;
             }
             return;
         };
@@ -176,12 +283,12 @@ async fn run_worker(state: AppState, event: EventId, mut receiver: mpsc::Receive
                 Err(_) => break,
             }
         }
-        run_batch(&state, event, jobs).await;
+        run_batch(&state, event, jobs, &mut leases).await;
     }
 }
 
 /// Runs one batch and answers every job in it.
-async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>) {
+async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>, leases: &mut Leases) {
     let batch_size = jobs.len();
     state
         .business
@@ -202,7 +309,7 @@ async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>) {
             )
         })
         .collect();
-    let answers = match take_batch(state, event, &entries).await {
+    let answers = match take_batch(state, event, &entries, leases).await {
         Ok(answers) => answers,
         Err(error) => {
             tracing::warn!(%error, batch_size, "purchase batch failed; every buyer in it is told");
@@ -266,9 +373,16 @@ async fn take_batch(
     state: &AppState,
     event: EventId,
     entries: &[Entry],
+    leases: &mut Leases,
 ) -> BackendResult<Vec<BackendResult<Done>>> {
     let (key_version, signer) = signing::current_signer(state, event).await?;
     let mut may_retry = true;
+    let now = Utc::now();
+    let mut path = if leases.cover(entries, now) {
+        Path::Lease
+    } else {
+        Path::Locked
+    };
     loop {
         let batch = Batch {
             state,
@@ -278,9 +392,15 @@ async fn take_batch(
             signer: &signer,
             now: Utc::now(),
             may_retry,
+            path,
+            leases,
         };
         match batch.run().await? {
-            Attempt::Done(answers) => return Ok(answers),
+            Attempt::Done(answers, change) => {
+                leases.apply(change);
+                return Ok(answers);
+            }
+            Attempt::NeedsLock => path = Path::Locked,
             Attempt::SoldOutWithLapsedHolds => {
                 // Lapsed holds still sit in the counters until released: release this
                 // event's and decide once more (without another retry).
@@ -292,7 +412,10 @@ async fn take_batch(
 }
 
 enum Attempt {
-    Done(Vec<BackendResult<Done>>),
+    Done(Vec<BackendResult<Done>>, LeaseChange),
+    /// The leases could not serve the batch (gone, expired, or short): take it from the
+    /// counters instead.
+    NeedsLock,
     /// Someone was refused for stock while lapsed holds still counted: release them and retry.
     SoldOutWithLapsedHolds,
 }
@@ -307,16 +430,18 @@ struct Batch<'a> {
     now: DateTime<Utc>,
     /// Whether a sold-out answer should first look for lapsed holds to release.
     may_retry: bool,
+    path: Path,
+    leases: &'a Leases,
 }
 
 impl Batch<'_> {
     async fn run(self) -> BackendResult<Attempt> {
         let mut tx = self.state.store.begin().await?;
         match self.decide_and_write(&mut tx).await {
-            Ok(Decided::Commit(answers, outcome)) => {
+            Ok(Decided::Commit(answers, mut outcome)) => {
                 tx.commit().await.map_err(StoreError::from)?;
                 self.after_commit(&outcome).await;
-                Ok(Attempt::Done(answers))
+                Ok(Attempt::Done(answers, std::mem::take(&mut outcome.leases)))
             }
             Ok(Decided::Rollback(attempt)) => {
                 tx.rollback().await.map_err(StoreError::from)?;
@@ -353,7 +478,12 @@ impl Batch<'_> {
     #[allow(clippy::too_many_lines)] // one straight walk through the batch's steps
     async fn decide_and_write(&self, tx: &mut Tx) -> BackendResult<Decided> {
         let dialect = self.state.store.dialect();
-        let Some(inventory) = batch_store::lock_inventory(tx, dialect, self.event).await? else {
+        let read = match self.path {
+            Path::Lease => Read::Leased,
+            Path::Locked => Read::Locked,
+        };
+        let Some(mut inventory) = batch_store::lock_inventory(tx, dialect, self.event, read).await?
+        else {
             return Ok(Decided::Commit(
                 self.entries
                     .iter()
@@ -371,6 +501,18 @@ impl Batch<'_> {
         }
         let currency =
             Currency::parse(&terms.currency).map_err(|e| BackendError::Internal(e.to_string()))?;
+        if self.path == Path::Locked {
+            // This process's leases come back to the counters (new ones are taken below for
+            // what this batch sells), and so does every expired lease, whoever held it.
+            let own = self.leases.ids();
+            let which = Which::Event {
+                event: self.event,
+                own: &own,
+                everyone: false,
+            };
+            let settled = leases::settle(tx, which, self.now, Counters::AlreadyLocked).await?;
+            apply_settled(&mut inventory, &settled);
+        }
 
         let mut verdicts: Vec<Verdict> = self.entries.iter().map(|_| Verdict::Open).collect();
         // Replays: keys stored earlier, and later copies of a key within this batch.
@@ -408,7 +550,47 @@ impl Batch<'_> {
             .iter()
             .map(|p| p.as_ref().map_or_else(Vec::new, |p| counters.demand(p)))
             .collect();
-        let mut allocation = Allocation::new(CounterIndex::available(&inventory), demands);
+        let mut drawn: BTreeMap<TicketTypeId, (i64, i64)> = BTreeMap::new();
+        let available = match self.path {
+            Path::Lease => {
+                // Take the whole batch's demand from the leases now, before any buyer counter
+                // or promo code is locked (the lock order), and give back what the refused
+                // leave at the end.
+                let open = (0..self.entries.len()).filter(|&i| matches!(verdicts[i], Verdict::Open));
+                drawn = self.per_type(open, &priced);
+                for (ticket_type, (take, sold)) in &drawn {
+                    let Some(lease) = self.leases.by_type.get(ticket_type) else {
+                        return Ok(Decided::Rollback(Attempt::NeedsLock));
+                    };
+                    if !leases::draw(tx, lease.id, *take, *sold, self.now).await? {
+                        return Ok(Decided::Rollback(Attempt::NeedsLock));
+                    }
+                }
+                counters.leased(self.leases)
+            }
+            Path::Locked => {
+                let mut available = CounterIndex::available(&inventory);
+                if !fits_in_aggregate(&available, &demands) {
+                    // Someone would be told "sold out" while other processes may hold leases
+                    // on the places: settle every lease of the event and decide from the
+                    // counters alone, so the last places are sold exactly.
+                    let which = Which::Event {
+                        event: self.event,
+                        own: &[],
+                        everyone: true,
+                    };
+                    let settled =
+                        leases::settle(tx, which, self.now, Counters::AlreadyLocked).await?;
+                    if settled.leases > 0 {
+                        apply_settled(&mut inventory, &settled);
+                        available = CounterIndex::available(&inventory);
+                    }
+                }
+                available
+            }
+        };
+        let terms = &inventory.event;
+        let mut allocation = Allocation::new(available, demands);
         for (i, verdict) in verdicts.iter().enumerate() {
             if matches!(verdict, Verdict::Answer(_)) {
                 allocation.refuse(i);
@@ -460,6 +642,10 @@ impl Batch<'_> {
                 matches!(verdicts[i], Verdict::Open) && allocation.standing(i) == Standing::Open
             })
             .collect();
+        if self.path == Path::Lease && (!short.is_empty() || promo_exhausted) {
+            // Only the counters can say "sold out" (or release lapsed promo uses).
+            return Ok(Decided::Rollback(Attempt::NeedsLock));
+        }
         if (!short.is_empty() || promo_exhausted)
             && self.may_retry
             && !orders::lapsed_holds(&mut **tx, self.now, Some(self.event), 1)
@@ -532,33 +718,33 @@ impl Batch<'_> {
             verdicts[i] = Verdict::Answer(Ok(Done::Replay));
         }
 
-        // One move per counter and movement for the whole batch (held for holds, sold for
-        // completed purchases). The locks are held since the start, so the conditional update
-        // cannot refuse; if it does, the batch rolls back.
+        // The batch's places: from the leases (giving back what the refused left), or one move
+        // per counter and movement (held for holds, sold for completed purchases). The locks
+        // are held since the start, so the conditional update cannot refuse; if it does, the
+        // batch rolls back.
+        let taken = self.per_type(written.iter().map(|(i, _)| *i), &priced);
         let mut holds_added: BTreeMap<usize, i64> = BTreeMap::new();
-        for (movement, mode_holds) in [(Movement::Hold, true), (Movement::Sell, false)] {
-            let mut per_counter: BTreeMap<usize, i64> = BTreeMap::new();
-            for (i, _) in &written {
-                if (self.entries[*i].mode == Mode::Hold) != mode_holds {
-                    continue;
-                }
-                if let Some(p) = &priced[*i] {
-                    for (c, n) in counters.demand(p) {
-                        *per_counter.entry(c).or_default() += n;
+        let lease_change = match self.path {
+            Path::Lease => {
+                for (ticket_type, (take, sold)) in &drawn {
+                    let (took, sold_now) = taken.get(ticket_type).copied().unwrap_or((0, 0));
+                    if took < *take {
+                        if let Some(lease) = self.leases.by_type.get(ticket_type) {
+                            leases::give_back(tx, lease.id, take - took, sold - sold_now).await?;
+                        }
                     }
                 }
+                LeaseChange::Drawn(taken.iter().map(|(t, (n, _))| (*t, *n)).collect())
             }
-            if mode_holds {
-                holds_added.clone_from(&per_counter);
+            Path::Locked => {
+                self.move_counters(tx, &written, &priced, &counters, &mut holds_added)
+                    .await?;
+                LeaseChange::Replaced(
+                    self.grant_leases(tx, &taken, &counters, allocation.left())
+                        .await?,
+                )
             }
-            for (c, n) in per_counter {
-                if !inventory::shift(&mut **tx, counters.counter(c), movement, n).await? {
-                    return Err(BackendError::Internal(
-                        "a counter refused the batch's move under its lock".to_owned(),
-                    ));
-                }
-            }
-        }
+        };
         let (held, written): (Written, Written) = written
             .into_iter()
             .partition(|(i, _)| self.entries[*i].mode == Mode::Hold);
@@ -682,16 +868,31 @@ impl Batch<'_> {
         // Sold out for good (until a refund) only when nothing is left and nothing is held: a
         // held ticket may come back when its hold lapses, and a lapsed hold must never keep a
         // buyer out, so while holds exist sold-out answers go through the batch.
-        let left: Vec<(TicketTypeId, i64)> = allocation
-            .left()
-            .into_iter()
-            .zip(&inventory.ticket_types)
-            .enumerate()
-            .map(|(c, (n, t))| {
-                let held = t.held + holds_added.get(&c).copied().unwrap_or(0);
-                (t.id, if held > 0 { n.max(1) } else { n })
-            })
-            .collect();
+        // Leases count as held on the counters: what the other processes' leases still have
+        // (to sell, or sold but not yet settled) is told apart from buyers' holds. The lease
+        // path decides nothing about sold-out.
+        let left_after = allocation.left();
+        let types = inventory.ticket_types.len();
+        let outstanding = if self.path == Path::Locked && left_after[..types].iter().any(|n| *n <= 0)
+        {
+            leases::outstanding(tx, self.event).await?
+        } else {
+            BTreeMap::new()
+        };
+        let left: Vec<(TicketTypeId, i64)> = match self.path {
+            Path::Lease => Vec::new(),
+            Path::Locked => left_after
+                .into_iter()
+                .zip(&inventory.ticket_types)
+                .enumerate()
+                .map(|(c, (n, t))| {
+                    let (leased, leased_sold) = outstanding.get(&t.id).copied().unwrap_or((0, 0));
+                    let held =
+                        t.held + holds_added.get(&c).copied().unwrap_or(0) - leased - leased_sold;
+                    (t.id, if held > 0 || leased > 0 { n.max(1) } else { n })
+                })
+                .collect(),
+        };
         let answers = verdicts
             .into_iter()
             .map(|v| match v {
@@ -708,6 +909,7 @@ impl Batch<'_> {
                 paid: written.len(),
                 held: held.len(),
                 tickets: ticket_count,
+                leases: lease_change,
             },
         ))
     }
@@ -759,6 +961,114 @@ impl Batch<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Places per ticket type of the given entries: `(all, for completed orders)`.
+    fn per_type(
+        &self,
+        entries: impl Iterator<Item = usize>,
+        priced: &[Option<Priced>],
+    ) -> BTreeMap<TicketTypeId, (i64, i64)> {
+        let mut per_type: BTreeMap<TicketTypeId, (i64, i64)> = BTreeMap::new();
+        for i in entries {
+            let Some(p) = &priced[i] else { continue };
+            let completes = matches!(self.entries[i].mode, Mode::Pay(_));
+            for line in &p.lines {
+                let entry = per_type.entry(line.ticket_type_id).or_default();
+                entry.0 += line.quantity;
+                if completes {
+                    entry.1 += line.quantity;
+                }
+            }
+        }
+        per_type
+    }
+
+    /// The locked path's counter moves: one per counter and movement for the whole batch.
+    async fn move_counters(
+        &self,
+        tx: &mut Tx,
+        written: &[(usize, OrderId)],
+        priced: &[Option<Priced>],
+        counters: &CounterIndex,
+        holds_added: &mut BTreeMap<usize, i64>,
+    ) -> BackendResult<()> {
+        for (movement, mode_holds) in [(Movement::Hold, true), (Movement::Sell, false)] {
+            let mut per_counter: BTreeMap<usize, i64> = BTreeMap::new();
+            for (i, _) in written {
+                if (self.entries[*i].mode == Mode::Hold) != mode_holds {
+                    continue;
+                }
+                if let Some(p) = &priced[*i] {
+                    for (c, n) in counters.demand(p) {
+                        *per_counter.entry(c).or_default() += n;
+                    }
+                }
+            }
+            if mode_holds {
+                holds_added.clone_from(&per_counter);
+            }
+            for (c, n) in per_counter {
+                if !inventory::shift(&mut **tx, counters.counter(c), movement, n).await? {
+                    return Err(BackendError::Internal(
+                        "a counter refused the batch's move under its lock".to_owned(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The locked path's new leases: one per ticket type the batch sold, sized by what is
+    /// left of it and of its quotas ([`lease_size`]).
+    async fn grant_leases(
+        &self,
+        tx: &mut Tx,
+        taken: &BTreeMap<TicketTypeId, (i64, i64)>,
+        counters: &CounterIndex,
+        mut left: Vec<i64>,
+    ) -> BackendResult<Vec<Granted>> {
+        let mut granted = Vec::new();
+        let expires_at = self.now
+            + chrono::Duration::from_std(LEASE_TTL).unwrap_or_else(|_| chrono::Duration::zero());
+        for (ticket_type, (demand, _)) in taken {
+            let Some(&c) = counters.type_index.get(ticket_type) else {
+                continue;
+            };
+            let quota_counters = counters.quotas_of.get(ticket_type).cloned().unwrap_or_default();
+            let room = quota_counters.iter().fold(left[c], |room, &q| room.min(left[q]));
+            let size = lease_size(room, *demand);
+            if size <= 0 {
+                continue;
+            }
+            let quotas: Vec<QuotaId> = quota_counters
+                .iter()
+                .filter_map(|&q| match counters.counter(q) {
+                    Counter::Quota(id) => Some(id),
+                    Counter::TicketType(_) => None,
+                })
+                .collect();
+            let lease = leases::grant(
+                tx,
+                self.event,
+                *ticket_type,
+                &quotas,
+                &self.state.purchases.holder.0,
+                size,
+                expires_at,
+                self.now,
+            )
+            .await?
+            .ok_or_else(|| {
+                BackendError::Internal("a counter refused a lease under its lock".to_owned())
+            })?;
+            left[c] -= size;
+            for q in quota_counters {
+                left[q] -= size;
+            }
+            granted.push(lease);
+        }
+        Ok(granted)
     }
 
     /// Signs one ticket per admission of each written order.
@@ -829,6 +1139,7 @@ struct Outcome {
     paid: usize,
     held: usize,
     tickets: usize,
+    leases: LeaseChange,
 }
 
 /// A ticket signed in the batch.
@@ -886,6 +1197,18 @@ impl CounterIndex {
         }
     }
 
+    /// What the leases have left, per counter (the lease path reads no quotas: the leases
+    /// already hold their places there).
+    fn leased(&self, leases: &Leases) -> Vec<i64> {
+        self.counters
+            .iter()
+            .map(|counter| match counter {
+                Counter::TicketType(id) => leases.by_type.get(id).map_or(0, |l| l.remaining),
+                Counter::Quota(_) => 0,
+            })
+            .collect()
+    }
+
     fn available(inventory: &LockedInventory) -> Vec<i64> {
         inventory
             .ticket_types
@@ -924,6 +1247,60 @@ impl CounterIndex {
 
     fn is_quota(&self, c: usize) -> bool {
         matches!(self.counters[c], Counter::Quota(_))
+    }
+}
+
+/// Whether the batch's whole demand fits what every counter has left (if not, someone would
+/// be refused).
+fn fits_in_aggregate(available: &[i64], demands: &[Demand]) -> bool {
+    let mut need = vec![0; available.len()];
+    for demand in demands {
+        for (c, n) in demand {
+            need[*c] += n;
+        }
+    }
+    need.iter().zip(available).all(|(n, a)| n <= a)
+}
+
+/// Applies settled leases to the counters the batch read under its locks.
+fn apply_settled(inventory: &mut LockedInventory, settled: &Settled) {
+    for t in &mut inventory.ticket_types {
+        if let Some((released, sold)) = settled.ticket_types.get(&t.id) {
+            t.held -= released + sold;
+            t.sold += sold;
+        }
+    }
+    for q in &mut inventory.quotas {
+        if let Some((released, sold)) = settled.quotas.get(&q.id) {
+            q.held -= released + sold;
+            q.sold += sold;
+        }
+    }
+}
+
+/// Settles expired leases of every event (the background sweep beside hold expiry), so a dead
+/// process's places are back on sale within [`LEASE_TTL`] and a few seconds. Returns how
+/// many places came back.
+pub async fn settle_expired_leases(state: &AppState, now: DateTime<Utc>) -> BackendResult<i64> {
+    const PER_TRANSACTION: i64 = 50;
+    let mut released = 0;
+    loop {
+        let mut tx = state.store.begin().await?;
+        let which = Which::Expired {
+            limit: PER_TRANSACTION,
+        };
+        let settled = leases::settle(
+            &mut tx,
+            which,
+            now,
+            Counters::Lock(state.store.dialect()),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        released += settled.released();
+        if i64::try_from(settled.leases).unwrap_or(0) < PER_TRANSACTION {
+            return Ok(released);
+        }
     }
 }
 
