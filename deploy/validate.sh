@@ -75,10 +75,24 @@ as_root() {
 }
 
 APT_UPDATED=0
+# Another apt/dpkg process (an unattended upgrade, a parallel CI step) may hold the lock:
+# wait up to 10 minutes for it instead of failing at once.
+APT_OPTS=(-o DPkg::Lock::Timeout=600)
 apt_install() {
   command -v apt-get >/dev/null || return 1
   if [[ $APT_UPDATED == 0 ]]; then
-    as_root apt-get update -qq >/dev/null 2>&1 || return 1
+    # DPkg::Lock::Timeout covers dpkg's lock; `update` also needs the lists lock, which
+    # not every apt release waits for: retry it for up to 10 minutes as well.
+    local try
+    for try in $(seq 1 60); do
+      as_root apt-get "${APT_OPTS[@]}" update -qq >"$WORK/apt-update.log" 2>&1 && break
+      if [[ $try == 60 ]] || ! grep -qi 'lock' "$WORK/apt-update.log"; then
+        tail -3 "$WORK/apt-update.log" | sed 's/^/  [setup] /'
+        return 1
+      fi
+      note "apt-get update: lock held by another process, retrying in 10s"
+      sleep 10
+    done
     APT_UPDATED=1
   fi
   local pkg
@@ -89,7 +103,7 @@ apt_install() {
     fi
   done
   note "apt-get install $*"
-  as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
+  as_root apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
 }
 
 setup_tools() {
