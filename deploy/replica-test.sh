@@ -13,7 +13,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BILTEN_BIN="${BILTEN_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/bilten}"
 export CLUSTER_REPLICA=1 CLUSTER_PORT_BASE="${REPLICA_TEST_PORT_BASE:-18180}"
-export REDIS_PREFIX="bilten-replica-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n'):"
+REDIS_PREFIX="bilten-replica-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n'):"
+export REDIS_PREFIX
 dir="$(mktemp -d /tmp/bilten-replica.XXXXXX)"
 cleanup() {
   "$ROOT/deploy/local-cluster.sh" stop "$dir" >/dev/null 2>&1 || true
