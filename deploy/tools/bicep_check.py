@@ -13,7 +13,12 @@ template cannot be compiled here. Instead:
   parameter in the parameter file is declared, and every @secure() parameter
   is supplied there as a Key Vault reference, never as a literal;
 * no output mentions a @secure() parameter;
-* every secret-carrying app setting is a Key Vault reference.
+* every secret-carrying app setting is a Key Vault reference;
+* all four roles run, each as its own web app (`Microsoft.Web/sites`) on image
+  bilten/<role> with PORT and WEBSITES_PORT equal to the role's container port,
+  `healthCheckPath: '/health'`, a system-assigned identity, and a "Key Vault
+  Secrets User" role assignment for that identity (else its Key Vault
+  references never resolve).
 
 Usage: bicep_check.py TEMPLATE.bicep PARAMETERS.json
 """
@@ -31,6 +36,46 @@ SECRET_SETTINGS = {
     "DATABASE_URL", "DATABASE_READ_URL", "REDIS_PASSWORD", "JWT_ACCESS_SECRET",
     "JWT_REFRESH_SECRET", "SMTP_PASS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
 }
+
+# The container port of each role's image (Dockerfile): App Service must send traffic there.
+ROLE_PORTS = {"gateway": "8080", "frontend": "8000", "backend": "3001", "scanner": "3002"}
+
+
+def resource_blocks(body: str, rtype: str) -> dict[str, str]:
+    """symbol -> text of each `resource <symbol> '<rtype>@…' = {…}` (braces balanced)."""
+    blocks = {}
+    for m in re.finditer(rf"resource\s+(\w+)\s+'{re.escape(rtype)}@[^']+'\s*=\s*(?:if\s*\([^)]*\)\s*)?\{{", body):
+        depth, i = 1, m.end()
+        while depth and i < len(body):
+            depth += {"{": 1, "}": -1}.get(body[i], 0)
+            i += 1
+        blocks[m.group(1)] = body[m.start():i]
+    return blocks
+
+
+def role_problems(body: str) -> list[str]:
+    out = []
+    sites = resource_blocks(body, "Microsoft.Web/sites")
+    for role, port in ROLE_PORTS.items():
+        apps = [(sym, b) for sym, b in sites.items()
+                if re.search(rf"linuxFxVersion:\s*'DOCKER\|[^']*/bilten/{role}:", b)]
+        if len(apps) != 1:
+            out.append(f"role {role}: no web app runs bilten/{role}" if not apps
+                       else f"role {role}: {len(apps)} web apps run bilten/{role}")
+            continue
+        sym, block = apps[0]
+        for setting in ("PORT", "WEBSITES_PORT"):
+            m = re.search(rf"name:\s*'{setting}'\s*,\s*value:\s*'([^']*)'", block)
+            if not m or m.group(1) != port:
+                out.append(f"role {role} ({sym}): {setting} is {m.group(1) if m else 'missing'}, "
+                           f"expected {port}")
+        if "healthCheckPath: '/health'" not in block:
+            out.append(f"role {role} ({sym}): healthCheckPath must be '/health'")
+        if "type: 'SystemAssigned'" not in block:
+            out.append(f"role {role} ({sym}): needs a system-assigned identity")
+        if not re.search(rf"principalId:\s*{sym}\.identity\.principalId", body):
+            out.append(f"role {role} ({sym}): no role assignment lets its identity read the Key Vault")
+    return out
 
 
 def main(template: Path, params_file: Path) -> int:
@@ -74,6 +119,8 @@ def main(template: Path, params_file: Path) -> int:
     settings = set(re.findall(r"name:\s*'([A-Z_]+)'", body))
     for missing in sorted(SECRET_SETTINGS - settings):
         problems.append(f"app setting {missing} is missing")
+
+    problems += role_problems(body)
 
     for p in problems:
         print(f"  {p}")

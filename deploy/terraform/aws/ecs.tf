@@ -112,7 +112,8 @@ resource "aws_ecs_task_definition" "role" {
       secrets     = local.common_secrets
       mountPoints = local.scratch_mounts
       healthCheck = {
-        command     = ["CMD-SHELL", "curl -fsS http://127.0.0.1:${each.value.port}/health || exit 1"]
+        # The image has no shell and no curl: the binary checks itself (PORT is set above).
+        command     = ["CMD", "/usr/local/bin/bilten", "healthcheck"]
         interval    = 15
         timeout     = 5
         retries     = 3
