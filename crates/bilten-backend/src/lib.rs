@@ -42,6 +42,7 @@ use bilten_http::{HttpMetrics, Readiness};
 pub use error::BackendError;
 pub use metrics::BusinessMetrics;
 pub use orders::{release_lapsed, HoldExpiryWorker};
+pub use purchase::engine::{settle_expired_leases, LEASE_TTL};
 pub use refunds::{retry_pending as retry_pending_refunds, RefundRetryWorker};
 pub use state::{AppState, BackendSettings};
 

@@ -181,8 +181,9 @@ pub async fn inventory_audit<'e>(
     ex: impl Exec<'e>,
     ticket_type: TicketTypeId,
 ) -> StoreResult<InventoryAudit> {
-    let row = sqlx::query(
-        "SELECT t.capacity, t.sold, t.held,
+    // Counters as buyers see them: live inventory leases out of `held`, their sales in `sold`.
+    let sql = format!(
+        "SELECT t.capacity, t.sold + {} AS sold, t.held - {} AS held,
              (SELECT COUNT(*) FROM tickets k
                WHERE k.ticket_type_id = t.id AND k.status = 'valid') AS valid_tickets,
              (SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) FROM order_lines l
@@ -196,10 +197,13 @@ pub async fn inventory_audit<'e>(
                JOIN orders o ON o.id = l.order_id
                WHERE l.ticket_type_id = t.id AND o.status = 'paid') AS paid_orders
          FROM ticket_types t WHERE t.id = $1",
-    )
-    .bind(ticket_type.to_db())
-    .fetch_one(ex)
-    .await?;
+        crate::leases::sold_by_leases_of_type("t.id"),
+        crate::leases::held_by_leases_of_type("t.id"),
+    );
+    let row = sqlx::query(&sql)
+        .bind(ticket_type.to_db())
+        .fetch_one(ex)
+        .await?;
     Ok(InventoryAudit {
         capacity: row.try_get("capacity")?,
         sold: row.try_get("sold")?,

@@ -441,16 +441,21 @@ pub async fn insert_ticket_type<'e>(
 
 /// `lapsed` (see [`TicketTypeRecord::lapsed`]) needs the current time.
 fn ticket_type_select(filter: &str) -> String {
+    // Places of live inventory leases are for sale, not held by a buyer: out of `held`, and
+    // what the leases sold into `sold` (see crate::leases).
     format!(
-        "SELECT t.id, t.event_id, t.name, t.description, t.price_minor, t.capacity, t.held,
-                t.sold, t.sales_start, t.sales_end, t.min_per_order, t.max_per_order,
+        "SELECT t.id, t.event_id, t.name, t.description, t.price_minor, t.capacity,
+                t.held - {held_by_leases} AS held, t.sold + {sold_by_leases} AS sold,
+                t.sales_start, t.sales_end, t.min_per_order, t.max_per_order,
                 t.visibility,
                 CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                           JOIN orders o ON o.id = l.order_id
                           WHERE l.ticket_type_id = t.id AND o.status = 'pending'
                             AND o.released_at IS NULL AND o.expires_at <= $2), 0) AS BIGINT)
                     AS lapsed
-         FROM ticket_types t WHERE {filter} ORDER BY t.position, t.id"
+         FROM ticket_types t WHERE {filter} ORDER BY t.position, t.id",
+        held_by_leases = crate::leases::held_by_leases_of_type("t.id"),
+        sold_by_leases = crate::leases::sold_by_leases_of_type("t.id"),
     )
 }
 
@@ -654,8 +659,9 @@ pub async fn quotas_of<'e>(
     event: EventId,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<QuotaRecord>> {
-    let rows = sqlx::query(
-        "SELECT q.id, q.event_id, q.name, q.capacity, q.held, q.sold, qt.ticket_type_id,
+    let sql = format!(
+        "SELECT q.id, q.event_id, q.name, q.capacity, q.held - {} AS held, q.sold + {} AS sold,
+                qt.ticket_type_id,
                 CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                           JOIN orders o ON o.id = l.order_id
                           JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
@@ -664,11 +670,14 @@ pub async fn quotas_of<'e>(
                     AS lapsed
          FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id
          WHERE q.event_id = $1 ORDER BY q.id, qt.ticket_type_id",
-    )
-    .bind(event.to_db())
-    .bind(to_millis(now))
-    .fetch_all(ex)
-    .await?;
+        crate::leases::held_by_leases_of_quota("q.id"),
+        crate::leases::sold_by_leases_of_quota("q.id"),
+    );
+    let rows = sqlx::query(&sql)
+        .bind(event.to_db())
+        .bind(to_millis(now))
+        .fetch_all(ex)
+        .await?;
     let mut quotas: Vec<QuotaRecord> = Vec::new();
     for row in &rows {
         let id = QuotaId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?;

@@ -152,7 +152,12 @@ pub async fn draw(
 }
 
 /// Gives back part of a draw in the same transaction (buyers of the batch refused after it).
-pub async fn give_back(conn: &mut AnyConnection, lease: LeaseId, places: i64, sold: i64) -> StoreResult<()> {
+pub async fn give_back(
+    conn: &mut AnyConnection,
+    lease: LeaseId,
+    places: i64,
+    sold: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE inventory_leases SET remaining = remaining + $2, sold = sold - $3 WHERE id = $1",
     )
@@ -238,7 +243,11 @@ pub async fn settle(
 
 type Found = (LeaseId, TicketTypeId, Vec<QuotaId>);
 
-async fn find(conn: &mut AnyConnection, which: Which<'_>, now: DateTime<Utc>) -> StoreResult<Vec<Found>> {
+async fn find(
+    conn: &mut AnyConnection,
+    which: Which<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Found>> {
     let now = to_millis(now);
     let rows = match which {
         Which::Event {
@@ -333,4 +342,38 @@ pub async fn outstanding(
             ))
         })
         .collect()
+}
+
+/// SQL: what live leases hold of the ticket type whose id is `column` (to subtract from its
+/// `held`, which counts them), for readers that show what buyers hold.
+pub fn held_by_leases_of_type(column: &str) -> String {
+    format!(
+        "CAST(COALESCE((SELECT SUM(x.remaining + x.sold) FROM inventory_leases x \
+         WHERE x.ticket_type_id = {column}), 0) AS BIGINT)"
+    )
+}
+
+/// SQL: what live leases sold of the ticket type whose id is `column` and the counters still
+/// count as held (to add to its `sold`).
+pub fn sold_by_leases_of_type(column: &str) -> String {
+    format!(
+        "CAST(COALESCE((SELECT SUM(x.sold) FROM inventory_leases x \
+         WHERE x.ticket_type_id = {column}), 0) AS BIGINT)"
+    )
+}
+
+/// SQL: [`held_by_leases_of_type`] for the quota whose id is `column`.
+pub fn held_by_leases_of_quota(column: &str) -> String {
+    format!(
+        "CAST(COALESCE((SELECT SUM(x.remaining + x.sold) FROM inventory_leases x \
+         WHERE (' ' || x.quota_ids || ' ') LIKE ('% ' || {column} || ' %')), 0) AS BIGINT)"
+    )
+}
+
+/// SQL: [`sold_by_leases_of_type`] for the quota whose id is `column`.
+pub fn sold_by_leases_of_quota(column: &str) -> String {
+    format!(
+        "CAST(COALESCE((SELECT SUM(x.sold) FROM inventory_leases x \
+         WHERE (' ' || x.quota_ids || ' ') LIKE ('% ' || {column} || ' %')), 0) AS BIGINT)"
+    )
 }

@@ -350,13 +350,15 @@ pub async fn lapsed_holds<'e>(
 }
 
 /// Sums for the invariant check: `(held, sold)` counters of a ticket type, and the tickets
-/// in live (unreleased pending) and paid orders of it.
+/// in live (unreleased pending) and paid orders of it. The counters are read as buyers see
+/// them: places of live inventory leases are taken out of `held`, and what the leases sold
+/// is added to `sold` (see [`crate::leases`]).
 pub async fn ticket_type_ledger<'e>(
     ex: impl Exec<'e>,
     id: TicketTypeId,
 ) -> StoreResult<(i64, i64, i64, i64)> {
-    let row = sqlx::query(
-        "SELECT t.held, t.sold,
+    let sql = format!(
+        "SELECT t.held - {} AS held, t.sold + {} AS sold,
                 CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                     JOIN orders o ON o.id = l.order_id
                     WHERE l.ticket_type_id = t.id AND o.status = 'pending'
@@ -366,10 +368,10 @@ pub async fn ticket_type_ledger<'e>(
                     WHERE l.ticket_type_id = t.id
                       AND o.status IN ('paid', 'partially_refunded')), 0) AS BIGINT) AS sold_rows
          FROM ticket_types t WHERE t.id = $1",
-    )
-    .bind(id.to_db())
-    .fetch_one(ex)
-    .await?;
+        crate::leases::held_by_leases_of_type("t.id"),
+        crate::leases::sold_by_leases_of_type("t.id"),
+    );
+    let row = sqlx::query(&sql).bind(id.to_db()).fetch_one(ex).await?;
     Ok((
         row.try_get("held")?,
         row.try_get("sold")?,
@@ -392,10 +394,11 @@ pub async fn set_expires_at<'e>(
     Ok(())
 }
 
-/// Sums for the quota invariant check: `(held, sold, held_rows, sold_rows)`.
+/// Sums for the quota invariant check: `(held, sold, held_rows, sold_rows)`, the counters
+/// read as buyers see them (like [`ticket_type_ledger`]).
 pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i64, i64, i64, i64)> {
-    let row = sqlx::query(
-        "SELECT q.held, q.sold,
+    let sql = format!(
+        "SELECT q.held - {} AS held, q.sold + {} AS sold,
                 CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                     JOIN orders o ON o.id = l.order_id
                     JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
@@ -407,10 +410,10 @@ pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i6
                     WHERE m.quota_id = q.id
                       AND o.status IN ('paid', 'partially_refunded')), 0) AS BIGINT) AS sold_rows
          FROM quotas q WHERE q.id = $1",
-    )
-    .bind(id.to_db())
-    .fetch_one(ex)
-    .await?;
+        crate::leases::held_by_leases_of_quota("q.id"),
+        crate::leases::sold_by_leases_of_quota("q.id"),
+    );
+    let row = sqlx::query(&sql).bind(id.to_db()).fetch_one(ex).await?;
     Ok((
         row.try_get("held")?,
         row.try_get("sold")?,

@@ -29,6 +29,13 @@ pub enum Command {
     Migrate,
     /// Measure the platform under load on this machine (starts it, drives clients, reports).
     Bench(crate::bench::BenchArgs),
+    /// Exit 0 when this container's server answers `GET /health` within 2 s, else 1 (the
+    /// images' HEALTHCHECK: they carry no curl).
+    Healthcheck {
+        /// What to ask; by default `http://127.0.0.1:$PORT/health` (port 3000 without PORT).
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]

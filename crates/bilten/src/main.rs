@@ -27,7 +27,10 @@ fn main() -> ExitCode {
         }
     };
     // The benchmark speaks to its user directly; its children log to their own files.
-    let _sentry = if matches!(cli.command, Some(Command::Bench(_))) {
+    let _sentry = if matches!(
+        cli.command,
+        Some(Command::Bench(_) | Command::Healthcheck { .. })
+    ) {
         None
     } else {
         bootstrap::init_telemetry(&config)
@@ -53,6 +56,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// Asks the local server for its health; an error (exit 1) names what went wrong.
+async fn healthcheck(config: &bilten_config::Config, url: Option<String>) -> anyhow::Result<()> {
+    let url = url.unwrap_or_else(|| {
+        format!(
+            "http://127.0.0.1:{}/health",
+            config.port.unwrap_or(roles::Role::Frontend.default_port())
+        )
+    });
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .build()?;
+    let status = client.get(&url).send().await?.status();
+    anyhow::ensure!(status.is_success(), "{url} answered {status}");
+    Ok(())
+}
+
 async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or_default() {
         Command::Serve(ports) => roles::serve_all(config, ports).await,
@@ -61,6 +80,7 @@ async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
         Command::Scanner => roles::serve_one(config, roles::Role::Scanner).await,
         Command::Frontend => roles::serve_one(config, roles::Role::Frontend).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::Healthcheck { url } => healthcheck(&config, url).await,
         Command::Migrate => {
             let store = bootstrap::connect_store(&config).await?;
             let applied = bilten_store::migrate::run(&store).await?;

@@ -32,7 +32,7 @@ impl Role {
         }
     }
 
-    fn default_port(self) -> u16 {
+    pub fn default_port(self) -> u16 {
         match self {
             Self::Frontend => 3000,
             Self::Backend => 3001,

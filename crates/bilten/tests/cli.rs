@@ -364,11 +364,32 @@ async fn a_single_role_honours_port_and_prometheus_port() {
         })
         .unwrap();
     }
-    let _running = Running(command.stdout(Stdio::null()).spawn().unwrap());
+    let running = Running(command.stdout(Stdio::null()).spawn().unwrap());
     let client = reqwest::Client::new();
     wait_healthy(&client, &format!("http://127.0.0.1:{port}")).await;
     let text = get_text(&client, &format!("http://127.0.0.1:{metrics_port}/metrics")).await;
     assert!(text.contains("bilten_build_info"), "{text}");
+
+    // The images' HEALTHCHECK (they carry no curl): the same PORT finds the server...
+    let healthcheck = |port: u16| {
+        bilten(&dir)
+            .env("PORT", port.to_string())
+            .arg("healthcheck")
+            .output()
+            .unwrap()
+    };
+    let up = healthcheck(port);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    // ...and once it is gone, the check fails and says why.
+    drop(running);
+    let down = healthcheck(port);
+    assert_eq!(down.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&down.stderr);
+    assert!(said.contains(&format!("127.0.0.1:{port}/health")), "{said}");
 }
 
 /// Starts `bilten serve` on free ports and returns it with its frontend port and the start-up

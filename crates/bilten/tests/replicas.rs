@@ -78,7 +78,10 @@ fn ticket_type_ledger(database: &str, ticket_type: &str) -> (i64, i64) {
     let row = psql(
         database,
         &format!(
-            "SELECT t.held, COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+            // Live inventory leases count as held on the counter until they are settled.
+            "SELECT t.held - COALESCE((SELECT SUM(x.remaining + x.sold) FROM inventory_leases x
+                                       WHERE x.ticket_type_id = t.id), 0),
+                    COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                  JOIN orders o ON o.id = l.order_id
                  WHERE l.ticket_type_id = t.id AND o.status = 'pending'
                    AND o.released_at IS NULL), 0)
@@ -246,7 +249,9 @@ async fn three_backends_on_one_postgres_never_oversell_tickets_quotas_promo_uses
     let row = psql(
         &database,
         &format!(
-            "SELECT q.held, COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+            "SELECT q.held - COALESCE((SELECT SUM(x.remaining + x.sold) FROM inventory_leases x
+                     WHERE (' ' || x.quota_ids || ' ') LIKE ('% ' || q.id || ' %')), 0),
+                    COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                  JOIN orders o ON o.id = l.order_id
                  JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
                  WHERE m.quota_id = q.id AND o.status = 'pending' AND o.released_at IS NULL), 0)

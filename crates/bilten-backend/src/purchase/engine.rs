@@ -31,11 +31,11 @@ use bilten_domain::allocation::{Allocation, Demand, Standing};
 use bilten_domain::event::SalesPhase;
 use bilten_domain::order::check_buyer_cap;
 use bilten_domain::ticket_code::{TicketClaims, TicketSigner};
+use bilten_domain::LeaseId;
 use bilten_domain::{
     Currency, EventId, Money, OrderId, PaymentId, Price, QuotaId, SalesWindow, TicketId,
     TicketTypeId,
 };
-use bilten_domain::LeaseId;
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::leases::{self, Counters, Granted, Settled, Which};
 use bilten_store::outbox::{self, TemplatedEmail};
@@ -482,7 +482,8 @@ impl Batch<'_> {
             Path::Lease => Read::Leased,
             Path::Locked => Read::Locked,
         };
-        let Some(mut inventory) = batch_store::lock_inventory(tx, dialect, self.event, read).await?
+        let Some(mut inventory) =
+            batch_store::lock_inventory(tx, dialect, self.event, read).await?
         else {
             return Ok(Decided::Commit(
                 self.entries
@@ -556,7 +557,8 @@ impl Batch<'_> {
                 // Take the whole batch's demand from the leases now, before any buyer counter
                 // or promo code is locked (the lock order), and give back what the refused
                 // leave at the end.
-                let open = (0..self.entries.len()).filter(|&i| matches!(verdicts[i], Verdict::Open));
+                let open =
+                    (0..self.entries.len()).filter(|&i| matches!(verdicts[i], Verdict::Open));
                 drawn = self.per_type(open, &priced);
                 for (ticket_type, (take, sold)) in &drawn {
                     let Some(lease) = self.leases.by_type.get(ticket_type) else {
@@ -873,12 +875,12 @@ impl Batch<'_> {
         // path decides nothing about sold-out.
         let left_after = allocation.left();
         let types = inventory.ticket_types.len();
-        let outstanding = if self.path == Path::Locked && left_after[..types].iter().any(|n| *n <= 0)
-        {
-            leases::outstanding(tx, self.event).await?
-        } else {
-            BTreeMap::new()
-        };
+        let outstanding =
+            if self.path == Path::Locked && left_after[..types].iter().any(|n| *n <= 0) {
+                leases::outstanding(tx, self.event).await?
+            } else {
+                BTreeMap::new()
+            };
         let left: Vec<(TicketTypeId, i64)> = match self.path {
             Path::Lease => Vec::new(),
             Path::Locked => left_after
@@ -1035,8 +1037,14 @@ impl Batch<'_> {
             let Some(&c) = counters.type_index.get(ticket_type) else {
                 continue;
             };
-            let quota_counters = counters.quotas_of.get(ticket_type).cloned().unwrap_or_default();
-            let room = quota_counters.iter().fold(left[c], |room, &q| room.min(left[q]));
+            let quota_counters = counters
+                .quotas_of
+                .get(ticket_type)
+                .cloned()
+                .unwrap_or_default();
+            let room = quota_counters
+                .iter()
+                .fold(left[c], |room, &q| room.min(left[q]));
             let size = lease_size(room, *demand);
             if size <= 0 {
                 continue;
@@ -1289,13 +1297,8 @@ pub async fn settle_expired_leases(state: &AppState, now: DateTime<Utc>) -> Back
         let which = Which::Expired {
             limit: PER_TRANSACTION,
         };
-        let settled = leases::settle(
-            &mut tx,
-            which,
-            now,
-            Counters::Lock(state.store.dialect()),
-        )
-        .await?;
+        let settled =
+            leases::settle(&mut tx, which, now, Counters::Lock(state.store.dialect())).await?;
         tx.commit().await.map_err(StoreError::from)?;
         released += settled.released();
         if i64::try_from(settled.leases).unwrap_or(0) < PER_TRANSACTION {

@@ -253,7 +253,14 @@ async fn a_shared_quota_is_exact_under_batching() {
     .await;
     assert_eq!(won, 30);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, 30);
-    assert_eq!(count(&app, "SELECT sold FROM quotas").await, 30);
+    let quota: bilten_domain::QuotaId = body["quota"]["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        bilten_store::orders::quota_ledger(app.store.primary(), quota)
+            .await
+            .unwrap(),
+        (0, 30, 0, 30),
+        "the quota's counters equal its rows"
+    );
 }
 
 #[tokio::test]
@@ -478,4 +485,183 @@ async fn race_any(
         }
     }
     (won, others)
+}
+
+// ---------------------------------------------------------------------------------------
+// Inventory leases
+
+/// `(held, sold)` of the ticket type's counter row as stored (leases included).
+async fn raw_counters(app: &TestApp) -> (i64, i64) {
+    (
+        count(app, "SELECT held FROM ticket_types").await,
+        count(app, "SELECT sold FROM ticket_types").await,
+    )
+}
+
+/// A lease of `places` held by a process that is gone, expiring at `expires_at`.
+async fn dead_process_lease(
+    app: &TestApp,
+    event: &str,
+    ticket_type: &str,
+    places: i64,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) {
+    let mut tx = app.store.begin().await.unwrap();
+    let granted = bilten_store::leases::grant(
+        &mut tx,
+        event.parse().unwrap(),
+        ticket_type.parse().unwrap(),
+        &[],
+        "a process that was killed",
+        places,
+        expires_at,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(granted.is_some());
+    tx.commit().await.unwrap();
+}
+
+async fn available(app: &TestApp, event: &str) -> i64 {
+    let (status, body) = app.get(&format!("/api/v1/events/{event}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["ticket_types"][0]["available"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no availability in {body}"))
+}
+
+#[tokio::test]
+async fn purchases_sell_from_a_lease_without_touching_the_counter_row_and_the_books_balance() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 1000).await;
+    let buy = |n: usize| {
+        let body = guest(
+            &sale.event,
+            &sale.ticket_type,
+            1,
+            &format!("lease{n}@example.com"),
+        );
+        let app = &app;
+        async move {
+            let (status, body, _) = purchase(app, &format!("lease-{n}"), &body).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            body
+        }
+    };
+    // The first purchase locks the counters, sells one and leases 2 % of what is left.
+    buy(0).await;
+    let leased = 999 / 50;
+    assert_eq!(raw_counters(&app).await, (leased, 1));
+    // The next ones sell from the lease: the counter row does not move.
+    let mut bought = vec![];
+    for n in 1..=4 {
+        bought.push(buy(n).await);
+    }
+    assert_eq!(raw_counters(&app).await, (leased, 1));
+    assert_eq!(
+        count(&app, "SELECT remaining FROM inventory_leases").await,
+        leased - 4
+    );
+    assert_eq!(count(&app, "SELECT sold FROM inventory_leases").await, 4);
+    // Buyers and organizers see what was bought, and leased places as still for sale.
+    assert_eq!(ledger(&app, &sale.ticket_type).await, (0, 5, 0, 5));
+    assert_eq!(available(&app, &sale.event).await, 995);
+
+    // A ticket sold from the lease is refunded: the lease is settled first, so the counter
+    // gives back a sale it counts.
+    let order = bought[3]["order"]["id"].as_str().unwrap();
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/orders/{order}/refund"),
+            Some(&sale.organizer.access_token),
+            json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{status}: {body}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM inventory_leases").await,
+        0
+    );
+    assert_eq!(raw_counters(&app).await, (0, 4));
+    assert_eq!(ledger(&app, &sale.ticket_type).await, (0, 4, 0, 4));
+    assert_eq!(available(&app, &sale.event).await, 996);
+
+    // The capacity can go down to what buyers took, whatever was leased meanwhile.
+    buy(10).await;
+    buy(11).await;
+    let (status, body) = app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/ticket-types/{}", sale.ticket_type),
+            Some(&sale.organizer.access_token),
+            Some(json!({ "capacity": 6 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(ledger(&app, &sale.ticket_type).await, (0, 6, 0, 6));
+    let (status, body, _) = purchase(
+        &app,
+        "after-shrink",
+        &guest(&sale.event, &sale.ticket_type, 1, "late@example.com"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "sold_out");
+}
+
+#[tokio::test]
+async fn places_leased_to_a_dead_process_are_taken_back_before_anyone_is_told_sold_out() {
+    let app = Arc::new(TestApp::spawn().await);
+    let sale = event_on_sale(&app, 10).await;
+    // Six places sit in a live lease of a process that will never sell them.
+    let in_a_minute = chrono::Utc::now() + chrono::Duration::minutes(1);
+    dead_process_lease(&app, &sale.event, &sale.ticket_type, 6, in_a_minute).await;
+    assert_eq!(
+        available(&app, &sale.event).await,
+        10,
+        "leased places are for sale"
+    );
+    // 30 buyers race for the 10 places: exactly 10 win, the rest are told sold out.
+    let (won, refused) = race(&app, 30, |i| {
+        guest(
+            &sale.event,
+            &sale.ticket_type,
+            1,
+            &format!("d{i}@example.com"),
+        )
+    })
+    .await;
+    assert_eq!(won, 10);
+    assert!(refused
+        .iter()
+        .all(|(s, c)| *s == StatusCode::CONFLICT && c == "sold_out"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, 10);
+    assert_eq!(ledger(&app, &sale.ticket_type).await, (0, 10, 0, 10));
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_settled_by_the_sweep_and_its_places_are_back_on_sale() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let (status, body, _) = purchase(
+        &app,
+        "before",
+        &guest(&sale.event, &sale.ticket_type, 2, "before@example.com"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let gone = chrono::Utc::now() - chrono::Duration::seconds(1);
+    dead_process_lease(&app, &sale.event, &sale.ticket_type, 5, gone).await;
+    assert_eq!(raw_counters(&app).await, (5, 2));
+    let released = bilten_backend::settle_expired_leases(&app.state, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(released, 5);
+    assert_eq!(raw_counters(&app).await, (0, 2));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM inventory_leases").await,
+        0
+    );
+    assert_eq!(available(&app, &sale.event).await, 8);
 }

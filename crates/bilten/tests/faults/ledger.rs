@@ -76,13 +76,21 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
     (
         "ticket types whose sold/held differ from their tickets and live order lines",
+        // Live inventory leases count as held on the counters until settled: what they sold
+        // belongs to `sold`, what they have left to nobody.
         "SELECT COUNT(*) FROM ticket_types tt WHERE
-              tt.sold <> (SELECT COUNT(*) FROM tickets t
-                          WHERE t.ticket_type_id = tt.id AND t.status = 'valid')
-           OR tt.sold <> COALESCE((SELECT SUM(l.quantity) FROM order_lines l
-                                   JOIN orders o ON o.id = l.order_id
-                                   WHERE l.ticket_type_id = tt.id AND o.status = 'paid'), 0)
-           OR tt.held <> COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+              tt.sold + COALESCE((SELECT SUM(x.sold) FROM inventory_leases x
+                                  WHERE x.ticket_type_id = tt.id), 0)
+                 <> (SELECT COUNT(*) FROM tickets t
+                     WHERE t.ticket_type_id = tt.id AND t.status = 'valid')
+           OR tt.sold + COALESCE((SELECT SUM(x.sold) FROM inventory_leases x
+                                  WHERE x.ticket_type_id = tt.id), 0)
+                 <> COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+                              JOIN orders o ON o.id = l.order_id
+                              WHERE l.ticket_type_id = tt.id AND o.status = 'paid'), 0)
+           OR tt.held - COALESCE((SELECT SUM(x.remaining + x.sold) FROM inventory_leases x
+                                  WHERE x.ticket_type_id = tt.id), 0)
+                 <> COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                                    JOIN orders o ON o.id = l.order_id
                                    WHERE l.ticket_type_id = tt.id AND o.status = 'pending'
                                      AND o.released_at IS NULL), 0)",
@@ -90,10 +98,14 @@ const INVARIANTS: &[(&str, &str)] = &[
     (
         "quotas whose sold/held differ from the tickets and live order lines of their types",
         "SELECT COUNT(*) FROM quotas q WHERE
-              q.sold <> (SELECT COUNT(*) FROM tickets t
-                         JOIN quota_ticket_types m ON m.ticket_type_id = t.ticket_type_id
-                         WHERE m.quota_id = q.id AND t.status = 'valid')
-           OR q.held <> COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+              q.sold + COALESCE((SELECT SUM(x.sold) FROM inventory_leases x
+                                 WHERE (' ' || x.quota_ids || ' ') LIKE ('% ' || q.id || ' %')), 0)
+                 <> (SELECT COUNT(*) FROM tickets t
+                     JOIN quota_ticket_types m ON m.ticket_type_id = t.ticket_type_id
+                     WHERE m.quota_id = q.id AND t.status = 'valid')
+           OR q.held - COALESCE((SELECT SUM(x.remaining + x.sold) FROM inventory_leases x
+                                 WHERE (' ' || x.quota_ids || ' ') LIKE ('% ' || q.id || ' %')), 0)
+                 <> COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                                   JOIN orders o ON o.id = l.order_id
                                   JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
                                   WHERE m.quota_id = q.id AND o.status = 'pending'

@@ -20,6 +20,7 @@
 mod processes;
 
 mod kill_backend;
+mod kill_lease_holder;
 mod ledger;
 mod load;
 mod postgres_outage;
