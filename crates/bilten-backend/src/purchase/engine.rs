@@ -283,12 +283,28 @@ async fn run_worker(state: AppState, event: EventId, mut receiver: mpsc::Receive
                 Err(_) => break,
             }
         }
-        run_batch(&state, event, jobs, &mut leases).await;
+        if run_batch(&state, event, jobs, &mut leases).await == Ran::DatabaseUnavailable {
+            // Whoever queued behind the failed batch would wait for the database's whole
+            // acquire timeout once more: tell them now, as the batch's buyers were told.
+            while let Ok(job) = receiver.try_recv() {
+                let _ = job.reply.send(Err(BackendError::Unavailable(
+                    "the database is not available".to_owned(),
+                )));
+            }
+        }
     }
 }
 
+/// How a batch ended, for the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    Answered,
+    /// The batch failed because the database could not be reached.
+    DatabaseUnavailable,
+}
+
 /// Runs one batch and answers every job in it.
-async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>, leases: &mut Leases) {
+async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>, leases: &mut Leases) -> Ran {
     let batch_size = jobs.len();
     state
         .business
@@ -309,9 +325,13 @@ async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>, leases: &mu
             )
         })
         .collect();
+    let mut ran = Ran::Answered;
     let answers = match take_batch(state, event, &entries, leases).await {
         Ok(answers) => answers,
         Err(error) => {
+            if matches!(error, BackendError::Unavailable(_)) {
+                ran = Ran::DatabaseUnavailable;
+            }
             tracing::warn!(%error, batch_size, "purchase batch failed; every buyer in it is told");
             let message = error.to_string();
             entries
@@ -323,6 +343,7 @@ async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>, leases: &mu
     for (reply, answer) in replies.into_iter().zip(answers) {
         let _ = reply.send(answer);
     }
+    ran
 }
 
 /// The error each buyer of a failed batch gets: the database's unavailability stays a 503,
