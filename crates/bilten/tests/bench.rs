@@ -105,6 +105,8 @@ fn flash_on_the_embedded_default_sells_exactly_the_quota_and_measures_it() {
         &dir,
         &[
             "flash",
+            "--flow",
+            "one-step",
             "--quota",
             "50",
             "--concurrency",
@@ -129,7 +131,8 @@ fn flash_on_the_embedded_default_sells_exactly_the_quota_and_measures_it() {
     let serve = &report["processes"][0];
     assert_eq!(serve["name"], "serve");
     assert!(serve["peak_rss_mib"].as_f64().unwrap() > 1.0);
-    assert!(markdown.contains("<!-- bench: flash | embedded default (SQLite) | C=5 -->"));
+    assert!(markdown
+        .contains("<!-- bench: flash | embedded default (SQLite), one-step purchase | C=5 -->"));
     assert!(
         markdown.contains("| sale (purchases) | 50 | 0 |"),
         "{markdown}"

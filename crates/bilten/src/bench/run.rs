@@ -161,7 +161,15 @@ impl<'a> Run<'a> {
         tokio::spawn(self.meter.close());
         Report {
             scenario: self.args.scenario.name(),
-            setup: self.platform.setup_label(),
+            // A flash sale is measured per purchase API, so each flow keeps its own section.
+            setup: match self.args.scenario {
+                Scenario::Flash => format!(
+                    "{}, {} purchase",
+                    self.platform.setup_label(),
+                    self.args.flow.name()
+                ),
+                _ => self.platform.setup_label(),
+            },
             concurrency: self.args.concurrency,
             command: command_line(self.args),
             started_at: chrono::Utc::now(),
