@@ -102,7 +102,7 @@ pub async fn grant(
     let id = LeaseId::new();
     let quota_ids = quotas
         .iter()
-        .map(|q| q.to_db())
+        .map(QuotaId::to_db)
         .collect::<Vec<_>>()
         .join(" ");
     sqlx::query(
@@ -259,12 +259,13 @@ async fn find(
                 .map(|i| format!("${}", i + 3))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut condition = String::from("expires_at <= $2");
-            if everyone {
-                condition = "1 = 1".to_owned();
-            } else if !own.is_empty() {
-                condition = format!("(expires_at <= $2 OR id IN ({own_list}))");
-            }
+            let condition = if everyone {
+                "1 = 1".to_owned()
+            } else if own.is_empty() {
+                "expires_at <= $2".to_owned()
+            } else {
+                format!("(expires_at <= $2 OR id IN ({own_list}))")
+            };
             let sql = format!(
                 "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
                  WHERE event_id = $1 AND {condition} ORDER BY ticket_type_id, id"

@@ -162,23 +162,7 @@ pub async fn lock_inventory(
     .await?;
     let ticket_types = types
         .iter()
-        .map(|row| {
-            Ok(LockedTicketType {
-                id: TicketTypeId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-                name: row.try_get("name")?,
-                price_minor: row.try_get("price_minor")?,
-                capacity: row.try_get("capacity")?,
-                held: row.try_get("held")?,
-                sold: row.try_get("sold")?,
-                sales_start: row
-                    .try_get::<Option<i64>, _>("sales_start")?
-                    .map(from_millis),
-                sales_end: row.try_get::<Option<i64>, _>("sales_end")?.map(from_millis),
-                min_per_order: row.try_get("min_per_order")?,
-                max_per_order: row.try_get("max_per_order")?,
-                visibility: row.try_get("visibility")?,
-            })
-        })
+        .map(locked_ticket_type)
         .collect::<StoreResult<Vec<_>>>()?;
     let Some(dialect) = dialect else {
         return Ok(Some(LockedInventory {
@@ -220,6 +204,24 @@ pub async fn lock_inventory(
         ticket_types,
         quotas,
     }))
+}
+
+fn locked_ticket_type(row: &sqlx::any::AnyRow) -> StoreResult<LockedTicketType> {
+    Ok(LockedTicketType {
+        id: TicketTypeId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+        name: row.try_get("name")?,
+        price_minor: row.try_get("price_minor")?,
+        capacity: row.try_get("capacity")?,
+        held: row.try_get("held")?,
+        sold: row.try_get("sold")?,
+        sales_start: row
+            .try_get::<Option<i64>, _>("sales_start")?
+            .map(from_millis),
+        sales_end: row.try_get::<Option<i64>, _>("sales_end")?.map(from_millis),
+        min_per_order: row.try_get("min_per_order")?,
+        max_per_order: row.try_get("max_per_order")?,
+        visibility: row.try_get("visibility")?,
+    })
 }
 
 /// `($a, $b, …), (…)`: `rows` groups of `columns` numbered parameters starting at `first`.
