@@ -7,8 +7,9 @@
 //!    the buyer counter, which counts pending and paid alike, is unchanged);
 //! 3. one ticket per admission is inserted, each with a code signed by the event's key;
 //! 4. the payment goes `pending → succeeded` (a partial unique index allows one per order);
-//! 5. the confirmation mail (PDFs attached, QR inline) is enqueued with the dedupe key
-//!    `order-confirmation:{order_id}`.
+//! 5. the confirmation mail is enqueued by reference (template `order_confirmation`, the
+//!    order id) with the dedupe key `order-confirmation:{order_id}`; the mail worker renders
+//!    its QR codes and PDFs when it sends it.
 //!
 //! **Late payments.** If the hold was already released (`expired`), the same transaction
 //! takes the inventory again with the purchase's conditional updates
@@ -33,7 +34,7 @@ use bilten_store::tickets::{self, NewTicket};
 use bilten_store::{sales, StoreError, Tx};
 use chrono::{DateTime, Utc};
 
-use crate::confirmation::{self, IssuedTicket};
+use crate::confirmation::IssuedTicket;
 use crate::error::{BackendError, BackendResult};
 use crate::events::load_event;
 use crate::payments::RefundRequest;
@@ -171,11 +172,9 @@ async fn complete_inner(
     if order.status != "pending" && order.status != "expired" {
         return settle_loser(state, &order, payment).await;
     }
-    let event = load_event(state, order.event_id).await?;
-    let (key_version, signer) = signing::current_signer(state, event.id).await?;
+    let (key_version, signer) = signing::current_signer(state, order.event_id).await?;
     let now = Utc::now();
     let issued = tickets_for(&order, &signer);
-    let mail = confirmation::compose(state, &order, &event, &issued)?;
 
     let mut tx = state.store.begin().await?;
     if let Some(claim) = claim {
@@ -242,7 +241,23 @@ async fn complete_inner(
         )
         .await?;
     }
-    confirmation::enqueue(&mut tx, &order, &mail, now).await?;
+    // By reference, like the purchase engine's: the mail worker renders the QR codes and PDFs
+    // when it sends the mail, never this request.
+    let (dedupe_key, reference) = (
+        format!("order-confirmation:{}", order.id),
+        order.id.to_string(),
+    );
+    bilten_store::outbox::enqueue_templated(
+        &mut tx,
+        crate::purchase::CONFIRMATION_TEMPLATE,
+        &[bilten_store::outbox::TemplatedEmail {
+            to: &order.buyer_email,
+            dedupe_key: &dedupe_key,
+            reference: &reference,
+        }],
+        now,
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     state.mail_waker.notify_one();
     state.business.orders.with_label_values(&["paid"]).inc();

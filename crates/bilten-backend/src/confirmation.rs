@@ -173,25 +173,6 @@ pub fn compose(
     })
 }
 
-/// Enqueues the confirmation in the completion transaction. False when one was already
-/// enqueued for this order (its dedupe key is taken).
-pub async fn enqueue(
-    tx: &mut Tx,
-    order: &OrderRecord,
-    mail: &ConfirmationMail,
-    now: DateTime<Utc>,
-) -> BackendResult<bool> {
-    Ok(bilten_mail::enqueue_with_attachments(
-        &mut **tx,
-        &order.buyer_email,
-        &format!("order-confirmation:{}", order.id),
-        &mail.rendered,
-        &mail.attachments,
-        now,
-    )
-    .await?)
-}
-
 /// Composes order confirmations for the outbox worker from what the database holds: the
 /// purchase engine enqueues them by reference (the order id) so that no QR code or PDF is
 /// rendered on the purchase's request path.

@@ -202,11 +202,20 @@ impl OutboxWorker {
 
     /// Sends one claimed mail and records the result.
     async fn deliver(&self, email: &outbox::ClaimedEmail) -> Result<(), bilten_store::StoreError> {
+        let mut composed_row = None;
         let result = match self.compose(email).await {
-            Ok(Some(composed)) => self.transport.send(&self.from, &composed).await,
+            Ok(Some(composed)) => {
+                let sent = self.transport.send(&self.from, &composed).await;
+                composed_row = Some(composed);
+                sent
+            }
             Ok(None) => self.transport.send(&self.from, email).await,
             Err(error) => Err(error),
         };
+        let composed = composed_row.as_ref().map(|c| outbox::Composed {
+            subject: &c.subject,
+            body_text: &c.body_text,
+        });
         let outcome = if result.is_ok() { "sent" } else { "failed" };
         self.metrics.sent.with_label_values(&[outcome]).inc();
         let retry_at = match &result {
@@ -225,7 +234,9 @@ impl OutboxWorker {
         let mut pauses = RECORD_RETRIES.iter();
         loop {
             let recorded = match &result {
-                Ok(()) => outbox::mark_sent(self.store.primary(), &email.id, Utc::now()).await,
+                Ok(()) => {
+                    outbox::mark_sent(self.store.primary(), &email.id, Utc::now(), composed).await
+                }
                 Err(error) => outbox::mark_attempt_failed(
                     self.store.primary(),
                     &email.id,

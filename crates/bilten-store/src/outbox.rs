@@ -173,16 +173,35 @@ fn decode_claimed(row: &AnyRow) -> StoreResult<ClaimedEmail> {
 
 /// Records a delivered mail. Not fenced by the attempt: whoever delivered it, it was
 /// delivered, and marking it stops every later resend.
-pub async fn mark_sent<'e>(ex: impl Exec<'e>, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn mark_sent<'e>(
+    ex: impl Exec<'e>,
+    id: &str,
+    now: DateTime<Utc>,
+    composed: Option<Composed<'_>>,
+) -> StoreResult<()> {
+    // A row composed at sending time keeps the subject and text it was sent with (not the
+    // HTML and attachments, which stay reproducible from the database): what was sent, for
+    // operators and support.
+    let (subject, text) = composed.map_or((None, None), |c| (Some(c.subject), Some(c.body_text)));
     sqlx::query(
-        "UPDATE outbox_emails SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL
+        "UPDATE outbox_emails SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL,
+             subject = COALESCE($3, subject), body_text = COALESCE($4, body_text)
          WHERE id = $1 AND status = 'pending'",
     )
     .bind(id)
     .bind(to_millis(now))
+    .bind(subject)
+    .bind(text)
     .execute(ex)
     .await?;
     Ok(())
+}
+
+/// What a templated mail was sent with.
+#[derive(Debug, Clone, Copy)]
+pub struct Composed<'a> {
+    pub subject: &'a str,
+    pub body_text: &'a str,
 }
 
 /// Records a failed attempt of the claim that got `attempt`: retried at `retry_at`, or given
