@@ -14,7 +14,6 @@ use bilten_mail::templates::{self, Confirmation, ConfirmationTicket, Rendered};
 use bilten_mail::Attachment;
 use bilten_store::events::EventRecord;
 use bilten_store::orders::OrderRecord;
-use bilten_store::Tx;
 use chrono::{DateTime, Utc};
 
 use crate::error::{BackendError, BackendResult};

@@ -6,11 +6,12 @@
 //! `bilten_store::checkin::admit_entry`), so any number of scanner replicas may run.
 //!
 //! Layout: `auth` turns a bearer token into a [`auth::Caller`] (a paired device, or a staff
-//! member's login); `scan` decides and records one scan; `api` holds the handlers; `web`
-//! serves the app's three static files.
+//! member's login); `scan` decides and records one scan; `batch` gives the scans that arrive
+//! together one commit; `api` holds the handlers; `web` serves the app's three static files.
 
 mod api;
 mod auth;
+mod batch;
 mod scan;
 mod web;
 
@@ -20,7 +21,7 @@ use axum::Router;
 use bilten_http::jwt::AccessTokens;
 use bilten_http::{HttpMetrics, Readiness};
 use bilten_store::Store;
-use prometheus::{IntCounter, IntCounterVec, Opts};
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use scan::MAX_CODE_LEN;
@@ -53,6 +54,8 @@ pub struct ScannerMetrics {
     pub checkins: IntCounterVec,
     /// Tickets a device admitted offline that had already entered.
     pub offline_conflicts: IntCounter,
+    /// Scans decided per transaction (group commit).
+    pub batch_size: Histogram,
 }
 
 impl ScannerMetrics {
@@ -70,9 +73,18 @@ impl ScannerMetrics {
             "Tickets admitted while offline although they had already entered",
         )
         .expect("static metric definition is valid");
+        let batch_size = Histogram::with_opts(
+            HistogramOpts::new(
+                "bilten_checkin_batch_size",
+                "Scans decided per transaction by the scanner's group commit",
+            )
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
+        )
+        .expect("static metric definition is valid");
         for metric in [
             Box::new(checkins.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(offline_conflicts.clone()),
+            Box::new(batch_size.clone()),
         ] {
             // Registering twice only happens when a test builds two scanners on one registry.
             let _ = registry.register(metric);
@@ -80,6 +92,7 @@ impl ScannerMetrics {
         Self {
             checkins,
             offline_conflicts,
+            batch_size,
         }
     }
 }
@@ -95,6 +108,8 @@ pub struct ScannerState {
     pub(crate) last_touched: std::sync::Arc<
         std::sync::Mutex<std::collections::HashMap<bilten_domain::DeviceId, std::time::Instant>>,
     >,
+    /// This process's scan queue (group commit).
+    pub(crate) redeems: std::sync::Arc<batch::RedeemQueue>,
 }
 
 impl ScannerState {
@@ -109,6 +124,7 @@ impl ScannerState {
             ),
             metrics,
             last_touched: std::sync::Arc::default(),
+            redeems: std::sync::Arc::default(),
         }
     }
 

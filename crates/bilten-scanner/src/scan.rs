@@ -8,6 +8,10 @@
 //!    [`checkin::admit_entry`] try to let it in. If the database says someone was faster, the
 //!    answer is `already_redeemed` — the last step of `decide`'s precedence, so the two agree.
 //! 3. The answer is stored with the log row and returned.
+//!
+//! Scans that arrive together share a commit (group commit, [`crate::batch`]): each is still
+//! decided on its own, inside a savepoint of the batch's transaction, so one scan's error
+//! never touches another's result.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -176,7 +180,7 @@ fn rejected(
 /// The ticket a code names, with its claims; or the decision when there is none to admit
 /// (forged, damaged, another event's, revoked).
 async fn ticket_for_code(
-    tx: &mut bilten_store::Tx,
+    tx: &mut bilten_store::Conn,
     event: bilten_domain::EventId,
     code: &str,
     keys: &[PublicKeyEntry],
@@ -191,7 +195,7 @@ async fn ticket_for_code(
             )))
         }
     };
-    match checkin::ticket_by_code(&mut **tx, event, code)
+    match checkin::ticket_by_code(&mut *tx, event, code)
         .await
         .map_err(db)?
     {
@@ -203,7 +207,7 @@ async fn ticket_for_code(
         ))),
         None => {
             // A genuine code that is no longer a ticket's current code: revoked.
-            let old = checkin::ticket_of_revoked_code(&mut **tx, event, code)
+            let old = checkin::ticket_of_revoked_code(&mut *tx, event, code)
                 .await
                 .map_err(db)?;
             Ok(Err(match old {
@@ -216,7 +220,7 @@ async fn ticket_for_code(
 
 /// Decides a scan inside `tx` and applies its effect on the admission state.
 async fn decide_in(
-    tx: &mut bilten_store::Tx,
+    tx: &mut bilten_store::Conn,
     request: &ScanRequest<'_>,
     keys: &[PublicKeyEntry],
     gate: Option<&str>,
@@ -229,7 +233,7 @@ async fn decide_in(
             Err(decision) => return Ok(decision),
         },
         Scanned::Ticket(id) => {
-            let Some(ticket) = checkin::ticket_by_id(&mut **tx, event, *id)
+            let Some(ticket) = checkin::ticket_by_id(&mut *tx, event, *id)
                 .await
                 .map_err(db)?
             else {
@@ -246,7 +250,7 @@ async fn decide_in(
         match request.direction {
             ScanDirection::Entry => {
                 let admitted = checkin::admit_entry(
-                    &mut **tx,
+                    &mut *tx,
                     request.list.id,
                     ticket.id,
                     request.list.reentry_allowed,
@@ -258,13 +262,13 @@ async fn decide_in(
                 .map_err(db)?;
                 if !admitted {
                     reason = CheckinReason::AlreadyRedeemed;
-                    first = checkin::state_of(&mut **tx, request.list.id, ticket.id)
+                    first = checkin::state_of(&mut *tx, request.list.id, ticket.id)
                         .await
                         .map_err(db)?;
                 }
             }
             ScanDirection::Exit => {
-                checkin::record_exit(&mut **tx, request.list.id, ticket.id, request.scanned_at)
+                checkin::record_exit(&mut *tx, request.list.id, ticket.id, request.scanned_at)
                     .await
                     .map_err(db)?;
             }
@@ -279,21 +283,38 @@ async fn decide_in(
 }
 
 /// Decides and records one scan; returns the JSON answer (the first answer for a reused
-/// nonce) and whether it was a replay.
+/// nonce) and whether it was a replay. The scan joins this process's next batch.
 pub async fn redeem(
     state: &ScannerState,
     caller: &Caller,
     request: &ScanRequest<'_>,
     keys: &[PublicKeyEntry],
 ) -> Result<(Value, bool), ApiError> {
+    state.redeems.redeem(state, caller, request, keys).await
+}
+
+/// What a scan decided, for the metrics once its batch has committed.
+pub(crate) struct ScanOutcome {
+    pub answer: Value,
+    pub replayed: bool,
+    pub reason: Option<CheckinReason>,
+    pub conflict: bool,
+}
+
+/// Decides and records one scan on `tx` (a savepoint of its batch's transaction).
+pub(crate) async fn redeem_in(
+    tx: &mut bilten_store::Conn,
+    caller: &Caller,
+    request: &ScanRequest<'_>,
+    keys: &[PublicKeyEntry],
+    now: DateTime<Utc>,
+) -> Result<ScanOutcome, ApiError> {
     let gate = caller.device().and_then(|d| d.gate.clone());
-    let now = Utc::now();
     let direction = match request.direction {
         ScanDirection::Entry => "entry",
         ScanDirection::Exit => "exit",
     };
     let id = CheckinId::new();
-    let mut tx = state.store.begin().await.map_err(db)?;
     let claimed = checkin::claim_nonce(
         &mut *tx,
         &ScanClaim {
@@ -313,23 +334,23 @@ pub async fn redeem(
     .await
     .map_err(db)?;
     if !claimed {
-        drop(tx);
-        let stored = checkin::response_for_nonce(
-            state.store.primary(),
-            request.list.event_id,
-            request.nonce,
-        )
-        .await
-        .map_err(db)?;
+        let stored = checkin::response_for_nonce(&mut *tx, request.list.event_id, request.nonce)
+            .await
+            .map_err(db)?;
         let Some(stored) = stored.and_then(|text| serde_json::from_str::<Value>(&text).ok()) else {
             return Err(ApiError::conflict(
                 "scan_in_progress",
                 "A scan with this nonce is still being decided; retry in a moment.",
             ));
         };
-        return Ok((stored, true));
+        return Ok(ScanOutcome {
+            answer: stored,
+            replayed: true,
+            reason: None,
+            conflict: false,
+        });
     }
-    let decision = decide_in(&mut tx, request, keys, gate.as_deref(), caller).await?;
+    let decision = decide_in(tx, request, keys, gate.as_deref(), caller).await?;
     let conflict = request.offline_result == Some(CheckinReason::Ok)
         && decision.reason == CheckinReason::AlreadyRedeemed;
     let answer = json!({
@@ -355,16 +376,10 @@ pub async fn redeem(
     )
     .await
     .map_err(db)?;
-    tx.commit()
-        .await
-        .map_err(|e| db(bilten_store::StoreError::from(e)))?;
-    state
-        .checkin_metrics
-        .checkins
-        .with_label_values(&[decision.reason.as_str()])
-        .inc();
-    if conflict {
-        state.checkin_metrics.offline_conflicts.inc();
-    }
-    Ok((answer, false))
+    Ok(ScanOutcome {
+        answer,
+        replayed: false,
+        reason: Some(decision.reason),
+        conflict,
+    })
 }

@@ -46,6 +46,17 @@ pub use sqlx::Transaction;
 /// A transaction on either engine.
 pub type Tx = sqlx::Transaction<'static, Any>;
 
+/// The connection a transaction (or a savepoint) runs on: steps that run inside someone
+/// else's transaction take `&mut Conn`.
+pub type Conn = sqlx::AnyConnection;
+
+/// Opens a savepoint inside `tx`: committing it keeps its work in `tx`, rolling it back (or
+/// dropping it) undoes only what ran in it, so one step of a batch can fail alone.
+pub async fn savepoint(tx: &mut Tx) -> StoreResult<sqlx::Transaction<'_, Any>> {
+    use sqlx::Acquire as _;
+    Ok(tx.begin().await?)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Postgres,
