@@ -198,7 +198,9 @@ pub async fn settle(
         types.sort();
         types.dedup();
         for t in types {
-            sqlx::query("SELECT id FROM ticket_types WHERE id = $1 FOR UPDATE")
+            // NO KEY: the counters' own lock, which lets foreign-key checks through (see
+            // crate::purchase::lock_inventory).
+            sqlx::query("SELECT id FROM ticket_types WHERE id = $1 FOR NO KEY UPDATE")
                 .bind(t.to_db())
                 .fetch_optional(&mut *conn)
                 .await?;

@@ -3,7 +3,7 @@
 //! The engine (in the backend) gathers concurrent purchases of one event and takes them
 //! together. Its transaction:
 //! 1. locks the event's counter rows in the one lock order of every inventory move — ticket
-//!    types by id, then quotas by id ([`lock_inventory`]; `FOR UPDATE` on PostgreSQL, SQLite's
+//!    types by id, then quotas by id ([`lock_inventory`]; `FOR NO KEY UPDATE` on PostgreSQL, SQLite's
 //!    single connection already serialises writers);
 //! 2. reads the batch's buyers' counters, locked ([`buyer_counts`]), and adds to them with one
 //!    conditional upsert ([`add_buyer_counts`]);
@@ -91,10 +91,14 @@ pub struct LockedInventory {
     pub quotas: Vec<LockedQuota>,
 }
 
-/// `FOR UPDATE` where the engine has row locks.
+/// The counter rows' lock where the engine has row locks: `FOR NO KEY UPDATE`, the lock the
+/// counters' own `UPDATE`s take. Not `FOR UPDATE`: that one also blocks the `FOR KEY SHARE`
+/// lock every foreign-key check takes, so a batch selling from an inventory lease (which
+/// holds its lease row and inserts order lines referencing the ticket type) would wait for
+/// the locked batch while the locked batch waits for its lease row: a deadlock.
 fn for_update(dialect: Dialect, of: &str) -> String {
     match dialect {
-        Dialect::Postgres => format!(" FOR UPDATE OF {of}"),
+        Dialect::Postgres => format!(" FOR NO KEY UPDATE OF {of}"),
         Dialect::Sqlite => String::new(),
     }
 }

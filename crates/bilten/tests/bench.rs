@@ -216,14 +216,13 @@ fn flash_on_postgres_with_two_backends_sells_exactly_the_quota_and_drops_its_dat
     let sale = phase(&report, "sale");
     assert_sane(sale, 60);
     let pg = &sale["usage"]["postgres"];
-    // The holds go through the purchase engine, which moves the counter row once per batch,
-    // not once per order; each payment then commits and moves it from held to sold on its own.
-    // So there is at least one commit and one counter update per purchase, plus the batches'.
+    // The holds go through the purchase engine, which moves the counter row once per batch
+    // (or not at all, selling from an inventory lease); each payment then commits and moves
+    // it from held to sold on its own: at least one commit and one counter update per purchase.
     let commits = pg["commits"].as_f64().unwrap();
     let counter_updates = pg["counter_row_updates"].as_f64().unwrap();
     assert!(commits > 60.0, "{pg}");
     assert!(counter_updates > 60.0, "{pg}");
-    assert!(counter_updates < 60.0 * 2.0 + 1.0, "{pg}");
     assert!(pg["backend_cpu_ms"].as_f64().unwrap() > 0.0, "{pg}");
     assert!(sale["usage"]["transaction_statements"].as_f64().unwrap() > 0.0);
     assert_checks_pass(&report);
