@@ -254,7 +254,13 @@ impl TestApp {
 
     /// Waits (bounded) until an outbox mail to `email` exists; returns its plain-text body.
     pub async fn wait_for_mail(&self, email: &str, subject_contains: &str) -> String {
-        for _ in 0..100 {
+        for attempt in 0..100 {
+            // A mail queued by reference (a template and an order) only has its subject and
+            // text once the worker has composed and sent it: send what is due, as the
+            // running worker would.
+            if attempt > 0 {
+                self.deliver_mail().await;
+            }
             let mails = bilten_store::outbox::list_for_address(self.store.primary(), email)
                 .await
                 .expect("outbox readable");
