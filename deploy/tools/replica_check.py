@@ -83,7 +83,8 @@ def main() -> int:
     def publish(title: str, capacity: int) -> tuple[str, str]:
         status, body = call("POST", f"{api}/organizations/{org}/events", {
             "title": title, "description": "replica test", "starts_at": "2032-03-01T19:00:00Z",
-            "ends_at": "2032-03-01T23:00:00Z", "timezone": "UTC", "city": "Mostar",
+            "ends_at": "2032-03-01T23:00:00Z", "timezone": "UTC", "venue_name": "Old Bridge Hall",
+            "city": "Mostar",
             "country": "BA", "currency": "EUR", "category": "music"}, token)
         expect(f"event {title!r} created", status, 201, body)
         event = body["event"]["id"]
