@@ -120,17 +120,21 @@ pub fn compose(
     let mut names = Vec::with_capacity(tickets.len());
     for (n, ticket) in tickets.iter().enumerate() {
         let ticket_id = ticket.id.to_string();
-        let pdf = ticket_pdf(&TicketSheet {
-            event_title: &event.fields.title,
-            when: &when,
-            venue: &venue,
-            holder: &ticket.attendee_name,
-            ticket_type: &ticket.ticket_type_name,
-            ticket_id: &ticket_id,
-            order_id: &order_id,
-            code: &ticket.code,
-        })?;
-        let png = QrMatrix::encode(&ticket.code)?.to_png(5)?;
+        let qr = QrMatrix::encode(&ticket.code)?;
+        let pdf = ticket_pdf(
+            &TicketSheet {
+                event_title: &event.fields.title,
+                when: &when,
+                venue: &venue,
+                holder: &ticket.attendee_name,
+                ticket_type: &ticket.ticket_type_name,
+                ticket_id: &ticket_id,
+                order_id: &order_id,
+                code: &ticket.code,
+            },
+            &qr,
+        )?;
+        let png = qr.to_png(5)?;
         let pdf_name = format!("ticket-{}-{ticket_id}.pdf", n + 1);
         let cid = format!("qr-{ticket_id}@bilten");
         attachments.push(Attachment::inline(

@@ -135,16 +135,20 @@ pub async fn pdf(
         t.online_url.as_deref(),
     );
     let ticket_id = t.id.to_string();
-    let bytes = ticket_pdf(&TicketSheet {
-        event_title: &t.event_title,
-        when: &when,
-        venue: &venue,
-        holder: &t.attendee_name,
-        ticket_type: &t.ticket_type_name,
-        ticket_id: &ticket_id,
-        order_id: &t.order_id.to_string(),
-        code: &t.code,
-    })?;
+    let qr = QrMatrix::encode(&t.code)?;
+    let bytes = ticket_pdf(
+        &TicketSheet {
+            event_title: &t.event_title,
+            when: &when,
+            venue: &venue,
+            holder: &t.attendee_name,
+            ticket_type: &t.ticket_type_name,
+            ticket_id: &ticket_id,
+            order_id: &t.order_id.to_string(),
+            code: &t.code,
+        },
+        &qr,
+    )?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
