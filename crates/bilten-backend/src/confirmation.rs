@@ -133,7 +133,7 @@ pub fn compose(
                 code: &ticket.code,
             },
             &qr,
-        )?;
+        );
         let png = qr.to_png(5)?;
         let pdf_name = format!("ticket-{}-{ticket_id}.pdf", n + 1);
         let cid = format!("qr-{ticket_id}@bilten");

@@ -135,7 +135,7 @@ const MARGIN: f32 = 56.0;
 /// A one-page PDF ticket: event, date and time, venue, holder, type, and the QR code drawn as
 /// vector squares. `qr` is `sheet.code` encoded: encoding (choosing the mask) is the costly part
 /// of rendering a ticket, so a caller that also needs the PNG encodes once.
-pub fn ticket_pdf(sheet: &TicketSheet<'_>, qr: &QrMatrix) -> BackendResult<Vec<u8>> {
+pub fn ticket_pdf(sheet: &TicketSheet<'_>, qr: &QrMatrix) -> Vec<u8> {
     let catalog_id = Ref::new(1);
     let tree_id = Ref::new(2);
     let page_id = Ref::new(3);
@@ -206,7 +206,7 @@ pub fn ticket_pdf(sheet: &TicketSheet<'_>, qr: &QrMatrix) -> BackendResult<Vec<u
     let content = w.content;
     let data = content.finish();
     pdf.stream(content_id, &data);
-    Ok(pdf.finish())
+    pdf.finish()
 }
 
 /// Lines of text written top-down.

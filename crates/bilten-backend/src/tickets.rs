@@ -148,7 +148,7 @@ pub async fn pdf(
             code: &t.code,
         },
         &qr,
-    )?;
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
