@@ -402,20 +402,9 @@ impl Api {
         run_id: &str,
         buyer: u64,
     ) -> anyhow::Result<Purchase> {
-        let email = format!("buyer-{buyer}-{run_id}@example.com");
-        let key = format!("bench-{run_id}-{buyer}");
+        let (email, key) = buyer_identity(run_id, buyer);
         let purchase = PaidPurchase {
-            order: NewOrder {
-                event_id: &target.event_id,
-                items: [OrderItem {
-                    ticket_type_id: &target.ticket_type_id,
-                    quantity: 1,
-                }],
-                buyer: Buyer {
-                    email: &email,
-                    name: "Bench Buyer",
-                },
-            },
+            order: one_ticket(target, &email),
             test_card: TEST_CARD,
         };
         let paid = self
@@ -431,16 +420,9 @@ impl Api {
             Ok(bytes) => {
                 serde_json::from_slice(&bytes).context("POST /purchases: unexpected body")?
             }
-            Err(error) => return sold_out_or(error),
+            Err(error) => return sold_out_or(error, "POST /purchases"),
         };
-        if paid.order.status != "paid" || paid.tickets.is_empty() {
-            bail!(
-                "the purchase answered order {} with {} tickets",
-                paid.order.status,
-                paid.tickets.len()
-            );
-        }
-        Ok(Purchase::Bought(paid.tickets))
+        bought(paid, "the purchase")
     }
 
     async fn purchase_two_step(
@@ -450,19 +432,8 @@ impl Api {
         run_id: &str,
         buyer: u64,
     ) -> anyhow::Result<Purchase> {
-        let email = format!("buyer-{buyer}-{run_id}@example.com");
-        let key = format!("bench-{run_id}-{buyer}");
-        let order = NewOrder {
-            event_id: &target.event_id,
-            items: [OrderItem {
-                ticket_type_id: &target.ticket_type_id,
-                quantity: 1,
-            }],
-            buyer: Buyer {
-                email: &email,
-                name: "Bench Buyer",
-            },
-        };
+        let (email, key) = buyer_identity(run_id, buyer);
+        let order = one_ticket(target, &email);
         let created = self
             .call(
                 Method::POST,
@@ -474,7 +445,7 @@ impl Api {
             .await;
         let created: CreatedOrder = match created {
             Ok(bytes) => serde_json::from_slice(&bytes).context("POST /orders: unexpected body")?,
-            Err(error) => return sold_out_or(error),
+            Err(error) => return sold_out_or(error, "POST /orders"),
         };
         let paid = self
             .call(
@@ -490,14 +461,7 @@ impl Api {
             .context("checkout")?;
         let paid: CompletedOrder =
             serde_json::from_slice(&paid).context("checkout: unexpected body")?;
-        if paid.order.status != "paid" || paid.tickets.is_empty() {
-            bail!(
-                "checkout answered order {} with {} tickets",
-                paid.order.status,
-                paid.tickets.len()
-            );
-        }
-        Ok(Purchase::Bought(paid.tickets))
+        bought(paid, "checkout")
     }
 
     /// One scan at the gate: `POST /checkin/redeem` with the device's token.
@@ -523,12 +487,48 @@ impl Api {
     }
 }
 
-fn sold_out_or(error: anyhow::Error) -> anyhow::Result<Purchase> {
+/// A buyer's email and idempotency key, unique per run.
+fn buyer_identity(run_id: &str, buyer: u64) -> (String, String) {
+    (
+        format!("buyer-{buyer}-{run_id}@example.com"),
+        format!("bench-{run_id}-{buyer}"),
+    )
+}
+
+/// One ticket of the sale's ticket type for `email`.
+fn one_ticket<'a>(target: &'a SaleTarget, email: &'a str) -> NewOrder<'a> {
+    NewOrder {
+        event_id: &target.event_id,
+        items: [OrderItem {
+            ticket_type_id: &target.ticket_type_id,
+            quantity: 1,
+        }],
+        buyer: Buyer {
+            email,
+            name: "Bench Buyer",
+        },
+    }
+}
+
+/// A completed order's tickets, or what `step` answered instead.
+fn bought(paid: CompletedOrder, step: &str) -> anyhow::Result<Purchase> {
+    if paid.order.status != "paid" || paid.tickets.is_empty() {
+        bail!(
+            "{step} answered order {} with {} tickets",
+            paid.order.status,
+            paid.tickets.len()
+        );
+    }
+    Ok(Purchase::Bought(paid.tickets))
+}
+
+/// `sold_out` is an answer a buyer can get; anything else is the request's failure.
+fn sold_out_or(error: anyhow::Error, request: &'static str) -> anyhow::Result<Purchase> {
     match error.downcast_ref::<Refusal>() {
         Some(refusal) if refusal.status == StatusCode::CONFLICT && refusal.code == "sold_out" => {
             Ok(Purchase::SoldOut)
         }
-        _ => Err(error.context("POST /orders")),
+        _ => Err(error.context(request)),
     }
 }
 

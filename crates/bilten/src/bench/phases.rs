@@ -21,6 +21,36 @@ fn error_budget(work: u32) -> u64 {
     u64::from(work / 100).max(10)
 }
 
+/// What every buyer-worker of a phase shares: where and what to buy, and how.
+#[derive(Clone)]
+struct Buyers {
+    api: Api,
+    bases: Arc<Vec<String>>,
+    target: Arc<SaleTarget>,
+    run_id: Arc<str>,
+    flow: super::Flow,
+}
+
+impl Buyers {
+    fn new(api: &Api, args: &BenchArgs, platform: &Platform, target: &Arc<SaleTarget>) -> Self {
+        Self {
+            api: api.clone(),
+            bases: Arc::new(platform.endpoints.api.clone()),
+            target: target.clone(),
+            run_id: platform.run_id().into(),
+            flow: args.flow,
+        }
+    }
+
+    /// Buyer number `buyer` buys one ticket (round-robin over the API endpoints).
+    async fn buy(&self, buyer: u64) -> anyhow::Result<Purchase> {
+        let base = Endpoints::pick(&self.bases, buyer);
+        self.api
+            .purchase(self.flow, base, &self.target, &self.run_id, buyer)
+            .await
+    }
+}
+
 /// A sale: every purchase's latency in `tally`, plus what the buyers received.
 pub struct Sale {
     pub tally: Tally,
@@ -55,25 +85,16 @@ pub async fn sell(
 ) -> anyhow::Result<Sale> {
     let limit = u64::from(args.quota) * 2 + u64::from(args.concurrency) + 100;
     let shared = Shared::new(limit, args.phase_deadline(), error_budget(args.quota));
-    let bases: Arc<Vec<String>> = Arc::new(platform.endpoints.api.clone());
-    let run_id: Arc<str> = platform.run_id().into();
-    let flow = args.flow;
+    let buyers = Buyers::new(api, args, platform, target);
     let retried_before = api.retried();
     let started = Instant::now();
     let portions = workers(args.concurrency, |_| {
-        let (api, shared, bases, target, run_id) = (
-            api.clone(),
-            shared.clone(),
-            bases.clone(),
-            target.clone(),
-            run_id.clone(),
-        );
+        let (buyers, shared) = (buyers.clone(), shared.clone());
         async move {
             let mut share = SaleShare::default();
             while let Some(buyer) = shared.take() {
                 let began = Instant::now();
-                let base = Endpoints::pick(&bases, buyer);
-                match api.purchase(flow, base, &target, &run_id, buyer).await {
+                match buyers.buy(buyer).await {
                     Ok(Purchase::Bought(tickets)) => {
                         share.tally.latencies.record(began.elapsed());
                         share.last_at = Some(Instant::now());
@@ -142,26 +163,16 @@ pub async fn sold_out_answers(
 ) -> anyhow::Result<Tally> {
     let seconds = Duration::from_secs(args.sold_out_seconds.max(1));
     let shared = Shared::new(u64::MAX, seconds, 10);
-    let bases: Arc<Vec<String>> = Arc::new(platform.endpoints.api.clone());
-    let run_id: Arc<str> = platform.run_id().into();
-    let flow = args.flow;
+    let buyers = Buyers::new(api, args, platform, target);
     let retried_before = api.retried();
     let started = Instant::now();
     let tallies = workers(args.concurrency, |_| {
-        let (api, shared, bases, target, run_id) = (
-            api.clone(),
-            shared.clone(),
-            bases.clone(),
-            target.clone(),
-            run_id.clone(),
-        );
+        let (buyers, shared) = (buyers.clone(), shared.clone());
         async move {
             let mut tally = Tally::default();
             while let Some(i) = shared.take() {
-                let buyer = SOLD_OUT_BUYERS + i;
                 let began = Instant::now();
-                let base = Endpoints::pick(&bases, buyer);
-                match api.purchase(flow, base, &target, &run_id, buyer).await {
+                match buyers.buy(SOLD_OUT_BUYERS + i).await {
                     Ok(Purchase::SoldOut) => tally.latencies.record(began.elapsed()),
                     Ok(Purchase::Bought(_)) => {
                         tally
