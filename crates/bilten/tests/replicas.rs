@@ -79,13 +79,13 @@ fn ticket_type_ledger(database: &str, ticket_type: &str) -> (i64, i64) {
         database,
         &format!(
             // Live inventory leases count as held on the counter until they are settled.
-            "SELECT t.held - COALESCE((SELECT SUM(x.remaining + x.sold) FROM inventory_leases x
-                                       WHERE x.ticket_type_id = t.id), 0),
+            "SELECT t.held - {},
                     COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                  JOIN orders o ON o.id = l.order_id
                  WHERE l.ticket_type_id = t.id AND o.status = 'pending'
                    AND o.released_at IS NULL), 0)
              FROM ticket_types t WHERE t.id = '{}'",
+            bilten_store::leases::held_by_leases_of_type("t.id"),
             db_id(ticket_type)
         ),
     );
@@ -249,13 +249,13 @@ async fn three_backends_on_one_postgres_never_oversell_tickets_quotas_promo_uses
     let row = psql(
         &database,
         &format!(
-            "SELECT q.held - COALESCE((SELECT SUM(x.remaining + x.sold) FROM inventory_leases x
-                     WHERE (' ' || x.quota_ids || ' ') LIKE ('% ' || q.id || ' %')), 0),
+            "SELECT q.held - {},
                     COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                  JOIN orders o ON o.id = l.order_id
                  JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
                  WHERE m.quota_id = q.id AND o.status = 'pending' AND o.released_at IS NULL), 0)
              FROM quotas q WHERE q.id = '{}'",
+            bilten_store::leases::held_by_leases_of_quota("q.id"),
             db_id(&quota)
         ),
     );

@@ -665,3 +665,33 @@ async fn an_expired_lease_is_settled_by_the_sweep_and_its_places_are_back_on_sal
     );
     assert_eq!(available(&app, &sale.event).await, 8);
 }
+
+#[tokio::test]
+async fn a_buyer_refused_for_the_cap_in_a_lease_batch_gives_the_drawn_places_back() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 1000).await;
+    let buy = |key: &str, email: &str, quantity: i64| {
+        let body = guest(&sale.event, &sale.ticket_type, quantity, email);
+        let (app, key) = (&app, key.to_owned());
+        async move { purchase(app, &key, &body).await }
+    };
+    // The first purchase leases 2 % of what is left; the next ones sell from the lease.
+    let (status, body, _) = buy("cap-0", "first@example.com", 1).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let leased = 999 / 50;
+    let (status, body, _) = buy("cap-1", "capped@example.com", 9).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(raw_counters(&app).await, (leased, 1), "sold from the lease");
+    // 9 + 2 is over the event's cap of 10: the batch drew 2 from the lease, then the buyer's
+    // counter refused them, and the 2 go back to the lease in the same transaction.
+    let (status, body, _) = buy("cap-2", "capped@example.com", 2).await;
+    assert!(status.is_client_error(), "{status}: {body}");
+    assert_eq!(body["error"]["code"], "limit_exceeded", "{body}");
+    assert_eq!(
+        count(&app, "SELECT remaining FROM inventory_leases").await,
+        leased - 9
+    );
+    assert_eq!(count(&app, "SELECT sold FROM inventory_leases").await, 9);
+    assert_eq!(raw_counters(&app).await, (leased, 1));
+    assert_eq!(ledger(&app, &sale.ticket_type).await, (0, 10, 0, 10));
+}
