@@ -2,16 +2,18 @@
 //! trusted proxies (the cloud load balancer), since anyone can send those headers and the
 //! address is what rate limits count.
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 
 use crate::settings::values::Cidr;
 
-const X_FORWARDED_FOR: &str = "x-forwarded-for";
-const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
-const X_FORWARDED_HOST: &str = "x-forwarded-host";
-const X_REAL_IP: &str = "x-real-ip";
+// Names built once: a `&str` name is parsed and validated on every use.
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
 #[derive(Debug, Clone)]
 pub(crate) struct ClientInfo {
@@ -74,9 +76,13 @@ impl ClientInfo {
             .or_else(|| headers.get(header::HOST).cloned());
 
         let forwarded_for = peer_ip.and_then(|peer| {
-            let mut list: Vec<String> = chain.iter().map(|s| (*s).to_owned()).collect();
-            list.push(peer.to_string());
-            HeaderValue::from_str(&list.join(", ")).ok()
+            let mut list = String::with_capacity(64);
+            for hop in &chain {
+                list.push_str(hop);
+                list.push_str(", ");
+            }
+            let _ = write!(list, "{peer}");
+            HeaderValue::try_from(list).ok()
         });
 
         Self {

@@ -116,11 +116,16 @@ pub async fn build(
             proxy = proxy.route(&path, any(handler.clone()));
         }
     }
-    let proxy = proxy.layer(cors::layer(&settings.cors_origins));
-
     let readiness = readiness(&checked, &cache);
     let router = bilten_http::ops_router("gateway", readiness, metrics.clone()).merge(proxy);
-    bilten_http::standard_layers(router, &metrics, settings.max_body)
+    // CORS answers only `/api` paths (its predicate), so it can sit in the one shared stack
+    // instead of wrapping the proxy routes in a layer of their own.
+    bilten_http::standard_layers_with(
+        router,
+        &metrics,
+        settings.max_body,
+        cors::WhenOrigin(cors::layer(&settings.cors_origins)),
+    )
 }
 
 /// The axum paths covering a prefix on segment boundaries. The matched one becomes the

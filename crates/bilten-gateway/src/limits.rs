@@ -242,10 +242,16 @@ impl RateLimits {
         Ok(limits)
     }
 
-    fn rule_for(&self, method: &Method, path: &str) -> Option<&RateRule> {
+    /// The index of the first rule that applies.
+    fn rule_index(&self, method: &Method, path: &str) -> Option<usize> {
         self.rules
             .iter()
-            .find(|r| r.methods.matches(method) && r.paths.iter().any(|p| p.matches(path)))
+            .position(|r| r.methods.matches(method) && r.paths.iter().any(|p| p.matches(path)))
+    }
+
+    #[cfg(test)]
+    fn rule_for(&self, method: &Method, path: &str) -> Option<&RateRule> {
+        self.rule_index(method, path).map(|i| &self.rules[i])
     }
 }
 
@@ -253,6 +259,8 @@ impl RateLimits {
 #[derive(Debug, Clone)]
 pub(crate) struct Decision {
     pub rule: &'static str,
+    /// `RateLimit-Limit` and `RateLimit-Policy` of the rule, built once per rule.
+    fixed: RuleHeaders,
     pub scope: &'static str,
     pub budget: Budget,
     pub count: u64,
@@ -274,31 +282,52 @@ impl Decision {
     /// headers draft), on every limited response so well-behaved clients can pace themselves.
     pub(crate) fn write_headers(&self, headers: &mut HeaderMap) {
         let remaining = self.budget.limit.saturating_sub(self.count);
-        let numbers = [
-            (RATELIMIT_LIMIT, self.budget.limit),
-            (RATELIMIT_REMAINING, remaining),
-            (RATELIMIT_RESET, self.reset_secs()),
-        ];
-        for (name, value) in numbers {
-            headers.insert(name, HeaderValue::from(value));
-        }
-        let policy = format!("{};w={}", self.budget.limit, self.budget.window.as_secs());
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            headers.insert(RATELIMIT_POLICY, value);
-        }
+        headers.insert(RATELIMIT_LIMIT, self.fixed.limit.clone());
+        headers.insert(RATELIMIT_REMAINING, HeaderValue::from(remaining));
+        headers.insert(RATELIMIT_RESET, HeaderValue::from(self.reset_secs()));
+        headers.insert(RATELIMIT_POLICY, self.fixed.policy.clone());
     }
 }
 
 /// Counts requests against the table.
+/// The headers of a rule that do not change from one request to the next.
+#[derive(Debug, Clone)]
+struct RuleHeaders {
+    limit: HeaderValue,
+    policy: HeaderValue,
+}
+
+impl RuleHeaders {
+    fn of(budget: Option<Budget>) -> Self {
+        let budget = budget.unwrap_or(Budget::per_minute(0));
+        let policy = format!("{};w={}", budget.limit, budget.window.as_secs());
+        Self {
+            limit: HeaderValue::from(budget.limit),
+            policy: HeaderValue::try_from(policy).unwrap_or(HeaderValue::from_static("")),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub(crate) struct Limiter {
     limits: RateLimits,
+    /// Per rule, in the order of `limits.rules`.
+    headers: Vec<RuleHeaders>,
     cache: Cache,
 }
 
 impl Limiter {
     pub(crate) fn new(limits: RateLimits, cache: Cache) -> Self {
-        Self { limits, cache }
+        let headers = limits
+            .rules
+            .iter()
+            .map(|r| RuleHeaders::of(r.budget))
+            .collect();
+        Self {
+            limits,
+            headers,
+            cache,
+        }
     }
 
     /// Counts this request and returns the reading, or `None` when no rule limits it.
@@ -309,7 +338,8 @@ impl Limiter {
         ip: Option<IpAddr>,
         user: Option<&str>,
     ) -> Option<Decision> {
-        let rule = self.limits.rule_for(method, path)?;
+        let index = self.limits.rule_index(method, path)?;
+        let rule = &self.limits.rules[index];
         let budget = rule.budget?;
         let (scope, key) = match (rule.key, user) {
             (KeyBy::UserOrIp, Some(user)) => ("user", format!("rl:{}:u:{user}", rule.name)),
@@ -317,16 +347,16 @@ impl Limiter {
             // one budget: strict, but never unlimited.
             _ => (
                 "ip",
-                format!(
-                    "rl:{}:ip:{}",
-                    rule.name,
-                    ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
-                ),
+                match ip {
+                    Some(ip) => format!("rl:{}:ip:{ip}", rule.name),
+                    None => format!("rl:{}:ip:unknown", rule.name),
+                },
             ),
         };
         let reading = self.cache.hit(&key, budget.window).await;
         Some(Decision {
             rule: rule.name,
+            fixed: self.headers[index].clone(),
             scope,
             budget,
             count: reading.count,

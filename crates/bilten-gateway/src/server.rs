@@ -46,6 +46,9 @@ pub async fn serve(
         .keep_alive(true);
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
+    // Turn every handler into its route (with its layers) once, as `axum::serve` does; a
+    // router left as it is converts its handlers, cloning every layer, on each request.
+    let router = router.with_state::<()>(());
 
     loop {
         let (stream, peer) = tokio::select! {

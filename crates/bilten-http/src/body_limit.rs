@@ -16,9 +16,8 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
@@ -72,25 +71,24 @@ async fn drain(body: Body) {
     .await;
 }
 
-/// The middleware: `limit` is the role's largest body.
-pub async fn refuse_oversized(
-    State(limit): State<usize>,
-    request: Request,
-    next: Next,
-) -> Response {
-    match declared_length(request.headers()) {
-        Some(length) if length > limit => {
-            if !expects_continue(request.headers()) && length <= DRAIN_MAX {
-                drain(request.into_body()).await;
-            }
-            let mut response = payload_too_large().into_response();
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
-        }
-        _ => next.run(request).await,
+/// Whether the request declares a body longer than `limit` (the role's largest body).
+pub(crate) fn declares_over(request: &Request, limit: usize) -> bool {
+    declared_length(request.headers()).is_some_and(|length| length > limit)
+}
+
+/// The 413 for a request that [`declares_over`] the limit: the body is read and dropped first
+/// (unless the client waits for `100-continue`, or it is huge), so the client reads the answer
+/// instead of a reset connection; then the connection is closed.
+pub(crate) async fn refuse(request: Request) -> Response {
+    let headers = request.headers();
+    if !expects_continue(headers) && declared_length(headers).is_some_and(|n| n <= DRAIN_MAX) {
+        drain(request.into_body()).await;
     }
+    let mut response = payload_too_large().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 #[cfg(test)]

@@ -1,11 +1,7 @@
 //! `http_requests_total{method,endpoint,status}` and `http_request_duration_seconds`,
 //! labelled by the matched route (never the raw path, which would explode cardinality).
 
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::StatusCode;
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 
 /// One role's HTTP metrics and the registry its `/metrics` serves.
@@ -85,26 +81,20 @@ impl Default for HttpMetrics {
     }
 }
 
-pub(crate) async fn track(
-    State(metrics): State<HttpMetrics>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let endpoint = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics
-        .requests
-        .with_label_values(&[&method, &endpoint, &status])
-        .inc();
-    metrics
-        .duration
-        .with_label_values(&[&method, &endpoint])
-        .observe(started.elapsed().as_secs_f64());
-    response
+impl HttpMetrics {
+    /// Counts one answered request and its latency, by matched route.
+    pub(crate) fn observe(
+        &self,
+        method: &str,
+        endpoint: &str,
+        status: StatusCode,
+        elapsed: std::time::Duration,
+    ) {
+        self.requests
+            .with_label_values(&[method, endpoint, status.as_str()])
+            .inc();
+        self.duration
+            .with_label_values(&[method, endpoint])
+            .observe(elapsed.as_secs_f64());
+    }
 }

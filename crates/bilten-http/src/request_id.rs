@@ -3,13 +3,7 @@
 //! gets one access-log line when it is answered (target `access`, level info): method,
 //! matched route, status, latency and request id.
 
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::Response;
-use tracing::Instrument;
 
 pub const HEADER: &str = "x-request-id";
 
@@ -29,37 +23,26 @@ fn acceptable(value: &HeaderValue) -> Option<String> {
 
 /// Probes and scrapes that arrive every few seconds from orchestrators and Prometheus: their
 /// access lines are at debug, so the info log is about people's requests.
-const QUIET_ROUTES: &[&str] = &["/health", "/ready", "/metrics"];
+pub(crate) const QUIET_ROUTES: &[&str] = &["/health", "/ready", "/metrics"];
 
-pub async fn propagate(mut request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let id = request
-        .headers()
+/// The id for a request: the caller's when it sent a sane one, a new one otherwise.
+pub(crate) fn for_request(headers: &axum::http::HeaderMap) -> String {
+    headers
         .get(HEADER)
         .and_then(acceptable)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "-".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().clone();
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %method,
-        route = %route,
-    );
-    let mut response = next.run(request).instrument(span).await;
-    let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if QUIET_ROUTES.contains(&route.as_str()) {
-        tracing::debug!(target: "access", request_id = %id, method = %method, route = %route, status, latency_ms, "request");
-    } else {
-        tracing::info!(target: "access", request_id = %id, method = %method, route = %route, status, latency_ms, "request");
-    }
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(HEADER, value);
-    }
-    response
+        .unwrap_or_else(new_id)
+}
+
+/// A new version 7 UUID (time-ordered, as the ids in the logs are read by time) from the thread's
+/// random generator: `Uuid::now_v7` asks the kernel for its random bits, one system call
+/// per request.
+fn new_id() -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let random: [u8; 10] = rand::random();
+    uuid::Builder::from_unix_timestamp_millis(millis, &random)
+        .into_uuid()
+        .simple()
+        .to_string()
 }

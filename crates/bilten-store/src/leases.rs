@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use crate::inventory::{self, Counter, Movement};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 
 use crate::{to_millis, Dialect, StoreError, StoreResult};
 
@@ -320,6 +320,17 @@ async fn find(
             Ok((id, ticket_type, quotas))
         })
         .collect()
+}
+
+/// Whether any lease has expired by `now`: one indexed read outside a transaction, so the
+/// background sweep opens no transaction (and takes no lock) while nothing is due, which is
+/// nearly always.
+pub async fn any_expired(pool: &AnyPool, now: DateTime<Utc>) -> StoreResult<bool> {
+    let due = sqlx::query("SELECT 1 FROM inventory_leases WHERE expires_at <= $1 LIMIT 1")
+        .bind(to_millis(now))
+        .fetch_optional(pool)
+        .await?;
+    Ok(due.is_some())
 }
 
 /// What the live leases of an event still count as held, per ticket type:

@@ -1312,6 +1312,9 @@ fn apply_settled(inventory: &mut LockedInventory, settled: &Settled) {
 /// many places came back.
 pub async fn settle_expired_leases(state: &AppState, now: DateTime<Utc>) -> BackendResult<i64> {
     const PER_TRANSACTION: i64 = 50;
+    if !leases::any_expired(state.store.primary(), now).await? {
+        return Ok(0);
+    }
     let mut released = 0;
     loop {
         let mut tx = state.store.begin().await?;

@@ -232,6 +232,21 @@ async fn cors_allows_the_configured_origins_on_the_api_only() {
     assert!(header(h, "access-control-expose-headers")
         .unwrap()
         .contains("x-request-id"));
+    assert!(header(h, "vary").unwrap().contains("origin"));
+
+    // Without `Origin` the CORS middleware is skipped, but the answer still says it varies by
+    // origin, so a shared cache never hands it to a cross-origin caller.
+    let plain = client
+        .get(site.gateway.url("/api/v1/events"))
+        .send()
+        .await
+        .unwrap();
+    let h = plain.headers();
+    assert!(h.get("access-control-allow-origin").is_none());
+    assert_eq!(
+        header(h, "vary"),
+        Some("origin, access-control-request-method, access-control-request-headers")
+    );
 }
 
 /// Issue #12 item 12a: a guest's order calls carry `X-Order-Key` (and purchases an

@@ -835,3 +835,101 @@ async fn a_two_megabyte_body_is_answered_413_in_the_json_error_body() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "payload_too_large");
 }
+
+/// A scan whose write fails inside a batch (here: a trigger refusing one ticket's check-in
+/// state, standing in for any database error on one row) is rolled back to its savepoint and
+/// answered with its error; the scans batched with it are still admitted and committed.
+#[tokio::test]
+async fn one_failing_scan_in_a_batch_does_not_undo_the_others() {
+    let gate = Gate::new().await;
+    let list = gate.list(json!({ "name": "Main gate" })).await;
+    let token = gate.device("Phone", "North").await;
+    let tickets = gate.tickets(60, "paid").await;
+    let poisoned = tickets[17].0.clone();
+    poison_checkin_state_of(&gate.app.store, &poisoned).await;
+
+    let answers = join_all(tickets.iter().map(|(_, code)| {
+        let body =
+            json!({ "code": code, "list_id": list, "nonce": uuid::Uuid::new_v4().to_string() });
+        gate.scanner.redeem(&token, body)
+    }))
+    .await;
+    for ((id, _), (status, answer)) in tickets.iter().zip(&answers) {
+        if *id == poisoned {
+            assert_eq!(*status, StatusCode::INTERNAL_SERVER_ERROR, "{answer}");
+            assert_eq!(answer["error"]["code"], "internal_error", "{answer}");
+        } else {
+            assert_eq!(*status, StatusCode::OK, "{answer}");
+            assert_eq!(answer["reason"], "ok", "{answer}");
+        }
+    }
+
+    let (_, stats) = gate
+        .app
+        .get(
+            &format!("/api/v1/events/{}/checkin-stats", gate.event),
+            Some(&gate.organizer.access_token),
+        )
+        .await;
+    assert_eq!(
+        stats["lists"][0]["checked_in"].as_i64(),
+        Some(59),
+        "{stats}"
+    );
+    let (_, metrics) = gate
+        .scanner
+        .request(Method::GET, "/metrics", None, None)
+        .await;
+    let metrics = metrics.as_str().unwrap().to_owned();
+    let transactions: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("bilten_checkin_batch_size_count "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no batch count in {metrics}"));
+    assert!(
+        transactions < 60,
+        "the 60 concurrent scans shared transactions ({transactions})"
+    );
+
+    // Once the fault is gone the ticket scans normally: nothing of the failed attempt stayed.
+    unpoison(&gate.app.store).await;
+    let code = &tickets[17].1;
+    assert_eq!(gate.scanner.scan(&token, &list, code).await["reason"], "ok");
+}
+
+async fn poison_checkin_state_of(store: &bilten_store::Store, ticket: &str) {
+    // As the store writes it: the bare UUID, without the `tkt_` prefix of the API.
+    let ticket = ticket.parse::<bilten_domain::TicketId>().unwrap().to_db();
+    let statements = match store.dialect() {
+        bilten_store::Dialect::Sqlite => vec![format!(
+            "CREATE TRIGGER poison BEFORE INSERT ON checkin_states WHEN NEW.ticket_id = '{ticket}' \
+             BEGIN SELECT RAISE(ABORT, 'poisoned for the test'); END"
+        )],
+        bilten_store::Dialect::Postgres => vec![
+            format!(
+                "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF NEW.ticket_id = '{ticket}' THEN RAISE EXCEPTION 'poisoned for the test'; END IF; \
+                 RETURN NEW; END $$"
+            ),
+            "CREATE TRIGGER poison BEFORE INSERT ON checkin_states FOR EACH ROW EXECUTE FUNCTION poison()"
+                .to_owned(),
+        ],
+    };
+    for statement in statements {
+        sqlx::raw_sql(&statement)
+            .execute(store.primary())
+            .await
+            .unwrap();
+    }
+}
+
+async fn unpoison(store: &bilten_store::Store) {
+    let statement = match store.dialect() {
+        bilten_store::Dialect::Sqlite => "DROP TRIGGER poison",
+        bilten_store::Dialect::Postgres => "DROP TRIGGER poison ON checkin_states",
+    };
+    sqlx::raw_sql(statement)
+        .execute(store.primary())
+        .await
+        .unwrap();
+}
