@@ -104,6 +104,10 @@ build_previous() {
     cargo test --locked --no-run --workspace --test "$test_target") >"$dir/build.log" 2>&1 || status=$?
   [[ $status -ne 0 ]] || cp --remove-destination "$uplifted" "$PREVIOUS_DIR/bilten"
   put_back_uplifted
+  # This run's own copy: a run for another commit may replace the kept one once unlocked.
+  [[ $status -ne 0 ]] || cp "$PREVIOUS_DIR/bilten" "$dir/bilten-previous"
+  previous_has_schema_status=no
+  grep -q 'pub struct SchemaStatus' "$src/crates/bilten-store/src/migrate.rs" && previous_has_schema_status=yes
   flock -u 9
   if [[ $status -ne 0 ]]; then
     tail -n 40 "$dir/build.log" >&2
@@ -133,7 +137,7 @@ step "the previous release: ${previous:0:12} ($(git -C "$ROOT" log -1 --format='
 cp -p "$BILTEN_BIN" "$dir/bilten-new"
 NEW="$dir/bilten-new"
 build_previous
-OLD="$PREVIOUS_DIR/bilten"
+OLD="$dir/bilten-previous"
 
 step "scratch database $db, migrated by this release"
 psql "$PG_ADMIN_URL" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE \"$db\"" >/dev/null
@@ -196,7 +200,7 @@ python3 "$ROOT/deploy/tools/previous_release.py" scenario "$dir/state.json" || {
 check_previous_migrate() {
   local status=0
   run_bilten "$OLD" migrate >"$dir/old-migrate.log" 2>&1 || status=$?
-  if grep -q 'pub struct SchemaStatus' "$PREVIOUS_DIR/src/crates/bilten-store/src/migrate.rs"; then
+  if [[ "$previous_has_schema_status" == yes ]]; then
     [[ $status -eq 0 ]] || { cat "$dir/old-migrate.log" >&2; fail "the previous release's bilten migrate refused a newer schema"; }
     echo "previous release: bilten migrate leaves the newer schema alone: $(said "$dir/old-migrate.log")"
   else
