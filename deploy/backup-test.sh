@@ -16,12 +16,14 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=deploy/test-lib.sh
+. "$ROOT/deploy/test-lib.sh"
 export BILTEN_BIN="${BILTEN_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/bilten}"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 [[ -x "$BILTEN_BIN" ]] || { echo "backup-test: $BILTEN_BIN not found (cargo build first)" >&2; exit 1; }
 
 dir="$(mktemp -d /tmp/bilten-backup.XXXXXX)"
-db="bilten_backup_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+db="bilten_backup_$(random_hex 6)"
 export DATABASE_URL="${PG_ADMIN_URL%/*}/$db"
 export BILTEN_DATA_DIR="$dir/data" APP_ENV=development LOG_FORMAT=json RUST_LOG=warn
 unset REDIS_URL DATABASE_READ_URL
@@ -29,8 +31,7 @@ server=
 
 stop_server() {
   if [[ -n "$server" ]]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
+    stop_pids "$server"
     server=
   fi
 }
@@ -41,31 +42,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_ports() {
-  python3 - <<'EOF'
-import socket
-socks = [socket.socket() for _ in range(4)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
 start_server() { # LOG
   local ports
-  read -r -a ports <<<"$(free_ports)"
+  read -r -a ports <<<"$(free_ports 4)"
   "$BILTEN_BIN" serve --no-demo --backend-port "${ports[0]}" --frontend-port "${ports[1]}" \
     --scanner-port "${ports[2]}" --gateway-port "${ports[3]}" >"$dir/$1" 2>&1 &
   server=$!
   api="http://127.0.0.1:${ports[0]}"
-  for _ in $(seq 1 150); do
-    curl -fsS -o /dev/null "$api/ready" 2>/dev/null && return 0
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "backup-test: bilten serve never became ready:" >&2
-  tail -n 30 "$dir/$1" >&2
-  return 1
+  wait_ready "backup-test: bilten serve" "$api" "$server" "$dir/$1"
 }
 
 step() { echo "--- $*"; }

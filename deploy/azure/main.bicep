@@ -10,9 +10,9 @@
 // (bilten/scanner); PostgreSQL Flexible Server (with an optional read replica),
 // Azure Cache for Redis (TLS only) and a Key Vault.
 // App Service reaches an app only at https://<app>.azurewebsites.net, routed by
-// host name, so the gateway's upstreams are those HTTPS URLs (see
-// docs/OPERATIONS.md, "Azure": this needs a gateway that accepts https://
-// upstreams and sends the upstream's host name).
+// host name, so the gateway's upstreams are those HTTPS URLs: the gateway sends
+// an https:// upstream over TLS with the upstream's own host name as Host (and
+// SNI), keeping the visitor's in X-Forwarded-Host (docs/OPERATIONS.md, "Azure").
 // Every secret reaches the apps as a Key Vault reference in their app
 // settings; the apps read the vault with their system-assigned identities.
 // Migrations: run `bilten migrate` once per release before swapping images
@@ -418,7 +418,9 @@ resource scannerApp 'Microsoft.Web/sites@2023-12-01' = {
 }
 
 // The front door: routes /api to the backend, the scanner's paths to the
-// scanner and the rest to the frontend, with the edge's rate limits.
+// scanner and the rest to the frontend, with the edge's rate limits. Each
+// upstream is the other app's HTTPS address (deploy/tools/bicep_check.py checks
+// that each names the app of its role).
 resource gatewayApp 'Microsoft.Web/sites@2023-12-01' = {
   name: gatewayAppName
   location: location

@@ -18,7 +18,12 @@ template cannot be compiled here. Instead:
   bilten/<role> with PORT and WEBSITES_PORT equal to the role's container port,
   `healthCheckPath: '/health'`, a system-assigned identity, and a "Key Vault
   Secrets User" role assignment for that identity (else its Key Vault
-  references never resolve).
+  references never resolve);
+* the gateway app's GATEWAY_UPSTREAMS_BACKEND, _SCANNER and _FRONTEND are each
+  the https:// address of the app that runs that role
+  (`https://${<app>.properties.defaultHostName}`): App Service reaches an app
+  only through its HTTPS front end, routed by host name, and the gateway sends
+  an https upstream its own host name.
 
 Usage: bicep_check.py TEMPLATE.bicep PARAMETERS.json
 """
@@ -53,12 +58,35 @@ def resource_blocks(body: str, rtype: str) -> dict[str, str]:
     return blocks
 
 
+def role_apps(sites: dict[str, str], role: str) -> list[tuple[str, str]]:
+    """(symbol, block) of each web app that runs bilten/<role>."""
+    return [(sym, b) for sym, b in sites.items()
+            if re.search(rf"linuxFxVersion:\s*'DOCKER\|[^']*/bilten/{role}:", b)]
+
+
+def gateway_upstream_problems(sites: dict[str, str]) -> list[str]:
+    gateways = role_apps(sites, "gateway")
+    if len(gateways) != 1:
+        return []  # role_problems names it
+    sym, block = gateways[0]
+    out = []
+    for role in ("backend", "scanner", "frontend"):
+        setting = f"GATEWAY_UPSTREAMS_{role.upper()}"
+        apps = role_apps(sites, role)
+        m = re.search(rf"name:\s*'{setting}'\s*,\s*value:\s*'([^']*)'", block)
+        if not m:
+            out.append(f"gateway ({sym}): {setting} is missing")
+        elif len(apps) == 1 and m.group(1) != f"https://${{{apps[0][0]}.properties.defaultHostName}}":
+            out.append(f"gateway ({sym}): {setting} is '{m.group(1)}', expected the {role} app's "
+                       f"address 'https://${{{apps[0][0]}.properties.defaultHostName}}'")
+    return out
+
+
 def role_problems(body: str) -> list[str]:
     out = []
     sites = resource_blocks(body, "Microsoft.Web/sites")
     for role, port in ROLE_PORTS.items():
-        apps = [(sym, b) for sym, b in sites.items()
-                if re.search(rf"linuxFxVersion:\s*'DOCKER\|[^']*/bilten/{role}:", b)]
+        apps = role_apps(sites, role)
         if len(apps) != 1:
             out.append(f"role {role}: no web app runs bilten/{role}" if not apps
                        else f"role {role}: {len(apps)} web apps run bilten/{role}")
@@ -75,7 +103,7 @@ def role_problems(body: str) -> list[str]:
             out.append(f"role {role} ({sym}): needs a system-assigned identity")
         if not re.search(rf"principalId:\s*{sym}\.identity\.principalId", body):
             out.append(f"role {role} ({sym}): no role assignment lets its identity read the Key Vault")
-    return out
+    return out + gateway_upstream_problems(sites)
 
 
 def main(template: Path, params_file: Path) -> int:

@@ -13,31 +13,73 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::uri::{PathAndQuery, Scheme};
-use axum::http::{request, Method, Request, Response, StatusCode, Uri, Version};
+use axum::http::{header, request, Method, Request, Response, StatusCode, Uri, Version};
 use axum::response::IntoResponse;
 use bilten_http::ApiError;
 use http_body_util::BodyExt;
 use hyper::body::{Body as _, Incoming};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::body::{BodyState, ClientBodyFailure, Replayable, ResponseBody};
 use crate::headers::strip_hop_by_hop;
 use crate::metrics::GatewayMetrics;
+use crate::settings::values::UpstreamUrl;
 use crate::settings::{EjectionSettings, Timeouts};
+use crate::tls::UpstreamTls;
 use crate::upstream::{FailureKind, InFlight, Pool, Upstream};
 
-pub(crate) type HttpClient = Client<HttpConnector, Body>;
+/// The pooled HTTP/1.1 clients every request and health check goes through (keep-alive
+/// connections are what make the extra hop cheap): one for `http://` replicas, one for
+/// `https://` ones. Two clients rather than one TLS-capable client keeps the plain path's
+/// connections exactly as they were, with no TLS wrapper around every read and write.
+#[derive(Clone)]
+pub(crate) struct Clients {
+    http: Client<HttpConnector, Body>,
+    https: Client<HttpsConnector<HttpConnector>, Body>,
+}
 
-/// One pooled HTTP/1.1 client for every upstream: keep-alive connections are what make the
-/// extra hop cheap.
-pub(crate) fn client(timeouts: &Timeouts) -> HttpClient {
+impl Clients {
+    pub(crate) fn new(timeouts: &Timeouts, tls: &UpstreamTls) -> Self {
+        let http = pooled(tcp_connector(timeouts, true));
+        // The TLS connector takes the server name (SNI, certificate check) from the URI.
+        let https = pooled(
+            hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls.client_config())
+                .https_only()
+                .enable_http1()
+                .wrap_connector(tcp_connector(timeouts, false)),
+        );
+        Self { http, https }
+    }
+
+    /// Sends `request` (whose URI has `url`'s scheme) through the client for its scheme.
+    pub(crate) fn request(&self, url: &UpstreamUrl, request: Request<Body>) -> ResponseFuture {
+        if url.https {
+            self.https.request(request)
+        } else {
+            self.http.request(request)
+        }
+    }
+}
+
+/// TCP to a replica; `plain_only` refuses `https://` URIs (the TLS connector wraps one that
+/// does not).
+fn tcp_connector(timeouts: &Timeouts, plain_only: bool) -> HttpConnector {
     let mut connector = HttpConnector::new();
     connector.set_connect_timeout(Some(timeouts.connect));
     connector.set_nodelay(true);
     connector.set_keepalive(Some(Duration::from_mins(1)));
-    connector.enforce_http(true);
+    connector.enforce_http(plain_only);
+    connector
+}
+
+fn pooled<C>(connector: C) -> Client<C, Body>
+where
+    C: hyper_util::client::legacy::connect::Connect + Clone,
+{
     Client::builder(TokioExecutor::new())
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new())
@@ -60,7 +102,7 @@ pub(crate) struct Served {
 }
 
 pub(crate) struct Forwarder {
-    pub client: HttpClient,
+    pub clients: Clients,
     pub timeouts: Timeouts,
     pub retries: u32,
     pub ejection: EjectionSettings,
@@ -121,7 +163,10 @@ impl Forwarder {
             let request = Self::build_request(&outgoing, &upstream, &path_and_query);
             let started = Instant::now();
             let labels = [upstream.group.as_str(), upstream.url.label()];
-            let outcome = match self.send(request, &outgoing.body_state).await {
+            let outcome = match self
+                .send(&upstream.url, request, &outgoing.body_state)
+                .await
+            {
                 Ok(response) => {
                     self.metrics
                         .upstream_duration
@@ -215,7 +260,11 @@ impl Forwarder {
     ) -> Request<Body> {
         // Cannot fail: scheme, authority and path all come from already parsed values.
         let uri = Uri::builder()
-            .scheme(Scheme::HTTP)
+            .scheme(if upstream.url.https {
+                Scheme::HTTPS
+            } else {
+                Scheme::HTTP
+            })
             .authority(upstream.url.authority.clone())
             .path_and_query(path_and_query.clone())
             .build()
@@ -226,6 +275,11 @@ impl Forwarder {
         // Upstreams speak HTTP/1.1 whatever the client spoke to us.
         *request.version_mut() = Version::HTTP_11;
         *request.headers_mut() = outgoing.parts.headers.clone();
+        // An https replica behind a front end that routes by host name gets its own; the
+        // client's stays in `X-Forwarded-Host`. Plain replicas keep the client's `Host`.
+        if let Some(host) = upstream.url.own_host() {
+            request.headers_mut().insert(header::HOST, host.clone());
+        }
         request
     }
 
@@ -234,11 +288,12 @@ impl Forwarder {
     /// business, not counted against the replica.
     async fn send(
         &self,
+        url: &UpstreamUrl,
         request: Request<Body>,
         body: &BodyState,
     ) -> Result<Response<Incoming>, Failure> {
         let limit = self.timeouts.upstream;
-        let response = self.client.request(request);
+        let response = self.clients.request(url, request);
         tokio::pin!(response);
         let mut deadline = tokio::time::Instant::now() + limit;
         let outcome = loop {

@@ -11,14 +11,14 @@ use http_body_util::BodyExt;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use crate::forward::HttpClient;
+use crate::forward::Clients;
 use crate::settings::HealthSettings;
 use crate::upstream::{Pool, Upstream};
 
 /// One checker task per replica, until `shutdown`.
 pub(crate) fn spawn(
     pools: &[Arc<Pool>],
-    client: &HttpClient,
+    clients: &Clients,
     settings: HealthSettings,
     shutdown: &CancellationToken,
 ) {
@@ -26,7 +26,7 @@ pub(crate) fn spawn(
         for upstream in &pool.upstreams {
             tokio::spawn(check_loop(
                 upstream.clone(),
-                client.clone(),
+                clients.clone(),
                 settings,
                 shutdown.clone(),
             ));
@@ -36,7 +36,7 @@ pub(crate) fn spawn(
 
 async fn check_loop(
     upstream: Arc<Upstream>,
-    client: HttpClient,
+    clients: Clients,
     settings: HealthSettings,
     shutdown: CancellationToken,
 ) {
@@ -49,17 +49,18 @@ async fn check_loop(
         }
         let passed = tokio::select! {
             () = shutdown.cancelled() => return,
-            passed = probe(&client, &upstream, settings) => passed,
+            passed = probe(&clients, &upstream, settings) => passed,
         };
         upstream.observe_probe(passed, settings.rise, settings.fall);
     }
 }
 
 /// `true` when `/ready` answers 2xx within the timeout (body included, so the pooled
-/// connection can be reused).
-async fn probe(client: &HttpClient, upstream: &Upstream, settings: HealthSettings) -> bool {
+/// connection can be reused). The client sets `Host` from the URI: an https replica is asked
+/// under its own host name.
+async fn probe(clients: &Clients, upstream: &Upstream, settings: HealthSettings) -> bool {
     let uri = Uri::builder()
-        .scheme("http")
+        .scheme(if upstream.url.https { "https" } else { "http" })
         .authority(upstream.url.authority.clone())
         .path_and_query("/ready")
         .build();
@@ -73,7 +74,7 @@ async fn probe(client: &HttpClient, upstream: &Upstream, settings: HealthSetting
         header::HeaderValue::from_static("bilten-gateway-health"),
     );
     let check = async {
-        let response = client.request(request).await.ok()?;
+        let response = clients.request(&upstream.url, request).await.ok()?;
         let passed = response.status().is_success();
         response.into_body().collect().await.ok()?;
         Some(passed)

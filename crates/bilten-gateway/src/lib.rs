@@ -24,6 +24,7 @@ mod metrics;
 mod routes;
 mod server;
 pub mod settings;
+mod tls;
 mod upstream;
 
 use std::sync::Arc;
@@ -43,6 +44,7 @@ pub use server::{serve, ServerTimeouts};
 pub use settings::{
     CorsOrigins, GatewayConfigError, GatewaySettings, HealthSettings, Timeouts, UpstreamDefaults,
 };
+pub use tls::UpstreamTls;
 
 use access::AccessPolicy;
 use edge::Gateway;
@@ -71,7 +73,7 @@ pub async fn build(
         }
     }
 
-    let client = forward::client(&settings.timeouts);
+    let clients = forward::Clients::new(&settings.timeouts, &settings.upstream_tls);
     let in_use = settings.routes.groups_in_use();
     let pools: Vec<Arc<Pool>> = Group::ALL
         .iter()
@@ -84,12 +86,12 @@ pub async fn build(
         })
         .collect();
     let checked: Vec<Arc<Pool>> = in_use.iter().map(|g| pools[g.index()].clone()).collect();
-    health::spawn(&checked, &client, settings.health, &shutdown);
+    health::spawn(&checked, &clients, settings.health, &shutdown);
 
     let gateway = Arc::new(Gateway {
         pools,
         forwarder: Forwarder {
-            client,
+            clients,
             timeouts: settings.timeouts,
             retries: settings.retries,
             ejection: settings.ejection,

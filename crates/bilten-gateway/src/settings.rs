@@ -3,7 +3,8 @@
 //!
 //! | variable | default | meaning |
 //! | --- | --- | --- |
-//! | `GATEWAY_UPSTREAMS_BACKEND` / `_SCANNER` / `_FRONTEND` | the binary's local role ports | comma-separated `http://host:port` replicas |
+//! | `GATEWAY_UPSTREAMS_BACKEND` / `_SCANNER` / `_FRONTEND` | the binary's local role ports | comma-separated `http://host:port` (or `https://host[:port]`) replicas |
+//! | `GATEWAY_UPSTREAM_CA_FILE` | — | PEM certificates trusted for https upstreams besides the webpki roots |
 //! | `GATEWAY_ROUTES` | — | `prefix=group,…` added to / replacing the default table |
 //! | `GATEWAY_PUBLIC_ROUTES` | — | `[METHOD|METHOD ]prefix,…` more `/api/v1` paths that need no token |
 //! | `GATEWAY_CORS_ORIGINS` | the origin of `PUBLIC_URL` | comma-separated origins, or `*` |
@@ -29,6 +30,7 @@ use bilten_config::Config;
 use crate::access::{default_public_routes, PublicRoute};
 use crate::limits::RateLimits;
 use crate::routes::{Group, RouteTable};
+use crate::tls::UpstreamTls;
 use values::{Cidr, UpstreamUrl};
 
 /// What the binary knows about its local roles: when every role runs in one process the
@@ -96,6 +98,8 @@ pub struct GatewaySettings {
     pub backend: Vec<UpstreamUrl>,
     pub scanner: Vec<UpstreamUrl>,
     pub frontend: Vec<UpstreamUrl>,
+    /// TLS for `https://` upstreams.
+    pub upstream_tls: UpstreamTls,
     pub routes: RouteTable,
     pub public_routes: Vec<PublicRoute>,
     pub cors_origins: CorsOrigins,
@@ -135,7 +139,7 @@ impl GatewaySettings {
             if list.is_empty() {
                 return Err(invalid(
                     name,
-                    "no upstream; set comma-separated http://host:port URLs",
+                    "no upstream; set comma-separated http://host:port or https://host URLs",
                 ));
             }
             Ok(list)
@@ -144,6 +148,7 @@ impl GatewaySettings {
             backend: upstreams(Group::Backend, &defaults.backend)?,
             scanner: upstreams(Group::Scanner, &defaults.scanner)?,
             frontend: upstreams(Group::Frontend, &defaults.frontend)?,
+            upstream_tls: vars.upstream_tls()?,
             routes: vars.parse("GATEWAY_ROUTES", RouteTable::with_overrides)?,
             public_routes: vars.public_routes()?,
             cors_origins: vars.cors_origins(config)?,
@@ -252,6 +257,18 @@ impl Vars<'_> {
                     format!("expected a whole number {min}-{max}, got {text:?}"),
                 )
             })
+    }
+
+    fn upstream_tls(&self) -> Result<UpstreamTls, GatewayConfigError> {
+        const NAME: &str = "GATEWAY_UPSTREAM_CA_FILE";
+        let pem = match self.get(NAME) {
+            Some(path) => Some(
+                std::fs::read(&path)
+                    .map_err(|e| invalid(NAME, format!("cannot read {path}: {e}")))?,
+            ),
+            None => None,
+        };
+        UpstreamTls::new(pem.as_deref()).map_err(|reason| invalid(NAME, reason))
     }
 
     fn public_routes(&self) -> Result<Vec<PublicRoute>, GatewayConfigError> {

@@ -80,14 +80,90 @@ const MIGRATIONS: &[Migration] = &[
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.
 const MIGRATION_LOCK_KEY: i64 = 0x0062_696c_7465_6e01;
 
-/// Applies every migration not yet recorded. Returns how many ran.
+/// How the migrations recorded in a database compare with the ones this binary carries.
+///
+/// During a rolling update the previous release keeps running (and restarting, and running
+/// `bilten admin create`) on a database the new release has already migrated. Migrations are
+/// expand/contract, so that previous release works on the newer schema: migrations it does
+/// not know, all newer than its own, are tolerated. What is never tolerated is a database
+/// whose history differs from this binary's: a known version recorded under another name, or
+/// an unknown version among the ones this binary covers (a build from another branch
+/// migrated it), or a newer migration applied while one of ours is missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// Migrations this binary carries that the database lacks, oldest first.
+    pub pending: Vec<i64>,
+    /// Applied migrations newer than every migration this binary knows, as `(version,
+    /// name)`: a later release migrated the database.
+    pub newer: Vec<(i64, String)>,
+}
+
+impl SchemaStatus {
+    /// The newer migrations as `14 (name), 15 (name)`, for logs and messages.
+    pub fn describe_newer(&self) -> String {
+        self.newer
+            .iter()
+            .map(|(version, name)| format!("{version} ({name})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Compares applied `(version, name)` rows with `known` (ascending versions).
+fn compare(applied: &[(i64, String)], known: &[Migration]) -> StoreResult<SchemaStatus> {
+    let newest_known = known.last().map_or(0, |m| m.version);
+    let diverged = |what: String| {
+        StoreError::Config(format!(
+            "{what}: the database was migrated by a build whose migrations differ from this \
+             one's; restore it or run the build that migrated it"
+        ))
+    };
+    let mut newer = Vec::new();
+    for (version, name) in applied {
+        match known.iter().find(|m| m.version == *version) {
+            Some(ours) if ours.name == name.as_str() => {}
+            Some(ours) => {
+                return Err(diverged(format!(
+                    "migration {version} is recorded as {name:?} but is {:?} in this build",
+                    ours.name
+                )))
+            }
+            None if *version > newest_known => newer.push((*version, name.clone())),
+            None => {
+                return Err(diverged(format!(
+                    "migration {version} ({name}) is applied but unknown to this build, \
+                     whose newest is {newest_known}"
+                )))
+            }
+        }
+    }
+    let pending: Vec<i64> = known
+        .iter()
+        .filter(|m| !applied.iter().any(|(version, _)| *version == m.version))
+        .map(|m| m.version)
+        .collect();
+    if let (Some(missing), Some((first_newer, _))) = (pending.first(), newer.first()) {
+        return Err(diverged(format!(
+            "migration {first_newer} is applied but migration {missing} of this build is not"
+        )));
+    }
+    Ok(SchemaStatus { pending, newer })
+}
+
+/// Applies every migration not yet recorded. Returns how many ran. A database already
+/// migrated by a newer release is left alone (see [`SchemaStatus`]); one whose history
+/// differs from this binary's is refused.
 pub async fn run(store: &Store) -> StoreResult<usize> {
+    run_list(store, MIGRATIONS).await
+}
+
+async fn run_list(store: &Store, migrations: &[Migration]) -> StoreResult<usize> {
     let mut conn = store.primary().acquire().await?;
     if store.dialect() == Dialect::Postgres {
         conn.execute(sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK_KEY))
             .await?;
     }
-    let result = apply_pending(&mut conn).await;
+    let result = apply_pending(&mut conn, migrations).await;
     if store.dialect() == Dialect::Postgres {
         conn.execute(sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK_KEY))
             .await?;
@@ -95,7 +171,10 @@ pub async fn run(store: &Store) -> StoreResult<usize> {
     result
 }
 
-async fn apply_pending(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
+async fn apply_pending(
+    conn: &mut sqlx::AnyConnection,
+    migrations: &[Migration],
+) -> StoreResult<usize> {
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,
@@ -104,23 +183,19 @@ async fn apply_pending(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
         )",
     )
     .await?;
-    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|row| row.try_get::<i64, _>(0))
-        .collect::<Result<_, _>>()?;
-    if let Some(&newest) = applied.last() {
-        let known = MIGRATIONS.last().map_or(0, |m| m.version);
-        if newest > known {
-            return Err(StoreError::Config(format!(
-                "the database is at migration {newest}, newer than this binary knows ({known}); \
-                 run a newer bilten"
-            )));
-        }
+    let status = compare(&applied(&mut *conn).await?, migrations)?;
+    if !status.newer.is_empty() {
+        tracing::warn!(
+            newer = %status.describe_newer(),
+            "the database has migrations newer than this build (a later release migrated it); \
+             applied none"
+        );
     }
     let mut count = 0;
-    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+    for migration in migrations
+        .iter()
+        .filter(|m| status.pending.contains(&m.version))
+    {
         let mut tx = conn.begin().await?;
         for statement in statements(migration.sql) {
             tx.execute(statement.as_str()).await?;
@@ -142,6 +217,16 @@ async fn apply_pending(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
         count += 1;
     }
     Ok(count)
+}
+
+/// The `(version, name)` rows of `schema_migrations`, oldest first.
+async fn applied(conn: &mut sqlx::AnyConnection) -> StoreResult<Vec<(i64, String)>> {
+    sqlx::query("SELECT version, name FROM schema_migrations ORDER BY version")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?)))
+        .collect()
 }
 
 /// Splits a migration file into statements: `--` comments are removed first (they may
@@ -166,8 +251,10 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)
 }
 
-/// The newest migration applied to the database (0 for an empty one).
-pub async fn current_version(store: &Store) -> StoreResult<i64> {
+/// How the database's migrations compare with this binary's, without changing anything: a
+/// production role refuses to start unless nothing is pending (an error here means the
+/// database's history differs from this build's).
+pub async fn status(store: &Store) -> StoreResult<SchemaStatus> {
     let exists = match store.dialect() {
         Dialect::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = current_schema()",
         Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
@@ -176,17 +263,45 @@ pub async fn current_version(store: &Store) -> StoreResult<i64> {
         .fetch_one(store.primary())
         .await?
         .try_get(0)?;
-    if count == 0 {
-        return Ok(0);
-    }
-    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-        .fetch_one(store.primary())
-        .await?;
-    Ok(row.try_get::<i64, _>(0)?)
+    let applied = if count == 0 {
+        Vec::new()
+    } else {
+        let mut conn = store.primary().acquire().await?;
+        applied(&mut conn).await?
+    };
+    compare(&applied, MIGRATIONS)
 }
 
 #[cfg(test)]
 mod tests {
+    // Test code: a failed unwrap is a failed test.
+    #![allow(clippy::unwrap_used)]
+
+    use super::{compare, run_list, Migration, MIGRATIONS};
+    use crate::{ConnectSettings, Dialect, Store, StoreError};
+
+    fn rows(list: &[(i64, &str)]) -> Vec<(i64, String)> {
+        list.iter().map(|(v, n)| (*v, (*n).to_owned())).collect()
+    }
+
+    const KNOWN: &[Migration] = &[
+        Migration {
+            version: 1,
+            name: "one",
+            sql: "",
+        },
+        Migration {
+            version: 2,
+            name: "two",
+            sql: "",
+        },
+        Migration {
+            version: 4,
+            name: "four",
+            sql: "",
+        },
+    ];
+
     #[test]
     fn statements_ignore_semicolons_in_comments() {
         let sql = "-- a; b\nCREATE TABLE a (x TEXT); -- c;\nCREATE INDEX i ON a (x);\n";
@@ -197,5 +312,115 @@ mod tests {
                 "CREATE INDEX i ON a (x)".to_owned()
             ]
         );
+    }
+
+    #[test]
+    fn what_is_missing_is_pending_and_newer_releases_migrations_are_tolerated() {
+        assert_eq!(compare(&[], KNOWN).unwrap().pending, [1, 2, 4]);
+        assert_eq!(
+            compare(&rows(&[(1, "one")]), KNOWN).unwrap().pending,
+            [2, 4]
+        );
+        let status = compare(
+            &rows(&[
+                (1, "one"),
+                (2, "two"),
+                (4, "four"),
+                (5, "five"),
+                (7, "seven"),
+            ]),
+            KNOWN,
+        )
+        .unwrap();
+        assert!(status.pending.is_empty());
+        assert_eq!(status.describe_newer(), "5 (five), 7 (seven)");
+    }
+
+    #[test]
+    fn a_history_that_differs_from_this_builds_is_refused() {
+        let refused = |applied: &[(i64, &str)]| match compare(&rows(applied), KNOWN) {
+            Err(StoreError::Config(message)) => message,
+            other => panic!("{applied:?} was not refused: {other:?}"),
+        };
+        assert!(refused(&[(1, "one"), (2, "deux")]).contains("recorded as \"deux\""));
+        // An unknown migration among the versions this build covers: another branch's.
+        assert!(refused(&[(1, "one"), (3, "three")]).contains("migration 3 (three)"));
+        // A newer migration while one of ours is missing: not a release that followed ours.
+        assert!(refused(&[(1, "one"), (2, "two"), (5, "five")]).contains("migration 4"));
+    }
+
+    /// A fresh database (its SQLite file, to remove afterwards); `None` without PostgreSQL.
+    async fn fresh_store(dialect: Dialect) -> Option<(Store, Option<std::path::PathBuf>)> {
+        let mut file = None;
+        let url = match dialect {
+            Dialect::Sqlite => {
+                let dir = std::env::temp_dir().join("bilten-tests");
+                std::fs::create_dir_all(&dir).unwrap();
+                let path = dir.join(format!("migrate-{}.db", uuid::Uuid::new_v4().simple()));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                file = Some(path);
+                url
+            }
+            Dialect::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
+                sqlx::any::install_default_drivers();
+                let name = format!("bilten_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = sqlx::AnyPool::connect(&admin_url).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+                format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
+            }
+        };
+        let store = Store::connect(&ConnectSettings::new(url)).await.unwrap();
+        Some((store, file))
+    }
+
+    /// The previous release (this build's list less its newest migration) on a database this
+    /// build migrated: it applies nothing and keeps working; this build refuses a database
+    /// whose newest migration was recorded under another name.
+    async fn an_older_build_tolerates_a_newer_schema(dialect: Dialect) {
+        let Some((store, file)) = fresh_store(dialect).await else {
+            panic!("TEST_DATABASE_URL names a PostgreSQL server for this test");
+        };
+        let previous = &MIGRATIONS[..MIGRATIONS.len() - 1];
+        assert_eq!(run_list(&store, previous).await.unwrap(), previous.len());
+        assert_eq!(run_list(&store, MIGRATIONS).await.unwrap(), 1);
+        assert_eq!(run_list(&store, previous).await.unwrap(), 0);
+        assert_eq!(run_list(&store, MIGRATIONS).await.unwrap(), 0);
+        assert!(super::status(&store).await.unwrap().pending.is_empty());
+
+        let newest = MIGRATIONS.last().unwrap();
+        sqlx::query("UPDATE schema_migrations SET name = 'from_another_branch' WHERE version = $1")
+            .bind(newest.version)
+            .execute(store.primary())
+            .await
+            .unwrap();
+        assert!(matches!(
+            run_list(&store, MIGRATIONS).await,
+            Err(StoreError::Config(message)) if message.contains("from_another_branch")
+        ));
+        assert!(super::status(&store).await.is_err());
+        // The previous build does not know that version: to it, it is a newer release's.
+        assert_eq!(run_list(&store, previous).await.unwrap(), 0);
+        store.close().await;
+        if let Some(path) = file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_older_build_tolerates_a_newer_schema_on_sqlite() {
+        an_older_build_tolerates_a_newer_schema(Dialect::Sqlite).await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs PostgreSQL (TEST_DATABASE_URL)"]
+    async fn an_older_build_tolerates_a_newer_schema_on_postgres() {
+        an_older_build_tolerates_a_newer_schema(Dialect::Postgres).await;
     }
 }

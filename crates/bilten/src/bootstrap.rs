@@ -64,7 +64,9 @@ pub async fn connect_store(config: &Config) -> anyhow::Result<Store> {
 
 /// In development the schema is brought up to date on start; in production migrations are a
 /// separate, deliberate step (`bilten migrate`, run as a job before rollout), and a role
-/// refuses to start on a schema older than it needs.
+/// refuses to start on a schema older than it needs or one whose history differs from its
+/// own. Migrations newer than this build (a later release migrated the database, as in a
+/// rolling update) are fine: they only expand the schema.
 pub async fn ensure_schema(
     config: &Config,
     store: &Store,
@@ -76,12 +78,20 @@ pub async fn ensure_schema(
             .context("applying migrations")?;
         return Ok(());
     }
-    let current = bilten_store::migrate::current_version(store).await?;
-    let needed = bilten_store::migrate::latest_version();
+    let status = bilten_store::migrate::status(store)
+        .await
+        .context("checking the database schema")?;
     anyhow::ensure!(
-        current >= needed,
-        "the database schema is at version {current} but this build needs {needed}: run `bilten migrate` first"
+        status.pending.is_empty(),
+        "the database schema lacks migrations {:?} that this build needs: run `bilten migrate` first",
+        status.pending
     );
+    if !status.newer.is_empty() {
+        tracing::info!(
+            newer = %status.describe_newer(),
+            "the database has migrations newer than this build (a later release migrated it)"
+        );
+    }
     Ok(())
 }
 

@@ -72,6 +72,27 @@ async fn healthcheck(config: &bilten_config::Config, url: Option<String>) -> any
     Ok(())
 }
 
+/// `bilten migrate`: applies what is pending; a database a later release already migrated
+/// is left as it is and said so.
+async fn migrate(config: &bilten_config::Config) -> anyhow::Result<()> {
+    let store = bootstrap::connect_store(config).await?;
+    let applied = bilten_store::migrate::run(&store).await?;
+    let newer = bilten_store::migrate::status(&store)
+        .await?
+        .describe_newer();
+    let version = bilten_store::migrate::latest_version();
+    let message = if newer.is_empty() {
+        format!("migrations: {applied} applied; schema at version {version}")
+    } else {
+        format!(
+            "migrations: {applied} applied; the database also has migrations newer than this \
+             build's {version}: {newer}"
+        )
+    };
+    say(config, &message);
+    Ok(())
+}
+
 async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or_default() {
         Command::Serve(ports) => roles::serve_all(config, ports).await,
@@ -81,18 +102,7 @@ async fn run(cli: Cli, config: bilten_config::Config) -> anyhow::Result<()> {
         Command::Frontend => roles::serve_one(config, roles::Role::Frontend).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Healthcheck { url } => healthcheck(&config, url).await,
-        Command::Migrate => {
-            let store = bootstrap::connect_store(&config).await?;
-            let applied = bilten_store::migrate::run(&store).await?;
-            say(
-                &config,
-                &format!(
-                    "migrations: {applied} applied; schema at version {}",
-                    bilten_store::migrate::latest_version()
-                ),
-            );
-            Ok(())
-        }
+        Command::Migrate => migrate(&config).await,
         Command::Admin {
             command:
                 AdminCommand::Create {

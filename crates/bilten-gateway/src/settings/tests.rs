@@ -116,7 +116,7 @@ fn every_setting_can_be_overridden() {
 #[test]
 fn a_bad_value_names_its_variable() {
     let cases = [
-        ("GATEWAY_UPSTREAMS_SCANNER", "https://scanner:3002"),
+        ("GATEWAY_UPSTREAMS_SCANNER", "ftp://scanner:3002"),
         ("GATEWAY_UPSTREAMS_FRONTEND", " , "),
         ("GATEWAY_ROUTES", "/x=nowhere"),
         ("GATEWAY_PUBLIC_ROUTES", "no-slash"),
@@ -128,6 +128,7 @@ fn a_bad_value_names_its_variable() {
         ("GATEWAY_RETRIES", "9"),
         ("GATEWAY_HEALTH_RISE", "0"),
         ("GATEWAY_EJECT_FOR", "0s"),
+        ("GATEWAY_UPSTREAM_CA_FILE", "/nonexistent/ca.pem"),
     ];
     for (name, value) in cases {
         assert_eq!(error_names(&[(name, value)]), name, "{name}={value}");
@@ -147,4 +148,26 @@ fn a_group_without_upstreams_is_an_error() {
         error.to_string().starts_with("GATEWAY_UPSTREAMS_BACKEND"),
         "{error}"
     );
+}
+
+#[test]
+fn https_upstreams_and_a_ca_file_of_certificates_are_accepted() {
+    let dir = std::env::temp_dir();
+    let not_pem = dir.join(format!(
+        "bilten-gateway-not-a-ca-{}.pem",
+        std::process::id()
+    ));
+    std::fs::write(&not_pem, "no certificate here").unwrap();
+    assert_eq!(
+        error_names(&[("GATEWAY_UPSTREAM_CA_FILE", not_pem.to_str().unwrap())]),
+        "GATEWAY_UPSTREAM_CA_FILE"
+    );
+    std::fs::remove_file(&not_pem).unwrap();
+
+    let settings = read(&[(
+        "GATEWAY_UPSTREAMS_BACKEND",
+        "https://bilten-api.azurewebsites.net,http://127.0.0.1:3001",
+    )])
+    .unwrap();
+    assert!(settings.backend[0].https && !settings.backend[1].https);
 }

@@ -11,21 +11,32 @@ use http::{HeaderValue, Uri};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpstreamUrl {
     pub authority: Authority,
+    /// `https://`: the replica is reached over TLS, verified against its host name (also
+    /// sent as SNI), and is sent its own host name as `Host`: front ends that route by host
+    /// name (App Service's) need it. `X-Forwarded-Host` still carries the client's.
+    pub https: bool,
+    /// The `Host` an https replica is sent: the URL's `host[:port]`.
+    host: HeaderValue,
 }
 
 impl UpstreamUrl {
-    /// `http://host:port` (a trailing `/` is fine). Only plain HTTP: upstreams sit on the
-    /// private network behind the gateway, and TLS ends at the load balancer in front of it.
+    /// `http://host:port` or `https://host[:port]` (a trailing `/` is fine). Upstreams on the
+    /// private network behind the gateway speak plain HTTP and get the client's `Host`;
+    /// `https://` is for replicas only reachable through a TLS front end of their own.
     pub fn parse(text: &str) -> Result<Self, String> {
         let uri: Uri = text
             .trim()
             .parse()
             .map_err(|e| format!("{text:?} is not a URL: {e}"))?;
-        if uri.scheme() != Some(&Scheme::HTTP) {
-            return Err(format!(
-                "{text:?}: only http:// upstreams are supported (TLS ends in front of the gateway)"
-            ));
-        }
+        let https = match uri.scheme() {
+            Some(scheme) if *scheme == Scheme::HTTP => false,
+            Some(scheme) if *scheme == Scheme::HTTPS => true,
+            _ => {
+                return Err(format!(
+                    "{text:?}: an upstream is an http:// or https:// URL"
+                ))
+            }
+        };
         let Some(authority) = uri.authority().cloned() else {
             return Err(format!("{text:?} has no host"));
         };
@@ -34,8 +45,15 @@ impl UpstreamUrl {
                 "{text:?}: credentials in upstream URLs are not supported"
             ));
         }
+        // An authority's characters are all allowed in a header value: this never fails.
+        let host = HeaderValue::from_str(authority.as_str())
+            .map_err(|_| format!("{text:?}: the host is not a valid Host header"))?;
         match uri.path_and_query().map(http::uri::PathAndQuery::as_str) {
-            None | Some("" | "/") => Ok(Self { authority }),
+            None | Some("" | "/") => Ok(Self {
+                authority,
+                https,
+                host,
+            }),
             Some(other) => Err(format!(
                 "{text:?}: an upstream is a base URL without a path (got {other:?})"
             )),
@@ -45,6 +63,12 @@ impl UpstreamUrl {
     /// `host:port`, the `upstream` label of the gateway's metrics.
     pub fn label(&self) -> &str {
         self.authority.as_str()
+    }
+
+    /// The `Host` this replica must be sent in place of the client's: its own, for https
+    /// replicas; `None` for http ones, which get the client's.
+    pub fn own_host(&self) -> Option<&HeaderValue> {
+        self.https.then_some(&self.host)
     }
 }
 
@@ -172,14 +196,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn upstream_urls_are_plain_http_base_urls() {
+    fn upstream_urls_are_http_or_https_base_urls() {
+        let plain = UpstreamUrl::parse("http://127.0.0.1:3001/").unwrap();
+        assert_eq!(plain.label(), "127.0.0.1:3001");
+        assert!(!plain.https && plain.own_host().is_none());
+        let tls = UpstreamUrl::parse("https://bilten-api.azurewebsites.net").unwrap();
+        assert!(tls.https);
+        assert_eq!(tls.label(), "bilten-api.azurewebsites.net");
+        assert_eq!(tls.own_host().unwrap(), "bilten-api.azurewebsites.net");
         assert_eq!(
-            UpstreamUrl::parse("http://127.0.0.1:3001/")
+            UpstreamUrl::parse("https://backend:8443/")
                 .unwrap()
-                .label(),
-            "127.0.0.1:3001"
+                .own_host()
+                .unwrap(),
+            "backend:8443"
         );
-        assert!(UpstreamUrl::parse("https://backend:3001").is_err());
+        assert!(UpstreamUrl::parse("ftp://backend:3001").is_err());
         assert!(UpstreamUrl::parse("http://backend:3001/api").is_err());
         assert!(UpstreamUrl::parse("backend:3001").is_err());
         assert!(UpstreamUrl::parse("http://user:pw@backend:3001").is_err());

@@ -22,7 +22,9 @@ use bilten_http::HttpMetrics;
 use http_body_util::BodyExt;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
@@ -45,10 +47,39 @@ pub struct Upstream {
     pub addr: SocketAddr,
     state: UpstreamState,
     alive: Option<CancellationToken>,
+    /// Set for a replica that only speaks TLS (see `start_tls`).
+    tls: Option<TlsAcceptor>,
 }
+
+/// The header a TLS replica adds to each request it receives: the server name (SNI) the
+/// client asked for in the handshake.
+pub const SNI_SEEN: &str = "x-test-sni";
 
 impl Upstream {
     pub async fn start(name: &str) -> Self {
+        Self::start_with(name, None).await
+    }
+
+    /// A replica behind TLS only, as `https://localhost:<port>`, with a fresh self-signed
+    /// certificate for `localhost`; returns it with that certificate as PEM (what
+    /// `GATEWAY_UPSTREAM_CA_FILE` must hold for the gateway to trust it).
+    pub async fn start_tls(name: &str) -> (Self, String) {
+        let rcgen::CertifiedKey { cert, signing_key } =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing_key.serialize_der()));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key)
+        .unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        (Self::start_with(name, Some(acceptor)).await, cert.pem())
+    }
+
+    async fn start_with(name: &str, tls: Option<TlsAcceptor>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = UpstreamState {
@@ -60,13 +91,17 @@ impl Upstream {
             addr,
             state,
             alive: None,
+            tls,
         };
         upstream.serve(listener);
         upstream
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.tls {
+            Some(_) => format!("https://localhost:{}", self.addr.port()),
+            None => format!("http://{}", self.addr),
+        }
     }
 
     /// Requests served, other than `/ready` and `/health`.
@@ -100,6 +135,7 @@ impl Upstream {
         let alive = CancellationToken::new();
         self.alive = Some(alive.clone());
         let router = upstream_router(self.state.clone());
+        let tls = self.tls.clone();
         tokio::spawn(async move {
             loop {
                 let (stream, _) = tokio::select! {
@@ -111,21 +147,48 @@ impl Upstream {
                 };
                 let router = router.clone();
                 let alive = alive.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(
-                        move |request: Request<hyper::body::Incoming>| {
-                            router.clone().oneshot(request.map(Body::new))
-                        },
-                    );
-                    let builder = Builder::new(TokioExecutor::new());
-                    let connection = builder.serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = connection => {}
-                        () = alive.cancelled() => {}
+                    match tls {
+                        None => serve_connection(stream, router, alive, None).await,
+                        Some(acceptor) => {
+                            // A client that does not complete the handshake gets nothing.
+                            let Ok(stream) = acceptor.accept(stream).await else {
+                                return;
+                            };
+                            let sni = stream.get_ref().1.server_name().map(str::to_owned);
+                            serve_connection(stream, router, alive, sni).await;
+                        }
                     }
                 });
             }
         });
+    }
+}
+
+/// Serves one connection until it ends or the replica is killed; with `sni`, each request
+/// carries it in [`SNI_SEEN`].
+async fn serve_connection<S>(
+    stream: S,
+    router: Router,
+    alive: CancellationToken,
+    sni: Option<String>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let sni = sni.and_then(|name| HeaderValue::from_str(&name).ok());
+    let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+        let mut request = request.map(Body::new);
+        if let Some(sni) = &sni {
+            request.headers_mut().insert(SNI_SEEN, sni.clone());
+        }
+        router.clone().oneshot(request)
+    });
+    let builder = Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = connection => {}
+        () = alive.cancelled() => {}
     }
 }
 

@@ -10,3 +10,4 @@ mod edge;
 mod helpers;
 mod limits;
 mod proxying;
+mod upstream_tls;
