@@ -110,7 +110,7 @@ impl SearchQuery {
         let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
         Ok(EventSearch {
             q: text(&self.q),
-            from: from.and_then(start_of).or_else(|| Some(Utc::now())),
+            from: from.and_then(start_of).or_else(|| Some(this_minute())),
             to: to.and_then(|d| d.succ_opt()).and_then(start_of),
             city: text(&self.city),
             category: text(&self.category).filter(|c| CATEGORIES.contains(&c.as_str())),
@@ -906,6 +906,17 @@ fn rename_order_fields(
     renamed
 }
 
+/// Now, rounded down to the minute: the default start of a listing. Every visitor in the same
+/// minute then asks the backend the same URL, which its read cache answers from memory;
+/// `Utc::now()` itself made each visit's URL unique, so the home page missed that cache on
+/// every request. (An event that ended less than a minute ago may still be listed.)
+fn this_minute() -> chrono::DateTime<Utc> {
+    use chrono::DurationRound;
+    let now = Utc::now();
+    now.duration_trunc(chrono::TimeDelta::minutes(1))
+        .unwrap_or(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -955,5 +966,9 @@ mod tests {
             "past events are not listed by default"
         );
         assert!(search.to.is_none());
+        // Whole minutes, so the backend's read cache sees one URL per minute, not one per
+        // visit.
+        assert_eq!(search.from.unwrap().timestamp() % 60, 0);
+        assert_eq!(search.from.unwrap().timestamp_subsec_nanos(), 0);
     }
 }
