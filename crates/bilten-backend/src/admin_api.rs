@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, State};
 use bilten_domain::{EventId, OrganizationId, UserId};
+use bilten_http::ErrorCode;
 use bilten_http::{Json, Query};
 use bilten_store::{events, organizations, sessions, users};
 use chrono::Utc;
@@ -169,7 +170,7 @@ pub async fn unpublish_event(
         // Refused: say whether the event is missing (404) or just not published (409).
         crate::events::load_event(&state, id).await?;
         return Err(BackendError::Conflict {
-            code: "not_published",
+            code: ErrorCode::NotPublished,
             message: "Only a published event can be unpublished.".to_owned(),
         });
     }
@@ -193,7 +194,7 @@ pub async fn release_event(
     if !events::release_moderation(state.store.primary(), id, Utc::now()).await? {
         crate::events::load_event(&state, id).await?;
         return Err(BackendError::conflict(
-            "not_moderation_locked",
+            ErrorCode::NotModerationLocked,
             "This event is not locked by moderation.",
         ));
     }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use bilten_domain::{
     CheckinId, CheckinListId, DeviceId, FieldError, FieldErrors, TicketTypeId, TimeWindow,
 };
+use bilten_http::ErrorCode;
 use bilten_http::{Json, Query};
 use bilten_store::checkin::{self, DeviceRecord, ListRecord, NewList};
 use chrono::{DateTime, Duration, Utc};
@@ -327,7 +328,7 @@ pub async fn pairing_svg(
         && device.pairing_expires_at > Utc::now();
     let Some(code) = device.pairing_code.filter(|_| live) else {
         return Err(BackendError::conflict(
-            "pairing_code_used",
+            ErrorCode::PairingCodeUsed,
             "This device is already paired, revoked or its code expired; create a new device.",
         ));
     };

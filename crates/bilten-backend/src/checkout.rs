@@ -25,6 +25,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::{Currency, Money, OrderId, PaymentId};
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::orders::{self, OrderRecord};
 use bilten_store::payments::{self, PaymentRecord};
@@ -144,20 +145,20 @@ async fn completed_response(
 pub fn not_completed_error(completion: Completion) -> BackendError {
     match completion {
         Completion::Refunded(RefundCause::SoldOutAfterExpiry) => BackendError::conflict(
-            "sold_out",
+            ErrorCode::SoldOut,
             "The hold on these tickets ran out and they were sold meanwhile; the payment was \
              refunded.",
         ),
         Completion::Refunded(RefundCause::AlreadyPaid) => BackendError::conflict(
-            "order_already_paid",
+            ErrorCode::OrderAlreadyPaid,
             "This order was already paid; this payment was refunded.",
         ),
         Completion::Refunded(RefundCause::OrderClosed) => BackendError::conflict(
-            "order_not_pending",
+            ErrorCode::OrderNotPending,
             "This order is no longer open for payment; the payment was refunded.",
         ),
         _ => BackendError::conflict(
-            "order_not_pending",
+            ErrorCode::OrderNotPending,
             "This order is no longer open for payment.",
         ),
     }
@@ -168,15 +169,15 @@ fn not_payable(order: &OrderRecord, now: DateTime<Utc>) -> Option<BackendError> 
     match order.status.as_str() {
         "pending" if order.expires_at > now => None,
         "pending" | "expired" => Some(BackendError::conflict(
-            "order_expired",
+            ErrorCode::OrderExpired,
             "The hold on these tickets ran out; place a new order.",
         )),
         "paid" | "partially_refunded" => Some(BackendError::conflict(
-            "order_already_paid",
+            ErrorCode::OrderAlreadyPaid,
             "This order is already paid.",
         )),
         _ => Some(BackendError::conflict(
-            "order_not_pending",
+            ErrorCode::OrderNotPending,
             "This order is no longer open for payment.",
         )),
     }
@@ -252,7 +253,7 @@ async fn pay(
                 .ok_or(BackendError::NotFound("order"))?;
             return Err(not_payable(&current, Utc::now()).unwrap_or_else(|| {
                 BackendError::conflict(
-                    "order_not_pending",
+                    ErrorCode::OrderNotPending,
                     "This order is no longer open for payment.",
                 )
             }));

@@ -7,6 +7,7 @@ use bilten_domain::{
     Capacity, Category, Coordinates, Country, Currency, EventId, EventTitle, FieldError,
     FieldErrors, Money, QuotaId, SalesWindow, TicketTypeId, TimeZoneName,
 };
+use bilten_http::ErrorCode;
 use bilten_http::{Json, Query};
 use bilten_store::events::{
     self, EventFields, EventRecord, ListingFilter, NewTicketType, QuotaRecord, TicketTypeRecord,
@@ -492,7 +493,7 @@ pub async fn update(
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     if event.status == "canceled" {
         return Err(BackendError::conflict(
-            "event_canceled",
+            ErrorCode::EventCanceled,
             "This event is canceled.",
         ));
     }
@@ -528,16 +529,16 @@ pub async fn publish(
         // Refused: read the event again to say why (it may have changed meanwhile).
         let event = load_event(&state, event.id).await?;
         return Err(if event.status != "draft" {
-            BackendError::conflict("not_a_draft", "Only a draft can be published.")
+            BackendError::conflict(ErrorCode::NotADraft, "Only a draft can be published.")
         } else if event.moderation_locked_at.is_some() {
             BackendError::conflict(
-                "moderation_locked",
+                ErrorCode::ModerationLocked,
                 "A platform admin took this event off sale; it can be published again once \
                  an admin releases it.",
             )
         } else {
             BackendError::conflict(
-                "no_ticket_types",
+                ErrorCode::NoTicketTypes,
                 "Add at least one ticket type before publishing.",
             )
         });
@@ -834,7 +835,7 @@ pub async fn create_ticket_type(
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     if event.status == "canceled" {
         return Err(BackendError::conflict(
-            "event_canceled",
+            ErrorCode::EventCanceled,
             "This event is canceled.",
         ));
     }
@@ -942,7 +943,7 @@ pub async fn create_quota(
             return Err(match error {
                 // The quota starts with what its ticket types already hold and sold.
                 StoreError::Check { .. } => BackendError::conflict(
-                    "capacity_below_taken",
+                    ErrorCode::CapacityBelowTaken,
                     "The capacity cannot be below the tickets these types already sold or hold.",
                 ),
                 StoreError::NotFound => BackendError::field(
@@ -1034,7 +1035,7 @@ pub async fn update_ticket_type(
         .await
         .map_err(|e| match e {
             StoreError::Check { .. } => BackendError::conflict(
-                "capacity_below_taken",
+                ErrorCode::CapacityBelowTaken,
                 "The capacity cannot go below the tickets already sold or held.",
             ),
             other => other.into(),
@@ -1061,7 +1062,7 @@ pub async fn delete(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(BackendError::conflict(
-            "not_a_draft",
+            ErrorCode::NotADraft,
             "Only a draft can be deleted; cancel a published event instead.",
         ))
     }

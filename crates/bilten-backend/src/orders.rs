@@ -23,6 +23,7 @@ use bilten_domain::{
     Currency, DisplayName, Email, EventId, FieldError, FieldErrors, Money, OrderId, OrderStatus,
     PromoCode, Quantity, TicketTypeId, UserId,
 };
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::orders::{self, OrderRecord};
@@ -475,7 +476,7 @@ pub async fn cancel(
     }
     if lapsed || !release_hold(&state, order.id, OrderStatus::Canceled, now).await? {
         return Err(BackendError::conflict(
-            "order_not_pending",
+            ErrorCode::OrderNotPending,
             "Only a pending order can be canceled.",
         ));
     }

@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bilten_domain::{Email, FieldError, FieldErrors, OrganizationId, UserId};
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::organizations::{self, OrganizationRecord};
 use bilten_store::{users, StoreError};
@@ -193,7 +194,7 @@ pub async fn add_member(
     .await
     .map_err(|e| {
         if e.is_unique("memberships") || e.is_unique("organization_id") {
-            BackendError::conflict("already_member", "This person is already a member.")
+            BackendError::conflict(ErrorCode::AlreadyMember, "This person is already a member.")
         } else {
             e.into()
         }
@@ -223,7 +224,7 @@ pub async fn remove_member(
     if !organizations::remove_member(state.store.primary(), id, user).await? {
         return Err(if role == "owner" {
             BackendError::conflict(
-                "last_owner",
+                ErrorCode::LastOwner,
                 "An organization needs at least one owner; add another owner first.",
             )
         } else {

@@ -12,6 +12,7 @@ use bilten_domain::promo::{apply, Discount, DiscountedTotals, LineAmount};
 use bilten_domain::{
     Currency, EventId, FieldError, FieldErrors, Money, Price, PromoCode, PromoCodeId, TicketTypeId,
 };
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::promo::{self, PromoFields, PromoRecord};
 use bilten_store::{events, StoreError};
@@ -285,7 +286,7 @@ pub async fn create(
         Err(err) if err.is_unique("code") => {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(BackendError::Conflict {
-                code: "promo_code_taken",
+                code: ErrorCode::PromoCodeTaken,
                 message: "This event already has that promo code.".to_owned(),
             });
         }
@@ -401,7 +402,7 @@ pub async fn update(
         .await
         .map_err(|err| match err {
             StoreError::Check { .. } => BackendError::Conflict {
-                code: "max_uses_below_used",
+                code: ErrorCode::MaxUsesBelowUsed,
                 message: "The limit cannot go below the uses already taken.".to_owned(),
             },
             other => other.into(),

@@ -24,6 +24,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bilten_domain::{Currency, Money, OrderId, RefundId, TicketId, TicketTypeId, UserId};
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::leases::{self, Counters, Which};
@@ -65,12 +66,12 @@ pub struct Cause {
 }
 
 fn exceeds_remaining(message: impl Into<String>) -> BackendError {
-    BackendError::conflict("refund_exceeds_remaining", message)
+    BackendError::conflict(ErrorCode::RefundExceedsRemaining, message)
 }
 
 fn not_refundable() -> BackendError {
     BackendError::conflict(
-        "order_not_refundable",
+        ErrorCode::OrderNotRefundable,
         "Only a paid or partially refunded order can be refunded.",
     )
 }

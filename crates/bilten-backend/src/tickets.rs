@@ -21,6 +21,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::ticket_code::TicketClaims;
 use bilten_domain::{DisplayName, EventId, FieldError, FieldErrors, TicketId};
+use bilten_http::ErrorCode;
 use bilten_http::{Json, Query};
 use bilten_store::tickets::{self, NewTicket, TicketRecord};
 use bilten_store::StoreError;
@@ -195,7 +196,7 @@ pub async fn update(
     let now = Utc::now();
     if now >= old.event_starts_at {
         return Err(BackendError::conflict(
-            "event_started",
+            ErrorCode::EventStarted,
             "The event has started; tickets can no longer be changed.",
         ));
     }
@@ -238,7 +239,7 @@ pub async fn update(
 
 fn ticket_not_valid() -> BackendError {
     BackendError::conflict(
-        "ticket_not_valid",
+        ErrorCode::TicketNotValid,
         "This ticket was canceled or replaced; use its newest version.",
     )
 }

@@ -23,6 +23,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use bilten_http::ErrorCode;
 use bilten_http::{ApiError, Json};
 use bilten_store::{payments, webhook_events, StoreError};
 use bilten_stripe::{
@@ -72,7 +73,7 @@ pub async fn stripe(
     .map_err(|e| {
         tracing::warn!(reason = e.code(), "Stripe webhook refused");
         ApiError::bad_request(
-            "invalid_signature",
+            ErrorCode::InvalidSignature,
             format!("The Stripe-Signature header does not verify: {e}."),
         )
     })?;

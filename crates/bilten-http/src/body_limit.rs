@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
 use crate::ApiError;
+use bilten_api::ErrorCode;
 
 /// Most bytes read and dropped to let a client finish sending; beyond it the connection is
 /// simply closed (the gateway allows 11 MiB).
@@ -35,7 +36,7 @@ pub const DRAIN_TIME: Duration = Duration::from_secs(10);
 pub fn payload_too_large() -> ApiError {
     ApiError::new(
         axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         "The request body is too large.",
     )
 }

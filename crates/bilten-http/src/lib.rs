@@ -13,6 +13,7 @@ pub mod request_id;
 pub mod serve;
 pub mod telemetry;
 
+pub use bilten_api::ErrorCode;
 pub use error::{ApiError, ApiResult};
 pub use extract::{Json, Query};
 pub use metrics::HttpMetrics;

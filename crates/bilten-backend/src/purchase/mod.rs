@@ -20,6 +20,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::TicketTypeId;
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use chrono::Utc;
 use serde::Deserialize;
@@ -167,7 +168,7 @@ pub(crate) async fn submit(
             // The request with the same key did not win: it was answered with its reason,
             // and this copy of it is answered the same way by trying again.
             BackendError::conflict(
-                "purchase_in_progress",
+                ErrorCode::PurchaseInProgress,
                 "A purchase with this Idempotency-Key was not completed; send it again.",
             )
         }),

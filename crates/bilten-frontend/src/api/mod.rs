@@ -12,6 +12,7 @@ use std::time::Duration;
 
 pub mod ticketing;
 
+use bilten_api::ErrorCode;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -70,7 +71,7 @@ pub struct FieldProblem {
 #[derive(Debug, Clone)]
 pub struct Rejection {
     pub status: StatusCode,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub fields: BTreeMap<String, FieldProblem>,
 }
@@ -85,9 +86,9 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Self::Rejected(rejection) => Some(&rejection.code),
+            Self::Rejected(rejection) => Some(rejection.code),
             Self::Unavailable(_) => None,
         }
     }
@@ -119,7 +120,9 @@ struct ErrorEnvelope {
 
 #[derive(Deserialize)]
 struct ErrorBody {
-    code: String,
+    /// A code outside the catalog is not our API's answer: it fails to parse, and the
+    /// answer counts as nonsense (`Unavailable`).
+    code: ErrorCode,
     message: String,
     #[serde(default)]
     fields: BTreeMap<String, FieldProblem>,

@@ -63,7 +63,7 @@ macro_rules! authed {
         if !$visit.signed_in() {
             Err(crate::api::ApiError::Rejected(crate::api::Rejection {
                 status: axum::http::StatusCode::UNAUTHORIZED,
-                code: "unauthenticated".to_owned(),
+                code: bilten_api::ErrorCode::Unauthenticated,
                 message: "Log in to continue.".to_owned(),
                 fields: std::collections::BTreeMap::new(),
             }))
