@@ -188,6 +188,27 @@ pub fn markdown_table() -> String {
     table
 }
 
+/// The schema: a string, one of the catalog's codes, described by the catalog table.
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .description(Some(format!(
+                "A stable error code. Every code with its status and meaning:\n\n{}",
+                markdown_table()
+            )))
+            .enum_values(Some(ErrorCode::ALL.iter().map(|code| code.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ErrorCode")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{markdown_table, ErrorCode};

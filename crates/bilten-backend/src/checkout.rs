@@ -45,9 +45,9 @@ use crate::payments::test_card::{self, CardOutcome};
 use crate::tickets::ticket_view;
 use crate::AppState;
 
-#[derive(Deserialize, Serialize, Default)]
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CheckoutInput {
+pub struct CheckoutInput {
     test_card: Option<String>,
 }
 
@@ -184,6 +184,23 @@ fn not_payable(order: &OrderRecord, now: DateTime<Utc>) -> Option<BackendError> 
 }
 
 /// `POST /orders/{id}/checkout`.
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/checkout",
+    tag = "orders",
+    operation_id = "checkout",
+    summary = "Pay for an order",
+    params(
+        ("id" = String, Path, description = "The order id (`ord_…`)."),
+        ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: 1–255 visible ASCII characters; the same key with the same request replays the first answer."),
+    ),
+    request_body(content = Option<CheckoutInput>, description = "Optional: absent or `{}` starts the provider's checkout; `test_card` charges a test card at once."),
+    responses(
+        (status = 200, description = "Completed at once (free order or test card): `{order, payment, tickets}`.", body = serde_json::Value),
+        (status = 201, description = "A hosted checkout started: `{redirect_url, payment}`.", body = serde_json::Value),
+    )
+)]
 pub async fn checkout(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,

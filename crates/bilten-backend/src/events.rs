@@ -54,7 +54,7 @@ pub(crate) async fn event_for(
 
 /// Event fields as sent; all optional so one response can name every bad field, and so the
 /// same shape serves create (missing = required error) and patch (missing = unchanged).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventInput {
     title: Option<String>,
@@ -445,6 +445,20 @@ pub(crate) fn effective_available(t: &TicketTypeRecord, quotas: &[QuotaRecord]) 
 // Handlers: events
 
 /// `POST /organizations/{id}/events`: a draft (managers and owners).
+#[utoipa::path(
+    post,
+    path = "/organizations/{id}/events",
+    tag = "events",
+    operation_id = "create_event",
+    summary = "Create a draft event (managers)",
+    params(
+        ("id" = String, Path, description = "The organization id (`org_…`)."),
+    ),
+    request_body = EventInput,
+    responses(
+        (status = 201, description = "`{event}`.", body = serde_json::Value),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -464,6 +478,19 @@ pub async fn create(
 }
 
 /// `GET /organizations/{id}/events`: every event of the organization, drafts included.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}/events",
+    tag = "events",
+    operation_id = "list_organization_events",
+    summary = "Every event of an organization (members)",
+    params(
+        ("id" = String, Path, description = "The organization id (`org_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{items}`, drafts included.", body = serde_json::Value),
+    )
+)]
 pub async fn list_for_organization(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -484,6 +511,20 @@ pub async fn list_for_organization(
 }
 
 /// `PATCH /events/{id}`: fields not sent stay as they are.
+#[utoipa::path(
+    patch,
+    path = "/events/{id}",
+    tag = "events",
+    operation_id = "update_event",
+    summary = "Change an event (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = EventInput,
+    responses(
+        (status = 200, description = "`{event}`.", body = serde_json::Value),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -519,6 +560,19 @@ pub async fn update(
 
 /// `POST /events/{id}/publish`: a draft with at least one ticket type goes on sale, unless a
 /// platform admin unpublished it and has not released it (`409 moderation_locked`).
+#[utoipa::path(
+    post,
+    path = "/events/{id}/publish",
+    tag = "events",
+    operation_id = "publish_event",
+    summary = "Publish a draft (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{event}`, on sale.", body = serde_json::Value),
+    )
+)]
 pub async fn publish(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -547,7 +601,8 @@ pub async fn publish(
     Ok(Json(json!({ "event": event_view(&event) })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventQuery {
     promo_code: Option<String>,
 }
@@ -557,6 +612,20 @@ pub struct EventQuery {
 /// count). Members also see hidden types and counters. `?promo_code=X` shows the hidden
 /// types a usable code reveals, and the code's discount (`promo_code: null` when the code is
 /// not usable).
+#[utoipa::path(
+    get,
+    path = "/events/{id}",
+    tag = "events",
+    operation_id = "get_event",
+    summary = "An event with its ticket types",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+        EventQuery,
+    ),
+    responses(
+        (status = 200, description = "`{event, ticket_types}` with live availability (members also see counters and hidden types); `promo_code` when asked.", body = serde_json::Value),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -614,7 +683,8 @@ pub async fn get(
     Ok(Json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListingQuery {
     q: Option<String>,
     from: Option<String>,
@@ -641,6 +711,19 @@ fn decode_cursor(text: &str) -> Option<(DateTime<Utc>, EventId)> {
 
 /// `GET /events`: published events, soonest first, with filters and a keyset cursor.
 /// Listings may lag (they read the replica when one is configured).
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "events",
+    operation_id = "list_events",
+    summary = "Published events",
+    params(
+        ListingQuery,
+    ),
+    responses(
+        (status = 200, description = "`{items, next_cursor}`, soonest first.", body = serde_json::Value),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<ListingQuery>,
@@ -715,7 +798,7 @@ pub async fn list(
 // ---------------------------------------------------------------------------------------
 // Handlers: ticket types and quotas
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketTypeInput {
     name: Option<String>,
@@ -826,6 +909,20 @@ fn parse_ticket_type(
 }
 
 /// `POST /events/{id}/ticket-types` (managers and owners).
+#[utoipa::path(
+    post,
+    path = "/events/{id}/ticket-types",
+    tag = "events",
+    operation_id = "create_ticket_type",
+    summary = "Add a ticket type (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = TicketTypeInput,
+    responses(
+        (status = 201, description = "`{ticket_type}`.", body = serde_json::Value),
+    )
+)]
 pub async fn create_ticket_type(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -858,6 +955,19 @@ pub async fn create_ticket_type(
 }
 
 /// `GET /events/{id}/ticket-types`: every type with counters (members).
+#[utoipa::path(
+    get,
+    path = "/events/{id}/ticket-types",
+    tag = "events",
+    operation_id = "list_ticket_types",
+    summary = "Every ticket type with counters (members)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{items}`.", body = serde_json::Value),
+    )
+)]
 pub async fn list_ticket_types(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -877,7 +987,7 @@ pub async fn list_ticket_types(
     Ok(Json(json!({ "items": items })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaInput {
     name: Option<String>,
@@ -886,6 +996,20 @@ pub struct QuotaInput {
 }
 
 /// `POST /events/{id}/quotas`: a shared limit over some of the event's ticket types.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/quotas",
+    tag = "events",
+    operation_id = "create_quota",
+    summary = "Add a quota (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = QuotaInput,
+    responses(
+        (status = 201, description = "`{quota}`.", body = serde_json::Value),
+    )
+)]
 pub async fn create_quota(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -967,6 +1091,19 @@ pub async fn create_quota(
 }
 
 /// `GET /events/{id}/quotas` (members).
+#[utoipa::path(
+    get,
+    path = "/events/{id}/quotas",
+    tag = "events",
+    operation_id = "list_quotas",
+    summary = "The event's quotas (members)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{items}`.", body = serde_json::Value),
+    )
+)]
 pub async fn list_quotas(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -980,6 +1117,20 @@ pub async fn list_quotas(
 
 /// `PATCH /ticket-types/{id}` (managers and owners): fields not sent stay. Lowering the
 /// capacity below what is sold and held is refused by the database constraint.
+#[utoipa::path(
+    patch,
+    path = "/ticket-types/{id}",
+    tag = "events",
+    operation_id = "update_ticket_type",
+    summary = "Change a ticket type (managers)",
+    params(
+        ("id" = String, Path, description = "The ticket type id (`tty_…`)."),
+    ),
+    request_body = TicketTypeInput,
+    responses(
+        (status = 200, description = "`{ticket_type}`.", body = serde_json::Value),
+    )
+)]
 pub async fn update_ticket_type(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -1052,6 +1203,19 @@ pub async fn update_ticket_type(
 }
 
 /// `DELETE /events/{id}` (managers and owners): only a draft, which has no orders.
+#[utoipa::path(
+    delete,
+    path = "/events/{id}",
+    tag = "events",
+    operation_id = "delete_event",
+    summary = "Delete a draft (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     actor: CurrentUser,

@@ -104,16 +104,20 @@ pub fn price_with(
 /// A promo code as sent. On PATCH only `active`, `max_uses`, `valid_from`, `valid_until` and
 /// `reveals_hidden` may be sent (code, discount and restriction are what orders were priced
 /// with); `null` clears `max_uses` and the window ends.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PromoInput {
     code: Option<String>,
     discount: Option<Value>,
+    /// Absent keeps it, `null` clears it.
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     max_uses: Patch<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     valid_from: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     valid_until: Patch<String>,
     ticket_type_ids: Option<Vec<String>>,
     reveals_hidden: Option<bool>,
@@ -209,6 +213,20 @@ fn parse_discount(value: Option<Value>, currency: Currency) -> Result<(String, i
 }
 
 /// `POST /events/{id}/promo-codes` (managers and owners).
+#[utoipa::path(
+    post,
+    path = "/events/{id}/promo-codes",
+    tag = "promo codes",
+    operation_id = "create_promo_code",
+    summary = "Add a promo code (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = PromoInput,
+    responses(
+        (status = 201, description = "`{promo_code}`.", body = serde_json::Value),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -306,6 +324,19 @@ pub async fn create(
 }
 
 /// `GET /events/{id}/promo-codes` (members): every code with its uses.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/promo-codes",
+    tag = "promo codes",
+    operation_id = "list_promo_codes",
+    summary = "The event's promo codes (members)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{items}`, newest first, with `uses` and `remaining`.", body = serde_json::Value),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -332,6 +363,20 @@ pub async fn list(
 
 /// `PATCH /promo-codes/{id}` (managers and owners): deactivate, change the limit or window.
 /// A limit below the uses already taken is refused by the database (`max_uses_below_used`).
+#[utoipa::path(
+    patch,
+    path = "/promo-codes/{id}",
+    tag = "promo codes",
+    operation_id = "update_promo_code",
+    summary = "Change a promo code's limits (managers)",
+    params(
+        ("id" = String, Path, description = "The promo code id (`prm_…`)."),
+    ),
+    request_body = PromoInput,
+    responses(
+        (status = 200, description = "`{promo_code}`.", body = serde_json::Value),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     actor: CurrentUser,

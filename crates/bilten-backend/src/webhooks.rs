@@ -51,6 +51,20 @@ fn acknowledged(event: &Event, outcome: &str) -> Json<Value> {
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/webhooks/stripe",
+    tag = "webhooks",
+    operation_id = "stripe_webhook",
+    summary = "Stripe events",
+    params(
+        ("Stripe-Signature" = String, Header, description = "Stripe's signature over the raw body."),
+    ),
+    request_body = serde_json::Value,
+    responses(
+        (status = 200, description = "`{received: true, event_id, outcome}`.", body = serde_json::Value),
+    )
+)]
 pub async fn stripe(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -36,7 +36,7 @@ use engine::{Done, Job, Mode, Payment};
 pub use engine::{PurchaseEngine, CONFIRMATION_TEMPLATE};
 use views::{HeldView, PurchaseView};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseInput {
     event_id: Option<String>,
@@ -72,6 +72,20 @@ fn payment_of(state: &AppState, test_card: Option<&str>) -> BackendResult<Paymen
 }
 
 /// `POST /purchases`.
+#[utoipa::path(
+    post,
+    path = "/purchases",
+    tag = "orders",
+    operation_id = "purchase",
+    summary = "Buy and pay in one request (free orders, test cards)",
+    params(
+        ("Idempotency-Key" = String, Header, description = "1–255 visible ASCII characters; the same key with the same request replays the first answer."),
+    ),
+    request_body = PurchaseInput,
+    responses(
+        (status = 201, description = "`{order, access_key, payment, tickets}`.", body = serde_json::Value),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
