@@ -6,7 +6,16 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ApiError, BackendApi, Call, Forwarded};
+use super::{request, ApiError, BackendApi, Call, Forwarded};
+
+/// The contract's types the organizer and admin pages use.
+pub use bilten_api::accounts::User;
+pub use bilten_api::admin::{AdminOrganization, DisableRequest};
+use bilten_api::organizations::{
+    AddMemberRequest, CreateOrganizationRequest, MemberList, OrganizationList, OrganizationResponse,
+};
+pub use bilten_api::organizations::{Member, Organization};
+pub use bilten_api::Page as Paged;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Event {
@@ -171,21 +180,6 @@ impl OrderEnvelope {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Organization {
-    pub id: String,
-    pub name: String,
-    pub role: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Member {
-    pub user_id: String,
-    pub email: String,
-    pub name: String,
-    pub role: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct Quota {
     pub name: String,
     pub capacity: i64,
@@ -270,23 +264,6 @@ pub struct Device {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct AdminUser {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub role: String,
-    pub email_verified: bool,
-}
-
-/// An organization as platform admins list it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct AdminOrganization {
-    pub name: String,
-    pub members: i64,
-    pub events: i64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct NamedRef {
     pub name: String,
 }
@@ -301,20 +278,9 @@ pub struct Attendee {
     pub status: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Deserialize)]
 struct Items<T> {
     items: Vec<T>,
-}
-
-#[derive(Deserialize)]
-struct OrganizationEnvelope {
-    organization: Organization,
 }
 
 #[derive(Deserialize)]
@@ -548,7 +514,7 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: String,
     ) -> Result<Vec<Organization>, ApiError> {
-        let list: Items<Organization> = self
+        let list: OrganizationList = self
             .send_json(Call::get("/me/organizations", caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -560,13 +526,11 @@ impl BackendApi {
         bearer: String,
         name: &str,
     ) -> Result<Organization, ApiError> {
-        let envelope: OrganizationEnvelope = self
-            .send_json(Call::post(
-                "/organizations",
-                caller,
-                &bearer,
-                serde_json::json!({ "name": name }),
-            ))
+        let body = request(&CreateOrganizationRequest {
+            name: Some(name.to_owned()),
+        })?;
+        let envelope: OrganizationResponse = self
+            .send_json(Call::post("/organizations", caller, &bearer, body))
             .await?;
         Ok(envelope.organization)
     }
@@ -578,7 +542,7 @@ impl BackendApi {
         organization: &str,
     ) -> Result<Vec<Member>, ApiError> {
         let path = format!("/organizations/{}/members", path_segment(organization));
-        let list: Items<Member> = self
+        let list: MemberList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -593,14 +557,13 @@ impl BackendApi {
         role: &str,
     ) -> Result<(), ApiError> {
         let path = format!("/organizations/{}/members", path_segment(organization));
-        self.send(Call::post(
-            &path,
-            caller,
-            &bearer,
-            serde_json::json!({ "email": email, "role": role }),
-        ))
-        .await
-        .map(drop)
+        let body = request(&AddMemberRequest {
+            email: Some(email.to_owned()),
+            role: Some(role.to_owned()),
+        })?;
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
     }
 
     pub async fn remove_member(
@@ -783,7 +746,7 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: String,
         query: &str,
-    ) -> Result<Paged<AdminUser>, ApiError> {
+    ) -> Result<Paged<User>, ApiError> {
         let path = format!("/admin/users?{query}");
         self.send_json(Call::get(&path, caller, Some(&bearer)))
             .await
@@ -843,14 +806,10 @@ impl BackendApi {
         disabled: bool,
     ) -> Result<(), ApiError> {
         let path = format!("/admin/users/{}/disabled", path_segment(user));
-        self.send(Call::post(
-            &path,
-            caller,
-            &bearer,
-            serde_json::json!({ "disabled": disabled }),
-        ))
-        .await
-        .map(drop)
+        let body = request(&DisableRequest { disabled })?;
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
     }
 
     pub async fn devices(

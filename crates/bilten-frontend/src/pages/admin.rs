@@ -86,7 +86,7 @@ async fn users_page(
                         tr {
                             th scope="row" { (user.name) }
                             td { (user.email) @if user.email_verified { " " span.badge { "confirmed" } } }
-                            td { (user.role) }
+                            td { (user.role.as_str()) }
                             td.order-actions {
                                 @for (disabled, label) in [(true, "Disable"), (false, "Enable")] {
                                     form method="post" action={ "/admin/users/" (user.id) "/disabled" } {

@@ -304,7 +304,7 @@ async fn new_event_page(
     let list = authed!(app, visit, |token, fwd| app
         .api
         .my_organizations(&fwd, token))?;
-    let Some(organization) = list.into_iter().find(|o| o.id == org) else {
+    let Some(organization) = list.into_iter().find(|o| o.id.to_string() == org) else {
         return Err(PageError::NotFound);
     };
     let content = html! {

@@ -116,7 +116,7 @@ async fn organizations_page(
             h2 { "Your organizations" }
             ul.plain-list {
                 @for org in &list {
-                    li { a href={ "/organize/" (org.id) } { (org.name) } " " span.tag { (org.role) } }
+                    li { a href={ "/organize/" (org.id) } { (org.name) } " " span.tag { (org.role.as_str()) } }
                 }
             }
         }
@@ -192,7 +192,7 @@ fn team(visit: &Visit, org: &str, members: &[Member], form: &FormState) -> Marku
                             tr {
                                 th scope="row" { (member.name) }
                                 td { (member.email) }
-                                td { (member.role) }
+                                td { (member.role.as_str()) }
                                 td {
                                     form method="post" action={ "/organize/" (org) "/members/" (member.user_id) "/remove" } {
                                         (csrf_field(&visit.csrf_token))
@@ -226,7 +226,7 @@ async fn organization_page(
     let list = authed!(app, visit, |token, fwd| app
         .api
         .my_organizations(&fwd, token))?;
-    let Some(organization) = list.into_iter().find(|o| o.id == org) else {
+    let Some(organization) = list.into_iter().find(|o| o.id.to_string() == org) else {
         return Err(PageError::NotFound);
     };
     let events = authed!(app, visit, |token, fwd| app
