@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod admin;
 pub mod error;
 pub mod error_code;
+pub mod events;
 pub mod organizations;
 pub mod page;
 

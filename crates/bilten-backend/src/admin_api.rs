@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use bilten_api::accounts::User;
 use bilten_api::admin::{AdminOrganization, DisableRequest, DisabledUserResponse};
+use bilten_api::events::{Event, EventResponse};
 use bilten_api::Page;
 use bilten_domain::{EventId, OrganizationId, UserId};
 use bilten_http::ErrorCode;
@@ -181,23 +182,21 @@ pub async fn list_organizations(
         UserSearch,
     ),
     responses(
-        (status = 200, description = "A page of 50.", body = Page<serde_json::Value>),
+        (status = 200, description = "A page of 50.", body = Page<Event>),
     )
 )]
 pub async fn list_events(
     State(state): State<AppState>,
     actor: CurrentUser,
     Query(search): Query<Search>,
-) -> BackendResult<Json<Page<serde_json::Value>>> {
+) -> BackendResult<Json<Page<Event>>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let after = parse_cursor::<EventId>(search.cursor.as_deref())?;
     let rows =
         events::search_all(state.store.read(), &search_text(&search), after, PAGE + 1).await?;
-    Ok(Json(page_of(
-        &rows,
-        |e| serde_json::json!(crate::events::event_view(e)),
-        |e| e.id.to_string(),
-    )))
+    Ok(Json(page_of(&rows, crate::events::event_view, |e| {
+        e.id.to_string()
+    })))
 }
 
 /// `POST /admin/events/{id}/unpublish`: takes a published event off sale and out of the
@@ -214,14 +213,14 @@ pub async fn list_events(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{event}`: a draft with `moderation_locked: true`.", body = serde_json::Value),
+        (status = 200, description = "The event: a draft with `moderation_locked: true`.", body = EventResponse),
     )
 )]
 pub async fn unpublish_event(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<EventResponse>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
     if !events::unpublish(state.store.primary(), id, actor.user_id, Utc::now()).await? {
@@ -234,9 +233,9 @@ pub async fn unpublish_event(
     }
     tracing::info!(event = %id, admin = %actor.user_id, "event unpublished by a platform admin");
     let event = crate::events::load_event(&state, id).await?;
-    Ok(Json(
-        serde_json::json!({ "event": crate::events::event_view(&event) }),
-    ))
+    Ok(Json(EventResponse {
+        event: crate::events::event_view(&event),
+    }))
 }
 
 /// `POST /admin/events/{id}/release`: lifts the moderation lock of an unpublished event, so
@@ -252,14 +251,14 @@ pub async fn unpublish_event(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{event}` with `moderation_locked: false`.", body = serde_json::Value),
+        (status = 200, description = "The event with `moderation_locked: false`.", body = EventResponse),
     )
 )]
 pub async fn release_event(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<EventResponse>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
     if !events::release_moderation(state.store.primary(), id, Utc::now()).await? {
@@ -271,7 +270,7 @@ pub async fn release_event(
     }
     tracing::info!(event = %id, admin = %actor.user_id, "event released from moderation by a platform admin");
     let event = crate::events::load_event(&state, id).await?;
-    Ok(Json(
-        serde_json::json!({ "event": crate::events::event_view(&event) }),
-    ))
+    Ok(Json(EventResponse {
+        event: crate::events::event_view(&event),
+    }))
 }

@@ -2,6 +2,8 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use bilten_api::events::{Event, EventList, EventResponse, EventStatus};
+use bilten_api::Page;
 use bilten_domain::event::SalesPhase;
 use bilten_domain::{
     Capacity, Category, Coordinates, Country, Currency, EventId, EventTitle, FieldError,
@@ -14,7 +16,7 @@ use bilten_store::events::{
 };
 use bilten_store::StoreError;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{CurrentUser, MaybeUser};
@@ -318,54 +320,29 @@ fn merge(current: EventInput, patch: EventInput) -> EventInput {
 // ---------------------------------------------------------------------------------------
 // Views
 
-#[derive(Serialize)]
-pub(crate) struct EventView<'a> {
-    id: String,
-    organization_id: String,
-    status: &'a str,
-    title: &'a str,
-    description: &'a str,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    timezone: &'a str,
-    venue_name: Option<&'a str>,
-    venue_address: Option<&'a str>,
-    city: Option<&'a str>,
-    country: Option<&'a str>,
-    latitude: Option<f64>,
-    longitude: Option<f64>,
-    online_url: Option<&'a str>,
-    currency: &'a str,
-    category: &'a str,
-    image_url: Option<&'a str>,
-    hold_minutes: i64,
-    buyer_cap: i64,
-    published_at: Option<DateTime<Utc>>,
-    /// True while a platform admin's unpublish keeps the event off sale.
-    moderation_locked: bool,
-}
-
-pub(crate) fn event_view(e: &EventRecord) -> EventView<'_> {
+/// An event as the API shows it.
+pub(crate) fn event_view(e: &EventRecord) -> Event {
     let f = &e.fields;
-    EventView {
-        id: e.id.to_string(),
-        organization_id: e.organization_id.to_string(),
-        status: &e.status,
-        title: &f.title,
-        description: &f.description,
+    Event {
+        id: e.id,
+        organization_id: e.organization_id,
+        // The table's CHECK allows only the three statuses and the catalogue's categories.
+        status: EventStatus::parse(&e.status).unwrap_or(EventStatus::Draft),
+        title: f.title.clone(),
+        description: f.description.clone(),
         starts_at: f.starts_at,
         ends_at: f.ends_at,
-        timezone: &f.timezone,
-        venue_name: f.venue_name.as_deref(),
-        venue_address: f.venue_address.as_deref(),
-        city: f.city.as_deref(),
-        country: f.country.as_deref(),
+        timezone: f.timezone.clone(),
+        venue_name: f.venue_name.clone(),
+        venue_address: f.venue_address.clone(),
+        city: f.city.clone(),
+        country: f.country.clone(),
         latitude: f.latitude,
         longitude: f.longitude,
-        online_url: f.online_url.as_deref(),
-        currency: &f.currency,
-        category: &f.category,
-        image_url: f.image_url.as_deref(),
+        online_url: f.online_url.clone(),
+        currency: f.currency.clone(),
+        category: Category::parse(&f.category).unwrap_or(Category::Other),
+        image_url: f.image_url.clone(),
         hold_minutes: f.hold_minutes,
         buyer_cap: f.buyer_cap,
         published_at: e.published_at,
@@ -456,7 +433,7 @@ pub(crate) fn effective_available(t: &TicketTypeRecord, quotas: &[QuotaRecord]) 
     ),
     request_body = EventInput,
     responses(
-        (status = 201, description = "`{event}`.", body = serde_json::Value),
+        (status = 201, description = "The draft.", body = EventResponse),
     )
 )]
 pub async fn create(
@@ -464,7 +441,7 @@ pub async fn create(
     actor: CurrentUser,
     Path(org): Path<String>,
     Json(body): Json<EventInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+) -> BackendResult<(StatusCode, Json<EventResponse>)> {
     let org = parse_org_id(&org)?;
     authorize_in(&state, &actor, org, Action::ManageEvents, "organization").await?;
     let fields = parse_event(&body)?;
@@ -473,7 +450,9 @@ pub async fn create(
     let event = load_event(&state, id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "event": event_view(&event) })),
+        Json(EventResponse {
+            event: event_view(&event),
+        }),
     ))
 }
 
@@ -488,14 +467,14 @@ pub async fn create(
         ("id" = String, Path, description = "The organization id (`org_…`)."),
     ),
     responses(
-        (status = 200, description = "`{items}`, drafts included.", body = serde_json::Value),
+        (status = 200, description = "Every event, drafts included.", body = EventList),
     )
 )]
 pub async fn list_for_organization(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(org): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<EventList>> {
     let org = parse_org_id(&org)?;
     authorize_in(
         &state,
@@ -506,8 +485,8 @@ pub async fn list_for_organization(
     )
     .await?;
     let list = events::events_of_organization(state.store.primary(), org).await?;
-    let items: Vec<EventView> = list.iter().map(event_view).collect();
-    Ok(Json(json!({ "items": items })))
+    let items: Vec<Event> = list.iter().map(event_view).collect();
+    Ok(Json(EventList { items }))
 }
 
 /// `PATCH /events/{id}`: fields not sent stay as they are.
@@ -522,7 +501,7 @@ pub async fn list_for_organization(
     ),
     request_body = EventInput,
     responses(
-        (status = 200, description = "`{event}`.", body = serde_json::Value),
+        (status = 200, description = "The event.", body = EventResponse),
     )
 )]
 pub async fn update(
@@ -530,7 +509,7 @@ pub async fn update(
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(patch): Json<EventInput>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<EventResponse>> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     if event.status == "canceled" {
         return Err(BackendError::conflict(
@@ -555,7 +534,9 @@ pub async fn update(
     }
     events::update_event(state.store.primary(), event.id, &fields, Utc::now()).await?;
     let event = load_event(&state, event.id).await?;
-    Ok(Json(json!({ "event": event_view(&event) })))
+    Ok(Json(EventResponse {
+        event: event_view(&event),
+    }))
 }
 
 /// `POST /events/{id}/publish`: a draft with at least one ticket type goes on sale, unless a
@@ -570,14 +551,14 @@ pub async fn update(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{event}`, on sale.", body = serde_json::Value),
+        (status = 200, description = "The event, on sale.", body = EventResponse),
     )
 )]
 pub async fn publish(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<EventResponse>> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     if !events::publish(state.store.primary(), event.id, Utc::now()).await? {
         // Refused: read the event again to say why (it may have changed meanwhile).
@@ -598,7 +579,9 @@ pub async fn publish(
         });
     }
     let event = load_event(&state, event.id).await?;
-    Ok(Json(json!({ "event": event_view(&event) })))
+    Ok(Json(EventResponse {
+        event: event_view(&event),
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -721,13 +704,13 @@ fn decode_cursor(text: &str) -> Option<(DateTime<Utc>, EventId)> {
         ListingQuery,
     ),
     responses(
-        (status = 200, description = "`{items, next_cursor}`, soonest first.", body = serde_json::Value),
+        (status = 200, description = "A page, soonest first.", body = Page<Event>),
     )
 )]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<ListingQuery>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<Page<Event>>> {
     let mut e = FieldErrors::new();
     let from = e.check("from", parse_optional_time(query.from.as_deref()));
     let to = e.check("to", parse_optional_time(query.to.as_deref()));
@@ -791,8 +774,11 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<EventView> = page.iter().map(event_view).collect();
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+    let items: Vec<Event> = page.iter().map(event_view).collect();
+    Ok(Json(Page {
+        items,
+        next_cursor: next,
+    }))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -11,39 +11,13 @@ use super::{request, ApiError, BackendApi, Call, Forwarded};
 /// The contract's types the organizer and admin pages use.
 pub use bilten_api::accounts::User;
 pub use bilten_api::admin::{AdminOrganization, DisableRequest};
+pub use bilten_api::events::{Event, EventStatus};
+use bilten_api::events::{EventList, EventResponse};
 use bilten_api::organizations::{
     AddMemberRequest, CreateOrganizationRequest, MemberList, OrganizationList, OrganizationResponse,
 };
 pub use bilten_api::organizations::{Member, Organization};
 pub use bilten_api::Page as Paged;
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Event {
-    pub id: String,
-    pub organization_id: String,
-    pub status: String,
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub timezone: String,
-    pub venue_name: Option<String>,
-    pub venue_address: Option<String>,
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub online_url: Option<String>,
-    pub currency: String,
-    pub category: String,
-    pub image_url: Option<String>,
-    pub hold_minutes: i64,
-    pub buyer_cap: i64,
-    /// A platform admin unpublished it; only an admin's release lets it be published again.
-    #[serde(default)]
-    pub moderation_locked: bool,
-}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct TicketType {
@@ -281,11 +255,6 @@ pub struct Attendee {
 #[derive(Deserialize)]
 struct Items<T> {
     items: Vec<T>,
-}
-
-#[derive(Deserialize)]
-struct EventEnvelope {
-    event: Event,
 }
 
 /// The filters of `GET /events`, as the API takes them.
@@ -593,7 +562,7 @@ impl BackendApi {
         organization: &str,
     ) -> Result<Vec<Event>, ApiError> {
         let path = format!("/organizations/{}/events", path_segment(organization));
-        let list: Items<Event> = self
+        let list: EventList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -607,7 +576,7 @@ impl BackendApi {
         body: Value,
     ) -> Result<Event, ApiError> {
         let path = format!("/organizations/{}/events", path_segment(organization));
-        let envelope: EventEnvelope = self
+        let envelope: EventResponse = self
             .send_json(Call::post(&path, caller, &bearer, body))
             .await?;
         Ok(envelope.event)
@@ -621,7 +590,7 @@ impl BackendApi {
         body: Value,
     ) -> Result<Event, ApiError> {
         let path = format!("/events/{}", path_segment(event));
-        let envelope: EventEnvelope = self
+        let envelope: EventResponse = self
             .send_json(Call {
                 method: Method::PATCH,
                 ..Call::post(&path, caller, &bearer, body)

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{form_problems, NoticeQuery};
+use crate::api::ticketing::EventStatus;
 use crate::api::ticketing::{Event, EventDetail, EventSearch, TicketType};
 use crate::api::FieldProblem;
 use crate::format;
@@ -192,7 +193,7 @@ fn event_card(event: &Event) -> Markup {
                 }
             }
             @if !place.is_empty() { p.where { (place) } }
-            p { span.tag { (format::category_label(&event.category)) } }
+            p { span.tag { (format::category_label(event.category.as_str())) } }
         }
     }
 }
@@ -444,7 +445,7 @@ fn structured_data(detail: &EventDetail, url: &str) -> Markup {
                 "name": t.name,
                 "price": t.price.to_decimal_string(),
                 "priceCurrency": t.price.currency().code(),
-                "availability": offer_availability(&t.sales_phase, &event.status),
+                "availability": offer_availability(&t.sales_phase, event.status.as_str()),
                 "validFrom": t.sales_start.map(|s| format::iso_local(s, tz)),
                 "url": url,
             })
@@ -457,7 +458,7 @@ fn structured_data(detail: &EventDetail, url: &str) -> Markup {
         "description": event.description,
         "startDate": format::iso_local(event.starts_at, tz),
         "endDate": format::iso_local(event.ends_at, tz),
-        "eventStatus": if event.status == "canceled" {
+        "eventStatus": if event.status == EventStatus::Canceled {
             "https://schema.org/EventCancelled"
         } else {
             "https://schema.org/EventScheduled"
@@ -563,7 +564,7 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
     html! {
         section.tickets aria-labelledby="tickets-title" {
             h2 #tickets-title { "Tickets" }
-            @if event.status == "canceled" {
+            @if event.status == EventStatus::Canceled {
                 p.notice-warning { "This event has been canceled. Tickets are no longer sold." }
             } @else if ended {
                 p.notice-warning { "This event has ended." }
@@ -610,9 +611,9 @@ fn event_content(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Mar
     html! {
         article.event {
             header.event-header {
-                p { span.tag { (format::category_label(&event.category)) }
-                    @if event.status == "draft" { " " span.tag.sold-out { "Draft" } }
-                    @if event.status == "canceled" { " " span.tag.sold-out { "Canceled" } } }
+                p { span.tag { (format::category_label(event.category.as_str())) }
+                    @if event.status == EventStatus::Draft { " " span.tag.sold-out { "Draft" } }
+                    @if event.status == EventStatus::Canceled { " " span.tag.sold-out { "Canceled" } } }
                 h1 { (event.title) }
                 p.when {
                     time datetime=(format::iso_local(event.starts_at, tz)) {

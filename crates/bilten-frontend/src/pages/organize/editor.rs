@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{authed, breadcrumbs, notice, reports};
+use crate::api::ticketing::EventStatus;
 use crate::api::ticketing::{path_segment, Event, EventDetail, PromoCode, Quota, SalesSummary};
 use crate::api::FieldProblem;
 use crate::format;
@@ -240,7 +241,7 @@ impl EventForm {
             longitude: event.longitude.map(|v| v.to_string()).unwrap_or_default(),
             online_url: opt(&event.online_url),
             currency: event.currency.clone(),
-            category: event.category.clone(),
+            category: event.category.as_str().to_owned(),
             image_url: opt(&event.image_url),
             hold_minutes: event.hold_minutes.to_string(),
         }
@@ -476,13 +477,13 @@ fn status_actions(visit: &Visit, event: &Event, form: &FormState) -> Markup {
         (error_summary(form, &[]))
         div.order-actions {
             a.button href={ "/organize/events/" (event.id) "/edit" } { "Edit details" }
-            @if event.status == "draft" {
+            @if event.status == EventStatus::Draft {
                 form method="post" action={ "/organize/events/" (event.id) "/publish" } {
                     (csrf_field(&visit.csrf_token))
                     button type="submit" { "Publish" }
                 }
             }
-            @if event.status == "published" {
+            @if event.status == EventStatus::Published {
                 a href={ "/events/" (event.id) } { "View the public page" }
                 // A page of its own says what canceling refunds before anything happens.
                 a.button.danger href={ "/organize/events/" (event.id) "/cancel" } { "Cancel the event…" }
@@ -657,7 +658,7 @@ async fn dashboard_page(
     let content = html! {
         (breadcrumbs(&[("Organize", Some("/organize".to_owned())), ("Organization", Some(format!("/organize/{}", event.organization_id))), (&event.title, None)]))
         (views::notice(notice_text))
-        p { span.tag { (event.status) } }
+        p { span.tag { (event.status.as_str()) } }
         h1 { (event.title) }
         p { (format::time_range(event.starts_at, event.ends_at, tz)) }
         (status_actions(visit, event, &forms.status))
@@ -680,7 +681,7 @@ async fn dashboard_page(
                 button type="submit" { "Add list" }
             }
             h3 { "Scanner devices" }
-            (reports::devices_table(visit, &event.id, &devices))
+            (reports::devices_table(visit, &event.id.to_string(), &devices))
             form.form method="post" action={ "/organize/events/" (event.id) "/devices" } novalidate {
                 (csrf_field(&visit.csrf_token))
                 (field(&Field { name: "device_name", label: "New device", kind: "text", autocomplete: "off", hint: Some("E.g. Gate A phone. It gets a one-time pairing code.") }, &forms.checkin))

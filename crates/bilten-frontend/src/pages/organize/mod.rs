@@ -170,7 +170,7 @@ fn event_row(event: &Event) -> Markup {
         tr {
             th scope="row" { a href={ "/organize/events/" (event.id) } { (event.title) } }
             td { (format::local_datetime(event.starts_at, tz)) }
-            td { span.tag { (event.status) } }
+            td { span.tag { (event.status.as_str()) } }
         }
     }
 }
