@@ -2,9 +2,12 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bilten_api::events::{Event, EventList, EventResponse, EventStatus};
+use bilten_api::events::{
+    Event, EventList, EventResponse, EventStatus, Quota, QuotaList, QuotaResponse, SalesPhase,
+    TicketType, TicketTypeList, TicketTypeResponse, Visibility,
+};
 use bilten_api::Page;
-use bilten_domain::event::SalesPhase;
+use bilten_domain::event::SalesPhase as DomainPhase;
 use bilten_domain::{
     Capacity, Category, Coordinates, Country, Currency, EventId, EventTitle, FieldError,
     FieldErrors, Money, QuotaId, SalesWindow, TicketTypeId, TimeZoneName,
@@ -350,62 +353,63 @@ pub(crate) fn event_view(e: &EventRecord) -> Event {
     }
 }
 
-fn money(minor: i64, currency: &str) -> Value {
-    match Currency::parse(currency) {
-        Ok(c) => serde_json::to_value(Money::new(minor, c)).unwrap_or(Value::Null),
-        Err(_) => json!({ "amount": minor, "currency": currency }),
-    }
-}
-
 pub fn sales_window(t: &TicketTypeRecord) -> SalesWindow {
     SalesWindow::new(t.sales_start, t.sales_end).unwrap_or(SalesWindow::ALWAYS)
 }
 
-/// A ticket type as buyers see it; `organizer` adds the counters.
+/// A ticket type as buyers see it; `organizer` adds the counters. `currency` is the event's,
+/// valid since the event was created.
 fn ticket_type_view(
     t: &TicketTypeRecord,
     available: i64,
     currency: &str,
     organizer: bool,
     now: DateTime<Utc>,
-) -> Value {
-    let phase = match sales_window(t).phase(now) {
-        SalesPhase::NotOpen => "not_open",
-        SalesPhase::Closed => "closed",
-        SalesPhase::Open if available == 0 => "sold_out",
-        SalesPhase::Open => "on_sale",
+) -> BackendResult<TicketType> {
+    let currency = Currency::parse(currency).map_err(|e| BackendError::Internal(e.to_string()))?;
+    let sales_phase = match sales_window(t).phase(now) {
+        DomainPhase::NotOpen => SalesPhase::NotOpen,
+        DomainPhase::Closed => SalesPhase::Closed,
+        DomainPhase::Open if available == 0 => SalesPhase::SoldOut,
+        DomainPhase::Open => SalesPhase::OnSale,
     };
-    let mut view = json!({
-        "id": t.id.to_string(),
-        "name": t.name,
-        "description": t.description,
-        "price": money(t.price_minor, currency),
-        "available": available,
-        "sales_start": t.sales_start,
-        "sales_end": t.sales_end,
-        "sales_phase": phase,
-        "min_per_order": t.min_per_order,
-        "max_per_order": t.max_per_order,
-    });
-    if organizer {
-        view["capacity"] = json!(t.capacity);
-        view["sold"] = json!(t.sold);
-        view["held"] = json!(t.held - t.lapsed);
-        view["visibility"] = json!(t.visibility);
-    }
-    view
+    let counter = |value: i64| organizer.then_some(value);
+    Ok(TicketType {
+        id: t.id,
+        name: t.name.clone(),
+        description: t.description.clone(),
+        price: Money::new(t.price_minor, currency),
+        available,
+        sales_start: t.sales_start,
+        sales_end: t.sales_end,
+        sales_phase,
+        min_per_order: t.min_per_order,
+        max_per_order: t.max_per_order,
+        capacity: counter(t.capacity),
+        sold: counter(t.sold),
+        held: counter(t.held - t.lapsed),
+        visibility: if organizer {
+            Some(if t.visibility == "hidden" {
+                Visibility::Hidden
+            } else {
+                Visibility::Public
+            })
+        } else {
+            None
+        },
+    })
 }
 
-fn quota_view(q: &QuotaRecord) -> Value {
-    json!({
-        "id": q.id.to_string(),
-        "name": q.name,
-        "capacity": q.capacity,
-        "sold": q.sold,
-        "held": q.held - q.lapsed,
-        "available": q.available(),
-        "ticket_type_ids": q.ticket_type_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })
+fn quota_view(q: &QuotaRecord) -> Quota {
+    Quota {
+        id: q.id,
+        name: q.name.clone(),
+        capacity: q.capacity,
+        sold: q.sold,
+        held: q.held - q.lapsed,
+        available: q.available(),
+        ticket_type_ids: q.ticket_type_ids.clone(),
+    }
 }
 
 /// What a buyer could take of a ticket type now: its own room, shrunk to what each quota it
@@ -638,7 +642,7 @@ pub async fn get(
             .ok(),
         _ => None,
     };
-    let ticket_types: Vec<Value> = types
+    let ticket_types = types
         .iter()
         .filter(|t| {
             member
@@ -651,7 +655,7 @@ pub async fn get(
             let available = effective_available(t, &quotas);
             ticket_type_view(t, available, &event.fields.currency, member, now)
         })
-        .collect();
+        .collect::<BackendResult<Vec<_>>>()?;
     let mut body = json!({ "event": event_view(&event), "ticket_types": ticket_types });
     if query.promo_code.is_some() {
         body["promo_code"] = match (&promo_code, Currency::parse(&event.fields.currency)) {
@@ -906,7 +910,7 @@ fn parse_ticket_type(
     ),
     request_body = TicketTypeInput,
     responses(
-        (status = 201, description = "`{ticket_type}`.", body = serde_json::Value),
+        (status = 201, description = "The ticket type with counters.", body = TicketTypeResponse),
     )
 )]
 pub async fn create_ticket_type(
@@ -914,7 +918,7 @@ pub async fn create_ticket_type(
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(body): Json<TicketTypeInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+) -> BackendResult<(StatusCode, Json<TicketTypeResponse>)> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     if event.status == "canceled" {
         return Err(BackendError::conflict(
@@ -934,9 +938,15 @@ pub async fn create_ticket_type(
         .ok_or(BackendError::NotFound("ticket type"))?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "ticket_type": ticket_type_view(created, created.available(), &event.fields.currency, true, now) }),
-        ),
+        Json(TicketTypeResponse {
+            ticket_type: ticket_type_view(
+                created,
+                created.available(),
+                &event.fields.currency,
+                true,
+                now,
+            )?,
+        }),
     ))
 }
 
@@ -951,26 +961,26 @@ pub async fn create_ticket_type(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{items}`.", body = serde_json::Value),
+        (status = 200, description = "Every ticket type with counters.", body = TicketTypeList),
     )
 )]
 pub async fn list_ticket_types(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<TicketTypeList>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
     let now = Utc::now();
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
     let quotas = events::quotas_of(state.store.primary(), event.id, now).await?;
-    let items: Vec<Value> = types
+    let items = types
         .iter()
         .map(|t| {
             let available = effective_available(t, &quotas);
             ticket_type_view(t, available, &event.fields.currency, true, now)
         })
-        .collect();
-    Ok(Json(json!({ "items": items })))
+        .collect::<BackendResult<Vec<_>>>()?;
+    Ok(Json(TicketTypeList { items }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -993,7 +1003,7 @@ pub struct QuotaInput {
     ),
     request_body = QuotaInput,
     responses(
-        (status = 201, description = "`{quota}`.", body = serde_json::Value),
+        (status = 201, description = "The quota with its counters.", body = QuotaResponse),
     )
 )]
 pub async fn create_quota(
@@ -1001,7 +1011,7 @@ pub async fn create_quota(
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(body): Json<QuotaInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+) -> BackendResult<(StatusCode, Json<QuotaResponse>)> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     let now = Utc::now();
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
@@ -1072,7 +1082,9 @@ pub async fn create_quota(
         .ok_or(BackendError::NotFound("quota"))?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "quota": quota_view(created) })),
+        Json(QuotaResponse {
+            quota: quota_view(created),
+        }),
     ))
 }
 
@@ -1087,18 +1099,18 @@ pub async fn create_quota(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{items}`.", body = serde_json::Value),
+        (status = 200, description = "Every quota with its counters.", body = QuotaList),
     )
 )]
 pub async fn list_quotas(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<QuotaList>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
     let quotas = events::quotas_of(state.store.primary(), event.id, Utc::now()).await?;
-    let items: Vec<Value> = quotas.iter().map(quota_view).collect();
-    Ok(Json(json!({ "items": items })))
+    let items: Vec<Quota> = quotas.iter().map(quota_view).collect();
+    Ok(Json(QuotaList { items }))
 }
 
 /// `PATCH /ticket-types/{id}` (managers and owners): fields not sent stay. Lowering the
@@ -1114,7 +1126,7 @@ pub async fn list_quotas(
     ),
     request_body = TicketTypeInput,
     responses(
-        (status = 200, description = "`{ticket_type}`.", body = serde_json::Value),
+        (status = 200, description = "The ticket type with counters.", body = TicketTypeResponse),
     )
 )]
 pub async fn update_ticket_type(
@@ -1122,7 +1134,7 @@ pub async fn update_ticket_type(
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(patch): Json<TicketTypeInput>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<TicketTypeResponse>> {
     let id: TicketTypeId = id
         .parse()
         .map_err(|_| BackendError::NotFound("ticket type"))?;
@@ -1183,9 +1195,9 @@ pub async fn update_ticket_type(
         .await?
         .ok_or(BackendError::NotFound("ticket type"))?;
     let available = effective_available(&stored, &quotas);
-    Ok(Json(json!({
-        "ticket_type": ticket_type_view(&stored, available, &event.fields.currency, true, now)
-    })))
+    Ok(Json(TicketTypeResponse {
+        ticket_type: ticket_type_view(&stored, available, &event.fields.currency, true, now)?,
+    }))
 }
 
 /// `DELETE /events/{id}` (managers and owners): only a draft, which has no orders.

@@ -11,34 +11,13 @@ use super::{request, ApiError, BackendApi, Call, Forwarded};
 /// The contract's types the organizer and admin pages use.
 pub use bilten_api::accounts::User;
 pub use bilten_api::admin::{AdminOrganization, DisableRequest};
-pub use bilten_api::events::{Event, EventStatus};
-use bilten_api::events::{EventList, EventResponse};
+pub use bilten_api::events::{Event, EventStatus, Quota, SalesPhase, TicketType, Visibility};
+use bilten_api::events::{EventList, EventResponse, QuotaList, TicketTypeList};
 use bilten_api::organizations::{
     AddMemberRequest, CreateOrganizationRequest, MemberList, OrganizationList, OrganizationResponse,
 };
 pub use bilten_api::organizations::{Member, Organization};
 pub use bilten_api::Page as Paged;
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct TicketType {
-    pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    pub price: Money,
-    pub available: i64,
-    pub sales_start: Option<DateTime<Utc>>,
-    pub sales_end: Option<DateTime<Utc>>,
-    /// `on_sale`, `not_open`, `closed` or `sold_out`.
-    pub sales_phase: String,
-    pub min_per_order: i64,
-    pub max_per_order: i64,
-    /// Organization members only.
-    pub capacity: Option<i64>,
-    pub sold: Option<i64>,
-    pub held: Option<i64>,
-    pub visibility: Option<String>,
-}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct EventDetail {
@@ -151,16 +130,6 @@ impl OrderEnvelope {
         }
         order
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Quota {
-    pub name: String,
-    pub capacity: i64,
-    pub sold: i64,
-    pub held: i64,
-    pub available: i64,
-    pub ticket_type_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -638,7 +607,7 @@ impl BackendApi {
         event: &str,
     ) -> Result<Vec<TicketType>, ApiError> {
         let path = format!("/events/{}/ticket-types", path_segment(event));
-        let list: Items<TicketType> = self
+        let list: TicketTypeList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -651,7 +620,7 @@ impl BackendApi {
         event: &str,
     ) -> Result<Vec<Quota>, ApiError> {
         let path = format!("/events/{}/quotas", path_segment(event));
-        let list: Items<Quota> = self
+        let list: QuotaList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)

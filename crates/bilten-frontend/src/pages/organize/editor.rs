@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 
 use super::{authed, breadcrumbs, notice, reports};
 use crate::api::ticketing::EventStatus;
-use crate::api::ticketing::{path_segment, Event, EventDetail, PromoCode, Quota, SalesSummary};
+use crate::api::ticketing::{
+    path_segment, Event, EventDetail, PromoCode, Quota, SalesSummary, Visibility,
+};
 use crate::api::FieldProblem;
 use crate::format;
 use crate::pages::events::CATEGORIES;
@@ -22,6 +24,7 @@ use crate::pages::{after_post, NoticeQuery};
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, error_summary, field, select, textarea, Field, FormState};
 use crate::Frontend;
+use bilten_domain::TicketTypeId;
 
 pub fn routes() -> Router<Frontend> {
     Router::new()
@@ -507,13 +510,13 @@ fn ticket_types_section(visit: &Visit, detail: &EventDetail, form: &FormState) -
                         tbody {
                             @for t in &detail.ticket_types {
                                 tr {
-                                    th scope="row" { (t.name) @if t.visibility.as_deref() == Some("hidden") { " " span.tag { "hidden" } } }
+                                    th scope="row" { (t.name) @if t.visibility == Some(Visibility::Hidden) { " " span.tag { "hidden" } } }
                                     td.number { (format::price(t.price)) }
                                     td.number { (t.capacity.unwrap_or(0)) }
                                     td.number { (t.sold.unwrap_or(0)) }
                                     td.number { (t.held.unwrap_or(0)) }
                                     td {
-                                        (t.sales_phase.replace('_', " "))
+                                        (t.sales_phase.as_str().replace('_', " "))
                                         @if let Some(start) = t.sales_start { br; span.muted { "from " (format::local_datetime(start, tz)) } }
                                         @if let Some(end) = t.sales_end { br; span.muted { "until " (format::local_datetime(end, tz)) } }
                                     }
@@ -545,12 +548,12 @@ fn quotas_section(
     quotas: &[Quota],
     form: &FormState,
 ) -> Markup {
-    let name_of = |id: &str| {
+    let name_of = |id: &TicketTypeId| {
         detail
             .ticket_types
             .iter()
-            .find(|t| t.id == id)
-            .map_or(id.to_owned(), |t| t.name.clone())
+            .find(|t| t.id == *id)
+            .map_or(id.to_string(), |t| t.name.clone())
     };
     html! {
         section.panel aria-labelledby="quotas-title" {
@@ -560,7 +563,7 @@ fn quotas_section(
                 ul.plain-list {
                     @for q in quotas {
                         li { strong { (q.name) } ": " (q.sold) " sold, " (q.held) " held, " (q.available) " of " (q.capacity) " left — "
-                            (q.ticket_type_ids.iter().map(|id| name_of(id)).collect::<Vec<_>>().join(", ")) }
+                            (q.ticket_type_ids.iter().map(&name_of).collect::<Vec<_>>().join(", ")) }
                     }
                 }
             }
