@@ -14,6 +14,7 @@ pub mod error_code;
 pub mod events;
 pub mod organizations;
 pub mod page;
+pub mod promo;
 
 pub use error::{ErrorDetail, ErrorResponse, FieldProblem};
 pub use error_code::ErrorCode;

@@ -8,6 +8,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use bilten_api::promo::{PromoCode as PromoCodeView, PromoCodeList, PromoCodeResponse};
 use bilten_domain::promo::{apply, Discount, DiscountedTotals, LineAmount};
 use bilten_domain::{
     Currency, EventId, FieldError, FieldErrors, Money, Price, PromoCode, PromoCodeId, TicketTypeId,
@@ -18,7 +19,7 @@ use bilten_store::promo::{self, PromoFields, PromoRecord};
 use bilten_store::{events, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::auth::CurrentUser;
 use crate::authz::{authorize_in, Action};
@@ -42,22 +43,22 @@ pub fn discount_of(record: &PromoRecord, currency: Currency) -> BackendResult<Di
     }
 }
 
-pub fn promo_view(record: &PromoRecord, currency: Currency) -> Value {
-    json!({
-        "id": record.id.to_string(),
-        "event_id": record.event_id.to_string(),
-        "code": record.code,
-        "discount": discount_of(record, currency).ok(),
-        "max_uses": record.max_uses,
-        "uses": record.uses,
-        "remaining": record.max_uses.map(|m| (m - record.uses).max(0)),
-        "valid_from": record.valid_from,
-        "valid_until": record.valid_until,
-        "ticket_type_ids": record.ticket_type_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "reveals_hidden": record.reveals_hidden,
-        "active": record.active,
-        "created_at": record.created_at,
-    })
+pub fn promo_view(record: &PromoRecord, currency: Currency) -> PromoCodeView {
+    PromoCodeView {
+        id: record.id,
+        event_id: record.event_id,
+        code: record.code.clone(),
+        discount: discount_of(record, currency).ok(),
+        max_uses: record.max_uses,
+        uses: record.uses,
+        remaining: record.max_uses.map(|m| (m - record.uses).max(0)),
+        valid_from: record.valid_from,
+        valid_until: record.valid_until,
+        ticket_type_ids: record.ticket_type_ids.clone(),
+        reveals_hidden: record.reveals_hidden,
+        active: record.active,
+        created_at: record.created_at,
+    }
 }
 
 /// The event's code for `text` if it is usable now; `promo_code_invalid` otherwise (unknown,
@@ -224,7 +225,7 @@ fn parse_discount(value: Option<Value>, currency: Currency) -> Result<(String, i
     ),
     request_body = PromoInput,
     responses(
-        (status = 201, description = "`{promo_code}`.", body = serde_json::Value),
+        (status = 201, description = "The code.", body = PromoCodeResponse),
     )
 )]
 pub async fn create(
@@ -232,7 +233,7 @@ pub async fn create(
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(body): Json<PromoInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+) -> BackendResult<(StatusCode, Json<PromoCodeResponse>)> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
     authorize_in(
         &state,
@@ -319,7 +320,9 @@ pub async fn create(
         .ok_or(BackendError::NotFound("promo code"))?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "promo_code": promo_view(&record, currency) })),
+        Json(PromoCodeResponse {
+            promo_code: promo_view(&record, currency),
+        }),
     ))
 }
 
@@ -334,14 +337,14 @@ pub async fn create(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{items}`, newest first, with `uses` and `remaining`.", body = serde_json::Value),
+        (status = 200, description = "Every code, newest first, with `uses` and `remaining`.", body = PromoCodeList),
     )
 )]
 pub async fn list(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<PromoCodeList>> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
     authorize_in(
         &state,
@@ -353,12 +356,12 @@ pub async fn list(
     .await?;
     let currency = Currency::parse(&event.fields.currency)
         .map_err(|e| BackendError::Internal(e.to_string()))?;
-    let items: Vec<Value> = promo::of_event(state.store.primary(), event.id)
+    let items: Vec<PromoCodeView> = promo::of_event(state.store.primary(), event.id)
         .await?
         .iter()
         .map(|p| promo_view(p, currency))
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(PromoCodeList { items }))
 }
 
 /// `PATCH /promo-codes/{id}` (managers and owners): deactivate, change the limit or window.
@@ -374,7 +377,7 @@ pub async fn list(
     ),
     request_body = PromoInput,
     responses(
-        (status = 200, description = "`{promo_code}`.", body = serde_json::Value),
+        (status = 200, description = "The code.", body = PromoCodeResponse),
     )
 )]
 pub async fn update(
@@ -382,7 +385,7 @@ pub async fn update(
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(patch): Json<PromoInput>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<PromoCodeResponse>> {
     let id: PromoCodeId = id
         .parse()
         .map_err(|_| BackendError::NotFound("promo code"))?;
@@ -455,5 +458,7 @@ pub async fn update(
     let record = promo::find(state.store.primary(), id)
         .await?
         .ok_or(BackendError::NotFound("promo code"))?;
-    Ok(Json(json!({ "promo_code": promo_view(&record, currency) })))
+    Ok(Json(PromoCodeResponse {
+        promo_code: promo_view(&record, currency),
+    }))
 }

@@ -17,6 +17,8 @@ use bilten_api::organizations::{
     AddMemberRequest, CreateOrganizationRequest, MemberList, OrganizationList, OrganizationResponse,
 };
 pub use bilten_api::organizations::{Member, Organization};
+pub use bilten_api::promo::PromoCode;
+use bilten_api::promo::PromoCodeList;
 pub use bilten_api::Page as Paged;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,15 +132,6 @@ impl OrderEnvelope {
         }
         order
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PromoCode {
-    pub code: String,
-    pub discount: Option<bilten_domain::Discount>,
-    pub max_uses: Option<i64>,
-    pub uses: i64,
-    pub active: bool,
 }
 
 /// A row of the organizer's order list.
@@ -649,7 +642,7 @@ impl BackendApi {
         event: &str,
     ) -> Result<Vec<PromoCode>, ApiError> {
         let path = format!("/events/{}/promo-codes", path_segment(event));
-        let list: Items<PromoCode> = self
+        let list: PromoCodeList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)
