@@ -2,7 +2,12 @@
 //! moderation of events.
 
 use axum::extract::{Path, State};
+use bilten_api::accounts::User;
+use bilten_api::admin::{AdminOrganization, DisableRequest, DisabledUserResponse};
+use bilten_api::events::{Event, EventResponse};
+use bilten_api::Page;
 use bilten_domain::{EventId, OrganizationId, UserId};
+use bilten_http::ErrorCode;
 use bilten_http::{Json, Query};
 use bilten_store::{events, organizations, sessions, users};
 use chrono::Utc;
@@ -11,12 +16,13 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use crate::authz::{authorize, Action};
 use crate::error::{BackendError, BackendResult};
-use crate::users::UserView;
+use crate::users::user_view;
 use crate::AppState;
 
 const PAGE: i64 = 50;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserSearch {
     #[serde(default)]
     q: String,
@@ -38,11 +44,7 @@ fn parse_cursor<T: std::str::FromStr>(cursor: Option<&str>) -> BackendResult<Opt
 
 /// `{items, next_cursor}` from up to `PAGE + 1` rows: the extra row only says another page
 /// exists, and the cursor is the last shown row's id.
-fn page_of<T>(
-    rows: &[T],
-    view: impl Fn(&T) -> serde_json::Value,
-    id: impl Fn(&T) -> String,
-) -> serde_json::Value {
+fn page_of<T, V>(rows: &[T], view: impl Fn(&T) -> V, id: impl Fn(&T) -> String) -> Page<V> {
     let page = &rows[..rows.len().min(PAGE as usize)];
     let items: Vec<_> = page.iter().map(view).collect();
     let next = if rows.len() > page.len() {
@@ -50,40 +52,60 @@ fn page_of<T>(
     } else {
         None
     };
-    serde_json::json!({ "items": items, "next_cursor": next })
+    Page {
+        items,
+        next_cursor: next,
+    }
 }
 
 fn search_text(search: &Search) -> String {
     search.q.chars().take(100).collect()
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/users",
+    tag = "admin",
+    operation_id = "admin_list_users",
+    summary = "Every account",
+    params(
+        UserSearch,
+    ),
+    responses(
+        (status = 200, description = "A page of 50.", body = Page<User>),
+    )
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     actor: CurrentUser,
     Query(search): Query<UserSearch>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<Page<User>>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let after = parse_cursor::<UserId>(search.cursor.as_deref())?;
     let rows = users::search(state.store.read(), &search_text(&search), after, PAGE + 1).await?;
-    Ok(Json(page_of(
-        &rows,
-        |u| serde_json::json!(UserView::from(u)),
-        |u| u.id.to_string(),
-    )))
+    Ok(Json(page_of(&rows, user_view, |u| u.id.to_string())))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DisableRequest {
-    disabled: bool,
-}
-
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/disabled",
+    tag = "admin",
+    operation_id = "admin_set_user_disabled",
+    summary = "Disable or enable an account",
+    params(
+        ("id" = String, Path, description = "The user id (`usr_…`)."),
+    ),
+    request_body = DisableRequest,
+    responses(
+        (status = 200, description = "The account; disabling ends every session.", body = DisabledUserResponse),
+    )
+)]
 pub async fn set_user_disabled(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(body): Json<DisableRequest>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<DisabledUserResponse>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let id: UserId = id.parse().map_err(|_| BackendError::NotFound("user"))?;
     if id == actor.user_id {
@@ -106,17 +128,31 @@ pub async fn set_user_disabled(
     }
     tx.commit().await.map_err(bilten_store::StoreError::from)?;
     let user = users::get(state.store.primary(), id).await?;
-    Ok(Json(
-        serde_json::json!({ "user": UserView::from(&user), "disabled": user.disabled_at.is_some() }),
-    ))
+    Ok(Json(DisabledUserResponse {
+        disabled: user.disabled_at.is_some(),
+        user: user_view(&user),
+    }))
 }
 
 /// `GET /admin/organizations?q=&cursor=`: every organization with its member and event counts.
+#[utoipa::path(
+    get,
+    path = "/admin/organizations",
+    tag = "admin",
+    operation_id = "admin_list_organizations",
+    summary = "Every organization",
+    params(
+        UserSearch,
+    ),
+    responses(
+        (status = 200, description = "A page of 50 with member and event counts.", body = Page<AdminOrganization>),
+    )
+)]
 pub async fn list_organizations(
     State(state): State<AppState>,
     actor: CurrentUser,
     Query(search): Query<Search>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<Page<AdminOrganization>>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let after = parse_cursor::<OrganizationId>(search.cursor.as_deref())?;
     let rows =
@@ -124,82 +160,117 @@ pub async fn list_organizations(
             .await?;
     Ok(Json(page_of(
         &rows,
-        |o| {
-            serde_json::json!({
-                "id": o.organization.id.to_string(),
-                "name": o.organization.name,
-                "created_at": o.organization.created_at,
-                "members": o.members,
-                "events": o.events,
-            })
+        |o| AdminOrganization {
+            id: o.organization.id,
+            name: o.organization.name.clone(),
+            created_at: o.organization.created_at,
+            members: o.members,
+            events: o.events,
         },
         |o| o.organization.id.to_string(),
     )))
 }
 
 /// `GET /admin/events?q=&cursor=`: every event on the platform, any status, for moderation.
+#[utoipa::path(
+    get,
+    path = "/admin/events",
+    tag = "admin",
+    operation_id = "admin_list_events",
+    summary = "Every event, any status",
+    params(
+        UserSearch,
+    ),
+    responses(
+        (status = 200, description = "A page of 50.", body = Page<Event>),
+    )
+)]
 pub async fn list_events(
     State(state): State<AppState>,
     actor: CurrentUser,
     Query(search): Query<Search>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<Page<Event>>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let after = parse_cursor::<EventId>(search.cursor.as_deref())?;
     let rows =
         events::search_all(state.store.read(), &search_text(&search), after, PAGE + 1).await?;
-    Ok(Json(page_of(
-        &rows,
-        |e| serde_json::json!(crate::events::event_view(e)),
-        |e| e.id.to_string(),
-    )))
+    Ok(Json(page_of(&rows, crate::events::event_view, |e| {
+        e.id.to_string()
+    })))
 }
 
 /// `POST /admin/events/{id}/unpublish`: takes a published event off sale and out of the
 /// public listing (it becomes a draft of its organization; orders and tickets stay valid) and
 /// locks it, so its organizer cannot publish it again until an admin releases it.
 /// `409 not_published` when it is not published.
+#[utoipa::path(
+    post,
+    path = "/admin/events/{id}/unpublish",
+    tag = "admin",
+    operation_id = "admin_unpublish_event",
+    summary = "Take a published event off sale and lock it",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "The event: a draft with `moderation_locked: true`.", body = EventResponse),
+    )
+)]
 pub async fn unpublish_event(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<EventResponse>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
     if !events::unpublish(state.store.primary(), id, actor.user_id, Utc::now()).await? {
         // Refused: say whether the event is missing (404) or just not published (409).
         crate::events::load_event(&state, id).await?;
         return Err(BackendError::Conflict {
-            code: "not_published",
+            code: ErrorCode::NotPublished,
             message: "Only a published event can be unpublished.".to_owned(),
         });
     }
     tracing::info!(event = %id, admin = %actor.user_id, "event unpublished by a platform admin");
     let event = crate::events::load_event(&state, id).await?;
-    Ok(Json(
-        serde_json::json!({ "event": crate::events::event_view(&event) }),
-    ))
+    Ok(Json(EventResponse {
+        event: crate::events::event_view(&event),
+    }))
 }
 
 /// `POST /admin/events/{id}/release`: lifts the moderation lock of an unpublished event, so
 /// its organizer may publish it again (it stays a draft until they do).
 /// `409 not_moderation_locked` when it is not locked.
+#[utoipa::path(
+    post,
+    path = "/admin/events/{id}/release",
+    tag = "admin",
+    operation_id = "admin_release_event",
+    summary = "Lift the moderation lock",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "The event with `moderation_locked: false`.", body = EventResponse),
+    )
+)]
 pub async fn release_event(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<EventResponse>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
     if !events::release_moderation(state.store.primary(), id, Utc::now()).await? {
         crate::events::load_event(&state, id).await?;
         return Err(BackendError::conflict(
-            "not_moderation_locked",
+            ErrorCode::NotModerationLocked,
             "This event is not locked by moderation.",
         ));
     }
     tracing::info!(event = %id, admin = %actor.user_id, "event released from moderation by a platform admin");
     let event = crate::events::load_event(&state, id).await?;
-    Ok(Json(
-        serde_json::json!({ "event": crate::events::event_view(&event) }),
-    ))
+    Ok(Json(EventResponse {
+        event: crate::events::event_view(&event),
+    }))
 }

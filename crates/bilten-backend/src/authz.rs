@@ -25,29 +25,8 @@ use crate::auth::CurrentUser;
 use crate::error::{BackendError, BackendResult};
 use crate::AppState;
 
-/// A member's role in an organization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum OrgRole {
-    Staff,
-    Manager,
-    Owner,
-}
-
-impl OrgRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Manager => "manager",
-            Self::Staff => "staff",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Owner, Self::Manager, Self::Staff]
-            .into_iter()
-            .find(|r| r.as_str() == text)
-    }
-}
+/// A member's role in an organization (weakest first).
+pub use bilten_domain::OrgRole;
 
 /// What someone wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use bilten_domain::{
     CheckinId, CheckinListId, DeviceId, FieldError, FieldErrors, TicketTypeId, TimeWindow,
 };
+use bilten_http::ErrorCode;
 use bilten_http::{Json, Query};
 use bilten_store::checkin::{self, DeviceRecord, ListRecord, NewList};
 use chrono::{DateTime, Duration, Utc};
@@ -111,7 +112,7 @@ fn short_name(value: Option<&str>, field: &str, e: &mut FieldErrors) -> Option<S
 // ---------------------------------------------------------------------------------------
 // Lists
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListInput {
     name: Option<String>,
@@ -123,6 +124,20 @@ pub struct ListInput {
 }
 
 /// `POST /events/{id}/checkin-lists` (managers and owners).
+#[utoipa::path(
+    post,
+    path = "/events/{id}/checkin-lists",
+    tag = "check-in",
+    operation_id = "create_checkin_list",
+    summary = "Add a check-in list (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = ListInput,
+    responses(
+        (status = 201, description = "`{checkin_list}`.", body = serde_json::Value),
+    )
+)]
 pub async fn create_list(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -204,6 +219,19 @@ pub async fn create_list(
 }
 
 /// `GET /events/{id}/checkin-lists` (staff and up).
+#[utoipa::path(
+    get,
+    path = "/events/{id}/checkin-lists",
+    tag = "check-in",
+    operation_id = "list_checkin_lists",
+    summary = "The event's check-in lists",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{items}`.", body = serde_json::Value),
+    )
+)]
 pub async fn list_lists(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -220,13 +248,27 @@ pub async fn list_lists(
 // ---------------------------------------------------------------------------------------
 // Devices
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceInput {
     name: Option<String>,
 }
 
 /// `POST /events/{id}/devices` (managers and owners): a device and its one-time pairing code.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/devices",
+    tag = "check-in",
+    operation_id = "create_device",
+    summary = "Add a scanner device (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = DeviceInput,
+    responses(
+        (status = 201, description = "`{device, pairing_code, pairing_qr_url}`.", body = serde_json::Value),
+    )
+)]
 pub async fn create_device(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -275,6 +317,19 @@ pub async fn create_device(
 }
 
 /// `GET /events/{id}/devices` (staff and up).
+#[utoipa::path(
+    get,
+    path = "/events/{id}/devices",
+    tag = "check-in",
+    operation_id = "list_devices",
+    summary = "The event's scanner devices",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{items}`.", body = serde_json::Value),
+    )
+)]
 pub async fn list_devices(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -305,6 +360,19 @@ async fn device_for(
 }
 
 /// `DELETE /devices/{id}` (managers and owners): the token stops working at once.
+#[utoipa::path(
+    delete,
+    path = "/devices/{id}",
+    tag = "check-in",
+    operation_id = "revoke_device",
+    summary = "Revoke a device (managers)",
+    params(
+        ("id" = String, Path, description = "The device id (`dev_…`)."),
+    ),
+    responses(
+        (status = 204, description = "Its token stops working at once."),
+    )
+)]
 pub async fn revoke_device(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -316,6 +384,19 @@ pub async fn revoke_device(
 }
 
 /// `GET /devices/{id}/pairing.svg`: the pending pairing code as a QR code.
+#[utoipa::path(
+    get,
+    path = "/devices/{id}/pairing.svg",
+    tag = "check-in",
+    operation_id = "get_pairing_qr",
+    summary = "The pending pairing code as a QR code",
+    params(
+        ("id" = String, Path, description = "The device id (`dev_…`)."),
+    ),
+    responses(
+        (status = 200, description = "An SVG image.", body = String, content_type = "image/svg+xml"),
+    )
+)]
 pub async fn pairing_svg(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -327,7 +408,7 @@ pub async fn pairing_svg(
         && device.pairing_expires_at > Utc::now();
     let Some(code) = device.pairing_code.filter(|_| live) else {
         return Err(BackendError::conflict(
-            "pairing_code_used",
+            ErrorCode::PairingCodeUsed,
             "This device is already paired, revoked or its code expired; create a new device.",
         ));
     };
@@ -351,6 +432,19 @@ pub async fn pairing_svg(
 // Statistics and log
 
 /// `GET /events/{id}/checkin-stats` (staff and up): per list and ticket type.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/checkin-stats",
+    tag = "check-in",
+    operation_id = "get_checkin_stats",
+    summary = "Check-in counts per list and ticket type",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "Per list: expected, checked in, inside, scans per minute.", body = serde_json::Value),
+    )
+)]
 pub async fn stats(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -396,7 +490,8 @@ pub async fn stats(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
     cursor: Option<String>,
     limit: Option<i64>,
@@ -417,6 +512,20 @@ fn decode_cursor(text: &str) -> Option<(DateTime<Utc>, CheckinId)> {
 
 /// `GET /events/{id}/checkin-log` (staff and up): newest first; `?conflicts=true` shows only
 /// tickets admitted twice while offline.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/checkin-log",
+    tag = "check-in",
+    operation_id = "get_checkin_log",
+    summary = "The scan log",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+        LogQuery,
+    ),
+    responses(
+        (status = 200, description = "`{items, next_cursor}`, newest first.", body = serde_json::Value),
+    )
+)]
 pub async fn log(
     State(state): State<AppState>,
     actor: CurrentUser,

@@ -25,6 +25,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::{Currency, Money, OrderId, PaymentId};
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::orders::{self, OrderRecord};
 use bilten_store::payments::{self, PaymentRecord};
@@ -44,9 +45,9 @@ use crate::payments::test_card::{self, CardOutcome};
 use crate::tickets::ticket_view;
 use crate::AppState;
 
-#[derive(Deserialize, Serialize, Default)]
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CheckoutInput {
+pub struct CheckoutInput {
     test_card: Option<String>,
 }
 
@@ -144,20 +145,20 @@ async fn completed_response(
 pub fn not_completed_error(completion: Completion) -> BackendError {
     match completion {
         Completion::Refunded(RefundCause::SoldOutAfterExpiry) => BackendError::conflict(
-            "sold_out",
+            ErrorCode::SoldOut,
             "The hold on these tickets ran out and they were sold meanwhile; the payment was \
              refunded.",
         ),
         Completion::Refunded(RefundCause::AlreadyPaid) => BackendError::conflict(
-            "order_already_paid",
+            ErrorCode::OrderAlreadyPaid,
             "This order was already paid; this payment was refunded.",
         ),
         Completion::Refunded(RefundCause::OrderClosed) => BackendError::conflict(
-            "order_not_pending",
+            ErrorCode::OrderNotPending,
             "This order is no longer open for payment; the payment was refunded.",
         ),
         _ => BackendError::conflict(
-            "order_not_pending",
+            ErrorCode::OrderNotPending,
             "This order is no longer open for payment.",
         ),
     }
@@ -168,21 +169,38 @@ fn not_payable(order: &OrderRecord, now: DateTime<Utc>) -> Option<BackendError> 
     match order.status.as_str() {
         "pending" if order.expires_at > now => None,
         "pending" | "expired" => Some(BackendError::conflict(
-            "order_expired",
+            ErrorCode::OrderExpired,
             "The hold on these tickets ran out; place a new order.",
         )),
         "paid" | "partially_refunded" => Some(BackendError::conflict(
-            "order_already_paid",
+            ErrorCode::OrderAlreadyPaid,
             "This order is already paid.",
         )),
         _ => Some(BackendError::conflict(
-            "order_not_pending",
+            ErrorCode::OrderNotPending,
             "This order is no longer open for payment.",
         )),
     }
 }
 
 /// `POST /orders/{id}/checkout`.
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/checkout",
+    tag = "orders",
+    operation_id = "checkout",
+    summary = "Pay for an order",
+    params(
+        ("id" = String, Path, description = "The order id (`ord_…`)."),
+        ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: 1–255 visible ASCII characters; the same key with the same request replays the first answer."),
+    ),
+    request_body(content = Option<CheckoutInput>, description = "Optional: absent or `{}` starts the provider's checkout; `test_card` charges a test card at once."),
+    responses(
+        (status = 200, description = "Completed at once (free order or test card): `{order, payment, tickets}`.", body = serde_json::Value),
+        (status = 201, description = "A hosted checkout started: `{redirect_url, payment}`.", body = serde_json::Value),
+    )
+)]
 pub async fn checkout(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -252,7 +270,7 @@ async fn pay(
                 .ok_or(BackendError::NotFound("order"))?;
             return Err(not_payable(&current, Utc::now()).unwrap_or_else(|| {
                 BackendError::conflict(
-                    "order_not_pending",
+                    ErrorCode::OrderNotPending,
                     "This order is no longer open for payment.",
                 )
             }));

@@ -27,6 +27,7 @@
 
 use bilten_domain::ticket_code::{TicketClaims, TicketSigner};
 use bilten_domain::{Currency, Money, OrderId, TicketId};
+use bilten_http::ErrorCode;
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::orders::{self, OrderRecord};
 use bilten_store::payments::{self, PaymentRecord};
@@ -220,7 +221,7 @@ async fn complete_inner(
         if !payments::mark_succeeded(&mut *tx, payment.id, now).await? {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(BackendError::conflict(
-                "payment_not_pending",
+                ErrorCode::PaymentNotPending,
                 "This payment was already decided.",
             ));
         }

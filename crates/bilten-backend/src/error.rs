@@ -1,10 +1,9 @@
 //! The backend's error type and its mapping to the shared error body.
 
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bilten_domain::FieldErrors;
 use bilten_http::jwt::TokenError;
-use bilten_http::ApiError;
+use bilten_http::{ApiError, ErrorCode};
 use bilten_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,9 +37,10 @@ pub enum BackendError {
     /// The email address must be verified first (e.g. to create an organization).
     #[error("email not verified")]
     EmailNotVerified,
-    /// A state conflict with a stable code (`not_a_draft`, `no_ticket_types`, …).
+    /// A refusal with its code from the catalog (`not_a_draft`, `no_ticket_types`, …),
+    /// answered with the code's status.
     #[error("conflict {code}: {message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     /// Not enough tickets left; `field` names the order item (`items[0]`).
     #[error("sold out: {field}")]
     SoldOut { field: String, message: String },
@@ -75,7 +75,7 @@ pub enum BackendError {
 }
 
 impl BackendError {
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             message: message.into(),
@@ -111,24 +111,27 @@ impl From<BackendError> for ApiError {
         use BackendError as E;
         match error {
             E::Validation(fields) => ApiError::validation(&fields),
-            E::EmailTaken => {
-                ApiError::conflict("email_taken", "An account with this email already exists.")
-                    .with_field(
-                        "email",
-                        "email_taken",
-                        "An account with this email already exists.",
-                    )
-            }
-            E::InvalidCredentials => {
-                ApiError::unauthorized("invalid_credentials", "The email or password is wrong.")
-            }
-            E::TooManyAttempts { retry_after_secs } => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
+            E::EmailTaken => ApiError::conflict(
+                ErrorCode::EmailTaken,
+                "An account with this email already exists.",
+            )
+            .with_field(
+                "email",
+                "email_taken",
+                "An account with this email already exists.",
+            ),
+            E::InvalidCredentials => ApiError::unauthorized(
+                ErrorCode::InvalidCredentials,
+                "The email or password is wrong.",
+            ),
+            E::TooManyAttempts { retry_after_secs } => ApiError::of(
+                ErrorCode::TooManyAttempts,
                 "Too many failed attempts; try again later.",
             )
             .with_retry_after(retry_after_secs.max(1)),
-            E::Unauthenticated => ApiError::unauthorized("unauthenticated", "Log in to do this."),
+            E::Unauthenticated => {
+                ApiError::unauthorized(ErrorCode::Unauthenticated, "Log in to do this.")
+            }
             E::Token(token) => ApiError::unauthorized(
                 token.code(),
                 match token {
@@ -136,19 +139,20 @@ impl From<BackendError> for ApiError {
                     TokenError::Invalid => "The access token is invalid.",
                 },
             ),
-            E::SessionEnded => {
-                ApiError::unauthorized("session_ended", "This session has ended; log in again.")
-            }
+            E::SessionEnded => ApiError::unauthorized(
+                ErrorCode::SessionEnded,
+                "This session has ended; log in again.",
+            ),
             E::RefreshTokenInvalid => ApiError::unauthorized(
-                "invalid_refresh_token",
+                ErrorCode::InvalidRefreshToken,
                 "The refresh token is invalid or expired; log in again.",
             ),
             E::RefreshTokenReused => ApiError::unauthorized(
-                "refresh_token_reused",
+                ErrorCode::RefreshTokenReused,
                 "This refresh token was already used; the session has been ended for safety.",
             ),
             E::InvalidOneTimeToken => ApiError::bad_request(
-                "invalid_or_expired_token",
+                ErrorCode::InvalidOrExpiredToken,
                 "This link is invalid, already used or expired.",
             ),
             E::NotFound(what) => ApiError::not_found(format!("No such {what}.")),
@@ -158,75 +162,82 @@ impl From<BackendError> for ApiError {
                 ApiError::unavailable("The service is temporarily unavailable; try again shortly.")
             }
             E::Internal(detail) => ApiError::internal(&detail),
-            E::EmailNotVerified => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "email_not_verified",
+            E::EmailNotVerified => ApiError::of(
+                ErrorCode::EmailNotVerified,
                 "Verify your email address first.",
             ),
-            E::Conflict { code, message } => ApiError::conflict(code, message),
-            E::SoldOut { field, message } => {
-                ApiError::conflict("sold_out", "Not enough tickets are left.")
-                    .with_field(&field, "sold_out", message)
+            E::Conflict { code, message } => ApiError::of(code, message),
+            E::SoldOut { field, message } => item_error(
+                ErrorCode::SoldOut,
+                "Not enough tickets are left.",
+                &field,
+                message,
+            ),
+            E::SalesNotOpen { field } => item_error(
+                ErrorCode::SalesNotOpen,
+                "Sales have not started yet.",
+                &field,
+                "Sales for this ticket have not started yet.",
+            ),
+            E::SalesClosed { field } => item_error(
+                ErrorCode::SalesClosed,
+                "Sales have ended.",
+                &field,
+                "Sales for this ticket have ended.",
+            ),
+            E::LimitExceeded { field, message } => {
+                item_error(ErrorCode::LimitExceeded, message.clone(), &field, message)
             }
-            E::SalesNotOpen { field } => {
-                ApiError::conflict("sales_not_open", "Sales have not started yet.").with_field(
-                    &field,
-                    "sales_not_open",
-                    "Sales for this ticket have not started yet.",
-                )
-            }
-            E::SalesClosed { field } => ApiError::conflict("sales_closed", "Sales have ended.")
-                .with_field(&field, "sales_closed", "Sales for this ticket have ended."),
-            E::LimitExceeded { field, message } => ApiError::conflict(
-                "limit_exceeded",
-                message.clone(),
-            )
-            .with_field(&field, "limit_exceeded", message),
             promo @ (E::PromoInvalid | E::PromoExhausted | E::PromoNotApplicable) => {
                 promo_error(&promo)
             }
             E::PaymentDeclined {
                 decline_code,
                 message,
-            } => ApiError::new(
-                StatusCode::PAYMENT_REQUIRED,
-                "payment_declined",
+            } => ApiError::of(
+                ErrorCode::PaymentDeclined,
                 format!("The payment was declined: {message}"),
             )
             .with_field("test_card", decline_code, message),
             E::IdempotencyKeyRequired => ApiError::bad_request(
-                "idempotency_key_required",
+                ErrorCode::IdempotencyKeyRequired,
                 "Send an Idempotency-Key header (1-255 visible characters) with this request.",
             ),
-            E::IdempotencyKeyReused => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+            E::IdempotencyKeyReused => ApiError::of(
+                ErrorCode::IdempotencyKeyReused,
                 "This Idempotency-Key was used with a different request.",
             ),
         }
     }
 }
 
+/// A refusal of one order item: its code at the top and on the item's field.
+fn item_error(
+    code: ErrorCode,
+    message: impl Into<String>,
+    field: &str,
+    detail: impl Into<String>,
+) -> ApiError {
+    ApiError::of(code, message).with_field(field, code.as_str(), detail)
+}
+
 /// The promo code refusals: each a top-level code and the same code on `promo_code`.
 fn promo_error(error: &BackendError) -> ApiError {
-    let (status, code, message) = match error {
+    let (code, message) = match error {
         BackendError::PromoExhausted => (
-            StatusCode::CONFLICT,
-            "promo_code_exhausted",
+            ErrorCode::PromoCodeExhausted,
             "This promo code has been used up.",
         ),
         BackendError::PromoNotApplicable => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "promo_code_not_applicable",
+            ErrorCode::PromoCodeNotApplicable,
             "This promo code does not apply to the chosen tickets.",
         ),
         _ => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "promo_code_invalid",
+            ErrorCode::PromoCodeInvalid,
             "This promo code is not valid for this event now.",
         ),
     };
-    ApiError::new(status, code, message).with_field("promo_code", code, message)
+    ApiError::of(code, message).with_field("promo_code", code.as_str(), message)
 }
 
 impl IntoResponse for BackendError {

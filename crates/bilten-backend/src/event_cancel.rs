@@ -42,6 +42,19 @@ struct Sweep {
     refunds_pending: usize,
 }
 
+#[utoipa::path(
+    post,
+    path = "/events/{id}/cancel",
+    tag = "refunds",
+    operation_id = "cancel_event",
+    summary = "Cancel an event and refund its orders (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{event, canceled_now, orders_refunded, orders_canceled, refunds_pending}`; idempotent.", body = serde_json::Value),
+    )
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     actor: CurrentUser,

@@ -2,18 +2,24 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bilten_domain::event::SalesPhase;
+use bilten_api::events::{
+    Event, EventList, EventResponse, EventStatus, Quota, QuotaList, QuotaResponse, SalesPhase,
+    TicketType, TicketTypeList, TicketTypeResponse, Visibility,
+};
+use bilten_api::Page;
+use bilten_domain::event::SalesPhase as DomainPhase;
 use bilten_domain::{
     Capacity, Category, Coordinates, Country, Currency, EventId, EventTitle, FieldError,
     FieldErrors, Money, QuotaId, SalesWindow, TicketTypeId, TimeZoneName,
 };
+use bilten_http::ErrorCode;
 use bilten_http::{Json, Query};
 use bilten_store::events::{
     self, EventFields, EventRecord, ListingFilter, NewTicketType, QuotaRecord, TicketTypeRecord,
 };
 use bilten_store::StoreError;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{CurrentUser, MaybeUser};
@@ -53,7 +59,7 @@ pub(crate) async fn event_for(
 
 /// Event fields as sent; all optional so one response can name every bad field, and so the
 /// same shape serves create (missing = required error) and patch (missing = unchanged).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventInput {
     title: Option<String>,
@@ -317,54 +323,29 @@ fn merge(current: EventInput, patch: EventInput) -> EventInput {
 // ---------------------------------------------------------------------------------------
 // Views
 
-#[derive(Serialize)]
-pub(crate) struct EventView<'a> {
-    id: String,
-    organization_id: String,
-    status: &'a str,
-    title: &'a str,
-    description: &'a str,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    timezone: &'a str,
-    venue_name: Option<&'a str>,
-    venue_address: Option<&'a str>,
-    city: Option<&'a str>,
-    country: Option<&'a str>,
-    latitude: Option<f64>,
-    longitude: Option<f64>,
-    online_url: Option<&'a str>,
-    currency: &'a str,
-    category: &'a str,
-    image_url: Option<&'a str>,
-    hold_minutes: i64,
-    buyer_cap: i64,
-    published_at: Option<DateTime<Utc>>,
-    /// True while a platform admin's unpublish keeps the event off sale.
-    moderation_locked: bool,
-}
-
-pub(crate) fn event_view(e: &EventRecord) -> EventView<'_> {
+/// An event as the API shows it.
+pub(crate) fn event_view(e: &EventRecord) -> Event {
     let f = &e.fields;
-    EventView {
-        id: e.id.to_string(),
-        organization_id: e.organization_id.to_string(),
-        status: &e.status,
-        title: &f.title,
-        description: &f.description,
+    Event {
+        id: e.id,
+        organization_id: e.organization_id,
+        // The table's CHECK allows only the three statuses and the catalogue's categories.
+        status: EventStatus::parse(&e.status).unwrap_or(EventStatus::Draft),
+        title: f.title.clone(),
+        description: f.description.clone(),
         starts_at: f.starts_at,
         ends_at: f.ends_at,
-        timezone: &f.timezone,
-        venue_name: f.venue_name.as_deref(),
-        venue_address: f.venue_address.as_deref(),
-        city: f.city.as_deref(),
-        country: f.country.as_deref(),
+        timezone: f.timezone.clone(),
+        venue_name: f.venue_name.clone(),
+        venue_address: f.venue_address.clone(),
+        city: f.city.clone(),
+        country: f.country.clone(),
         latitude: f.latitude,
         longitude: f.longitude,
-        online_url: f.online_url.as_deref(),
-        currency: &f.currency,
-        category: &f.category,
-        image_url: f.image_url.as_deref(),
+        online_url: f.online_url.clone(),
+        currency: f.currency.clone(),
+        category: Category::parse(&f.category).unwrap_or(Category::Other),
+        image_url: f.image_url.clone(),
         hold_minutes: f.hold_minutes,
         buyer_cap: f.buyer_cap,
         published_at: e.published_at,
@@ -372,62 +353,63 @@ pub(crate) fn event_view(e: &EventRecord) -> EventView<'_> {
     }
 }
 
-fn money(minor: i64, currency: &str) -> Value {
-    match Currency::parse(currency) {
-        Ok(c) => serde_json::to_value(Money::new(minor, c)).unwrap_or(Value::Null),
-        Err(_) => json!({ "amount": minor, "currency": currency }),
-    }
-}
-
 pub fn sales_window(t: &TicketTypeRecord) -> SalesWindow {
     SalesWindow::new(t.sales_start, t.sales_end).unwrap_or(SalesWindow::ALWAYS)
 }
 
-/// A ticket type as buyers see it; `organizer` adds the counters.
+/// A ticket type as buyers see it; `organizer` adds the counters. `currency` is the event's,
+/// valid since the event was created.
 fn ticket_type_view(
     t: &TicketTypeRecord,
     available: i64,
     currency: &str,
     organizer: bool,
     now: DateTime<Utc>,
-) -> Value {
-    let phase = match sales_window(t).phase(now) {
-        SalesPhase::NotOpen => "not_open",
-        SalesPhase::Closed => "closed",
-        SalesPhase::Open if available == 0 => "sold_out",
-        SalesPhase::Open => "on_sale",
+) -> BackendResult<TicketType> {
+    let currency = Currency::parse(currency).map_err(|e| BackendError::Internal(e.to_string()))?;
+    let sales_phase = match sales_window(t).phase(now) {
+        DomainPhase::NotOpen => SalesPhase::NotOpen,
+        DomainPhase::Closed => SalesPhase::Closed,
+        DomainPhase::Open if available == 0 => SalesPhase::SoldOut,
+        DomainPhase::Open => SalesPhase::OnSale,
     };
-    let mut view = json!({
-        "id": t.id.to_string(),
-        "name": t.name,
-        "description": t.description,
-        "price": money(t.price_minor, currency),
-        "available": available,
-        "sales_start": t.sales_start,
-        "sales_end": t.sales_end,
-        "sales_phase": phase,
-        "min_per_order": t.min_per_order,
-        "max_per_order": t.max_per_order,
-    });
-    if organizer {
-        view["capacity"] = json!(t.capacity);
-        view["sold"] = json!(t.sold);
-        view["held"] = json!(t.held - t.lapsed);
-        view["visibility"] = json!(t.visibility);
-    }
-    view
+    let counter = |value: i64| organizer.then_some(value);
+    Ok(TicketType {
+        id: t.id,
+        name: t.name.clone(),
+        description: t.description.clone(),
+        price: Money::new(t.price_minor, currency),
+        available,
+        sales_start: t.sales_start,
+        sales_end: t.sales_end,
+        sales_phase,
+        min_per_order: t.min_per_order,
+        max_per_order: t.max_per_order,
+        capacity: counter(t.capacity),
+        sold: counter(t.sold),
+        held: counter(t.held - t.lapsed),
+        visibility: if organizer {
+            Some(if t.visibility == "hidden" {
+                Visibility::Hidden
+            } else {
+                Visibility::Public
+            })
+        } else {
+            None
+        },
+    })
 }
 
-fn quota_view(q: &QuotaRecord) -> Value {
-    json!({
-        "id": q.id.to_string(),
-        "name": q.name,
-        "capacity": q.capacity,
-        "sold": q.sold,
-        "held": q.held - q.lapsed,
-        "available": q.available(),
-        "ticket_type_ids": q.ticket_type_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })
+fn quota_view(q: &QuotaRecord) -> Quota {
+    Quota {
+        id: q.id,
+        name: q.name.clone(),
+        capacity: q.capacity,
+        sold: q.sold,
+        held: q.held - q.lapsed,
+        available: q.available(),
+        ticket_type_ids: q.ticket_type_ids.clone(),
+    }
 }
 
 /// What a buyer could take of a ticket type now: its own room, shrunk to what each quota it
@@ -444,12 +426,26 @@ pub(crate) fn effective_available(t: &TicketTypeRecord, quotas: &[QuotaRecord]) 
 // Handlers: events
 
 /// `POST /organizations/{id}/events`: a draft (managers and owners).
+#[utoipa::path(
+    post,
+    path = "/organizations/{id}/events",
+    tag = "events",
+    operation_id = "create_event",
+    summary = "Create a draft event (managers)",
+    params(
+        ("id" = String, Path, description = "The organization id (`org_…`)."),
+    ),
+    request_body = EventInput,
+    responses(
+        (status = 201, description = "The draft.", body = EventResponse),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(org): Path<String>,
     Json(body): Json<EventInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+) -> BackendResult<(StatusCode, Json<EventResponse>)> {
     let org = parse_org_id(&org)?;
     authorize_in(&state, &actor, org, Action::ManageEvents, "organization").await?;
     let fields = parse_event(&body)?;
@@ -458,16 +454,31 @@ pub async fn create(
     let event = load_event(&state, id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "event": event_view(&event) })),
+        Json(EventResponse {
+            event: event_view(&event),
+        }),
     ))
 }
 
 /// `GET /organizations/{id}/events`: every event of the organization, drafts included.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}/events",
+    tag = "events",
+    operation_id = "list_organization_events",
+    summary = "Every event of an organization (members)",
+    params(
+        ("id" = String, Path, description = "The organization id (`org_…`)."),
+    ),
+    responses(
+        (status = 200, description = "Every event, drafts included.", body = EventList),
+    )
+)]
 pub async fn list_for_organization(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(org): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<EventList>> {
     let org = parse_org_id(&org)?;
     authorize_in(
         &state,
@@ -478,21 +489,35 @@ pub async fn list_for_organization(
     )
     .await?;
     let list = events::events_of_organization(state.store.primary(), org).await?;
-    let items: Vec<EventView> = list.iter().map(event_view).collect();
-    Ok(Json(json!({ "items": items })))
+    let items: Vec<Event> = list.iter().map(event_view).collect();
+    Ok(Json(EventList { items }))
 }
 
 /// `PATCH /events/{id}`: fields not sent stay as they are.
+#[utoipa::path(
+    patch,
+    path = "/events/{id}",
+    tag = "events",
+    operation_id = "update_event",
+    summary = "Change an event (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = EventInput,
+    responses(
+        (status = 200, description = "The event.", body = EventResponse),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(patch): Json<EventInput>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<EventResponse>> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     if event.status == "canceled" {
         return Err(BackendError::conflict(
-            "event_canceled",
+            ErrorCode::EventCanceled,
             "This event is canceled.",
         ));
     }
@@ -513,40 +538,58 @@ pub async fn update(
     }
     events::update_event(state.store.primary(), event.id, &fields, Utc::now()).await?;
     let event = load_event(&state, event.id).await?;
-    Ok(Json(json!({ "event": event_view(&event) })))
+    Ok(Json(EventResponse {
+        event: event_view(&event),
+    }))
 }
 
 /// `POST /events/{id}/publish`: a draft with at least one ticket type goes on sale, unless a
 /// platform admin unpublished it and has not released it (`409 moderation_locked`).
+#[utoipa::path(
+    post,
+    path = "/events/{id}/publish",
+    tag = "events",
+    operation_id = "publish_event",
+    summary = "Publish a draft (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "The event, on sale.", body = EventResponse),
+    )
+)]
 pub async fn publish(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<EventResponse>> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     if !events::publish(state.store.primary(), event.id, Utc::now()).await? {
         // Refused: read the event again to say why (it may have changed meanwhile).
         let event = load_event(&state, event.id).await?;
         return Err(if event.status != "draft" {
-            BackendError::conflict("not_a_draft", "Only a draft can be published.")
+            BackendError::conflict(ErrorCode::NotADraft, "Only a draft can be published.")
         } else if event.moderation_locked_at.is_some() {
             BackendError::conflict(
-                "moderation_locked",
+                ErrorCode::ModerationLocked,
                 "A platform admin took this event off sale; it can be published again once \
                  an admin releases it.",
             )
         } else {
             BackendError::conflict(
-                "no_ticket_types",
+                ErrorCode::NoTicketTypes,
                 "Add at least one ticket type before publishing.",
             )
         });
     }
     let event = load_event(&state, event.id).await?;
-    Ok(Json(json!({ "event": event_view(&event) })))
+    Ok(Json(EventResponse {
+        event: event_view(&event),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventQuery {
     promo_code: Option<String>,
 }
@@ -556,6 +599,20 @@ pub struct EventQuery {
 /// count). Members also see hidden types and counters. `?promo_code=X` shows the hidden
 /// types a usable code reveals, and the code's discount (`promo_code: null` when the code is
 /// not usable).
+#[utoipa::path(
+    get,
+    path = "/events/{id}",
+    tag = "events",
+    operation_id = "get_event",
+    summary = "An event with its ticket types",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+        EventQuery,
+    ),
+    responses(
+        (status = 200, description = "`{event, ticket_types}` with live availability (members also see counters and hidden types); `promo_code` when asked.", body = serde_json::Value),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -585,7 +642,7 @@ pub async fn get(
             .ok(),
         _ => None,
     };
-    let ticket_types: Vec<Value> = types
+    let ticket_types = types
         .iter()
         .filter(|t| {
             member
@@ -598,7 +655,7 @@ pub async fn get(
             let available = effective_available(t, &quotas);
             ticket_type_view(t, available, &event.fields.currency, member, now)
         })
-        .collect();
+        .collect::<BackendResult<Vec<_>>>()?;
     let mut body = json!({ "event": event_view(&event), "ticket_types": ticket_types });
     if query.promo_code.is_some() {
         body["promo_code"] = match (&promo_code, Currency::parse(&event.fields.currency)) {
@@ -613,7 +670,8 @@ pub async fn get(
     Ok(Json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListingQuery {
     q: Option<String>,
     from: Option<String>,
@@ -640,10 +698,23 @@ fn decode_cursor(text: &str) -> Option<(DateTime<Utc>, EventId)> {
 
 /// `GET /events`: published events, soonest first, with filters and a keyset cursor.
 /// Listings may lag (they read the replica when one is configured).
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "events",
+    operation_id = "list_events",
+    summary = "Published events",
+    params(
+        ListingQuery,
+    ),
+    responses(
+        (status = 200, description = "A page, soonest first.", body = Page<Event>),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<ListingQuery>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<Page<Event>>> {
     let mut e = FieldErrors::new();
     let from = e.check("from", parse_optional_time(query.from.as_deref()));
     let to = e.check("to", parse_optional_time(query.to.as_deref()));
@@ -707,14 +778,17 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<EventView> = page.iter().map(event_view).collect();
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+    let items: Vec<Event> = page.iter().map(event_view).collect();
+    Ok(Json(Page {
+        items,
+        next_cursor: next,
+    }))
 }
 
 // ---------------------------------------------------------------------------------------
 // Handlers: ticket types and quotas
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketTypeInput {
     name: Option<String>,
@@ -825,16 +899,30 @@ fn parse_ticket_type(
 }
 
 /// `POST /events/{id}/ticket-types` (managers and owners).
+#[utoipa::path(
+    post,
+    path = "/events/{id}/ticket-types",
+    tag = "events",
+    operation_id = "create_ticket_type",
+    summary = "Add a ticket type (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = TicketTypeInput,
+    responses(
+        (status = 201, description = "The ticket type with counters.", body = TicketTypeResponse),
+    )
+)]
 pub async fn create_ticket_type(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(body): Json<TicketTypeInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+) -> BackendResult<(StatusCode, Json<TicketTypeResponse>)> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     if event.status == "canceled" {
         return Err(BackendError::conflict(
-            "event_canceled",
+            ErrorCode::EventCanceled,
             "This event is canceled.",
         ));
     }
@@ -850,33 +938,52 @@ pub async fn create_ticket_type(
         .ok_or(BackendError::NotFound("ticket type"))?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "ticket_type": ticket_type_view(created, created.available(), &event.fields.currency, true, now) }),
-        ),
+        Json(TicketTypeResponse {
+            ticket_type: ticket_type_view(
+                created,
+                created.available(),
+                &event.fields.currency,
+                true,
+                now,
+            )?,
+        }),
     ))
 }
 
 /// `GET /events/{id}/ticket-types`: every type with counters (members).
+#[utoipa::path(
+    get,
+    path = "/events/{id}/ticket-types",
+    tag = "events",
+    operation_id = "list_ticket_types",
+    summary = "Every ticket type with counters (members)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "Every ticket type with counters.", body = TicketTypeList),
+    )
+)]
 pub async fn list_ticket_types(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<TicketTypeList>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
     let now = Utc::now();
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
     let quotas = events::quotas_of(state.store.primary(), event.id, now).await?;
-    let items: Vec<Value> = types
+    let items = types
         .iter()
         .map(|t| {
             let available = effective_available(t, &quotas);
             ticket_type_view(t, available, &event.fields.currency, true, now)
         })
-        .collect();
-    Ok(Json(json!({ "items": items })))
+        .collect::<BackendResult<Vec<_>>>()?;
+    Ok(Json(TicketTypeList { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaInput {
     name: Option<String>,
@@ -885,12 +992,26 @@ pub struct QuotaInput {
 }
 
 /// `POST /events/{id}/quotas`: a shared limit over some of the event's ticket types.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/quotas",
+    tag = "events",
+    operation_id = "create_quota",
+    summary = "Add a quota (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = QuotaInput,
+    responses(
+        (status = 201, description = "The quota with its counters.", body = QuotaResponse),
+    )
+)]
 pub async fn create_quota(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(body): Json<QuotaInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+) -> BackendResult<(StatusCode, Json<QuotaResponse>)> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     let now = Utc::now();
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
@@ -942,7 +1063,7 @@ pub async fn create_quota(
             return Err(match error {
                 // The quota starts with what its ticket types already hold and sold.
                 StoreError::Check { .. } => BackendError::conflict(
-                    "capacity_below_taken",
+                    ErrorCode::CapacityBelowTaken,
                     "The capacity cannot be below the tickets these types already sold or hold.",
                 ),
                 StoreError::NotFound => BackendError::field(
@@ -961,30 +1082,59 @@ pub async fn create_quota(
         .ok_or(BackendError::NotFound("quota"))?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "quota": quota_view(created) })),
+        Json(QuotaResponse {
+            quota: quota_view(created),
+        }),
     ))
 }
 
 /// `GET /events/{id}/quotas` (members).
+#[utoipa::path(
+    get,
+    path = "/events/{id}/quotas",
+    tag = "events",
+    operation_id = "list_quotas",
+    summary = "The event's quotas (members)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "Every quota with its counters.", body = QuotaList),
+    )
+)]
 pub async fn list_quotas(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<QuotaList>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
     let quotas = events::quotas_of(state.store.primary(), event.id, Utc::now()).await?;
-    let items: Vec<Value> = quotas.iter().map(quota_view).collect();
-    Ok(Json(json!({ "items": items })))
+    let items: Vec<Quota> = quotas.iter().map(quota_view).collect();
+    Ok(Json(QuotaList { items }))
 }
 
 /// `PATCH /ticket-types/{id}` (managers and owners): fields not sent stay. Lowering the
 /// capacity below what is sold and held is refused by the database constraint.
+#[utoipa::path(
+    patch,
+    path = "/ticket-types/{id}",
+    tag = "events",
+    operation_id = "update_ticket_type",
+    summary = "Change a ticket type (managers)",
+    params(
+        ("id" = String, Path, description = "The ticket type id (`tty_…`)."),
+    ),
+    request_body = TicketTypeInput,
+    responses(
+        (status = 200, description = "The ticket type with counters.", body = TicketTypeResponse),
+    )
+)]
 pub async fn update_ticket_type(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(patch): Json<TicketTypeInput>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<TicketTypeResponse>> {
     let id: TicketTypeId = id
         .parse()
         .map_err(|_| BackendError::NotFound("ticket type"))?;
@@ -1034,7 +1184,7 @@ pub async fn update_ticket_type(
         .await
         .map_err(|e| match e {
             StoreError::Check { .. } => BackendError::conflict(
-                "capacity_below_taken",
+                ErrorCode::CapacityBelowTaken,
                 "The capacity cannot go below the tickets already sold or held.",
             ),
             other => other.into(),
@@ -1045,12 +1195,25 @@ pub async fn update_ticket_type(
         .await?
         .ok_or(BackendError::NotFound("ticket type"))?;
     let available = effective_available(&stored, &quotas);
-    Ok(Json(json!({
-        "ticket_type": ticket_type_view(&stored, available, &event.fields.currency, true, now)
-    })))
+    Ok(Json(TicketTypeResponse {
+        ticket_type: ticket_type_view(&stored, available, &event.fields.currency, true, now)?,
+    }))
 }
 
 /// `DELETE /events/{id}` (managers and owners): only a draft, which has no orders.
+#[utoipa::path(
+    delete,
+    path = "/events/{id}",
+    tag = "events",
+    operation_id = "delete_event",
+    summary = "Delete a draft (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -1061,7 +1224,7 @@ pub async fn delete(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(BackendError::conflict(
-            "not_a_draft",
+            ErrorCode::NotADraft,
             "Only a draft can be deleted; cancel a published event instead.",
         ))
     }

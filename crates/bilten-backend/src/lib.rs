@@ -16,6 +16,7 @@ mod error;
 mod event_cancel;
 mod events;
 mod metrics;
+pub mod openapi;
 mod orders;
 mod organizations;
 mod organizer_views;
@@ -53,16 +54,18 @@ const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let readiness = readiness(&state);
     let metrics = state.metrics.clone();
-    let api = routes::api().with_state(state);
+    let (api, document) = openapi::router();
+    let api = api.with_state(state);
     // Public event reads from serialized copies (see `read_cache`); writes made by background
     // workers (expired holds) show within the copies' second.
     let reads = read_cache::ReadCache::default();
     let app = Router::new()
-        .nest("/api/v1", api)
+        .merge(api)
         .layer(axum::middleware::from_fn_with_state(
             reads,
             read_cache::serve,
         ))
+        .merge(openapi::docs_router(document))
         .merge(bilten_http::ops_router(
             "backend",
             readiness,

@@ -23,6 +23,7 @@ use bilten_domain::{
     Currency, DisplayName, Email, EventId, FieldError, FieldErrors, Money, OrderId, OrderStatus,
     PromoCode, Quantity, TicketTypeId, UserId,
 };
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::orders::{self, OrderRecord};
@@ -74,7 +75,7 @@ fn order_key_matches(state: &AppState, id: OrderId, presented: &str) -> bool {
         .is_some_and(|bytes| order_key_mac(state, id).verify_slice(&bytes).is_ok())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderInput {
     pub(crate) event_id: Option<String>,
@@ -83,7 +84,7 @@ pub struct OrderInput {
     pub(crate) buyer: Option<BuyerInput>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
     ticket_type_id: Option<String>,
@@ -92,7 +93,7 @@ pub struct ItemInput {
     attendees: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuyerInput {
     email: Option<String>,
@@ -322,6 +323,20 @@ pub(crate) async fn parse_purchase(
 /// `POST /orders`: takes the tickets now and holds them until `expires_at`. The purchase
 /// engine takes it together with every other purchase of the event arriving meanwhile (see
 /// [`crate::purchase`]); the answer is this buyer's own, exactly as if it had run alone.
+#[utoipa::path(
+    post,
+    path = "/orders",
+    tag = "orders",
+    operation_id = "create_order",
+    summary = "Order tickets (held until `expires_at`)",
+    params(
+        ("Idempotency-Key" = String, Header, description = "1–255 visible ASCII characters; the same key with the same request replays the first answer."),
+    ),
+    request_body = OrderInput,
+    responses(
+        (status = 201, description = "`{order, access_key}`; a replay answers the same with `Idempotent-Replayed: true`.", body = serde_json::Value),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -442,6 +457,20 @@ pub(crate) async fn visible_order(
 }
 
 /// `GET /orders/{id}`: the buyer or the organization; with the order's tickets once paid.
+#[utoipa::path(
+    get,
+    path = "/orders/{id}",
+    tag = "orders",
+    operation_id = "get_order",
+    summary = "An order",
+    params(
+        ("id" = String, Path, description = "The order id (`ord_…`)."),
+        ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
+    ),
+    responses(
+        (status = 200, description = "`{order}` with its `tickets`.", body = serde_json::Value),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -457,6 +486,20 @@ pub async fn get(
 }
 
 /// `DELETE /orders/{id}`: the buyer gives up a pending order; its hold is freed at once.
+#[utoipa::path(
+    delete,
+    path = "/orders/{id}",
+    tag = "orders",
+    operation_id = "cancel_order",
+    summary = "Cancel a pending order (the buyer)",
+    params(
+        ("id" = String, Path, description = "The order id (`ord_…`)."),
+        ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
+    ),
+    responses(
+        (status = 200, description = "`{order}`, `canceled`; the hold is freed.", body = serde_json::Value),
+    )
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -475,7 +518,7 @@ pub async fn cancel(
     }
     if lapsed || !release_hold(&state, order.id, OrderStatus::Canceled, now).await? {
         return Err(BackendError::conflict(
-            "order_not_pending",
+            ErrorCode::OrderNotPending,
             "Only a pending order can be canceled.",
         ));
     }

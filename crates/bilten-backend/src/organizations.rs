@@ -2,32 +2,27 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use bilten_api::organizations::{
+    AddMemberRequest, AddedMember, AddedMemberResponse, CreateOrganizationRequest, Member,
+    MemberList, Organization, OrganizationList, OrganizationResponse,
+};
 use bilten_domain::{Email, FieldError, FieldErrors, OrganizationId, UserId};
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::organizations::{self, OrganizationRecord};
 use bilten_store::{users, StoreError};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use chrono::Utc;
 
 use crate::auth::CurrentUser;
 use crate::authz::{authorize_in, Action, OrgRole};
 use crate::error::{BackendError, BackendResult};
 use crate::AppState;
 
-#[derive(Serialize)]
-struct OrganizationView {
-    id: String,
-    name: String,
-    role: &'static str,
-    created_at: DateTime<Utc>,
-}
-
-fn view(org: &OrganizationRecord, role: OrgRole) -> OrganizationView {
-    OrganizationView {
-        id: org.id.to_string(),
+fn view(org: &OrganizationRecord, role: OrgRole) -> Organization {
+    Organization {
+        id: org.id,
         name: org.name.clone(),
-        role: role.as_str(),
+        role,
         created_at: org.created_at,
     }
 }
@@ -52,18 +47,23 @@ fn parse_name(name: Option<&str>) -> Result<String, FieldError> {
     Ok(name.to_owned())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateOrganization {
-    name: Option<String>,
-}
-
 /// `POST /organizations`: any verified user; the creator becomes its owner.
+#[utoipa::path(
+    post,
+    path = "/organizations",
+    tag = "organizations",
+    operation_id = "create_organization",
+    summary = "Create an organization",
+    request_body = CreateOrganizationRequest,
+    responses(
+        (status = 201, description = "The organization; the creator is its owner.", body = OrganizationResponse),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: CurrentUser,
-    Json(body): Json<CreateOrganization>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+    Json(body): Json<CreateOrganizationRequest>,
+) -> BackendResult<(StatusCode, Json<OrganizationResponse>)> {
     let name = parse_name(body.name.as_deref()).map_err(|e| FieldErrors::single("name", e))?;
     let user = users::get(state.store.primary(), actor.user_id).await?;
     if user.email_verified_at.is_none() {
@@ -82,79 +82,122 @@ pub async fn create(
     };
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "organization": view(&org, OrgRole::Owner) })),
+        Json(OrganizationResponse {
+            organization: view(&org, OrgRole::Owner),
+        }),
     ))
 }
 
 /// `GET /me/organizations`: the caller's organizations and role in each.
-pub async fn mine(State(state): State<AppState>, actor: CurrentUser) -> BackendResult<Json<Value>> {
+#[utoipa::path(
+    get,
+    path = "/me/organizations",
+    tag = "organizations",
+    operation_id = "list_my_organizations",
+    summary = "The caller's organizations",
+    responses(
+        (status = 200, description = "Each with the caller's role.", body = OrganizationList),
+    )
+)]
+pub async fn mine(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+) -> BackendResult<Json<OrganizationList>> {
     let list = organizations::list_for_user(state.store.primary(), actor.user_id).await?;
-    let items: Vec<OrganizationView> = list
+    let items: Vec<Organization> = list
         .iter()
         .filter_map(|(org, role)| OrgRole::parse(role).map(|role| view(org, role)))
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(OrganizationList { items }))
 }
 
 /// `GET /organizations/{id}`: members only.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}",
+    tag = "organizations",
+    operation_id = "get_organization",
+    summary = "An organization",
+    params(
+        ("id" = String, Path, description = "The organization id (`org_…`)."),
+    ),
+    responses(
+        (status = 200, description = "The organization with the caller's role.", body = OrganizationResponse),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<OrganizationResponse>> {
     let id = parse_org_id(&id)?;
     let role = authorize_in(&state, &actor, id, Action::ViewOrganization, "organization").await?;
     let org = organizations::find(state.store.primary(), id)
         .await?
         .ok_or(BackendError::NotFound("organization"))?;
-    Ok(Json(json!({ "organization": view(&org, role) })))
-}
-
-#[derive(Serialize)]
-struct MemberView {
-    user_id: String,
-    email: String,
-    name: String,
-    role: String,
-    added_at: DateTime<Utc>,
+    Ok(Json(OrganizationResponse {
+        organization: view(&org, role),
+    }))
 }
 
 /// `GET /organizations/{id}/members`: members only.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}/members",
+    tag = "organizations",
+    operation_id = "list_members",
+    summary = "Its members",
+    params(
+        ("id" = String, Path, description = "The organization id (`org_…`)."),
+    ),
+    responses(
+        (status = 200, description = "Every member.", body = MemberList),
+    )
+)]
 pub async fn members(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<MemberList>> {
     let id = parse_org_id(&id)?;
     authorize_in(&state, &actor, id, Action::ViewOrganization, "organization").await?;
-    let items: Vec<MemberView> = organizations::members(state.store.primary(), id)
+    let items: Vec<Member> = organizations::members(state.store.primary(), id)
         .await?
         .into_iter()
-        .map(|m| MemberView {
-            user_id: m.user_id.to_string(),
-            email: m.email,
-            name: m.name,
-            role: m.role,
-            added_at: m.created_at,
+        .filter_map(|m| {
+            Some(Member {
+                role: OrgRole::parse(&m.role)?,
+                user_id: m.user_id,
+                email: m.email,
+                name: m.name,
+                added_at: m.created_at,
+            })
         })
         .collect();
-    Ok(Json(json!({ "items": items })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AddMember {
-    email: Option<String>,
-    role: Option<String>,
+    Ok(Json(MemberList { items }))
 }
 
 /// `POST /organizations/{id}/members`: owners add an existing account by email.
+#[utoipa::path(
+    post,
+    path = "/organizations/{id}/members",
+    tag = "organizations",
+    operation_id = "add_member",
+    summary = "Add a member (owners)",
+    params(
+        ("id" = String, Path, description = "The organization id (`org_…`)."),
+    ),
+    request_body = AddMemberRequest,
+    responses(
+        (status = 201, description = "The member.", body = AddedMemberResponse),
+    )
+)]
 pub async fn add_member(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-    Json(body): Json<AddMember>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+    Json(body): Json<AddMemberRequest>,
+) -> BackendResult<(StatusCode, Json<AddedMemberResponse>)> {
     let id = parse_org_id(&id)?;
     authorize_in(&state, &actor, id, Action::ManageMembers, "organization").await?;
     let mut errors = FieldErrors::new();
@@ -193,22 +236,40 @@ pub async fn add_member(
     .await
     .map_err(|e| {
         if e.is_unique("memberships") || e.is_unique("organization_id") {
-            BackendError::conflict("already_member", "This person is already a member.")
+            BackendError::conflict(ErrorCode::AlreadyMember, "This person is already a member.")
         } else {
             e.into()
         }
     })?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "member": { "user_id": user.id.to_string(), "email": user.email.to_string(),
-                                  "name": user.name.to_string(), "role": role.as_str() } }),
-        ),
+        Json(AddedMemberResponse {
+            member: AddedMember {
+                user_id: user.id,
+                email: user.email.to_string(),
+                name: user.name.to_string(),
+                role,
+            },
+        }),
     ))
 }
 
 /// `DELETE /organizations/{id}/members/{user_id}`: owners remove a member; the last owner
 /// cannot be removed.
+#[utoipa::path(
+    delete,
+    path = "/organizations/{id}/members/{user_id}",
+    tag = "organizations",
+    operation_id = "remove_member",
+    summary = "Remove a member (owners)",
+    params(
+        ("id" = String, Path, description = "The organization id (`org_…`)."),
+        ("user_id" = String, Path, description = "The member's user id (`usr_…`)."),
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+    )
+)]
 pub async fn remove_member(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -223,7 +284,7 @@ pub async fn remove_member(
     if !organizations::remove_member(state.store.primary(), id, user).await? {
         return Err(if role == "owner" {
             BackendError::conflict(
-                "last_owner",
+                ErrorCode::LastOwner,
                 "An organization needs at least one owner; add another owner first.",
             )
         } else {

@@ -107,7 +107,8 @@ fn search_text(q: Option<String>) -> BackendResult<Option<String>> {
     Ok(q)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrdersQuery {
     status: Option<String>,
     q: Option<String>,
@@ -151,6 +152,20 @@ fn order_row_view(o: &OrderSummary, now: DateTime<Utc>) -> Value {
 }
 
 /// `GET /events/{id}/orders?status=&q=&cursor=&limit=` (staff and up): newest first.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/orders",
+    tag = "organizer views",
+    operation_id = "list_event_orders",
+    summary = "The event's orders",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+        OrdersQuery,
+    ),
+    responses(
+        (status = 200, description = "`{items, next_cursor}`, newest first.", body = serde_json::Value),
+    )
+)]
 pub async fn orders(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -195,6 +210,19 @@ fn per_day(buckets: &[(DateTime<Utc>, i64)], zone: &str) -> Vec<Value> {
 /// `GET /events/{id}/sales-summary` (staff and up): per ticket type capacity, sold, held (live
 /// holds only), revenue and discounts of paid orders; the totals, with the event's money as
 /// gross, refunds and net; and tickets sold per day over all orders.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/sales-summary",
+    tag = "organizer views",
+    operation_id = "get_sales_summary",
+    summary = "Sales per ticket type and day",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{ticket_types, totals, per_day}`.", body = serde_json::Value),
+    )
+)]
 pub async fn sales_summary(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -255,7 +283,8 @@ pub async fn sales_summary(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AttendeesQuery {
     q: Option<String>,
     cursor: Option<String>,
@@ -276,6 +305,20 @@ fn attendee_filter(query: AttendeesQuery, paged: bool) -> BackendResult<Attendee
 
 /// `GET /events/{id}/attendees?q=&cursor=&limit=` (staff and up): tickets with holder, type,
 /// order and status, in issue order.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/attendees",
+    tag = "organizer views",
+    operation_id = "list_attendees",
+    summary = "The event's tickets",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+        AttendeesQuery,
+    ),
+    responses(
+        (status = 200, description = "`{items, next_cursor}` in issue order.", body = serde_json::Value),
+    )
+)]
 pub async fn attendees(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -355,6 +398,20 @@ fn csv_response(filename: &str, rows: &[Vec<String>]) -> BackendResult<Response>
 
 /// `GET /events/{id}/orders.csv` (staff and up): every order (same filters as the list, no
 /// paging), one row per order, amounts as decimals in the event currency.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/orders.csv",
+    tag = "organizer views",
+    operation_id = "export_event_orders",
+    summary = "The event's orders as CSV",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+        OrdersQuery,
+    ),
+    responses(
+        (status = 200, description = "RFC 4180 CSV, one row per order.", body = String, content_type = "text/csv"),
+    )
+)]
 pub async fn orders_csv(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -406,6 +463,20 @@ pub async fn orders_csv(
 }
 
 /// `GET /events/{id}/attendees.csv` (staff and up): every ticket, one row each.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/attendees.csv",
+    tag = "organizer views",
+    operation_id = "export_attendees",
+    summary = "The event's tickets as CSV",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+        AttendeesQuery,
+    ),
+    responses(
+        (status = 200, description = "RFC 4180 CSV, one row per ticket.", body = String, content_type = "text/csv"),
+    )
+)]
 pub async fn attendees_csv(
     State(state): State<AppState>,
     actor: CurrentUser,

@@ -8,16 +8,18 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use bilten_api::promo::{PromoCode as PromoCodeView, PromoCodeList, PromoCodeResponse};
 use bilten_domain::promo::{apply, Discount, DiscountedTotals, LineAmount};
 use bilten_domain::{
     Currency, EventId, FieldError, FieldErrors, Money, Price, PromoCode, PromoCodeId, TicketTypeId,
 };
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::promo::{self, PromoFields, PromoRecord};
 use bilten_store::{events, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::auth::CurrentUser;
 use crate::authz::{authorize_in, Action};
@@ -41,22 +43,22 @@ pub fn discount_of(record: &PromoRecord, currency: Currency) -> BackendResult<Di
     }
 }
 
-pub fn promo_view(record: &PromoRecord, currency: Currency) -> Value {
-    json!({
-        "id": record.id.to_string(),
-        "event_id": record.event_id.to_string(),
-        "code": record.code,
-        "discount": discount_of(record, currency).ok(),
-        "max_uses": record.max_uses,
-        "uses": record.uses,
-        "remaining": record.max_uses.map(|m| (m - record.uses).max(0)),
-        "valid_from": record.valid_from,
-        "valid_until": record.valid_until,
-        "ticket_type_ids": record.ticket_type_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "reveals_hidden": record.reveals_hidden,
-        "active": record.active,
-        "created_at": record.created_at,
-    })
+pub fn promo_view(record: &PromoRecord, currency: Currency) -> PromoCodeView {
+    PromoCodeView {
+        id: record.id,
+        event_id: record.event_id,
+        code: record.code.clone(),
+        discount: discount_of(record, currency).ok(),
+        max_uses: record.max_uses,
+        uses: record.uses,
+        remaining: record.max_uses.map(|m| (m - record.uses).max(0)),
+        valid_from: record.valid_from,
+        valid_until: record.valid_until,
+        ticket_type_ids: record.ticket_type_ids.clone(),
+        reveals_hidden: record.reveals_hidden,
+        active: record.active,
+        created_at: record.created_at,
+    }
 }
 
 /// The event's code for `text` if it is usable now; `promo_code_invalid` otherwise (unknown,
@@ -103,16 +105,20 @@ pub fn price_with(
 /// A promo code as sent. On PATCH only `active`, `max_uses`, `valid_from`, `valid_until` and
 /// `reveals_hidden` may be sent (code, discount and restriction are what orders were priced
 /// with); `null` clears `max_uses` and the window ends.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PromoInput {
     code: Option<String>,
     discount: Option<Value>,
+    /// Absent keeps it, `null` clears it.
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     max_uses: Patch<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     valid_from: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     valid_until: Patch<String>,
     ticket_type_ids: Option<Vec<String>>,
     reveals_hidden: Option<bool>,
@@ -208,12 +214,26 @@ fn parse_discount(value: Option<Value>, currency: Currency) -> Result<(String, i
 }
 
 /// `POST /events/{id}/promo-codes` (managers and owners).
+#[utoipa::path(
+    post,
+    path = "/events/{id}/promo-codes",
+    tag = "promo codes",
+    operation_id = "create_promo_code",
+    summary = "Add a promo code (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    request_body = PromoInput,
+    responses(
+        (status = 201, description = "The code.", body = PromoCodeResponse),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(body): Json<PromoInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+) -> BackendResult<(StatusCode, Json<PromoCodeResponse>)> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
     authorize_in(
         &state,
@@ -285,7 +305,7 @@ pub async fn create(
         Err(err) if err.is_unique("code") => {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(BackendError::Conflict {
-                code: "promo_code_taken",
+                code: ErrorCode::PromoCodeTaken,
                 message: "This event already has that promo code.".to_owned(),
             });
         }
@@ -300,16 +320,31 @@ pub async fn create(
         .ok_or(BackendError::NotFound("promo code"))?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "promo_code": promo_view(&record, currency) })),
+        Json(PromoCodeResponse {
+            promo_code: promo_view(&record, currency),
+        }),
     ))
 }
 
 /// `GET /events/{id}/promo-codes` (members): every code with its uses.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/promo-codes",
+    tag = "promo codes",
+    operation_id = "list_promo_codes",
+    summary = "The event's promo codes (members)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "Every code, newest first, with `uses` and `remaining`.", body = PromoCodeList),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<PromoCodeList>> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
     authorize_in(
         &state,
@@ -321,22 +356,36 @@ pub async fn list(
     .await?;
     let currency = Currency::parse(&event.fields.currency)
         .map_err(|e| BackendError::Internal(e.to_string()))?;
-    let items: Vec<Value> = promo::of_event(state.store.primary(), event.id)
+    let items: Vec<PromoCodeView> = promo::of_event(state.store.primary(), event.id)
         .await?
         .iter()
         .map(|p| promo_view(p, currency))
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(PromoCodeList { items }))
 }
 
 /// `PATCH /promo-codes/{id}` (managers and owners): deactivate, change the limit or window.
 /// A limit below the uses already taken is refused by the database (`max_uses_below_used`).
+#[utoipa::path(
+    patch,
+    path = "/promo-codes/{id}",
+    tag = "promo codes",
+    operation_id = "update_promo_code",
+    summary = "Change a promo code's limits (managers)",
+    params(
+        ("id" = String, Path, description = "The promo code id (`prm_…`)."),
+    ),
+    request_body = PromoInput,
+    responses(
+        (status = 200, description = "The code.", body = PromoCodeResponse),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(patch): Json<PromoInput>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<PromoCodeResponse>> {
     let id: PromoCodeId = id
         .parse()
         .map_err(|_| BackendError::NotFound("promo code"))?;
@@ -401,7 +450,7 @@ pub async fn update(
         .await
         .map_err(|err| match err {
             StoreError::Check { .. } => BackendError::Conflict {
-                code: "max_uses_below_used",
+                code: ErrorCode::MaxUsesBelowUsed,
                 message: "The limit cannot go below the uses already taken.".to_owned(),
             },
             other => other.into(),
@@ -409,5 +458,7 @@ pub async fn update(
     let record = promo::find(state.store.primary(), id)
         .await?
         .ok_or(BackendError::NotFound("promo code"))?;
-    Ok(Json(json!({ "promo_code": promo_view(&record, currency) })))
+    Ok(Json(PromoCodeResponse {
+        promo_code: promo_view(&record, currency),
+    }))
 }

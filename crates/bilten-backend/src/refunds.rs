@@ -24,6 +24,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bilten_domain::{Currency, Money, OrderId, RefundId, TicketId, TicketTypeId, UserId};
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::leases::{self, Counters, Which};
@@ -65,12 +66,12 @@ pub struct Cause {
 }
 
 fn exceeds_remaining(message: impl Into<String>) -> BackendError {
-    BackendError::conflict("refund_exceeds_remaining", message)
+    BackendError::conflict(ErrorCode::RefundExceedsRemaining, message)
 }
 
 fn not_refundable() -> BackendError {
     BackendError::conflict(
-        "order_not_refundable",
+        ErrorCode::OrderNotRefundable,
         "Only a paid or partially refunded order can be refunded.",
     )
 }
@@ -78,14 +79,14 @@ fn not_refundable() -> BackendError {
 // ---------------------------------------------------------------------------------------
 // HTTP
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundInput {
     lines: Option<Vec<LineInput>>,
     ticket_ids: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     ticket_type_id: Option<String>,
@@ -182,6 +183,20 @@ fn parse_selection(input: RefundInput, order: &OrderRecord) -> BackendResult<Sel
 
 /// `POST /orders/{id}/refund`: `{}` refunds everything left; `{"lines":[…]}` or
 /// `{"ticket_ids":[…]}` refund part of it.
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/refund",
+    tag = "refunds",
+    operation_id = "refund_order",
+    summary = "Refund an order or some of its tickets (managers)",
+    params(
+        ("id" = String, Path, description = "The order id (`ord_…`)."),
+    ),
+    request_body = RefundInput,
+    responses(
+        (status = 201, description = "`{refund, order}`.", body = serde_json::Value),
+    )
+)]
 pub async fn refund_order(
     State(state): State<AppState>,
     actor: CurrentUser,

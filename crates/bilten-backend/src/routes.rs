@@ -1,10 +1,12 @@
 //! The backend's route table. Every route the API has is listed here and nowhere else, which
 //! lets tests walk all of them: [`ROUTES`] declares each route with who may call it, and a
-//! unit test below checks it against the router built in [`api`], so a new route cannot be
-//! added without saying who may use it (and being walked by the authorization tests).
+//! unit test below checks it against the routes [`api`] declares (the same declaration
+//! builds the router and the OpenAPI document), so a new route cannot be added without
+//! saying who may use it (and being walked by the authorization tests) or without being
+//! documented.
 
-use axum::routing::{get, post};
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::{
     admin_api, auth, checkin, checkout, event_cancel, events, orders, organizations,
@@ -108,156 +110,106 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/webhooks/stripe", Access::Public),
 ];
 
-#[allow(clippy::too_many_lines)] // one route per line: the table reads best in one piece
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/auth/register", post(auth::register))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/refresh", post(auth::refresh))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/logout-all", post(auth::logout_everywhere))
-        .route("/auth/password", post(auth::change_password))
-        .route("/auth/forgot", post(auth::forgot))
-        .route("/auth/reset", post(auth::reset))
-        .route("/auth/verify", post(auth::verify))
-        .route("/auth/verify/resend", post(auth::resend_verification))
-        .route("/me", get(users::me).patch(users::update_me))
-        .route("/me/sessions", get(users::my_sessions))
-        .route("/me/organizations", get(organizations::mine))
-        .route("/admin/users", get(admin_api::list_users))
-        .route(
-            "/admin/users/{id}/disabled",
-            post(admin_api::set_user_disabled),
-        )
-        .route("/admin/organizations", get(admin_api::list_organizations))
-        .route("/admin/events", get(admin_api::list_events))
-        .route(
-            "/admin/events/{id}/unpublish",
-            post(admin_api::unpublish_event),
-        )
-        .route("/admin/events/{id}/release", post(admin_api::release_event))
-        .route("/organizations", post(organizations::create))
-        .route("/organizations/{id}", get(organizations::get))
-        .route(
-            "/organizations/{id}/members",
-            get(organizations::members).post(organizations::add_member),
-        )
-        .route(
-            "/organizations/{id}/members/{user_id}",
-            axum::routing::delete(organizations::remove_member),
-        )
-        .route(
-            "/organizations/{id}/events",
-            get(events::list_for_organization).post(events::create),
-        )
-        .route("/events", get(events::list))
-        .route(
-            "/events/{id}",
-            get(events::get)
-                .patch(events::update)
-                .delete(events::delete),
-        )
-        .route("/events/{id}/publish", post(events::publish))
-        .route(
-            "/events/{id}/ticket-types",
-            get(events::list_ticket_types).post(events::create_ticket_type),
-        )
-        .route(
-            "/ticket-types/{id}",
-            axum::routing::patch(events::update_ticket_type),
-        )
-        .route(
-            "/events/{id}/quotas",
-            get(events::list_quotas).post(events::create_quota),
-        )
-        .route(
-            "/events/{id}/promo-codes",
-            get(promo::list).post(promo::create),
-        )
-        .route("/promo-codes/{id}", axum::routing::patch(promo::update))
-        .route("/events/{id}/orders", get(organizer_views::orders))
-        .route("/events/{id}/orders.csv", get(organizer_views::orders_csv))
-        .route(
-            "/events/{id}/sales-summary",
-            get(organizer_views::sales_summary),
-        )
-        .route("/events/{id}/attendees", get(organizer_views::attendees))
-        .route(
-            "/events/{id}/attendees.csv",
-            get(organizer_views::attendees_csv),
-        )
-        .route(
-            "/events/{id}/checkin-lists",
-            get(checkin::list_lists).post(checkin::create_list),
-        )
-        .route(
-            "/events/{id}/devices",
-            get(checkin::list_devices).post(checkin::create_device),
-        )
-        .route(
-            "/devices/{id}",
-            axum::routing::delete(checkin::revoke_device),
-        )
-        .route("/devices/{id}/pairing.svg", get(checkin::pairing_svg))
-        .route("/events/{id}/checkin-stats", get(checkin::stats))
-        .route("/events/{id}/checkin-log", get(checkin::log))
-        .route("/orders", post(orders::create))
-        .route("/purchases", post(purchase::create))
-        .route("/orders/{id}", get(orders::get).delete(orders::cancel))
-        .route("/orders/{id}/checkout", post(checkout::checkout))
-        .route(
-            "/pay/test/{id}",
-            get(payments::hosted_page_show).post(payments::hosted_page_submit),
-        )
-        .route("/events/{id}/ticket-keys", get(tickets::keys))
-        .route("/events/{id}/ticket-keys/rotate", post(tickets::rotate))
-        .route("/events/{id}/revoked", get(tickets::revoked))
-        .route("/me/tickets", get(tickets::mine))
-        .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
-        .route("/tickets/{id}/qr.svg", get(tickets::qr_svg))
-        .route("/tickets/{id}/pdf", get(tickets::pdf))
-        .route("/orders/{id}/refund", post(refunds::refund_order))
-        .route("/events/{id}/cancel", post(event_cancel::cancel))
-        .route("/webhooks/stripe", post(webhooks::stripe))
+/// The API's routes with their OpenAPI operations: one `routes!` per path, so the router and
+/// the document come from the same declaration (see [`crate::openapi`]).
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_everywhere))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::forgot))
+        .routes(routes!(auth::reset))
+        .routes(routes!(auth::verify))
+        .routes(routes!(auth::resend_verification))
+        .routes(routes!(users::me, users::update_me))
+        .routes(routes!(users::my_sessions))
+        .routes(routes!(organizations::mine))
+        .routes(routes!(admin_api::list_users))
+        .routes(routes!(admin_api::set_user_disabled))
+        .routes(routes!(admin_api::list_organizations))
+        .routes(routes!(admin_api::list_events))
+        .routes(routes!(admin_api::unpublish_event))
+        .routes(routes!(admin_api::release_event))
+        .routes(routes!(organizations::create))
+        .routes(routes!(organizations::get))
+        .routes(routes!(organizations::members, organizations::add_member))
+        .routes(routes!(organizations::remove_member))
+        .routes(routes!(events::list_for_organization, events::create))
+        .routes(routes!(events::list))
+        .routes(routes!(events::get, events::update, events::delete))
+        .routes(routes!(events::publish))
+        .routes(routes!(
+            events::list_ticket_types,
+            events::create_ticket_type
+        ))
+        .routes(routes!(events::update_ticket_type))
+        .routes(routes!(events::list_quotas, events::create_quota))
+        .routes(routes!(promo::list, promo::create))
+        .routes(routes!(promo::update))
+        .routes(routes!(organizer_views::orders))
+        .routes(routes!(organizer_views::orders_csv))
+        .routes(routes!(organizer_views::sales_summary))
+        .routes(routes!(organizer_views::attendees))
+        .routes(routes!(organizer_views::attendees_csv))
+        .routes(routes!(checkin::list_lists, checkin::create_list))
+        .routes(routes!(checkin::list_devices, checkin::create_device))
+        .routes(routes!(checkin::revoke_device))
+        .routes(routes!(checkin::pairing_svg))
+        .routes(routes!(checkin::stats))
+        .routes(routes!(checkin::log))
+        .routes(routes!(orders::create))
+        .routes(routes!(purchase::create))
+        .routes(routes!(orders::get, orders::cancel))
+        .routes(routes!(checkout::checkout))
+        .routes(routes!(
+            payments::hosted_page::show,
+            payments::hosted_page::submit
+        ))
+        .routes(routes!(tickets::keys))
+        .routes(routes!(tickets::rotate))
+        .routes(routes!(tickets::revoked))
+        .routes(routes!(tickets::mine))
+        .routes(routes!(tickets::get, tickets::update))
+        .routes(routes!(tickets::qr_svg))
+        .routes(routes!(tickets::pdf))
+        .routes(routes!(refunds::refund_order))
+        .routes(routes!(event_cancel::cancel))
+        .routes(routes!(webhooks::stripe))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::ROUTES;
 
-    /// Every `.route("path", method(...))` in `api()` must be declared in `ROUTES` with the
-    /// same methods, and the other way round.
+    /// The router and the OpenAPI document come from the same `routes!` calls in [`api`];
+    /// this checks that `ROUTES` (who may call what) names exactly those operations.
     #[test]
     fn every_route_in_the_router_is_declared_with_its_access() {
-        let source = include_str!("routes.rs");
-        let body = source
-            .split("pub fn api()")
-            .nth(1)
-            .and_then(|rest| rest.split("#[cfg(test)]").next())
-            .unwrap();
-        let mut found = Vec::new();
-        for chunk in body.split(".route(").skip(1) {
-            let path = chunk.split('"').nth(1).unwrap();
-            let handlers = chunk.split_once(')').map_or(chunk, |_| chunk);
-            let handlers = handlers.split(".route(").next().unwrap();
-            for (marker, method) in [
-                ("get(", "GET"),
-                ("post(", "POST"),
-                ("patch(", "PATCH"),
-                ("delete(", "DELETE"),
-                ("put(", "PUT"),
+        let doc = super::api().into_openapi();
+        let mut served = BTreeSet::new();
+        for (path, item) in &doc.paths.paths {
+            for (method, operation) in [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+                ("PUT", &item.put),
             ] {
-                if handlers.contains(marker) {
-                    found.push((method.to_owned(), path.to_owned()));
+                if operation.is_some() {
+                    served.insert((method.to_owned(), path.clone()));
                 }
             }
         }
-        let mut declared: Vec<(String, String)> = ROUTES
+        let declared: BTreeSet<(String, String)> = ROUTES
             .iter()
             .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
             .collect();
-        found.sort();
-        declared.sort();
-        assert_eq!(found, declared);
+        assert_eq!(served, declared);
+        assert_eq!(declared.len(), ROUTES.len(), "ROUTES lists a route twice");
     }
 }

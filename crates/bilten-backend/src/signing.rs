@@ -13,6 +13,7 @@
 use base64::Engine as _;
 use bilten_domain::ticket_code::{derive_event_seed, TicketSigner};
 use bilten_domain::EventId;
+use bilten_http::ErrorCode;
 use bilten_store::tickets::{self, EventKeyRecord};
 use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
@@ -106,7 +107,7 @@ pub async fn rotate(state: &AppState, event: EventId) -> BackendResult<i64> {
         }
     }
     Err(BackendError::conflict(
-        "rotation_in_progress",
+        ErrorCode::RotationInProgress,
         "The event's keys are being rotated right now; try again.",
     ))
 }

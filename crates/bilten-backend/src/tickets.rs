@@ -21,6 +21,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::ticket_code::TicketClaims;
 use bilten_domain::{DisplayName, EventId, FieldError, FieldErrors, TicketId};
+use bilten_http::ErrorCode;
 use bilten_http::{Json, Query};
 use bilten_store::tickets::{self, NewTicket, TicketRecord};
 use bilten_store::StoreError;
@@ -96,6 +97,20 @@ async fn visible_ticket(
 const PRIVATE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "private, no-store");
 
 /// `GET /tickets/{id}`.
+#[utoipa::path(
+    get,
+    path = "/tickets/{id}",
+    tag = "tickets",
+    operation_id = "get_ticket",
+    summary = "A ticket",
+    params(
+        ("id" = String, Path, description = "The ticket id (`tkt_…`)."),
+        ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
+    ),
+    responses(
+        (status = 200, description = "`{ticket}`.", body = serde_json::Value),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -107,6 +122,20 @@ pub async fn get(
 }
 
 /// `GET /tickets/{id}/qr.svg`.
+#[utoipa::path(
+    get,
+    path = "/tickets/{id}/qr.svg",
+    tag = "tickets",
+    operation_id = "get_ticket_qr",
+    summary = "The ticket's QR code",
+    params(
+        ("id" = String, Path, description = "The ticket id (`tkt_…`)."),
+        ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
+    ),
+    responses(
+        (status = 200, description = "An SVG image.", body = String, content_type = "image/svg+xml"),
+    )
+)]
 pub async fn qr_svg(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -119,6 +148,20 @@ pub async fn qr_svg(
 }
 
 /// `GET /tickets/{id}/pdf`.
+#[utoipa::path(
+    get,
+    path = "/tickets/{id}/pdf",
+    tag = "tickets",
+    operation_id = "get_ticket_pdf",
+    summary = "The ticket as a one-page PDF",
+    params(
+        ("id" = String, Path, description = "The ticket id (`tkt_…`)."),
+        ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
+    ),
+    responses(
+        (status = 200, description = "A PDF.", body = Vec<u8>, content_type = "application/pdf"),
+    )
+)]
 pub async fn pdf(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -163,13 +206,28 @@ pub async fn pdf(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketUpdate {
     attendee_name: Option<String>,
 }
 
 /// `PATCH /tickets/{id}`: the buyer renames the attendee; the ticket is re-issued.
+#[utoipa::path(
+    patch,
+    path = "/tickets/{id}",
+    tag = "tickets",
+    operation_id = "rename_ticket",
+    summary = "Re-issue a ticket for another name (the buyer)",
+    params(
+        ("id" = String, Path, description = "The ticket id (`tkt_…`)."),
+        ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
+    ),
+    request_body = TicketUpdate,
+    responses(
+        (status = 200, description = "`{ticket, replaces}`: a new ticket; the old one is revoked.", body = serde_json::Value),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -195,7 +253,7 @@ pub async fn update(
     let now = Utc::now();
     if now >= old.event_starts_at {
         return Err(BackendError::conflict(
-            "event_started",
+            ErrorCode::EventStarted,
             "The event has started; tickets can no longer be changed.",
         ));
     }
@@ -238,13 +296,27 @@ pub async fn update(
 
 fn ticket_not_valid() -> BackendError {
     BackendError::conflict(
-        "ticket_not_valid",
+        ErrorCode::TicketNotValid,
         "This ticket was canceled or replaced; use its newest version.",
     )
 }
 
 /// `GET /me/tickets?cursor=…&limit=…`: tickets of orders bought with this account, newest
 /// first.
+#[utoipa::path(
+    get,
+    path = "/me/tickets",
+    tag = "tickets",
+    operation_id = "list_my_tickets",
+    summary = "The caller's tickets",
+    params(
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page."),
+        ("limit" = Option<i64>, Query, description = "1–500, default 100."),
+    ),
+    responses(
+        (status = 200, description = "`{items, next_cursor}`, newest first.", body = serde_json::Value),
+    )
+)]
 pub async fn mine(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -305,6 +377,19 @@ fn key_views(keys: &[tickets::EventKeyRecord]) -> Vec<Value> {
 }
 
 /// `GET /events/{id}/ticket-keys`: public keys; codes name theirs by `key_id`.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/ticket-keys",
+    tag = "tickets",
+    operation_id = "get_ticket_keys",
+    summary = "The event's public signing keys",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 200, description = "`{event_id, algorithm, signing_version, keys}`.", body = serde_json::Value),
+    )
+)]
 pub async fn keys(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -333,6 +418,19 @@ pub async fn keys(
 }
 
 /// `POST /events/{id}/ticket-keys/rotate`: new codes are signed with a new key from now on.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/ticket-keys/rotate",
+    tag = "tickets",
+    operation_id = "rotate_ticket_keys",
+    summary = "Add the next signing key (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+    ),
+    responses(
+        (status = 201, description = "`{signing_version, keys}`.", body = serde_json::Value),
+    )
+)]
 pub async fn rotate(
     State(state): State<AppState>,
     actor: CurrentUser,
@@ -358,6 +456,21 @@ pub async fn rotate(
 
 /// `GET /events/{id}/revoked?since=<cursor>&limit=…`: codes revoked after the cursor,
 /// oldest first, and the cursor to ask with next time (the same one when nothing is new).
+#[utoipa::path(
+    get,
+    path = "/events/{id}/revoked",
+    tag = "tickets",
+    operation_id = "list_revoked_codes",
+    summary = "Codes revoked after a cursor",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+        ("since" = Option<String>, Query, description = "The `next_cursor` of the last answer; absent: from the start."),
+        ("limit" = Option<i64>, Query, description = "Items per page."),
+    ),
+    responses(
+        (status = 200, description = "`{items, next_cursor, has_more}`, oldest first.", body = serde_json::Value),
+    )
+)]
 pub async fn revoked(
     State(state): State<AppState>,
     actor: CurrentUser,

@@ -1,59 +1,64 @@
 //! `/me`: the caller's own account.
 
 use axum::extract::State;
+use bilten_api::accounts::{Session, SessionList, UpdateMeRequest, User, UserResponse};
 use bilten_domain::{DisplayName, FieldErrors};
 use bilten_http::Json;
 use bilten_store::{sessions, users, users::UserRecord};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 
 use crate::auth::CurrentUser;
 use crate::error::BackendResult;
 use crate::AppState;
 
 /// A user as the API shows it: never the password hash.
-#[derive(Serialize)]
-pub struct UserView {
-    id: String,
-    email: String,
-    name: String,
-    role: &'static str,
-    email_verified: bool,
-    created_at: DateTime<Utc>,
-}
-
-impl From<&UserRecord> for UserView {
-    fn from(user: &UserRecord) -> Self {
-        Self {
-            id: user.id.to_string(),
-            email: user.email.to_string(),
-            name: user.name.to_string(),
-            role: user.platform_role.as_str(),
-            email_verified: user.email_verified_at.is_some(),
-            created_at: user.created_at,
-        }
+pub fn user_view(user: &UserRecord) -> User {
+    User {
+        id: user.id,
+        email: user.email.to_string(),
+        name: user.name.to_string(),
+        role: user.platform_role,
+        email_verified: user.email_verified_at.is_some(),
+        created_at: user.created_at,
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "accounts",
+    operation_id = "get_me",
+    summary = "The caller's account",
+    responses(
+        (status = 200, description = "The account.", body = UserResponse),
+    )
+)]
 pub async fn me(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<UserResponse>> {
     let record = users::get(state.store.primary(), user.user_id).await?;
-    Ok(Json(serde_json::json!({ "user": UserView::from(&record) })))
+    Ok(Json(UserResponse {
+        user: user_view(&record),
+    }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateMeRequest {
-    name: Option<String>,
-}
-
+#[utoipa::path(
+    patch,
+    path = "/me",
+    tag = "accounts",
+    operation_id = "update_me",
+    summary = "Change the caller's name",
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, description = "The account.", body = UserResponse),
+    )
+)]
 pub async fn update_me(
     State(state): State<AppState>,
     user: CurrentUser,
     Json(body): Json<UpdateMeRequest>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<UserResponse>> {
     if let Some(name) = body.name.as_deref() {
         let name = DisplayName::parse(name).map_err(|e| FieldErrors::single("name", e))?;
         users::update_name(state.store.primary(), user.user_id, &name, Utc::now()).await?;
@@ -61,25 +66,25 @@ pub async fn update_me(
     me(State(state), user).await
 }
 
-#[derive(Serialize)]
-struct SessionView {
-    id: String,
-    current: bool,
-    created_at: DateTime<Utc>,
-    last_used_at: DateTime<Utc>,
-    user_agent: Option<String>,
-    ip: Option<String>,
-}
-
+#[utoipa::path(
+    get,
+    path = "/me/sessions",
+    tag = "accounts",
+    operation_id = "list_my_sessions",
+    summary = "The account's live sessions",
+    responses(
+        (status = 200, description = "Every live session.", body = SessionList),
+    )
+)]
 pub async fn my_sessions(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<SessionList>> {
     let list = sessions::list_active(state.store.primary(), user.user_id).await?;
-    let items: Vec<SessionView> = list
+    let items: Vec<Session> = list
         .into_iter()
-        .map(|s| SessionView {
-            id: s.id.to_string(),
+        .map(|s| Session {
+            id: s.id,
             current: s.id == user.session_id,
             created_at: s.created_at,
             last_used_at: s.last_used_at,
@@ -87,5 +92,5 @@ pub async fn my_sessions(
             ip: s.ip,
         })
         .collect();
-    Ok(Json(serde_json::json!({ "items": items })))
+    Ok(Json(SessionList { items }))
 }

@@ -23,6 +23,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use bilten_http::ErrorCode;
 use bilten_http::{ApiError, Json};
 use bilten_store::{payments, webhook_events, StoreError};
 use bilten_stripe::{
@@ -50,6 +51,20 @@ fn acknowledged(event: &Event, outcome: &str) -> Json<Value> {
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/webhooks/stripe",
+    tag = "webhooks",
+    operation_id = "stripe_webhook",
+    summary = "Stripe events",
+    params(
+        ("Stripe-Signature" = String, Header, description = "Stripe's signature over the raw body."),
+    ),
+    request_body = serde_json::Value,
+    responses(
+        (status = 200, description = "`{received: true, event_id, outcome}`.", body = serde_json::Value),
+    )
+)]
 pub async fn stripe(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -72,7 +87,7 @@ pub async fn stripe(
     .map_err(|e| {
         tracing::warn!(reason = e.code(), "Stripe webhook refused");
         ApiError::bad_request(
-            "invalid_signature",
+            ErrorCode::InvalidSignature,
             format!("The Stripe-Signature header does not verify: {e}."),
         )
     })?;

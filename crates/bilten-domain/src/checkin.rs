@@ -41,6 +41,7 @@ use crate::validation::FieldError;
 
 /// The answer to one scan. The `snake_case` names are part of the API and the scanner app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CheckinReason {
     Ok,
@@ -103,6 +104,7 @@ impl From<CodeRejection> for CheckinReason {
 
 /// Which way a person is going through the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScanDirection {
     Entry,

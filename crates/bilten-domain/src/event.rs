@@ -219,6 +219,7 @@ fn fold(ch: char) -> &'static str {
 /// What kind of event this is, for browsing and filters. A fixed list so filters and
 /// translations stay manageable; `other` catches the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Music,

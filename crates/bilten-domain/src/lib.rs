@@ -10,6 +10,8 @@ pub mod event;
 pub mod id;
 pub mod money;
 pub mod offline;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod order;
 pub mod password;
 pub mod profile;
@@ -32,5 +34,5 @@ pub use password::Password;
 pub use profile::DisplayName;
 pub use promo::{Discount, PromoCode};
 pub use quantity::{Capacity, Quantity};
-pub use role::PlatformRole;
+pub use role::{OrgRole, PlatformRole};
 pub use validation::{FieldError, FieldErrors};

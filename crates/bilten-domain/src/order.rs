@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 /// not the money goes back at once. Either way the order never ends "paid without tickets".
 /// Free orders go `pending → paid` without a provider; "paid" means "completed".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Created; inventory is held until `expires_at`; awaiting payment.
@@ -133,6 +134,7 @@ impl fmt::Display for OrderStatus {
 /// Both non-valid states are published in the revocation list scanners sync; the distinction
 /// only changes what the gate is told. Both are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     Valid,

@@ -124,10 +124,15 @@ impl<'de> Deserialize<'de> for BasisPoints {
 /// JSON: `{"kind": "percent", "basis_points": 2500}` or
 /// `{"kind": "fixed", "amount": {"amount": 1000, "currency": "EUR"}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "DiscountWire")]
 pub enum Discount {
     /// A share of the eligible lines' subtotal, rounded half up to the minor unit.
-    Percent { basis_points: BasisPoints },
+    Percent {
+        /// `1..=10000`: 2500 is 25 %, 10000 makes the lines free.
+        #[cfg_attr(feature = "openapi", schema(value_type = u16, minimum = 1, maximum = 10000))]
+        basis_points: BasisPoints,
+    },
     /// An amount off the whole order (not per ticket), at most the eligible subtotal.
     Fixed { amount: Price },
 }

@@ -24,6 +24,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use bilten_api::ErrorCode;
 use cookie::{Cookie, SameSite};
 use maud::Markup;
 use rand::RngCore;
@@ -52,19 +53,19 @@ const REFRESH_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
 const CSRF_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
 
 /// The API's codes that mean "this access token will not do; the refresh token might".
-const REFRESHABLE: [&str; 2] = ["token_expired", "invalid_token"];
+const REFRESHABLE: [ErrorCode; 2] = [ErrorCode::TokenExpired, ErrorCode::InvalidToken];
 /// Codes that mean the visitor is not (or no longer) logged in.
-const SIGNED_OUT: [&str; 6] = [
-    "unauthenticated",
-    "invalid_token",
-    "token_expired",
-    "session_ended",
-    "invalid_refresh_token",
-    "refresh_token_reused",
+const SIGNED_OUT: [ErrorCode; 6] = [
+    ErrorCode::Unauthenticated,
+    ErrorCode::InvalidToken,
+    ErrorCode::TokenExpired,
+    ErrorCode::SessionEnded,
+    ErrorCode::InvalidRefreshToken,
+    ErrorCode::RefreshTokenReused,
 ];
 
 /// True for the API's codes that mean the visitor is not (or no longer) logged in.
-pub fn means_signed_out(code: &str) -> bool {
+pub fn means_signed_out(code: ErrorCode) -> bool {
     SIGNED_OUT.contains(&code)
 }
 
@@ -306,7 +307,7 @@ impl Visit {
         let Some(refresh_token) = self.refresh_token.clone() else {
             return Err(ApiError::Rejected(Rejection {
                 status: StatusCode::UNAUTHORIZED,
-                code: "unauthenticated".to_owned(),
+                code: ErrorCode::Unauthenticated,
                 message: "Log in to continue.".to_owned(),
                 fields: std::collections::BTreeMap::new(),
             }));
@@ -392,7 +393,7 @@ pub enum PageError {
 impl From<ApiError> for PageError {
     fn from(error: ApiError) -> Self {
         match &error {
-            ApiError::Rejected(rejection) if SIGNED_OUT.contains(&rejection.code.as_str()) => {
+            ApiError::Rejected(rejection) if SIGNED_OUT.contains(&rejection.code) => {
                 Self::SignInRequired
             }
             ApiError::Rejected(rejection) if rejection.status == StatusCode::NOT_FOUND => {

@@ -161,7 +161,10 @@ impl AccessPolicy {
         }
         let error = match caller {
             Caller::User(_) => return None,
-            Caller::Anonymous => ApiError::unauthorized("unauthenticated", "Sign in to continue."),
+            Caller::Anonymous => ApiError::unauthorized(
+                bilten_http::ErrorCode::Unauthenticated,
+                "Sign in to continue.",
+            ),
             Caller::BadToken(error) => ApiError::unauthorized(error.code(), error.to_string()),
         };
         let mut response = error.into_response();

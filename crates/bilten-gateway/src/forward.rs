@@ -225,18 +225,18 @@ impl Forwarder {
         let error = match last_failure {
             None => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "no_healthy_upstream",
+                bilten_http::ErrorCode::NoHealthyUpstream,
                 "No healthy server can take this request right now; try again shortly.",
             )
             .with_retry_after(2),
             Some(Failure::Timeout) => ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
-                "upstream_timeout",
+                bilten_http::ErrorCode::UpstreamTimeout,
                 "The server took too long to answer.",
             ),
             Some(_) => ApiError::new(
                 StatusCode::BAD_GATEWAY,
-                "bad_gateway",
+                bilten_http::ErrorCode::BadGateway,
                 "The server could not be reached or gave no valid answer.",
             ),
         };
@@ -356,19 +356,20 @@ fn client_body_error(failure: ClientBodyFailure) -> ApiError {
         ClientBodyFailure::TooLarge => payload_too_large(),
         ClientBodyFailure::Stalled => ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
+            bilten_http::ErrorCode::RequestTimeout,
             "The request body arrived too slowly.",
         ),
-        ClientBodyFailure::Aborted => {
-            ApiError::bad_request("bad_request", "The request body could not be read.")
-        }
+        ClientBodyFailure::Aborted => ApiError::bad_request(
+            bilten_http::ErrorCode::BadRequest,
+            "The request body could not be read.",
+        ),
     }
 }
 
 pub(crate) fn payload_too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        bilten_http::ErrorCode::PayloadTooLarge,
         "The request body is too large.",
     )
 }

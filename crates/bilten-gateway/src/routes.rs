@@ -66,13 +66,14 @@ pub struct RouteTable {
 }
 
 impl Default for RouteTable {
-    /// `/api/v1/checkin` → scanner, `/api/v1` → backend, `/webhooks` → backend,
-    /// everything else → frontend.
+    /// `/api/v1/checkin` → scanner, `/api/v1` → backend, `/api/docs` (the API reference)
+    /// → backend, `/webhooks` → backend, everything else → frontend.
     fn default() -> Self {
         let mut table = Self { routes: Vec::new() };
         for (prefix, group) in [
             ("/api/v1/checkin", Group::Scanner),
             ("/api/v1", Group::Backend),
+            ("/api/docs", Group::Backend),
             ("/webhooks", Group::Backend),
             ("/", Group::Frontend),
         ] {
@@ -188,6 +189,7 @@ mod tests {
         assert_eq!(table.group_for("/api/v1"), Group::Backend);
         assert_eq!(table.group_for("/api/v10"), Group::Frontend);
         assert_eq!(table.group_for("/webhooks/stripe"), Group::Backend);
+        assert_eq!(table.group_for("/api/docs/index.html"), Group::Backend);
         assert_eq!(table.group_for("/"), Group::Frontend);
         assert_eq!(table.group_for("/events/rock-night"), Group::Frontend);
     }
@@ -197,7 +199,7 @@ mod tests {
         let table = RouteTable::with_overrides("/webhooks=frontend, /admin/=backend").unwrap();
         assert_eq!(table.group_for("/webhooks/stripe"), Group::Frontend);
         assert_eq!(table.group_for("/admin/users"), Group::Backend);
-        assert_eq!(table.routes().len(), 5);
+        assert_eq!(table.routes().len(), 6);
     }
 
     #[test]

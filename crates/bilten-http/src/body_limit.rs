@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
 use crate::ApiError;
+use bilten_api::ErrorCode;
 
 /// Most bytes read and dropped to let a client finish sending; beyond it the connection is
 /// simply closed (the gateway allows 11 MiB).
@@ -34,7 +35,7 @@ pub const DRAIN_TIME: Duration = Duration::from_secs(10);
 pub fn payload_too_large() -> ApiError {
     ApiError::new(
         axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         "The request body is too large.",
     )
 }

@@ -1,13 +1,14 @@
 //! The one error body of every Bilten API: `{"error": {"code", "message", "fields"}}`.
 //!
-//! `code` is a stable `snake_case` string clients can match on (the catalogue is in
-//! docs/API.md); `message` is for people; `fields` names bad request fields. Internal causes
+//! `code` is a stable `snake_case` string clients can match on, one of [`ErrorCode`] (the
+//! catalogue, generated into docs/API.md); `message` is for people; `fields` names bad request fields. Internal causes
 //! are logged with the request id and never sent.
 
 use std::collections::BTreeMap;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bilten_api::ErrorCode;
 use bilten_domain::FieldErrors;
 use serde::Serialize;
 
@@ -16,7 +17,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub fields: BTreeMap<String, FieldBody>,
     /// Seconds for `Retry-After` on 429/503.
@@ -36,14 +37,20 @@ struct Envelope<'a> {
 
 #[derive(Serialize)]
 struct Body<'a> {
-    code: &'a str,
+    code: ErrorCode,
     message: &'a str,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     fields: &'a BTreeMap<String, FieldBody>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with `code` answered with `status`, which must be one of the code's
+    /// statuses in the catalog (checked in debug builds, so every test run checks it).
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        debug_assert!(
+            code.statuses().contains(&status),
+            "{code} is not answered with {status}: see bilten_api::ErrorCode"
+        );
         Self {
             status,
             code,
@@ -53,23 +60,28 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with `code` answered with the code's usual status.
+    pub fn of(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::new(code.status(), code, message)
+    }
+
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
@@ -77,7 +89,7 @@ impl ApiError {
     pub fn validation(errors: &FieldErrors) -> Self {
         let mut error = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             "Some fields are invalid.",
         );
         for (field, problem) in errors.iter() {
@@ -95,7 +107,7 @@ impl ApiError {
     pub fn too_many_requests(retry_after_secs: u64) -> Self {
         let mut error = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "Too many requests; try again later.",
         );
         error.retry_after = Some(retry_after_secs.max(1));
@@ -105,7 +117,7 @@ impl ApiError {
     pub fn unavailable(message: impl Into<String>) -> Self {
         let mut error = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
+            ErrorCode::ServiceUnavailable,
             message,
         );
         error.retry_after = Some(2);
@@ -118,7 +130,7 @@ impl ApiError {
         tracing::error!(%cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "Something went wrong on our side.",
         )
     }
@@ -199,7 +211,7 @@ pub(crate) async fn not_found_fallback(method: axum::http::Method) -> ApiError {
 pub(crate) async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "This route does not accept that method.",
     )
 }

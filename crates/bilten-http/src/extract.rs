@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::{nul, ApiError};
+use bilten_api::ErrorCode;
 
 /// Like `axum::Json`, but malformed bodies answer with our error body:
 /// `unsupported_media_type` (415), `payload_too_large` (413), `malformed_json` (400),
@@ -65,7 +66,7 @@ where
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             payload_too_large()
         } else {
-            ApiError::bad_request("bad_request", "The request body could not be read.")
+            ApiError::bad_request(ErrorCode::BadRequest, "The request body could not be read.")
         }
     })?;
     let mut rebuilt = Request::new(Body::from(bytes.clone()));
@@ -112,7 +113,7 @@ fn query_rejection_to_error(rejection: &QueryRejection) -> ApiError {
         .split_once("Failed to deserialize query string: ")
         .map_or(detail.as_str(), |(_, rest)| rest);
     ApiError::bad_request(
-        "invalid_query",
+        ErrorCode::InvalidQuery,
         format!(
             "The query string is not valid: {}",
             text.chars().take(200).collect::<String>()
@@ -123,7 +124,7 @@ fn query_rejection_to_error(rejection: &QueryRejection) -> ApiError {
 fn payload_too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         "The request body is too large.",
     )
 }
@@ -138,17 +139,18 @@ fn rejection_to_error(rejection: &JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Send the body as JSON with Content-Type: application/json.",
         ),
-        JsonRejection::JsonSyntaxError(_) => {
-            ApiError::bad_request("malformed_json", "The request body is not valid JSON.")
-        }
+        JsonRejection::JsonSyntaxError(_) => ApiError::bad_request(
+            ErrorCode::MalformedJson,
+            "The request body is not valid JSON.",
+        ),
         JsonRejection::JsonDataError(error) => {
             let detail = error.body_text();
             let mut api = ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
+                ErrorCode::InvalidBody,
                 "The request body does not have the expected shape.",
             );
             if let Some(field) = field_from_serde_message(&detail) {
@@ -159,7 +161,7 @@ fn rejection_to_error(rejection: &JsonRejection) -> ApiError {
         JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             payload_too_large()
         }
-        _ => ApiError::bad_request("bad_request", "The request body could not be read."),
+        _ => ApiError::bad_request(ErrorCode::BadRequest, "The request body could not be read."),
     }
 }
 

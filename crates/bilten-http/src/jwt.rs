@@ -44,10 +44,10 @@ pub enum TokenError {
 }
 
 impl TokenError {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> bilten_api::ErrorCode {
         match self {
-            Self::Expired => "token_expired",
-            Self::Invalid => "invalid_token",
+            Self::Expired => bilten_api::ErrorCode::TokenExpired,
+            Self::Invalid => bilten_api::ErrorCode::InvalidToken,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod serve;
 mod standard;
 pub mod telemetry;
 
+pub use bilten_api::ErrorCode;
 pub use error::{ApiError, ApiResult};
 pub use extract::{Json, Query};
 pub use metrics::HttpMetrics;

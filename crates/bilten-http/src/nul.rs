@@ -9,9 +9,11 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::ApiError;
+use bilten_api::ErrorCode;
 
 /// The error code for text containing NUL, in bodies (422) and query strings (400).
-pub const CODE: &str = "invalid_characters";
+/// The error code, and the field code of the field that holds the NUL.
+pub const CODE: ErrorCode = ErrorCode::InvalidCharacters;
 const MESSAGE: &str = "Text may not contain NUL characters (U+0000).";
 
 /// Whether a JSON text contains a string with a NUL. A raw 0x00 byte is not valid JSON (the
@@ -68,7 +70,7 @@ pub(crate) fn body_error(bytes: &[u8]) -> ApiError {
         .and_then(path_of_nul)
         .filter(|path| !path.is_empty());
     match field {
-        Some(path) => error.with_field(&path, CODE, MESSAGE),
+        Some(path) => error.with_field(&path, CODE.as_str(), MESSAGE),
         None => error,
     }
 }
@@ -80,7 +82,7 @@ pub(crate) fn query_error(name: &str) -> ApiError {
     if name.is_empty() {
         error
     } else {
-        error.with_field(&name, CODE, MESSAGE)
+        error.with_field(&name, CODE.as_str(), MESSAGE)
     }
 }
 

@@ -109,7 +109,7 @@ async fn pair(
     .map_err(db)?
     .ok_or_else(|| {
         ApiError::bad_request(
-            "invalid_pairing_code",
+            bilten_http::ErrorCode::InvalidPairingCode,
             "This pairing code is unknown, used or expired. Ask for a new one.",
         )
         .with_field(
@@ -154,7 +154,7 @@ async fn lists(
             .map_err(|_| ApiError::not_found("No such event."))?,
         (Caller::Staff(_), None) => {
             return Err(ApiError::bad_request(
-                "event_required",
+                bilten_http::ErrorCode::EventRequired,
                 "Staff name the event: ?event_id=evt_…",
             ))
         }
@@ -192,17 +192,15 @@ fn scanned_of(code: Option<&str>, ticket_id: Option<&str>) -> Result<Scanned, Ap
         }
         (None, Some(id)) => Ok(Scanned::Ticket(id.trim().parse::<TicketId>().map_err(
             |_| {
-                ApiError::bad_request("invalid_ticket_id", "No such ticket.").with_field(
-                    "ticket_id",
-                    "invalid",
-                    "Use a ticket id from the search.",
-                )
+                ApiError::bad_request(bilten_http::ErrorCode::InvalidTicketId, "No such ticket.")
+                    .with_field("ticket_id", "invalid", "Use a ticket id from the search.")
             },
         )?)),
-        _ => Err(
-            ApiError::bad_request("code_required", "Send either a code or a ticket_id.")
-                .with_field("code", "required", "Send the scanned code."),
-        ),
+        _ => Err(ApiError::bad_request(
+            bilten_http::ErrorCode::CodeRequired,
+            "Send either a code or a ticket_id.",
+        )
+        .with_field("code", "required", "Send the scanned code.")),
     }
 }
 
@@ -270,8 +268,15 @@ async fn sync(
                 .filter(|m| *m >= 0)
                 .map(bilten_store::from_millis)
                 .ok_or_else(|| {
-                    ApiError::bad_request("invalid_cursor", "Use the cursor of the last sync.")
-                        .with_field("since", "invalid_cursor", "Use the cursor we returned.")
+                    ApiError::bad_request(
+                        bilten_http::ErrorCode::InvalidCursor,
+                        "Use the cursor of the last sync.",
+                    )
+                    .with_field(
+                        "since",
+                        "invalid_cursor",
+                        "Use the cursor we returned.",
+                    )
                 })?,
         ),
     };
@@ -385,7 +390,7 @@ async fn uploads(
 ) -> Result<Json<Value>, ApiError> {
     if body.scans.len() > UPLOAD_MAX {
         return Err(ApiError::bad_request(
-            "too_many_scans",
+            bilten_http::ErrorCode::TooManyScans,
             format!("Upload at most {UPLOAD_MAX} scans at a time."),
         ));
     }
@@ -397,11 +402,16 @@ async fn uploads(
         .map(|(i, item)| {
             let at = DateTime::parse_from_rfc3339(&item.scanned_at)
                 .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| ApiError::bad_request("invalid_time", "scanned_at must be RFC 3339."))
+                .map_err(|_| {
+                    ApiError::bad_request(
+                        bilten_http::ErrorCode::InvalidTime,
+                        "scanned_at must be RFC 3339.",
+                    )
+                })
                 .and_then(|t| {
                     if t > now + Duration::seconds(FUTURE_TOLERANCE_SECS) {
                         Err(ApiError::bad_request(
-                            "invalid_time",
+                            bilten_http::ErrorCode::InvalidTime,
                             "scanned_at is in the future; check the device clock.",
                         ))
                     } else {
@@ -465,13 +475,11 @@ async fn search(
     let list = list_for(&state, &caller, &query.list_id).await?;
     let q = query.q.trim();
     if q.chars().count() < 2 || q.len() > 200 || q.chars().any(char::is_control) {
-        return Err(
-            ApiError::bad_request("query_too_short", "Type at least 2 characters.").with_field(
-                "q",
-                "length",
-                "2 to 200 characters.",
-            ),
-        );
+        return Err(ApiError::bad_request(
+            bilten_http::ErrorCode::QueryTooShort,
+            "Type at least 2 characters.",
+        )
+        .with_field("q", "length", "2 to 200 characters."));
     }
     // An order id as shown to buyers (ord_…) is stored as a plain UUID.
     let needle = q

@@ -74,7 +74,7 @@ impl FromRequestParts<ScannerState> for Caller {
     ) -> Result<Self, Self::Rejection> {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(ApiError::unauthorized(
-                "unauthenticated",
+                bilten_http::ErrorCode::Unauthenticated,
                 "Pair this device (or log in as staff) first.",
             ));
         };
@@ -82,7 +82,9 @@ impl FromRequestParts<ScannerState> for Caller {
             .to_str()
             .ok()
             .and_then(bilten_http::jwt::bearer)
-            .ok_or_else(|| ApiError::unauthorized("invalid_token", "Use a bearer token."))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized(bilten_http::ErrorCode::InvalidToken, "Use a bearer token.")
+            })?;
         if token.starts_with(DEVICE_TOKEN_PREFIX) {
             if token.len() > 200 {
                 return Err(invalid_device());
@@ -102,10 +104,12 @@ impl FromRequestParts<ScannerState> for Caller {
             .access_tokens
             .verify(token)
             .map_err(|e| ApiError::unauthorized(e.code(), e.to_string()))?;
-        let user = claims
-            .sub
-            .parse::<UserId>()
-            .map_err(|_| ApiError::unauthorized("invalid_token", "The token is invalid."))?;
+        let user = claims.sub.parse::<UserId>().map_err(|_| {
+            ApiError::unauthorized(
+                bilten_http::ErrorCode::InvalidToken,
+                "The token is invalid.",
+            )
+        })?;
         Ok(Self::Staff(user))
     }
 }
@@ -113,7 +117,7 @@ impl FromRequestParts<ScannerState> for Caller {
 fn invalid_device() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "device_revoked",
+        bilten_http::ErrorCode::DeviceRevoked,
         "This device is not paired or was revoked; pair it again.",
     )
 }

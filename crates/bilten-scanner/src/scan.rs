@@ -59,7 +59,7 @@ pub fn check_nonce(nonce: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::bad_request(
-            "invalid_nonce",
+            bilten_http::ErrorCode::InvalidNonce,
             "Send a nonce of 8 to 100 printable ASCII characters (a fresh UUID per scan).",
         )
         .with_field(
@@ -72,13 +72,11 @@ pub fn check_nonce(nonce: &str) -> Result<(), ApiError> {
 
 pub fn check_code(code: &str) -> Result<(), ApiError> {
     if code.len() > MAX_CODE_LEN {
-        return Err(
-            ApiError::bad_request("code_too_long", "That is not a ticket code.").with_field(
-                "code",
-                "too_long",
-                "At most 2048 characters.",
-            ),
-        );
+        return Err(ApiError::bad_request(
+            bilten_http::ErrorCode::CodeTooLong,
+            "That is not a ticket code.",
+        )
+        .with_field("code", "too_long", "At most 2048 characters."));
     }
     Ok(())
 }
@@ -339,7 +337,7 @@ pub(crate) async fn redeem_in(
             .map_err(db)?;
         let Some(stored) = stored.and_then(|text| serde_json::from_str::<Value>(&text).ok()) else {
             return Err(ApiError::conflict(
-                "scan_in_progress",
+                bilten_http::ErrorCode::ScanInProgress,
                 "A scan with this nonce is still being decided; retry in a moment.",
             ));
         };

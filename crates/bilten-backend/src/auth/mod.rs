@@ -10,15 +10,18 @@ mod throttle;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use bilten_api::accounts::{
+    ChangePasswordRequest, ForgotRequest, LoginRequest, RefreshRequest, RegisterRequest,
+    ResetRequest, StatusResponse, TokenResponse, TokenType, UserResponse, VerifyRequest,
+};
 use bilten_domain::{DisplayName, Email, FieldError, FieldErrors, Password};
 use bilten_http::Json;
-use serde::{Deserialize, Serialize};
 
 pub use extract::{CurrentUser, MaybeUser};
 
 use crate::client_ip::ClientIp;
 use crate::error::BackendResult;
-use crate::users::UserView;
+use crate::users::user_view;
 use crate::AppState;
 use service::{ClientInfo, Registration, TokenPair};
 
@@ -29,14 +32,17 @@ fn required(value: Option<&str>) -> Result<&str, FieldError> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    email: Option<String>,
-    password: Option<String>,
-    name: Option<String>,
-}
-
+#[utoipa::path(
+    post,
+    path = "/auth/register",
+    tag = "accounts",
+    operation_id = "register",
+    summary = "Create an account",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "The new account; a verification mail is on its way.", body = UserResponse),
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     Json(body): Json<RegisterRequest>,
@@ -68,24 +74,10 @@ pub async fn register(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "user": UserView::from(&user) })),
+        Json(UserResponse {
+            user: user_view(&user),
+        }),
     ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    email: Option<String>,
-    password: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct TokenResponse {
-    access_token: String,
-    refresh_token: String,
-    token_type: &'static str,
-    expires_in: u64,
-    user_id: String,
 }
 
 impl From<TokenPair> for TokenResponse {
@@ -93,13 +85,24 @@ impl From<TokenPair> for TokenResponse {
         Self {
             access_token: pair.access_token,
             refresh_token: pair.refresh_token,
-            token_type: "Bearer",
+            token_type: TokenType::Bearer,
             expires_in: pair.expires_in,
-            user_id: pair.user_id.to_string(),
+            user_id: pair.user_id,
         }
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "accounts",
+    operation_id = "login",
+    summary = "Log in",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A token pair.", body = TokenResponse),
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -127,12 +130,17 @@ pub async fn login(
     Ok(Json(pair.into()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RefreshRequest {
-    refresh_token: Option<String>,
-}
-
+#[utoipa::path(
+    post,
+    path = "/auth/refresh",
+    tag = "accounts",
+    operation_id = "refresh_tokens",
+    summary = "Rotate the refresh token",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair; the presented refresh token is spent.", body = TokenResponse),
+    )
+)]
 pub async fn refresh(
     State(state): State<AppState>,
     Json(body): Json<RefreshRequest>,
@@ -142,11 +150,31 @@ pub async fn refresh(
     Ok(Json(service::refresh(&state, token).await?.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    tag = "accounts",
+    operation_id = "logout",
+    summary = "End this session",
+    responses(
+        (status = 204, description = "The session and its refresh token are ended."),
+    )
+)]
 pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> BackendResult<StatusCode> {
     service::logout(&state, user.session_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/logout-all",
+    tag = "accounts",
+    operation_id = "logout_everywhere",
+    summary = "End every session of the account",
+    responses(
+        (status = 204, description = "Every session is ended."),
+    )
+)]
 pub async fn logout_everywhere(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -155,18 +183,22 @@ pub async fn logout_everywhere(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChangePasswordRequest {
-    current_password: Option<String>,
-    new_password: Option<String>,
-}
-
+#[utoipa::path(
+    post,
+    path = "/auth/password",
+    tag = "accounts",
+    operation_id = "change_password",
+    summary = "Change the password",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "`{\"status\": \"password_changed\"}`; other sessions end.", body = StatusResponse),
+    )
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
     Json(body): Json<ChangePasswordRequest>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<StatusResponse>> {
     let mut errors = FieldErrors::new();
     let current = errors.check(
         "current_password",
@@ -194,15 +226,20 @@ pub async fn change_password(
         &new,
     )
     .await?;
-    Ok(Json(serde_json::json!({ "status": "password_changed" })))
+    Ok(Json(StatusResponse::new("password_changed")))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ForgotRequest {
-    email: Option<String>,
-}
-
+#[utoipa::path(
+    post,
+    path = "/auth/forgot",
+    tag = "accounts",
+    operation_id = "forgot_password",
+    summary = "Ask for a password reset mail",
+    request_body = ForgotRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the account exists.", body = StatusResponse),
+    )
+)]
 pub async fn forgot(
     State(state): State<AppState>,
     Json(body): Json<ForgotRequest>,
@@ -213,24 +250,30 @@ pub async fn forgot(
     service::forgot_password(&state, email);
     Ok((
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({
-            "status": "accepted",
-            "message": "If an account exists for this email, a reset link is on its way."
-        })),
+        Json(StatusResponse {
+            status: "accepted".to_owned(),
+            message: Some(
+                "If an account exists for this email, a reset link is on its way.".to_owned(),
+            ),
+        }),
     ))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ResetRequest {
-    token: Option<String>,
-    password: Option<String>,
-}
-
+#[utoipa::path(
+    post,
+    path = "/auth/reset",
+    tag = "accounts",
+    operation_id = "reset_password",
+    summary = "Set a new password with a reset token",
+    request_body = ResetRequest,
+    responses(
+        (status = 200, description = "`{\"status\": \"password_reset\"}`; every session ends.", body = StatusResponse),
+    )
+)]
 pub async fn reset(
     State(state): State<AppState>,
     Json(body): Json<ResetRequest>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<StatusResponse>> {
     let mut errors = FieldErrors::new();
     let token = errors.check("token", required(body.token.as_deref()));
     let password = errors.check(
@@ -241,31 +284,45 @@ pub async fn reset(
         return Err(errors.into());
     };
     service::reset_password(&state, token, &password).await?;
-    Ok(Json(serde_json::json!({ "status": "password_reset" })))
+    Ok(Json(StatusResponse::new("password_reset")))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VerifyRequest {
-    token: Option<String>,
-}
-
+#[utoipa::path(
+    post,
+    path = "/auth/verify",
+    tag = "accounts",
+    operation_id = "verify_email",
+    summary = "Verify the email address",
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "The account, `email_verified: true`; guest orders of this email join it.", body = UserResponse),
+    )
+)]
 pub async fn verify(
     State(state): State<AppState>,
     Json(body): Json<VerifyRequest>,
-) -> BackendResult<Json<serde_json::Value>> {
+) -> BackendResult<Json<UserResponse>> {
     let token = required(body.token.as_deref()).map_err(|e| FieldErrors::single("token", e))?;
     let user = service::verify_email(&state, token).await?;
-    Ok(Json(serde_json::json!({ "user": UserView::from(&user) })))
+    Ok(Json(UserResponse {
+        user: user_view(&user),
+    }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/verify/resend",
+    tag = "accounts",
+    operation_id = "resend_verification",
+    summary = "Send the verification mail again",
+    responses(
+        (status = 202, description = "Accepted.", body = StatusResponse),
+    )
+)]
 pub async fn resend_verification(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> BackendResult<impl IntoResponse> {
     service::resend_verification(&state, user.user_id).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(serde_json::json!({ "status": "accepted" })),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(StatusResponse::new("accepted"))))
 }

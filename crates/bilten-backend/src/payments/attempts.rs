@@ -26,6 +26,7 @@
 //! paid after all, completion still completes or refunds it
 //! (`bilten_store::payments::mark_succeeded` accepts `canceled`).
 
+use bilten_http::ErrorCode;
 use std::time::Duration;
 
 use bilten_domain::{Currency, Money, PaymentId};
@@ -137,7 +138,7 @@ pub async fn claim(
         }
         if tokio::time::Instant::now() >= deadline {
             return Err(BackendError::conflict(
-                "checkout_in_progress",
+                ErrorCode::CheckoutInProgress,
                 "A checkout of this order is being started; try again in a moment.",
             ));
         }

@@ -32,7 +32,7 @@ use crate::completion::{self, Completion};
 use crate::error::BackendResult;
 use crate::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PayForm {
     #[serde(default)]
     card_number: String,
@@ -146,6 +146,19 @@ fn settled(p: &PaymentRecord) -> Response {
 }
 
 /// `GET /pay/test/{payment_id}`: the card form (or where the payment stands).
+#[utoipa::path(
+    get,
+    path = "/pay/test/{id}",
+    tag = "orders",
+    operation_id = "show_test_payment_page",
+    summary = "The test provider's card form",
+    params(
+        ("id" = String, Path, description = "The payment id (`pay_…`)."),
+    ),
+    responses(
+        (status = 200, description = "An HTML page.", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -164,6 +177,20 @@ pub async fn show(
 }
 
 /// `POST /pay/test/{payment_id}` with `card_number`: charges the test card.
+#[utoipa::path(
+    post,
+    path = "/pay/test/{id}",
+    tag = "orders",
+    operation_id = "submit_test_payment_page",
+    summary = "Pay with a test card on the form",
+    params(
+        ("id" = String, Path, description = "The payment id (`pay_…`)."),
+    ),
+    request_body(content = PayForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "An HTML page with the outcome.", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,

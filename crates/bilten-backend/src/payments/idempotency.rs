@@ -10,6 +10,7 @@
 //! runs again. None of this is what keeps a checkout from charging twice (the claimed attempt
 //! does that, keys or not); it gives a client that retries the answer it missed.
 
+use bilten_http::ErrorCode;
 use std::future::Future;
 use std::time::Duration;
 
@@ -52,7 +53,7 @@ fn is_final(outcome: &BackendResult<Response>) -> bool {
             BackendError::Unavailable(_)
             | BackendError::Internal(_)
             | BackendError::Conflict {
-                code: "checkout_in_progress",
+                code: ErrorCode::CheckoutInProgress,
                 ..
             },
         ) => false,
@@ -93,7 +94,7 @@ pub async fn once(
         }
         if tokio::time::Instant::now() >= deadline {
             return Err(BackendError::conflict(
-                "checkout_in_progress",
+                ErrorCode::CheckoutInProgress,
                 "A request with this Idempotency-Key is still being answered; try again in a \
                  moment.",
             ));

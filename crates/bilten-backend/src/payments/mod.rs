@@ -18,7 +18,7 @@
 //! and the test page only matches the number against the test card table.
 
 pub mod attempts;
-mod hosted_page;
+pub(crate) mod hosted_page;
 pub mod idempotency;
 pub mod stripe;
 pub mod test_card;

@@ -1186,7 +1186,12 @@ fn event_refusal(status: &str) -> Option<fn() -> BackendError> {
     match status {
         "published" => None,
         "draft" => Some(|| BackendError::NotFound("event")),
-        _ => Some(|| BackendError::conflict("event_not_on_sale", "This event is not on sale.")),
+        _ => Some(|| {
+            BackendError::conflict(
+                bilten_http::ErrorCode::EventNotOnSale,
+                "This event is not on sale.",
+            )
+        }),
     }
 }
 

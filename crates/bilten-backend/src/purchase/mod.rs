@@ -20,6 +20,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_domain::TicketTypeId;
+use bilten_http::ErrorCode;
 use bilten_http::Json;
 use chrono::Utc;
 use serde::Deserialize;
@@ -35,7 +36,7 @@ use engine::{Done, Job, Mode, Payment};
 pub use engine::{PurchaseEngine, CONFIRMATION_TEMPLATE};
 use views::{HeldView, PurchaseView};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseInput {
     event_id: Option<String>,
@@ -71,6 +72,20 @@ fn payment_of(state: &AppState, test_card: Option<&str>) -> BackendResult<Paymen
 }
 
 /// `POST /purchases`.
+#[utoipa::path(
+    post,
+    path = "/purchases",
+    tag = "orders",
+    operation_id = "purchase",
+    summary = "Buy and pay in one request (free orders, test cards)",
+    params(
+        ("Idempotency-Key" = String, Header, description = "1–255 visible ASCII characters; the same key with the same request replays the first answer."),
+    ),
+    request_body = PurchaseInput,
+    responses(
+        (status = 201, description = "`{order, access_key, payment, tickets}`.", body = serde_json::Value),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
@@ -167,7 +182,7 @@ pub(crate) async fn submit(
             // The request with the same key did not win: it was answered with its reason,
             // and this copy of it is answered the same way by trying again.
             BackendError::conflict(
-                "purchase_in_progress",
+                ErrorCode::PurchaseInProgress,
                 "A purchase with this Idempotency-Key was not completed; send it again.",
             )
         }),

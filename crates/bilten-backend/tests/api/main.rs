@@ -14,6 +14,7 @@ mod event_cancel;
 mod guest_orders;
 mod hosted_page;
 mod nul_bytes;
+mod openapi;
 mod ops;
 mod orders;
 mod organizer_views;

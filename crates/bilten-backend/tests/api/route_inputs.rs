@@ -2,8 +2,8 @@
 //! that a new route, a new body field or a new query parameter is swept by `bad_input.rs`
 //! without anyone remembering to add it.
 //!
-//! The walk: every `.route("path", method(module::handler)…)` of `routes::api()`; the
-//! handler's signature (`Json<T>`, `Form<T>`, `Query<T>`, raw `Bytes`); the `struct T`'s
+//! The walk: every handler of a `routes!(module::handler, …)` of `routes::api()`, with the
+//! method and path of its `#[utoipa::path]`; the handler's signature (`Json<T>`, `Form<T>`, `Query<T>`, raw `Bytes`); the `struct T`'s
 //! fields, and the fields of the structs they contain (`Option<Vec<ItemInput>>` becomes
 //! `items[0].…`). A handler that reads `Query<HashMap<…>>` contributes the keys it looks up
 //! (`query.get("limit")`). When a handler or a struct cannot be found the walk panics, so it
@@ -45,9 +45,23 @@ struct Source {
 
 impl Source {
     fn load() -> Self {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut files = BTreeMap::new();
-        let mut dirs = vec![root.clone()];
+        Self::read(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            Path::new(""),
+            &mut files,
+        );
+        // Request bodies are the contract's types.
+        Self::read(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../bilten-api/src"),
+            Path::new("bilten-api"),
+            &mut files,
+        );
+        Self { files }
+    }
+
+    fn read(root: &Path, prefix: &Path, files: &mut BTreeMap<PathBuf, String>) {
+        let mut dirs = vec![root.to_owned()];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
                 let path = entry.path();
@@ -55,11 +69,44 @@ impl Source {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).unwrap();
-                    files.insert(path.strip_prefix(&root).unwrap().to_owned(), text);
+                    files.insert(prefix.join(path.strip_prefix(root).unwrap()), text);
                 }
             }
         }
-        Self { files }
+    }
+
+    /// The method and path of handler `name` in `module`, from its `#[utoipa::path(…)]`.
+    fn route_of(&self, module: &str, name: &str) -> (String, String) {
+        for text in self.module(module) {
+            let Some(at) = text.find(&format!("pub async fn {name}(")) else {
+                continue;
+            };
+            // The attribute right above this `fn` (another `fn` in between: not a handler).
+            let Some(attribute) = text[..at]
+                .rsplit_once("#[utoipa::path(")
+                .map(|(_, attribute)| attribute)
+                .filter(|attribute| !attribute.contains("fn "))
+            else {
+                continue;
+            };
+            let method = attribute
+                .trim_start()
+                .split(',')
+                .next()
+                .unwrap()
+                .trim()
+                .to_owned();
+            let path = attribute
+                .split("path = \"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap()
+                .to_owned();
+            return (method, path);
+        }
+        panic!(
+            "handler {module}::{name} not found in the backend's source; extend route_inputs.rs"
+        );
     }
 
     /// The files of module `module` (`auth` → `auth.rs`, `auth/mod.rs`, `auth/*.rs`).
@@ -236,18 +283,13 @@ pub fn all() -> Vec<RouteInputs> {
         .and_then(|rest| rest.split("#[cfg(test)]").next())
         .unwrap();
     let mut found = Vec::new();
-    for chunk in api.split(".route(").skip(1) {
-        let path = chunk.split('"').nth(1).unwrap().to_owned();
-        for method in ["get", "post", "patch", "put", "delete"] {
-            let Some(at) = chunk.find(&format!("{method}(")).filter(|at| {
-                // `get(` but not `target(`: the method starts a word.
-                *at == 0 || !chunk.as_bytes()[at - 1].is_ascii_alphanumeric()
-            }) else {
-                continue;
-            };
-            let handler = balanced(&chunk[at + method.len() + 1..], '(', ')');
+    for chunk in api.split("routes!(").skip(1) {
+        let handlers = balanced(chunk, '(', ')');
+        for handler in handlers.split(',').map(str::trim).filter(|h| !h.is_empty()) {
             let (module, name) = handler.rsplit_once("::").unwrap();
-            let module = module.rsplit("::").next().unwrap();
+            let module = module.replace("::", "/");
+            let module = module.as_str();
+            let (method, path) = source.route_of(module, name);
             let (params, body) = source.handler(module, name);
             let (kind, body_type) = if let Some(t) = extracted(&params, "Json") {
                 (Some(BodyKind::Json), Some(t))
@@ -282,7 +324,7 @@ pub fn all() -> Vec<RouteInputs> {
             };
             found.push(RouteInputs {
                 method: method.to_uppercase(),
-                path: path.clone(),
+                path,
                 body: kind,
                 fields,
                 query,

@@ -12,10 +12,19 @@ use std::time::Duration;
 
 pub mod ticketing;
 
+/// The contract's types the pages use, under the names they know.
+pub use bilten_api::accounts::{Session as SessionInfo, TokenResponse as TokenPair, User};
+
+use bilten_api::accounts::{
+    ChangePasswordRequest, ForgotRequest, LoginRequest, RefreshRequest, RegisterRequest,
+    ResetRequest, SessionList, UpdateMeRequest, UserResponse, VerifyRequest,
+};
+use bilten_api::ErrorCode;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 /// A page waits at most this long for the backend; past it the visitor gets the 503 page
 /// instead of a hanging tab.
@@ -35,30 +44,6 @@ pub struct Forwarded {
     pub client_ip: Option<IpAddr>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct User {
-    pub email: String,
-    pub name: String,
-    pub email_verified: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct TokenPair {
-    pub access_token: String,
-    pub refresh_token: String,
-    /// Seconds the access token lives.
-    pub expires_in: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SessionInfo {
-    pub current: bool,
-    pub created_at: String,
-    pub last_used_at: String,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-}
-
 /// The API's answer for one bad field.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FieldProblem {
@@ -70,7 +55,7 @@ pub struct FieldProblem {
 #[derive(Debug, Clone)]
 pub struct Rejection {
     pub status: StatusCode,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub fields: BTreeMap<String, FieldProblem>,
 }
@@ -85,12 +70,18 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Self::Rejected(rejection) => Some(&rejection.code),
+            Self::Rejected(rejection) => Some(rejection.code),
             Self::Unavailable(_) => None,
         }
     }
+}
+
+/// A request body of the contract as the JSON a call sends.
+pub(crate) fn request<T: Serialize>(body: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(body)
+        .map_err(|e| ApiError::Unavailable(format!("encoding a request: {e}")))
 }
 
 /// One request to the API.
@@ -119,20 +110,12 @@ struct ErrorEnvelope {
 
 #[derive(Deserialize)]
 struct ErrorBody {
-    code: String,
+    /// A code outside the catalog is not our API's answer: it fails to parse, and the
+    /// answer counts as nonsense (`Unavailable`).
+    code: ErrorCode,
     message: String,
     #[serde(default)]
     fields: BTreeMap<String, FieldProblem>,
-}
-
-#[derive(Deserialize)]
-struct UserEnvelope {
-    user: User,
-}
-
-#[derive(Deserialize)]
-struct SessionList {
-    items: Vec<SessionInfo>,
 }
 
 impl BackendApi {
@@ -310,8 +293,12 @@ impl BackendApi {
         password: &str,
         name: &str,
     ) -> Result<User, ApiError> {
-        let body = json!({ "email": email, "password": password, "name": name });
-        let envelope: UserEnvelope = self
+        let body = request(&RegisterRequest {
+            email: Some(email.to_owned()),
+            password: Some(password.to_owned()),
+            name: Some(name.to_owned()),
+        })?;
+        let envelope: UserResponse = self
             .call_json(Method::POST, "/auth/register", caller, None, Some(body))
             .await?;
         Ok(envelope.user)
@@ -323,7 +310,10 @@ impl BackendApi {
         email: &str,
         password: &str,
     ) -> Result<TokenPair, ApiError> {
-        let body = json!({ "email": email, "password": password });
+        let body = request(&LoginRequest {
+            email: Some(email.to_owned()),
+            password: Some(password.to_owned()),
+        })?;
         self.call_json(Method::POST, "/auth/login", caller, None, Some(body))
             .await
     }
@@ -333,7 +323,9 @@ impl BackendApi {
         caller: &Forwarded,
         refresh_token: &str,
     ) -> Result<TokenPair, ApiError> {
-        let body = json!({ "refresh_token": refresh_token });
+        let body = request(&RefreshRequest {
+            refresh_token: Some(refresh_token.to_owned()),
+        })?;
         self.call_json(Method::POST, "/auth/refresh", caller, None, Some(body))
             .await
     }
@@ -373,7 +365,10 @@ impl BackendApi {
         current_password: &str,
         new_password: &str,
     ) -> Result<(), ApiError> {
-        let body = json!({ "current_password": current_password, "new_password": new_password });
+        let body = request(&ChangePasswordRequest {
+            current_password: Some(current_password.to_owned()),
+            new_password: Some(new_password.to_owned()),
+        })?;
         self.call(
             Method::POST,
             "/auth/password",
@@ -386,7 +381,9 @@ impl BackendApi {
     }
 
     pub async fn forgot_password(&self, caller: &Forwarded, email: &str) -> Result<(), ApiError> {
-        let body = json!({ "email": email });
+        let body = request(&ForgotRequest {
+            email: Some(email.to_owned()),
+        })?;
         self.call(Method::POST, "/auth/forgot", caller, None, Some(body))
             .await
             .map(drop)
@@ -398,15 +395,20 @@ impl BackendApi {
         token: &str,
         password: &str,
     ) -> Result<(), ApiError> {
-        let body = json!({ "token": token, "password": password });
+        let body = request(&ResetRequest {
+            token: Some(token.to_owned()),
+            password: Some(password.to_owned()),
+        })?;
         self.call(Method::POST, "/auth/reset", caller, None, Some(body))
             .await
             .map(drop)
     }
 
     pub async fn verify_email(&self, caller: &Forwarded, token: &str) -> Result<User, ApiError> {
-        let body = json!({ "token": token });
-        let envelope: UserEnvelope = self
+        let body = request(&VerifyRequest {
+            token: Some(token.to_owned()),
+        })?;
+        let envelope: UserResponse = self
             .call_json(Method::POST, "/auth/verify", caller, None, Some(body))
             .await?;
         Ok(envelope.user)
@@ -429,7 +431,7 @@ impl BackendApi {
     }
 
     pub async fn me(&self, caller: &Forwarded, access_token: String) -> Result<User, ApiError> {
-        let envelope: UserEnvelope = self
+        let envelope: UserResponse = self
             .call_json(Method::GET, "/me", caller, Some(&access_token), None)
             .await?;
         Ok(envelope.user)
@@ -441,8 +443,10 @@ impl BackendApi {
         access_token: String,
         name: &str,
     ) -> Result<User, ApiError> {
-        let body = json!({ "name": name });
-        let envelope: UserEnvelope = self
+        let body = request(&UpdateMeRequest {
+            name: Some(name.to_owned()),
+        })?;
+        let envelope: UserResponse = self
             .call_json(
                 Method::PATCH,
                 "/me",

@@ -6,56 +6,20 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ApiError, BackendApi, Call, Forwarded};
+use super::{request, ApiError, BackendApi, Call, Forwarded};
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Event {
-    pub id: String,
-    pub organization_id: String,
-    pub status: String,
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub timezone: String,
-    pub venue_name: Option<String>,
-    pub venue_address: Option<String>,
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub online_url: Option<String>,
-    pub currency: String,
-    pub category: String,
-    pub image_url: Option<String>,
-    pub hold_minutes: i64,
-    pub buyer_cap: i64,
-    /// A platform admin unpublished it; only an admin's release lets it be published again.
-    #[serde(default)]
-    pub moderation_locked: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct TicketType {
-    pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    pub price: Money,
-    pub available: i64,
-    pub sales_start: Option<DateTime<Utc>>,
-    pub sales_end: Option<DateTime<Utc>>,
-    /// `on_sale`, `not_open`, `closed` or `sold_out`.
-    pub sales_phase: String,
-    pub min_per_order: i64,
-    pub max_per_order: i64,
-    /// Organization members only.
-    pub capacity: Option<i64>,
-    pub sold: Option<i64>,
-    pub held: Option<i64>,
-    pub visibility: Option<String>,
-}
+/// The contract's types the organizer and admin pages use.
+pub use bilten_api::accounts::User;
+pub use bilten_api::admin::{AdminOrganization, DisableRequest};
+pub use bilten_api::events::{Event, EventStatus, Quota, SalesPhase, TicketType, Visibility};
+use bilten_api::events::{EventList, EventResponse, QuotaList, TicketTypeList};
+use bilten_api::organizations::{
+    AddMemberRequest, CreateOrganizationRequest, MemberList, OrganizationList, OrganizationResponse,
+};
+pub use bilten_api::organizations::{Member, Organization};
+pub use bilten_api::promo::PromoCode;
+use bilten_api::promo::PromoCodeList;
+pub use bilten_api::Page as Paged;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct EventDetail {
@@ -170,40 +134,6 @@ impl OrderEnvelope {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Organization {
-    pub id: String,
-    pub name: String,
-    pub role: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Member {
-    pub user_id: String,
-    pub email: String,
-    pub name: String,
-    pub role: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Quota {
-    pub name: String,
-    pub capacity: i64,
-    pub sold: i64,
-    pub held: i64,
-    pub available: i64,
-    pub ticket_type_ids: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PromoCode {
-    pub code: String,
-    pub discount: Option<bilten_domain::Discount>,
-    pub max_uses: Option<i64>,
-    pub uses: i64,
-    pub active: bool,
-}
-
 /// A row of the organizer's order list.
 #[derive(Debug, Clone, Deserialize)]
 pub struct OrderRow {
@@ -270,23 +200,6 @@ pub struct Device {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct AdminUser {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub role: String,
-    pub email_verified: bool,
-}
-
-/// An organization as platform admins list it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct AdminOrganization {
-    pub name: String,
-    pub members: i64,
-    pub events: i64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct NamedRef {
     pub name: String,
 }
@@ -301,25 +214,9 @@ pub struct Attendee {
     pub status: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Deserialize)]
 struct Items<T> {
     items: Vec<T>,
-}
-
-#[derive(Deserialize)]
-struct OrganizationEnvelope {
-    organization: Organization,
-}
-
-#[derive(Deserialize)]
-struct EventEnvelope {
-    event: Event,
 }
 
 /// The filters of `GET /events`, as the API takes them.
@@ -548,7 +445,7 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: String,
     ) -> Result<Vec<Organization>, ApiError> {
-        let list: Items<Organization> = self
+        let list: OrganizationList = self
             .send_json(Call::get("/me/organizations", caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -560,13 +457,11 @@ impl BackendApi {
         bearer: String,
         name: &str,
     ) -> Result<Organization, ApiError> {
-        let envelope: OrganizationEnvelope = self
-            .send_json(Call::post(
-                "/organizations",
-                caller,
-                &bearer,
-                serde_json::json!({ "name": name }),
-            ))
+        let body = request(&CreateOrganizationRequest {
+            name: Some(name.to_owned()),
+        })?;
+        let envelope: OrganizationResponse = self
+            .send_json(Call::post("/organizations", caller, &bearer, body))
             .await?;
         Ok(envelope.organization)
     }
@@ -578,7 +473,7 @@ impl BackendApi {
         organization: &str,
     ) -> Result<Vec<Member>, ApiError> {
         let path = format!("/organizations/{}/members", path_segment(organization));
-        let list: Items<Member> = self
+        let list: MemberList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -593,14 +488,13 @@ impl BackendApi {
         role: &str,
     ) -> Result<(), ApiError> {
         let path = format!("/organizations/{}/members", path_segment(organization));
-        self.send(Call::post(
-            &path,
-            caller,
-            &bearer,
-            serde_json::json!({ "email": email, "role": role }),
-        ))
-        .await
-        .map(drop)
+        let body = request(&AddMemberRequest {
+            email: Some(email.to_owned()),
+            role: Some(role.to_owned()),
+        })?;
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
     }
 
     pub async fn remove_member(
@@ -630,7 +524,7 @@ impl BackendApi {
         organization: &str,
     ) -> Result<Vec<Event>, ApiError> {
         let path = format!("/organizations/{}/events", path_segment(organization));
-        let list: Items<Event> = self
+        let list: EventList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -644,7 +538,7 @@ impl BackendApi {
         body: Value,
     ) -> Result<Event, ApiError> {
         let path = format!("/organizations/{}/events", path_segment(organization));
-        let envelope: EventEnvelope = self
+        let envelope: EventResponse = self
             .send_json(Call::post(&path, caller, &bearer, body))
             .await?;
         Ok(envelope.event)
@@ -658,7 +552,7 @@ impl BackendApi {
         body: Value,
     ) -> Result<Event, ApiError> {
         let path = format!("/events/{}", path_segment(event));
-        let envelope: EventEnvelope = self
+        let envelope: EventResponse = self
             .send_json(Call {
                 method: Method::PATCH,
                 ..Call::post(&path, caller, &bearer, body)
@@ -706,7 +600,7 @@ impl BackendApi {
         event: &str,
     ) -> Result<Vec<TicketType>, ApiError> {
         let path = format!("/events/{}/ticket-types", path_segment(event));
-        let list: Items<TicketType> = self
+        let list: TicketTypeList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -719,7 +613,7 @@ impl BackendApi {
         event: &str,
     ) -> Result<Vec<Quota>, ApiError> {
         let path = format!("/events/{}/quotas", path_segment(event));
-        let list: Items<Quota> = self
+        let list: QuotaList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -748,7 +642,7 @@ impl BackendApi {
         event: &str,
     ) -> Result<Vec<PromoCode>, ApiError> {
         let path = format!("/events/{}/promo-codes", path_segment(event));
-        let list: Items<PromoCode> = self
+        let list: PromoCodeList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)
@@ -783,7 +677,7 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: String,
         query: &str,
-    ) -> Result<Paged<AdminUser>, ApiError> {
+    ) -> Result<Paged<User>, ApiError> {
         let path = format!("/admin/users?{query}");
         self.send_json(Call::get(&path, caller, Some(&bearer)))
             .await
@@ -843,14 +737,10 @@ impl BackendApi {
         disabled: bool,
     ) -> Result<(), ApiError> {
         let path = format!("/admin/users/{}/disabled", path_segment(user));
-        self.send(Call::post(
-            &path,
-            caller,
-            &bearer,
-            serde_json::json!({ "disabled": disabled }),
-        ))
-        .await
-        .map(drop)
+        let body = request(&DisableRequest { disabled })?;
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
     }
 
     pub async fn devices(

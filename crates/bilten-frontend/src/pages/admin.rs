@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::organize::authed;
 use super::{after_post, NoticeQuery};
+use crate::api::ticketing::EventStatus;
 use crate::api::ApiError;
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, FormState};
@@ -86,7 +87,7 @@ async fn users_page(
                         tr {
                             th scope="row" { (user.name) }
                             td { (user.email) @if user.email_verified { " " span.badge { "confirmed" } } }
-                            td { (user.role) }
+                            td { (user.role.as_str()) }
                             td.order-actions {
                                 @for (disabled, label) in [(true, "Disable"), (false, "Enable")] {
                                     form method="post" action={ "/admin/users/" (user.id) "/disabled" } {
@@ -220,11 +221,11 @@ async fn moderation_page(
                             th scope="row" { (event.title) }
                             td { (event.starts_at.format("%Y-%m-%d %H:%M UTC")) }
                             td {
-                                (event.status)
+                                (event.status.as_str())
                                 @if event.moderation_locked { " (locked by moderation)" }
                             }
                             td.order-actions {
-                                @if event.status == "published" {
+                                @if event.status == EventStatus::Published {
                                     form method="post" action={ "/admin/events/" (event.id) "/unpublish" } {
                                         input type="hidden" name="csrf_token" value=(csrf);
                                         button.secondary type="submit" { "Unpublish" span.visually-hidden { " " (event.title) } }

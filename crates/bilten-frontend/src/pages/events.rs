@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{form_problems, NoticeQuery};
-use crate::api::ticketing::{Event, EventDetail, EventSearch, TicketType};
+use crate::api::ticketing::EventStatus;
+use crate::api::ticketing::{Event, EventDetail, EventSearch, SalesPhase, TicketType};
 use crate::api::FieldProblem;
 use crate::format;
 use crate::session::{CsrfForm, Visit};
@@ -192,7 +193,7 @@ fn event_card(event: &Event) -> Markup {
                 }
             }
             @if !place.is_empty() { p.where { (place) } }
-            p { span.tag { (format::category_label(&event.category)) } }
+            p { span.tag { (format::category_label(event.category.as_str())) } }
         }
     }
 }
@@ -306,22 +307,26 @@ fn ticket_row(
     buyer_cap: i64,
     state: &TicketForm,
 ) -> Markup {
-    let name = qty_field(&ticket.id);
+    let name = qty_field(&ticket.id.to_string());
     let id = format!("field-{name}");
     let error = state.form.field_errors.get(&name);
-    let on_sale = ticket.sales_phase == "on_sale" && ticket.available > 0;
+    let on_sale = ticket.sales_phase == SalesPhase::OnSale && ticket.available > 0;
     let most = ticket.max_per_order.min(ticket.available).min(buyer_cap);
-    let chosen = state.quantities.get(&ticket.id).copied().unwrap_or(0);
+    let chosen = state
+        .quantities
+        .get(&ticket.id.to_string())
+        .copied()
+        .unwrap_or(0);
     let typed = state
         .attendees
-        .get(&ticket.id)
+        .get(&ticket.id.to_string())
         .map_or(&[][..], Vec::as_slice);
     html! {
         li.ticket-type.has-error[error.is_some()] {
             div.ticket-info {
                 h3 #{ (id) "-name" } { (ticket.name) }
                 p.price { (format::price(ticket.price)) }
-                @if let Some(description) = ticket.description.as_deref().filter(|d| !d.is_empty()) {
+                @if let Some(description) = Some(ticket.description.as_str()).filter(|d| !d.is_empty()) {
                     p.muted { (description) }
                 }
                 p.availability #{ (id) "-availability" } data-availability-of=(ticket.id) { (availability(ticket, tz)) }
@@ -345,7 +350,7 @@ fn ticket_row(
                         summary { "Names on the tickets (optional)" span.visually-hidden { ": " (ticket.name) } }
                         p.muted { "Each ticket carries its holder's name; empty ones get the buyer's. You can change them until the event starts." }
                         @for n in 0..most.min(NAMED_TICKETS) {
-                            @let field = attendee_field(&ticket.id, n);
+                            @let field = attendee_field(&ticket.id.to_string(), n);
                             div.field {
                                 label for={ "field-" (field) } { "Ticket " (n + 1) }
                                 input id={ "field-" (field) } type="text" name=(field) maxlength="100" autocomplete="name"
@@ -444,7 +449,7 @@ fn structured_data(detail: &EventDetail, url: &str) -> Markup {
                 "name": t.name,
                 "price": t.price.to_decimal_string(),
                 "priceCurrency": t.price.currency().code(),
-                "availability": offer_availability(&t.sales_phase, &event.status),
+                "availability": offer_availability(t.sales_phase.as_str(), event.status.as_str()),
                 "validFrom": t.sales_start.map(|s| format::iso_local(s, tz)),
                 "url": url,
             })
@@ -457,7 +462,7 @@ fn structured_data(detail: &EventDetail, url: &str) -> Markup {
         "description": event.description,
         "startDate": format::iso_local(event.starts_at, tz),
         "endDate": format::iso_local(event.ends_at, tz),
-        "eventStatus": if event.status == "canceled" {
+        "eventStatus": if event.status == EventStatus::Canceled {
             "https://schema.org/EventCancelled"
         } else {
             "https://schema.org/EventScheduled"
@@ -544,12 +549,12 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
     let any_on_sale = detail
         .ticket_types
         .iter()
-        .any(|t| t.sales_phase == "on_sale" && t.available > 0);
+        .any(|t| t.sales_phase == SalesPhase::OnSale && t.available > 0);
     let form = &state.form;
     let mut labels: Vec<(String, String)> = detail
         .ticket_types
         .iter()
-        .map(|t| (qty_field(&t.id), t.name.clone()))
+        .map(|t| (qty_field(&t.id.to_string()), t.name.clone()))
         .collect();
     labels.extend([
         ("name".to_owned(), "Your name".to_owned()),
@@ -563,7 +568,7 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
     html! {
         section.tickets aria-labelledby="tickets-title" {
             h2 #tickets-title { "Tickets" }
-            @if event.status == "canceled" {
+            @if event.status == EventStatus::Canceled {
                 p.notice-warning { "This event has been canceled. Tickets are no longer sold." }
             } @else if ended {
                 p.notice-warning { "This event has ended." }
@@ -610,9 +615,9 @@ fn event_content(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Mar
     html! {
         article.event {
             header.event-header {
-                p { span.tag { (format::category_label(&event.category)) }
-                    @if event.status == "draft" { " " span.tag.sold-out { "Draft" } }
-                    @if event.status == "canceled" { " " span.tag.sold-out { "Canceled" } } }
+                p { span.tag { (format::category_label(event.category.as_str())) }
+                    @if event.status == EventStatus::Draft { " " span.tag.sold-out { "Draft" } }
+                    @if event.status == EventStatus::Canceled { " " span.tag.sold-out { "Canceled" } } }
                 h1 { (event.title) }
                 p.when {
                     time datetime=(format::iso_local(event.starts_at, tz)) {
@@ -646,7 +651,7 @@ fn event_page(
         live_availability: detail
             .ticket_types
             .iter()
-            .any(|t| t.sales_phase == "on_sale"),
+            .any(|t| t.sales_phase == SalesPhase::OnSale),
         ..PageMeta::new(&detail.event.title, &description)
     };
     visit.page_with_meta(status, &meta, &event_content(visit, detail, state))
@@ -743,12 +748,14 @@ fn order_items<'v>(
     let mut items = Vec::new();
     let mut item_types = Vec::new();
     for ticket in &detail.ticket_types {
-        let quantity: i64 = value(&qty_field(&ticket.id)).parse().unwrap_or(0);
+        let quantity: i64 = value(&qty_field(&ticket.id.to_string()))
+            .parse()
+            .unwrap_or(0);
         let typed: Vec<String> = (0..NAMED_TICKETS)
-            .map(|n| value(&attendee_field(&ticket.id, n)).to_owned())
+            .map(|n| value(&attendee_field(&ticket.id.to_string(), n)).to_owned())
             .collect();
         if quantity > 0 {
-            state.quantities.insert(ticket.id.clone(), quantity);
+            state.quantities.insert(ticket.id.to_string(), quantity);
             // Names of the tickets chosen, in order; a blank one gets the buyer's name, and
             // blanks at the end are not sent at all.
             let mut names: Vec<&str> = typed
@@ -764,10 +771,10 @@ fn order_items<'v>(
                 item["attendees"] = json!(names);
             }
             items.push(item);
-            item_types.push(ticket.id.clone());
+            item_types.push(ticket.id.to_string());
         }
         if typed.iter().any(|n| !n.is_empty()) {
-            state.attendees.insert(ticket.id.clone(), typed);
+            state.attendees.insert(ticket.id.to_string(), typed);
         }
     }
     (items, item_types)

@@ -108,7 +108,7 @@ pub fn form_problems(error: ApiError, mut form: FormState) -> Result<FormState, 
             code,
             message,
             fields,
-        }) if status.is_client_error() && !session::means_signed_out(&code) => {
+        }) if status.is_client_error() && !session::means_signed_out(code) => {
             if fields.is_empty() {
                 form.summary = Some(message);
             } else {

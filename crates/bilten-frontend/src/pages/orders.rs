@@ -7,6 +7,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use bilten_api::ErrorCode;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -269,7 +270,7 @@ pub async fn pay(
             Ok(CheckoutStarted::Redirect(url)) => Ok(Redirect::to(&url).into_response()),
             Ok(CheckoutStarted::Completed) => Ok(back_to_order(&id, key, "paid")),
             Err(ApiError::Rejected(rejection)) if rejection.status == StatusCode::CONFLICT => {
-                let notice = if rejection.code == "order_expired" {
+                let notice = if rejection.code == ErrorCode::OrderExpired {
                     "order_expired"
                 } else {
                     "not_pending"
@@ -303,7 +304,7 @@ pub async fn cancel(
         match result {
             Ok(_) => Ok(back_to_order(&id, key, "canceled")),
             // Already paid, expired or canceled: the order page says which.
-            Err(ApiError::Rejected(rejection)) if rejection.code == "order_not_pending" => {
+            Err(ApiError::Rejected(rejection)) if rejection.code == ErrorCode::OrderNotPending => {
                 Ok(back_to_order(&id, key, "not_pending"))
             }
             Err(error) => Err(PageError::from(error)),

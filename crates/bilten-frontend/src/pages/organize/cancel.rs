@@ -14,6 +14,7 @@ use serde_json::json;
 use super::editor::{event_status_action, load};
 use super::{authed, breadcrumbs};
 use crate::api::ticketing::path_segment;
+use crate::api::ticketing::EventStatus;
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::csrf_field;
 use crate::Frontend;
@@ -32,8 +33,8 @@ fn page_path(id: &str) -> String {
 async fn confirmation(app: &Frontend, visit: &mut Visit, id: &str) -> Result<Response, PageError> {
     let detail = load(app, visit, id).await?;
     let event = &detail.event;
-    let dashboard = format!("/organize/events/{}", path_segment(&event.id));
-    if event.status == "canceled" {
+    let dashboard = format!("/organize/events/{}", path_segment(&event.id.to_string()));
+    if event.status == EventStatus::Canceled {
         return Ok(Redirect::to(&format!("{dashboard}?notice=event_canceled")).into_response());
     }
     let summary = authed!(app, visit, |token, fwd| app
@@ -59,7 +60,7 @@ async fn confirmation(app: &Frontend, visit: &mut Visit, id: &str) -> Result<Res
                 li { "No more tickets are sold, every ticket stops being valid at the entrance, and each buyer is emailed." }
             }
         }
-        form.form method="post" action=(page_path(&event.id)) {
+        form.form method="post" action=(page_path(&event.id.to_string())) {
             (csrf_field(&visit.csrf_token))
             input type="hidden" name="confirm" value="yes";
             div.order-actions {

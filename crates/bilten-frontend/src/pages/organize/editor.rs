@@ -13,7 +13,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{authed, breadcrumbs, notice, reports};
-use crate::api::ticketing::{path_segment, Event, EventDetail, PromoCode, Quota, SalesSummary};
+use crate::api::ticketing::EventStatus;
+use crate::api::ticketing::{
+    path_segment, Event, EventDetail, PromoCode, Quota, SalesSummary, Visibility,
+};
 use crate::api::FieldProblem;
 use crate::format;
 use crate::pages::events::CATEGORIES;
@@ -21,6 +24,7 @@ use crate::pages::{after_post, NoticeQuery};
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, error_summary, field, select, textarea, Field, FormState};
 use crate::Frontend;
+use bilten_domain::TicketTypeId;
 
 pub fn routes() -> Router<Frontend> {
     Router::new()
@@ -240,7 +244,7 @@ impl EventForm {
             longitude: event.longitude.map(|v| v.to_string()).unwrap_or_default(),
             online_url: opt(&event.online_url),
             currency: event.currency.clone(),
-            category: event.category.clone(),
+            category: event.category.as_str().to_owned(),
             image_url: opt(&event.image_url),
             hold_minutes: event.hold_minutes.to_string(),
         }
@@ -304,7 +308,7 @@ async fn new_event_page(
     let list = authed!(app, visit, |token, fwd| app
         .api
         .my_organizations(&fwd, token))?;
-    let Some(organization) = list.into_iter().find(|o| o.id == org) else {
+    let Some(organization) = list.into_iter().find(|o| o.id.to_string() == org) else {
         return Err(PageError::NotFound);
     };
     let content = html! {
@@ -476,13 +480,13 @@ fn status_actions(visit: &Visit, event: &Event, form: &FormState) -> Markup {
         (error_summary(form, &[]))
         div.order-actions {
             a.button href={ "/organize/events/" (event.id) "/edit" } { "Edit details" }
-            @if event.status == "draft" {
+            @if event.status == EventStatus::Draft {
                 form method="post" action={ "/organize/events/" (event.id) "/publish" } {
                     (csrf_field(&visit.csrf_token))
                     button type="submit" { "Publish" }
                 }
             }
-            @if event.status == "published" {
+            @if event.status == EventStatus::Published {
                 a href={ "/events/" (event.id) } { "View the public page" }
                 // A page of its own says what canceling refunds before anything happens.
                 a.button.danger href={ "/organize/events/" (event.id) "/cancel" } { "Cancel the event…" }
@@ -506,13 +510,13 @@ fn ticket_types_section(visit: &Visit, detail: &EventDetail, form: &FormState) -
                         tbody {
                             @for t in &detail.ticket_types {
                                 tr {
-                                    th scope="row" { (t.name) @if t.visibility.as_deref() == Some("hidden") { " " span.tag { "hidden" } } }
+                                    th scope="row" { (t.name) @if t.visibility == Some(Visibility::Hidden) { " " span.tag { "hidden" } } }
                                     td.number { (format::price(t.price)) }
                                     td.number { (t.capacity.unwrap_or(0)) }
                                     td.number { (t.sold.unwrap_or(0)) }
                                     td.number { (t.held.unwrap_or(0)) }
                                     td {
-                                        (t.sales_phase.replace('_', " "))
+                                        (t.sales_phase.as_str().replace('_', " "))
                                         @if let Some(start) = t.sales_start { br; span.muted { "from " (format::local_datetime(start, tz)) } }
                                         @if let Some(end) = t.sales_end { br; span.muted { "until " (format::local_datetime(end, tz)) } }
                                     }
@@ -544,12 +548,12 @@ fn quotas_section(
     quotas: &[Quota],
     form: &FormState,
 ) -> Markup {
-    let name_of = |id: &str| {
+    let name_of = |id: &TicketTypeId| {
         detail
             .ticket_types
             .iter()
-            .find(|t| t.id == id)
-            .map_or(id.to_owned(), |t| t.name.clone())
+            .find(|t| t.id == *id)
+            .map_or(id.to_string(), |t| t.name.clone())
     };
     html! {
         section.panel aria-labelledby="quotas-title" {
@@ -559,7 +563,7 @@ fn quotas_section(
                 ul.plain-list {
                     @for q in quotas {
                         li { strong { (q.name) } ": " (q.sold) " sold, " (q.held) " held, " (q.available) " of " (q.capacity) " left — "
-                            (q.ticket_type_ids.iter().map(|id| name_of(id)).collect::<Vec<_>>().join(", ")) }
+                            (q.ticket_type_ids.iter().map(&name_of).collect::<Vec<_>>().join(", ")) }
                     }
                 }
             }
@@ -657,7 +661,7 @@ async fn dashboard_page(
     let content = html! {
         (breadcrumbs(&[("Organize", Some("/organize".to_owned())), ("Organization", Some(format!("/organize/{}", event.organization_id))), (&event.title, None)]))
         (views::notice(notice_text))
-        p { span.tag { (event.status) } }
+        p { span.tag { (event.status.as_str()) } }
         h1 { (event.title) }
         p { (format::time_range(event.starts_at, event.ends_at, tz)) }
         (status_actions(visit, event, &forms.status))
@@ -680,7 +684,7 @@ async fn dashboard_page(
                 button type="submit" { "Add list" }
             }
             h3 { "Scanner devices" }
-            (reports::devices_table(visit, &event.id, &devices))
+            (reports::devices_table(visit, &event.id.to_string(), &devices))
             form.form method="post" action={ "/organize/events/" (event.id) "/devices" } novalidate {
                 (csrf_field(&visit.csrf_token))
                 (field(&Field { name: "device_name", label: "New device", kind: "text", autocomplete: "off", hint: Some("E.g. Gate A phone. It gets a one-time pairing code.") }, &forms.checkin))

@@ -63,7 +63,7 @@ macro_rules! authed {
         if !$visit.signed_in() {
             Err(crate::api::ApiError::Rejected(crate::api::Rejection {
                 status: axum::http::StatusCode::UNAUTHORIZED,
-                code: "unauthenticated".to_owned(),
+                code: bilten_api::ErrorCode::Unauthenticated,
                 message: "Log in to continue.".to_owned(),
                 fields: std::collections::BTreeMap::new(),
             }))
@@ -116,7 +116,7 @@ async fn organizations_page(
             h2 { "Your organizations" }
             ul.plain-list {
                 @for org in &list {
-                    li { a href={ "/organize/" (org.id) } { (org.name) } " " span.tag { (org.role) } }
+                    li { a href={ "/organize/" (org.id) } { (org.name) } " " span.tag { (org.role.as_str()) } }
                 }
             }
         }
@@ -170,7 +170,7 @@ fn event_row(event: &Event) -> Markup {
         tr {
             th scope="row" { a href={ "/organize/events/" (event.id) } { (event.title) } }
             td { (format::local_datetime(event.starts_at, tz)) }
-            td { span.tag { (event.status) } }
+            td { span.tag { (event.status.as_str()) } }
         }
     }
 }
@@ -192,7 +192,7 @@ fn team(visit: &Visit, org: &str, members: &[Member], form: &FormState) -> Marku
                             tr {
                                 th scope="row" { (member.name) }
                                 td { (member.email) }
-                                td { (member.role) }
+                                td { (member.role.as_str()) }
                                 td {
                                     form method="post" action={ "/organize/" (org) "/members/" (member.user_id) "/remove" } {
                                         (csrf_field(&visit.csrf_token))
@@ -226,7 +226,7 @@ async fn organization_page(
     let list = authed!(app, visit, |token, fwd| app
         .api
         .my_organizations(&fwd, token))?;
-    let Some(organization) = list.into_iter().find(|o| o.id == org) else {
+    let Some(organization) = list.into_iter().find(|o| o.id.to_string() == org) else {
         return Err(PageError::NotFound);
     };
     let events = authed!(app, visit, |token, fwd| app
