@@ -12,6 +12,7 @@
 
 pub mod bench;
 pub mod checkin;
+mod constraint;
 mod error;
 pub mod events;
 pub mod inventory;
@@ -28,6 +29,8 @@ pub mod reports;
 pub mod sales;
 pub mod sessions;
 pub mod statements;
+#[cfg(test)]
+mod testing;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
@@ -40,6 +43,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor};
 
+pub use constraint::{Constraint, ConstraintKind};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::Transaction;
 

@@ -411,7 +411,7 @@ mod tests {
     use sqlx::Row;
 
     use super::{checksum, compare, run_list, Applied, Migration, SchemaStatus, MIGRATIONS};
-    use crate::{ConnectSettings, Dialect, Store, StoreError};
+    use crate::{testing, Dialect, Store, StoreError};
 
     /// Rows as a build from before checksums left them.
     fn rows(list: &[(i64, &str)]) -> Vec<Applied> {
@@ -536,48 +536,18 @@ mod tests {
         assert_ne!(checksum("SELECT 1; -- a\n"), checksum("SELECT 1; -- b\n"));
     }
 
-    /// A fresh database (its SQLite file, to remove afterwards); `None` without PostgreSQL.
-    async fn fresh_store(dialect: Dialect) -> Option<(Store, Option<std::path::PathBuf>)> {
-        let mut file = None;
-        let url = match dialect {
-            Dialect::Sqlite => {
-                let dir = std::env::temp_dir().join("bilten-tests");
-                std::fs::create_dir_all(&dir).unwrap();
-                let path = dir.join(format!("migrate-{}.db", uuid::Uuid::new_v4().simple()));
-                let url = format!("sqlite://{}?mode=rwc", path.display());
-                file = Some(path);
-                url
-            }
-            Dialect::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
-                sqlx::any::install_default_drivers();
-                let name = format!("bilten_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = sqlx::AnyPool::connect(&admin_url).await.unwrap();
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
-                admin.close().await;
-                format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
-            }
-        };
-        let store = Store::connect(&ConnectSettings::new(url)).await.unwrap();
-        Some((store, file))
-    }
-
     /// The previous release (this build's list less its newest migration) on a database this
     /// build migrated: it applies nothing and keeps working; this build refuses a database
     /// whose newest migration was recorded under another name.
     async fn an_older_build_tolerates_a_newer_schema(dialect: Dialect) {
-        let Some((store, file)) = fresh_store(dialect).await else {
-            panic!("TEST_DATABASE_URL names a PostgreSQL server for this test");
-        };
+        let db = testing::empty(dialect).await;
+        let store = &db.store;
         let previous = &MIGRATIONS[..MIGRATIONS.len() - 1];
-        assert_eq!(run_list(&store, previous).await.unwrap(), previous.len());
-        assert_eq!(run_list(&store, MIGRATIONS).await.unwrap(), 1);
-        assert_eq!(run_list(&store, previous).await.unwrap(), 0);
-        assert_eq!(run_list(&store, MIGRATIONS).await.unwrap(), 0);
-        assert!(super::status(&store).await.unwrap().pending.is_empty());
+        assert_eq!(run_list(store, previous).await.unwrap(), previous.len());
+        assert_eq!(run_list(store, MIGRATIONS).await.unwrap(), 1);
+        assert_eq!(run_list(store, previous).await.unwrap(), 0);
+        assert_eq!(run_list(store, MIGRATIONS).await.unwrap(), 0);
+        assert!(super::status(store).await.unwrap().pending.is_empty());
 
         let newest = MIGRATIONS.last().unwrap();
         sqlx::query("UPDATE schema_migrations SET name = 'from_another_branch' WHERE version = $1")
@@ -586,22 +556,13 @@ mod tests {
             .await
             .unwrap();
         assert!(matches!(
-            run_list(&store, MIGRATIONS).await,
+            run_list(store, MIGRATIONS).await,
             Err(StoreError::Config(message)) if message.contains("from_another_branch")
         ));
-        assert!(super::status(&store).await.is_err());
+        assert!(super::status(store).await.is_err());
         // The previous build does not know that version: to it, it is a newer release's.
-        assert_eq!(run_list(&store, previous).await.unwrap(), 0);
-        close(store, file).await;
-    }
-
-    async fn close(store: Store, file: Option<std::path::PathBuf>) {
-        store.close().await;
-        if let Some(path) = file {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-        }
+        assert_eq!(run_list(store, previous).await.unwrap(), 0);
+        db.close().await;
     }
 
     /// `(version, checksum)` of every row of `schema_migrations`.
@@ -633,11 +594,10 @@ mod tests {
     /// applied migration differs is refused by `bilten migrate` and by a production role's
     /// check, naming the migration.
     async fn an_edited_migration_is_refused(dialect: Dialect) {
-        let Some((store, file)) = fresh_store(dialect).await else {
-            panic!("TEST_DATABASE_URL names a PostgreSQL server for this test");
-        };
-        run_list(&store, MIGRATIONS).await.unwrap();
-        assert_eq!(recorded(&store).await, ours(MIGRATIONS));
+        let db = testing::empty(dialect).await;
+        let store = &db.store;
+        run_list(store, MIGRATIONS).await.unwrap();
+        assert_eq!(recorded(store).await, ours(MIGRATIONS));
 
         let edited: Vec<Migration> = MIGRATIONS
             .iter()
@@ -650,7 +610,7 @@ mod tests {
                 ..*m
             })
             .collect();
-        let message = refusal(run_list(&store, &edited).await);
+        let message = refusal(run_list(store, &edited).await);
         assert!(
             message.starts_with("migration 2 (ticketing) was applied with checksum"),
             "{message}"
@@ -662,13 +622,13 @@ mod tests {
             .execute(store.primary())
             .await
             .unwrap();
-        let message = refusal(super::status(&store).await);
+        let message = refusal(super::status(store).await);
         assert!(
             message.starts_with("migration 3 (tickets) was applied"),
             "{message}"
         );
-        assert!(run_list(&store, MIGRATIONS).await.is_err());
-        close(store, file).await;
+        assert!(run_list(store, MIGRATIONS).await.is_err());
+        db.close().await;
     }
 
     #[tokio::test]
@@ -686,37 +646,33 @@ mod tests {
     /// checksums on the first run of this build; so does a row a previous release inserted
     /// without one afterwards. Reading the status changes nothing.
     async fn a_database_without_checksums_is_upgraded(dialect: Dialect) {
-        let Some((store, file)) = fresh_store(dialect).await else {
-            panic!("TEST_DATABASE_URL names a PostgreSQL server for this test");
-        };
+        let db = testing::empty(dialect).await;
+        let store = &db.store;
         let previous = &MIGRATIONS[..MIGRATIONS.len() - 1];
-        run_list(&store, previous).await.unwrap();
+        run_list(store, previous).await.unwrap();
         sqlx::query("ALTER TABLE schema_migrations DROP COLUMN checksum")
             .execute(store.primary())
             .await
             .unwrap();
-        let status = super::status(&store).await.unwrap();
+        let status = super::status(store).await.unwrap();
         assert_eq!(status.pending, [MIGRATIONS.last().unwrap().version]);
         assert_eq!(
             status.unchecked,
             previous.iter().map(|m| m.version).collect::<Vec<_>>()
         );
 
-        assert_eq!(run_list(&store, MIGRATIONS).await.unwrap(), 1);
-        assert_eq!(recorded(&store).await, ours(MIGRATIONS));
-        assert_eq!(
-            super::status(&store).await.unwrap(),
-            SchemaStatus::default()
-        );
+        assert_eq!(run_list(store, MIGRATIONS).await.unwrap(), 1);
+        assert_eq!(recorded(store).await, ours(MIGRATIONS));
+        assert_eq!(super::status(store).await.unwrap(), SchemaStatus::default());
 
         sqlx::query("UPDATE schema_migrations SET checksum = NULL WHERE version = 1")
             .execute(store.primary())
             .await
             .unwrap();
-        assert_eq!(super::status(&store).await.unwrap().unchecked, [1]);
-        assert_eq!(run_list(&store, MIGRATIONS).await.unwrap(), 0);
-        assert_eq!(recorded(&store).await, ours(MIGRATIONS));
-        close(store, file).await;
+        assert_eq!(super::status(store).await.unwrap().unchecked, [1]);
+        assert_eq!(run_list(store, MIGRATIONS).await.unwrap(), 0);
+        assert_eq!(recorded(store).await, ours(MIGRATIONS));
+        db.close().await;
     }
 
     #[tokio::test]

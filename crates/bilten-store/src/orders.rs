@@ -103,8 +103,8 @@ pub struct NewOrder<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Inserts an order; a reused idempotency key is `StoreError::Unique` mentioning
-/// `idempotency`.
+/// Inserts an order; a reused idempotency key is `StoreError::Unique`
+/// (`orders_idempotency_key`).
 pub async fn insert_order<'e>(ex: impl Exec<'e>, o: &NewOrder<'_>) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO orders (id, event_id, buyer_user_id, buyer_key, buyer_email, buyer_name,

@@ -95,7 +95,8 @@ pub async fn role_of<'e>(
     Ok(row.map(|r| r.try_get("role")).transpose()?)
 }
 
-/// Adds a member; an existing member is `StoreError::Unique` mentioning `memberships`.
+/// Adds a member; an existing member violates
+/// [`Constraint::MembershipsOrgUser`](crate::Constraint).
 pub async fn add_member<'e>(
     ex: impl Exec<'e>,
     organization: OrganizationId,

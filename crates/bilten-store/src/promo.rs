@@ -61,8 +61,8 @@ pub struct PromoFields<'a> {
     pub active: bool,
 }
 
-/// Inserts a promo code; a code the event already has is `StoreError::Unique` mentioning
-/// `code`.
+/// Inserts a promo code; a code the event already has violates
+/// [`Constraint::PromoCodesEventCode`](crate::Constraint).
 pub async fn insert<'e>(
     ex: impl Exec<'e>,
     id: PromoCodeId,

@@ -35,7 +35,7 @@ pub struct NewUser<'a> {
 const COLUMNS: &str = "id, email, name, password_hash, platform_role, email_verified_at, \
                        disabled_at, password_changed_at, created_at";
 
-/// Inserts a user; a taken email is `StoreError::Unique` mentioning `email`.
+/// Inserts a user; a taken email violates [`Constraint::UsersEmail`](crate::Constraint).
 pub async fn insert<'e>(ex: impl Exec<'e>, user: &NewUser<'_>) -> StoreResult<()> {
     let now = to_millis(user.now);
     sqlx::query(
