@@ -105,21 +105,17 @@ pub async fn grant(
         .map(QuotaId::to_db)
         .collect::<Vec<_>>()
         .join(" ");
-    sqlx::query(
-        "INSERT INTO inventory_leases (id, event_id, ticket_type_id, quota_ids, holder, granted,
-             remaining, sold, expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, 0, $7, $8)",
-    )
-    .bind(id.to_db())
-    .bind(event.to_db())
-    .bind(ticket_type.to_db())
-    .bind(quota_ids)
-    .bind(holder)
-    .bind(places)
-    .bind(to_millis(expires_at))
-    .bind(to_millis(now))
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(&GRANT)
+        .bind(id.to_db())
+        .bind(event.to_db())
+        .bind(ticket_type.to_db())
+        .bind(quota_ids)
+        .bind(holder)
+        .bind(places)
+        .bind(to_millis(expires_at))
+        .bind(to_millis(now))
+        .execute(&mut *conn)
+        .await?;
     Ok(Some(Granted {
         id,
         ticket_type_id: ticket_type,
@@ -138,16 +134,13 @@ pub async fn draw(
     sold: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE inventory_leases SET remaining = remaining - $2, sold = sold + $3
-         WHERE id = $1 AND remaining >= $2 AND expires_at > $4",
-    )
-    .bind(lease.to_db())
-    .bind(take)
-    .bind(sold)
-    .bind(to_millis(now))
-    .execute(&mut *conn)
-    .await?;
+    let done = sqlx::query(&DRAW)
+        .bind(lease.to_db())
+        .bind(take)
+        .bind(sold)
+        .bind(to_millis(now))
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -158,14 +151,12 @@ pub async fn give_back(
     places: i64,
     sold: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE inventory_leases SET remaining = remaining + $2, sold = sold - $3 WHERE id = $1",
-    )
-    .bind(lease.to_db())
-    .bind(places)
-    .bind(sold)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(&GIVE_BACK)
+        .bind(lease.to_db())
+        .bind(places)
+        .bind(sold)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -200,18 +191,17 @@ pub async fn settle(
         for t in types {
             // NO KEY: the counters' own lock, which lets foreign-key checks through (see
             // crate::purchase::lock_inventory).
-            sqlx::query("SELECT id FROM ticket_types WHERE id = $1 FOR NO KEY UPDATE")
+            sqlx::query(&LOCK_TICKET_TYPE)
                 .bind(t.to_db())
                 .fetch_optional(&mut *conn)
                 .await?;
         }
     }
     for (id, ticket_type, quotas) in &leases {
-        let Some(row) =
-            sqlx::query("DELETE FROM inventory_leases WHERE id = $1 RETURNING remaining, sold")
-                .bind(id.to_db())
-                .fetch_optional(&mut *conn)
-                .await?
+        let Some(row) = sqlx::query(&SETTLE_2)
+            .bind(id.to_db())
+            .fetch_optional(&mut *conn)
+            .await?
         else {
             continue; // settled by someone else meanwhile
         };
@@ -297,14 +287,11 @@ async fn find(
             query.fetch_all(&mut *conn).await?
         }
         Which::Expired { limit } => {
-            sqlx::query(
-                "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
-                 WHERE expires_at <= $1 ORDER BY ticket_type_id, id LIMIT $2",
-            )
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?
+            sqlx::query(&FIND)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
         }
     };
     rows.iter()
@@ -326,7 +313,7 @@ async fn find(
 /// background sweep opens no transaction (and takes no lock) while nothing is due, which is
 /// nearly always.
 pub async fn any_expired(pool: &AnyPool, now: DateTime<Utc>) -> StoreResult<bool> {
-    let due = sqlx::query("SELECT 1 FROM inventory_leases WHERE expires_at <= $1 LIMIT 1")
+    let due = sqlx::query(&ANY_EXPIRED)
         .bind(to_millis(now))
         .fetch_optional(pool)
         .await?;
@@ -339,14 +326,10 @@ pub async fn outstanding(
     conn: &mut AnyConnection,
     event: EventId,
 ) -> StoreResult<BTreeMap<TicketTypeId, (i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT ticket_type_id, CAST(SUM(remaining) AS BIGINT) AS remaining,
-                CAST(SUM(sold) AS BIGINT) AS sold
-         FROM inventory_leases WHERE event_id = $1 GROUP BY ticket_type_id",
-    )
-    .bind(event.to_db())
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(&OUTSTANDING)
+        .bind(event.to_db())
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok((
@@ -390,4 +373,22 @@ pub fn sold_by_leases_of_quota(column: &str) -> String {
         "CAST(COALESCE((SELECT SUM(x.sold) FROM inventory_leases x \
          WHERE (' ' || x.quota_ids || ' ') LIKE ('% ' || {column} || ' %')), 0) AS BIGINT)"
     )
+}
+
+crate::sql::statements! {
+    GRANT = "INSERT INTO inventory_leases (id, event_id, ticket_type_id, quota_ids, holder, granted,
+        remaining, sold, expires_at, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $6, 0, $7, $8)";
+    DRAW = "UPDATE inventory_leases SET remaining = remaining - $2, sold = sold + $3
+        WHERE id = $1 AND remaining >= $2 AND expires_at > $4";
+    GIVE_BACK =
+        "UPDATE inventory_leases SET remaining = remaining + $2, sold = sold - $3 WHERE id = $1";
+    LOCK_TICKET_TYPE [Postgres] = "SELECT id FROM ticket_types WHERE id = $1 FOR NO KEY UPDATE";
+    SETTLE_2 = "DELETE FROM inventory_leases WHERE id = $1 RETURNING remaining, sold";
+    FIND = "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
+        WHERE expires_at <= $1 ORDER BY ticket_type_id, id LIMIT $2";
+    ANY_EXPIRED = "SELECT 1 FROM inventory_leases WHERE expires_at <= $1 LIMIT 1";
+    OUTSTANDING = "SELECT ticket_type_id, CAST(SUM(remaining) AS BIGINT) AS remaining,
+        CAST(SUM(sold) AS BIGINT) AS sold
+        FROM inventory_leases WHERE event_id = $1 GROUP BY ticket_type_id";
 }

@@ -28,6 +28,7 @@ pub mod refunds;
 pub mod reports;
 pub mod sales;
 pub mod sessions;
+pub mod sql;
 pub mod statements;
 #[cfg(test)]
 mod testing;

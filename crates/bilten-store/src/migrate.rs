@@ -213,12 +213,12 @@ pub async fn run(store: &Store) -> StoreResult<usize> {
 async fn run_list(store: &Store, migrations: &[Migration]) -> StoreResult<usize> {
     let mut conn = store.primary().acquire().await?;
     if store.dialect() == Dialect::Postgres {
-        conn.execute(sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK_KEY))
+        conn.execute(sqlx::query(&LOCK).bind(MIGRATION_LOCK_KEY))
             .await?;
     }
     let result = apply_pending(&mut conn, store.dialect(), migrations).await;
     if store.dialect() == Dialect::Postgres {
-        conn.execute(sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK_KEY))
+        conn.execute(sqlx::query(&UNLOCK).bind(MIGRATION_LOCK_KEY))
             .await?;
     }
     result
@@ -248,16 +248,13 @@ async fn apply_pending(
         for statement in statements(migration.sql) {
             tx.execute(statement.as_str()).await?;
         }
-        sqlx::query(
-            "INSERT INTO schema_migrations (version, name, applied_at, checksum) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(migration.version)
-        .bind(migration.name)
-        .bind(chrono::Utc::now().timestamp_millis())
-        .bind(migration.checksum())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(&RECORD)
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(chrono::Utc::now().timestamp_millis())
+            .bind(migration.checksum())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         tracing::info!(
             version = migration.version,
@@ -273,16 +270,10 @@ async fn apply_pending(
 /// before checksums. The column stays nullable: such builds (a previous release during a
 /// rolling update) insert rows without it, and a row without one is filled in later.
 async fn prepare_bookkeeping(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> StoreResult<()> {
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY,
-            name TEXT NOT NULL,
-            applied_at BIGINT NOT NULL,
-            checksum TEXT
-        )",
-    )
-    .await?;
+    conn.execute(CREATE_BOOKKEEPING.as_str()).await?;
     if !has_checksum_column(&mut *conn, dialect).await? {
+        // Not in the registry of statements (crate::sql): it only runs where the column is
+        // missing, so it cannot be prepared on a migrated database; the upgrade tests run it.
         conn.execute("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
             .await?;
         tracing::info!("schema_migrations: added the checksum column");
@@ -302,13 +293,11 @@ async fn record_checksums(
     }
     let mut tx = conn.begin().await?;
     for migration in migrations.iter().filter(|m| unchecked.contains(&m.version)) {
-        sqlx::query(
-            "UPDATE schema_migrations SET checksum = $1 WHERE version = $2 AND checksum IS NULL",
-        )
-        .bind(migration.checksum())
-        .bind(migration.version)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(&FILL_CHECKSUM)
+            .bind(migration.checksum())
+            .bind(migration.version)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     tracing::info!(
@@ -323,13 +312,8 @@ async fn has_checksum_column(
     dialect: Dialect,
 ) -> StoreResult<bool> {
     let sql = match dialect {
-        Dialect::Postgres => {
-            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() \
-             AND table_name = 'schema_migrations' AND column_name = 'checksum'"
-        }
-        Dialect::Sqlite => {
-            "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'"
-        }
+        Dialect::Postgres => &HAS_CHECKSUM_PG,
+        Dialect::Sqlite => &HAS_CHECKSUM_SQLITE,
     };
     let count: i64 = sqlx::query(sql).fetch_one(&mut *conn).await?.try_get(0)?;
     Ok(count > 0)
@@ -339,9 +323,9 @@ async fn has_checksum_column(
 /// column yet).
 async fn applied(conn: &mut sqlx::AnyConnection, with_checksum: bool) -> StoreResult<Vec<Applied>> {
     let sql = if with_checksum {
-        "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
+        &APPLIED
     } else {
-        "SELECT version, name FROM schema_migrations ORDER BY version"
+        &APPLIED_BEFORE_CHECKSUMS
     };
     sqlx::query(sql)
         .fetch_all(&mut *conn)
@@ -386,8 +370,8 @@ pub fn latest_version() -> i64 {
 /// them.
 pub async fn status(store: &Store) -> StoreResult<SchemaStatus> {
     let exists = match store.dialect() {
-        Dialect::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = current_schema()",
-        Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        Dialect::Postgres => &HAS_BOOKKEEPING_PG,
+        Dialect::Sqlite => &HAS_BOOKKEEPING_SQLITE,
     };
     let count: i64 = sqlx::query(exists)
         .fetch_one(store.primary())
@@ -401,6 +385,32 @@ pub async fn status(store: &Store) -> StoreResult<SchemaStatus> {
         applied(&mut conn, with_checksum).await?
     };
     compare(&applied, MIGRATIONS)
+}
+
+crate::sql::statements! {
+    LOCK [Postgres] = "SELECT pg_advisory_lock($1)";
+    UNLOCK [Postgres] = "SELECT pg_advisory_unlock($1)";
+    CREATE_BOOKKEEPING = "CREATE TABLE IF NOT EXISTS schema_migrations (
+        version BIGINT PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at BIGINT NOT NULL,
+        checksum TEXT
+        )";
+    RECORD = "INSERT INTO schema_migrations (version, name, applied_at, checksum)
+        VALUES ($1, $2, $3, $4)";
+    FILL_CHECKSUM =
+        "UPDATE schema_migrations SET checksum = $1 WHERE version = $2 AND checksum IS NULL";
+    HAS_CHECKSUM_PG [Postgres] = "SELECT COUNT(*) FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'schema_migrations'
+        AND column_name = 'checksum'";
+    HAS_CHECKSUM_SQLITE [Sqlite] =
+        "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'";
+    APPLIED = "SELECT version, name, checksum FROM schema_migrations ORDER BY version";
+    APPLIED_BEFORE_CHECKSUMS = "SELECT version, name FROM schema_migrations ORDER BY version";
+    HAS_BOOKKEEPING_PG [Postgres] = "SELECT COUNT(*) FROM information_schema.tables
+        WHERE table_name = 'schema_migrations' AND table_schema = current_schema()";
+    HAS_BOOKKEEPING_SQLITE [Sqlite] = "SELECT COUNT(*) FROM sqlite_master
+        WHERE type = 'table' AND name = 'schema_migrations'";
 }
 
 #[cfg(test)]

@@ -126,14 +126,10 @@ pub async fn lock_inventory(
         Read::Locked => Some(dialect),
         Read::Leased => None,
     };
-    let Some(row) = sqlx::query(
-        "SELECT organization_id, status, currency, buyer_cap, hold_minutes, ends_at, title,
-                starts_at, timezone, venue_name, venue_address, city, country, online_url
-         FROM events WHERE id = $1",
-    )
-    .bind(event.to_db())
-    .fetch_optional(&mut **tx)
-    .await?
+    let Some(row) = sqlx::query(&LOCK_INVENTORY)
+        .bind(event.to_db())
+        .fetch_optional(&mut **tx)
+        .await?
     else {
         return Ok(None);
     };
@@ -566,6 +562,13 @@ pub async fn insert_succeeded_payments(
     }
     query.execute(&mut **tx).await?;
     Ok(())
+}
+
+crate::sql::statements! {
+    LOCK_INVENTORY =
+        "SELECT organization_id, status, currency, buyer_cap, hold_minutes, ends_at, title,
+        starts_at, timezone, venue_name, venue_address, city, country, online_url
+        FROM events WHERE id = $1";
 }
 
 #[cfg(test)]

@@ -156,15 +156,10 @@ pub async fn lines_of_event<'e>(
     ex: impl Exec<'e>,
     event: EventId,
 ) -> StoreResult<Vec<LineSummary>> {
-    let rows = sqlx::query(
-        "SELECT l.order_id, t.name, l.quantity FROM order_lines l
-         JOIN orders o ON o.id = l.order_id
-         JOIN ticket_types t ON t.id = l.ticket_type_id
-         WHERE o.event_id = $1 ORDER BY l.order_id, t.position, t.name",
-    )
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LINES_OF_EVENT)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(LineSummary {
@@ -183,18 +178,10 @@ pub async fn paid_per_ticket_type<'e>(
     ex: impl Exec<'e>,
     event: EventId,
 ) -> StoreResult<Vec<(TicketTypeId, i64, i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT l.ticket_type_id,
-                CAST(SUM(l.quantity) AS BIGINT) AS tickets,
-                CAST(SUM(l.total_minor) AS BIGINT) AS revenue,
-                CAST(SUM(l.discount_minor) AS BIGINT) AS discount
-         FROM order_lines l JOIN orders o ON o.id = l.order_id
-         WHERE o.event_id = $1 AND o.status IN ('paid', 'partially_refunded')
-         GROUP BY l.ticket_type_id",
-    )
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&PAID_PER_TICKET_TYPE)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok((
@@ -221,18 +208,10 @@ pub struct SalesMoney {
 }
 
 pub async fn sales_money<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<SalesMoney> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS gross,
-                CAST(COALESCE(SUM(refunded_minor), 0) AS BIGINT) AS refunded,
-                CAST(COALESCE(SUM(CASE WHEN status IN ('paid', 'partially_refunded')
-                                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS paid_orders
-         FROM orders
-         WHERE event_id = $1 AND paid_at IS NOT NULL
-           AND status IN ('paid', 'partially_refunded', 'refunded')",
-    )
-    .bind(event.to_db())
-    .fetch_one(ex)
-    .await?;
+    let row = sqlx::query(&SALES_MONEY)
+        .bind(event.to_db())
+        .fetch_one(ex)
+        .await?;
     Ok(SalesMoney {
         gross_minor: row.try_get("gross")?,
         refunded_minor: row.try_get("refunded")?,
@@ -360,6 +339,27 @@ pub async fn attendees_of_event<'e>(
             })
         })
         .collect()
+}
+
+crate::sql::statements! {
+    LINES_OF_EVENT = "SELECT l.order_id, t.name, l.quantity FROM order_lines l
+        JOIN orders o ON o.id = l.order_id
+        JOIN ticket_types t ON t.id = l.ticket_type_id
+        WHERE o.event_id = $1 ORDER BY l.order_id, t.position, t.name";
+    PAID_PER_TICKET_TYPE = "SELECT l.ticket_type_id,
+        CAST(SUM(l.quantity) AS BIGINT) AS tickets,
+        CAST(SUM(l.total_minor) AS BIGINT) AS revenue,
+        CAST(SUM(l.discount_minor) AS BIGINT) AS discount
+        FROM order_lines l JOIN orders o ON o.id = l.order_id
+        WHERE o.event_id = $1 AND o.status IN ('paid', 'partially_refunded')
+        GROUP BY l.ticket_type_id";
+    SALES_MONEY = "SELECT CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS gross,
+        CAST(COALESCE(SUM(refunded_minor), 0) AS BIGINT) AS refunded,
+        CAST(COALESCE(SUM(CASE WHEN status IN ('paid', 'partially_refunded')
+        THEN 1 ELSE 0 END), 0) AS BIGINT) AS paid_orders
+        FROM orders
+        WHERE event_id = $1 AND paid_at IS NOT NULL
+        AND status IN ('paid', 'partially_refunded', 'refunded')";
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::{ConnectSettings, Dialect, Store};
 
 pub(crate) struct TestDb {
     pub store: Store,
+    url: String,
     /// The SQLite file, or the PostgreSQL database and the server's admin URL.
     place: Place,
 }
@@ -47,8 +48,10 @@ pub(crate) async fn empty(dialect: Dialect) -> TestDb {
             (url, Place::Database { admin_url, name })
         }
     };
-    let store = Store::connect(&ConnectSettings::new(url)).await.unwrap();
-    TestDb { store, place }
+    let store = Store::connect(&ConnectSettings::new(url.clone()))
+        .await
+        .unwrap();
+    TestDb { store, url, place }
 }
 
 /// A database with every migration applied.
@@ -59,6 +62,10 @@ pub(crate) async fn migrated(dialect: Dialect) -> TestDb {
 }
 
 impl TestDb {
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     pub(crate) async fn close(self) {
         self.store.close().await;
         match self.place {
