@@ -167,12 +167,8 @@ impl InventoryAudit {
     }
 }
 
-pub async fn inventory_audit<'e>(
-    ex: impl Exec<'e>,
-    ticket_type: TicketTypeId,
-) -> StoreResult<InventoryAudit> {
-    // Counters as buyers see them: live inventory leases out of `held`, their sales in `sold`.
-    let sql = format!(
+fn inventory_audit_sql() -> String {
+    format!(
         "SELECT t.capacity, t.sold + {} AS sold, t.held - {} AS held,
              (SELECT COUNT(*) FROM tickets k
                WHERE k.ticket_type_id = t.id AND k.status = 'valid') AS valid_tickets,
@@ -189,7 +185,15 @@ pub async fn inventory_audit<'e>(
          FROM ticket_types t WHERE t.id = $1",
         crate::leases::sold_by_leases_of_type("t.id"),
         crate::leases::held_by_leases_of_type("t.id"),
-    );
+    )
+}
+
+pub async fn inventory_audit<'e>(
+    ex: impl Exec<'e>,
+    ticket_type: TicketTypeId,
+) -> StoreResult<InventoryAudit> {
+    // Counters as buyers see them: live inventory leases out of `held`, their sales in `sold`.
+    let sql = inventory_audit_sql();
     let row = sqlx::query(&sql)
         .bind(ticket_type.to_db())
         .fetch_one(ex)
@@ -213,6 +217,11 @@ pub async fn admissions<'e>(ex: impl Exec<'e>, list: CheckinListId) -> StoreResu
         .fetch_one(ex)
         .await?;
     Ok((row.try_get("admitted")?, row.try_get("ok_scans")?))
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    vec![("inventory_audit".to_owned(), inventory_audit_sql())]
 }
 
 crate::sql::statements! {

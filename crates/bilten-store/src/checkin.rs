@@ -74,7 +74,7 @@ pub async fn insert_list(
         .execute(&mut *tx)
         .await?;
     for ticket_type in list.ticket_type_ids.iter().flatten() {
-        sqlx::query(&INSERT_LIST_2)
+        sqlx::query(&INSERT_LIST_TICKET_TYPE)
             .bind(list.id.to_db())
             .bind(ticket_type.to_db())
             .execute(&mut *tx)
@@ -96,6 +96,43 @@ fn list_sql(dialect: crate::Dialect, filter: &str) -> String {
          (SELECT COALESCE({agg}, '') FROM checkin_list_ticket_types x WHERE x.list_id = l.id) \
          AS type_ids FROM checkin_lists l WHERE {filter}"
     )
+}
+
+fn lists_of_event_sql(dialect: crate::Dialect) -> String {
+    format!(
+        "SELECT {} ORDER BY l.created_at, l.id",
+        list_sql(dialect, "l.event_id = $1")
+    )
+}
+
+fn find_list_sql(dialect: crate::Dialect) -> String {
+    format!("SELECT {}", list_sql(dialect, "l.id = $1"))
+}
+
+/// The entry of [`admit_entry`]: with re-entry a holder who is outside enters again.
+fn admit_entry_sql(reentry_allowed: bool) -> String {
+    let on_conflict = if reentry_allowed {
+        "ON CONFLICT (list_id, ticket_id) DO UPDATE
+           SET inside = 1, entries = checkin_states.entries + 1, last_at = excluded.last_at
+           WHERE checkin_states.inside = 0"
+    } else {
+        "ON CONFLICT (list_id, ticket_id) DO NOTHING"
+    };
+    format!(
+        "INSERT INTO checkin_states
+           (list_id, ticket_id, first_at, first_gate, first_device_id, inside, entries, last_at)
+         VALUES ($1, $2, $3, $4, $5, 1, 1, $3) {on_conflict}"
+    )
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(dialect: crate::Dialect) -> Vec<(String, String)> {
+    vec![
+        ("lists_of_event".to_owned(), lists_of_event_sql(dialect)),
+        ("find_list".to_owned(), find_list_sql(dialect)),
+        ("admit_entry(re-entry)".to_owned(), admit_entry_sql(true)),
+        ("admit_entry(once)".to_owned(), admit_entry_sql(false)),
+    ]
 }
 
 fn list_from_row(row: &AnyRow) -> StoreResult<ListRecord> {
@@ -124,10 +161,7 @@ pub async fn lists_of_event<'e>(
     dialect: crate::Dialect,
     event: EventId,
 ) -> StoreResult<Vec<ListRecord>> {
-    let sql = format!(
-        "SELECT {} ORDER BY l.created_at, l.id",
-        list_sql(dialect, "l.event_id = $1")
-    );
+    let sql = lists_of_event_sql(dialect);
     let rows = sqlx::query(&sql).bind(event.to_db()).fetch_all(ex).await?;
     rows.iter().map(list_from_row).collect()
 }
@@ -137,7 +171,7 @@ pub async fn find_list<'e>(
     dialect: crate::Dialect,
     id: CheckinListId,
 ) -> StoreResult<Option<ListRecord>> {
-    let sql = format!("SELECT {}", list_sql(dialect, "l.id = $1"));
+    let sql = find_list_sql(dialect);
     let row = sqlx::query(&sql)
         .bind(id.to_db())
         .fetch_optional(ex)
@@ -419,25 +453,14 @@ pub async fn admit_entry<'e>(
     device: Option<DeviceId>,
     at: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let on_conflict = if reentry_allowed {
-        "ON CONFLICT (list_id, ticket_id) DO UPDATE
-           SET inside = 1, entries = checkin_states.entries + 1, last_at = excluded.last_at
-           WHERE checkin_states.inside = 0"
-    } else {
-        "ON CONFLICT (list_id, ticket_id) DO NOTHING"
-    };
-    let done = sqlx::query(&format!(
-        "INSERT INTO checkin_states
-           (list_id, ticket_id, first_at, first_gate, first_device_id, inside, entries, last_at)
-         VALUES ($1, $2, $3, $4, $5, 1, 1, $3) {on_conflict}"
-    ))
-    .bind(list.to_db())
-    .bind(ticket.to_db())
-    .bind(to_millis(at))
-    .bind(gate)
-    .bind(device.map(|d| d.to_db()))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&admit_entry_sql(reentry_allowed))
+        .bind(list.to_db())
+        .bind(ticket.to_db())
+        .bind(to_millis(at))
+        .bind(gate)
+        .bind(device.map(|d| d.to_db()))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -759,7 +782,7 @@ crate::sql::statements! {
     INSERT_LIST = "INSERT INTO checkin_lists
         (id, event_id, name, all_ticket_types, not_before, not_after, reentry_allowed, created_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    INSERT_LIST_2 = "INSERT INTO checkin_list_ticket_types (list_id, ticket_type_id) VALUES ($1, $2)
+    INSERT_LIST_TICKET_TYPE = "INSERT INTO checkin_list_ticket_types (list_id, ticket_type_id) VALUES ($1, $2)
         ON CONFLICT DO NOTHING";
     INSERT_DEVICE = "INSERT INTO checkin_devices
         (id, event_id, name, pairing_code, pairing_expires_at, created_by, created_at)

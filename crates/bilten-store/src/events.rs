@@ -115,15 +115,7 @@ pub async fn insert_event<'e>(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let coordinates = [f.latitude, f.longitude];
-    let [latitude, longitude] = float_placeholders(coordinates, 19);
-    let sql = format!(
-        "INSERT INTO events (id, organization_id, title, description, starts_at, ends_at,
-             timezone, venue_name, venue_address, city, country, online_url, currency,
-             category, image_url, hold_minutes, buyer_cap, status, created_at, updated_at,
-             latitude, longitude)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 'draft', $18, $18, {latitude}, {longitude})"
-    );
+    let sql = insert_event_sql(coordinates);
     let query = sqlx::query(&sql)
         .bind(id.to_db())
         .bind(organization.to_db());
@@ -140,15 +132,7 @@ pub async fn update_event<'e>(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let coordinates = [f.latitude, f.longitude];
-    let [latitude, longitude] = float_placeholders(coordinates, 18);
-    let sql = format!(
-        "UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5,
-             timezone = $6, venue_name = $7, venue_address = $8, city = $9, country = $10,
-             online_url = $11, currency = $12, category = $13, image_url = $14,
-             hold_minutes = $15, buyer_cap = $16, updated_at = $17,
-             latitude = {latitude}, longitude = {longitude}
-         WHERE id = $1"
-    );
+    let sql = update_event_sql(coordinates);
     let query = sqlx::query(&sql).bind(id.to_db());
     let query = bind_fields(query, f).bind(to_millis(now));
     let done = bind_floats(query, &coordinates).execute(ex).await?;
@@ -396,6 +380,82 @@ pub async fn insert_ticket_type<'e>(
 }
 
 /// `lapsed` (see [`TicketTypeRecord::lapsed`]) needs the current time.
+/// The `INSERT` of [`insert_event`]: coordinates bound when present, else the literal `NULL`.
+fn insert_event_sql(coordinates: [Option<f64>; 2]) -> String {
+    let [latitude, longitude] = float_placeholders(coordinates, 19);
+    format!(
+        "INSERT INTO events (id, organization_id, title, description, starts_at, ends_at,
+             timezone, venue_name, venue_address, city, country, online_url, currency,
+             category, image_url, hold_minutes, buyer_cap, status, created_at, updated_at,
+             latitude, longitude)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 'draft', $18, $18, {latitude}, {longitude})"
+    )
+}
+
+/// The `UPDATE` of [`update_event`], coordinates as in [`insert_event_sql`].
+fn update_event_sql(coordinates: [Option<f64>; 2]) -> String {
+    let [latitude, longitude] = float_placeholders(coordinates, 18);
+    format!(
+        "UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5,
+             timezone = $6, venue_name = $7, venue_address = $8, city = $9, country = $10,
+             online_url = $11, currency = $12, category = $13, image_url = $14,
+             hold_minutes = $15, buyer_cap = $16, updated_at = $17,
+             latitude = {latitude}, longitude = {longitude}
+         WHERE id = $1"
+    )
+}
+
+fn quotas_of_sql() -> String {
+    format!(
+        "SELECT q.id, q.event_id, q.name, q.capacity, q.held - {} AS held, q.sold + {} AS sold,
+                qt.ticket_type_id,
+                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+                          JOIN orders o ON o.id = l.order_id
+                          JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
+                          WHERE m.quota_id = q.id AND o.status = 'pending'
+                            AND o.released_at IS NULL AND o.expires_at <= $2), 0) AS BIGINT)
+                    AS lapsed
+         FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id
+         WHERE q.event_id = $1 ORDER BY q.id, qt.ticket_type_id",
+        crate::leases::held_by_leases_of_quota("q.id"),
+        crate::leases::sold_by_leases_of_quota("q.id"),
+    )
+}
+/// The filters of [`ticket_type_select`].
+const TICKET_TYPES_OF_EVENT: &str = "t.event_id = $1";
+const TICKET_TYPE_BY_ID: &str = "t.id = $1";
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    let mut built = vec![
+        (
+            "ticket_type_select(of event)".to_owned(),
+            ticket_type_select(TICKET_TYPES_OF_EVENT),
+        ),
+        (
+            "ticket_type_select(by id)".to_owned(),
+            ticket_type_select(TICKET_TYPE_BY_ID),
+        ),
+        ("quotas_of".to_owned(), quotas_of_sql()),
+    ];
+    for (variant, coordinates) in [
+        ("both", [Some(1.0), Some(2.0)]),
+        ("none", [None, None]),
+        ("latitude only", [Some(1.0), None]),
+    ] {
+        built.push((
+            format!("insert_event({variant})"),
+            insert_event_sql(coordinates),
+        ));
+        built.push((
+            format!("update_event({variant})"),
+            update_event_sql(coordinates),
+        ));
+    }
+    built
+}
+
 fn ticket_type_select(filter: &str) -> String {
     // Places of live inventory leases are for sale, not held by a buyer: out of `held`, and
     // what the leases sold into `sold` (see crate::leases).
@@ -421,7 +481,7 @@ pub async fn ticket_types_of<'e>(
     event: EventId,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<TicketTypeRecord>> {
-    let rows = sqlx::query(&ticket_type_select("t.event_id = $1"))
+    let rows = sqlx::query(&ticket_type_select(TICKET_TYPES_OF_EVENT))
         .bind(event.to_db())
         .bind(to_millis(now))
         .fetch_all(ex)
@@ -435,7 +495,7 @@ pub async fn find_ticket_type<'e>(
     id: TicketTypeId,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<TicketTypeRecord>> {
-    let row = sqlx::query(&ticket_type_select("t.id = $1"))
+    let row = sqlx::query(&ticket_type_select(TICKET_TYPE_BY_ID))
         .bind(id.to_db())
         .bind(to_millis(now))
         .fetch_optional(ex)
@@ -551,7 +611,7 @@ pub async fn create_quota(
     members.sort();
     members.dedup();
     for member in &members {
-        let locked = sqlx::query(&CREATE_QUOTA)
+        let locked = sqlx::query(&CREATE_QUOTA_LOCK_TYPE)
             .bind(member.to_db())
             .bind(event.to_db())
             .execute(&mut *conn)
@@ -569,7 +629,7 @@ pub async fn create_quota(
         crate::leases::Counters::AlreadyLocked,
     )
     .await?;
-    sqlx::query(&CREATE_QUOTA_2)
+    sqlx::query(&CREATE_QUOTA_INSERT)
         .bind(id.to_db())
         .bind(event.to_db())
         .bind(name)
@@ -578,13 +638,13 @@ pub async fn create_quota(
         .execute(&mut *conn)
         .await?;
     for member in &members {
-        sqlx::query(&CREATE_QUOTA_3)
+        sqlx::query(&CREATE_QUOTA_MEMBER)
             .bind(id.to_db())
             .bind(member.to_db())
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query(&CREATE_QUOTA_4)
+    sqlx::query(&CREATE_QUOTA_COUNT_MEMBERS)
         .bind(id.to_db())
         .execute(&mut *conn)
         .await?;
@@ -598,20 +658,7 @@ pub async fn quotas_of<'e>(
     event: EventId,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<QuotaRecord>> {
-    let sql = format!(
-        "SELECT q.id, q.event_id, q.name, q.capacity, q.held - {} AS held, q.sold + {} AS sold,
-                qt.ticket_type_id,
-                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
-                          JOIN orders o ON o.id = l.order_id
-                          JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
-                          WHERE m.quota_id = q.id AND o.status = 'pending'
-                            AND o.released_at IS NULL AND o.expires_at <= $2), 0) AS BIGINT)
-                    AS lapsed
-         FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id
-         WHERE q.event_id = $1 ORDER BY q.id, qt.ticket_type_id",
-        crate::leases::held_by_leases_of_quota("q.id"),
-        crate::leases::sold_by_leases_of_quota("q.id"),
-    );
+    let sql = quotas_of_sql();
     let rows = sqlx::query(&sql)
         .bind(event.to_db())
         .bind(to_millis(now))
@@ -688,11 +735,11 @@ crate::sql::statements! {
         visibility = $10, updated_at = $11
         WHERE id = $1";
     DELETE_DRAFT = "DELETE FROM events WHERE id = $1 AND status = 'draft'";
-    CREATE_QUOTA = "UPDATE ticket_types SET held = held WHERE id = $1 AND event_id = $2";
-    CREATE_QUOTA_2 =
+    CREATE_QUOTA_LOCK_TYPE = "UPDATE ticket_types SET held = held WHERE id = $1 AND event_id = $2";
+    CREATE_QUOTA_INSERT =
         "INSERT INTO quotas (id, event_id, name, capacity, created_at) VALUES ($1, $2, $3, $4, $5)";
-    CREATE_QUOTA_3 = "INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES ($1, $2)";
-    CREATE_QUOTA_4 = "UPDATE quotas SET
+    CREATE_QUOTA_MEMBER = "INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES ($1, $2)";
+    CREATE_QUOTA_COUNT_MEMBERS = "UPDATE quotas SET
         held = (SELECT CAST(COALESCE(SUM(t.held), 0) AS BIGINT) FROM ticket_types t
         JOIN quota_ticket_types m ON m.ticket_type_id = t.id
         WHERE m.quota_id = quotas.id),

@@ -198,7 +198,7 @@ pub async fn settle(
         }
     }
     for (id, ticket_type, quotas) in &leases {
-        let Some(row) = sqlx::query(&SETTLE_2)
+        let Some(row) = sqlx::query(&SETTLE_DELETE)
             .bind(id.to_db())
             .fetch_optional(&mut *conn)
             .await?
@@ -233,6 +233,51 @@ pub async fn settle(
     Ok(settled)
 }
 
+/// The leases of an event [`find`] takes: the expired ones and `own` given ids, or all.
+fn of_event_sql(own: usize, everyone: bool) -> String {
+    let own_list = (0..own)
+        .map(|i| format!("${}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let condition = if everyone {
+        "1 = 1".to_owned()
+    } else if own == 0 {
+        "expires_at <= $2".to_owned()
+    } else {
+        format!("(expires_at <= $2 OR id IN ({own_list}))")
+    };
+    format!(
+        "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
+         WHERE event_id = $1 AND {condition} ORDER BY ticket_type_id, id"
+    )
+}
+
+/// The leases of `types` ticket types.
+fn of_ticket_types_sql(types: usize) -> String {
+    let list = (1..=types)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
+         WHERE ticket_type_id IN ({list}) ORDER BY ticket_type_id, id"
+    )
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    vec![
+        ("of_event(everyone)".to_owned(), of_event_sql(0, true)),
+        ("of_event(expired)".to_owned(), of_event_sql(0, false)),
+        (
+            "of_event(expired, own 2)".to_owned(),
+            of_event_sql(2, false),
+        ),
+        ("of_ticket_types(1)".to_owned(), of_ticket_types_sql(1)),
+        ("of_ticket_types(3)".to_owned(), of_ticket_types_sql(3)),
+    ]
+}
+
 type Found = (LeaseId, TicketTypeId, Vec<QuotaId>);
 
 async fn find(
@@ -247,21 +292,7 @@ async fn find(
             own,
             everyone,
         } => {
-            let own_list = (0..own.len())
-                .map(|i| format!("${}", i + 3))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let condition = if everyone {
-                "1 = 1".to_owned()
-            } else if own.is_empty() {
-                "expires_at <= $2".to_owned()
-            } else {
-                format!("(expires_at <= $2 OR id IN ({own_list}))")
-            };
-            let sql = format!(
-                "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
-                 WHERE event_id = $1 AND {condition} ORDER BY ticket_type_id, id"
-            );
+            let sql = of_event_sql(own.len(), everyone);
             let mut query = sqlx::query(&sql).bind(event.to_db()).bind(now);
             for id in own {
                 query = query.bind(id.to_db());
@@ -272,14 +303,7 @@ async fn find(
             if types.is_empty() {
                 return Ok(Vec::new());
             }
-            let list = (1..=types.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
-                 WHERE ticket_type_id IN ({list}) ORDER BY ticket_type_id, id"
-            );
+            let sql = of_ticket_types_sql(types.len());
             let mut query = sqlx::query(&sql);
             for t in types {
                 query = query.bind(t.to_db());
@@ -384,7 +408,7 @@ crate::sql::statements! {
     GIVE_BACK =
         "UPDATE inventory_leases SET remaining = remaining + $2, sold = sold - $3 WHERE id = $1";
     LOCK_TICKET_TYPE [Postgres] = "SELECT id FROM ticket_types WHERE id = $1 FOR NO KEY UPDATE";
-    SETTLE_2 = "DELETE FROM inventory_leases WHERE id = $1 RETURNING remaining, sold";
+    SETTLE_DELETE = "DELETE FROM inventory_leases WHERE id = $1 RETURNING remaining, sold";
     FIND = "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
         WHERE expires_at <= $1 ORDER BY ticket_type_id, id LIMIT $2";
     ANY_EXPIRED = "SELECT 1 FROM inventory_leases WHERE expires_at <= $1 LIMIT 1";

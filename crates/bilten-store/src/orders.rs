@@ -305,15 +305,8 @@ pub async fn lapsed_holds<'e>(
         .collect()
 }
 
-/// Sums for the invariant check: `(held, sold)` counters of a ticket type, and the tickets
-/// in live (unreleased pending) and paid orders of it. The counters are read as buyers see
-/// them: places of live inventory leases are taken out of `held`, and what the leases sold
-/// is added to `sold` (see [`crate::leases`]).
-pub async fn ticket_type_ledger<'e>(
-    ex: impl Exec<'e>,
-    id: TicketTypeId,
-) -> StoreResult<(i64, i64, i64, i64)> {
-    let sql = format!(
+fn ticket_type_ledger_sql() -> String {
+    format!(
         "SELECT t.held - {} AS held, t.sold + {} AS sold,
                 CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                     JOIN orders o ON o.id = l.order_id
@@ -326,7 +319,18 @@ pub async fn ticket_type_ledger<'e>(
          FROM ticket_types t WHERE t.id = $1",
         crate::leases::held_by_leases_of_type("t.id"),
         crate::leases::sold_by_leases_of_type("t.id"),
-    );
+    )
+}
+
+/// Sums for the invariant check: `(held, sold)` counters of a ticket type, and the tickets
+/// in live (unreleased pending) and paid orders of it. The counters are read as buyers see
+/// them: places of live inventory leases are taken out of `held`, and what the leases sold
+/// is added to `sold` (see [`crate::leases`]).
+pub async fn ticket_type_ledger<'e>(
+    ex: impl Exec<'e>,
+    id: TicketTypeId,
+) -> StoreResult<(i64, i64, i64, i64)> {
+    let sql = ticket_type_ledger_sql();
     let row = sqlx::query(&sql).bind(id.to_db()).fetch_one(ex).await?;
     Ok((
         row.try_get("held")?,
@@ -350,10 +354,8 @@ pub async fn set_expires_at<'e>(
     Ok(())
 }
 
-/// Sums for the quota invariant check: `(held, sold, held_rows, sold_rows)`, the counters
-/// read as buyers see them (like [`ticket_type_ledger`]).
-pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i64, i64, i64, i64)> {
-    let sql = format!(
+fn quota_ledger_sql() -> String {
+    format!(
         "SELECT q.held - {} AS held, q.sold + {} AS sold,
                 CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                     JOIN orders o ON o.id = l.order_id
@@ -368,7 +370,13 @@ pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i6
          FROM quotas q WHERE q.id = $1",
         crate::leases::held_by_leases_of_quota("q.id"),
         crate::leases::sold_by_leases_of_quota("q.id"),
-    );
+    )
+}
+
+/// Sums for the quota invariant check: `(held, sold, held_rows, sold_rows)`, the counters
+/// read as buyers see them (like [`ticket_type_ledger`]).
+pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i64, i64, i64, i64)> {
+    let sql = quota_ledger_sql();
     let row = sqlx::query(&sql).bind(id.to_db()).fetch_one(ex).await?;
     Ok((
         row.try_get("held")?,
@@ -394,6 +402,14 @@ pub async fn claim_guest_orders<'e>(
         .execute(ex)
         .await?;
     Ok(done.rows_affected())
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    vec![
+        ("ticket_type_ledger".to_owned(), ticket_type_ledger_sql()),
+        ("quota_ledger".to_owned(), quota_ledger_sql()),
+    ]
 }
 
 crate::sql::statements! {

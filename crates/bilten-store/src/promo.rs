@@ -227,7 +227,7 @@ pub async fn take_use(
         return Ok(Ok(()));
     }
     // Refused: say why (read in the same transaction, so it is the state that refused us).
-    let row = sqlx::query(&TAKE_USE_2)
+    let row = sqlx::query(&TAKE_USE_WHY_NOT)
         .bind(id.to_db())
         .fetch_optional(&mut **tx)
         .await?;
@@ -292,7 +292,7 @@ crate::sql::statements! {
         WHERE id = $1 AND active = 1 AND (max_uses IS NULL OR uses < max_uses)
         AND (valid_from IS NULL OR valid_from <= $2)
         AND (valid_until IS NULL OR valid_until > $2)";
-    TAKE_USE_2 = "SELECT active, valid_from, valid_until FROM promo_codes WHERE id = $1";
+    TAKE_USE_WHY_NOT = "SELECT active, valid_from, valid_until FROM promo_codes WHERE id = $1";
     RETAKE_USE = "UPDATE promo_codes SET uses = uses + 1
         WHERE id = $1 AND (max_uses IS NULL OR uses < max_uses)";
     RELEASE_USE = "UPDATE promo_codes SET uses = uses - 1 WHERE id = $1";

@@ -367,24 +367,42 @@ pub async fn cancel_event<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// The ids of an event's orders in one of `statuses`, oldest first.
-pub async fn orders_of_event<'e>(
-    ex: impl Exec<'e>,
-    event: EventId,
-    statuses: &[&str],
-) -> StoreResult<Vec<OrderId>> {
+fn orders_of_event_sql(statuses: &[&str]) -> String {
     // The statuses are our own constants, never user input.
     let list = statuses
         .iter()
         .map(|s| format!("'{}'", s.replace('\'', "")))
         .collect::<Vec<_>>()
         .join(", ");
-    let rows = sqlx::query(&format!(
+    format!(
         "SELECT id FROM orders WHERE event_id = $1 AND status IN ({list}) ORDER BY created_at, id"
-    ))
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    )
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    vec![
+        (
+            "orders_of_event(1)".to_owned(),
+            orders_of_event_sql(&["paid"]),
+        ),
+        (
+            "orders_of_event(2)".to_owned(),
+            orders_of_event_sql(&["paid", "partially_refunded"]),
+        ),
+    ]
+}
+
+/// The ids of an event's orders in one of `statuses`, oldest first.
+pub async fn orders_of_event<'e>(
+    ex: impl Exec<'e>,
+    event: EventId,
+    statuses: &[&str],
+) -> StoreResult<Vec<OrderId>> {
+    let rows = sqlx::query(&orders_of_event_sql(statuses))
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|r| OrderId::from_db(&r.try_get::<String, _>("id")?).map_err(corrupt))
         .collect()

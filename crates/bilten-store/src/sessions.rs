@@ -97,7 +97,7 @@ pub async fn rotate_refresh_token(
         .await?;
     if let Some(row) = claimed {
         let session_id = session_id(&row.try_get::<String, _>(0)?)?;
-        let owner = sqlx::query(&ROTATE_REFRESH_TOKEN_2)
+        let owner = sqlx::query(&ROTATE_REFRESH_TOKEN_TOUCH_SESSION)
             .bind(session_id.to_db())
             .bind(now_ms)
             .fetch_one(&mut **tx)
@@ -109,7 +109,7 @@ pub async fn rotate_refresh_token(
             user_id,
         });
     }
-    let known = sqlx::query(&ROTATE_REFRESH_TOKEN_3)
+    let known = sqlx::query(&ROTATE_REFRESH_TOKEN_READ)
         .bind(token_hash)
         .fetch_optional(&mut **tx)
         .await?;
@@ -249,8 +249,8 @@ crate::sql::statements! {
         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
         AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL)
         RETURNING session_id";
-    ROTATE_REFRESH_TOKEN_2 = "UPDATE sessions SET last_used_at = $2 WHERE id = $1 RETURNING user_id";
-    ROTATE_REFRESH_TOKEN_3 =
+    ROTATE_REFRESH_TOKEN_TOUCH_SESSION = "UPDATE sessions SET last_used_at = $2 WHERE id = $1 RETURNING user_id";
+    ROTATE_REFRESH_TOKEN_READ =
         "SELECT r.session_id, r.used_at, r.successor_sealed, s.user_id, s.revoked_at
         FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id
         WHERE r.token_hash = $1";

@@ -66,6 +66,7 @@ type Built = fn(Dialect) -> Vec<(String, String)>;
 /// Every text the store sends on `dialect`.
 pub fn all(dialect: Dialect) -> Vec<Statement> {
     let fixed: &[(&str, &[Fixed])] = &[
+        ("store", crate::STATEMENTS),
         ("migrate", crate::migrate::STATEMENTS),
         ("bench", crate::bench::STATEMENTS),
         ("checkin", crate::checkin::STATEMENTS),
@@ -96,8 +97,16 @@ pub fn all(dialect: Dialect) -> Vec<Statement> {
         })
         .collect();
     let built: &[(&str, Built)] = &[
+        ("bench", crate::bench::built),
+        ("checkin", crate::checkin::built),
+        ("events", crate::events::built),
         ("inventory", crate::inventory::built),
+        ("leases", crate::leases::built),
+        ("orders", crate::orders::built),
         ("outbox", crate::outbox::built),
+        ("purchase", crate::purchase::built),
+        ("refunds", crate::refunds::built),
+        ("reports", crate::reports::built),
     ];
     for (module, build) in built {
         all.extend(build(dialect).into_iter().map(|(variant, sql)| Statement {
@@ -148,6 +157,7 @@ mod tests {
             }
         }
         db.close().await;
+        println!("{} statements prepared on {dialect:?}", statements.len());
         assert!(
             failures.is_empty(),
             "{} of {} statements do not prepare on {dialect:?}:\n{}",

@@ -304,7 +304,7 @@ async fn end_ticket(
     };
     let event_id: String = row.try_get("event_id")?;
     let code: String = row.try_get("code")?;
-    sqlx::query(&END_TICKET_2)
+    sqlx::query(&END_TICKET_REVOKE)
         .bind(Uuid::now_v7().hyphenated().to_string())
         .bind(event_id)
         .bind(id.to_db())
@@ -454,7 +454,7 @@ crate::sql::statements! {
         FROM tickets WHERE order_id = $1";
     END_TICKET = "UPDATE tickets SET status = $2, updated_at = $3 WHERE id = $1 AND status = 'valid'
         RETURNING event_id, code";
-    END_TICKET_2 =
+    END_TICKET_REVOKE =
         "INSERT INTO ticket_revocations (id, event_id, ticket_id, code, reason, revoked_at)
         VALUES ($1, $2, $3, $4, $5, $6)";
     CANCEL_FOR_ORDER = "SELECT id FROM tickets WHERE order_id = $1 AND status = 'valid'";
