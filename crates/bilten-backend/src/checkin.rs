@@ -299,7 +299,9 @@ pub async fn create_device(
         .await
         {
             Ok(()) => break,
-            Err(err) if err.is_unique("pairing_code") && attempt < 2 => {}
+            Err(err)
+                if err.violates(bilten_store::Constraint::CheckinDevicesPairingCode)
+                    && attempt < 2 => {}
             Err(err) => return Err(err.into()),
         }
     }

@@ -17,7 +17,7 @@ use bilten_http::{Json, Query};
 use bilten_store::events::{
     self, EventFields, EventRecord, ListingFilter, NewTicketType, QuotaRecord, TicketTypeRecord,
 };
-use bilten_store::StoreError;
+use bilten_store::{Constraint, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -1062,7 +1062,7 @@ pub async fn create_quota(
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(match error {
                 // The quota starts with what its ticket types already hold and sold.
-                StoreError::Check { .. } => BackendError::conflict(
+                error if error.violates(Constraint::QuotasNoOversell) => BackendError::conflict(
                     ErrorCode::CapacityBelowTaken,
                     "The capacity cannot be below the tickets these types already sold or hold.",
                 ),
@@ -1183,7 +1183,7 @@ pub async fn update_ticket_type(
     events::update_ticket_type(&mut *tx, &updated, now)
         .await
         .map_err(|e| match e {
-            StoreError::Check { .. } => BackendError::conflict(
+            e if e.violates(Constraint::TicketTypesNoOversell) => BackendError::conflict(
                 ErrorCode::CapacityBelowTaken,
                 "The capacity cannot go below the tickets already sold or held.",
             ),

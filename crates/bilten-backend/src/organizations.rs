@@ -235,7 +235,7 @@ pub async fn add_member(
     )
     .await
     .map_err(|e| {
-        if e.is_unique("memberships") || e.is_unique("organization_id") {
+        if e.violates(bilten_store::Constraint::MembershipsOrgUser) {
             BackendError::conflict(ErrorCode::AlreadyMember, "This person is already a member.")
         } else {
             e.into()

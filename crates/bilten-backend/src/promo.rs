@@ -302,7 +302,7 @@ pub async fn create(
     };
     let mut tx = state.store.begin().await?;
     match promo::insert(&mut *tx, id, event.id, &fields, now).await {
-        Err(err) if err.is_unique("code") => {
+        Err(err) if err.violates(bilten_store::Constraint::PromoCodesEventCode) => {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(BackendError::Conflict {
                 code: ErrorCode::PromoCodeTaken,
@@ -449,10 +449,12 @@ pub async fn update(
     promo::update(state.store.primary(), id, &fields, Utc::now())
         .await
         .map_err(|err| match err {
-            StoreError::Check { .. } => BackendError::Conflict {
-                code: ErrorCode::MaxUsesBelowUsed,
-                message: "The limit cannot go below the uses already taken.".to_owned(),
-            },
+            err if err.violates(bilten_store::Constraint::PromoCodesWithinLimit) => {
+                BackendError::Conflict {
+                    code: ErrorCode::MaxUsesBelowUsed,
+                    message: "The limit cannot go below the uses already taken.".to_owned(),
+                }
+            }
             other => other.into(),
         })?;
     let record = promo::find(state.store.primary(), id)

@@ -80,27 +80,23 @@ pub async fn database_processes<'e>(
     ex: impl Exec<'e>,
     database: &str,
 ) -> StoreResult<Vec<ServerProcess>> {
-    let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM pg_stat_activity WHERE datname = $1");
-    let rows = sqlx::query(&sql).bind(database).fetch_all(ex).await?;
+    let rows = sqlx::query(&DATABASE_PROCESSES)
+        .bind(database)
+        .fetch_all(ex)
+        .await?;
     processes(&rows)
 }
 
 /// The server's shared processes (WAL writer, checkpointer, background writer, autovacuum
 /// launcher, …): they work for every database of the server at once.
 pub async fn shared_processes<'e>(ex: impl Exec<'e>) -> StoreResult<Vec<ServerProcess>> {
-    let sql = format!(
-        "SELECT {ACTIVITY_COLUMNS} FROM pg_stat_activity
-         WHERE datname IS NULL AND backend_type <> 'client backend'"
-    );
-    let rows = sqlx::query(&sql).fetch_all(ex).await?;
+    let rows = sqlx::query(&SHARED_PROCESSES).fetch_all(ex).await?;
     processes(&rows)
 }
 
 /// The pid of the server process behind `ex`'s connection.
 pub async fn own_pid<'e>(ex: impl Exec<'e>) -> StoreResult<u32> {
-    let row = sqlx::query("SELECT pg_backend_pid() AS pid")
-        .fetch_one(ex)
-        .await?;
+    let row = sqlx::query(&OWN_PID).fetch_one(ex).await?;
     Ok(u32::try_from(row.try_get::<i32, _>("pid")?).unwrap_or_default())
 }
 
@@ -116,11 +112,10 @@ pub async fn transaction_counts<'e>(
     ex: impl Exec<'e>,
     database: &str,
 ) -> StoreResult<TransactionCounts> {
-    let row =
-        sqlx::query("SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = $1")
-            .bind(database)
-            .fetch_one(ex)
-            .await?;
+    let row = sqlx::query(&TRANSACTION_COUNTS)
+        .bind(database)
+        .fetch_one(ex)
+        .await?;
     Ok(TransactionCounts {
         commits: row.try_get("xact_commit")?,
         rollbacks: row.try_get("xact_rollback")?,
@@ -130,12 +125,7 @@ pub async fn transaction_counts<'e>(
 /// Row updates of the inventory counter tables (`ticket_types`, `quotas`) in the database
 /// `ex` is connected to (`pg_stat_user_tables.n_tup_upd`).
 pub async fn counter_row_updates<'e>(ex: impl Exec<'e>) -> StoreResult<i64> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(n_tup_upd), 0) AS BIGINT) AS updates FROM pg_stat_user_tables
-         WHERE relname IN ('ticket_types', 'quotas')",
-    )
-    .fetch_one(ex)
-    .await?;
+    let row = sqlx::query(&COUNTER_ROW_UPDATES).fetch_one(ex).await?;
     Ok(row.try_get("updates")?)
 }
 
@@ -177,12 +167,8 @@ impl InventoryAudit {
     }
 }
 
-pub async fn inventory_audit<'e>(
-    ex: impl Exec<'e>,
-    ticket_type: TicketTypeId,
-) -> StoreResult<InventoryAudit> {
-    // Counters as buyers see them: live inventory leases out of `held`, their sales in `sold`.
-    let sql = format!(
+fn inventory_audit_sql() -> String {
+    format!(
         "SELECT t.capacity, t.sold + {} AS sold, t.held - {} AS held,
              (SELECT COUNT(*) FROM tickets k
                WHERE k.ticket_type_id = t.id AND k.status = 'valid') AS valid_tickets,
@@ -199,7 +185,15 @@ pub async fn inventory_audit<'e>(
          FROM ticket_types t WHERE t.id = $1",
         crate::leases::sold_by_leases_of_type("t.id"),
         crate::leases::held_by_leases_of_type("t.id"),
-    );
+    )
+}
+
+pub async fn inventory_audit<'e>(
+    ex: impl Exec<'e>,
+    ticket_type: TicketTypeId,
+) -> StoreResult<InventoryAudit> {
+    // Counters as buyers see them: live inventory leases out of `held`, their sales in `sold`.
+    let sql = inventory_audit_sql();
     let row = sqlx::query(&sql)
         .bind(ticket_type.to_db())
         .fetch_one(ex)
@@ -218,12 +212,29 @@ pub async fn inventory_audit<'e>(
 /// Tickets admitted on a check-in list (one state row per ticket, by its primary key) and
 /// the scans answered "ok" on it.
 pub async fn admissions<'e>(ex: impl Exec<'e>, list: CheckinListId) -> StoreResult<(i64, i64)> {
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM checkin_states WHERE list_id = $1) AS admitted,
-                (SELECT COUNT(*) FROM checkins WHERE list_id = $1 AND result = 'ok') AS ok_scans",
-    )
-    .bind(list.to_db())
-    .fetch_one(ex)
-    .await?;
+    let row = sqlx::query(&ADMISSIONS)
+        .bind(list.to_db())
+        .fetch_one(ex)
+        .await?;
     Ok((row.try_get("admitted")?, row.try_get("ok_scans")?))
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    vec![("inventory_audit".to_owned(), inventory_audit_sql())]
+}
+
+crate::sql::statements! {
+    DATABASE_PROCESSES [Postgres] =
+        format!("SELECT {ACTIVITY_COLUMNS} FROM pg_stat_activity WHERE datname = $1");
+    SHARED_PROCESSES [Postgres] = format!("SELECT {ACTIVITY_COLUMNS} FROM pg_stat_activity
+        WHERE datname IS NULL AND backend_type <> 'client backend'");
+    OWN_PID [Postgres] = "SELECT pg_backend_pid() AS pid";
+    TRANSACTION_COUNTS [Postgres] =
+        "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = $1";
+    COUNTER_ROW_UPDATES [Postgres] =
+        "SELECT CAST(COALESCE(SUM(n_tup_upd), 0) AS BIGINT) AS updates FROM pg_stat_user_tables
+        WHERE relname IN ('ticket_types', 'quotas')";
+    ADMISSIONS = "SELECT (SELECT COUNT(*) FROM checkin_states WHERE list_id = $1) AS admitted,
+        (SELECT COUNT(*) FROM checkins WHERE list_id = $1 AND result = 'ok') AS ok_scans";
 }

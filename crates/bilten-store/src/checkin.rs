@@ -62,30 +62,23 @@ pub async fn insert_list(
     list: &NewList,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO checkin_lists
-           (id, event_id, name, all_ticket_types, not_before, not_after, reentry_allowed, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(list.id.to_db())
-    .bind(list.event_id.to_db())
-    .bind(&list.name)
-    .bind(i64::from(list.ticket_type_ids.is_none()))
-    .bind(list.not_before.map(to_millis))
-    .bind(list.not_after.map(to_millis))
-    .bind(i64::from(list.reentry_allowed))
-    .bind(to_millis(now))
-    .execute(&mut *tx)
-    .await?;
-    for ticket_type in list.ticket_type_ids.iter().flatten() {
-        sqlx::query(
-            "INSERT INTO checkin_list_ticket_types (list_id, ticket_type_id) VALUES ($1, $2)
-             ON CONFLICT DO NOTHING",
-        )
+    sqlx::query(&INSERT_LIST)
         .bind(list.id.to_db())
-        .bind(ticket_type.to_db())
+        .bind(list.event_id.to_db())
+        .bind(&list.name)
+        .bind(i64::from(list.ticket_type_ids.is_none()))
+        .bind(list.not_before.map(to_millis))
+        .bind(list.not_after.map(to_millis))
+        .bind(i64::from(list.reentry_allowed))
+        .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
+    for ticket_type in list.ticket_type_ids.iter().flatten() {
+        sqlx::query(&INSERT_LIST_TICKET_TYPE)
+            .bind(list.id.to_db())
+            .bind(ticket_type.to_db())
+            .execute(&mut *tx)
+            .await?;
     }
     Ok(())
 }
@@ -103,6 +96,43 @@ fn list_sql(dialect: crate::Dialect, filter: &str) -> String {
          (SELECT COALESCE({agg}, '') FROM checkin_list_ticket_types x WHERE x.list_id = l.id) \
          AS type_ids FROM checkin_lists l WHERE {filter}"
     )
+}
+
+fn lists_of_event_sql(dialect: crate::Dialect) -> String {
+    format!(
+        "SELECT {} ORDER BY l.created_at, l.id",
+        list_sql(dialect, "l.event_id = $1")
+    )
+}
+
+fn find_list_sql(dialect: crate::Dialect) -> String {
+    format!("SELECT {}", list_sql(dialect, "l.id = $1"))
+}
+
+/// The entry of [`admit_entry`]: with re-entry a holder who is outside enters again.
+fn admit_entry_sql(reentry_allowed: bool) -> String {
+    let on_conflict = if reentry_allowed {
+        "ON CONFLICT (list_id, ticket_id) DO UPDATE
+           SET inside = 1, entries = checkin_states.entries + 1, last_at = excluded.last_at
+           WHERE checkin_states.inside = 0"
+    } else {
+        "ON CONFLICT (list_id, ticket_id) DO NOTHING"
+    };
+    format!(
+        "INSERT INTO checkin_states
+           (list_id, ticket_id, first_at, first_gate, first_device_id, inside, entries, last_at)
+         VALUES ($1, $2, $3, $4, $5, 1, 1, $3) {on_conflict}"
+    )
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(dialect: crate::Dialect) -> Vec<(String, String)> {
+    vec![
+        ("lists_of_event".to_owned(), lists_of_event_sql(dialect)),
+        ("find_list".to_owned(), find_list_sql(dialect)),
+        ("admit_entry(re-entry)".to_owned(), admit_entry_sql(true)),
+        ("admit_entry(once)".to_owned(), admit_entry_sql(false)),
+    ]
 }
 
 fn list_from_row(row: &AnyRow) -> StoreResult<ListRecord> {
@@ -131,10 +161,7 @@ pub async fn lists_of_event<'e>(
     dialect: crate::Dialect,
     event: EventId,
 ) -> StoreResult<Vec<ListRecord>> {
-    let sql = format!(
-        "SELECT {} ORDER BY l.created_at, l.id",
-        list_sql(dialect, "l.event_id = $1")
-    );
+    let sql = lists_of_event_sql(dialect);
     let rows = sqlx::query(&sql).bind(event.to_db()).fetch_all(ex).await?;
     rows.iter().map(list_from_row).collect()
 }
@@ -144,7 +171,7 @@ pub async fn find_list<'e>(
     dialect: crate::Dialect,
     id: CheckinListId,
 ) -> StoreResult<Option<ListRecord>> {
-    let sql = format!("SELECT {}", list_sql(dialect, "l.id = $1"));
+    let sql = find_list_sql(dialect);
     let row = sqlx::query(&sql)
         .bind(id.to_db())
         .fetch_optional(ex)
@@ -199,20 +226,16 @@ pub async fn insert_device<'e>(
     created_by: UserId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO checkin_devices
-           (id, event_id, name, pairing_code, pairing_expires_at, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id.to_db())
-    .bind(event.to_db())
-    .bind(name)
-    .bind(pairing_code)
-    .bind(to_millis(pairing_expires_at))
-    .bind(created_by.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT_DEVICE)
+        .bind(id.to_db())
+        .bind(event.to_db())
+        .bind(name)
+        .bind(pairing_code)
+        .bind(to_millis(pairing_expires_at))
+        .bind(created_by.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -220,22 +243,18 @@ pub async fn devices_of_event<'e>(
     ex: impl Exec<'e>,
     event: EventId,
 ) -> StoreResult<Vec<DeviceRecord>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {DEVICE_COLUMNS} FROM checkin_devices WHERE event_id = $1 ORDER BY created_at, id"
-    ))
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&DEVICES_OF_EVENT)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(device_from_row).collect()
 }
 
 pub async fn find_device<'e>(ex: impl Exec<'e>, id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
-    let row = sqlx::query(&format!(
-        "SELECT {DEVICE_COLUMNS} FROM checkin_devices WHERE id = $1"
-    ))
-    .bind(id.to_db())
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&FIND_DEVICE)
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(device_from_row).transpose()
 }
 
@@ -245,14 +264,11 @@ pub async fn revoke_device<'e>(
     id: DeviceId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE checkin_devices SET revoked_at = COALESCE(revoked_at, $2), pairing_code = NULL
-         WHERE id = $1",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&REVOKE_DEVICE)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -265,18 +281,13 @@ pub async fn pair_device<'e>(
     gate: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<DeviceRecord>> {
-    let row = sqlx::query(&format!(
-        "UPDATE checkin_devices
-         SET pairing_code = NULL, token_hash = $2, gate = $3, paired_at = $4, last_seen_at = $4
-         WHERE pairing_code = $1 AND revoked_at IS NULL AND pairing_expires_at > $4
-         RETURNING {DEVICE_COLUMNS}"
-    ))
-    .bind(pairing_code)
-    .bind(token_hash)
-    .bind(gate)
-    .bind(to_millis(now))
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&PAIR_DEVICE)
+        .bind(pairing_code)
+        .bind(token_hash)
+        .bind(gate)
+        .bind(to_millis(now))
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(device_from_row).transpose()
 }
 
@@ -285,12 +296,10 @@ pub async fn device_by_token<'e>(
     ex: impl Exec<'e>,
     token_hash: &str,
 ) -> StoreResult<Option<DeviceRecord>> {
-    let row = sqlx::query(&format!(
-        "SELECT {DEVICE_COLUMNS} FROM checkin_devices WHERE token_hash = $1 AND revoked_at IS NULL"
-    ))
-    .bind(token_hash)
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&DEVICE_BY_TOKEN)
+        .bind(token_hash)
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(device_from_row).transpose()
 }
 
@@ -300,14 +309,11 @@ pub async fn touch_device<'e>(
     id: DeviceId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE checkin_devices SET last_seen_at = $2
-         WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2 - 60000)",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&TOUCH_DEVICE)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -376,13 +382,11 @@ pub async fn ticket_by_code<'e>(
     event: EventId,
     code: &str,
 ) -> StoreResult<Option<ScannedTicket>> {
-    let row = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.code = $1 AND t.event_id = $2"
-    ))
-    .bind(code)
-    .bind(event.to_db())
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&TICKET_BY_CODE)
+        .bind(code)
+        .bind(event.to_db())
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(ticket_from_row).transpose()
 }
 
@@ -391,13 +395,11 @@ pub async fn ticket_by_id<'e>(
     event: EventId,
     id: TicketId,
 ) -> StoreResult<Option<ScannedTicket>> {
-    let row = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.id = $1 AND t.event_id = $2"
-    ))
-    .bind(id.to_db())
-    .bind(event.to_db())
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&TICKET_BY_ID)
+        .bind(id.to_db())
+        .bind(event.to_db())
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(ticket_from_row).transpose()
 }
 
@@ -407,15 +409,11 @@ pub async fn ticket_of_revoked_code<'e>(
     event: EventId,
     code: &str,
 ) -> StoreResult<Option<ScannedTicket>> {
-    let row = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS} {TICKET_FROM}
-         JOIN ticket_revocations r ON r.ticket_id = t.id
-         WHERE r.code = $1 AND r.event_id = $2"
-    ))
-    .bind(code)
-    .bind(event.to_db())
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&TICKET_OF_REVOKED_CODE)
+        .bind(code)
+        .bind(event.to_db())
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(ticket_from_row).transpose()
 }
 
@@ -424,13 +422,10 @@ pub async fn active_public_keys<'e>(
     ex: impl Exec<'e>,
     event: EventId,
 ) -> StoreResult<Vec<(String, String)>> {
-    let rows = sqlx::query(
-        "SELECT key_id, public_key FROM event_keys WHERE event_id = $1 AND status = 'active'
-         ORDER BY key_version",
-    )
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&ACTIVE_PUBLIC_KEYS)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| Ok((row.try_get("key_id")?, row.try_get("public_key")?)))
         .collect()
@@ -458,25 +453,14 @@ pub async fn admit_entry<'e>(
     device: Option<DeviceId>,
     at: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let on_conflict = if reentry_allowed {
-        "ON CONFLICT (list_id, ticket_id) DO UPDATE
-           SET inside = 1, entries = checkin_states.entries + 1, last_at = excluded.last_at
-           WHERE checkin_states.inside = 0"
-    } else {
-        "ON CONFLICT (list_id, ticket_id) DO NOTHING"
-    };
-    let done = sqlx::query(&format!(
-        "INSERT INTO checkin_states
-           (list_id, ticket_id, first_at, first_gate, first_device_id, inside, entries, last_at)
-         VALUES ($1, $2, $3, $4, $5, 1, 1, $3) {on_conflict}"
-    ))
-    .bind(list.to_db())
-    .bind(ticket.to_db())
-    .bind(to_millis(at))
-    .bind(gate)
-    .bind(device.map(|d| d.to_db()))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&admit_entry_sql(reentry_allowed))
+        .bind(list.to_db())
+        .bind(ticket.to_db())
+        .bind(to_millis(at))
+        .bind(gate)
+        .bind(device.map(|d| d.to_db()))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -487,14 +471,12 @@ pub async fn record_exit<'e>(
     ticket: TicketId,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE checkin_states SET inside = 0, last_at = $3 WHERE list_id = $1 AND ticket_id = $2",
-    )
-    .bind(list.to_db())
-    .bind(ticket.to_db())
-    .bind(to_millis(at))
-    .execute(ex)
-    .await?;
+    sqlx::query(&RECORD_EXIT)
+        .bind(list.to_db())
+        .bind(ticket.to_db())
+        .bind(to_millis(at))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -503,14 +485,11 @@ pub async fn state_of<'e>(
     list: CheckinListId,
     ticket: TicketId,
 ) -> StoreResult<Option<StateRecord>> {
-    let row = sqlx::query(
-        "SELECT first_at, first_gate, inside FROM checkin_states
-         WHERE list_id = $1 AND ticket_id = $2",
-    )
-    .bind(list.to_db())
-    .bind(ticket.to_db())
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&STATE_OF)
+        .bind(list.to_db())
+        .bind(ticket.to_db())
+        .fetch_optional(ex)
+        .await?;
     row.map(|row| {
         Ok(StateRecord {
             first_at: from_millis(row.try_get("first_at")?),
@@ -544,25 +523,20 @@ pub struct ScanClaim<'a> {
 /// [`response_for_nonce`]). On PostgreSQL a concurrent claim of the same nonce waits here
 /// until the first commits.
 pub async fn claim_nonce<'e>(ex: impl Exec<'e>, claim: &ScanClaim<'_>) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "INSERT INTO checkins (id, event_id, list_id, nonce, device_id, user_id, gate, direction,
-           result, offline, scanned_at, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11)
-         ON CONFLICT (event_id, nonce) DO NOTHING",
-    )
-    .bind(claim.id.to_db())
-    .bind(claim.event_id.to_db())
-    .bind(claim.list_id.to_db())
-    .bind(claim.nonce)
-    .bind(claim.device_id.map(|d| d.to_db()))
-    .bind(claim.user_id.map(|u| u.to_db()))
-    .bind(claim.gate)
-    .bind(claim.direction)
-    .bind(i64::from(claim.offline))
-    .bind(to_millis(claim.scanned_at))
-    .bind(to_millis(claim.recorded_at))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&CLAIM_NONCE)
+        .bind(claim.id.to_db())
+        .bind(claim.event_id.to_db())
+        .bind(claim.list_id.to_db())
+        .bind(claim.nonce)
+        .bind(claim.device_id.map(|d| d.to_db()))
+        .bind(claim.user_id.map(|u| u.to_db()))
+        .bind(claim.gate)
+        .bind(claim.direction)
+        .bind(i64::from(claim.offline))
+        .bind(to_millis(claim.scanned_at))
+        .bind(to_millis(claim.recorded_at))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -572,7 +546,7 @@ pub async fn response_for_nonce<'e>(
     event: EventId,
     nonce: &str,
 ) -> StoreResult<Option<String>> {
-    let row = sqlx::query("SELECT response FROM checkins WHERE event_id = $1 AND nonce = $2")
+    let row = sqlx::query(&RESPONSE_FOR_NONCE)
         .bind(event.to_db())
         .bind(nonce)
         .fetch_optional(ex)
@@ -593,18 +567,15 @@ pub async fn finish_scan<'e>(
     conflict: bool,
     response: &str,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE checkins SET result = $2, ticket_id = $3, detail = $4, conflict = $5, response = $6
-         WHERE id = $1",
-    )
-    .bind(id.to_db())
-    .bind(result)
-    .bind(ticket.map(|t| t.to_db()))
-    .bind(detail)
-    .bind(i64::from(conflict))
-    .bind(response)
-    .execute(ex)
-    .await?;
+    sqlx::query(&FINISH_SCAN)
+        .bind(id.to_db())
+        .bind(result)
+        .bind(ticket.map(|t| t.to_db()))
+        .bind(detail)
+        .bind(i64::from(conflict))
+        .bind(response)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -640,27 +611,14 @@ pub async fn log_of_event<'e>(
     let (before_at, before_id) = before.map_or((i64::MAX, String::new()), |(at, id)| {
         (to_millis(at), id.to_db())
     });
-    let rows = sqlx::query(
-        "SELECT c.id, c.list_id, l.name AS list_name, c.device_id, d.name AS device_name,
-                c.user_id, c.gate, c.ticket_id, t.attendee_name, c.direction, c.result, c.detail,
-                c.offline, c.conflict, c.scanned_at, c.recorded_at
-         FROM checkins c
-         JOIN checkin_lists l ON l.id = c.list_id
-         LEFT JOIN checkin_devices d ON d.id = c.device_id
-         LEFT JOIN tickets t ON t.id = c.ticket_id
-         WHERE c.event_id = $1 AND c.result <> 'pending'
-           AND (c.recorded_at < $2 OR (c.recorded_at = $2 AND ($3 = '' OR c.id < $3)))
-           AND ($4 = 0 OR c.conflict = 1)
-         ORDER BY c.recorded_at DESC, c.id DESC
-         LIMIT $5",
-    )
-    .bind(event.to_db())
-    .bind(before_at)
-    .bind(before_id)
-    .bind(i64::from(conflicts_only))
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LOG_OF_EVENT)
+        .bind(event.to_db())
+        .bind(before_at)
+        .bind(before_id)
+        .bind(i64::from(conflicts_only))
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(LogEntry {
@@ -705,23 +663,10 @@ pub struct StatsRow {
 const ADMISSIBLE: &str = "t.status = 'valid' AND o.status IN ('paid', 'partially_refunded')";
 
 pub async fn stats_of_event<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<Vec<StatsRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT l.id AS list_id, tt.id AS type_id, tt.name AS type_name,
-           (SELECT COUNT(*) FROM tickets t JOIN orders o ON o.id = t.order_id
-            WHERE t.ticket_type_id = tt.id AND {ADMISSIBLE}) AS expected,
-           (SELECT COUNT(*) FROM checkin_states s JOIN tickets t ON t.id = s.ticket_id
-            WHERE s.list_id = l.id AND t.ticket_type_id = tt.id) AS checked_in,
-           (SELECT COUNT(*) FROM checkin_states s JOIN tickets t ON t.id = s.ticket_id
-            WHERE s.list_id = l.id AND t.ticket_type_id = tt.id AND s.inside = 1) AS inside
-         FROM checkin_lists l JOIN ticket_types tt ON tt.event_id = l.event_id
-         WHERE l.event_id = $1
-           AND (l.all_ticket_types = 1 OR EXISTS (SELECT 1 FROM checkin_list_ticket_types x
-                WHERE x.list_id = l.id AND x.ticket_type_id = tt.id))
-         ORDER BY l.created_at, l.id, tt.id"
-    ))
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&STATS_OF_EVENT)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(StatsRow {
@@ -744,15 +689,11 @@ pub async fn scans_since<'e>(
     event: EventId,
     since: DateTime<Utc>,
 ) -> StoreResult<Vec<(CheckinListId, i64)>> {
-    let rows = sqlx::query(
-        "SELECT list_id, COUNT(*) AS n FROM checkins
-         WHERE event_id = $1 AND recorded_at >= $2 AND result <> 'pending'
-         GROUP BY list_id",
-    )
-    .bind(event.to_db())
-    .bind(to_millis(since))
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&SCANS_SINCE)
+        .bind(event.to_db())
+        .bind(to_millis(since))
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok((
@@ -765,20 +706,12 @@ pub async fn scans_since<'e>(
 
 /// `(checked in, expected)` on one list.
 pub async fn list_counts<'e>(ex: impl Exec<'e>, list: &ListRecord) -> StoreResult<(i64, i64, i64)> {
-    let row = sqlx::query(&format!(
-        "SELECT
-           (SELECT COUNT(*) FROM checkin_states s WHERE s.list_id = $1) AS checked_in,
-           (SELECT COUNT(*) FROM checkin_states s WHERE s.list_id = $1 AND s.inside = 1) AS inside,
-           (SELECT COUNT(*) FROM tickets t JOIN orders o ON o.id = t.order_id
-            WHERE t.event_id = $2 AND {ADMISSIBLE}
-              AND ($3 = 1 OR EXISTS (SELECT 1 FROM checkin_list_ticket_types x
-                   WHERE x.list_id = $1 AND x.ticket_type_id = t.ticket_type_id))) AS expected"
-    ))
-    .bind(list.id.to_db())
-    .bind(list.event_id.to_db())
-    .bind(i64::from(list.all_ticket_types))
-    .fetch_one(ex)
-    .await?;
+    let row = sqlx::query(&LIST_COUNTS)
+        .bind(list.id.to_db())
+        .bind(list.event_id.to_db())
+        .bind(i64::from(list.all_ticket_types))
+        .fetch_one(ex)
+        .await?;
     Ok((
         row.try_get("checked_in")?,
         row.try_get("inside")?,
@@ -800,17 +733,12 @@ pub async fn tickets_for_sync<'e>(
     list: CheckinListId,
     since: DateTime<Utc>,
 ) -> StoreResult<Vec<SyncTicket>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS}, {STATE_COLUMNS} {TICKET_FROM} {STATE_JOIN}
-         WHERE t.event_id = $1
-           AND (t.updated_at >= $3 OR o.updated_at >= $3 OR s.last_at >= $3)
-         ORDER BY t.id"
-    ))
-    .bind(event.to_db())
-    .bind(list.to_db())
-    .bind(to_millis(since))
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&TICKETS_FOR_SYNC)
+        .bind(event.to_db())
+        .bind(list.to_db())
+        .bind(to_millis(since))
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(sync_ticket_from_row).collect()
 }
 
@@ -820,14 +748,11 @@ pub async fn revoked_codes_since<'e>(
     event: EventId,
     since: DateTime<Utc>,
 ) -> StoreResult<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT code FROM ticket_revocations WHERE event_id = $1 AND revoked_at >= $2
-         ORDER BY revoked_at, id",
-    )
-    .bind(event.to_db())
-    .bind(to_millis(since))
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&REVOKED_CODES_SINCE)
+        .bind(event.to_db())
+        .bind(to_millis(since))
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| Ok(row.try_get::<String, _>("code")?))
         .collect()
@@ -843,19 +768,107 @@ pub async fn search_tickets<'e>(
     limit: i64,
 ) -> StoreResult<Vec<SyncTicket>> {
     let pattern = crate::like_contains(q);
-    let rows = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS}, {STATE_COLUMNS} {TICKET_FROM} {STATE_JOIN}
-         WHERE t.event_id = $1
-           AND (LOWER(t.attendee_name) LIKE $3 ESCAPE '\\' OR LOWER(o.buyer_name) LIKE $3 ESCAPE '\\'
-                OR LOWER(o.buyer_email) LIKE $3 ESCAPE '\\' OR LOWER(o.id) LIKE $3 ESCAPE '\\')
-         ORDER BY t.attendee_name, t.id
-         LIMIT $4"
-    ))
-    .bind(event.to_db())
-    .bind(list.to_db())
-    .bind(pattern)
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&SEARCH_TICKETS)
+        .bind(event.to_db())
+        .bind(list.to_db())
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(sync_ticket_from_row).collect()
+}
+
+crate::sql::statements! {
+    INSERT_LIST = "INSERT INTO checkin_lists
+        (id, event_id, name, all_ticket_types, not_before, not_after, reentry_allowed, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    INSERT_LIST_TICKET_TYPE = "INSERT INTO checkin_list_ticket_types (list_id, ticket_type_id) VALUES ($1, $2)
+        ON CONFLICT DO NOTHING";
+    INSERT_DEVICE = "INSERT INTO checkin_devices
+        (id, event_id, name, pairing_code, pairing_expires_at, created_by, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    DEVICES_OF_EVENT =
+        format!("SELECT {DEVICE_COLUMNS} FROM checkin_devices WHERE event_id = $1 ORDER BY created_at, id");
+    FIND_DEVICE = format!("SELECT {DEVICE_COLUMNS} FROM checkin_devices WHERE id = $1");
+    REVOKE_DEVICE =
+        "UPDATE checkin_devices SET revoked_at = COALESCE(revoked_at, $2), pairing_code = NULL
+        WHERE id = $1";
+    PAIR_DEVICE = format!("UPDATE checkin_devices
+        SET pairing_code = NULL, token_hash = $2, gate = $3, paired_at = $4, last_seen_at = $4
+        WHERE pairing_code = $1 AND revoked_at IS NULL AND pairing_expires_at > $4
+        RETURNING {DEVICE_COLUMNS}");
+    DEVICE_BY_TOKEN =
+        format!("SELECT {DEVICE_COLUMNS} FROM checkin_devices WHERE token_hash = $1 AND revoked_at IS NULL");
+    TOUCH_DEVICE = "UPDATE checkin_devices SET last_seen_at = $2
+        WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2 - 60000)";
+    TICKET_BY_CODE =
+        format!("SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.code = $1 AND t.event_id = $2");
+    TICKET_BY_ID =
+        format!("SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.id = $1 AND t.event_id = $2");
+    TICKET_OF_REVOKED_CODE = format!("SELECT {TICKET_COLUMNS} {TICKET_FROM}
+        JOIN ticket_revocations r ON r.ticket_id = t.id
+        WHERE r.code = $1 AND r.event_id = $2");
+    ACTIVE_PUBLIC_KEYS =
+        "SELECT key_id, public_key FROM event_keys WHERE event_id = $1 AND status = 'active'
+        ORDER BY key_version";
+    RECORD_EXIT =
+        "UPDATE checkin_states SET inside = 0, last_at = $3 WHERE list_id = $1 AND ticket_id = $2";
+    STATE_OF = "SELECT first_at, first_gate, inside FROM checkin_states
+        WHERE list_id = $1 AND ticket_id = $2";
+    CLAIM_NONCE =
+        "INSERT INTO checkins (id, event_id, list_id, nonce, device_id, user_id, gate, direction,
+        result, offline, scanned_at, recorded_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11)
+        ON CONFLICT (event_id, nonce) DO NOTHING";
+    RESPONSE_FOR_NONCE = "SELECT response FROM checkins WHERE event_id = $1 AND nonce = $2";
+    FINISH_SCAN =
+        "UPDATE checkins SET result = $2, ticket_id = $3, detail = $4, conflict = $5, response = $6
+        WHERE id = $1";
+    LOG_OF_EVENT = "SELECT c.id, c.list_id, l.name AS list_name, c.device_id, d.name AS device_name,
+        c.user_id, c.gate, c.ticket_id, t.attendee_name, c.direction, c.result, c.detail,
+        c.offline, c.conflict, c.scanned_at, c.recorded_at
+        FROM checkins c
+        JOIN checkin_lists l ON l.id = c.list_id
+        LEFT JOIN checkin_devices d ON d.id = c.device_id
+        LEFT JOIN tickets t ON t.id = c.ticket_id
+        WHERE c.event_id = $1 AND c.result <> 'pending'
+        AND (c.recorded_at < $2 OR (c.recorded_at = $2 AND ($3 = '' OR c.id < $3)))
+        AND ($4 = 0 OR c.conflict = 1)
+        ORDER BY c.recorded_at DESC, c.id DESC
+        LIMIT $5";
+    STATS_OF_EVENT = format!("SELECT l.id AS list_id, tt.id AS type_id, tt.name AS type_name,
+        (SELECT COUNT(*) FROM tickets t JOIN orders o ON o.id = t.order_id
+        WHERE t.ticket_type_id = tt.id AND {ADMISSIBLE}) AS expected,
+        (SELECT COUNT(*) FROM checkin_states s JOIN tickets t ON t.id = s.ticket_id
+        WHERE s.list_id = l.id AND t.ticket_type_id = tt.id) AS checked_in,
+        (SELECT COUNT(*) FROM checkin_states s JOIN tickets t ON t.id = s.ticket_id
+        WHERE s.list_id = l.id AND t.ticket_type_id = tt.id AND s.inside = 1) AS inside
+        FROM checkin_lists l JOIN ticket_types tt ON tt.event_id = l.event_id
+        WHERE l.event_id = $1
+        AND (l.all_ticket_types = 1 OR EXISTS (SELECT 1 FROM checkin_list_ticket_types x
+        WHERE x.list_id = l.id AND x.ticket_type_id = tt.id))
+        ORDER BY l.created_at, l.id, tt.id");
+    SCANS_SINCE = "SELECT list_id, COUNT(*) AS n FROM checkins
+        WHERE event_id = $1 AND recorded_at >= $2 AND result <> 'pending'
+        GROUP BY list_id";
+    LIST_COUNTS = format!("SELECT
+        (SELECT COUNT(*) FROM checkin_states s WHERE s.list_id = $1) AS checked_in,
+        (SELECT COUNT(*) FROM checkin_states s WHERE s.list_id = $1 AND s.inside = 1) AS inside,
+        (SELECT COUNT(*) FROM tickets t JOIN orders o ON o.id = t.order_id
+        WHERE t.event_id = $2 AND {ADMISSIBLE}
+        AND ($3 = 1 OR EXISTS (SELECT 1 FROM checkin_list_ticket_types x
+        WHERE x.list_id = $1 AND x.ticket_type_id = t.ticket_type_id))) AS expected");
+    TICKETS_FOR_SYNC = format!("SELECT {TICKET_COLUMNS}, {STATE_COLUMNS} {TICKET_FROM} {STATE_JOIN}
+        WHERE t.event_id = $1
+        AND (t.updated_at >= $3 OR o.updated_at >= $3 OR s.last_at >= $3)
+        ORDER BY t.id");
+    REVOKED_CODES_SINCE =
+        "SELECT code FROM ticket_revocations WHERE event_id = $1 AND revoked_at >= $2
+        ORDER BY revoked_at, id";
+    SEARCH_TICKETS = format!("SELECT {TICKET_COLUMNS}, {STATE_COLUMNS} {TICKET_FROM} {STATE_JOIN}
+        WHERE t.event_id = $1
+        AND (LOWER(t.attendee_name) LIKE $3 ESCAPE '\\' OR LOWER(o.buyer_name) LIKE $3 ESCAPE '\\'
+        OR LOWER(o.buyer_email) LIKE $3 ESCAPE '\\' OR LOWER(o.id) LIKE $3 ESCAPE '\\')
+        ORDER BY t.attendee_name, t.id
+        LIMIT $4");
 }

@@ -1,6 +1,6 @@
 //! Storage errors, with constraint violations turned into something callers can match on.
 
-use sqlx::error::ErrorKind;
+use crate::constraint::{violation_kind, Constraint, ConstraintKind};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -8,13 +8,20 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub enum StoreError {
     #[error("row not found")]
     NotFound,
-    /// A UNIQUE constraint refused the write; `constraint` is its name on PostgreSQL and the
-    /// `table.column` list SQLite reports.
-    #[error("unique constraint violated: {constraint}")]
-    Unique { constraint: String },
+    /// A UNIQUE constraint refused the write. `constraint`: which, when it is one the code
+    /// relies on (matched exactly, see [`Constraint`]); `detail`: what the engine said (the
+    /// name on PostgreSQL, the message on SQLite).
+    #[error("unique constraint violated: {detail}")]
+    Unique {
+        constraint: Option<Constraint>,
+        detail: String,
+    },
     /// A CHECK constraint refused the write (e.g. a counter would pass its capacity).
-    #[error("check constraint violated: {constraint}")]
-    Check { constraint: String },
+    #[error("check constraint violated: {detail}")]
+    Check {
+        constraint: Option<Constraint>,
+        detail: String,
+    },
     /// The database could not be reached in time; callers answer 503 and retry later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -27,10 +34,14 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// True when the violated UNIQUE constraint mentions `needle` (a constraint name on
-    /// PostgreSQL, a column on SQLite).
-    pub fn is_unique(&self, needle: &str) -> bool {
-        matches!(self, Self::Unique { constraint } if constraint.contains(needle))
+    /// True when this is a violation of exactly `constraint`.
+    pub fn violates(&self, constraint: Constraint) -> bool {
+        match self {
+            Self::Unique { constraint: c, .. } | Self::Check { constraint: c, .. } => {
+                *c == Some(constraint)
+            }
+            _ => false,
+        }
     }
 }
 
@@ -45,19 +56,19 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::ColumnDecode { .. }
             | sqlx::Error::Decode(_)
             | sqlx::Error::ColumnNotFound(_) => Self::Corrupt(error.to_string()),
-            sqlx::Error::Database(db) => {
-                let constraint = db
-                    .constraint()
-                    .map_or_else(|| db.message().to_owned(), ToOwned::to_owned);
-                match db.kind() {
-                    ErrorKind::UniqueViolation => Self::Unique { constraint },
-                    ErrorKind::CheckViolation => Self::Check { constraint },
-                    _ if is_connection_loss(db.code().as_deref()) => {
-                        Self::Unavailable(error.to_string())
+            sqlx::Error::Database(db) => match violation_kind(db.as_ref()) {
+                Some(kind) => {
+                    let (constraint, detail) = Constraint::of(kind, db.as_ref());
+                    match kind {
+                        ConstraintKind::Unique => Self::Unique { constraint, detail },
+                        ConstraintKind::Check => Self::Check { constraint, detail },
                     }
-                    _ => Self::Database(error),
                 }
-            }
+                None if is_connection_loss(db.code().as_deref()) => {
+                    Self::Unavailable(error.to_string())
+                }
+                None => Self::Database(error),
+            },
             _ => Self::Database(error),
         }
     }

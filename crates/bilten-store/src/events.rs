@@ -115,15 +115,7 @@ pub async fn insert_event<'e>(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let coordinates = [f.latitude, f.longitude];
-    let [latitude, longitude] = float_placeholders(coordinates, 19);
-    let sql = format!(
-        "INSERT INTO events (id, organization_id, title, description, starts_at, ends_at,
-             timezone, venue_name, venue_address, city, country, online_url, currency,
-             category, image_url, hold_minutes, buyer_cap, status, created_at, updated_at,
-             latitude, longitude)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 'draft', $18, $18, {latitude}, {longitude})"
-    );
+    let sql = insert_event_sql(coordinates);
     let query = sqlx::query(&sql)
         .bind(id.to_db())
         .bind(organization.to_db());
@@ -140,15 +132,7 @@ pub async fn update_event<'e>(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let coordinates = [f.latitude, f.longitude];
-    let [latitude, longitude] = float_placeholders(coordinates, 18);
-    let sql = format!(
-        "UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5,
-             timezone = $6, venue_name = $7, venue_address = $8, city = $9, country = $10,
-             online_url = $11, currency = $12, category = $13, image_url = $14,
-             hold_minutes = $15, buyer_cap = $16, updated_at = $17,
-             latitude = {latitude}, longitude = {longitude}
-         WHERE id = $1"
-    );
+    let sql = update_event_sql(coordinates);
     let query = sqlx::query(&sql).bind(id.to_db());
     let query = bind_fields(query, f).bind(to_millis(now));
     let done = bind_floats(query, &coordinates).execute(ex).await?;
@@ -160,8 +144,7 @@ pub async fn update_event<'e>(
 }
 
 pub async fn find_event<'e>(ex: impl Exec<'e>, id: EventId) -> StoreResult<Option<EventRecord>> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(&FIND_EVENT)
         .bind(id.to_db())
         .fetch_optional(ex)
         .await?;
@@ -173,10 +156,7 @@ pub async fn events_of_organization<'e>(
     ex: impl Exec<'e>,
     organization: OrganizationId,
 ) -> StoreResult<Vec<EventRecord>> {
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.organization_id = $1 ORDER BY e.id DESC"
-    );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(&EVENTS_OF_ORGANIZATION)
         .bind(organization.to_db())
         .fetch_all(ex)
         .await?;
@@ -187,15 +167,11 @@ pub async fn events_of_organization<'e>(
 /// conditional statement. Returns false when the event is not a draft, has no ticket type or
 /// is locked by moderation (the caller reads the event to say which).
 pub async fn publish<'e>(ex: impl Exec<'e>, id: EventId, now: DateTime<Utc>) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE events SET status = 'published', published_at = $2, updated_at = $2
-         WHERE id = $1 AND status = 'draft' AND moderation_locked_at IS NULL
-           AND EXISTS (SELECT 1 FROM ticket_types t WHERE t.event_id = $1)",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&PUBLISH)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -209,16 +185,12 @@ pub async fn unpublish<'e>(
     admin: UserId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE events SET status = 'draft', published_at = NULL, updated_at = $2,
-                           moderation_locked_at = $2, moderation_locked_by = $3
-         WHERE id = $1 AND status = 'published'",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .bind(admin.to_db())
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&UNPUBLISH)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .bind(admin.to_db())
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -229,15 +201,11 @@ pub async fn release_moderation<'e>(
     id: EventId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE events SET moderation_locked_at = NULL, moderation_locked_by = NULL,
-                           updated_at = $2
-         WHERE id = $1 AND moderation_locked_at IS NOT NULL",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&RELEASE_MODERATION)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -249,12 +217,7 @@ pub async fn search_all<'e>(
     after: Option<EventId>,
     limit: i64,
 ) -> StoreResult<Vec<EventRecord>> {
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e
-         WHERE LOWER(e.title) LIKE $1 ESCAPE '\\' AND ($2 = '' OR e.id < $2)
-         ORDER BY e.id DESC LIMIT $3"
-    );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(&SEARCH_ALL)
         .bind(crate::like_contains(query.trim()))
         .bind(after.map_or_else(String::new, |id| id.to_db()))
         .bind(limit)
@@ -296,24 +259,7 @@ pub async fn list_published<'e>(
     let (after_time, after_id) = filter.after.map_or((None, String::new()), |(t, id)| {
         (Some(to_millis(t)), id.to_db())
     });
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e
-         WHERE e.status = 'published'
-           AND ($1 IS NULL OR LOWER(e.title) LIKE $1 OR LOWER(e.description) LIKE $1)
-           AND ($2 IS NULL OR e.ends_at >= $2)
-           AND ($3 IS NULL OR e.starts_at < $3)
-           AND ($4 IS NULL OR LOWER(e.city) = $4)
-           AND ($5 IS NULL OR e.category = $5)
-           AND ($6 IS NULL
-                OR ($6 = 1 AND NOT EXISTS (SELECT 1 FROM ticket_types t
-                                            WHERE t.event_id = e.id AND t.price_minor > 0))
-                OR ($6 = 0 AND EXISTS (SELECT 1 FROM ticket_types t
-                                        WHERE t.event_id = e.id AND t.price_minor > 0)))
-           AND ($7 IS NULL OR e.starts_at > $7 OR (e.starts_at = $7 AND e.id > $8))
-         ORDER BY e.starts_at, e.id
-         LIMIT $9"
-    );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(&LIST_PUBLISHED)
         .bind(pattern)
         .bind(filter.from.map(to_millis))
         .bind(filter.to.map(to_millis))
@@ -415,31 +361,101 @@ pub async fn insert_ticket_type<'e>(
     t: &NewTicketType,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO ticket_types (id, event_id, name, description, price_minor, capacity,
-             sales_start, sales_end, min_per_order, max_per_order, visibility, position,
-             created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-                 (SELECT COUNT(*) FROM ticket_types WHERE event_id = $2), $12, $12)",
-    )
-    .bind(t.id.to_db())
-    .bind(t.event_id.to_db())
-    .bind(&t.name)
-    .bind(&t.description)
-    .bind(t.price_minor)
-    .bind(t.capacity)
-    .bind(t.sales_start.map(to_millis))
-    .bind(t.sales_end.map(to_millis))
-    .bind(t.min_per_order)
-    .bind(t.max_per_order)
-    .bind(&t.visibility)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT_TICKET_TYPE)
+        .bind(t.id.to_db())
+        .bind(t.event_id.to_db())
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(t.price_minor)
+        .bind(t.capacity)
+        .bind(t.sales_start.map(to_millis))
+        .bind(t.sales_end.map(to_millis))
+        .bind(t.min_per_order)
+        .bind(t.max_per_order)
+        .bind(&t.visibility)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
 /// `lapsed` (see [`TicketTypeRecord::lapsed`]) needs the current time.
+/// The `INSERT` of [`insert_event`]: coordinates bound when present, else the literal `NULL`.
+fn insert_event_sql(coordinates: [Option<f64>; 2]) -> String {
+    let [latitude, longitude] = float_placeholders(coordinates, 19);
+    format!(
+        "INSERT INTO events (id, organization_id, title, description, starts_at, ends_at,
+             timezone, venue_name, venue_address, city, country, online_url, currency,
+             category, image_url, hold_minutes, buyer_cap, status, created_at, updated_at,
+             latitude, longitude)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 'draft', $18, $18, {latitude}, {longitude})"
+    )
+}
+
+/// The `UPDATE` of [`update_event`], coordinates as in [`insert_event_sql`].
+fn update_event_sql(coordinates: [Option<f64>; 2]) -> String {
+    let [latitude, longitude] = float_placeholders(coordinates, 18);
+    format!(
+        "UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5,
+             timezone = $6, venue_name = $7, venue_address = $8, city = $9, country = $10,
+             online_url = $11, currency = $12, category = $13, image_url = $14,
+             hold_minutes = $15, buyer_cap = $16, updated_at = $17,
+             latitude = {latitude}, longitude = {longitude}
+         WHERE id = $1"
+    )
+}
+
+fn quotas_of_sql() -> String {
+    format!(
+        "SELECT q.id, q.event_id, q.name, q.capacity, q.held - {} AS held, q.sold + {} AS sold,
+                qt.ticket_type_id,
+                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
+                          JOIN orders o ON o.id = l.order_id
+                          JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
+                          WHERE m.quota_id = q.id AND o.status = 'pending'
+                            AND o.released_at IS NULL AND o.expires_at <= $2), 0) AS BIGINT)
+                    AS lapsed
+         FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id
+         WHERE q.event_id = $1 ORDER BY q.id, qt.ticket_type_id",
+        crate::leases::held_by_leases_of_quota("q.id"),
+        crate::leases::sold_by_leases_of_quota("q.id"),
+    )
+}
+/// The filters of [`ticket_type_select`].
+const TICKET_TYPES_OF_EVENT: &str = "t.event_id = $1";
+const TICKET_TYPE_BY_ID: &str = "t.id = $1";
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    let mut built = vec![
+        (
+            "ticket_type_select(of event)".to_owned(),
+            ticket_type_select(TICKET_TYPES_OF_EVENT),
+        ),
+        (
+            "ticket_type_select(by id)".to_owned(),
+            ticket_type_select(TICKET_TYPE_BY_ID),
+        ),
+        ("quotas_of".to_owned(), quotas_of_sql()),
+    ];
+    for (variant, coordinates) in [
+        ("both", [Some(1.0), Some(2.0)]),
+        ("none", [None, None]),
+        ("latitude only", [Some(1.0), None]),
+    ] {
+        built.push((
+            format!("insert_event({variant})"),
+            insert_event_sql(coordinates),
+        ));
+        built.push((
+            format!("update_event({variant})"),
+            update_event_sql(coordinates),
+        ));
+    }
+    built
+}
+
 fn ticket_type_select(filter: &str) -> String {
     // Places of live inventory leases are for sale, not held by a buyer: out of `held`, and
     // what the leases sold into `sold` (see crate::leases).
@@ -465,7 +481,7 @@ pub async fn ticket_types_of<'e>(
     event: EventId,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<TicketTypeRecord>> {
-    let rows = sqlx::query(&ticket_type_select("t.event_id = $1"))
+    let rows = sqlx::query(&ticket_type_select(TICKET_TYPES_OF_EVENT))
         .bind(event.to_db())
         .bind(to_millis(now))
         .fetch_all(ex)
@@ -479,7 +495,7 @@ pub async fn find_ticket_type<'e>(
     id: TicketTypeId,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<TicketTypeRecord>> {
-    let row = sqlx::query(&ticket_type_select("t.id = $1"))
+    let row = sqlx::query(&ticket_type_select(TICKET_TYPE_BY_ID))
         .bind(id.to_db())
         .bind(to_millis(now))
         .fetch_optional(ex)
@@ -494,25 +510,20 @@ pub async fn update_ticket_type<'e>(
     t: &NewTicketType,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let done = sqlx::query(
-        "UPDATE ticket_types SET name = $2, description = $3, price_minor = $4, capacity = $5,
-             sales_start = $6, sales_end = $7, min_per_order = $8, max_per_order = $9,
-             visibility = $10, updated_at = $11
-         WHERE id = $1",
-    )
-    .bind(t.id.to_db())
-    .bind(&t.name)
-    .bind(&t.description)
-    .bind(t.price_minor)
-    .bind(t.capacity)
-    .bind(t.sales_start.map(to_millis))
-    .bind(t.sales_end.map(to_millis))
-    .bind(t.min_per_order)
-    .bind(t.max_per_order)
-    .bind(&t.visibility)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&UPDATE_TICKET_TYPE)
+        .bind(t.id.to_db())
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(t.price_minor)
+        .bind(t.capacity)
+        .bind(t.sales_start.map(to_millis))
+        .bind(t.sales_end.map(to_millis))
+        .bind(t.min_per_order)
+        .bind(t.max_per_order)
+        .bind(&t.visibility)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     if done.rows_affected() == 1 {
         Ok(())
     } else {
@@ -522,7 +533,7 @@ pub async fn update_ticket_type<'e>(
 
 /// Deletes a draft event (its ticket types and quotas go with it). False: not a draft.
 pub async fn delete_draft<'e>(ex: impl Exec<'e>, id: EventId) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM events WHERE id = $1 AND status = 'draft'")
+    let done = sqlx::query(&DELETE_DRAFT)
         .bind(id.to_db())
         .execute(ex)
         .await?;
@@ -600,12 +611,11 @@ pub async fn create_quota(
     members.sort();
     members.dedup();
     for member in &members {
-        let locked =
-            sqlx::query("UPDATE ticket_types SET held = held WHERE id = $1 AND event_id = $2")
-                .bind(member.to_db())
-                .bind(event.to_db())
-                .execute(&mut *conn)
-                .await?;
+        let locked = sqlx::query(&CREATE_QUOTA_LOCK_TYPE)
+            .bind(member.to_db())
+            .bind(event.to_db())
+            .execute(&mut *conn)
+            .await?;
         if locked.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
@@ -619,36 +629,25 @@ pub async fn create_quota(
         crate::leases::Counters::AlreadyLocked,
     )
     .await?;
-    sqlx::query(
-        "INSERT INTO quotas (id, event_id, name, capacity, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id.to_db())
-    .bind(event.to_db())
-    .bind(name)
-    .bind(capacity)
-    .bind(to_millis(now))
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(&CREATE_QUOTA_INSERT)
+        .bind(id.to_db())
+        .bind(event.to_db())
+        .bind(name)
+        .bind(capacity)
+        .bind(to_millis(now))
+        .execute(&mut *conn)
+        .await?;
     for member in &members {
-        sqlx::query("INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES ($1, $2)")
+        sqlx::query(&CREATE_QUOTA_MEMBER)
             .bind(id.to_db())
             .bind(member.to_db())
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query(
-        "UPDATE quotas SET
-             held = (SELECT CAST(COALESCE(SUM(t.held), 0) AS BIGINT) FROM ticket_types t
-                     JOIN quota_ticket_types m ON m.ticket_type_id = t.id
-                     WHERE m.quota_id = quotas.id),
-             sold = (SELECT CAST(COALESCE(SUM(t.sold), 0) AS BIGINT) FROM ticket_types t
-                     JOIN quota_ticket_types m ON m.ticket_type_id = t.id
-                     WHERE m.quota_id = quotas.id)
-         WHERE id = $1",
-    )
-    .bind(id.to_db())
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(&CREATE_QUOTA_COUNT_MEMBERS)
+        .bind(id.to_db())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -659,20 +658,7 @@ pub async fn quotas_of<'e>(
     event: EventId,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<QuotaRecord>> {
-    let sql = format!(
-        "SELECT q.id, q.event_id, q.name, q.capacity, q.held - {} AS held, q.sold + {} AS sold,
-                qt.ticket_type_id,
-                CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
-                          JOIN orders o ON o.id = l.order_id
-                          JOIN quota_ticket_types m ON m.ticket_type_id = l.ticket_type_id
-                          WHERE m.quota_id = q.id AND o.status = 'pending'
-                            AND o.released_at IS NULL AND o.expires_at <= $2), 0) AS BIGINT)
-                    AS lapsed
-         FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id
-         WHERE q.event_id = $1 ORDER BY q.id, qt.ticket_type_id",
-        crate::leases::held_by_leases_of_quota("q.id"),
-        crate::leases::sold_by_leases_of_quota("q.id"),
-    );
+    let sql = quotas_of_sql();
     let rows = sqlx::query(&sql)
         .bind(event.to_db())
         .bind(to_millis(now))
@@ -703,4 +689,62 @@ pub async fn quotas_of<'e>(
         }
     }
     Ok(quotas)
+}
+
+crate::sql::statements! {
+    FIND_EVENT = format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1");
+    EVENTS_OF_ORGANIZATION =
+        format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.organization_id = $1 ORDER BY e.id DESC");
+    SEARCH_ALL = format!("SELECT {EVENT_COLUMNS} FROM events e
+        WHERE LOWER(e.title) LIKE $1 ESCAPE '\\' AND ($2 = '' OR e.id < $2)
+        ORDER BY e.id DESC LIMIT $3");
+    LIST_PUBLISHED = format!("SELECT {EVENT_COLUMNS} FROM events e
+        WHERE e.status = 'published'
+        AND ($1 IS NULL OR LOWER(e.title) LIKE $1 OR LOWER(e.description) LIKE $1)
+        AND ($2 IS NULL OR e.ends_at >= $2)
+        AND ($3 IS NULL OR e.starts_at < $3)
+        AND ($4 IS NULL OR LOWER(e.city) = $4)
+        AND ($5 IS NULL OR e.category = $5)
+        AND ($6 IS NULL
+        OR ($6 = 1 AND NOT EXISTS (SELECT 1 FROM ticket_types t
+        WHERE t.event_id = e.id AND t.price_minor > 0))
+        OR ($6 = 0 AND EXISTS (SELECT 1 FROM ticket_types t
+        WHERE t.event_id = e.id AND t.price_minor > 0)))
+        AND ($7 IS NULL OR e.starts_at > $7 OR (e.starts_at = $7 AND e.id > $8))
+        ORDER BY e.starts_at, e.id
+        LIMIT $9");
+    PUBLISH = "UPDATE events SET status = 'published', published_at = $2, updated_at = $2
+        WHERE id = $1 AND status = 'draft' AND moderation_locked_at IS NULL
+        AND EXISTS (SELECT 1 FROM ticket_types t WHERE t.event_id = $1)";
+    UNPUBLISH = "UPDATE events SET status = 'draft', published_at = NULL, updated_at = $2,
+        moderation_locked_at = $2, moderation_locked_by = $3
+        WHERE id = $1 AND status = 'published'";
+    RELEASE_MODERATION =
+        "UPDATE events SET moderation_locked_at = NULL, moderation_locked_by = NULL,
+        updated_at = $2
+        WHERE id = $1 AND moderation_locked_at IS NOT NULL";
+    INSERT_TICKET_TYPE =
+        "INSERT INTO ticket_types (id, event_id, name, description, price_minor, capacity,
+        sales_start, sales_end, min_per_order, max_per_order, visibility, position,
+        created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+        (SELECT COUNT(*) FROM ticket_types WHERE event_id = $2), $12, $12)";
+    UPDATE_TICKET_TYPE =
+        "UPDATE ticket_types SET name = $2, description = $3, price_minor = $4, capacity = $5,
+        sales_start = $6, sales_end = $7, min_per_order = $8, max_per_order = $9,
+        visibility = $10, updated_at = $11
+        WHERE id = $1";
+    DELETE_DRAFT = "DELETE FROM events WHERE id = $1 AND status = 'draft'";
+    CREATE_QUOTA_LOCK_TYPE = "UPDATE ticket_types SET held = held WHERE id = $1 AND event_id = $2";
+    CREATE_QUOTA_INSERT =
+        "INSERT INTO quotas (id, event_id, name, capacity, created_at) VALUES ($1, $2, $3, $4, $5)";
+    CREATE_QUOTA_MEMBER = "INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES ($1, $2)";
+    CREATE_QUOTA_COUNT_MEMBERS = "UPDATE quotas SET
+        held = (SELECT CAST(COALESCE(SUM(t.held), 0) AS BIGINT) FROM ticket_types t
+        JOIN quota_ticket_types m ON m.ticket_type_id = t.id
+        WHERE m.quota_id = quotas.id),
+        sold = (SELECT CAST(COALESCE(SUM(t.sold), 0) AS BIGINT) FROM ticket_types t
+        JOIN quota_ticket_types m ON m.ticket_type_id = t.id
+        WHERE m.quota_id = quotas.id)
+        WHERE id = $1";
 }

@@ -63,11 +63,35 @@ pub async fn shift<'e>(
         Counter::TicketType(id) => ("ticket_types", id.to_db()),
         Counter::Quota(id) => ("quotas", id.to_db()),
     };
-    let (set, condition) = movement.sql();
-    // Only static text is formatted in: the table, the SET list and the condition.
-    let sql = format!("UPDATE {table} SET {set} WHERE id = $1 {condition}");
+    let sql = shift_sql(table, movement);
     let done = sqlx::query(&sql).bind(id).bind(n).execute(ex).await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The `UPDATE` of [`shift`]. Only static text is formatted in: the table, the `SET` list
+/// and the condition.
+fn shift_sql(table: &str, movement: Movement) -> String {
+    let (set, condition) = movement.sql();
+    format!("UPDATE {table} SET {set} WHERE id = $1 {condition}")
+}
+
+/// Every text [`shift`] sends (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    let movements = [
+        Movement::Hold,
+        Movement::Release,
+        Movement::SellHeld,
+        Movement::Sell,
+        Movement::Unsell,
+    ];
+    ["ticket_types", "quotas"]
+        .into_iter()
+        .flat_map(|table| {
+            movements
+                .into_iter()
+                .map(move |m| (format!("shift({table}, {m:?})"), shift_sql(table, m)))
+        })
+        .collect()
 }
 
 /// How many of the given tickets per type fall into each of the event's quotas, in quota id

@@ -105,21 +105,17 @@ pub async fn grant(
         .map(QuotaId::to_db)
         .collect::<Vec<_>>()
         .join(" ");
-    sqlx::query(
-        "INSERT INTO inventory_leases (id, event_id, ticket_type_id, quota_ids, holder, granted,
-             remaining, sold, expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, 0, $7, $8)",
-    )
-    .bind(id.to_db())
-    .bind(event.to_db())
-    .bind(ticket_type.to_db())
-    .bind(quota_ids)
-    .bind(holder)
-    .bind(places)
-    .bind(to_millis(expires_at))
-    .bind(to_millis(now))
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(&GRANT)
+        .bind(id.to_db())
+        .bind(event.to_db())
+        .bind(ticket_type.to_db())
+        .bind(quota_ids)
+        .bind(holder)
+        .bind(places)
+        .bind(to_millis(expires_at))
+        .bind(to_millis(now))
+        .execute(&mut *conn)
+        .await?;
     Ok(Some(Granted {
         id,
         ticket_type_id: ticket_type,
@@ -138,16 +134,13 @@ pub async fn draw(
     sold: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE inventory_leases SET remaining = remaining - $2, sold = sold + $3
-         WHERE id = $1 AND remaining >= $2 AND expires_at > $4",
-    )
-    .bind(lease.to_db())
-    .bind(take)
-    .bind(sold)
-    .bind(to_millis(now))
-    .execute(&mut *conn)
-    .await?;
+    let done = sqlx::query(&DRAW)
+        .bind(lease.to_db())
+        .bind(take)
+        .bind(sold)
+        .bind(to_millis(now))
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -158,14 +151,12 @@ pub async fn give_back(
     places: i64,
     sold: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE inventory_leases SET remaining = remaining + $2, sold = sold - $3 WHERE id = $1",
-    )
-    .bind(lease.to_db())
-    .bind(places)
-    .bind(sold)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(&GIVE_BACK)
+        .bind(lease.to_db())
+        .bind(places)
+        .bind(sold)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -200,18 +191,17 @@ pub async fn settle(
         for t in types {
             // NO KEY: the counters' own lock, which lets foreign-key checks through (see
             // crate::purchase::lock_inventory).
-            sqlx::query("SELECT id FROM ticket_types WHERE id = $1 FOR NO KEY UPDATE")
+            sqlx::query(&LOCK_TICKET_TYPE)
                 .bind(t.to_db())
                 .fetch_optional(&mut *conn)
                 .await?;
         }
     }
     for (id, ticket_type, quotas) in &leases {
-        let Some(row) =
-            sqlx::query("DELETE FROM inventory_leases WHERE id = $1 RETURNING remaining, sold")
-                .bind(id.to_db())
-                .fetch_optional(&mut *conn)
-                .await?
+        let Some(row) = sqlx::query(&SETTLE_DELETE)
+            .bind(id.to_db())
+            .fetch_optional(&mut *conn)
+            .await?
         else {
             continue; // settled by someone else meanwhile
         };
@@ -243,6 +233,51 @@ pub async fn settle(
     Ok(settled)
 }
 
+/// The leases of an event [`find`] takes: the expired ones and `own` given ids, or all.
+fn of_event_sql(own: usize, everyone: bool) -> String {
+    let own_list = (0..own)
+        .map(|i| format!("${}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let condition = if everyone {
+        "1 = 1".to_owned()
+    } else if own == 0 {
+        "expires_at <= $2".to_owned()
+    } else {
+        format!("(expires_at <= $2 OR id IN ({own_list}))")
+    };
+    format!(
+        "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
+         WHERE event_id = $1 AND {condition} ORDER BY ticket_type_id, id"
+    )
+}
+
+/// The leases of `types` ticket types.
+fn of_ticket_types_sql(types: usize) -> String {
+    let list = (1..=types)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
+         WHERE ticket_type_id IN ({list}) ORDER BY ticket_type_id, id"
+    )
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    vec![
+        ("of_event(everyone)".to_owned(), of_event_sql(0, true)),
+        ("of_event(expired)".to_owned(), of_event_sql(0, false)),
+        (
+            "of_event(expired, own 2)".to_owned(),
+            of_event_sql(2, false),
+        ),
+        ("of_ticket_types(1)".to_owned(), of_ticket_types_sql(1)),
+        ("of_ticket_types(3)".to_owned(), of_ticket_types_sql(3)),
+    ]
+}
+
 type Found = (LeaseId, TicketTypeId, Vec<QuotaId>);
 
 async fn find(
@@ -257,21 +292,7 @@ async fn find(
             own,
             everyone,
         } => {
-            let own_list = (0..own.len())
-                .map(|i| format!("${}", i + 3))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let condition = if everyone {
-                "1 = 1".to_owned()
-            } else if own.is_empty() {
-                "expires_at <= $2".to_owned()
-            } else {
-                format!("(expires_at <= $2 OR id IN ({own_list}))")
-            };
-            let sql = format!(
-                "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
-                 WHERE event_id = $1 AND {condition} ORDER BY ticket_type_id, id"
-            );
+            let sql = of_event_sql(own.len(), everyone);
             let mut query = sqlx::query(&sql).bind(event.to_db()).bind(now);
             for id in own {
                 query = query.bind(id.to_db());
@@ -282,14 +303,7 @@ async fn find(
             if types.is_empty() {
                 return Ok(Vec::new());
             }
-            let list = (1..=types.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
-                 WHERE ticket_type_id IN ({list}) ORDER BY ticket_type_id, id"
-            );
+            let sql = of_ticket_types_sql(types.len());
             let mut query = sqlx::query(&sql);
             for t in types {
                 query = query.bind(t.to_db());
@@ -297,14 +311,11 @@ async fn find(
             query.fetch_all(&mut *conn).await?
         }
         Which::Expired { limit } => {
-            sqlx::query(
-                "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
-                 WHERE expires_at <= $1 ORDER BY ticket_type_id, id LIMIT $2",
-            )
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?
+            sqlx::query(&FIND)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
         }
     };
     rows.iter()
@@ -326,7 +337,7 @@ async fn find(
 /// background sweep opens no transaction (and takes no lock) while nothing is due, which is
 /// nearly always.
 pub async fn any_expired(pool: &AnyPool, now: DateTime<Utc>) -> StoreResult<bool> {
-    let due = sqlx::query("SELECT 1 FROM inventory_leases WHERE expires_at <= $1 LIMIT 1")
+    let due = sqlx::query(&ANY_EXPIRED)
         .bind(to_millis(now))
         .fetch_optional(pool)
         .await?;
@@ -339,14 +350,10 @@ pub async fn outstanding(
     conn: &mut AnyConnection,
     event: EventId,
 ) -> StoreResult<BTreeMap<TicketTypeId, (i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT ticket_type_id, CAST(SUM(remaining) AS BIGINT) AS remaining,
-                CAST(SUM(sold) AS BIGINT) AS sold
-         FROM inventory_leases WHERE event_id = $1 GROUP BY ticket_type_id",
-    )
-    .bind(event.to_db())
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(&OUTSTANDING)
+        .bind(event.to_db())
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok((
@@ -390,4 +397,22 @@ pub fn sold_by_leases_of_quota(column: &str) -> String {
         "CAST(COALESCE((SELECT SUM(x.sold) FROM inventory_leases x \
          WHERE (' ' || x.quota_ids || ' ') LIKE ('% ' || {column} || ' %')), 0) AS BIGINT)"
     )
+}
+
+crate::sql::statements! {
+    GRANT = "INSERT INTO inventory_leases (id, event_id, ticket_type_id, quota_ids, holder, granted,
+        remaining, sold, expires_at, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $6, 0, $7, $8)";
+    DRAW = "UPDATE inventory_leases SET remaining = remaining - $2, sold = sold + $3
+        WHERE id = $1 AND remaining >= $2 AND expires_at > $4";
+    GIVE_BACK =
+        "UPDATE inventory_leases SET remaining = remaining + $2, sold = sold - $3 WHERE id = $1";
+    LOCK_TICKET_TYPE [Postgres] = "SELECT id FROM ticket_types WHERE id = $1 FOR NO KEY UPDATE";
+    SETTLE_DELETE = "DELETE FROM inventory_leases WHERE id = $1 RETURNING remaining, sold";
+    FIND = "SELECT id, ticket_type_id, quota_ids FROM inventory_leases
+        WHERE expires_at <= $1 ORDER BY ticket_type_id, id LIMIT $2";
+    ANY_EXPIRED = "SELECT 1 FROM inventory_leases WHERE expires_at <= $1 LIMIT 1";
+    OUTSTANDING = "SELECT ticket_type_id, CAST(SUM(remaining) AS BIGINT) AS remaining,
+        CAST(SUM(sold) AS BIGINT) AS sold
+        FROM inventory_leases WHERE event_id = $1 GROUP BY ticket_type_id";
 }

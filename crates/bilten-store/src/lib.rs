@@ -12,6 +12,7 @@
 
 pub mod bench;
 pub mod checkin;
+mod constraint;
 mod error;
 pub mod events;
 pub mod inventory;
@@ -27,7 +28,10 @@ pub mod refunds;
 pub mod reports;
 pub mod sales;
 pub mod sessions;
+pub mod sql;
 pub mod statements;
+#[cfg(test)]
+mod testing;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
@@ -40,6 +44,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor};
 
+pub use constraint::{Constraint, ConstraintKind};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::Transaction;
 
@@ -160,7 +165,7 @@ impl Store {
 
     /// Readiness: one round trip to the primary.
     pub async fn ping(&self) -> StoreResult<()> {
-        self.primary.execute("SELECT 1").await?;
+        self.primary.execute(PING.as_str()).await?;
         Ok(())
     }
 
@@ -218,10 +223,10 @@ async fn open_pool(
                 if dialect == Dialect::Sqlite {
                     // WAL lets readers proceed during a write; foreign keys are off by default
                     // in SQLite and we rely on them.
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute(WAL.as_str()).await?;
+                    conn.execute(SYNCHRONOUS.as_str()).await?;
+                    conn.execute(FOREIGN_KEYS.as_str()).await?;
+                    conn.execute(BUSY_TIMEOUT.as_str()).await?;
                 }
                 Ok(())
             })
@@ -259,4 +264,12 @@ pub(crate) fn like_contains(text: &str) -> String {
     }
     out.push('%');
     out
+}
+
+sql::statements! {
+    PING = "SELECT 1";
+    WAL [Sqlite] = "PRAGMA journal_mode = WAL";
+    SYNCHRONOUS [Sqlite] = "PRAGMA synchronous = NORMAL";
+    FOREIGN_KEYS [Sqlite] = "PRAGMA foreign_keys = ON";
+    BUSY_TIMEOUT [Sqlite] = "PRAGMA busy_timeout = 5000";
 }

@@ -19,14 +19,10 @@ pub async fn quota_memberships<'e>(
     ex: impl Exec<'e>,
     event: EventId,
 ) -> StoreResult<Vec<(QuotaId, TicketTypeId)>> {
-    let rows = sqlx::query(
-        "SELECT qt.quota_id, qt.ticket_type_id FROM quota_ticket_types qt
-         JOIN quotas q ON q.id = qt.quota_id WHERE q.event_id = $1
-         ORDER BY qt.quota_id, qt.ticket_type_id",
-    )
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&QUOTA_MEMBERSHIPS)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok((
@@ -50,18 +46,13 @@ pub async fn take_buyer_count<'e>(
     if n > cap {
         return Ok(false);
     }
-    let done = sqlx::query(
-        "INSERT INTO buyer_event_counts (event_id, buyer_key, quantity) VALUES ($1, $2, $3)
-         ON CONFLICT (event_id, buyer_key) DO UPDATE
-           SET quantity = buyer_event_counts.quantity + excluded.quantity
-           WHERE buyer_event_counts.quantity + excluded.quantity <= $4",
-    )
-    .bind(event.to_db())
-    .bind(buyer_key)
-    .bind(n)
-    .bind(cap)
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&TAKE_BUYER_COUNT)
+        .bind(event.to_db())
+        .bind(buyer_key)
+        .bind(n)
+        .bind(cap)
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -71,15 +62,12 @@ pub async fn release_buyer_count<'e>(
     buyer_key: &str,
     n: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE buyer_event_counts SET quantity = quantity - $3
-         WHERE event_id = $1 AND buyer_key = $2",
-    )
-    .bind(event.to_db())
-    .bind(buyer_key)
-    .bind(n)
-    .execute(ex)
-    .await?;
+    sqlx::query(&RELEASE_BUYER_COUNT)
+        .bind(event.to_db())
+        .bind(buyer_key)
+        .bind(n)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -103,33 +91,28 @@ pub struct NewOrder<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Inserts an order; a reused idempotency key is `StoreError::Unique` mentioning
-/// `idempotency`.
+/// Inserts an order; a reused idempotency key is `StoreError::Unique`
+/// (`orders_idempotency_key`).
 pub async fn insert_order<'e>(ex: impl Exec<'e>, o: &NewOrder<'_>) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO orders (id, event_id, buyer_user_id, buyer_key, buyer_email, buyer_name,
-             status, expires_at, total_minor, currency, quantity, idempotency_key, request_hash,
-             created_at, updated_at, promo_code_id, discount_minor)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)",
-    )
-    .bind(o.id.to_db())
-    .bind(o.event_id.to_db())
-    .bind(o.buyer_user_id.map(|u| u.to_db()))
-    .bind(o.buyer_key)
-    .bind(o.buyer_email)
-    .bind(o.buyer_name)
-    .bind(o.status)
-    .bind(to_millis(o.expires_at))
-    .bind(o.total_minor)
-    .bind(o.currency)
-    .bind(o.quantity)
-    .bind(o.idempotency_key)
-    .bind(o.request_hash)
-    .bind(to_millis(o.now))
-    .bind(o.promo_code_id.map(|p| p.to_db()))
-    .bind(o.discount_minor)
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT_ORDER)
+        .bind(o.id.to_db())
+        .bind(o.event_id.to_db())
+        .bind(o.buyer_user_id.map(|u| u.to_db()))
+        .bind(o.buyer_key)
+        .bind(o.buyer_email)
+        .bind(o.buyer_name)
+        .bind(o.status)
+        .bind(to_millis(o.expires_at))
+        .bind(o.total_minor)
+        .bind(o.currency)
+        .bind(o.quantity)
+        .bind(o.idempotency_key)
+        .bind(o.request_hash)
+        .bind(to_millis(o.now))
+        .bind(o.promo_code_id.map(|p| p.to_db()))
+        .bind(o.discount_minor)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -145,20 +128,16 @@ pub async fn insert_line<'e>(
     attendee_names: &[String],
 ) -> StoreResult<()> {
     let names = serde_json::to_string(attendee_names).map_err(corrupt)?;
-    sqlx::query(
-        "INSERT INTO order_lines (order_id, ticket_type_id, quantity, unit_price_minor,
-             discount_minor, total_minor, attendee_names)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(order.to_db())
-    .bind(ticket_type.to_db())
-    .bind(quantity)
-    .bind(unit_price_minor)
-    .bind(discount_minor)
-    .bind(quantity * unit_price_minor - discount_minor)
-    .bind(names)
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT_LINE)
+        .bind(order.to_db())
+        .bind(ticket_type.to_db())
+        .bind(quantity)
+        .bind(unit_price_minor)
+        .bind(discount_minor)
+        .bind(quantity * unit_price_minor - discount_minor)
+        .bind(names)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -167,7 +146,7 @@ pub async fn find_by_idempotency_key<'e>(
     ex: impl Exec<'e>,
     key: &str,
 ) -> StoreResult<Option<(OrderId, String)>> {
-    let row = sqlx::query("SELECT id, request_hash FROM orders WHERE idempotency_key = $1")
+    let row = sqlx::query(&FIND_BY_IDEMPOTENCY_KEY)
         .bind(key)
         .fetch_optional(ex)
         .await?;
@@ -232,24 +211,10 @@ impl OrderRecord {
 
 /// An order with its lines (one row per line, folded here).
 pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Option<OrderRecord>> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.event_id, e.organization_id, o.buyer_user_id, o.buyer_key,
-                o.buyer_email, o.buyer_name, o.status, o.expires_at, o.total_minor, o.currency,
-                o.quantity, o.released_at, o.created_at, o.promo_code_id, o.discount_minor,
-                p.code AS promo_code,
-                l.ticket_type_id, t.name AS ticket_type_name, l.quantity AS line_quantity,
-                l.unit_price_minor, l.discount_minor AS line_discount, l.total_minor AS line_total,
-                l.attendee_names
-         FROM orders o
-         JOIN events e ON e.id = o.event_id
-         LEFT JOIN promo_codes p ON p.id = o.promo_code_id
-         JOIN order_lines l ON l.order_id = o.id
-         JOIN ticket_types t ON t.id = l.ticket_type_id
-         WHERE o.id = $1 ORDER BY l.ticket_type_id",
-    )
-    .bind(id.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&FIND_ORDER)
+        .bind(id.to_db())
+        .fetch_all(ex)
+        .await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
@@ -312,16 +277,12 @@ pub async fn end_hold<'e>(
     status: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE orders SET status = $2, released_at = $3, updated_at = $3
-         WHERE id = $1 AND status = 'pending' AND released_at IS NULL
-           AND ($2 <> 'expired' OR expires_at <= $3)",
-    )
-    .bind(id.to_db())
-    .bind(status)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&END_HOLD)
+        .bind(id.to_db())
+        .bind(status)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -333,31 +294,19 @@ pub async fn lapsed_holds<'e>(
     event: Option<EventId>,
     limit: i64,
 ) -> StoreResult<Vec<OrderId>> {
-    let rows = sqlx::query(
-        "SELECT o.id FROM orders o
-         WHERE o.status = 'pending' AND o.released_at IS NULL AND o.expires_at <= $1
-           AND ($2 IS NULL OR o.event_id = $2)
-         ORDER BY o.expires_at LIMIT $3",
-    )
-    .bind(to_millis(now))
-    .bind(event.map(|e| e.to_db()))
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LAPSED_HOLDS)
+        .bind(to_millis(now))
+        .bind(event.map(|e| e.to_db()))
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt))
         .collect()
 }
 
-/// Sums for the invariant check: `(held, sold)` counters of a ticket type, and the tickets
-/// in live (unreleased pending) and paid orders of it. The counters are read as buyers see
-/// them: places of live inventory leases are taken out of `held`, and what the leases sold
-/// is added to `sold` (see [`crate::leases`]).
-pub async fn ticket_type_ledger<'e>(
-    ex: impl Exec<'e>,
-    id: TicketTypeId,
-) -> StoreResult<(i64, i64, i64, i64)> {
-    let sql = format!(
+fn ticket_type_ledger_sql() -> String {
+    format!(
         "SELECT t.held - {} AS held, t.sold + {} AS sold,
                 CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                     JOIN orders o ON o.id = l.order_id
@@ -370,7 +319,18 @@ pub async fn ticket_type_ledger<'e>(
          FROM ticket_types t WHERE t.id = $1",
         crate::leases::held_by_leases_of_type("t.id"),
         crate::leases::sold_by_leases_of_type("t.id"),
-    );
+    )
+}
+
+/// Sums for the invariant check: `(held, sold)` counters of a ticket type, and the tickets
+/// in live (unreleased pending) and paid orders of it. The counters are read as buyers see
+/// them: places of live inventory leases are taken out of `held`, and what the leases sold
+/// is added to `sold` (see [`crate::leases`]).
+pub async fn ticket_type_ledger<'e>(
+    ex: impl Exec<'e>,
+    id: TicketTypeId,
+) -> StoreResult<(i64, i64, i64, i64)> {
+    let sql = ticket_type_ledger_sql();
     let row = sqlx::query(&sql).bind(id.to_db()).fetch_one(ex).await?;
     Ok((
         row.try_get("held")?,
@@ -386,7 +346,7 @@ pub async fn set_expires_at<'e>(
     id: OrderId,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE orders SET expires_at = $2 WHERE id = $1")
+    sqlx::query(&SET_EXPIRES_AT)
         .bind(id.to_db())
         .bind(to_millis(at))
         .execute(ex)
@@ -394,10 +354,8 @@ pub async fn set_expires_at<'e>(
     Ok(())
 }
 
-/// Sums for the quota invariant check: `(held, sold, held_rows, sold_rows)`, the counters
-/// read as buyers see them (like [`ticket_type_ledger`]).
-pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i64, i64, i64, i64)> {
-    let sql = format!(
+fn quota_ledger_sql() -> String {
+    format!(
         "SELECT q.held - {} AS held, q.sold + {} AS sold,
                 CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l
                     JOIN orders o ON o.id = l.order_id
@@ -412,7 +370,13 @@ pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i6
          FROM quotas q WHERE q.id = $1",
         crate::leases::held_by_leases_of_quota("q.id"),
         crate::leases::sold_by_leases_of_quota("q.id"),
-    );
+    )
+}
+
+/// Sums for the quota invariant check: `(held, sold, held_rows, sold_rows)`, the counters
+/// read as buyers see them (like [`ticket_type_ledger`]).
+pub async fn quota_ledger<'e>(ex: impl Exec<'e>, id: QuotaId) -> StoreResult<(i64, i64, i64, i64)> {
+    let sql = quota_ledger_sql();
     let row = sqlx::query(&sql).bind(id.to_db()).fetch_one(ex).await?;
     Ok((
         row.try_get("held")?,
@@ -431,14 +395,64 @@ pub async fn claim_guest_orders<'e>(
     email: &bilten_domain::Email,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "UPDATE orders SET buyer_user_id = $1, updated_at = $3
-         WHERE buyer_email = $2 AND buyer_user_id IS NULL",
-    )
-    .bind(user.to_db())
-    .bind(email.as_str())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&CLAIM_GUEST_ORDERS)
+        .bind(user.to_db())
+        .bind(email.as_str())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected())
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    vec![
+        ("ticket_type_ledger".to_owned(), ticket_type_ledger_sql()),
+        ("quota_ledger".to_owned(), quota_ledger_sql()),
+    ]
+}
+
+crate::sql::statements! {
+    QUOTA_MEMBERSHIPS = "SELECT qt.quota_id, qt.ticket_type_id FROM quota_ticket_types qt
+        JOIN quotas q ON q.id = qt.quota_id WHERE q.event_id = $1
+        ORDER BY qt.quota_id, qt.ticket_type_id";
+    TAKE_BUYER_COUNT =
+        "INSERT INTO buyer_event_counts (event_id, buyer_key, quantity) VALUES ($1, $2, $3)
+        ON CONFLICT (event_id, buyer_key) DO UPDATE
+        SET quantity = buyer_event_counts.quantity + excluded.quantity
+        WHERE buyer_event_counts.quantity + excluded.quantity <= $4";
+    RELEASE_BUYER_COUNT = "UPDATE buyer_event_counts SET quantity = quantity - $3
+        WHERE event_id = $1 AND buyer_key = $2";
+    INSERT_ORDER =
+        "INSERT INTO orders (id, event_id, buyer_user_id, buyer_key, buyer_email, buyer_name,
+        status, expires_at, total_minor, currency, quantity, idempotency_key, request_hash,
+        created_at, updated_at, promo_code_id, discount_minor)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)";
+    INSERT_LINE = "INSERT INTO order_lines (order_id, ticket_type_id, quantity, unit_price_minor,
+        discount_minor, total_minor, attendee_names)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    FIND_BY_IDEMPOTENCY_KEY = "SELECT id, request_hash FROM orders WHERE idempotency_key = $1";
+    FIND_ORDER = "SELECT o.id, o.event_id, e.organization_id, o.buyer_user_id, o.buyer_key,
+        o.buyer_email, o.buyer_name, o.status, o.expires_at, o.total_minor, o.currency,
+        o.quantity, o.released_at, o.created_at, o.promo_code_id, o.discount_minor,
+        p.code AS promo_code,
+        l.ticket_type_id, t.name AS ticket_type_name, l.quantity AS line_quantity,
+        l.unit_price_minor, l.discount_minor AS line_discount, l.total_minor AS line_total,
+        l.attendee_names
+        FROM orders o
+        JOIN events e ON e.id = o.event_id
+        LEFT JOIN promo_codes p ON p.id = o.promo_code_id
+        JOIN order_lines l ON l.order_id = o.id
+        JOIN ticket_types t ON t.id = l.ticket_type_id
+        WHERE o.id = $1 ORDER BY l.ticket_type_id";
+    END_HOLD = "UPDATE orders SET status = $2, released_at = $3, updated_at = $3
+        WHERE id = $1 AND status = 'pending' AND released_at IS NULL
+        AND ($2 <> 'expired' OR expires_at <= $3)";
+    LAPSED_HOLDS = "SELECT o.id FROM orders o
+        WHERE o.status = 'pending' AND o.released_at IS NULL AND o.expires_at <= $1
+        AND ($2 IS NULL OR o.event_id = $2)
+        ORDER BY o.expires_at LIMIT $3";
+    SET_EXPIRES_AT = "UPDATE orders SET expires_at = $2 WHERE id = $1";
+    CLAIM_GUEST_ORDERS = "UPDATE orders SET buyer_user_id = $1, updated_at = $3
+        WHERE buyer_email = $2 AND buyer_user_id IS NULL";
 }

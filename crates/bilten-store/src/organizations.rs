@@ -30,24 +30,19 @@ pub async fn insert<'e>(
     created_by: UserId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO organizations (id, name, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $4)",
-    )
-    .bind(id.to_db())
-    .bind(name)
-    .bind(created_by.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT)
+        .bind(id.to_db())
+        .bind(name)
+        .bind(created_by.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
 /// Whether any organization exists: a fresh install has none (the demo seeding asks).
 pub async fn any_exist<'e>(ex: impl Exec<'e>) -> StoreResult<bool> {
-    let row = sqlx::query("SELECT id FROM organizations LIMIT 1")
-        .fetch_optional(ex)
-        .await?;
+    let row = sqlx::query(&ANY_EXIST).fetch_optional(ex).await?;
     Ok(row.is_some())
 }
 
@@ -55,7 +50,7 @@ pub async fn find<'e>(
     ex: impl Exec<'e>,
     id: OrganizationId,
 ) -> StoreResult<Option<OrganizationRecord>> {
-    let row = sqlx::query("SELECT id, name, created_at FROM organizations WHERE id = $1")
+    let row = sqlx::query(&FIND)
         .bind(id.to_db())
         .fetch_optional(ex)
         .await?;
@@ -67,14 +62,10 @@ pub async fn list_for_user<'e>(
     ex: impl Exec<'e>,
     user: UserId,
 ) -> StoreResult<Vec<(OrganizationRecord, String)>> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.name, o.created_at, m.role FROM organizations o
-         JOIN memberships m ON m.organization_id = o.id
-         WHERE m.user_id = $1 ORDER BY o.id",
-    )
-    .bind(user.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LIST_FOR_USER)
+        .bind(user.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| Ok((decode_org(row)?, row.try_get("role")?)))
         .collect()
@@ -86,16 +77,16 @@ pub async fn role_of<'e>(
     organization: OrganizationId,
     user: UserId,
 ) -> StoreResult<Option<String>> {
-    let row =
-        sqlx::query("SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2")
-            .bind(organization.to_db())
-            .bind(user.to_db())
-            .fetch_optional(ex)
-            .await?;
+    let row = sqlx::query(&ROLE_OF)
+        .bind(organization.to_db())
+        .bind(user.to_db())
+        .fetch_optional(ex)
+        .await?;
     Ok(row.map(|r| r.try_get("role")).transpose()?)
 }
 
-/// Adds a member; an existing member is `StoreError::Unique` mentioning `memberships`.
+/// Adds a member; an existing member violates
+/// [`Constraint::MembershipsOrgUser`](crate::Constraint).
 pub async fn add_member<'e>(
     ex: impl Exec<'e>,
     organization: OrganizationId,
@@ -103,16 +94,13 @@ pub async fn add_member<'e>(
     role: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO memberships (organization_id, user_id, role, created_at)
-         VALUES ($1, $2, $3, $4)",
-    )
-    .bind(organization.to_db())
-    .bind(user.to_db())
-    .bind(role)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&ADD_MEMBER)
+        .bind(organization.to_db())
+        .bind(user.to_db())
+        .bind(role)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -124,15 +112,11 @@ pub async fn remove_member<'e>(
     user: UserId,
 ) -> StoreResult<bool> {
     // One statement, so "is there another owner" is decided with the delete itself.
-    let done = sqlx::query(
-        "DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2
-           AND (role <> 'owner' OR (SELECT COUNT(*) FROM memberships
-                                    WHERE organization_id = $1 AND role = 'owner') > 1)",
-    )
-    .bind(organization.to_db())
-    .bind(user.to_db())
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&REMOVE_MEMBER)
+        .bind(organization.to_db())
+        .bind(user.to_db())
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -140,14 +124,10 @@ pub async fn members<'e>(
     ex: impl Exec<'e>,
     organization: OrganizationId,
 ) -> StoreResult<Vec<MemberRecord>> {
-    let rows = sqlx::query(
-        "SELECT m.user_id, u.email, u.name, m.role, m.created_at FROM memberships m
-         JOIN users u ON u.id = m.user_id
-         WHERE m.organization_id = $1 ORDER BY m.created_at, m.user_id",
-    )
-    .bind(organization.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&MEMBERS)
+        .bind(organization.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             let id: String = row.try_get("user_id")?;
@@ -178,19 +158,12 @@ pub async fn search_all<'e>(
     after: Option<OrganizationId>,
     limit: i64,
 ) -> StoreResult<Vec<OrganizationSummary>> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.name, o.created_at,
-                (SELECT COUNT(*) FROM memberships m WHERE m.organization_id = o.id) AS members,
-                (SELECT COUNT(*) FROM events e WHERE e.organization_id = o.id) AS events
-         FROM organizations o
-         WHERE LOWER(o.name) LIKE $1 ESCAPE '\\' AND ($2 = '' OR o.id < $2)
-         ORDER BY o.id DESC LIMIT $3",
-    )
-    .bind(crate::like_contains(query.trim()))
-    .bind(after.map_or_else(String::new, |id| id.to_db()))
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&SEARCH_ALL)
+        .bind(crate::like_contains(query.trim()))
+        .bind(after.map_or_else(String::new, |id| id.to_db()))
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(OrganizationSummary {
@@ -209,4 +182,29 @@ fn decode_org(row: &AnyRow) -> StoreResult<OrganizationRecord> {
         name: row.try_get("name")?,
         created_at: from_millis(row.try_get("created_at")?),
     })
+}
+
+crate::sql::statements! {
+    INSERT = "INSERT INTO organizations (id, name, created_by, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $4)";
+    ANY_EXIST = "SELECT id FROM organizations LIMIT 1";
+    FIND = "SELECT id, name, created_at FROM organizations WHERE id = $1";
+    LIST_FOR_USER = "SELECT o.id, o.name, o.created_at, m.role FROM organizations o
+        JOIN memberships m ON m.organization_id = o.id
+        WHERE m.user_id = $1 ORDER BY o.id";
+    ROLE_OF = "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2";
+    ADD_MEMBER = "INSERT INTO memberships (organization_id, user_id, role, created_at)
+        VALUES ($1, $2, $3, $4)";
+    REMOVE_MEMBER = "DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2
+        AND (role <> 'owner' OR (SELECT COUNT(*) FROM memberships
+        WHERE organization_id = $1 AND role = 'owner') > 1)";
+    MEMBERS = "SELECT m.user_id, u.email, u.name, m.role, m.created_at FROM memberships m
+        JOIN users u ON u.id = m.user_id
+        WHERE m.organization_id = $1 ORDER BY m.created_at, m.user_id";
+    SEARCH_ALL = "SELECT o.id, o.name, o.created_at,
+        (SELECT COUNT(*) FROM memberships m WHERE m.organization_id = o.id) AS members,
+        (SELECT COUNT(*) FROM events e WHERE e.organization_id = o.id) AS events
+        FROM organizations o
+        WHERE LOWER(o.name) LIKE $1 ESCAPE '\\' AND ($2 = '' OR o.id < $2)
+        ORDER BY o.id DESC LIMIT $3";
 }

@@ -37,22 +37,17 @@ pub async fn enqueue<'e>(
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let now = to_millis(now);
-    let done = sqlx::query(
-        "INSERT INTO outbox_emails (id, dedupe_key, to_address, subject, body_text, body_html,
-                                    attachments, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(Uuid::now_v7().hyphenated().to_string())
-    .bind(email.dedupe_key)
-    .bind(email.to)
-    .bind(email.subject)
-    .bind(email.body_text)
-    .bind(email.body_html)
-    .bind(email.attachments_json)
-    .bind(now)
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&ENQUEUE)
+        .bind(Uuid::now_v7().hyphenated().to_string())
+        .bind(email.dedupe_key)
+        .bind(email.to)
+        .bind(email.subject)
+        .bind(email.body_text)
+        .bind(email.body_html)
+        .bind(email.attachments_json)
+        .bind(now)
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -72,28 +67,10 @@ pub async fn enqueue_templated(
     mails: &[TemplatedEmail<'_>],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    use std::fmt::Write as _;
     if mails.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from(
-        "INSERT INTO outbox_emails (template, next_attempt_at, created_at, subject, body_text,
-             id, to_address, dedupe_key, reference) VALUES ",
-    );
-    for i in 0..mails.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let base = 3 + i * 4;
-        let _ = write!(
-            sql,
-            "($1, $2, $2, '', '', ${base}, ${}, ${}, ${})",
-            base + 1,
-            base + 2,
-            base + 3
-        );
-    }
-    sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING");
+    let sql = enqueue_templated_sql(mails.len());
     let mut query = sqlx::query(&sql)
         .persistent(false)
         .bind(template)
@@ -107,6 +84,30 @@ pub async fn enqueue_templated(
     }
     query.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// The multi-row `INSERT` of [`enqueue_templated`] for `rows` mails.
+fn enqueue_templated_sql(rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::from(
+        "INSERT INTO outbox_emails (template, next_attempt_at, created_at, subject, body_text,
+             id, to_address, dedupe_key, reference) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let base = 3 + i * 4;
+        let _ = write!(
+            sql,
+            "($1, $2, $2, '', '', ${base}, ${}, ${}, ${})",
+            base + 1,
+            base + 2,
+            base + 3
+        );
+    }
+    sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING");
+    sql
 }
 
 #[derive(Debug, Clone)]
@@ -131,11 +132,25 @@ pub async fn claim_due(
     lease: Duration,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<ClaimedEmail>> {
-    let lock = match store.dialect() {
+    let sql = claim_sql(store.dialect());
+    let now_ms = to_millis(now);
+    let rows = sqlx::query(&sql)
+        .bind(now_ms)
+        .bind(to_millis(now + lease))
+        .bind(limit)
+        .fetch_all(store.primary())
+        .await?;
+    rows.iter().map(decode_claimed).collect()
+}
+
+/// The claim of [`claim_due`]: on PostgreSQL the rows are taken `FOR UPDATE SKIP LOCKED`, so
+/// replicas claim different mails without waiting for each other.
+fn claim_sql(dialect: Dialect) -> String {
+    let lock = match dialect {
         Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
         Dialect::Sqlite => "",
     };
-    let sql = format!(
+    format!(
         "UPDATE outbox_emails SET locked_until = $2, attempts = attempts + 1
          WHERE id IN (
              SELECT id FROM outbox_emails
@@ -146,15 +161,17 @@ pub async fn claim_due(
          )
          RETURNING id, to_address, subject, body_text, body_html, attachments, attempts,
                    template, reference"
-    );
-    let now_ms = to_millis(now);
-    let rows = sqlx::query(&sql)
-        .bind(now_ms)
-        .bind(to_millis(now + lease))
-        .bind(limit)
-        .fetch_all(store.primary())
-        .await?;
-    rows.iter().map(decode_claimed).collect()
+    )
+}
+
+/// Every text built here (see `crate::sql`): the claim on this engine, an insert of one and
+/// of three mails.
+pub(crate) fn built(dialect: Dialect) -> Vec<(String, String)> {
+    vec![
+        ("claim".to_owned(), claim_sql(dialect)),
+        ("enqueue_templated(1)".to_owned(), enqueue_templated_sql(1)),
+        ("enqueue_templated(3)".to_owned(), enqueue_templated_sql(3)),
+    ]
 }
 
 fn decode_claimed(row: &AnyRow) -> StoreResult<ClaimedEmail> {
@@ -183,17 +200,13 @@ pub async fn mark_sent<'e>(
     // HTML and attachments, which stay reproducible from the database): what was sent, for
     // operators and support.
     let (subject, text) = composed.map_or((None, None), |c| (Some(c.subject), Some(c.body_text)));
-    sqlx::query(
-        "UPDATE outbox_emails SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL,
-             subject = COALESCE($3, subject), body_text = COALESCE($4, body_text)
-         WHERE id = $1 AND status = 'pending'",
-    )
-    .bind(id)
-    .bind(to_millis(now))
-    .bind(subject)
-    .bind(text)
-    .execute(ex)
-    .await?;
+    sqlx::query(&MARK_SENT)
+        .bind(id)
+        .bind(to_millis(now))
+        .bind(subject)
+        .bind(text)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -219,33 +232,26 @@ pub async fn mark_attempt_failed<'e>(
         Some(at) => ("pending", Some(to_millis(at))),
         None => ("failed", None),
     };
-    let done = sqlx::query(
-        "UPDATE outbox_emails
-         SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL,
-             last_error = $4
-         WHERE id = $1 AND status = 'pending' AND attempts = $5",
-    )
-    .bind(id)
-    .bind(status)
-    .bind(next)
-    .bind(error.chars().take(500).collect::<String>())
-    .bind(attempt)
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&MARK_ATTEMPT_FAILED)
+        .bind(id)
+        .bind(status)
+        .bind(next)
+        .bind(error.chars().take(500).collect::<String>())
+        .bind(attempt)
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Mails still waiting to be sent (for the backlog gauge).
 pub async fn pending_count<'e>(ex: impl Exec<'e>) -> StoreResult<i64> {
-    let row = sqlx::query("SELECT COUNT(*) FROM outbox_emails WHERE status = 'pending'")
-        .fetch_one(ex)
-        .await?;
+    let row = sqlx::query(&PENDING_COUNT).fetch_one(ex).await?;
     Ok(row.try_get::<i64, _>(0)?)
 }
 
 /// How many mails were enqueued for a cause (0 or 1: the dedupe key is unique).
 pub async fn count_with_dedupe_key<'e>(ex: impl Exec<'e>, key: &str) -> StoreResult<i64> {
-    let row = sqlx::query("SELECT COUNT(*) FROM outbox_emails WHERE dedupe_key = $1")
+    let row = sqlx::query(&COUNT_WITH_DEDUPE_KEY)
         .bind(key)
         .fetch_one(ex)
         .await?;
@@ -264,13 +270,10 @@ pub struct OutboxEntry {
 }
 
 pub async fn list_for_address<'e>(ex: impl Exec<'e>, to: &str) -> StoreResult<Vec<OutboxEntry>> {
-    let rows = sqlx::query(
-        "SELECT id, to_address, subject, body_text, status, attempts FROM outbox_emails
-         WHERE to_address = $1 ORDER BY created_at DESC, id DESC",
-    )
-    .bind(to)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LIST_FOR_ADDRESS)
+        .bind(to)
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(OutboxEntry {
@@ -283,4 +286,24 @@ pub async fn list_for_address<'e>(ex: impl Exec<'e>, to: &str) -> StoreResult<Ve
             })
         })
         .collect()
+}
+
+crate::sql::statements! {
+    ENQUEUE = "INSERT INTO outbox_emails (id, dedupe_key, to_address, subject, body_text, body_html,
+        attachments, next_attempt_at, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+        ON CONFLICT (dedupe_key) DO NOTHING";
+    MARK_SENT =
+        "UPDATE outbox_emails SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL,
+        subject = COALESCE($3, subject), body_text = COALESCE($4, body_text)
+        WHERE id = $1 AND status = 'pending'";
+    MARK_ATTEMPT_FAILED = "UPDATE outbox_emails
+        SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL,
+        last_error = $4
+        WHERE id = $1 AND status = 'pending' AND attempts = $5";
+    PENDING_COUNT = "SELECT COUNT(*) FROM outbox_emails WHERE status = 'pending'";
+    COUNT_WITH_DEDUPE_KEY = "SELECT COUNT(*) FROM outbox_emails WHERE dedupe_key = $1";
+    LIST_FOR_ADDRESS =
+        "SELECT id, to_address, subject, body_text, status, attempts FROM outbox_emails
+        WHERE to_address = $1 ORDER BY created_at DESC, id DESC";
 }

@@ -76,14 +76,11 @@ pub async fn lock_payable_order<'e>(
     order: OrderId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE orders SET updated_at = updated_at
-         WHERE id = $1 AND status = 'pending' AND released_at IS NULL AND expires_at > $2",
-    )
-    .bind(order.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&LOCK_PAYABLE_ORDER)
+        .bind(order.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -91,20 +88,15 @@ pub async fn lock_payable_order<'e>(
 /// an open attempt (then false, nothing written). Run it after [`lock_payable_order`], in the
 /// same transaction.
 pub async fn claim<'e>(ex: impl Exec<'e>, p: &NewPayment<'_>) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "INSERT INTO payments (id, order_id, provider, status, amount_minor, currency,
-                               created_at, updated_at)
-         VALUES ($1, $2, $3, 'pending', $4, $5, $6, $6)
-         ON CONFLICT (order_id) WHERE status = 'pending' DO NOTHING",
-    )
-    .bind(p.id.to_db())
-    .bind(p.order_id.to_db())
-    .bind(p.provider)
-    .bind(p.amount_minor)
-    .bind(p.currency)
-    .bind(to_millis(p.now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&CLAIM)
+        .bind(p.id.to_db())
+        .bind(p.order_id.to_db())
+        .bind(p.provider)
+        .bind(p.amount_minor)
+        .bind(p.currency)
+        .bind(to_millis(p.now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -117,16 +109,13 @@ pub async fn set_started<'e>(
     redirect_url: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE payments SET provider_reference = $2, redirect_url = $3, updated_at = $4
-         WHERE id = $1 AND status = 'pending'",
-    )
-    .bind(id.to_db())
-    .bind(reference)
-    .bind(redirect_url)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&SET_STARTED)
+        .bind(id.to_db())
+        .bind(reference)
+        .bind(redirect_url)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -135,12 +124,10 @@ pub async fn open_attempt<'e>(
     ex: impl Exec<'e>,
     order: OrderId,
 ) -> StoreResult<Option<PaymentRecord>> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM payments WHERE order_id = $1 AND status = 'pending'"
-    ))
-    .bind(order.to_db())
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&OPEN_ATTEMPT)
+        .bind(order.to_db())
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(decode).transpose()
 }
 
@@ -152,17 +139,12 @@ pub async fn open_before<'e>(
     unstarted_only: bool,
     limit: i64,
 ) -> StoreResult<Vec<PaymentRecord>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM payments
-         WHERE status = 'pending' AND created_at < $1
-           AND ($2 = 0 OR provider_reference IS NULL)
-         ORDER BY created_at, id LIMIT $3"
-    ))
-    .bind(to_millis(before))
-    .bind(i64::from(unstarted_only))
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&OPEN_BEFORE)
+        .bind(to_millis(before))
+        .bind(i64::from(unstarted_only))
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(decode).collect()
 }
 
@@ -175,16 +157,13 @@ pub async fn close<'e>(
     code: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE payments SET status = $2, failure_code = $3, updated_at = $4
-         WHERE id = $1 AND status = 'pending'",
-    )
-    .bind(id.to_db())
-    .bind(status.as_str())
-    .bind(code)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&CLOSE)
+        .bind(id.to_db())
+        .bind(status.as_str())
+        .bind(code)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -212,7 +191,7 @@ pub async fn set_created_at<'e>(
     id: PaymentId,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE payments SET created_at = $2 WHERE id = $1")
+    sqlx::query(&SET_CREATED_AT)
         .bind(id.to_db())
         .bind(to_millis(at))
         .execute(ex)
@@ -221,7 +200,7 @@ pub async fn set_created_at<'e>(
 }
 
 pub async fn find<'e>(ex: impl Exec<'e>, id: PaymentId) -> StoreResult<Option<PaymentRecord>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE id = $1"))
+    let row = sqlx::query(&FIND)
         .bind(id.to_db())
         .fetch_optional(ex)
         .await?;
@@ -234,13 +213,11 @@ pub async fn find_by_reference<'e>(
     provider: &str,
     reference: &str,
 ) -> StoreResult<Option<PaymentRecord>> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM payments WHERE provider = $1 AND provider_reference = $2"
-    ))
-    .bind(provider)
-    .bind(reference)
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&FIND_BY_REFERENCE)
+        .bind(provider)
+        .bind(reference)
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(decode).transpose()
 }
 
@@ -249,12 +226,10 @@ pub async fn list_for_order<'e>(
     ex: impl Exec<'e>,
     order: OrderId,
 ) -> StoreResult<Vec<PaymentRecord>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM payments WHERE order_id = $1 ORDER BY created_at, id"
-    ))
-    .bind(order.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LIST_FOR_ORDER)
+        .bind(order.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(decode).collect()
 }
 
@@ -269,15 +244,11 @@ pub async fn mark_succeeded<'e>(
     id: PaymentId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE payments SET status = 'succeeded', succeeded_at = $2, failure_code = NULL,
-                             updated_at = $2
-         WHERE id = $1 AND status IN ('pending', 'canceled')",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&MARK_SUCCEEDED)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -291,17 +262,13 @@ pub async fn record_decline<'e>(
     final_: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE payments SET failure_code = $2, updated_at = $3,
-                             status = CASE WHEN $4 = 1 THEN 'failed' ELSE status END
-         WHERE id = $1 AND status = 'pending'",
-    )
-    .bind(id.to_db())
-    .bind(code)
-    .bind(to_millis(now))
-    .bind(i64::from(final_))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&RECORD_DECLINE)
+        .bind(id.to_db())
+        .bind(code)
+        .bind(to_millis(now))
+        .bind(i64::from(final_))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -312,14 +279,11 @@ pub async fn mark_refunded<'e>(
     id: PaymentId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE payments SET status = 'refunded', updated_at = $2
-         WHERE id = $1 AND status IN ('pending', 'succeeded', 'canceled')",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&MARK_REFUNDED)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -329,14 +293,11 @@ pub async fn cancel_pending_for_order<'e>(
     order: OrderId,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "UPDATE payments SET status = 'canceled', updated_at = $2
-         WHERE order_id = $1 AND status = 'pending'",
-    )
-    .bind(order.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&CANCEL_PENDING_FOR_ORDER)
+        .bind(order.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected())
 }
 
@@ -362,17 +323,13 @@ pub async fn begin_request<'e>(
     request_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "INSERT INTO checkout_requests (idempotency_key, order_id, request_hash, created_at)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(key)
-    .bind(order.to_db())
-    .bind(request_hash)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&BEGIN_REQUEST)
+        .bind(key)
+        .bind(order.to_db())
+        .bind(request_hash)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -380,13 +337,10 @@ pub async fn find_request<'e>(
     ex: impl Exec<'e>,
     key: &str,
 ) -> StoreResult<Option<CheckoutRequestRecord>> {
-    let row = sqlx::query(
-        "SELECT order_id, request_hash, response_status, response_body, created_at
-         FROM checkout_requests WHERE idempotency_key = $1",
-    )
-    .bind(key)
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&FIND_REQUEST)
+        .bind(key)
+        .fetch_optional(ex)
+        .await?;
     row.map(|row| {
         let status: Option<i64> = row.try_get("response_status")?;
         let body: Option<String> = row.try_get("response_body")?;
@@ -410,27 +364,19 @@ pub async fn finish_request<'e>(
     status: u16,
     body: &str,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE checkout_requests SET response_status = $2, response_body = $3
-         WHERE idempotency_key = $1",
-    )
-    .bind(key)
-    .bind(i64::from(status))
-    .bind(body)
-    .execute(ex)
-    .await?;
+    sqlx::query(&FINISH_REQUEST)
+        .bind(key)
+        .bind(i64::from(status))
+        .bind(body)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
 /// Forgets an unanswered request (it failed in a way worth retrying), so the key's next
 /// request runs again.
 pub async fn forget_request<'e>(ex: impl Exec<'e>, key: &str) -> StoreResult<()> {
-    sqlx::query(
-        "DELETE FROM checkout_requests WHERE idempotency_key = $1 AND response_status IS NULL",
-    )
-    .bind(key)
-    .execute(ex)
-    .await?;
+    sqlx::query(&FORGET_REQUEST).bind(key).execute(ex).await?;
     Ok(())
 }
 
@@ -442,14 +388,59 @@ pub async fn take_over_request<'e>(
     stale_before: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE checkout_requests SET created_at = $3
-         WHERE idempotency_key = $1 AND response_status IS NULL AND created_at < $2",
-    )
-    .bind(key)
-    .bind(to_millis(stale_before))
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&TAKE_OVER_REQUEST)
+        .bind(key)
+        .bind(to_millis(stale_before))
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
+}
+
+crate::sql::statements! {
+    LOCK_PAYABLE_ORDER = "UPDATE orders SET updated_at = updated_at
+        WHERE id = $1 AND status = 'pending' AND released_at IS NULL AND expires_at > $2";
+    CLAIM = "INSERT INTO payments (id, order_id, provider, status, amount_minor, currency,
+        created_at, updated_at)
+        VALUES ($1, $2, $3, 'pending', $4, $5, $6, $6)
+        ON CONFLICT (order_id) WHERE status = 'pending' DO NOTHING";
+    SET_STARTED = "UPDATE payments SET provider_reference = $2, redirect_url = $3, updated_at = $4
+        WHERE id = $1 AND status = 'pending'";
+    OPEN_ATTEMPT =
+        format!("SELECT {COLUMNS} FROM payments WHERE order_id = $1 AND status = 'pending'");
+    OPEN_BEFORE = format!("SELECT {COLUMNS} FROM payments
+        WHERE status = 'pending' AND created_at < $1
+        AND ($2 = 0 OR provider_reference IS NULL)
+        ORDER BY created_at, id LIMIT $3");
+    CLOSE = "UPDATE payments SET status = $2, failure_code = $3, updated_at = $4
+        WHERE id = $1 AND status = 'pending'";
+    SET_CREATED_AT = "UPDATE payments SET created_at = $2 WHERE id = $1";
+    FIND = format!("SELECT {COLUMNS} FROM payments WHERE id = $1");
+    FIND_BY_REFERENCE =
+        format!("SELECT {COLUMNS} FROM payments WHERE provider = $1 AND provider_reference = $2");
+    LIST_FOR_ORDER =
+        format!("SELECT {COLUMNS} FROM payments WHERE order_id = $1 ORDER BY created_at, id");
+    MARK_SUCCEEDED =
+        "UPDATE payments SET status = 'succeeded', succeeded_at = $2, failure_code = NULL,
+        updated_at = $2
+        WHERE id = $1 AND status IN ('pending', 'canceled')";
+    RECORD_DECLINE = "UPDATE payments SET failure_code = $2, updated_at = $3,
+        status = CASE WHEN $4 = 1 THEN 'failed' ELSE status END
+        WHERE id = $1 AND status = 'pending'";
+    MARK_REFUNDED = "UPDATE payments SET status = 'refunded', updated_at = $2
+        WHERE id = $1 AND status IN ('pending', 'succeeded', 'canceled')";
+    CANCEL_PENDING_FOR_ORDER = "UPDATE payments SET status = 'canceled', updated_at = $2
+        WHERE order_id = $1 AND status = 'pending'";
+    BEGIN_REQUEST =
+        "INSERT INTO checkout_requests (idempotency_key, order_id, request_hash, created_at)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (idempotency_key) DO NOTHING";
+    FIND_REQUEST = "SELECT order_id, request_hash, response_status, response_body, created_at
+        FROM checkout_requests WHERE idempotency_key = $1";
+    FINISH_REQUEST = "UPDATE checkout_requests SET response_status = $2, response_body = $3
+        WHERE idempotency_key = $1";
+    FORGET_REQUEST =
+        "DELETE FROM checkout_requests WHERE idempotency_key = $1 AND response_status IS NULL";
+    TAKE_OVER_REQUEST = "UPDATE checkout_requests SET created_at = $3
+        WHERE idempotency_key = $1 AND response_status IS NULL AND created_at < $2";
 }

@@ -61,8 +61,8 @@ pub struct PromoFields<'a> {
     pub active: bool,
 }
 
-/// Inserts a promo code; a code the event already has is `StoreError::Unique` mentioning
-/// `code`.
+/// Inserts a promo code; a code the event already has violates
+/// [`Constraint::PromoCodesEventCode`](crate::Constraint).
 pub async fn insert<'e>(
     ex: impl Exec<'e>,
     id: PromoCodeId,
@@ -70,24 +70,20 @@ pub async fn insert<'e>(
     f: &PromoFields<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO promo_codes (id, event_id, code, discount_kind, discount_value, max_uses,
-             valid_from, valid_until, reveals_hidden, active, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-    )
-    .bind(id.to_db())
-    .bind(event.to_db())
-    .bind(f.code)
-    .bind(f.discount_kind)
-    .bind(f.discount_value)
-    .bind(f.max_uses)
-    .bind(f.valid_from.map(to_millis))
-    .bind(f.valid_until.map(to_millis))
-    .bind(i64::from(f.reveals_hidden))
-    .bind(i64::from(f.active))
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT)
+        .bind(id.to_db())
+        .bind(event.to_db())
+        .bind(f.code)
+        .bind(f.discount_kind)
+        .bind(f.discount_value)
+        .bind(f.max_uses)
+        .bind(f.valid_from.map(to_millis))
+        .bind(f.valid_until.map(to_millis))
+        .bind(i64::from(f.reveals_hidden))
+        .bind(i64::from(f.active))
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -96,18 +92,16 @@ pub async fn add_ticket_type<'e>(
     promo: PromoCodeId,
     ticket_type: TicketTypeId,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO promo_code_ticket_types (promo_code_id, ticket_type_id) VALUES ($1, $2)",
-    )
-    .bind(promo.to_db())
-    .bind(ticket_type.to_db())
-    .execute(ex)
-    .await?;
+    sqlx::query(&ADD_TICKET_TYPE)
+        .bind(promo.to_db())
+        .bind(ticket_type.to_db())
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
 pub async fn clear_ticket_types<'e>(ex: impl Exec<'e>, promo: PromoCodeId) -> StoreResult<()> {
-    sqlx::query("DELETE FROM promo_code_ticket_types WHERE promo_code_id = $1")
+    sqlx::query(&CLEAR_TICKET_TYPES)
         .bind(promo.to_db())
         .execute(ex)
         .await?;
@@ -122,20 +116,16 @@ pub async fn update<'e>(
     f: &PromoFields<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE promo_codes SET max_uses = $2, valid_from = $3, valid_until = $4,
-             reveals_hidden = $5, active = $6, updated_at = $7
-         WHERE id = $1",
-    )
-    .bind(id.to_db())
-    .bind(f.max_uses)
-    .bind(f.valid_from.map(to_millis))
-    .bind(f.valid_until.map(to_millis))
-    .bind(i64::from(f.reveals_hidden))
-    .bind(i64::from(f.active))
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&UPDATE)
+        .bind(id.to_db())
+        .bind(f.max_uses)
+        .bind(f.valid_from.map(to_millis))
+        .bind(f.valid_until.map(to_millis))
+        .bind(i64::from(f.reveals_hidden))
+        .bind(i64::from(f.active))
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -183,12 +173,7 @@ fn fold(rows: &[sqlx::any::AnyRow]) -> StoreResult<Vec<PromoRecord>> {
 }
 
 pub async fn find<'e>(ex: impl Exec<'e>, id: PromoCodeId) -> StoreResult<Option<PromoRecord>> {
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE p.id = $1 ORDER BY m.ticket_type_id"
-    ))
-    .bind(id.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&FIND).bind(id.to_db()).fetch_all(ex).await?;
     Ok(fold(&rows)?.into_iter().next())
 }
 
@@ -198,24 +183,20 @@ pub async fn find_by_code<'e>(
     event: EventId,
     code: &str,
 ) -> StoreResult<Option<PromoRecord>> {
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE p.event_id = $1 AND p.code = $2 ORDER BY m.ticket_type_id"
-    ))
-    .bind(event.to_db())
-    .bind(code)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&FIND_BY_CODE)
+        .bind(event.to_db())
+        .bind(code)
+        .fetch_all(ex)
+        .await?;
     Ok(fold(&rows)?.into_iter().next())
 }
 
 /// Every promo code of an event, newest first.
 pub async fn of_event<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<Vec<PromoRecord>> {
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE p.event_id = $1 ORDER BY p.created_at DESC, p.id, m.ticket_type_id"
-    ))
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&OF_EVENT)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     fold(&rows)
 }
 
@@ -237,21 +218,16 @@ pub async fn take_use(
     now: DateTime<Utc>,
 ) -> StoreResult<Result<(), UseRefused>> {
     let now = to_millis(now);
-    let done = sqlx::query(
-        "UPDATE promo_codes SET uses = uses + 1
-         WHERE id = $1 AND active = 1 AND (max_uses IS NULL OR uses < max_uses)
-           AND (valid_from IS NULL OR valid_from <= $2)
-           AND (valid_until IS NULL OR valid_until > $2)",
-    )
-    .bind(id.to_db())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    let done = sqlx::query(&TAKE_USE)
+        .bind(id.to_db())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     if done.rows_affected() == 1 {
         return Ok(Ok(()));
     }
     // Refused: say why (read in the same transaction, so it is the state that refused us).
-    let row = sqlx::query("SELECT active, valid_from, valid_until FROM promo_codes WHERE id = $1")
+    let row = sqlx::query(&TAKE_USE_WHY_NOT)
         .bind(id.to_db())
         .fetch_optional(&mut **tx)
         .await?;
@@ -274,19 +250,16 @@ pub async fn take_use(
 /// code deactivated or past its window since then does not matter. False: the uses are gone,
 /// and like sold-out tickets the late payment must be refunded.
 pub async fn retake_use<'e>(ex: impl Exec<'e>, id: PromoCodeId) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE promo_codes SET uses = uses + 1
-         WHERE id = $1 AND (max_uses IS NULL OR uses < max_uses)",
-    )
-    .bind(id.to_db())
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&RETAKE_USE)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Gives one use back (the order carrying it ended its hold).
 pub async fn release_use<'e>(ex: impl Exec<'e>, id: PromoCodeId) -> StoreResult<()> {
-    sqlx::query("UPDATE promo_codes SET uses = uses - 1 WHERE id = $1")
+    sqlx::query(&RELEASE_USE)
         .bind(id.to_db())
         .execute(ex)
         .await?;
@@ -296,15 +269,36 @@ pub async fn release_use<'e>(ex: impl Exec<'e>, id: PromoCodeId) -> StoreResult<
 /// For the invariant check: `(uses, live orders carrying the code)`, where live means a
 /// pending order whose hold is not yet released, or a paid one.
 pub async fn ledger<'e>(ex: impl Exec<'e>, id: PromoCodeId) -> StoreResult<(i64, i64)> {
-    let row = sqlx::query(
-        "SELECT p.uses,
-                (SELECT COUNT(*) FROM orders o WHERE o.promo_code_id = p.id
-                   AND ((o.status = 'pending' AND o.released_at IS NULL)
-                        OR o.status IN ('paid', 'partially_refunded'))) AS live
-         FROM promo_codes p WHERE p.id = $1",
-    )
-    .bind(id.to_db())
-    .fetch_one(ex)
-    .await?;
+    let row = sqlx::query(&LEDGER).bind(id.to_db()).fetch_one(ex).await?;
     Ok((row.try_get("uses")?, row.try_get("live")?))
+}
+
+crate::sql::statements! {
+    INSERT = "INSERT INTO promo_codes (id, event_id, code, discount_kind, discount_value, max_uses,
+        valid_from, valid_until, reveals_hidden, active, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)";
+    ADD_TICKET_TYPE =
+        "INSERT INTO promo_code_ticket_types (promo_code_id, ticket_type_id) VALUES ($1, $2)";
+    CLEAR_TICKET_TYPES = "DELETE FROM promo_code_ticket_types WHERE promo_code_id = $1";
+    UPDATE = "UPDATE promo_codes SET max_uses = $2, valid_from = $3, valid_until = $4,
+        reveals_hidden = $5, active = $6, updated_at = $7
+        WHERE id = $1";
+    FIND = format!("{SELECT} WHERE p.id = $1 ORDER BY m.ticket_type_id");
+    FIND_BY_CODE =
+        format!("{SELECT} WHERE p.event_id = $1 AND p.code = $2 ORDER BY m.ticket_type_id");
+    OF_EVENT =
+        format!("{SELECT} WHERE p.event_id = $1 ORDER BY p.created_at DESC, p.id, m.ticket_type_id");
+    TAKE_USE = "UPDATE promo_codes SET uses = uses + 1
+        WHERE id = $1 AND active = 1 AND (max_uses IS NULL OR uses < max_uses)
+        AND (valid_from IS NULL OR valid_from <= $2)
+        AND (valid_until IS NULL OR valid_until > $2)";
+    TAKE_USE_WHY_NOT = "SELECT active, valid_from, valid_until FROM promo_codes WHERE id = $1";
+    RETAKE_USE = "UPDATE promo_codes SET uses = uses + 1
+        WHERE id = $1 AND (max_uses IS NULL OR uses < max_uses)";
+    RELEASE_USE = "UPDATE promo_codes SET uses = uses - 1 WHERE id = $1";
+    LEDGER = "SELECT p.uses,
+        (SELECT COUNT(*) FROM orders o WHERE o.promo_code_id = p.id
+        AND ((o.status = 'pending' AND o.released_at IS NULL)
+        OR o.status IN ('paid', 'partially_refunded'))) AS live
+        FROM promo_codes p WHERE p.id = $1";
 }

@@ -126,14 +126,10 @@ pub async fn lock_inventory(
         Read::Locked => Some(dialect),
         Read::Leased => None,
     };
-    let Some(row) = sqlx::query(
-        "SELECT organization_id, status, currency, buyer_cap, hold_minutes, ends_at, title,
-                starts_at, timezone, venue_name, venue_address, city, country, online_url
-         FROM events WHERE id = $1",
-    )
-    .bind(event.to_db())
-    .fetch_optional(&mut **tx)
-    .await?
+    let Some(row) = sqlx::query(&LOCK_INVENTORY)
+        .bind(event.to_db())
+        .fetch_optional(&mut **tx)
+        .await?
     else {
         return Ok(None);
     };
@@ -155,15 +151,10 @@ pub async fn lock_inventory(
         country: row.try_get("country")?,
         online_url: row.try_get("online_url")?,
     };
-    let types = sqlx::query(&format!(
-        "SELECT t.id, t.name, t.price_minor, t.capacity, t.held, t.sold, t.sales_start,
-                t.sales_end, t.min_per_order, t.max_per_order, t.visibility
-         FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.id{}",
-        dialect.map_or_else(String::new, |d| for_update(d, "t"))
-    ))
-    .bind(event.to_db())
-    .fetch_all(&mut **tx)
-    .await?;
+    let types = sqlx::query(&ticket_types_sql(dialect))
+        .bind(event.to_db())
+        .fetch_all(&mut **tx)
+        .await?;
     let ticket_types = types
         .iter()
         .map(locked_ticket_type)
@@ -175,15 +166,10 @@ pub async fn lock_inventory(
             quotas: Vec::new(),
         }));
     };
-    let rows = sqlx::query(&format!(
-        "SELECT q.id, q.capacity, q.held, q.sold, qt.ticket_type_id
-         FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id
-         WHERE q.event_id = $1 ORDER BY q.id, qt.ticket_type_id{}",
-        for_update(dialect, "q")
-    ))
-    .bind(event.to_db())
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows = sqlx::query(&quotas_sql(dialect))
+        .bind(event.to_db())
+        .fetch_all(&mut **tx)
+        .await?;
     let mut quotas: Vec<LockedQuota> = Vec::new();
     for row in &rows {
         let id = QuotaId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?;
@@ -208,6 +194,53 @@ pub async fn lock_inventory(
         ticket_types,
         quotas,
     }))
+}
+
+/// The event's ticket types, locked when `dialect` is given (the locked path).
+fn ticket_types_sql(dialect: Option<Dialect>) -> String {
+    format!(
+        "SELECT t.id, t.name, t.price_minor, t.capacity, t.held, t.sold, t.sales_start,
+                t.sales_end, t.min_per_order, t.max_per_order, t.visibility
+         FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.id{}",
+        dialect.map_or_else(String::new, |d| for_update(d, "t"))
+    )
+}
+
+/// The event's quotas with their member types, locked.
+fn quotas_sql(dialect: Dialect) -> String {
+    format!(
+        "SELECT q.id, q.capacity, q.held, q.sold, qt.ticket_type_id
+         FROM quotas q LEFT JOIN quota_ticket_types qt ON qt.quota_id = q.id
+         WHERE q.event_id = $1 ORDER BY q.id, qt.ticket_type_id{}",
+        for_update(dialect, "q")
+    )
+}
+
+/// Every text built here (see `crate::sql`): one row and three of each batch statement.
+pub(crate) fn built(dialect: Dialect) -> Vec<(String, String)> {
+    let mut built = vec![
+        (
+            "ticket_types(locked)".to_owned(),
+            ticket_types_sql(Some(dialect)),
+        ),
+        ("ticket_types(leased)".to_owned(), ticket_types_sql(None)),
+        ("quotas".to_owned(), quotas_sql(dialect)),
+    ];
+    for n in [1, 3] {
+        built.extend([
+            (format!("orders_by_keys({n})"), orders_by_keys_sql(n)),
+            (format!("buyer_counts({n})"), buyer_counts_sql(dialect, n)),
+            (format!("add_buyer_counts({n})"), add_buyer_counts_sql(n)),
+            (format!("insert_orders({n})"), insert_orders_sql(n)),
+            (format!("insert_lines({n})"), insert_lines_sql(n)),
+            (format!("insert_tickets({n})"), insert_tickets_sql(n)),
+            (
+                format!("insert_succeeded_payments({n})"),
+                insert_succeeded_payments_sql(n),
+            ),
+        ]);
+    }
+    built
 }
 
 fn locked_ticket_type(row: &sqlx::any::AnyRow) -> StoreResult<LockedTicketType> {
@@ -255,6 +288,13 @@ fn list(n: usize, first: usize) -> String {
         .join(", ")
 }
 
+fn orders_by_keys_sql(keys: usize) -> String {
+    format!(
+        "SELECT idempotency_key, id, request_hash FROM orders WHERE idempotency_key IN ({})",
+        list(keys, 1)
+    )
+}
+
 /// Orders that already carry one of `keys`: `key → (order, request hash)`, for replays.
 pub async fn orders_by_keys(
     tx: &mut Tx,
@@ -263,10 +303,7 @@ pub async fn orders_by_keys(
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!(
-        "SELECT idempotency_key, id, request_hash FROM orders WHERE idempotency_key IN ({})",
-        list(keys.len(), 1)
-    );
+    let sql = orders_by_keys_sql(keys.len());
     let mut query = sqlx::query(&sql).persistent(false);
     for key in keys {
         query = query.bind(*key);
@@ -285,6 +322,15 @@ pub async fn orders_by_keys(
         .collect()
 }
 
+fn buyer_counts_sql(dialect: Dialect, buyer_keys: usize) -> String {
+    format!(
+        "SELECT b.buyer_key, b.quantity FROM buyer_event_counts b
+         WHERE b.event_id = $1 AND b.buyer_key IN ({}){}",
+        list(buyer_keys, 2),
+        for_update(dialect, "b")
+    )
+}
+
 /// What the given buyers already hold of the event (pending and paid), locking their counter
 /// rows; buyers without a row hold nothing yet.
 pub async fn buyer_counts(
@@ -296,12 +342,7 @@ pub async fn buyer_counts(
     if buyer_keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!(
-        "SELECT b.buyer_key, b.quantity FROM buyer_event_counts b
-         WHERE b.event_id = $1 AND b.buyer_key IN ({}){}",
-        list(buyer_keys.len(), 2),
-        for_update(dialect, "b")
-    );
+    let sql = buyer_counts_sql(dialect, buyer_keys.len());
     let mut query = sqlx::query(&sql).persistent(false).bind(event.to_db());
     for key in buyer_keys {
         query = query.bind(*key);
@@ -310,6 +351,24 @@ pub async fn buyer_counts(
     rows.iter()
         .map(|row| Ok((row.try_get("buyer_key")?, row.try_get("quantity")?)))
         .collect()
+}
+
+fn add_buyer_counts_sql(adds: usize) -> String {
+    let mut sql =
+        String::from("INSERT INTO buyer_event_counts (event_id, buyer_key, quantity) VALUES ");
+    for i in 0..adds {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let _ = write!(sql, "($1, ${}, ${})", 3 + 2 * i, 4 + 2 * i);
+    }
+    sql.push_str(
+        " ON CONFLICT (event_id, buyer_key) DO UPDATE
+           SET quantity = buyer_event_counts.quantity + excluded.quantity
+           WHERE buyer_event_counts.quantity + excluded.quantity <= $2
+         RETURNING buyer_key",
+    );
+    sql
 }
 
 /// Adds `n` to each buyer's counter unless that passes `cap` (one conditional upsert for the
@@ -325,20 +384,7 @@ pub async fn add_buyer_counts(
     if adds.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql =
-        String::from("INSERT INTO buyer_event_counts (event_id, buyer_key, quantity) VALUES ");
-    for i in 0..adds.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let _ = write!(sql, "($1, ${}, ${})", 3 + 2 * i, 4 + 2 * i);
-    }
-    sql.push_str(
-        " ON CONFLICT (event_id, buyer_key) DO UPDATE
-           SET quantity = buyer_event_counts.quantity + excluded.quantity
-           WHERE buyer_event_counts.quantity + excluded.quantity <= $2
-         RETURNING buyer_key",
-    );
+    let sql = add_buyer_counts_sql(adds.len());
     let mut query = sqlx::query(&sql)
         .persistent(false)
         .bind(event.to_db())
@@ -370,26 +416,15 @@ pub struct BatchOrder<'a> {
     pub request_hash: &'a str,
 }
 
-/// Inserts the batch's orders; an order whose idempotency key another process stored
-/// meanwhile is skipped. Returns the ids inserted.
-pub async fn insert_orders(
-    tx: &mut Tx,
-    event: EventId,
-    currency: &str,
-    orders: &[BatchOrder<'_>],
-    now: DateTime<Utc>,
-) -> StoreResult<Vec<OrderId>> {
+fn insert_orders_sql(orders: usize) -> String {
     // $1 event, $2 currency, $3 now; then 14 per order.
     const COLUMNS: usize = 14;
-    if orders.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut sql = String::from(
         "INSERT INTO orders (event_id, currency, created_at, updated_at, id, buyer_user_id,
              buyer_key, buyer_email, buyer_name, status, expires_at, total_minor, quantity,
              promo_code_id, discount_minor, idempotency_key, request_hash, paid_at) VALUES ",
     );
-    for i in 0..orders.len() {
+    for i in 0..orders {
         if i > 0 {
             sql.push_str(", ");
         }
@@ -401,6 +436,22 @@ pub async fn insert_orders(
         sql.push(')');
     }
     sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id");
+    sql
+}
+
+/// Inserts the batch's orders; an order whose idempotency key another process stored
+/// meanwhile is skipped. Returns the ids inserted.
+pub async fn insert_orders(
+    tx: &mut Tx,
+    event: EventId,
+    currency: &str,
+    orders: &[BatchOrder<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<OrderId>> {
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = insert_orders_sql(orders.len());
     let mut query = sqlx::query(&sql)
         .persistent(false)
         .bind(event.to_db())
@@ -440,15 +491,19 @@ pub struct BatchLine<'a> {
     pub attendee_names: &'a str,
 }
 
+fn insert_lines_sql(lines: usize) -> String {
+    format!(
+        "INSERT INTO order_lines (order_id, ticket_type_id, quantity, unit_price_minor,
+             discount_minor, total_minor, attendee_names) VALUES {}",
+        value_groups(lines, 7, 1)
+    )
+}
+
 pub async fn insert_lines(tx: &mut Tx, lines: &[BatchLine<'_>]) -> StoreResult<()> {
     if lines.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO order_lines (order_id, ticket_type_id, quantity, unit_price_minor,
-             discount_minor, total_minor, attendee_names) VALUES {}",
-        value_groups(lines.len(), 7, 1)
-    );
+    let sql = insert_lines_sql(lines.len());
     let mut query = sqlx::query(&sql).persistent(false);
     for l in lines {
         query = query
@@ -473,21 +528,12 @@ pub struct BatchTicket<'a> {
     pub code: &'a str,
 }
 
-pub async fn insert_tickets(
-    tx: &mut Tx,
-    event: EventId,
-    key_version: i64,
-    tickets: &[BatchTicket<'_>],
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    if tickets.is_empty() {
-        return Ok(());
-    }
+fn insert_tickets_sql(tickets: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO tickets (event_id, key_version, issued_at, updated_at, status, id, order_id,
              ticket_type_id, attendee_name, code) VALUES ",
     );
-    for i in 0..tickets.len() {
+    for i in 0..tickets {
         if i > 0 {
             sql.push_str(", ");
         }
@@ -502,6 +548,20 @@ pub async fn insert_tickets(
             base + 4
         );
     }
+    sql
+}
+
+pub async fn insert_tickets(
+    tx: &mut Tx,
+    event: EventId,
+    key_version: i64,
+    tickets: &[BatchTicket<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if tickets.is_empty() {
+        return Ok(());
+    }
+    let sql = insert_tickets_sql(tickets.len());
     let mut query = sqlx::query(&sql)
         .persistent(false)
         .bind(event.to_db())
@@ -526,21 +586,12 @@ pub struct BatchPayment {
     pub amount_minor: i64,
 }
 
-pub async fn insert_succeeded_payments(
-    tx: &mut Tx,
-    provider: &str,
-    currency: &str,
-    payments: &[BatchPayment],
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    if payments.is_empty() {
-        return Ok(());
-    }
+fn insert_succeeded_payments_sql(payments: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO payments (provider, currency, created_at, updated_at, succeeded_at, status,
              id, provider_reference, order_id, amount_minor) VALUES ",
     );
-    for i in 0..payments.len() {
+    for i in 0..payments {
         if i > 0 {
             sql.push_str(", ");
         }
@@ -553,6 +604,20 @@ pub async fn insert_succeeded_payments(
             base + 2
         );
     }
+    sql
+}
+
+pub async fn insert_succeeded_payments(
+    tx: &mut Tx,
+    provider: &str,
+    currency: &str,
+    payments: &[BatchPayment],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if payments.is_empty() {
+        return Ok(());
+    }
+    let sql = insert_succeeded_payments_sql(payments.len());
     let mut query: Query<'_, Any, AnyArguments<'_>> = sqlx::query(&sql)
         .persistent(false)
         .bind(provider)
@@ -566,6 +631,13 @@ pub async fn insert_succeeded_payments(
     }
     query.execute(&mut **tx).await?;
     Ok(())
+}
+
+crate::sql::statements! {
+    LOCK_INVENTORY =
+        "SELECT organization_id, status, currency, buyer_cap, hold_minutes, ends_at, title,
+        starts_at, timezone, venue_name, venue_address, city, country, online_url
+        FROM events WHERE id = $1";
 }
 
 #[cfg(test)]

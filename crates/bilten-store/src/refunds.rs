@@ -25,16 +25,12 @@ pub async fn reserve_amount<'e>(
     amount: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE orders SET refunded_minor = refunded_minor + $2, updated_at = $3
-         WHERE id = $1 AND status IN ('paid', 'partially_refunded')
-           AND refunded_minor + $2 <= total_minor",
-    )
-    .bind(order.to_db())
-    .bind(amount)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&RESERVE_AMOUNT)
+        .bind(order.to_db())
+        .bind(amount)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -45,18 +41,11 @@ pub async fn settle_order_status<'e>(
     order: OrderId,
     now: DateTime<Utc>,
 ) -> StoreResult<String> {
-    let status: String = sqlx::query_scalar(
-        "UPDATE orders SET updated_at = $2,
-             status = CASE WHEN EXISTS (SELECT 1 FROM tickets t
-                                        WHERE t.order_id = orders.id AND t.status = 'valid')
-                           THEN 'partially_refunded' ELSE 'refunded' END
-         WHERE id = $1 AND status IN ('paid', 'partially_refunded')
-         RETURNING status",
-    )
-    .bind(order.to_db())
-    .bind(to_millis(now))
-    .fetch_one(ex)
-    .await?;
+    let status: String = sqlx::query_scalar(&SETTLE_ORDER_STATUS)
+        .bind(order.to_db())
+        .bind(to_millis(now))
+        .fetch_one(ex)
+        .await?;
     Ok(status)
 }
 
@@ -67,15 +56,12 @@ pub async fn uncount_buyer<'e>(
     buyer_key: &str,
     n: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE buyer_event_counts SET quantity = CASE WHEN quantity >= $3 THEN quantity - $3 ELSE 0 END
-         WHERE event_id = $1 AND buyer_key = $2",
-    )
-    .bind(event.to_db())
-    .bind(buyer_key)
-    .bind(n)
-    .execute(ex)
-    .await?;
+    sqlx::query(&UNCOUNT_BUYER)
+        .bind(event.to_db())
+        .bind(buyer_key)
+        .bind(n)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -112,22 +98,18 @@ pub struct NewRefund<'a> {
 
 /// Records a refund as `pending`.
 pub async fn insert<'e>(ex: impl Exec<'e>, r: &NewRefund<'_>) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO refunds (id, order_id, payment_id, provider, amount_minor, currency, reason,
-                              status, requested_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9)",
-    )
-    .bind(r.id.to_db())
-    .bind(r.order_id.to_db())
-    .bind(r.payment_id.map(|p| p.to_db()))
-    .bind(r.provider)
-    .bind(r.amount_minor)
-    .bind(r.currency)
-    .bind(r.reason.as_str())
-    .bind(r.requested_by.map(|u| u.to_db()))
-    .bind(to_millis(r.now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT)
+        .bind(r.id.to_db())
+        .bind(r.order_id.to_db())
+        .bind(r.payment_id.map(|p| p.to_db()))
+        .bind(r.provider)
+        .bind(r.amount_minor)
+        .bind(r.currency)
+        .bind(r.reason.as_str())
+        .bind(r.requested_by.map(|u| u.to_db()))
+        .bind(to_millis(r.now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -138,7 +120,7 @@ pub async fn add_ticket<'e>(
     refund: RefundId,
     ticket: TicketId,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO refund_tickets (refund_id, ticket_id) VALUES ($1, $2)")
+    sqlx::query(&ADD_TICKET)
         .bind(refund.to_db())
         .bind(ticket.to_db())
         .execute(ex)
@@ -154,16 +136,12 @@ pub async fn mark_succeeded<'e>(
     provider_reference: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE refunds SET status = 'succeeded', provider_reference = $2, failure_code = NULL,
-                            updated_at = $3
-         WHERE id = $1 AND status = 'pending'",
-    )
-    .bind(id.to_db())
-    .bind(provider_reference)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&MARK_SUCCEEDED)
+        .bind(id.to_db())
+        .bind(provider_reference)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -175,14 +153,12 @@ pub async fn note_failure<'e>(
     code: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE refunds SET failure_code = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'",
-    )
-    .bind(id.to_db())
-    .bind(code)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&NOTE_FAILURE)
+        .bind(id.to_db())
+        .bind(code)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -231,11 +207,10 @@ async fn with_tickets(
     ex: &mut sqlx::AnyConnection,
     mut refund: RefundRecord,
 ) -> StoreResult<RefundRecord> {
-    let rows =
-        sqlx::query("SELECT ticket_id FROM refund_tickets WHERE refund_id = $1 ORDER BY ticket_id")
-            .bind(refund.id.to_db())
-            .fetch_all(&mut *ex)
-            .await?;
+    let rows = sqlx::query(&WITH_TICKETS)
+        .bind(refund.id.to_db())
+        .fetch_all(&mut *ex)
+        .await?;
     refund.ticket_ids = rows
         .iter()
         .map(|r| TicketId::from_db(&r.try_get::<String, _>("ticket_id")?).map_err(corrupt))
@@ -244,7 +219,7 @@ async fn with_tickets(
 }
 
 pub async fn find(ex: &mut sqlx::AnyConnection, id: RefundId) -> StoreResult<Option<RefundRecord>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM refunds WHERE id = $1"))
+    let row = sqlx::query(&FIND)
         .bind(id.to_db())
         .fetch_optional(&mut *ex)
         .await?;
@@ -259,12 +234,10 @@ pub async fn list_for_order(
     ex: &mut sqlx::AnyConnection,
     order: OrderId,
 ) -> StoreResult<Vec<RefundRecord>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM refunds WHERE order_id = $1 ORDER BY created_at, id"
-    ))
-    .bind(order.to_db())
-    .fetch_all(&mut *ex)
-    .await?;
+    let rows = sqlx::query(&LIST_FOR_ORDER)
+        .bind(order.to_db())
+        .fetch_all(&mut *ex)
+        .await?;
     let mut refunds = Vec::with_capacity(rows.len());
     for row in &rows {
         refunds.push(with_tickets(ex, decode(row)?).await?);
@@ -278,14 +251,11 @@ pub async fn pending_before<'e>(
     before: DateTime<Utc>,
     limit: i64,
 ) -> StoreResult<Vec<RefundId>> {
-    let rows = sqlx::query(
-        "SELECT id FROM refunds WHERE status = 'pending' AND created_at < $1
-         ORDER BY created_at, id LIMIT $2",
-    )
-    .bind(to_millis(before))
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&PENDING_BEFORE)
+        .bind(to_millis(before))
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|r| RefundId::from_db(&r.try_get::<String, _>("id")?).map_err(corrupt))
         .collect()
@@ -297,7 +267,7 @@ pub async fn set_payment_reference<'e>(
     payment: PaymentId,
     reference: &str,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE payments SET provider_payment_reference = $2 WHERE id = $1")
+    sqlx::query(&SET_PAYMENT_REFERENCE)
         .bind(payment.to_db())
         .bind(reference)
         .execute(ex)
@@ -310,11 +280,10 @@ pub async fn payment_reference<'e>(
     ex: impl Exec<'e>,
     payment: PaymentId,
 ) -> StoreResult<Option<String>> {
-    let reference: Option<Option<String>> =
-        sqlx::query_scalar("SELECT provider_payment_reference FROM payments WHERE id = $1")
-            .bind(payment.to_db())
-            .fetch_optional(ex)
-            .await?;
+    let reference: Option<Option<String>> = sqlx::query_scalar(&PAYMENT_REFERENCE)
+        .bind(payment.to_db())
+        .fetch_optional(ex)
+        .await?;
     Ok(reference.flatten())
 }
 
@@ -325,24 +294,20 @@ pub async fn end_hold_now<'e>(
     order: OrderId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE orders SET expires_at = $2
-         WHERE id = $1 AND status = 'pending' AND released_at IS NULL AND expires_at > $2",
-    )
-    .bind(order.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&END_HOLD_NOW)
+        .bind(order.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
 /// What has been refunded on an order so far (minor units).
 pub async fn refunded_minor<'e>(ex: impl Exec<'e>, order: OrderId) -> StoreResult<i64> {
-    let refunded: Option<i64> =
-        sqlx::query_scalar("SELECT refunded_minor FROM orders WHERE id = $1")
-            .bind(order.to_db())
-            .fetch_optional(ex)
-            .await?;
+    let refunded: Option<i64> = sqlx::query_scalar(&REFUNDED_MINOR)
+        .bind(order.to_db())
+        .fetch_optional(ex)
+        .await?;
     refunded.ok_or(StoreError::NotFound)
 }
 
@@ -352,13 +317,11 @@ pub async fn payment_by_reference<'e>(
     provider: &str,
     reference: &str,
 ) -> StoreResult<Option<PaymentId>> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM payments WHERE provider = $1 AND provider_payment_reference = $2",
-    )
-    .bind(provider)
-    .bind(reference)
-    .fetch_optional(ex)
-    .await?;
+    let id: Option<String> = sqlx::query_scalar(&PAYMENT_BY_REFERENCE)
+        .bind(provider)
+        .bind(reference)
+        .fetch_optional(ex)
+        .await?;
     id.map(|id| PaymentId::from_db(&id).map_err(corrupt))
         .transpose()
 }
@@ -366,13 +329,10 @@ pub async fn payment_by_reference<'e>(
 /// Sum of the refunds recorded against a payment (any status but `failed`).
 pub async fn recorded_for_payment<'e>(ex: impl Exec<'e>, payment: PaymentId) -> StoreResult<i64> {
     // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back so both engines return an integer.
-    let sum: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM refunds
-         WHERE payment_id = $1 AND status <> 'failed'",
-    )
-    .bind(payment.to_db())
-    .fetch_one(ex)
-    .await?;
+    let sum: i64 = sqlx::query_scalar(&RECORDED_FOR_PAYMENT)
+        .bind(payment.to_db())
+        .fetch_one(ex)
+        .await?;
     Ok(sum)
 }
 
@@ -384,15 +344,12 @@ pub async fn record_external_amount<'e>(
     amount: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE orders SET refunded_minor = refunded_minor + $2, updated_at = $3
-         WHERE id = $1 AND refunded_minor + $2 <= total_minor",
-    )
-    .bind(order.to_db())
-    .bind(amount)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&RECORD_EXTERNAL_AMOUNT)
+        .bind(order.to_db())
+        .bind(amount)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -402,15 +359,38 @@ pub async fn cancel_event<'e>(
     event: EventId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE events SET status = 'canceled', updated_at = $2
-         WHERE id = $1 AND status IN ('draft', 'published')",
-    )
-    .bind(event.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&CANCEL_EVENT)
+        .bind(event.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
+}
+
+fn orders_of_event_sql(statuses: &[&str]) -> String {
+    // The statuses are our own constants, never user input.
+    let list = statuses
+        .iter()
+        .map(|s| format!("'{}'", s.replace('\'', "")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT id FROM orders WHERE event_id = $1 AND status IN ({list}) ORDER BY created_at, id"
+    )
+}
+
+/// Every text built here (see `crate::sql`).
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    vec![
+        (
+            "orders_of_event(1)".to_owned(),
+            orders_of_event_sql(&["paid"]),
+        ),
+        (
+            "orders_of_event(2)".to_owned(),
+            orders_of_event_sql(&["paid", "partially_refunded"]),
+        ),
+    ]
 }
 
 /// The ids of an event's orders in one of `statuses`, oldest first.
@@ -419,19 +399,57 @@ pub async fn orders_of_event<'e>(
     event: EventId,
     statuses: &[&str],
 ) -> StoreResult<Vec<OrderId>> {
-    // The statuses are our own constants, never user input.
-    let list = statuses
-        .iter()
-        .map(|s| format!("'{}'", s.replace('\'', "")))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rows = sqlx::query(&format!(
-        "SELECT id FROM orders WHERE event_id = $1 AND status IN ({list}) ORDER BY created_at, id"
-    ))
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&orders_of_event_sql(statuses))
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|r| OrderId::from_db(&r.try_get::<String, _>("id")?).map_err(corrupt))
         .collect()
+}
+
+crate::sql::statements! {
+    RESERVE_AMOUNT = "UPDATE orders SET refunded_minor = refunded_minor + $2, updated_at = $3
+        WHERE id = $1 AND status IN ('paid', 'partially_refunded')
+        AND refunded_minor + $2 <= total_minor";
+    SETTLE_ORDER_STATUS = "UPDATE orders SET updated_at = $2,
+        status = CASE WHEN EXISTS (SELECT 1 FROM tickets t
+        WHERE t.order_id = orders.id AND t.status = 'valid')
+        THEN 'partially_refunded' ELSE 'refunded' END
+        WHERE id = $1 AND status IN ('paid', 'partially_refunded')
+        RETURNING status";
+    UNCOUNT_BUYER =
+        "UPDATE buyer_event_counts SET quantity = CASE WHEN quantity >= $3 THEN quantity - $3 ELSE 0 END
+        WHERE event_id = $1 AND buyer_key = $2";
+    INSERT =
+        "INSERT INTO refunds (id, order_id, payment_id, provider, amount_minor, currency, reason,
+        status, requested_by, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9)";
+    ADD_TICKET = "INSERT INTO refund_tickets (refund_id, ticket_id) VALUES ($1, $2)";
+    MARK_SUCCEEDED =
+        "UPDATE refunds SET status = 'succeeded', provider_reference = $2, failure_code = NULL,
+        updated_at = $3
+        WHERE id = $1 AND status = 'pending'";
+    NOTE_FAILURE =
+        "UPDATE refunds SET failure_code = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'";
+    WITH_TICKETS = "SELECT ticket_id FROM refund_tickets WHERE refund_id = $1 ORDER BY ticket_id";
+    FIND = format!("SELECT {COLUMNS} FROM refunds WHERE id = $1");
+    LIST_FOR_ORDER =
+        format!("SELECT {COLUMNS} FROM refunds WHERE order_id = $1 ORDER BY created_at, id");
+    PENDING_BEFORE = "SELECT id FROM refunds WHERE status = 'pending' AND created_at < $1
+        ORDER BY created_at, id LIMIT $2";
+    SET_PAYMENT_REFERENCE = "UPDATE payments SET provider_payment_reference = $2 WHERE id = $1";
+    PAYMENT_REFERENCE = "SELECT provider_payment_reference FROM payments WHERE id = $1";
+    END_HOLD_NOW = "UPDATE orders SET expires_at = $2
+        WHERE id = $1 AND status = 'pending' AND released_at IS NULL AND expires_at > $2";
+    REFUNDED_MINOR = "SELECT refunded_minor FROM orders WHERE id = $1";
+    PAYMENT_BY_REFERENCE =
+        "SELECT id FROM payments WHERE provider = $1 AND provider_payment_reference = $2";
+    RECORDED_FOR_PAYMENT = "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM refunds
+        WHERE payment_id = $1 AND status <> 'failed'";
+    RECORD_EXTERNAL_AMOUNT =
+        "UPDATE orders SET refunded_minor = refunded_minor + $2, updated_at = $3
+        WHERE id = $1 AND refunded_minor + $2 <= total_minor";
+    CANCEL_EVENT = "UPDATE events SET status = 'canceled', updated_at = $2
+        WHERE id = $1 AND status IN ('draft', 'published')";
 }

@@ -61,51 +61,7 @@ pub async fn orders_of_event<'e>(
     filter: &OrderFilter,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<OrderSummary>> {
-    // The placeholders are numbered in the order their values are bound below.
-    let mut sql = String::from(
-        "SELECT o.id, o.status, o.expires_at, o.buyer_email, o.buyer_name, o.quantity,
-                o.total_minor, o.discount_minor, o.currency, p.code AS promo_code, o.created_at
-         FROM orders o LEFT JOIN promo_codes p ON p.id = o.promo_code_id
-         WHERE o.event_id = $1",
-    );
-    let mut n = 1;
-    let mut next = || {
-        n += 1;
-        n
-    };
-    let status_clause = match filter.status.as_deref() {
-        Some("pending") => Some(format!(
-            " AND o.status = 'pending' AND o.expires_at > ${}",
-            next()
-        )),
-        Some("expired") => Some(format!(
-            " AND (o.status = 'expired' OR (o.status = 'pending' AND o.expires_at <= ${}))",
-            next()
-        )),
-        Some(_) => Some(format!(" AND o.status = ${}", next())),
-        None => None,
-    };
-    if let Some(clause) = &status_clause {
-        sql.push_str(clause);
-    }
-    if filter.q.is_some() {
-        let (a, b) = (next(), next());
-        let _ = write!(sql,
-            " AND (LOWER(o.buyer_email) LIKE ${a} ESCAPE '\\' OR LOWER(o.buyer_name) LIKE ${a} ESCAPE '\\' OR o.id = ${b})"
-        );
-    }
-    if filter.before.is_some() {
-        let (a, b) = (next(), next());
-        let _ = write!(
-            sql,
-            " AND (o.created_at < ${a} OR (o.created_at = ${a} AND o.id < ${b}))"
-        );
-    }
-    sql.push_str(" ORDER BY o.created_at DESC, o.id DESC");
-    if filter.limit > 0 {
-        let _ = write!(sql, " LIMIT ${}", next());
-    }
-
+    let sql = orders_of_event_sql(filter);
     let mut query = sqlx::query(&sql).bind(event.to_db());
     match filter.status.as_deref() {
         Some("pending" | "expired") => query = query.bind(to_millis(now)),
@@ -156,15 +112,10 @@ pub async fn lines_of_event<'e>(
     ex: impl Exec<'e>,
     event: EventId,
 ) -> StoreResult<Vec<LineSummary>> {
-    let rows = sqlx::query(
-        "SELECT l.order_id, t.name, l.quantity FROM order_lines l
-         JOIN orders o ON o.id = l.order_id
-         JOIN ticket_types t ON t.id = l.ticket_type_id
-         WHERE o.event_id = $1 ORDER BY l.order_id, t.position, t.name",
-    )
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LINES_OF_EVENT)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(LineSummary {
@@ -183,18 +134,10 @@ pub async fn paid_per_ticket_type<'e>(
     ex: impl Exec<'e>,
     event: EventId,
 ) -> StoreResult<Vec<(TicketTypeId, i64, i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT l.ticket_type_id,
-                CAST(SUM(l.quantity) AS BIGINT) AS tickets,
-                CAST(SUM(l.total_minor) AS BIGINT) AS revenue,
-                CAST(SUM(l.discount_minor) AS BIGINT) AS discount
-         FROM order_lines l JOIN orders o ON o.id = l.order_id
-         WHERE o.event_id = $1 AND o.status IN ('paid', 'partially_refunded')
-         GROUP BY l.ticket_type_id",
-    )
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&PAID_PER_TICKET_TYPE)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok((
@@ -221,18 +164,10 @@ pub struct SalesMoney {
 }
 
 pub async fn sales_money<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<SalesMoney> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS gross,
-                CAST(COALESCE(SUM(refunded_minor), 0) AS BIGINT) AS refunded,
-                CAST(COALESCE(SUM(CASE WHEN status IN ('paid', 'partially_refunded')
-                                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS paid_orders
-         FROM orders
-         WHERE event_id = $1 AND paid_at IS NOT NULL
-           AND status IN ('paid', 'partially_refunded', 'refunded')",
-    )
-    .bind(event.to_db())
-    .fetch_one(ex)
-    .await?;
+    let row = sqlx::query(&SALES_MONEY)
+        .bind(event.to_db())
+        .fetch_one(ex)
+        .await?;
     Ok(SalesMoney {
         gross_minor: row.try_get("gross")?,
         refunded_minor: row.try_get("refunded")?,
@@ -255,13 +190,7 @@ pub async fn tickets_sold_over_time<'e>(
     let bucket_ms = SALES_BUCKET_MINUTES * 60_000;
     // The bucket length is written into the text (a constant, not input) so PostgreSQL sees
     // the same expression in SELECT and GROUP BY.
-    let sql = format!(
-        "SELECT o.paid_at / {bucket_ms} AS bucket, COUNT(*) AS tickets
-         FROM tickets k JOIN orders o ON o.id = k.order_id
-         WHERE k.event_id = $1 AND k.status = 'valid' AND o.paid_at IS NOT NULL
-         GROUP BY o.paid_at / {bucket_ms}
-         ORDER BY bucket"
-    );
+    let sql = tickets_sold_over_time_sql();
     let rows = sqlx::query(&sql).bind(event.to_db()).fetch_all(ex).await?;
     rows.iter()
         .map(|row| {
@@ -299,6 +228,90 @@ pub async fn attendees_of_event<'e>(
     event: EventId,
     filter: &AttendeeFilter,
 ) -> StoreResult<Vec<Attendee>> {
+    let sql = attendees_of_event_sql(filter);
+    let mut query = sqlx::query(&sql).bind(event.to_db());
+    if let Some(q) = &filter.q {
+        query = query
+            .bind(crate::like_contains(q.trim()))
+            .bind(db_id::<TicketId>(q, TicketId::to_db))
+            .bind(db_id::<OrderId>(q, OrderId::to_db));
+    }
+    if let Some((at, id)) = &filter.after {
+        query = query.bind(to_millis(*at)).bind(id.to_db());
+    }
+    if filter.limit > 0 {
+        query = query.bind(filter.limit);
+    }
+    let rows = query.fetch_all(ex).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Attendee {
+                ticket_id: TicketId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+                holder_name: row.try_get("attendee_name")?,
+                ticket_type_id: TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
+                    .map_err(corrupt)?,
+                ticket_type_name: row.try_get("ticket_type_name")?,
+                order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?)
+                    .map_err(corrupt)?,
+                buyer_email: row.try_get("buyer_email")?,
+                status: row.try_get("status")?,
+                issued_at: from_millis(row.try_get("issued_at")?),
+            })
+        })
+        .collect()
+}
+
+/// The text of [`orders_of_event`] for what `filter` has: its placeholders are numbered in
+/// the order the values are bound there.
+fn orders_of_event_sql(filter: &OrderFilter) -> String {
+    let mut sql = String::from(
+        "SELECT o.id, o.status, o.expires_at, o.buyer_email, o.buyer_name, o.quantity,
+                o.total_minor, o.discount_minor, o.currency, p.code AS promo_code, o.created_at
+         FROM orders o LEFT JOIN promo_codes p ON p.id = o.promo_code_id
+         WHERE o.event_id = $1",
+    );
+    let mut n = 1;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    let status_clause = match filter.status.as_deref() {
+        Some("pending") => Some(format!(
+            " AND o.status = 'pending' AND o.expires_at > ${}",
+            next()
+        )),
+        Some("expired") => Some(format!(
+            " AND (o.status = 'expired' OR (o.status = 'pending' AND o.expires_at <= ${}))",
+            next()
+        )),
+        Some(_) => Some(format!(" AND o.status = ${}", next())),
+        None => None,
+    };
+    if let Some(clause) = &status_clause {
+        sql.push_str(clause);
+    }
+    if filter.q.is_some() {
+        let (a, b) = (next(), next());
+        let _ = write!(sql,
+            " AND (LOWER(o.buyer_email) LIKE ${a} ESCAPE '\\' OR LOWER(o.buyer_name) LIKE ${a} ESCAPE '\\' OR o.id = ${b})"
+        );
+    }
+    if filter.before.is_some() {
+        let (a, b) = (next(), next());
+        let _ = write!(
+            sql,
+            " AND (o.created_at < ${a} OR (o.created_at = ${a} AND o.id < ${b}))"
+        );
+    }
+    sql.push_str(" ORDER BY o.created_at DESC, o.id DESC");
+    if filter.limit > 0 {
+        let _ = write!(sql, " LIMIT ${}", next());
+    }
+    sql
+}
+
+/// The text of [`attendees_of_event`] for what `filter` has.
+fn attendees_of_event_sql(filter: &AttendeeFilter) -> String {
     let mut sql = String::from(
         "SELECT k.id, k.attendee_name, k.ticket_type_id, t.name AS ticket_type_name, k.order_id,
                 o.buyer_email, k.status, k.issued_at
@@ -330,36 +343,89 @@ pub async fn attendees_of_event<'e>(
     if filter.limit > 0 {
         let _ = write!(sql, " LIMIT ${}", n + 1);
     }
-    let mut query = sqlx::query(&sql).bind(event.to_db());
-    if let Some(q) = &filter.q {
-        query = query
-            .bind(crate::like_contains(q.trim()))
-            .bind(db_id::<TicketId>(q, TicketId::to_db))
-            .bind(db_id::<OrderId>(q, OrderId::to_db));
+    sql
+}
+
+fn tickets_sold_over_time_sql() -> String {
+    let bucket_ms = SALES_BUCKET_MINUTES * 60_000;
+    format!(
+        "SELECT o.paid_at / {bucket_ms} AS bucket, COUNT(*) AS tickets
+         FROM tickets k JOIN orders o ON o.id = k.order_id
+         WHERE k.event_id = $1 AND k.status = 'valid' AND o.paid_at IS NOT NULL
+         GROUP BY o.paid_at / {bucket_ms}
+         ORDER BY bucket"
+    )
+}
+/// Every text built here (see `crate::sql`): each combination of the filters.
+pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
+    let mut built = vec![(
+        "tickets_sold_over_time".to_owned(),
+        tickets_sold_over_time_sql(),
+    )];
+    let at = DateTime::<Utc>::UNIX_EPOCH;
+    for status in [None, Some("pending"), Some("expired"), Some("paid")] {
+        for q in [None, Some("x".to_owned())] {
+            for before in [None, Some((at, OrderId::new()))] {
+                for limit in [0, 50] {
+                    let filter = OrderFilter {
+                        status: status.map(ToOwned::to_owned),
+                        q: q.clone(),
+                        before,
+                        limit,
+                    };
+                    built.push((
+                        format!(
+                            "orders_of_event(status {status:?}, q {}, before {}, limit {limit})",
+                            filter.q.is_some(),
+                            filter.before.is_some()
+                        ),
+                        orders_of_event_sql(&filter),
+                    ));
+                }
+            }
+        }
     }
-    if let Some((at, id)) = &filter.after {
-        query = query.bind(to_millis(*at)).bind(id.to_db());
+    for q in [None, Some("x".to_owned())] {
+        for after in [None, Some((at, TicketId::new()))] {
+            for limit in [0, 50] {
+                let filter = AttendeeFilter {
+                    q: q.clone(),
+                    after,
+                    limit,
+                };
+                built.push((
+                    format!(
+                        "attendees_of_event(q {}, after {}, limit {limit})",
+                        filter.q.is_some(),
+                        filter.after.is_some()
+                    ),
+                    attendees_of_event_sql(&filter),
+                ));
+            }
+        }
     }
-    if filter.limit > 0 {
-        query = query.bind(filter.limit);
-    }
-    let rows = query.fetch_all(ex).await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Attendee {
-                ticket_id: TicketId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-                holder_name: row.try_get("attendee_name")?,
-                ticket_type_id: TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
-                    .map_err(corrupt)?,
-                ticket_type_name: row.try_get("ticket_type_name")?,
-                order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?)
-                    .map_err(corrupt)?,
-                buyer_email: row.try_get("buyer_email")?,
-                status: row.try_get("status")?,
-                issued_at: from_millis(row.try_get("issued_at")?),
-            })
-        })
-        .collect()
+    built
+}
+
+crate::sql::statements! {
+    LINES_OF_EVENT = "SELECT l.order_id, t.name, l.quantity FROM order_lines l
+        JOIN orders o ON o.id = l.order_id
+        JOIN ticket_types t ON t.id = l.ticket_type_id
+        WHERE o.event_id = $1 ORDER BY l.order_id, t.position, t.name";
+    PAID_PER_TICKET_TYPE = "SELECT l.ticket_type_id,
+        CAST(SUM(l.quantity) AS BIGINT) AS tickets,
+        CAST(SUM(l.total_minor) AS BIGINT) AS revenue,
+        CAST(SUM(l.discount_minor) AS BIGINT) AS discount
+        FROM order_lines l JOIN orders o ON o.id = l.order_id
+        WHERE o.event_id = $1 AND o.status IN ('paid', 'partially_refunded')
+        GROUP BY l.ticket_type_id";
+    SALES_MONEY = "SELECT CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS gross,
+        CAST(COALESCE(SUM(refunded_minor), 0) AS BIGINT) AS refunded,
+        CAST(COALESCE(SUM(CASE WHEN status IN ('paid', 'partially_refunded')
+        THEN 1 ELSE 0 END), 0) AS BIGINT) AS paid_orders
+        FROM orders
+        WHERE event_id = $1 AND paid_at IS NOT NULL
+        AND status IN ('paid', 'partially_refunded', 'refunded')";
 }
 
 #[cfg(test)]

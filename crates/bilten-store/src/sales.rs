@@ -19,14 +19,11 @@ pub async fn mark_paid_from_hold<'e>(
     id: OrderId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE orders SET status = 'paid', paid_at = $2, updated_at = $2
-         WHERE id = $1 AND status = 'pending' AND released_at IS NULL",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&MARK_PAID_FROM_HOLD)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -37,14 +34,11 @@ pub async fn mark_paid_after_expiry<'e>(
     id: OrderId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE orders SET status = 'paid', paid_at = $2, updated_at = $2
-         WHERE id = $1 AND status = 'expired' AND released_at IS NOT NULL",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&MARK_PAID_AFTER_EXPIRY)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -54,14 +48,11 @@ pub async fn mark_refunded_unfilled<'e>(
     id: OrderId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE orders SET status = 'refunded', updated_at = $2
-         WHERE id = $1 AND status = 'expired'",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&MARK_REFUNDED_UNFILLED)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -74,15 +65,24 @@ pub async fn recount_buyer<'e>(
     buyer_key: &str,
     n: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO buyer_event_counts (event_id, buyer_key, quantity) VALUES ($1, $2, $3)
-         ON CONFLICT (event_id, buyer_key) DO UPDATE
-           SET quantity = buyer_event_counts.quantity + excluded.quantity",
-    )
-    .bind(event.to_db())
-    .bind(buyer_key)
-    .bind(n)
-    .execute(ex)
-    .await?;
+    sqlx::query(&RECOUNT_BUYER)
+        .bind(event.to_db())
+        .bind(buyer_key)
+        .bind(n)
+        .execute(ex)
+        .await?;
     Ok(())
+}
+
+crate::sql::statements! {
+    MARK_PAID_FROM_HOLD = "UPDATE orders SET status = 'paid', paid_at = $2, updated_at = $2
+        WHERE id = $1 AND status = 'pending' AND released_at IS NULL";
+    MARK_PAID_AFTER_EXPIRY = "UPDATE orders SET status = 'paid', paid_at = $2, updated_at = $2
+        WHERE id = $1 AND status = 'expired' AND released_at IS NOT NULL";
+    MARK_REFUNDED_UNFILLED = "UPDATE orders SET status = 'refunded', updated_at = $2
+        WHERE id = $1 AND status = 'expired'";
+    RECOUNT_BUYER =
+        "INSERT INTO buyer_event_counts (event_id, buyer_key, quantity) VALUES ($1, $2, $3)
+        ON CONFLICT (event_id, buyer_key) DO UPDATE
+        SET quantity = buyer_event_counts.quantity + excluded.quantity";
 }

@@ -23,17 +23,14 @@ pub struct NewSession<'a> {
 
 pub async fn insert<'e>(ex: impl Exec<'e>, session: &NewSession<'_>) -> StoreResult<()> {
     let now = to_millis(session.now);
-    sqlx::query(
-        "INSERT INTO sessions (id, user_id, created_at, last_used_at, user_agent, ip)
-         VALUES ($1, $2, $3, $3, $4, $5)",
-    )
-    .bind(session.id.to_db())
-    .bind(session.user_id.to_db())
-    .bind(now)
-    .bind(session.user_agent.map(|ua| truncate(ua, 300)))
-    .bind(session.ip)
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT)
+        .bind(session.id.to_db())
+        .bind(session.user_id.to_db())
+        .bind(now)
+        .bind(session.user_agent.map(|ua| truncate(ua, 300)))
+        .bind(session.ip)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -44,16 +41,13 @@ pub async fn insert_refresh_token<'e>(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at)
-         VALUES ($1, $2, $3, $4)",
-    )
-    .bind(token_hash)
-    .bind(session_id.to_db())
-    .bind(to_millis(now))
-    .bind(to_millis(expires_at))
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT_REFRESH_TOKEN)
+        .bind(token_hash)
+        .bind(session_id.to_db())
+        .bind(to_millis(now))
+        .bind(to_millis(expires_at))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -95,25 +89,19 @@ pub async fn rotate_refresh_token(
     grace: chrono::Duration,
 ) -> StoreResult<Rotation> {
     let now_ms = to_millis(now);
-    let claimed = sqlx::query(
-        "UPDATE refresh_tokens SET used_at = $2, successor_sealed = $3
-         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
-           AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL)
-         RETURNING session_id",
-    )
-    .bind(token_hash)
-    .bind(now_ms)
-    .bind(successor_sealed)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let claimed = sqlx::query(&ROTATE_REFRESH_TOKEN)
+        .bind(token_hash)
+        .bind(now_ms)
+        .bind(successor_sealed)
+        .fetch_optional(&mut **tx)
+        .await?;
     if let Some(row) = claimed {
         let session_id = session_id(&row.try_get::<String, _>(0)?)?;
-        let owner =
-            sqlx::query("UPDATE sessions SET last_used_at = $2 WHERE id = $1 RETURNING user_id")
-                .bind(session_id.to_db())
-                .bind(now_ms)
-                .fetch_one(&mut **tx)
-                .await?;
+        let owner = sqlx::query(&ROTATE_REFRESH_TOKEN_TOUCH_SESSION)
+            .bind(session_id.to_db())
+            .bind(now_ms)
+            .fetch_one(&mut **tx)
+            .await?;
         let user_id = UserId::from_db(&owner.try_get::<String, _>(0)?)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         return Ok(Rotation::Rotated {
@@ -121,14 +109,10 @@ pub async fn rotate_refresh_token(
             user_id,
         });
     }
-    let known = sqlx::query(
-        "SELECT r.session_id, r.used_at, r.successor_sealed, s.user_id, s.revoked_at
-         FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id
-         WHERE r.token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let known = sqlx::query(&ROTATE_REFRESH_TOKEN_READ)
+        .bind(token_hash)
+        .fetch_optional(&mut **tx)
+        .await?;
     let Some(row) = known else {
         return Ok(Rotation::Invalid);
     };
@@ -162,15 +146,12 @@ pub async fn revoke<'e>(
     reason: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE sessions SET revoked_at = $2, revoked_reason = $3
-         WHERE id = $1 AND revoked_at IS NULL",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .bind(reason)
-    .execute(ex)
-    .await?;
+    sqlx::query(&REVOKE)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .bind(reason)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -182,16 +163,13 @@ pub async fn revoke_all_for_user<'e>(
     reason: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "UPDATE sessions SET revoked_at = $2, revoked_reason = $3
-         WHERE user_id = $1 AND revoked_at IS NULL AND id <> $4",
-    )
-    .bind(user_id.to_db())
-    .bind(to_millis(now))
-    .bind(reason)
-    .bind(keep.map_or_else(String::new, |id| id.to_db()))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&REVOKE_ALL_FOR_USER)
+        .bind(user_id.to_db())
+        .bind(to_millis(now))
+        .bind(reason)
+        .bind(keep.map_or_else(String::new, |id| id.to_db()))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected())
 }
 
@@ -213,14 +191,11 @@ pub async fn active_role<'e>(
     id: SessionId,
     user_id: UserId,
 ) -> StoreResult<Option<PlatformRole>> {
-    let row = sqlx::query(
-        "SELECT u.platform_role FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL",
-    )
-    .bind(id.to_db())
-    .bind(user_id.to_db())
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&ACTIVE_ROLE)
+        .bind(id.to_db())
+        .bind(user_id.to_db())
+        .fetch_optional(ex)
+        .await?;
     match row {
         Some(row) => {
             let role: String = row.try_get(0)?;
@@ -236,13 +211,10 @@ pub async fn list_active<'e>(
     ex: impl Exec<'e>,
     user_id: UserId,
 ) -> StoreResult<Vec<SessionRecord>> {
-    let rows = sqlx::query(
-        "SELECT id, created_at, last_used_at, user_agent, ip FROM sessions
-         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY last_used_at DESC LIMIT 100",
-    )
-    .bind(user_id.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LIST_ACTIVE)
+        .bind(user_id.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(SessionRecord {
@@ -265,4 +237,29 @@ fn truncate(text: &str, max: usize) -> &str {
         Some((at, _)) => &text[..at],
         None => text,
     }
+}
+
+crate::sql::statements! {
+    INSERT = "INSERT INTO sessions (id, user_id, created_at, last_used_at, user_agent, ip)
+        VALUES ($1, $2, $3, $3, $4, $5)";
+    INSERT_REFRESH_TOKEN =
+        "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at)
+        VALUES ($1, $2, $3, $4)";
+    ROTATE_REFRESH_TOKEN = "UPDATE refresh_tokens SET used_at = $2, successor_sealed = $3
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+        AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL)
+        RETURNING session_id";
+    ROTATE_REFRESH_TOKEN_TOUCH_SESSION = "UPDATE sessions SET last_used_at = $2 WHERE id = $1 RETURNING user_id";
+    ROTATE_REFRESH_TOKEN_READ =
+        "SELECT r.session_id, r.used_at, r.successor_sealed, s.user_id, s.revoked_at
+        FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id
+        WHERE r.token_hash = $1";
+    REVOKE = "UPDATE sessions SET revoked_at = $2, revoked_reason = $3
+        WHERE id = $1 AND revoked_at IS NULL";
+    REVOKE_ALL_FOR_USER = "UPDATE sessions SET revoked_at = $2, revoked_reason = $3
+        WHERE user_id = $1 AND revoked_at IS NULL AND id <> $4";
+    ACTIVE_ROLE = "SELECT u.platform_role FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL";
+    LIST_ACTIVE = "SELECT id, created_at, last_used_at, user_agent, ip FROM sessions
+        WHERE user_id = $1 AND revoked_at IS NULL ORDER BY last_used_at DESC LIMIT 100";
 }

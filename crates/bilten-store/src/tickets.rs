@@ -44,35 +44,29 @@ pub async fn insert_key<'e>(
     public_key: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "INSERT INTO event_keys (event_id, key_version, key_id, public_key, status, created_at)
-         VALUES ($1, $2, $3, $4, 'active', $5)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(event.to_db())
-    .bind(key_version)
-    .bind(key_id)
-    .bind(public_key)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&INSERT_KEY)
+        .bind(event.to_db())
+        .bind(key_version)
+        .bind(key_id)
+        .bind(public_key)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// The newest active key version of an event (the one new codes are signed with).
 pub async fn signing_version<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<Option<i64>> {
-    let row = sqlx::query(
-        "SELECT MAX(key_version) FROM event_keys WHERE event_id = $1 AND status = 'active'",
-    )
-    .bind(event.to_db())
-    .fetch_one(ex)
-    .await?;
+    let row = sqlx::query(&SIGNING_VERSION)
+        .bind(event.to_db())
+        .fetch_one(ex)
+        .await?;
     Ok(row.try_get::<Option<i64>, _>(0)?)
 }
 
 /// The highest key version an event has ever had (active or retired).
 pub async fn newest_version<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<i64> {
-    let row = sqlx::query("SELECT MAX(key_version) FROM event_keys WHERE event_id = $1")
+    let row = sqlx::query(&NEWEST_VERSION)
         .bind(event.to_db())
         .fetch_one(ex)
         .await?;
@@ -81,13 +75,10 @@ pub async fn newest_version<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResul
 
 /// Every key of an event, oldest version first.
 pub async fn list_keys<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<Vec<EventKeyRecord>> {
-    let rows = sqlx::query(
-        "SELECT event_id, key_version, key_id, public_key, status, created_at FROM event_keys
-         WHERE event_id = $1 ORDER BY key_version",
-    )
-    .bind(event.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LIST_KEYS)
+        .bind(event.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(EventKeyRecord {
@@ -119,21 +110,17 @@ pub struct NewTicket<'a> {
 
 /// Inserts a `valid` ticket.
 pub async fn insert<'e>(ex: impl Exec<'e>, t: &NewTicket<'_>) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO tickets (id, order_id, event_id, ticket_type_id, attendee_name, code,
-                              key_version, status, issued_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8, $8)",
-    )
-    .bind(t.id.to_db())
-    .bind(t.order_id.to_db())
-    .bind(t.event_id.to_db())
-    .bind(t.ticket_type_id.to_db())
-    .bind(t.attendee_name)
-    .bind(t.code)
-    .bind(t.key_version)
-    .bind(to_millis(t.now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT)
+        .bind(t.id.to_db())
+        .bind(t.order_id.to_db())
+        .bind(t.event_id.to_db())
+        .bind(t.ticket_type_id.to_db())
+        .bind(t.attendee_name)
+        .bind(t.code)
+        .bind(t.key_version)
+        .bind(to_millis(t.now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -213,7 +200,7 @@ fn decode(row: &AnyRow) -> StoreResult<TicketRecord> {
 }
 
 pub async fn find<'e>(ex: impl Exec<'e>, id: TicketId) -> StoreResult<Option<TicketRecord>> {
-    let row = sqlx::query(&format!("{TICKET_SELECT} WHERE t.id = $1"))
+    let row = sqlx::query(&FIND)
         .bind(id.to_db())
         .fetch_optional(ex)
         .await?;
@@ -223,7 +210,7 @@ pub async fn find<'e>(ex: impl Exec<'e>, id: TicketId) -> StoreResult<Option<Tic
 /// The ticket whose current code is `code` (what a scanner reads). A code that was replaced
 /// is not found here; look it up in [`find_revocation`].
 pub async fn find_by_code<'e>(ex: impl Exec<'e>, code: &str) -> StoreResult<Option<TicketRecord>> {
-    let row = sqlx::query(&format!("{TICKET_SELECT} WHERE t.code = $1"))
+    let row = sqlx::query(&FIND_BY_CODE)
         .bind(code)
         .fetch_optional(ex)
         .await?;
@@ -235,12 +222,10 @@ pub async fn list_for_order<'e>(
     ex: impl Exec<'e>,
     order: OrderId,
 ) -> StoreResult<Vec<TicketRecord>> {
-    let rows = sqlx::query(&format!(
-        "{TICKET_SELECT} WHERE t.order_id = $1 ORDER BY t.issued_at, t.id"
-    ))
-    .bind(order.to_db())
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LIST_FOR_ORDER)
+        .bind(order.to_db())
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(decode).collect()
 }
 
@@ -256,30 +241,22 @@ pub async fn list_for_user<'e>(
         Some((at, id)) => (Some(to_millis(at)), Some(id.to_db())),
         None => (None, None),
     };
-    let rows = sqlx::query(&format!(
-        "{TICKET_SELECT} WHERE o.buyer_user_id = $1
-           AND ($2 IS NULL OR t.issued_at < $2 OR (t.issued_at = $2 AND t.id < $3))
-         ORDER BY t.issued_at DESC, t.id DESC LIMIT $4"
-    ))
-    .bind(user.to_db())
-    .bind(at)
-    .bind(id)
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&LIST_FOR_USER)
+        .bind(user.to_db())
+        .bind(at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(decode).collect()
 }
 
 /// How many tickets an order has, by status `(valid, all)` (for invariant checks).
 pub async fn count_for_order<'e>(ex: impl Exec<'e>, order: OrderId) -> StoreResult<(i64, i64)> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'valid' THEN 1 ELSE 0 END), 0) AS BIGINT),
-                COUNT(*)
-         FROM tickets WHERE order_id = $1",
-    )
-    .bind(order.to_db())
-    .fetch_one(ex)
-    .await?;
+    let row = sqlx::query(&COUNT_FOR_ORDER)
+        .bind(order.to_db())
+        .fetch_one(ex)
+        .await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
@@ -316,32 +293,26 @@ async fn end_ticket(
     reason: RevocationReason,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let ended = sqlx::query(
-        "UPDATE tickets SET status = $2, updated_at = $3 WHERE id = $1 AND status = 'valid'
-         RETURNING event_id, code",
-    )
-    .bind(id.to_db())
-    .bind(to)
-    .bind(to_millis(now))
-    .fetch_optional(&mut **tx)
-    .await?;
+    let ended = sqlx::query(&END_TICKET)
+        .bind(id.to_db())
+        .bind(to)
+        .bind(to_millis(now))
+        .fetch_optional(&mut **tx)
+        .await?;
     let Some(row) = ended else {
         return Ok(false);
     };
     let event_id: String = row.try_get("event_id")?;
     let code: String = row.try_get("code")?;
-    sqlx::query(
-        "INSERT INTO ticket_revocations (id, event_id, ticket_id, code, reason, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(Uuid::now_v7().hyphenated().to_string())
-    .bind(event_id)
-    .bind(id.to_db())
-    .bind(code)
-    .bind(reason.as_str())
-    .bind(to_millis(now))
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(&END_TICKET_REVOKE)
+        .bind(Uuid::now_v7().hyphenated().to_string())
+        .bind(event_id)
+        .bind(id.to_db())
+        .bind(code)
+        .bind(reason.as_str())
+        .bind(to_millis(now))
+        .execute(&mut **tx)
+        .await?;
     Ok(true)
 }
 
@@ -394,7 +365,7 @@ pub async fn cancel_for_order(
     reason: RevocationReason,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<TicketId>> {
-    let rows = sqlx::query("SELECT id FROM tickets WHERE order_id = $1 AND status = 'valid'")
+    let rows = sqlx::query(&CANCEL_FOR_ORDER)
         .bind(order.to_db())
         .fetch_all(&mut **tx)
         .await?;
@@ -435,18 +406,13 @@ pub async fn revocations_since<'e>(
         Some((at, id)) => (Some(at), Some(id.to_owned())),
         None => (None, None),
     };
-    let rows = sqlx::query(
-        "SELECT id, ticket_id, code, reason, revoked_at FROM ticket_revocations
-         WHERE event_id = $1
-           AND ($2 IS NULL OR revoked_at > $2 OR (revoked_at = $2 AND id > $3))
-         ORDER BY revoked_at, id LIMIT $4",
-    )
-    .bind(event.to_db())
-    .bind(at)
-    .bind(id)
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let rows = sqlx::query(&REVOCATIONS_SINCE)
+        .bind(event.to_db())
+        .bind(at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(decode_revocation).collect()
 }
 
@@ -455,11 +421,47 @@ pub async fn find_revocation<'e>(
     ex: impl Exec<'e>,
     code: &str,
 ) -> StoreResult<Option<RevocationRecord>> {
-    let row = sqlx::query(
-        "SELECT id, ticket_id, code, reason, revoked_at FROM ticket_revocations WHERE code = $1",
-    )
-    .bind(code)
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&FIND_REVOCATION)
+        .bind(code)
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(decode_revocation).transpose()
+}
+
+crate::sql::statements! {
+    INSERT_KEY =
+        "INSERT INTO event_keys (event_id, key_version, key_id, public_key, status, created_at)
+        VALUES ($1, $2, $3, $4, 'active', $5)
+        ON CONFLICT DO NOTHING";
+    SIGNING_VERSION =
+        "SELECT MAX(key_version) FROM event_keys WHERE event_id = $1 AND status = 'active'";
+    NEWEST_VERSION = "SELECT MAX(key_version) FROM event_keys WHERE event_id = $1";
+    LIST_KEYS =
+        "SELECT event_id, key_version, key_id, public_key, status, created_at FROM event_keys
+        WHERE event_id = $1 ORDER BY key_version";
+    INSERT = "INSERT INTO tickets (id, order_id, event_id, ticket_type_id, attendee_name, code,
+        key_version, status, issued_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8, $8)";
+    FIND = format!("{TICKET_SELECT} WHERE t.id = $1");
+    FIND_BY_CODE = format!("{TICKET_SELECT} WHERE t.code = $1");
+    LIST_FOR_ORDER = format!("{TICKET_SELECT} WHERE t.order_id = $1 ORDER BY t.issued_at, t.id");
+    LIST_FOR_USER = format!("{TICKET_SELECT} WHERE o.buyer_user_id = $1
+        AND ($2 IS NULL OR t.issued_at < $2 OR (t.issued_at = $2 AND t.id < $3))
+        ORDER BY t.issued_at DESC, t.id DESC LIMIT $4");
+    COUNT_FOR_ORDER =
+        "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'valid' THEN 1 ELSE 0 END), 0) AS BIGINT),
+        COUNT(*)
+        FROM tickets WHERE order_id = $1";
+    END_TICKET = "UPDATE tickets SET status = $2, updated_at = $3 WHERE id = $1 AND status = 'valid'
+        RETURNING event_id, code";
+    END_TICKET_REVOKE =
+        "INSERT INTO ticket_revocations (id, event_id, ticket_id, code, reason, revoked_at)
+        VALUES ($1, $2, $3, $4, $5, $6)";
+    CANCEL_FOR_ORDER = "SELECT id FROM tickets WHERE order_id = $1 AND status = 'valid'";
+    REVOCATIONS_SINCE = "SELECT id, ticket_id, code, reason, revoked_at FROM ticket_revocations
+        WHERE event_id = $1
+        AND ($2 IS NULL OR revoked_at > $2 OR (revoked_at = $2 AND id > $3))
+        ORDER BY revoked_at, id LIMIT $4";
+    FIND_REVOCATION =
+        "SELECT id, ticket_id, code, reason, revoked_at FROM ticket_revocations WHERE code = $1";
 }

@@ -29,17 +29,14 @@ pub async fn insert<'e>(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(token_hash)
-    .bind(user_id.to_db())
-    .bind(purpose.as_str())
-    .bind(to_millis(now))
-    .bind(to_millis(expires_at))
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT)
+        .bind(token_hash)
+        .bind(user_id.to_db())
+        .bind(purpose.as_str())
+        .bind(to_millis(now))
+        .bind(to_millis(expires_at))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -51,16 +48,12 @@ pub async fn consume<'e>(
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<UserId>> {
-    let row = sqlx::query(
-        "UPDATE one_time_tokens SET used_at = $3
-         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-         RETURNING user_id",
-    )
-    .bind(token_hash)
-    .bind(purpose.as_str())
-    .bind(to_millis(now))
-    .fetch_optional(ex)
-    .await?;
+    let row = sqlx::query(&CONSUME)
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(to_millis(now))
+        .fetch_optional(ex)
+        .await?;
     row.map(|row| {
         let text: String = row.try_get(0)?;
         UserId::from_db(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -75,14 +68,21 @@ pub async fn retire_all<'e>(
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE one_time_tokens SET used_at = $3
-         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
-    )
-    .bind(user_id.to_db())
-    .bind(purpose.as_str())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&RETIRE_ALL)
+        .bind(user_id.to_db())
+        .bind(purpose.as_str())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
+}
+
+crate::sql::statements! {
+    INSERT = "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at)
+        VALUES ($1, $2, $3, $4, $5)";
+    CONSUME = "UPDATE one_time_tokens SET used_at = $3
+        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+        RETURNING user_id";
+    RETIRE_ALL = "UPDATE one_time_tokens SET used_at = $3
+        WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL";
 }

@@ -35,23 +35,19 @@ pub struct NewUser<'a> {
 const COLUMNS: &str = "id, email, name, password_hash, platform_role, email_verified_at, \
                        disabled_at, password_changed_at, created_at";
 
-/// Inserts a user; a taken email is `StoreError::Unique` mentioning `email`.
+/// Inserts a user; a taken email violates [`Constraint::UsersEmail`](crate::Constraint).
 pub async fn insert<'e>(ex: impl Exec<'e>, user: &NewUser<'_>) -> StoreResult<()> {
     let now = to_millis(user.now);
-    sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, platform_role, email_verified_at,
-                            password_changed_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
-    )
-    .bind(user.id.to_db())
-    .bind(user.email.as_str())
-    .bind(user.name.as_str())
-    .bind(user.password_hash)
-    .bind(user.platform_role.as_str())
-    .bind(user.verified.then_some(now))
-    .bind(now)
-    .execute(ex)
-    .await?;
+    sqlx::query(&INSERT)
+        .bind(user.id.to_db())
+        .bind(user.email.as_str())
+        .bind(user.name.as_str())
+        .bind(user.password_hash)
+        .bind(user.platform_role.as_str())
+        .bind(user.verified.then_some(now))
+        .bind(now)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -59,8 +55,7 @@ pub async fn find_by_email<'e>(
     ex: impl Exec<'e>,
     email: &Email,
 ) -> StoreResult<Option<UserRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(&FIND_BY_EMAIL)
         .bind(email.as_str())
         .fetch_optional(ex)
         .await?;
@@ -68,8 +63,7 @@ pub async fn find_by_email<'e>(
 }
 
 pub async fn find_by_id<'e>(ex: impl Exec<'e>, id: UserId) -> StoreResult<Option<UserRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(&FIND_BY_ID)
         .bind(id.to_db())
         .fetch_optional(ex)
         .await?;
@@ -86,7 +80,7 @@ pub async fn update_name<'e>(
     name: &DisplayName,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE users SET name = $2, updated_at = $3 WHERE id = $1")
+    let done = sqlx::query(&UPDATE_NAME)
         .bind(id.to_db())
         .bind(name.as_str())
         .bind(to_millis(now))
@@ -101,15 +95,12 @@ pub async fn set_password<'e>(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let done = sqlx::query(
-        "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3
-         WHERE id = $1",
-    )
-    .bind(id.to_db())
-    .bind(password_hash)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&SET_PASSWORD)
+        .bind(id.to_db())
+        .bind(password_hash)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     expect_one(done.rows_affected())
 }
 
@@ -118,14 +109,11 @@ pub async fn mark_email_verified<'e>(
     id: UserId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), updated_at = $2
-         WHERE id = $1",
-    )
-    .bind(id.to_db())
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    sqlx::query(&MARK_EMAIL_VERIFIED)
+        .bind(id.to_db())
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -135,7 +123,7 @@ pub async fn set_platform_role<'e>(
     role: PlatformRole,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE users SET platform_role = $2, updated_at = $3 WHERE id = $1")
+    let done = sqlx::query(&SET_PLATFORM_ROLE)
         .bind(id.to_db())
         .bind(role.as_str())
         .bind(to_millis(now))
@@ -187,12 +175,7 @@ pub async fn search<'e>(
         .filter(|c| !matches!(c, '\\' | '%' | '_'))
         .collect();
     let pattern = format!("%{cleaned}%");
-    let sql = format!(
-        "SELECT {COLUMNS} FROM users
-         WHERE (LOWER(email) LIKE $1 OR LOWER(name) LIKE $1) AND ($2 = '' OR id < $2)
-         ORDER BY id DESC LIMIT $3"
-    );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(&SEARCH)
         .bind(pattern)
         .bind(after.map_or_else(String::new, |id| id.to_db()))
         .bind(limit)
@@ -208,11 +191,30 @@ pub async fn set_disabled<'e>(
     disabled: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE users SET disabled_at = $2, updated_at = $3 WHERE id = $1")
+    let done = sqlx::query(&SET_DISABLED)
         .bind(id.to_db())
         .bind(disabled.then_some(to_millis(now)))
         .bind(to_millis(now))
         .execute(ex)
         .await?;
     expect_one(done.rows_affected())
+}
+
+crate::sql::statements! {
+    FIND_BY_EMAIL = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    FIND_BY_ID = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    SEARCH = format!("SELECT {COLUMNS} FROM users
+        WHERE (LOWER(email) LIKE $1 OR LOWER(name) LIKE $1) AND ($2 = '' OR id < $2)
+        ORDER BY id DESC LIMIT $3");
+    INSERT = "INSERT INTO users (id, email, name, password_hash, platform_role, email_verified_at,
+        password_changed_at, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)";
+    UPDATE_NAME = "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1";
+    SET_PASSWORD = "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3
+        WHERE id = $1";
+    MARK_EMAIL_VERIFIED =
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), updated_at = $2
+        WHERE id = $1";
+    SET_PLATFORM_ROLE = "UPDATE users SET platform_role = $2, updated_at = $3 WHERE id = $1";
+    SET_DISABLED = "UPDATE users SET disabled_at = $2, updated_at = $3 WHERE id = $1";
 }

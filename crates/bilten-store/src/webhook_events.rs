@@ -14,17 +14,13 @@ pub async fn claim<'e>(
     event_type: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "INSERT INTO webhook_events (provider, event_id, event_type, outcome, received_at)
-         VALUES ($1, $2, $3, 'received', $4)
-         ON CONFLICT (provider, event_id) DO NOTHING",
-    )
-    .bind(provider)
-    .bind(event_id)
-    .bind(event_type)
-    .bind(to_millis(now))
-    .execute(ex)
-    .await?;
+    let done = sqlx::query(&CLAIM)
+        .bind(provider)
+        .bind(event_id)
+        .bind(event_type)
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -35,7 +31,7 @@ pub async fn set_outcome<'e>(
     event_id: &str,
     outcome: &str,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE webhook_events SET outcome = $3 WHERE provider = $1 AND event_id = $2")
+    sqlx::query(&SET_OUTCOME)
         .bind(provider)
         .bind(event_id)
         .bind(outcome)
@@ -50,12 +46,18 @@ pub async fn outcome<'e>(
     provider: &str,
     event_id: &str,
 ) -> StoreResult<Option<String>> {
-    let outcome: Option<String> = sqlx::query_scalar(
-        "SELECT outcome FROM webhook_events WHERE provider = $1 AND event_id = $2",
-    )
-    .bind(provider)
-    .bind(event_id)
-    .fetch_optional(ex)
-    .await?;
+    let outcome: Option<String> = sqlx::query_scalar(&OUTCOME)
+        .bind(provider)
+        .bind(event_id)
+        .fetch_optional(ex)
+        .await?;
     Ok(outcome)
+}
+
+crate::sql::statements! {
+    CLAIM = "INSERT INTO webhook_events (provider, event_id, event_type, outcome, received_at)
+        VALUES ($1, $2, $3, 'received', $4)
+        ON CONFLICT (provider, event_id) DO NOTHING";
+    SET_OUTCOME = "UPDATE webhook_events SET outcome = $3 WHERE provider = $1 AND event_id = $2";
+    OUTCOME = "SELECT outcome FROM webhook_events WHERE provider = $1 AND event_id = $2";
 }

@@ -62,7 +62,7 @@ pub async fn register(state: &AppState, input: Registration) -> BackendResult<Us
         now,
     };
     users::insert(&mut *tx, &new_user).await.map_err(|e| {
-        if e.is_unique("email") {
+        if e.violates(bilten_store::Constraint::UsersEmail) {
             BackendError::EmailTaken
         } else {
             e.into()
