@@ -1,13 +1,15 @@
-//! The registry of the SQL texts the store sends, so that one test
-//! (`tests/prepare.rs`) prepares every one of them — without running it — on a migrated
-//! SQLite and PostgreSQL database: a typo, a column that does not exist or a construct one
-//! engine lacks fails there, not on the first request that happens to run it.
+//! The registry of the SQL texts the store sends, so that one test (`sql::tests`) prepares
+//! every one of them — without running it — on a migrated SQLite and PostgreSQL database: a
+//! typo, a column that does not exist or a construct one engine lacks fails there, not on the
+//! first request that happens to run it.
 //!
-//! A module declares its fixed texts with [`statements!`], which makes each a `const` the
+//! A module declares its fixed texts with [`statements!`], which makes each a `static` the
 //! query functions use and lists them all in the module's `STATEMENTS`; texts built at run
 //! time (a lock clause per engine, a counter's table and movement, a number of rows) come from
 //! a builder function the query uses, and the module's `built(dialect)` returns each variant
-//! the builder can produce. [`all`] gathers both from every module.
+//! the builder can produce. [`all`] gathers both from every module. The rule that keeps the
+//! registry whole: no SQL text in this crate outside a `statements!` block or a builder that
+//! `built` lists (tests excepted).
 
 use crate::Dialect;
 
