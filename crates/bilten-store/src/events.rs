@@ -361,21 +361,10 @@ pub async fn insert_ticket_type<'e>(
     t: &NewTicketType,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(&INSERT_TICKET_TYPE)
+    let query = sqlx::query(&INSERT_TICKET_TYPE)
         .bind(t.id.to_db())
-        .bind(t.event_id.to_db())
-        .bind(&t.name)
-        .bind(&t.description)
-        .bind(t.price_minor)
-        .bind(t.capacity)
-        .bind(t.sales_start.map(to_millis))
-        .bind(t.sales_end.map(to_millis))
-        .bind(t.min_per_order)
-        .bind(t.max_per_order)
-        .bind(&t.visibility)
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+        .bind(t.event_id.to_db());
+    bind_settings(query, t, now).execute(ex).await?;
     Ok(())
 }
 
@@ -503,15 +492,14 @@ pub async fn find_ticket_type<'e>(
     row.as_ref().map(decode_ticket_type).transpose()
 }
 
-/// Overwrites a ticket type's settings (not its counters). A capacity below what is sold and
-/// held is refused by `ticket_types_no_oversell` (`StoreError::Check`).
-pub async fn update_ticket_type<'e>(
-    ex: impl Exec<'e>,
-    t: &NewTicketType,
+/// Binds a ticket type's settings and the time, in the order both `INSERT_TICKET_TYPE` and
+/// `UPDATE_TICKET_TYPE` take them after their ids.
+fn bind_settings<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    t: &'q NewTicketType,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let done = sqlx::query(&UPDATE_TICKET_TYPE)
-        .bind(t.id.to_db())
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
         .bind(&t.name)
         .bind(&t.description)
         .bind(t.price_minor)
@@ -522,8 +510,17 @@ pub async fn update_ticket_type<'e>(
         .bind(t.max_per_order)
         .bind(&t.visibility)
         .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+}
+
+/// Overwrites a ticket type's settings (not its counters). A capacity below what is sold and
+/// held is refused by `ticket_types_no_oversell` (`StoreError::Check`).
+pub async fn update_ticket_type<'e>(
+    ex: impl Exec<'e>,
+    t: &NewTicketType,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let query = sqlx::query(&UPDATE_TICKET_TYPE).bind(t.id.to_db());
+    let done = bind_settings(query, t, now).execute(ex).await?;
     if done.rows_affected() == 1 {
         Ok(())
     } else {
