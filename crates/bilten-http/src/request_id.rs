@@ -46,3 +46,34 @@ fn new_id() -> String {
         .simple()
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_ids_are_distinct_time_ordered_version_7_uuids() {
+        let ids: Vec<String> = (0..1000).map(|_| new_id()).collect();
+        for id in &ids {
+            let uuid = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(uuid.get_version_num(), 7, "{id}");
+            assert_eq!(id.len(), 32);
+        }
+        let mut distinct = ids.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), ids.len(), "no id repeats");
+        let millis = |id: &str| u64::from_str_radix(&id[..12], 16).unwrap();
+        assert!(millis(&ids[0]) <= millis(&ids[999]));
+    }
+
+    #[test]
+    fn a_sane_caller_id_is_kept_and_anything_else_replaced() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(HEADER, HeaderValue::from_static("trace-abc_1.2:3"));
+        assert_eq!(for_request(&headers), "trace-abc_1.2:3");
+        headers.insert(HEADER, HeaderValue::from_static("has space"));
+        assert_ne!(for_request(&headers), "has space");
+        assert_eq!(for_request(&headers).len(), 32);
+    }
+}
