@@ -29,7 +29,7 @@ mod refunds;
 pub mod routes;
 mod signing;
 mod state;
-mod ticket_render;
+pub mod ticket_render;
 mod tickets;
 mod users;
 mod webhooks;
