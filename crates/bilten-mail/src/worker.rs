@@ -228,9 +228,7 @@ impl OutboxWorker {
         let mut pauses = RECORD_RETRIES.iter();
         loop {
             let recorded = match &result {
-                Ok(()) => {
-                    outbox::mark_sent(self.store.primary(), &email.id, Utc::now(), composed).await
-                }
+                Ok(()) => outbox::mark_sent(&self.store, &email.id, Utc::now(), composed).await,
                 Err(error) => outbox::mark_attempt_failed(
                     self.store.primary(),
                     &email.id,
