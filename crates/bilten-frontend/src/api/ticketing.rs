@@ -500,6 +500,19 @@ impl BackendApi {
         )
     }
 
+    /// `POST /orders/{id}/anonymize` (managers).
+    pub async fn anonymize_order(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        order: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/orders/{}/anonymize", path_segment(order));
+        self.send(Call::post(&path, caller, &bearer, Value::Null))
+            .await
+            .map(drop)
+    }
+
     /// The organization's open invitations.
     pub async fn invitations(
         &self,

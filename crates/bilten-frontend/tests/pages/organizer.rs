@@ -307,6 +307,22 @@ async fn the_team_is_managed_by_email_and_unknown_people_are_named_as_such() {
     );
     let team = site.get(&org_page).await;
     assert!(team.body.contains("nobody@example.com"), "{}", team.body);
+
+    // Requiring two-factor sign-in asks the owner to turn it on for themselves first.
+    assert!(team.body.contains("Require two-factor sign-in"));
+    let refused = site
+        .submit(
+            &org_page,
+            &format!("{org_page}/two-factor"),
+            &[("required", "true")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.body);
+    assert!(site
+        .get(refused.location())
+        .await
+        .body
+        .contains("Turn on two-factor sign-in for your own account first"));
 }
 
 #[tokio::test]
@@ -544,6 +560,38 @@ async fn a_refund_from_the_order_page_revokes_the_ticket() {
         buyer_view.body
     );
     assert!(buyer_view.body.contains("no longer admits anyone"));
+
+    // At the buyer's request, the organizer anonymizes the order after a confirmation page.
+    assert!(page
+        .body
+        .contains(&format!(r#"href="{admin_page}/anonymize""#)));
+    let confirm = site.get(&format!("{admin_page}/anonymize")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(
+        confirm.body.contains("It cannot be undone"),
+        "{}",
+        confirm.body
+    );
+    let done = site
+        .submit(
+            &format!("{admin_page}/anonymize"),
+            &format!("{admin_page}/anonymize"),
+            &[],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = site.get(done.location()).await;
+    assert!(
+        page.body.contains("personal data has been removed"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("grace@example.com"), "{}", page.body);
+    assert!(page.body.contains("Anonymized"), "{}", page.body);
+    assert!(
+        page.body.contains("partially_refunded"),
+        "the order stays as it was"
+    );
 }
 
 #[tokio::test]

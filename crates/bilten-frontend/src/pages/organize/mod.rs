@@ -7,6 +7,7 @@
 
 mod cancel;
 mod editor;
+mod privacy;
 mod reports;
 
 use axum::extract::{Path, Query, State};
@@ -37,6 +38,7 @@ pub fn routes() -> Router<Frontend> {
         .merge(editor::routes())
         .merge(cancel::routes())
         .merge(reports::routes())
+        .merge(privacy::routes())
 }
 
 /// Messages after an organizer's redirect.
@@ -66,6 +68,7 @@ fn notice(query: &NoticeQuery) -> Option<&'static str> {
         "device_added" => "The device has been added: pair the scanner app with its code.",
         "device_revoked" => "The device has been revoked; it can no longer scan.",
         "refunded" => "The refund has been made; its tickets are revoked.",
+        "anonymized" => "The buyer's personal data has been removed from this order.",
         _ => return query.message(),
     })
 }
