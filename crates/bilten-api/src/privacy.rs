@@ -18,10 +18,13 @@ pub struct AccountExport {
     pub account: ExportedAccount,
     /// The organizations the person is a member of.
     pub memberships: Vec<ExportedMembership>,
-    /// Every order bought with the account, with its tickets.
+    /// Every order bought with the account (and, once its email is verified, as a guest with
+    /// that email), with its tickets.
     pub orders: Vec<ExportedOrder>,
     /// Every login session, live or ended.
     pub sessions: Vec<ExportedSession>,
+    /// Whether sign-in asks for a TOTP code (the secret itself is never exported).
+    pub two_factor_enabled: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

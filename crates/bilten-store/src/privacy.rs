@@ -48,10 +48,17 @@ impl AnonymizeReason {
     }
 }
 
-/// The ids of the orders bought by `user`'s account, oldest first.
-pub async fn orders_of_user<'e>(ex: impl Exec<'e>, user: UserId) -> StoreResult<Vec<OrderId>> {
+/// The ids of the orders bought by `user`'s account and, when its email is verified, the
+/// guest orders bought with that email since (those before joined the account when it was
+/// verified), oldest first.
+pub async fn orders_of_user<'e>(
+    ex: impl Exec<'e>,
+    user: UserId,
+    verified_email: Option<&str>,
+) -> StoreResult<Vec<OrderId>> {
     let rows = sqlx::query(&ORDERS_OF_USER)
         .bind(user.to_db())
+        .bind(verified_email.unwrap_or_default())
         .fetch_all(ex)
         .await?;
     rows.iter()
@@ -329,7 +336,9 @@ pub async fn delete_account(tx: &mut Conn, user: UserId, now: DateTime<Utc>) -> 
 }
 
 crate::sql::statements! {
-    ORDERS_OF_USER = "SELECT id FROM orders WHERE buyer_user_id = $1 ORDER BY created_at, id";
+    ORDERS_OF_USER = "SELECT id FROM orders
+        WHERE buyer_user_id = $1 OR ($2 <> '' AND buyer_user_id IS NULL AND buyer_email = $2)
+        ORDER BY created_at, id";
     ANONYMIZED_AT = "SELECT anonymized_at FROM orders WHERE id = $1";
     SESSIONS_OF_USER = "SELECT id, created_at, last_used_at, revoked_at, user_agent, ip
         FROM sessions WHERE user_id = $1 ORDER BY created_at, id";

@@ -36,7 +36,8 @@ pub async fn export(state: &AppState, user_id: UserId) -> BackendResult<AccountE
         })
         .collect();
     let mut exported = Vec::new();
-    for id in privacy::orders_of_user(db, user_id).await? {
+    let verified = user.email_verified_at.map(|_| user.email.as_str());
+    for id in privacy::orders_of_user(db, user_id, verified).await? {
         if let Some(order) = export_order(state, id).await? {
             exported.push(order);
         }
@@ -68,6 +69,7 @@ pub async fn export(state: &AppState, user_id: UserId) -> BackendResult<AccountE
         memberships,
         orders: exported,
         sessions,
+        two_factor_enabled: bilten_store::two_factor::enabled(db, user_id).await?,
     })
 }
 
@@ -153,7 +155,8 @@ pub async fn delete_account(
             ),
         ));
     }
-    for order in privacy::orders_of_user(&mut *tx, user_id).await? {
+    let verified = user.email_verified_at.map(|_| user.email.as_str());
+    for order in privacy::orders_of_user(&mut *tx, user_id, verified).await? {
         privacy::anonymize_order(&mut tx, order, AnonymizeReason::AccountDeleted, None, now)
             .await?;
     }
