@@ -296,6 +296,61 @@ pub async fn due_for_retention<'e>(
         .collect()
 }
 
+/// What the retention job removed besides orders' personal data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Login sessions (with their user agent and address) not used since the cutoff.
+    pub sessions: u64,
+    /// Invitations (an email address each) that expired before the cutoff.
+    pub invitations: u64,
+    /// Mails created before the cutoff whose recipient and text were emptied.
+    pub mails: u64,
+    /// Sign-in challenges that expired more than a day ago.
+    pub challenges: u64,
+}
+
+/// Removes personal data that outlived its use, in the caller's transaction: sessions last
+/// used and invitations expired before `cutoff`, the text of mails sent (or given up) before
+/// it — their dedupe keys stay, so nothing is sent twice — and sign-in challenges that
+/// expired before `challenges_before`.
+pub async fn purge_stale(
+    tx: &mut Conn,
+    cutoff: DateTime<Utc>,
+    challenges_before: DateTime<Utc>,
+) -> StoreResult<Purged> {
+    let cutoff = to_millis(cutoff);
+    sqlx::query(&DELETE_STALE_REFRESH_TOKENS)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+    let sessions = sqlx::query(&DELETE_STALE_SESSIONS)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let invitations = sqlx::query(&DELETE_STALE_INVITATIONS)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let mails = sqlx::query(&SCRUB_STALE_MAILS)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let challenges = sqlx::query(&DELETE_STALE_CHALLENGES)
+        .bind(to_millis(challenges_before))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    Ok(Purged {
+        sessions,
+        invitations,
+        mails,
+        challenges,
+    })
+}
+
 /// Deletes an account down to its tombstone, in the caller's transaction: sessions (and their
 /// refresh tokens), one-time tokens, memberships and the second factor go; the row keeps its id with a
 /// placeholder email and name, no usable password, and `deleted_at`/`disabled_at` set. The
@@ -385,6 +440,14 @@ crate::sql::statements! {
         WHERE e.ends_at < $1 AND o.anonymized_at IS NULL
         ORDER BY e.ends_at, o.id LIMIT $2";
     ACCOUNT_EMAIL = "SELECT email FROM users WHERE id = $1 AND deleted_at IS NULL";
+    DELETE_STALE_REFRESH_TOKENS = "DELETE FROM refresh_tokens
+        WHERE session_id IN (SELECT id FROM sessions WHERE last_used_at < $1)";
+    DELETE_STALE_SESSIONS = "DELETE FROM sessions WHERE last_used_at < $1";
+    DELETE_STALE_INVITATIONS = "DELETE FROM invitations WHERE expires_at < $1";
+    SCRUB_STALE_MAILS = "UPDATE outbox_emails SET to_address = 'anonymized@invalid', subject = '',
+        body_text = '', body_html = NULL, attachments = NULL
+        WHERE created_at < $1 AND status <> 'pending' AND to_address <> 'anonymized@invalid'";
+    DELETE_STALE_CHALLENGES = "DELETE FROM login_challenges WHERE expires_at < $1";
     DELETE_REFRESH_TOKENS = "DELETE FROM refresh_tokens
         WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)";
     DELETE_SESSIONS = "DELETE FROM sessions WHERE user_id = $1";

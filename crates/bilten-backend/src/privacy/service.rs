@@ -202,8 +202,10 @@ pub async fn anonymize_order(
 /// Orders anonymized per transaction by the retention job.
 const RETENTION_BATCH: i64 = 100;
 
-/// Anonymizes every order of an event that ended more than `months` before `now`. Idempotent:
-/// a second run finds nothing. Returns how many orders it anonymized.
+/// Anonymizes every order of an event that ended more than `months` before `now`, and removes
+/// what else outlived the period (stale sessions, expired invitations, the text of old mails;
+/// sign-in challenges a day after they expired). Idempotent: a second run finds nothing.
+/// Returns how many orders it anonymized.
 pub async fn apply_retention(
     state: &AppState,
     months: u32,
@@ -212,6 +214,15 @@ pub async fn apply_retention(
     let cutoff = now
         .checked_sub_months(Months::new(months))
         .ok_or_else(|| BackendError::Internal(format!("{months} months before {now}")))?;
+    let mut tx = state.store.begin().await?;
+    let purged = privacy::purge_stale(&mut tx, cutoff, now - chrono::Duration::days(1)).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    if purged != privacy::Purged::default() {
+        tracing::info!(
+            ?purged,
+            "retention: stale sessions, invitations and mail texts removed"
+        );
+    }
     let mut total = 0;
     loop {
         let due =

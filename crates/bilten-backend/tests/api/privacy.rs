@@ -153,6 +153,17 @@ async fn where_found(app: &TestApp, needles: &[&str]) -> Vec<String> {
     found
 }
 
+/// The organization of `sale`'s event.
+async fn org_of(app: &TestApp, sale: &OnSale) -> String {
+    let (_, orgs) = app
+        .get(
+            "/api/v1/me/organizations",
+            Some(&sale.organizer.access_token),
+        )
+        .await;
+    orgs["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn the_export_holds_the_account_its_memberships_orders_tickets_and_sessions() {
     let app = TestApp::spawn().await;
@@ -423,11 +434,53 @@ async fn the_retention_job_anonymizes_orders_of_events_that_ended_long_ago_once(
         .execute(app.store.primary())
         .await
         .unwrap();
+    // Other personal data past the period: a session last used in 2020, an invitation that
+    // expired then, and the mail of that time.
+    let sleeper = app.signed_up_user("Sleeper").await;
+    let (status, _) = app
+        .post(
+            &format!(
+                "/api/v1/organizations/{}/members",
+                org_of(&app, &past).await
+            ),
+            Some(&past.organizer.access_token),
+            json!({ "email": "stale-invite@example.com", "role": "staff" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    for sql in [
+        "UPDATE sessions SET last_used_at = 1590000000000 WHERE user_id = $1",
+        "UPDATE outbox_emails SET created_at = 1590000000000, status = 'sent'
+            WHERE to_address = (SELECT email FROM users WHERE id = $1)",
+    ] {
+        sqlx::query(sql)
+            .bind(sleeper.id.parse::<bilten_domain::UserId>().unwrap().to_db())
+            .execute(app.store.primary())
+            .await
+            .unwrap();
+    }
+    for sql in [
+        "UPDATE invitations SET expires_at = 1590000000000",
+        "UPDATE outbox_emails SET created_at = 1589000000000, status = 'sent'
+            WHERE to_address = 'stale-invite@example.com'",
+    ] {
+        sqlx::query(sql).execute(app.store.primary()).await.unwrap();
+    }
     let now = chrono::Utc::now();
     let anonymized = bilten_backend::apply_retention(&app.state, 24, now)
         .await
         .unwrap();
     assert_eq!(anonymized, 2);
+    assert_eq!(
+        where_found(&app, &[&sleeper.email, "stale-invite@example.com"]).await,
+        [format!("users.email holds {:?}", sleeper.email)],
+        "only the account itself keeps its address"
+    );
+    assert_eq!(
+        app.get("/api/v1/me", Some(&sleeper.access_token)).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the stale session is gone"
+    );
     assert_eq!(
         bilten_backend::apply_retention(&app.state, 24, now)
             .await
