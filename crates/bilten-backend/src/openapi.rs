@@ -292,6 +292,11 @@ const SPECIFIC: &[(&str, &str, &[ErrorCode])] = {
             "/me/two-factor",
             &[E::TwoFactorNotEnabled, E::TooManyAttempts],
         ),
+        (
+            "POST",
+            "/me/two-factor/recovery-codes",
+            &[E::TwoFactorNotEnabled, E::TooManyAttempts],
+        ),
         ("POST", "/orders/{id}/anonymize", &[E::OrderPending]),
         ("POST", "/organizations/{id}/members", &[E::AlreadyMember]),
         (

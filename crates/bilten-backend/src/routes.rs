@@ -49,6 +49,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/me/two-factor", Access::User),
     ("DELETE", "/me/two-factor", Access::User),
     ("POST", "/me/two-factor/confirm", Access::User),
+    ("POST", "/me/two-factor/recovery-codes", Access::User),
     ("GET", "/me/organizations", Access::User),
     ("GET", "/admin/users", Access::Admin),
     ("POST", "/admin/users/{id}/disabled", Access::Admin),
@@ -146,6 +147,7 @@ pub fn api() -> OpenApiRouter<AppState> {
             two_factor::disable
         ))
         .routes(routes!(two_factor::confirm))
+        .routes(routes!(two_factor::renew_recovery_codes))
         .routes(routes!(organizations::mine))
         .routes(routes!(admin_api::list_users))
         .routes(routes!(admin_api::set_user_disabled))

@@ -99,6 +99,27 @@ pub async fn confirm(
 }
 
 #[utoipa::path(
+    post,
+    path = "/me/two-factor/recovery-codes",
+    tag = "accounts",
+    operation_id = "renew_recovery_codes",
+    summary = "Replace the recovery codes",
+    request_body = TwoFactorCodeRequest,
+    responses(
+        (status = 200, description = "Ten new recovery codes, shown this once; the old ones no longer work.", body = RecoveryCodes),
+    )
+)]
+pub async fn renew_recovery_codes(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<TwoFactorCodeRequest>,
+) -> BackendResult<Json<RecoveryCodes>> {
+    let code = code_of(&body)?;
+    let recovery_codes = service::renew_recovery_codes(&state, user.user_id, code).await?;
+    Ok(Json(RecoveryCodes { recovery_codes }))
+}
+
+#[utoipa::path(
     delete,
     path = "/me/two-factor",
     tag = "accounts",

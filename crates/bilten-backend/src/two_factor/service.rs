@@ -104,6 +104,28 @@ pub async fn confirm(state: &AppState, user: UserId, code: &str) -> BackendResul
     Ok(codes)
 }
 
+/// New recovery codes (the old ones stop working), confirmed with a current code or a
+/// recovery code.
+pub async fn renew_recovery_codes(
+    state: &AppState,
+    user: UserId,
+    code: &str,
+) -> BackendResult<Vec<String>> {
+    let record = enabled_record(state, user).await?.ok_or_else(not_enabled)?;
+    if !check_code(state, user, &record, code).await? {
+        return Err(incorrect());
+    }
+    let codes = new_recovery_codes();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| token_hash(&state.refresh_key, &normalize_recovery(c)))
+        .collect();
+    let mut tx = state.store.begin().await?;
+    two_factor::replace_recovery_codes(&mut tx, user, &hashes, Utc::now()).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(codes)
+}
+
 /// Turns the second factor off, confirmed with a current code or a recovery code.
 pub async fn disable(state: &AppState, user: UserId, code: &str) -> BackendResult<()> {
     let record = enabled_record(state, user).await?.ok_or_else(not_enabled)?;

@@ -167,6 +167,29 @@ async fn a_user_enrols_signs_in_with_a_code_and_a_recovery_code_each_once_then_t
     assert_eq!(status["enabled"], true);
     assert_eq!(status["recovery_codes_left"], 9);
 
+    // New recovery codes, confirmed with one of the old ones: the old ones stop working.
+    let (status, body) = app
+        .post(
+            "/api/v1/me/two-factor/recovery-codes",
+            Some(&user.access_token),
+            json!({ "code": recovery[1] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let renewed: Vec<String> = body["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(renewed.len(), 10);
+    let fourth = challenge(&app, &user.email).await;
+    assert_eq!(
+        second_step(&app, &fourth, &recovery[2]).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let recovery = renewed;
+
     // Off, with another recovery code: the password is enough again.
     let (status, body) = app
         .request(

@@ -589,6 +589,28 @@ impl BackendApi {
         Ok(codes.recovery_codes)
     }
 
+    /// New recovery codes, confirmed with a code.
+    pub async fn renew_recovery_codes(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+        code: &str,
+    ) -> Result<Vec<String>, ApiError> {
+        let body = request(&TwoFactorCodeRequest {
+            code: Some(code.to_owned()),
+        })?;
+        let codes: RecoveryCodes = self
+            .call_json(
+                Method::POST,
+                "/me/two-factor/recovery-codes",
+                caller,
+                Some(&access_token),
+                Some(body),
+            )
+            .await?;
+        Ok(codes.recovery_codes)
+    }
+
     pub async fn disable_two_factor(
         &self,
         caller: &Forwarded,

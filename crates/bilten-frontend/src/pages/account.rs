@@ -123,7 +123,9 @@ fn two_factor_section(status: &TwoFactorStatus, form: &FormState, csrf: &str) ->
                 (error_summary(form, &[("code", "Code")]))
                 form.form method="post" action="/account/two-factor/disable" novalidate {
                     (csrf_field(csrf))
-                    (field(&Field { name: "code", label: "Code from your app (or a recovery code)", kind: "text", autocomplete: "one-time-code", hint: Some("Needed to turn two-factor sign-in off.") }, form))
+                    (field(&Field { name: "code", label: "Code from your app (or a recovery code)", kind: "text", autocomplete: "one-time-code", hint: Some("Needed for new recovery codes or to turn two-factor sign-in off.") }, form))
+                    button.secondary type="submit" formaction="/account/two-factor/recovery-codes" { "New recovery codes" }
+                    " "
                     button.secondary type="submit" { "Turn two-factor sign-in off" }
                 }
             } @else {
@@ -369,24 +371,59 @@ pub async fn confirm_two_factor(
         })
         .await;
     let outcome = match confirmed {
-        Ok(codes) => {
-            let content = html! {
-                h1 { "Two-factor sign-in is on" }
-                p { "Keep these recovery codes somewhere safe (print them, or store them in a password manager). Each one logs you in once if you lose your phone. They are shown only now." }
-                ul.recovery-codes {
-                    @for code in &codes { li { code { (code) } } }
-                }
-                p { a.button href="/account?notice=two_factor_on" { "I have saved them" } }
-            };
-            Ok(visit.page(
-                "Your recovery codes",
-                "Recovery codes for your Bilten login.",
-                &content,
-            ))
-        }
+        Ok(codes) => Ok(recovery_codes_page(
+            &visit,
+            "Two-factor sign-in is on",
+            &codes,
+        )),
         Err(error) => {
             form_problems(error, FormState::default()).map(|form| confirm_page(&visit, None, &form))
         }
+    };
+    visit.respond(outcome)
+}
+
+/// The recovery codes, shown once.
+fn recovery_codes_page(visit: &Visit, title: &str, codes: &[String]) -> Response {
+    let content = html! {
+        h1 { (title) }
+        p { "Keep these recovery codes somewhere safe (print them, or store them in a password manager). Each one logs you in once if you lose your phone. They are shown only now." }
+        ul.recovery-codes {
+            @for code in codes { li { code { (code) } } }
+        }
+        p { a.button href="/account?notice=two_factor_on" { "I have saved them" } }
+    };
+    visit.page(
+        "Your recovery codes",
+        "Recovery codes for your Bilten login.",
+        &content,
+    )
+}
+
+/// `POST /account/two-factor/recovery-codes`: ten new codes, confirmed with a code.
+pub async fn renew_recovery_codes(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    CsrfForm(input): CsrfForm<CodeForm>,
+) -> Response {
+    let forwarded = visit.forwarded.clone();
+    let renewed = visit
+        .authed(&app, |token| {
+            app.api.renew_recovery_codes(&forwarded, token, &input.code)
+        })
+        .await;
+    let outcome = match renewed {
+        Ok(codes) => Ok(recovery_codes_page(&visit, "New recovery codes", &codes)),
+        Err(error) => match form_problems(error, FormState::default()) {
+            Ok(two_factor) => {
+                let forms = AccountForms {
+                    two_factor,
+                    ..AccountForms::default()
+                };
+                account_page(&app, &mut visit, forms, None).await
+            }
+            Err(error) => Err(error),
+        },
     };
     visit.respond(outcome)
 }

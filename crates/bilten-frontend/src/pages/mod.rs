@@ -70,6 +70,10 @@ pub fn routes() -> Router<Frontend> {
             post(account::disable_two_factor),
         )
         .route(
+            "/account/two-factor/recovery-codes",
+            post(account::renew_recovery_codes),
+        )
+        .route(
             "/account/delete",
             get(account::confirm_delete).post(account::delete),
         )

@@ -542,4 +542,25 @@ async fn a_person_turns_on_two_factor_sign_in_and_then_logs_in_with_a_code() {
         "{}",
         account.body
     );
+
+    // New recovery codes, confirmed with one of the first ones.
+    let first_code: String = {
+        let marker = "<li><code>";
+        let start = confirmed.body.find(marker).unwrap() + marker.len();
+        confirmed.body[start..]
+            .chars()
+            .take_while(|c| *c != '<')
+            .collect()
+    };
+    let renewed = site
+        .submit(
+            "/account",
+            "/account/two-factor/recovery-codes",
+            &[("code", &first_code)],
+        )
+        .await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+    assert!(renewed.body.contains("New recovery codes"));
+    assert_eq!(renewed.body.matches("<li><code>").count(), 10);
+    assert!(!renewed.body.contains(&first_code));
 }
