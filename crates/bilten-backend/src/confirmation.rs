@@ -17,7 +17,7 @@ use bilten_store::orders::OrderRecord;
 use chrono::{DateTime, Utc};
 
 use crate::error::{BackendError, BackendResult};
-use crate::ticket_render::{ticket_pdf, QrMatrix, TicketSheet};
+use crate::ticket_render::{ticket_files, TicketSheet};
 use crate::AppState;
 
 /// A ticket about to be issued.
@@ -120,30 +120,29 @@ pub fn compose(
     let mut names = Vec::with_capacity(tickets.len());
     for (n, ticket) in tickets.iter().enumerate() {
         let ticket_id = ticket.id.to_string();
-        let qr = QrMatrix::encode(&ticket.code)?;
-        let pdf = ticket_pdf(
-            &TicketSheet {
-                event_title: &event.fields.title,
-                when: &when,
-                venue: &venue,
-                holder: &ticket.attendee_name,
-                ticket_type: &ticket.ticket_type_name,
-                ticket_id: &ticket_id,
-                order_id: &order_id,
-                code: &ticket.code,
-            },
-            &qr,
-        );
-        let png = qr.to_png(5)?;
+        let files = ticket_files(&TicketSheet {
+            event_title: &event.fields.title,
+            when: &when,
+            venue: &venue,
+            holder: &ticket.attendee_name,
+            ticket_type: &ticket.ticket_type_name,
+            ticket_id: &ticket_id,
+            order_id: &order_id,
+            code: &ticket.code,
+        })?;
         let pdf_name = format!("ticket-{}-{ticket_id}.pdf", n + 1);
         let cid = format!("qr-{ticket_id}@bilten");
         attachments.push(Attachment::inline(
             format!("qr-{ticket_id}.png"),
             "image/png",
             cid.clone(),
-            &png,
+            files.png,
         ));
-        attachments.push(Attachment::file(pdf_name.clone(), "application/pdf", &pdf));
+        attachments.push(Attachment::file(
+            pdf_name.clone(),
+            "application/pdf",
+            files.pdf,
+        ));
         names.push((ticket_id, cid, pdf_name));
     }
     let listed: Vec<ConfirmationTicket<'_>> = tickets
@@ -181,11 +180,40 @@ pub fn compose(
 /// rendered on the purchase's request path.
 pub struct ConfirmationComposer {
     state: AppState,
+    /// The event of the last mail, for [`EVENT_KEPT`]: a sale's mails are of one event, so
+    /// the backlog after an on-sale reads it once a second instead of once a mail.
+    last_event: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<EventRecord>)>>,
 }
+
+/// How long the composer uses an event it read without reading it again: an edit made in
+/// that time reaches the mails after it, one second late at most.
+const EVENT_KEPT: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl ConfirmationComposer {
     pub fn new(state: AppState) -> Self {
-        Self { state }
+        Self {
+            state,
+            last_event: std::sync::Mutex::default(),
+        }
+    }
+
+    async fn event(
+        &self,
+        id: bilten_domain::EventId,
+    ) -> BackendResult<std::sync::Arc<EventRecord>> {
+        let now = std::time::Instant::now();
+        if let Ok(last) = self.last_event.lock() {
+            if let Some((read_at, event)) = last.as_ref() {
+                if event.id == id && now.duration_since(*read_at) < EVENT_KEPT {
+                    return Ok(event.clone());
+                }
+            }
+        }
+        let event = std::sync::Arc::new(crate::events::load_event(&self.state, id).await?);
+        if let Ok(mut last) = self.last_event.lock() {
+            *last = Some((now, event.clone()));
+        }
+        Ok(event)
     }
 
     async fn compose_order(
@@ -202,7 +230,8 @@ impl ConfirmationComposer {
             .await
             .map_err(|e| temporary(&e))?
             .ok_or_else(|| ComposeError::Permanent(format!("order {id} does not exist")))?;
-        let event = crate::events::load_event(state, order.event_id)
+        let event = self
+            .event(order.event_id)
             .await
             .map_err(|e| temporary(&e))?;
         let issued: Vec<IssuedTicket> =

@@ -31,7 +31,7 @@ mod refunds;
 pub mod routes;
 mod signing;
 mod state;
-mod ticket_render;
+pub mod ticket_render;
 mod tickets;
 mod two_factor;
 mod users;

@@ -17,7 +17,7 @@ mod worker;
 
 pub use attachment::Attachment;
 pub use lettre::message::Mailbox;
-pub use transport::{message_id, SmtpSettings, Transport, TransportError};
+pub use transport::{message_id, Outgoing, SmtpSettings, Transport, TransportError};
 pub use worker::{ComposeError, Composed, Composer, OutboxWorker, WorkerMetrics};
 
 /// Enqueues a rendered template for `to`, in the caller's transaction. `dedupe_key` names the

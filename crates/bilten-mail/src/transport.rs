@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use base64::Engine;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -69,8 +68,11 @@ impl Transport {
         }
     }
 
-    pub async fn send(&self, from: &Mailbox, email: &ClaimedEmail) -> Result<(), TransportError> {
-        let message = build_message(from, email)?;
+    /// Sends `mail` (consumed: its attachments move into the MIME message, uncopied).
+    pub async fn send(&self, from: &Mailbox, mail: Outgoing<'_>) -> Result<(), TransportError> {
+        let id = mail.id;
+        let to = mail.to;
+        let message = build_message(from, mail)?;
         match self {
             Self::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
                 if e.is_permanent() {
@@ -80,14 +82,17 @@ impl Transport {
                 }
             }),
             Self::Files(dir) => {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| TransportError::Temporary(e.to_string()))?;
-                let path = dir.join(format!("{}.eml", email.id));
-                tokio::fs::write(&path, message.formatted())
-                    .await
-                    .map_err(|e| TransportError::Temporary(e.to_string()))?;
-                tracing::info!(to = %email.to, subject = %email.subject, path = %path.display(), "email written to file");
+                let path = dir.join(format!("{id}.eml"));
+                let (dir, file, bytes) = (dir.clone(), path.clone(), message.formatted());
+                // One trip to the blocking pool for both calls (each `tokio::fs` call is one).
+                tokio::task::spawn_blocking(move || {
+                    std::fs::create_dir_all(&dir)?;
+                    std::fs::write(&file, bytes)
+                })
+                .await
+                .map_err(|e| TransportError::Temporary(e.to_string()))?
+                .map_err(|e| TransportError::Temporary(e.to_string()))?;
+                tracing::info!(%to, path = %path.display(), "email written to file");
                 Ok(())
             }
         }
@@ -101,49 +106,70 @@ pub fn message_id(row_id: &str, from: &Mailbox) -> String {
     format!("<{row_id}@{}>", from.email.domain())
 }
 
+/// A mail ready to send: an outbox row's text, composed or stored, and its attachments.
+pub struct Outgoing<'a> {
+    /// The outbox row's id: it names the `Message-ID` (and the `.eml` file).
+    pub id: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: Option<&'a str>,
+    pub attachments: Vec<Attachment>,
+}
+
+impl<'a> Outgoing<'a> {
+    /// A row stored whole (`outbox::enqueue`): its attachments are decoded from their JSON.
+    pub fn stored(email: &'a ClaimedEmail) -> Result<Self, TransportError> {
+        let attachments = match &email.attachments_json {
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| TransportError::Permanent(format!("attachments: {e}")))?,
+            None => Vec::new(),
+        };
+        Ok(Self {
+            id: &email.id,
+            to: &email.to,
+            subject: &email.subject,
+            text: &email.body_text,
+            html: email.body_html.as_deref(),
+            attachments,
+        })
+    }
+}
+
 /// The MIME tree: `mixed[ alternative[ text, related[ html, inline images… ] ], files… ]`,
 /// leaving out the containers a mail does not need. Inline images sit in `related` next to
 /// the HTML that names them (RFC 2387), which is where mail clients look for `cid:` parts.
-fn build_message(from: &Mailbox, email: &ClaimedEmail) -> Result<Message, TransportError> {
-    let to: Mailbox = email
+fn build_message(from: &Mailbox, mail: Outgoing<'_>) -> Result<Message, TransportError> {
+    let to: Mailbox = mail
         .to
         .parse()
-        .map_err(|e| TransportError::Permanent(format!("recipient {:?}: {e}", email.to)))?;
+        .map_err(|e| TransportError::Permanent(format!("recipient {:?}: {e}", mail.to)))?;
     let builder = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(email.subject.clone())
-        .message_id(Some(message_id(&email.id, from)));
-    let attachments: Vec<Attachment> = match &email.attachments_json {
-        Some(json) => serde_json::from_str(json)
-            .map_err(|e| TransportError::Permanent(format!("attachments: {e}")))?,
-        None => Vec::new(),
-    };
+        .subject(mail.subject)
+        .message_id(Some(message_id(mail.id, from)));
     let mut inline = Vec::new();
     let mut files = Vec::new();
-    for attachment in attachments {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(&attachment.base64)
-            .map_err(|e| {
-                TransportError::Permanent(format!("attachment {}: {e}", attachment.filename))
-            })?;
+    for attachment in mail.attachments {
         let content_type = ContentType::parse(&attachment.content_type)
             .map_err(|e| TransportError::Permanent(format!("attachment type: {e}")))?;
-        let part = match &attachment.content_id {
-            Some(cid) => LettreAttachment::new_inline(cid.clone()),
+        let is_inline = attachment.content_id.is_some();
+        let part = match attachment.content_id {
+            Some(cid) => LettreAttachment::new_inline(cid),
             None => LettreAttachment::new(attachment.filename),
         }
-        .body(bytes, content_type);
-        if attachment.content_id.is_some() {
+        .body(attachment.bytes, content_type);
+        if is_inline {
             inline.push(part);
         } else {
             files.push(part);
         }
     }
-    let text = SinglePart::plain(email.body_text.clone());
-    let body = match &email.body_html {
+    let text = SinglePart::plain(mail.text.to_owned());
+    let body = match mail.html {
         Some(html) => {
-            let html = SinglePart::html(html.clone());
+            let html = SinglePart::html(html.to_owned());
             let alternative = MultiPart::alternative().singlepart(text);
             if inline.is_empty() {
                 alternative.singlepart(html)
@@ -197,15 +223,16 @@ mod tests {
     fn every_attempt_of_a_row_has_the_same_message_id_and_other_rows_another() {
         let from: Mailbox = "Bilten <tickets@bilten.example>".parse().unwrap();
         let row = "0193a5d2-7c4e-7b1a-9f00-123456789abc";
-        let first = build_message(&from, &claimed(row)).unwrap();
+        let first = build_message(&from, Outgoing::stored(&claimed(row)).unwrap()).unwrap();
         let mut retry = claimed(row);
         retry.attempts = 2;
-        let second = build_message(&from, &retry).unwrap();
+        let second = build_message(&from, Outgoing::stored(&retry).unwrap()).unwrap();
         let id = header(&first, "Message-ID");
         assert_eq!(id, format!("<{row}@bilten.example>"));
         assert_eq!(header(&second, "Message-ID"), id);
         assert_eq!(message_id(row, &from), id);
-        let other = build_message(&from, &claimed("0193a5d2-7c4e-7b1a-9f00-000000000000")).unwrap();
+        let other_row = claimed("0193a5d2-7c4e-7b1a-9f00-000000000000");
+        let other = build_message(&from, Outgoing::stored(&other_row).unwrap()).unwrap();
         assert_ne!(header(&other, "Message-ID"), id);
     }
 }

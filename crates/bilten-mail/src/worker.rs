@@ -165,56 +165,50 @@ impl OutboxWorker {
         Ok(attempted)
     }
 
-    /// Fills in a templated row's subject, bodies and attachments.
-    async fn compose(
+    /// Composes a templated row (subject, bodies, attachments rendered now) and sends it, or
+    /// sends a stored row as it is. Returns what a composed row was sent with.
+    async fn compose_and_send(
         &self,
         email: &outbox::ClaimedEmail,
-    ) -> Result<Option<outbox::ClaimedEmail>, TransportError> {
+    ) -> (
+        Result<(), TransportError>,
+        Option<crate::templates::Rendered>,
+    ) {
         let (Some(template), Some(reference)) = (&email.template, &email.reference) else {
-            return Ok(None);
+            let sent = match crate::transport::Outgoing::stored(email) {
+                Ok(mail) => self.transport.send(&self.from, mail).await,
+                Err(error) => Err(error),
+            };
+            return (sent, None);
         };
-        let composer = self.composer.as_ref().ok_or_else(|| {
-            TransportError::Permanent(format!("no composer for template {template}"))
-        })?;
-        let mail = composer
-            .compose(template, reference)
-            .await
-            .map_err(|e| match e {
-                ComposeError::Temporary(m) => TransportError::Temporary(m),
-                ComposeError::Permanent(m) => TransportError::Permanent(m),
-            })?;
-        let attachments = if mail.attachments.is_empty() {
-            None
-        } else {
-            Some(
-                serde_json::to_string(&mail.attachments)
-                    .map_err(|e| TransportError::Permanent(format!("attachments: {e}")))?,
-            )
+        let Some(composer) = self.composer.as_ref() else {
+            let error = format!("no composer for template {template}");
+            return (Err(TransportError::Permanent(error)), None);
         };
-        Ok(Some(outbox::ClaimedEmail {
-            subject: mail.rendered.subject,
-            body_text: mail.rendered.text,
-            body_html: Some(mail.rendered.html),
-            attachments_json: attachments,
-            ..email.clone()
-        }))
+        let mail = match composer.compose(template, reference).await {
+            Ok(mail) => mail,
+            Err(ComposeError::Temporary(m)) => return (Err(TransportError::Temporary(m)), None),
+            Err(ComposeError::Permanent(m)) => return (Err(TransportError::Permanent(m)), None),
+        };
+        let rendered = mail.rendered;
+        let outgoing = crate::transport::Outgoing {
+            id: &email.id,
+            to: &email.to,
+            subject: &rendered.subject,
+            text: &rendered.text,
+            html: Some(&rendered.html),
+            attachments: mail.attachments,
+        };
+        let sent = self.transport.send(&self.from, outgoing).await;
+        (sent, Some(rendered))
     }
 
     /// Sends one claimed mail and records the result.
     async fn deliver(&self, email: &outbox::ClaimedEmail) -> Result<(), bilten_store::StoreError> {
-        let mut composed_row = None;
-        let result = match self.compose(email).await {
-            Ok(Some(composed)) => {
-                let sent = self.transport.send(&self.from, &composed).await;
-                composed_row = Some(composed);
-                sent
-            }
-            Ok(None) => self.transport.send(&self.from, email).await,
-            Err(error) => Err(error),
-        };
-        let composed = composed_row.as_ref().map(|c| outbox::Composed {
-            subject: &c.subject,
-            body_text: &c.body_text,
+        let (result, rendered) = self.compose_and_send(email).await;
+        let composed = rendered.as_ref().map(|r| outbox::Composed {
+            subject: &r.subject,
+            body_text: &r.text,
         });
         let outcome = if result.is_ok() { "sent" } else { "failed" };
         self.metrics.sent.with_label_values(&[outcome]).inc();

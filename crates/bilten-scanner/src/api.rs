@@ -214,7 +214,7 @@ async fn redeem(
     let scanned = scanned_of(body.code.as_deref(), body.ticket_id.as_deref())?;
     check_nonce(&body.nonce)?;
     let list = list_for(&state, &caller, &body.list_id).await?;
-    let keys = scan::event_keys(&state, list.event_id).await?;
+    let keys = scan::event_keys(&state, list.event_id, body.code.as_deref()).await?;
     let request = ScanRequest {
         scanned,
         list: &list,
@@ -329,43 +329,18 @@ fn item_error(nonce: &str, error: &ApiError) -> Value {
     json!({ "nonce": nonce, "error": { "code": error.code, "message": error.message } })
 }
 
-/// Lists and keys looked up once per upload.
-#[derive(Default)]
-struct UploadCache {
-    lists: Vec<ListRecord>,
-    keys: Vec<(EventId, Vec<bilten_domain::ticket_code::PublicKeyEntry>)>,
-}
-
 async fn upload_one(
     state: &ScannerState,
     caller: &Caller,
     at: Result<DateTime<Utc>, ApiError>,
     item: &UploadItem,
-    cache: &mut UploadCache,
 ) -> Result<(Value, bool), ApiError> {
     let at = at?;
     check_nonce(&item.nonce)?;
     let scanned = scanned_of(item.code.as_deref(), item.ticket_id.as_deref())?;
-    let list = match cache
-        .lists
-        .iter()
-        .find(|l| l.id.to_string() == item.list_id.trim())
-    {
-        Some(list) => list.clone(),
-        None => {
-            let list = list_for(state, caller, &item.list_id).await?;
-            cache.lists.push(list.clone());
-            list
-        }
-    };
-    let keys = match cache.keys.iter().find(|(e, _)| *e == list.event_id) {
-        Some((_, keys)) => keys.clone(),
-        None => {
-            let keys = scan::event_keys(state, list.event_id).await?;
-            cache.keys.push((list.event_id, keys.clone()));
-            keys
-        }
-    };
+    // Both kept in memory after the first read (crate::gate_cache).
+    let list = list_for(state, caller, &item.list_id).await?;
+    let keys = scan::event_keys(state, list.event_id, item.code.as_deref()).await?;
     let request = ScanRequest {
         scanned,
         list: &list,
@@ -425,10 +400,9 @@ async fn uploads(
     // sort keeps the device's order for equal times.
     items.sort_by_key(|(i, at, _)| (at.as_ref().ok().copied(), *i));
     let mut results = vec![Value::Null; items.len()];
-    let mut cache = UploadCache::default();
     let (mut admitted, mut rejected, mut conflicts) = (0, 0, 0);
     for (index, at, item) in items {
-        let outcome = upload_one(&state, &caller, at, &item, &mut cache).await;
+        let outcome = upload_one(&state, &caller, at, &item).await;
         results[index] = match outcome {
             Ok((mut answer, replayed)) => {
                 answer["replayed"] = Value::Bool(replayed);

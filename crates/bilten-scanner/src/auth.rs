@@ -4,6 +4,8 @@
 //! There is no public check-in link: every endpoint but pairing needs one of the two, and
 //! objects of other events answer 404 (a device never learns another event's lists exist).
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -155,17 +157,23 @@ pub async fn check_event(
     }
 }
 
-/// The list `id`, if `caller` may scan on it (404 otherwise, also for malformed ids).
+/// The list `id`, if `caller` may scan on it (404 otherwise, also for malformed ids). Lists
+/// never change, so one read once is kept ([`crate::gate_cache`]).
 pub async fn list_for(
     state: &ScannerState,
     caller: &Caller,
     id: &str,
-) -> Result<ListRecord, ApiError> {
+) -> Result<Arc<ListRecord>, ApiError> {
     let id: CheckinListId = id.trim().parse().map_err(|_| list_not_found())?;
-    let list = checkin::find_list(state.store.primary(), state.store.dialect(), id)
-        .await
-        .map_err(db)?
-        .ok_or_else(list_not_found)?;
+    let list = match state.gate.list(id) {
+        Some(list) => list,
+        None => state.gate.keep_list(
+            checkin::find_list(state.store.primary(), state.store.dialect(), id)
+                .await
+                .map_err(db)?
+                .ok_or_else(list_not_found)?,
+        ),
+    };
     check_event(state, caller, list.event_id)
         .await
         .map_err(|_| list_not_found())?;

@@ -12,9 +12,8 @@
 //! was scanned, stably, so that two batches lock tickets in the same order and cannot
 //! deadlock), so a second scan of a ticket in the same batch sees the first one's admission.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use bilten_domain::ticket_code::PublicKeyEntry;
 use bilten_domain::{CheckinReason, ScanDirection};
 use bilten_http::ApiError;
 use bilten_store::checkin::ListRecord;
@@ -23,6 +22,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::{db, Caller};
+use crate::gate_cache::Keys;
 use crate::scan::{self, ScanOutcome, ScanRequest, Scanned};
 use crate::ScannerState;
 
@@ -35,12 +35,12 @@ const QUEUE_DEPTH: usize = 4096;
 struct Job {
     caller: Caller,
     scanned: Scanned,
-    list: ListRecord,
+    list: Arc<ListRecord>,
     nonce: String,
     direction: ScanDirection,
     scanned_at: DateTime<Utc>,
     offline_result: Option<CheckinReason>,
-    keys: Vec<PublicKeyEntry>,
+    keys: Keys,
     reply: oneshot::Sender<Result<(Value, bool), ApiError>>,
 }
 
@@ -84,7 +84,7 @@ impl RedeemQueue {
         state: &ScannerState,
         caller: &Caller,
         request: &ScanRequest<'_>,
-        keys: &[PublicKeyEntry],
+        keys: &Keys,
     ) -> Result<(Value, bool), ApiError> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
@@ -95,7 +95,7 @@ impl RedeemQueue {
             direction: request.direction,
             scanned_at: request.scanned_at,
             offline_result: request.offline_result,
-            keys: keys.to_vec(),
+            keys: keys.clone(),
             reply,
         };
         self.submit(state, job)?;

@@ -12,6 +12,7 @@
 mod api;
 mod auth;
 mod batch;
+mod gate_cache;
 mod scan;
 mod web;
 
@@ -110,6 +111,8 @@ pub struct ScannerState {
     >,
     /// This process's scan queue (group commit).
     pub(crate) redeems: std::sync::Arc<batch::RedeemQueue>,
+    /// Check-in lists and event keys, kept after their first read.
+    pub(crate) gate: std::sync::Arc<gate_cache::GateCache>,
 }
 
 impl ScannerState {
@@ -125,6 +128,7 @@ impl ScannerState {
             metrics,
             last_touched: std::sync::Arc::default(),
             redeems: std::sync::Arc::default(),
+            gate: std::sync::Arc::default(),
         }
     }
 

@@ -22,10 +22,13 @@ use bilten_domain::{
 };
 use bilten_http::ApiError;
 use bilten_store::checkin::{self, ListRecord, ScanClaim, ScannedTicket};
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::auth::{db, Caller};
+use crate::gate_cache::Keys;
 use crate::ScannerState;
 
 /// Longest code string looked at; a real code is 146 characters. Longer input is refused
@@ -45,7 +48,7 @@ pub enum Scanned {
 #[derive(Debug, Clone)]
 pub struct ScanRequest<'a> {
     pub scanned: Scanned,
-    pub list: &'a ListRecord,
+    pub list: &'a Arc<ListRecord>,
     pub nonce: &'a str,
     pub direction: ScanDirection,
     /// When the scan happened (now, or the device's time for an offline upload).
@@ -81,16 +84,22 @@ pub fn check_code(code: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The event's trusted keys, parsed. A stored key that does not parse is skipped (and logged):
-/// one bad row must not stop the gates.
+/// The event's trusted keys, parsed, able to judge `code` (when one was scanned): the kept
+/// set, or a fresh read when none is kept or `code` names a key the kept set lacks (see
+/// [`crate::gate_cache`]). A stored key that does not parse is skipped (and logged): one bad
+/// row must not stop the gates.
 pub async fn event_keys(
     state: &ScannerState,
     event: bilten_domain::EventId,
-) -> Result<Vec<PublicKeyEntry>, ApiError> {
+    code: Option<&str>,
+) -> Result<Keys, ApiError> {
+    if let Some(keys) = state.gate.keys_for(event, code) {
+        return Ok(keys);
+    }
     let rows = checkin::active_public_keys(state.store.primary(), event)
         .await
         .map_err(db)?;
-    Ok(rows
+    let keys = rows
         .iter()
         .filter_map(|(key_id, b64)| {
             let bytes: [u8; 32] = STANDARD.decode(b64).ok()?.try_into().ok()?;
@@ -100,7 +109,8 @@ pub async fn event_keys(
             }
             entry
         })
-        .collect())
+        .collect();
+    Ok(state.gate.keep_keys(event, keys))
 }
 
 fn ticket_view(ticket: &ScannedTicket) -> Value {
@@ -286,7 +296,7 @@ pub async fn redeem(
     state: &ScannerState,
     caller: &Caller,
     request: &ScanRequest<'_>,
-    keys: &[PublicKeyEntry],
+    keys: &Keys,
 ) -> Result<(Value, bool), ApiError> {
     state.redeems.redeem(state, caller, request, keys).await
 }

@@ -43,7 +43,8 @@ async fn a_mail_resent_after_a_crash_carries_the_message_id_of_the_first_send() 
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
-    transport.send(&from(), &claimed[0]).await.unwrap();
+    let mail = bilten_mail::Outgoing::stored(&claimed[0]).unwrap();
+    transport.send(&from(), mail).await.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
 
     // The next worker finds the lease expired and sends it again (at-least-once).

@@ -11,7 +11,8 @@
 //! [`api::Api::purchase`], the one place that knows what "a purchase" is), [`setup`] creates
 //! the organizer and the event, [`load`] runs concurrent workers and [`phases`] gives them
 //! their work, [`measure`] reads the counters, [`run`] keeps the snapshots, phases and checks
-//! of a run, [`scenarios`] puts them together, [`report`] prints and writes the results.
+//! of a run, [`scenarios`] puts them together, [`report`] prints and writes the results; [`render`]
+//! measures rendering a ticket's files in this process.
 //!
 //! Everything is bounded: each phase has a request count and a deadline, the children are
 //! killed and the scratch database dropped on success, error and Ctrl-C alike, and all traffic
@@ -22,6 +23,7 @@ mod load;
 mod measure;
 mod phases;
 mod platform;
+mod render;
 mod report;
 mod run;
 mod scenarios;

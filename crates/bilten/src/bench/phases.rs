@@ -13,8 +13,12 @@ use super::platform::{Endpoints, Platform};
 use super::setup::Gate;
 use super::BenchArgs;
 
-/// Buyer numbers of the sold-out phase start here, so their idempotency keys are new.
+/// Buyer numbers of the sold-out phases start here, so their idempotency keys are new.
 const SOLD_OUT_BUYERS: u64 = 1 << 40;
+/// Clients of the second sold-out phase: few enough that an answer's latency is its own
+/// cost, not its wait behind `C` others for the 2 cores (at `C` = 200 the p99 is mostly
+/// queueing: Little's law puts the mean at `C` ÷ answers per second).
+pub const SOLD_OUT_FEW: u32 = 4;
 
 /// Failures a phase of `work` units tolerates before it stops: 1 %, at least 10.
 fn error_budget(work: u32) -> u64 {
@@ -154,25 +158,28 @@ pub async fn sell(
     Ok(sale)
 }
 
-/// Purchase attempts for `--sold-out-seconds` with the sale over: the latency of `sold_out`.
+/// Purchase attempts for `--sold-out-seconds` with the sale over, `concurrency` at a time:
+/// the latency of `sold_out`. `round` keeps each round's idempotency keys apart.
 pub async fn sold_out_answers(
     api: &Api,
     args: &BenchArgs,
     platform: &Platform,
     target: &Arc<SaleTarget>,
+    (concurrency, round): (u32, u64),
 ) -> anyhow::Result<Tally> {
     let seconds = Duration::from_secs(args.sold_out_seconds.max(1));
     let shared = Shared::new(u64::MAX, seconds, 10);
     let buyers = Buyers::new(api, args, platform, target);
     let retried_before = api.retried();
     let started = Instant::now();
-    let tallies = workers(args.concurrency, |_| {
+    let first = SOLD_OUT_BUYERS + (round << 32);
+    let tallies = workers(concurrency, |_| {
         let (buyers, shared) = (buyers.clone(), shared.clone());
         async move {
             let mut tally = Tally::default();
             while let Some(i) = shared.take() {
                 let began = Instant::now();
-                match buyers.buy(SOLD_OUT_BUYERS + i).await {
+                match buyers.buy(first + i).await {
                     Ok(Purchase::SoldOut) => tally.latencies.record(began.elapsed()),
                     Ok(Purchase::Bought(_)) => {
                         tally

@@ -9,7 +9,7 @@ use anyhow::Context;
 use bilten_domain::{CheckinListId, TicketTypeId};
 
 use super::api::{Api, SaleTarget};
-use super::phases::{read_page, redeem_all, sell, sold_out_answers};
+use super::phases::{read_page, redeem_all, sell, sold_out_answers, SOLD_OUT_FEW};
 use super::platform::Platform;
 use super::report::Report;
 use super::run::Run;
@@ -94,10 +94,20 @@ pub async fn flash(args: &BenchArgs, platform: &Platform) -> anyhow::Result<Repo
         "bench: sold-out answers for {} s…",
         args.sold_out_seconds.max(1)
     );
-    let answers = sold_out_answers(&api, args, platform, &target).await?;
+    let answers = sold_out_answers(&api, args, platform, &target, (args.concurrency, 0)).await?;
+    let crowd = run.mark().await?;
+    run.phase("sold-out answers", "answer", (&drained, &crowd), answers);
+    let few = sold_out_answers(&api, args, platform, &target, (SOLD_OUT_FEW, 1)).await?;
     let end = run.mark().await?;
-    run.phase("sold-out answers", "answer", (&drained, &end), answers);
+    let name = format!("sold-out answers, {SOLD_OUT_FEW} clients");
+    run.phase(&name, "answer", (&crowd, &end), few);
     audit_sale(&mut run, &target, bought).await?;
+    if let Some(ms) = super::render::ms_per_ticket().await {
+        run.notes.push(format!(
+            "Rendering a ticket's files (QR code as PNG, PDF ticket; this process, production \
+             code): {ms:.2} ms CPU per ticket."
+        ));
+    }
     run.check("purchases", &args.quota, &bought);
     run.check("tickets received by buyers", &args.quota, &tickets);
     Ok(run.finish())
