@@ -53,7 +53,7 @@ catalog! {
     BadRequest = "bad_request", [BAD_REQUEST], "the request body could not be read (the client stopped sending it)";
     MalformedJson = "malformed_json", [BAD_REQUEST], "the body is not JSON";
     InvalidQuery = "invalid_query", [BAD_REQUEST], "the query string does not fit the route (e.g. `limit=many`)";
-    InvalidOrExpiredToken = "invalid_or_expired_token", [BAD_REQUEST], "a verification or reset token is unknown, used or expired";
+    InvalidOrExpiredToken = "invalid_or_expired_token", [BAD_REQUEST], "a verification, reset or invitation token, or a sign-in challenge, is unknown, used or expired";
     IdempotencyKeyRequired = "idempotency_key_required", [BAD_REQUEST], "the `Idempotency-Key` header is missing or not 1–255 visible ASCII characters";
     InvalidSignature = "invalid_signature", [BAD_REQUEST], "a Stripe webhook's `Stripe-Signature` is missing, malformed, forged or stale";
     InvalidPairingCode = "invalid_pairing_code", [BAD_REQUEST], "a scanner pairing code is unknown, used or expired";
@@ -77,13 +77,17 @@ catalog! {
     DeviceRevoked = "device_revoked", [UNAUTHORIZED], "the scanner's device token is unknown or was revoked: pair again";
     PaymentDeclined = "payment_declined", [PAYMENT_REQUIRED], "the card was declined; the decline code is in `fields.test_card.code`";
     Forbidden = "forbidden", [FORBIDDEN], "authenticated but not allowed (e.g. admin routes, a role too weak)";
+    InvitationForAnotherEmail = "invitation_for_another_email", [FORBIDDEN], "accepting an invitation sent to another email address: log in with the invited address";
+    TwoFactorRequired = "two_factor_required", [FORBIDDEN], "the organization requires two-factor sign-in: enable it on the account first";
     EmailNotVerified = "email_not_verified", [FORBIDDEN], "the account's email must be verified first (e.g. to create an organization)";
     NotFound = "not_found", [NOT_FOUND], "no such route or object (also for objects you may not see)";
     MethodNotAllowed = "method_not_allowed", [METHOD_NOT_ALLOWED], "the route exists but not with this method";
     RequestTimeout = "request_timeout", [REQUEST_TIMEOUT], "the request body arrived too slowly (gateway)";
     EmailTaken = "email_taken", [CONFLICT], "registration with an email that has an account";
+    TwoFactorEnabled = "two_factor_enabled", [CONFLICT], "enrolling a second factor while one is enabled (disable it first)";
+    TwoFactorNotEnabled = "two_factor_not_enabled", [CONFLICT], "confirming or disabling a second factor the account has not started or enabled";
     AlreadyMember = "already_member", [CONFLICT], "the person is already a member of the organization";
-    LastOwner = "last_owner", [CONFLICT], "removing the organization's last owner";
+    LastOwner = "last_owner", [CONFLICT], "removing the organization's last owner, or deleting the account of an organization's only owner";
     NoTicketTypes = "no_ticket_types", [CONFLICT], "publishing an event that has no ticket types";
     NotADraft = "not_a_draft", [CONFLICT], "publishing or deleting an event that is not a draft";
     ModerationLocked = "moderation_locked", [CONFLICT], "publishing an event a platform admin unpublished (until an admin releases it)";
@@ -97,6 +101,7 @@ catalog! {
     SalesClosed = "sales_closed", [CONFLICT], "the ticket type's sales have ended; `fields` names the item";
     LimitExceeded = "limit_exceeded", [CONFLICT], "a per-order or per-buyer ticket limit; `fields` names the item";
     OrderNotPending = "order_not_pending", [CONFLICT], "the order is no longer pending (canceled, refunded)";
+    OrderPending = "order_pending", [CONFLICT], "anonymizing an order whose hold is still open: cancel it or wait until the hold ends";
     OrderExpired = "order_expired", [CONFLICT], "the order's hold ran out; order again";
     OrderAlreadyPaid = "order_already_paid", [CONFLICT], "the order was already paid (a second payment is refunded)";
     OrderNotRefundable = "order_not_refundable", [CONFLICT], "refunding an order that is not paid or partially refunded";

@@ -12,9 +12,12 @@ pub mod admin;
 pub mod error;
 pub mod error_code;
 pub mod events;
+pub mod invitations;
 pub mod organizations;
 pub mod page;
+pub mod privacy;
 pub mod promo;
+pub mod two_factor;
 
 pub use error::{ErrorDetail, ErrorResponse, FieldProblem};
 pub use error_code::ErrorCode;

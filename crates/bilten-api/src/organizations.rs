@@ -13,6 +13,9 @@ pub struct Organization {
     /// The caller's role in it.
     pub role: OrgRole,
     pub created_at: DateTime<Utc>,
+    /// Members must sign in with a second factor to act in it (`two_factor_required`).
+    #[serde(default)]
+    pub require_two_factor: bool,
 }
 
 /// `{"organization": …}`.

@@ -10,6 +10,7 @@
 //! | see tickets of its events and their revocation list | ✓ | ✓ | ✓ |
 //! | create/edit/publish events, ticket types, quotas; rotate ticket keys | ✓ | ✓ | — |
 //! | refund orders, cancel events | ✓ | ✓ | — |
+//! | anonymize an order on its buyer's request | ✓ | ✓ | — |
 //! | add/remove members    | ✓ | — | — |
 //!
 //! Buyers reach their own orders and tickets without a role: by the account that ordered, or
@@ -41,6 +42,8 @@ pub enum Action {
     ManageMembers,
     /// Give money back: refund orders (event cancellation is `ManageEvents`).
     RefundOrders,
+    /// Anonymize an order's personal data on its buyer's request.
+    ErasePersonalData,
 }
 
 impl Action {
@@ -49,7 +52,9 @@ impl Action {
         match self {
             Self::AdministerPlatform => None,
             Self::ViewOrganization => Some(OrgRole::Staff),
-            Self::ManageEvents | Self::RefundOrders => Some(OrgRole::Manager),
+            Self::ManageEvents | Self::RefundOrders | Self::ErasePersonalData => {
+                Some(OrgRole::Manager)
+            }
             Self::ManageMembers => Some(OrgRole::Owner),
         }
     }
@@ -81,20 +86,25 @@ pub fn decide(role: Option<OrgRole>, action: Action, what: &'static str) -> Back
 }
 
 /// The caller's role in `organization`, read from the primary (a removed member loses
-/// access at once).
+/// access at once). A member of an organization that requires a second factor they have not
+/// enabled counts as no member here (they still reach what they bought as a buyer);
+/// [`authorize_in`] tells them why.
 pub async fn role_in(
     state: &AppState,
     actor: &CurrentUser,
     organization: OrganizationId,
 ) -> BackendResult<Option<OrgRole>> {
-    let role =
-        bilten_store::organizations::role_of(state.store.primary(), organization, actor.user_id)
+    let standing =
+        bilten_store::organizations::standing(state.store.primary(), organization, actor.user_id)
             .await?;
-    Ok(role.as_deref().and_then(OrgRole::parse))
+    Ok(standing
+        .filter(|s| !s.missing_two_factor)
+        .and_then(|s| OrgRole::parse(&s.role)))
 }
 
 /// Checks that the caller may do `action` on an object called `what` owned by
-/// `organization`; returns their role.
+/// `organization`; returns their role. A member missing the second factor the organization
+/// requires gets `403 two_factor_required`.
 pub async fn authorize_in(
     state: &AppState,
     actor: &CurrentUser,
@@ -102,7 +112,16 @@ pub async fn authorize_in(
     action: Action,
     what: &'static str,
 ) -> BackendResult<OrgRole> {
-    let role = role_in(state, actor, organization).await?;
+    let standing =
+        bilten_store::organizations::standing(state.store.primary(), organization, actor.user_id)
+            .await?;
+    let role = standing.as_ref().and_then(|s| OrgRole::parse(&s.role));
+    if role.is_some() && standing.is_some_and(|s| s.missing_two_factor) {
+        return Err(BackendError::conflict(
+            bilten_http::ErrorCode::TwoFactorRequired,
+            "This organization requires two-factor sign-in: turn it on in your account first.",
+        ));
+    }
     decide(role, action, what)?;
     role.ok_or(BackendError::NotFound(what))
 }

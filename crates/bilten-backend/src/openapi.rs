@@ -49,6 +49,7 @@ pub const DEVICE_TOKEN: &str = "device_token";
         (name = "organizer views", description = "Read-only sales and attendee reports, CSV exports."),
         (name = "check-in", description = "Check-in lists, scanner devices, statistics and the scan log (organizer side)."),
         (name = "refunds", description = "Refunds and event cancellation."),
+        (name = "privacy", description = "Personal data: the account's export and deletion, anonymizing an order."),
         (name = "webhooks", description = "Called by payment providers, not by clients."),
     )
 )]
@@ -206,7 +207,7 @@ fn errors_of(
         Some(Access::User) => codes.extend(unauthenticated()),
         Some(Access::Organizer) => {
             codes.extend(unauthenticated());
-            codes.extend([E::Forbidden, E::NotFound]);
+            codes.extend([E::Forbidden, E::NotFound, E::TwoFactorRequired]);
         }
         Some(Access::Admin) => {
             codes.extend(unauthenticated());
@@ -261,6 +262,42 @@ const SPECIFIC: &[(&str, &str, &[ErrorCode])] = {
             &[E::NotModerationLocked],
         ),
         ("POST", "/organizations", &[E::EmailNotVerified]),
+        ("DELETE", "/me", &[E::LastOwner]),
+        (
+            "POST",
+            "/invitations/accept",
+            &[
+                E::InvalidOrExpiredToken,
+                E::InvitationForAnotherEmail,
+                E::AlreadyMember,
+            ],
+        ),
+        (
+            "POST",
+            "/auth/login/two-factor",
+            &[E::InvalidOrExpiredToken, E::TooManyAttempts],
+        ),
+        ("POST", "/me/two-factor", &[E::TwoFactorEnabled]),
+        (
+            "POST",
+            "/me/two-factor/confirm",
+            &[
+                E::TwoFactorEnabled,
+                E::TwoFactorNotEnabled,
+                E::TooManyAttempts,
+            ],
+        ),
+        (
+            "DELETE",
+            "/me/two-factor",
+            &[E::TwoFactorNotEnabled, E::TooManyAttempts],
+        ),
+        (
+            "POST",
+            "/me/two-factor/recovery-codes",
+            &[E::TwoFactorNotEnabled, E::TooManyAttempts],
+        ),
+        ("POST", "/orders/{id}/anonymize", &[E::OrderPending]),
         ("POST", "/organizations/{id}/members", &[E::AlreadyMember]),
         (
             "DELETE",

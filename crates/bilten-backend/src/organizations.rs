@@ -2,6 +2,8 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bilten_api::invitations::InvitationResponse;
 use bilten_api::organizations::{
     AddMemberRequest, AddedMember, AddedMemberResponse, CreateOrganizationRequest, Member,
     MemberList, Organization, OrganizationList, OrganizationResponse,
@@ -18,12 +20,13 @@ use crate::authz::{authorize_in, Action, OrgRole};
 use crate::error::{BackendError, BackendResult};
 use crate::AppState;
 
-fn view(org: &OrganizationRecord, role: OrgRole) -> Organization {
+pub(crate) fn view(org: &OrganizationRecord, role: OrgRole) -> Organization {
     Organization {
         id: org.id,
         name: org.name.clone(),
         role,
         created_at: org.created_at,
+        require_two_factor: org.require_two_factor,
     }
 }
 
@@ -79,6 +82,7 @@ pub async fn create(
         id,
         name,
         created_at: now,
+        require_two_factor: false,
     };
     Ok((
         StatusCode::CREATED,
@@ -177,19 +181,21 @@ pub async fn members(
     Ok(Json(MemberList { items }))
 }
 
-/// `POST /organizations/{id}/members`: owners add an existing account by email.
+/// `POST /organizations/{id}/members`: owners add an existing account by email, or invite an
+/// email that has no account yet.
 #[utoipa::path(
     post,
     path = "/organizations/{id}/members",
     tag = "organizations",
     operation_id = "add_member",
-    summary = "Add a member (owners)",
+    summary = "Add a member, or invite an email without an account (owners)",
     params(
         ("id" = String, Path, description = "The organization id (`org_…`)."),
     ),
     request_body = AddMemberRequest,
     responses(
-        (status = 201, description = "The member.", body = AddedMemberResponse),
+        (status = 201, description = "The member (the email has an account).", body = AddedMemberResponse),
+        (status = 202, description = "The email has no account: an invitation, mailed with a link to sign up and join.", body = InvitationResponse),
     )
 )]
 pub async fn add_member(
@@ -197,7 +203,7 @@ pub async fn add_member(
     actor: CurrentUser,
     Path(id): Path<String>,
     Json(body): Json<AddMemberRequest>,
-) -> BackendResult<(StatusCode, Json<AddedMemberResponse>)> {
+) -> BackendResult<Response> {
     let id = parse_org_id(&id)?;
     authorize_in(&state, &actor, id, Action::ManageMembers, "organization").await?;
     let mut errors = FieldErrors::new();
@@ -215,17 +221,16 @@ pub async fn add_member(
     let (Some(email), Some(role)) = (email, role) else {
         return Err(errors.into());
     };
-    // Unknown addresses get the same field error as a typo: the owner asks the person to
-    // sign up first. (Owners are trusted; this does not open enumeration to the public.)
-    let user = users::find_by_email(state.store.primary(), &email)
-        .await?
-        .ok_or_else(|| {
-            BackendError::field(
-                "email",
-                "no_account",
-                "No account uses this email; ask them to sign up first.",
-            )
-        })?;
+    // Owners are trusted with knowing whether an address has an account; the public is not
+    // told (an invitation goes out either way the address is unknown).
+    let Some(user) = users::find_by_email(state.store.primary(), &email).await? else {
+        let invitation = crate::invitations::invite(&state, &actor, id, &email, role).await?;
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(InvitationResponse { invitation }),
+        )
+            .into_response());
+    };
     organizations::add_member(
         state.store.primary(),
         id,
@@ -251,7 +256,8 @@ pub async fn add_member(
                 role,
             },
         }),
-    ))
+    )
+        .into_response())
 }
 
 /// `DELETE /organizations/{id}/members/{user_id}`: owners remove a member; the last owner

@@ -9,8 +9,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::{
-    admin_api, auth, checkin, checkout, event_cancel, events, orders, organizations,
-    organizer_views, payments, promo, purchase, refunds, tickets, users, webhooks, AppState,
+    admin_api, auth, checkin, checkout, event_cancel, events, invitations, orders, organizations,
+    organizer_views, payments, privacy, promo, purchase, refunds, tickets, two_factor, users,
+    webhooks, AppState,
 };
 
 /// Who may call a route.
@@ -30,6 +31,7 @@ pub enum Access {
 pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/auth/register", Access::Public),
     ("POST", "/auth/login", Access::Public),
+    ("POST", "/auth/login/two-factor", Access::Public),
     ("POST", "/auth/refresh", Access::Public),
     ("POST", "/auth/logout", Access::User),
     ("POST", "/auth/logout-all", Access::User),
@@ -40,7 +42,14 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/auth/verify/resend", Access::User),
     ("GET", "/me", Access::User),
     ("PATCH", "/me", Access::User),
+    ("DELETE", "/me", Access::User),
+    ("GET", "/me/export", Access::User),
     ("GET", "/me/sessions", Access::User),
+    ("GET", "/me/two-factor", Access::User),
+    ("POST", "/me/two-factor", Access::User),
+    ("DELETE", "/me/two-factor", Access::User),
+    ("POST", "/me/two-factor/confirm", Access::User),
+    ("POST", "/me/two-factor/recovery-codes", Access::User),
     ("GET", "/me/organizations", Access::User),
     ("GET", "/admin/users", Access::Admin),
     ("POST", "/admin/users/{id}/disabled", Access::Admin),
@@ -50,8 +59,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/events/{id}/release", Access::Admin),
     ("POST", "/organizations", Access::User),
     ("GET", "/organizations/{id}", Access::Organizer),
+    ("PATCH", "/organizations/{id}", Access::Organizer),
     ("GET", "/organizations/{id}/members", Access::Organizer),
     ("POST", "/organizations/{id}/members", Access::Organizer),
+    ("GET", "/organizations/{id}/invitations", Access::Organizer),
+    ("POST", "/invitations/accept", Access::User),
     (
         "DELETE",
         "/organizations/{id}/members/{user_id}",
@@ -105,6 +117,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/tickets/{id}/qr.svg", Access::Public),
     ("GET", "/tickets/{id}/pdf", Access::Public),
     ("POST", "/orders/{id}/refund", Access::Organizer),
+    ("POST", "/orders/{id}/anonymize", Access::Organizer),
     ("POST", "/events/{id}/cancel", Access::Organizer),
     // Called by Stripe; the Stripe-Signature header is the credential.
     ("POST", "/webhooks/stripe", Access::Public),
@@ -116,6 +129,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(auth::register))
         .routes(routes!(auth::login))
+        .routes(routes!(two_factor::login))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::logout_everywhere))
@@ -124,8 +138,16 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::reset))
         .routes(routes!(auth::verify))
         .routes(routes!(auth::resend_verification))
-        .routes(routes!(users::me, users::update_me))
+        .routes(routes!(users::me, users::update_me, privacy::delete_me))
+        .routes(routes!(privacy::export))
         .routes(routes!(users::my_sessions))
+        .routes(routes!(
+            two_factor::status,
+            two_factor::enrol,
+            two_factor::disable
+        ))
+        .routes(routes!(two_factor::confirm))
+        .routes(routes!(two_factor::renew_recovery_codes))
         .routes(routes!(organizations::mine))
         .routes(routes!(admin_api::list_users))
         .routes(routes!(admin_api::set_user_disabled))
@@ -134,8 +156,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_api::unpublish_event))
         .routes(routes!(admin_api::release_event))
         .routes(routes!(organizations::create))
-        .routes(routes!(organizations::get))
+        .routes(routes!(organizations::get, two_factor::update_organization))
         .routes(routes!(organizations::members, organizations::add_member))
+        .routes(routes!(invitations::list))
+        .routes(routes!(invitations::accept))
         .routes(routes!(organizations::remove_member))
         .routes(routes!(events::list_for_organization, events::create))
         .routes(routes!(events::list))
@@ -176,6 +200,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::qr_svg))
         .routes(routes!(tickets::pdf))
         .routes(routes!(refunds::refund_order))
+        .routes(routes!(privacy::anonymize_order))
         .routes(routes!(event_cancel::cancel))
         .routes(routes!(webhooks::stripe))
 }

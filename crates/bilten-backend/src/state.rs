@@ -29,6 +29,8 @@ pub struct BackendSettings {
     pub trust_forwarded_from_private: bool,
     /// Root secret of the per-event ticket signing keys (`TICKET_SIGNING_SECRET`).
     pub ticket_signing_secret: SecretString,
+    /// `BILTEN_PERSONAL_DATA_RETENTION_MONTHS` (`None`: off): see [`crate::RetentionWorker`].
+    pub personal_data_retention_months: Option<u32>,
 }
 
 impl BackendSettings {
@@ -41,6 +43,7 @@ impl BackendSettings {
             public_url: config.public_url.clone(),
             trust_forwarded_from_private: true,
             ticket_signing_secret: config.ticket_signing_secret()?,
+            personal_data_retention_months: config.personal_data_retention_months,
         })
     }
 }
@@ -68,6 +71,9 @@ pub struct AppState {
     pub(crate) stripe_webhook_secret: Option<SecretString>,
     /// This process's purchase engine: per-event queues that take purchases in batches.
     pub(crate) purchases: Arc<crate::purchase::PurchaseEngine>,
+    /// Months after an event's end its orders' personal data is kept (`None`: until erased
+    /// on request).
+    pub(crate) retention_months: Option<u32>,
 }
 
 impl AppState {
@@ -103,6 +109,7 @@ impl AppState {
             payments: Arc::new(TestProvider),
             stripe_webhook_secret: None,
             purchases: Arc::new(crate::purchase::PurchaseEngine::default()),
+            retention_months: settings.personal_data_retention_months,
         }
     }
 

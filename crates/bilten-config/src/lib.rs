@@ -148,7 +148,14 @@ pub struct Config {
     /// Base URL of the backend for roles that call it over HTTP (frontend, scanner).
     pub backend_url: Option<String>,
     pub log_json: bool,
+    /// `BILTEN_PERSONAL_DATA_RETENTION_MONTHS`: orders of events that ended longer ago than
+    /// this are anonymized by the backend's retention job (accounting data stays). `None`
+    /// (`off`) keeps personal data until someone asks for its erasure.
+    pub personal_data_retention_months: Option<u32>,
 }
+
+/// The retention period unless `BILTEN_PERSONAL_DATA_RETENTION_MONTHS` says otherwise.
+pub const DEFAULT_PERSONAL_DATA_RETENTION_MONTHS: u32 = 24;
 
 impl Config {
     /// Reads the process environment.
@@ -367,6 +374,12 @@ impl Config {
             }
         };
 
+        let personal_data_retention_months = keep(
+            &mut check,
+            parse_retention(get("BILTEN_PERSONAL_DATA_RETENTION_MONTHS")),
+        )
+        .flatten();
+
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -418,6 +431,7 @@ impl Config {
             public_url_set,
             backend_url: backend_url.map(|u| u.trim_end_matches('/').to_owned()),
             log_json,
+            personal_data_retention_months,
         })
     }
 
@@ -502,6 +516,22 @@ fn parse_number(
             name,
             format!("expected a whole number {min}-{max}, got {value:?}"),
         )),
+    }
+}
+
+/// Months (1–1200; 24 when unset), or `off`.
+fn parse_retention(value: Option<String>) -> Result<Option<u32>, ConfigError> {
+    const NAME: &str = "BILTEN_PERSONAL_DATA_RETENTION_MONTHS";
+    match value.as_deref() {
+        Some("off") => Ok(None),
+        _ => parse_number(NAME, value, DEFAULT_PERSONAL_DATA_RETENTION_MONTHS, 1, 1200)
+            .map(Some)
+            .map_err(|_| {
+                invalid(
+                    NAME,
+                    "expected a number of months (1-1200) or off".to_owned(),
+                )
+            }),
     }
 }
 

@@ -96,6 +96,8 @@ fn each_bad_value_names_its_variable() {
         ("APP_ENV", "staging"),
         ("STRIPE_SECRET_KEY", "pk_live_123"),
         ("LOG_FORMAT", "xml"),
+        ("BILTEN_PERSONAL_DATA_RETENTION_MONTHS", "0"),
+        ("BILTEN_PERSONAL_DATA_RETENTION_MONTHS", "forever"),
     ];
     for (name, value) in cases {
         let mut vars = vec![(name, value)];
@@ -208,4 +210,16 @@ fn durations_parse_the_usual_units() {
     assert_eq!(parse_duration("m"), None);
     assert_eq!(parse_duration("5y"), None);
     assert_eq!(parse_duration("-5m"), None);
+}
+
+#[test]
+fn the_personal_data_retention_defaults_to_24_months_and_can_be_off() {
+    assert_eq!(
+        config(&[]).unwrap().personal_data_retention_months,
+        Some(24)
+    );
+    let set = config(&[("BILTEN_PERSONAL_DATA_RETENTION_MONTHS", "120")]).unwrap();
+    assert_eq!(set.personal_data_retention_months, Some(120));
+    let off = config(&[("BILTEN_PERSONAL_DATA_RETENTION_MONTHS", "off")]).unwrap();
+    assert_eq!(off.personal_data_retention_months, None);
 }

@@ -165,6 +165,10 @@ typed_id!(
     /// A block of a ticket type's places that one backend process sells from.
     LeaseId, "lse", "inventory lease"
 );
+typed_id!(
+    /// An invitation to join an organization, sent to an email address.
+    InvitationId, "inv", "invitation"
+);
 
 /// Opaque cursor for keyset pagination: the id of the last item seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +226,7 @@ mod tests {
             PaymentId::PREFIX,
             CheckinId::PREFIX,
             LeaseId::PREFIX,
+            InvitationId::PREFIX,
         ];
         let unique: std::collections::HashSet<_> = prefixes.iter().collect();
         assert_eq!(unique.len(), prefixes.len());

@@ -19,14 +19,15 @@ pub mod promo;
 pub mod quantity;
 pub mod role;
 pub mod ticket_code;
+pub mod totp;
 pub mod validation;
 
 pub use checkin::{CheckinReason, ScanDirection, TimeWindow};
 pub use email::Email;
 pub use event::{Category, Coordinates, Country, EventTitle, SalesWindow, Slug, TimeZoneName};
 pub use id::{
-    CheckinId, CheckinListId, DeviceId, EventId, LeaseId, OrderId, OrganizationId, PaymentId,
-    PromoCodeId, QuotaId, RefundId, SessionId, TicketId, TicketTypeId, UserId,
+    CheckinId, CheckinListId, DeviceId, EventId, InvitationId, LeaseId, OrderId, OrganizationId,
+    PaymentId, PromoCodeId, QuotaId, RefundId, SessionId, TicketId, TicketTypeId, UserId,
 };
 pub use money::{Currency, Money, MoneyError, Price};
 pub use order::{OrderStatus, TicketStatus};

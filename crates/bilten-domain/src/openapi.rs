@@ -56,6 +56,7 @@ id_schemas! {
     RefundId, "refund";
     PaymentId, "payment";
     CheckinId, "check-in";
+    InvitationId, "invitation";
 }
 
 impl PartialSchema for Currency {

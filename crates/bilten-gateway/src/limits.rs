@@ -139,7 +139,11 @@ impl Default for RateLimits {
                 rule(
                     "login",
                     Methods::Post,
-                    vec![Exact("/api/v1/auth/login")],
+                    // The password and the second factor share one budget per address.
+                    vec![
+                        Exact("/api/v1/auth/login"),
+                        Exact("/api/v1/auth/login/two-factor"),
+                    ],
                     KeyBy::Ip,
                     10,
                 ),

@@ -58,6 +58,31 @@ pub fn verify_email(name: &str, link: &str) -> Rendered {
     }
 }
 
+/// An invitation to join an organization, to someone who may have no account yet.
+pub fn invitation(organization: &str, inviter: &str, role: &str, link: &str) -> Rendered {
+    let subject = format!("{inviter} invited you to {organization} on Bilten");
+    let text = format!(
+        "Hello,\n\n{inviter} invited you to join {organization} on Bilten as {role}.\n\n\
+         To accept, open this link, then sign up (or log in) with this email address:\n\n\
+         {link}\n\nThe link works for 7 days. If you did not expect this, ignore this mail.\n"
+    );
+    let body = format!(
+        "<p>Hello,</p><p>{inviter} invited you to join <strong>{organization}</strong> on Bilten \
+         as {role}.</p><p><a href=\"{link}\">Accept the invitation</a></p>\
+         <p>Sign up (or log in) with this email address. The link works for 7 days. If you did \
+         not expect this, ignore this mail.</p>",
+        inviter = escape_html(inviter),
+        organization = escape_html(organization),
+        role = escape_html(role),
+        link = escape_html(link),
+    );
+    Rendered {
+        html: layout(&subject, &body),
+        subject,
+        text,
+    }
+}
+
 pub fn reset_password(name: &str, link: &str) -> Rendered {
     let subject = "Reset your password".to_owned();
     let text = format!(

@@ -100,6 +100,21 @@ const MIGRATIONS: &[Migration] = &[
         name: "inventory_leases",
         sql: include_str!("../migrations/0013_inventory_leases.sql"),
     },
+    Migration {
+        version: 16,
+        name: "privacy",
+        sql: include_str!("../migrations/0016_privacy.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "two_factor",
+        sql: include_str!("../migrations/0017_two_factor.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "invitations",
+        sql: include_str!("../migrations/0018_invitations.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

@@ -12,6 +12,8 @@ pub struct OrganizationRecord {
     pub id: OrganizationId,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// Members need a second factor to act in it.
+    pub require_two_factor: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +85,62 @@ pub async fn role_of<'e>(
         .fetch_optional(ex)
         .await?;
     Ok(row.map(|r| r.try_get("role")).transpose()?)
+}
+
+/// A member's standing in an organization: their role, and whether the organization requires
+/// a second factor that the member has not enabled.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub role: String,
+    pub missing_two_factor: bool,
+}
+
+/// `user`'s standing in `organization`, if a member.
+pub async fn standing<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+    user: UserId,
+) -> StoreResult<Option<Standing>> {
+    let row = sqlx::query(&STANDING)
+        .bind(organization.to_db())
+        .bind(user.to_db())
+        .fetch_optional(ex)
+        .await?;
+    row.map(|row| {
+        Ok(Standing {
+            role: row.try_get("role")?,
+            missing_two_factor: row.try_get::<i64, _>("missing_two_factor")? == 1,
+        })
+    })
+    .transpose()
+}
+
+/// Whether members need a second factor to act in the organization.
+pub async fn requires_two_factor<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+) -> StoreResult<bool> {
+    let row = sqlx::query(&REQUIRES_TWO_FACTOR)
+        .bind(organization.to_db())
+        .fetch_optional(ex)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.try_get::<i64, _>("require_two_factor")? == 1)
+}
+
+pub async fn set_requires_two_factor<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+    required: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(&SET_REQUIRES_TWO_FACTOR)
+        .bind(organization.to_db())
+        .bind(i64::from(required))
+        .bind(to_millis(now))
+        .execute(ex)
+        .await?;
+    Ok(())
 }
 
 /// Adds a member; an existing member violates
@@ -181,6 +239,7 @@ fn decode_org(row: &AnyRow) -> StoreResult<OrganizationRecord> {
         id: OrganizationId::from_db(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         name: row.try_get("name")?,
         created_at: from_millis(row.try_get("created_at")?),
+        require_two_factor: row.try_get::<i64, _>("require_two_factor")? == 1,
     })
 }
 
@@ -188,11 +247,20 @@ crate::sql::statements! {
     INSERT = "INSERT INTO organizations (id, name, created_by, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $4)";
     ANY_EXIST = "SELECT id FROM organizations LIMIT 1";
-    FIND = "SELECT id, name, created_at FROM organizations WHERE id = $1";
-    LIST_FOR_USER = "SELECT o.id, o.name, o.created_at, m.role FROM organizations o
+    FIND = "SELECT id, name, created_at, require_two_factor FROM organizations WHERE id = $1";
+    LIST_FOR_USER = "SELECT o.id, o.name, o.created_at, o.require_two_factor, m.role
+        FROM organizations o
         JOIN memberships m ON m.organization_id = o.id
         WHERE m.user_id = $1 ORDER BY o.id";
     ROLE_OF = "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2";
+    STANDING = "SELECT m.role, CAST(CASE WHEN o.require_two_factor = 1 AND NOT EXISTS (
+            SELECT 1 FROM two_factor f WHERE f.user_id = m.user_id AND f.confirmed_at IS NOT NULL)
+        THEN 1 ELSE 0 END AS BIGINT) AS missing_two_factor
+        FROM memberships m JOIN organizations o ON o.id = m.organization_id
+        WHERE m.organization_id = $1 AND m.user_id = $2";
+    REQUIRES_TWO_FACTOR = "SELECT require_two_factor FROM organizations WHERE id = $1";
+    SET_REQUIRES_TWO_FACTOR =
+        "UPDATE organizations SET require_two_factor = $2, updated_at = $3 WHERE id = $1";
     ADD_MEMBER = "INSERT INTO memberships (organization_id, user_id, role, created_at)
         VALUES ($1, $2, $3, $4)";
     REMOVE_MEMBER = "DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2
@@ -201,7 +269,7 @@ crate::sql::statements! {
     MEMBERS = "SELECT m.user_id, u.email, u.name, m.role, m.created_at FROM memberships m
         JOIN users u ON u.id = m.user_id
         WHERE m.organization_id = $1 ORDER BY m.created_at, m.user_id";
-    SEARCH_ALL = "SELECT o.id, o.name, o.created_at,
+    SEARCH_ALL = "SELECT o.id, o.name, o.created_at, o.require_two_factor,
         (SELECT COUNT(*) FROM memberships m WHERE m.organization_id = o.id) AS members,
         (SELECT COUNT(*) FROM events e WHERE e.organization_id = o.id) AS events
         FROM organizations o

@@ -88,6 +88,7 @@ impl TestApp {
             ticket_signing_secret: "test-ticket-signing-secret-0123456789abcdef"
                 .to_owned()
                 .into(),
+            personal_data_retention_months: None,
         };
         let (metrics, business) = bilten_backend::new_metrics();
         let from: bilten_mail::Mailbox = "Bilten <tickets@bilten.test>"

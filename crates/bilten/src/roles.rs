@@ -189,6 +189,14 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
         refunds.run(shutdown).await;
         Ok(())
     });
+    // Anonymizes orders of events past the retention period (unless it is off).
+    if let Some(retention) = bilten_backend::RetentionWorker::new(state.clone()) {
+        let shutdown = shared.shutdown.clone();
+        shared.tasks.spawn(async move {
+            retention.run(shutdown).await;
+            Ok(())
+        });
+    }
     Ok((bilten_backend::router(state), metrics, readiness))
 }
 

@@ -3,17 +3,18 @@
 
 mod extract;
 pub(crate) mod hashing;
-mod secrets;
+pub(crate) mod secrets;
 pub(crate) mod service;
 mod throttle;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use bilten_api::accounts::{
     ChangePasswordRequest, ForgotRequest, LoginRequest, RefreshRequest, RegisterRequest,
     ResetRequest, StatusResponse, TokenResponse, TokenType, UserResponse, VerifyRequest,
 };
+use bilten_api::two_factor::TwoFactorChallenge;
 use bilten_domain::{DisplayName, Email, FieldError, FieldErrors, Password};
 use bilten_http::Json;
 
@@ -23,9 +24,9 @@ use crate::client_ip::ClientIp;
 use crate::error::BackendResult;
 use crate::users::user_view;
 use crate::AppState;
-use service::{ClientInfo, Registration, TokenPair};
+use service::{ClientInfo, LoginOutcome, Registration, TokenPair};
 
-fn required(value: Option<&str>) -> Result<&str, FieldError> {
+pub(crate) fn required(value: Option<&str>) -> Result<&str, FieldError> {
     match value {
         Some(v) if !v.trim().is_empty() => Ok(v),
         _ => Err(FieldError::new("required", "This field is required.")),
@@ -101,6 +102,7 @@ impl From<TokenPair> for TokenResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "A token pair.", body = TokenResponse),
+        (status = 202, description = "The account has two-factor sign-in: send a code with this challenge to `POST /auth/login/two-factor`.", body = TwoFactorChallenge),
     )
 )]
 pub async fn login(
@@ -108,7 +110,7 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(body): Json<LoginRequest>,
-) -> BackendResult<Json<TokenResponse>> {
+) -> BackendResult<Response> {
     let mut errors = FieldErrors::new();
     let email = errors.check("email", required(body.email.as_deref()));
     let password = errors.check("password", required(body.password.as_deref()));
@@ -126,8 +128,14 @@ pub async fn login(
             .and_then(|v| v.to_str().ok())
             .map(ToOwned::to_owned),
     };
-    let pair = service::login(&state, email, password.to_owned(), &client).await?;
-    Ok(Json(pair.into()))
+    Ok(
+        match service::login(&state, email, password.to_owned(), &client).await? {
+            LoginOutcome::Tokens(pair) => Json(TokenResponse::from(pair)).into_response(),
+            LoginOutcome::SecondFactor(challenge) => {
+                (StatusCode::ACCEPTED, Json(challenge)).into_response()
+            }
+        },
+    )
 }
 
 #[utoipa::path(

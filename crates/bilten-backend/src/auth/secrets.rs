@@ -83,6 +83,44 @@ pub fn open_successor(key: &SecretString, predecessor: &str, sealed: &str) -> Op
     String::from_utf8(plain).ok()
 }
 
+/// The key an account's TOTP secret is sealed under: HMAC-SHA256 under `JWT_REFRESH_SECRET`
+/// of the account id, so a sealed secret opens only for its own account.
+fn totp_cipher(key: &SecretString, user: &str) -> Aes256Gcm {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(b"bilten totp secret v1\0");
+    mac.update(user.as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    <Aes256Gcm as aes_gcm::aead::KeyInit>::new(Key::<Aes256Gcm>::from_slice(&bytes))
+}
+
+/// `secret` (base32) sealed for `user`: base64url of nonce ‖ ciphertext.
+pub fn seal_totp_secret(key: &SecretString, user: &str, secret: &str) -> String {
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    // Encrypting a short byte string in memory cannot fail.
+    let sealed = totp_cipher(key, user)
+        .encrypt(&nonce, secret.as_bytes())
+        .unwrap_or_default();
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+}
+
+/// The secret [`seal_totp_secret`] sealed for `user`, or `None` if it does not open.
+pub fn open_totp_secret(key: &SecretString, user: &str, sealed: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sealed)
+        .ok()?;
+    if bytes.len() <= 12 {
+        return None;
+    }
+    let (nonce, ciphertext) = bytes.split_at(12);
+    let plain = totp_cipher(key, user)
+        .decrypt(Nonce::from_slice(nonce), ciphertext)
+        .ok()?;
+    String::from_utf8(plain).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +145,17 @@ mod tests {
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(tampered).unwrap();
         assert_eq!(open_successor(&key, &predecessor, &tampered), None);
+    }
+
+    #[test]
+    fn a_sealed_totp_secret_opens_only_for_its_account() {
+        let key: SecretString = "k".repeat(40).into();
+        let sealed = seal_totp_secret(&key, "user-a", "JBSWY3DPEHPK3PXP");
+        assert!(!sealed.contains("JBSWY3DPEHPK3PXP"));
+        assert_eq!(
+            open_totp_secret(&key, "user-a", &sealed).as_deref(),
+            Some("JBSWY3DPEHPK3PXP")
+        );
+        assert_eq!(open_totp_secret(&key, "user-b", &sealed), None);
     }
 }

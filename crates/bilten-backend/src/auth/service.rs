@@ -119,7 +119,7 @@ pub async fn login(
     email: &str,
     password: String,
     client: &ClientInfo,
-) -> BackendResult<TokenPair> {
+) -> BackendResult<LoginOutcome> {
     // Normalise like registration does, but never reveal whether the text was even an email.
     let email_key = email.trim().to_lowercase();
     throttle::before_attempt(&state.cache, &email_key, &client.ip).await?;
@@ -139,6 +139,29 @@ pub async fn login(
         }
     };
     throttle::record_success(&state.cache, &email_key, &client.ip).await;
+    if bilten_store::two_factor::enabled(state.store.primary(), user.id).await? {
+        let challenge = crate::two_factor::challenge(state, user.id, client).await?;
+        return Ok(LoginOutcome::SecondFactor(challenge));
+    }
+    Ok(LoginOutcome::Tokens(
+        start_session(state, user.id, user.platform_role, client).await?,
+    ))
+}
+
+/// What a correct password leads to.
+pub enum LoginOutcome {
+    Tokens(TokenPair),
+    /// The account has a second factor: its code comes next, with this challenge.
+    SecondFactor(bilten_api::two_factor::TwoFactorChallenge),
+}
+
+/// A new login session of `user_id` and its first token pair.
+pub(crate) async fn start_session(
+    state: &AppState,
+    user_id: UserId,
+    role: PlatformRole,
+    client: &ClientInfo,
+) -> BackendResult<TokenPair> {
     let now = Utc::now();
     let session_id = SessionId::new();
     let mut tx = state.store.begin().await?;
@@ -146,14 +169,14 @@ pub async fn login(
         &mut *tx,
         &NewSession {
             id: session_id,
-            user_id: user.id,
+            user_id,
             user_agent: client.user_agent.as_deref(),
             ip: Some(&client.ip),
             now,
         },
     )
     .await?;
-    let pair = issue_pair(state, &mut tx, user.id, session_id, user.platform_role, now).await?;
+    let pair = issue_pair(state, &mut tx, user_id, session_id, role, now).await?;
     tx.commit().await.map_err(bilten_store::StoreError::from)?;
     Ok(pair)
 }
@@ -413,7 +436,11 @@ pub async fn reset_password(
 /// The account has shown it receives its email: mark it verified, and give it the guest
 /// orders bought with that email (their tickets follow the order), in the caller's
 /// transaction.
-async fn email_proven(tx: &mut Tx, user_id: UserId, now: DateTime<Utc>) -> BackendResult<()> {
+pub(crate) async fn email_proven(
+    tx: &mut Tx,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> BackendResult<()> {
     users::mark_email_verified(&mut **tx, user_id, now).await?;
     let user = users::get(&mut **tx, user_id).await?;
     let claimed = orders::claim_guest_orders(&mut **tx, user_id, &user.email, now).await?;

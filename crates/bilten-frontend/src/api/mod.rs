@@ -14,11 +14,13 @@ pub mod ticketing;
 
 /// The contract's types the pages use, under the names they know.
 pub use bilten_api::accounts::{Session as SessionInfo, TokenResponse as TokenPair, User};
+pub use bilten_api::two_factor::{LoginAnswer, TwoFactorEnrolment, TwoFactorStatus};
 
 use bilten_api::accounts::{
     ChangePasswordRequest, ForgotRequest, LoginRequest, RefreshRequest, RegisterRequest,
     ResetRequest, SessionList, UpdateMeRequest, UserResponse, VerifyRequest,
 };
+use bilten_api::two_factor::{RecoveryCodes, TwoFactorCodeRequest, TwoFactorLoginRequest};
 use bilten_api::ErrorCode;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -304,18 +306,40 @@ impl BackendApi {
         Ok(envelope.user)
     }
 
+    /// Tokens, or the challenge of the second step when the account has two-factor sign-in.
     pub async fn login(
         &self,
         caller: &Forwarded,
         email: &str,
         password: &str,
-    ) -> Result<TokenPair, ApiError> {
+    ) -> Result<LoginAnswer, ApiError> {
         let body = request(&LoginRequest {
             email: Some(email.to_owned()),
             password: Some(password.to_owned()),
         })?;
         self.call_json(Method::POST, "/auth/login", caller, None, Some(body))
             .await
+    }
+
+    /// The second step of a login: the challenge and a code (or a recovery code).
+    pub async fn login_two_factor(
+        &self,
+        caller: &Forwarded,
+        challenge_token: &str,
+        code: &str,
+    ) -> Result<TokenPair, ApiError> {
+        let body = request(&TwoFactorLoginRequest {
+            challenge_token: Some(challenge_token.to_owned()),
+            code: Some(code.to_owned()),
+        })?;
+        self.call_json(
+            Method::POST,
+            "/auth/login/two-factor",
+            caller,
+            None,
+            Some(body),
+        )
+        .await
     }
 
     pub async fn refresh(
@@ -473,5 +497,137 @@ impl BackendApi {
             )
             .await?;
         Ok(list.items)
+    }
+
+    /// `GET /me/export`: the account's data as the JSON download the backend makes.
+    pub(crate) async fn export_my_data(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+    ) -> Result<Answer, ApiError> {
+        self.send(Call {
+            method: Method::GET,
+            path: "/me/export",
+            caller,
+            bearer: Some(&access_token),
+            headers: &[],
+            body: None,
+        })
+        .await
+    }
+
+    /// `DELETE /me`, confirmed with the password.
+    pub async fn delete_account(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+        password: &str,
+    ) -> Result<(), ApiError> {
+        let body = request(&bilten_api::privacy::DeleteAccountRequest {
+            password: Some(password.to_owned()),
+        })?;
+        self.call(
+            Method::DELETE,
+            "/me",
+            caller,
+            Some(&access_token),
+            Some(body),
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn two_factor_status(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+    ) -> Result<TwoFactorStatus, ApiError> {
+        self.call_json(
+            Method::GET,
+            "/me/two-factor",
+            caller,
+            Some(&access_token),
+            None,
+        )
+        .await
+    }
+
+    pub async fn enrol_two_factor(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+    ) -> Result<TwoFactorEnrolment, ApiError> {
+        self.call_json(
+            Method::POST,
+            "/me/two-factor",
+            caller,
+            Some(&access_token),
+            None,
+        )
+        .await
+    }
+
+    /// Turns two-factor sign-in on; the recovery codes.
+    pub async fn confirm_two_factor(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+        code: &str,
+    ) -> Result<Vec<String>, ApiError> {
+        let body = request(&TwoFactorCodeRequest {
+            code: Some(code.to_owned()),
+        })?;
+        let codes: RecoveryCodes = self
+            .call_json(
+                Method::POST,
+                "/me/two-factor/confirm",
+                caller,
+                Some(&access_token),
+                Some(body),
+            )
+            .await?;
+        Ok(codes.recovery_codes)
+    }
+
+    /// New recovery codes, confirmed with a code.
+    pub async fn renew_recovery_codes(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+        code: &str,
+    ) -> Result<Vec<String>, ApiError> {
+        let body = request(&TwoFactorCodeRequest {
+            code: Some(code.to_owned()),
+        })?;
+        let codes: RecoveryCodes = self
+            .call_json(
+                Method::POST,
+                "/me/two-factor/recovery-codes",
+                caller,
+                Some(&access_token),
+                Some(body),
+            )
+            .await?;
+        Ok(codes.recovery_codes)
+    }
+
+    pub async fn disable_two_factor(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+        code: &str,
+    ) -> Result<(), ApiError> {
+        let body = request(&TwoFactorCodeRequest {
+            code: Some(code.to_owned()),
+        })?;
+        self.call(
+            Method::DELETE,
+            "/me/two-factor",
+            caller,
+            Some(&access_token),
+            Some(body),
+        )
+        .await
+        .map(drop)
     }
 }

@@ -486,15 +486,85 @@ impl BackendApi {
         organization: &str,
         email: &str,
         role: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<bool, ApiError> {
         let path = format!("/organizations/{}/members", path_segment(organization));
         let body = request(&AddMemberRequest {
             email: Some(email.to_owned()),
             role: Some(role.to_owned()),
         })?;
-        self.send(Call::post(&path, caller, &bearer, body))
+        let answer = self.send(Call::post(&path, caller, &bearer, body)).await?;
+        // An email without an account is invited instead (202 `{invitation}`): true.
+        Ok(
+            serde_json::from_slice::<bilten_api::invitations::InvitationResponse>(&answer.body)
+                .is_ok(),
+        )
+    }
+
+    /// `POST /orders/{id}/anonymize` (managers).
+    pub async fn anonymize_order(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        order: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/orders/{}/anonymize", path_segment(order));
+        self.send(Call::post(&path, caller, &bearer, Value::Null))
             .await
             .map(drop)
+    }
+
+    /// The organization's open invitations.
+    pub async fn invitations(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        organization: &str,
+    ) -> Result<Vec<bilten_api::invitations::Invitation>, ApiError> {
+        let path = format!("/organizations/{}/invitations", path_segment(organization));
+        let list: bilten_api::invitations::InvitationList = self
+            .send_json(Call::get(&path, caller, Some(&bearer)))
+            .await?;
+        Ok(list.items)
+    }
+
+    /// `PATCH /organizations/{id}`: whether members must use two-factor sign-in.
+    pub async fn set_require_two_factor(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        organization: &str,
+        required: bool,
+    ) -> Result<(), ApiError> {
+        let path = format!("/organizations/{}", path_segment(organization));
+        let body = request(&bilten_api::two_factor::OrganizationSettingsRequest {
+            require_two_factor: Some(required),
+        })?;
+        self.send(Call {
+            method: Method::PATCH,
+            path: &path,
+            caller,
+            bearer: Some(&bearer),
+            headers: &[],
+            body: Some(body),
+        })
+        .await
+        .map(drop)
+    }
+
+    /// `POST /invitations/accept`: the organization joined.
+    pub async fn accept_invitation(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        token: &str,
+    ) -> Result<Organization, ApiError> {
+        let body = request(&bilten_api::invitations::AcceptInvitationRequest {
+            token: Some(token.to_owned()),
+        })?;
+        let answer: bilten_api::organizations::OrganizationResponse = self
+            .send_json(Call::post("/invitations/accept", caller, &bearer, body))
+            .await?;
+        Ok(answer.organization)
     }
 
     pub async fn remove_member(

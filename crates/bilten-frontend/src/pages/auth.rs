@@ -6,11 +6,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{form_again, NoticeQuery};
-use crate::api::ApiError;
+use super::{form_again, form_problems, NoticeQuery};
+use crate::api::{ApiError, LoginAnswer};
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, error_summary, field, Field, FormState};
 use crate::Frontend;
+use bilten_api::ErrorCode;
 
 const EMAIL: Field<'static> = Field {
     name: "email",
@@ -22,7 +23,7 @@ const EMAIL: Field<'static> = Field {
 
 /// Where to go after logging in: only a path on this site, so a crafted `?next=` link cannot
 /// send a freshly logged-in visitor to someone else's page.
-fn local_path(next: Option<&str>) -> &str {
+pub(crate) fn local_path(next: Option<&str>) -> &str {
     match next {
         Some(path)
             if path.starts_with('/')
@@ -46,14 +47,24 @@ pub struct SignupForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// Where to go after logging in (an invitation link).
+    next: Option<String>,
 }
 
-fn signup_content(visit: &Visit, form: &FormState) -> Markup {
+#[derive(Deserialize, Default)]
+pub struct SignupQuery {
+    next: Option<String>,
+}
+
+fn signup_content(visit: &Visit, form: &FormState, next: Option<&str>) -> Markup {
     html! {
         h1 { "Create your account" }
         (error_summary(form, &[("name", "Name"), ("email", "Email address"), ("password", "Password")]))
         form.form method="post" action="/signup" novalidate {
             (csrf_field(&visit.csrf_token))
+            @if let Some(next) = next {
+                input type="hidden" name="next" value=(next);
+            }
             (field(&Field { name: "name", label: "Name", kind: "text", autocomplete: "name", hint: Some("As it should appear on your tickets.") }, form))
             (field(&EMAIL, form))
             (field(&Field { name: "password", label: "Password", kind: "password", autocomplete: "new-password", hint: Some("At least 8 characters. A few unrelated words make a strong password.") }, form))
@@ -63,11 +74,11 @@ fn signup_content(visit: &Visit, form: &FormState) -> Markup {
     }
 }
 
-pub async fn signup_page(visit: Visit) -> Response {
+pub async fn signup_page(visit: Visit, Query(query): Query<SignupQuery>) -> Response {
     let page = visit.page(
         "Sign up",
         "Create a Bilten account to buy and keep your tickets.",
-        &signup_content(&visit, &FormState::default()),
+        &signup_content(&visit, &FormState::default(), query.next.as_deref()),
     );
     visit.respond(Ok(page))
 }
@@ -82,7 +93,18 @@ pub async fn signup(
         .register(&visit.forwarded, &input.email, &input.password, &input.name)
         .await
     {
-        Ok(_) => Ok(Redirect::to("/login?notice=account_created").into_response()),
+        Ok(_) => {
+            let next = local_path(input.next.as_deref());
+            let to = if next == "/account" {
+                "/login?notice=account_created".to_owned()
+            } else {
+                let query =
+                    serde_urlencoded::to_string([("notice", "account_created"), ("next", next)])
+                        .unwrap_or_default();
+                format!("/login?{query}")
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
         Err(error) => form_again(
             &visit,
             error,
@@ -91,7 +113,7 @@ pub async fn signup(
                 .with_value("email", &input.email),
             "Sign up",
             "Create a Bilten account.",
-            |form| signup_content(&visit, form),
+            |form| signup_content(&visit, form, input.next.as_deref()),
         ),
     };
     visit.respond(outcome)
@@ -163,10 +185,16 @@ pub async fn login(
         .login(&visit.forwarded, &input.email, &input.password)
         .await
     {
-        Ok(tokens) => {
+        Ok(LoginAnswer::Tokens(tokens)) => {
             visit.store_tokens(&tokens);
             Ok(Redirect::to(local_path(input.next.as_deref())).into_response())
         }
+        Ok(LoginAnswer::TwoFactor(challenge)) => Ok(code_page(
+            &visit,
+            &challenge.challenge_token,
+            input.next.as_deref(),
+            &FormState::default(),
+        )),
         Err(error) => form_again(
             &visit,
             error,
@@ -175,6 +203,72 @@ pub async fn login(
             "Log in to Bilten.",
             |form| login_content(&visit, form, input.next.as_deref(), None),
         ),
+    };
+    visit.respond(outcome)
+}
+
+/// The second step of a login: the code from the authenticator app, or a recovery code. The
+/// challenge (short-lived, not a session) travels in the form.
+fn code_page(visit: &Visit, challenge: &str, next: Option<&str>, form: &FormState) -> Response {
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let content = html! {
+        h1 { "Enter your sign-in code" }
+        p { "Open your authenticator app and type the 6-digit code it shows for Bilten. Lost your phone? Type one of your recovery codes instead." }
+        (error_summary(form, &[("code", "Code")]))
+        form.form method="post" action="/login/two-factor" novalidate {
+            (csrf_field(&visit.csrf_token))
+            input type="hidden" name="challenge_token" value=(challenge);
+            @if let Some(next) = next {
+                input type="hidden" name="next" value=(next);
+            }
+            (field(&Field { name: "code", label: "Code", kind: "text", autocomplete: "one-time-code", hint: Some("6 digits, or a recovery code like abcde-23456.") }, form))
+            button type="submit" { "Log in" }
+        }
+        p { a href="/login" { "Start again" } }
+    };
+    visit.page_with_status(
+        status,
+        "Enter your sign-in code",
+        "The second step of logging in to Bilten.",
+        &content,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    challenge_token: String,
+    #[serde(default)]
+    code: String,
+    next: Option<String>,
+}
+
+pub async fn login_code(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    CsrfForm(input): CsrfForm<CodeForm>,
+) -> Response {
+    let outcome = match app
+        .api
+        .login_two_factor(&visit.forwarded, &input.challenge_token, &input.code)
+        .await
+    {
+        Ok(tokens) => {
+            visit.store_tokens(&tokens);
+            Ok(Redirect::to(local_path(input.next.as_deref())).into_response())
+        }
+        // The challenge ran out (time or wrong codes): the password again.
+        Err(ApiError::Rejected(rejection))
+            if rejection.code == ErrorCode::InvalidOrExpiredToken =>
+        {
+            Ok(Redirect::to("/login?notice=sign_in_expired").into_response())
+        }
+        Err(error) => form_problems(error, FormState::default())
+            .map(|form| code_page(&visit, &input.challenge_token, input.next.as_deref(), &form)),
     };
     visit.respond(outcome)
 }

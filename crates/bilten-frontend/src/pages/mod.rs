@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod auth;
 mod events;
+mod invitations;
 mod orders;
 mod organize;
 mod tickets;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<Frontend> {
         .route("/tickets/{id}/name", post(tickets::rename))
         .route("/signup", get(auth::signup_page).post(auth::signup))
         .route("/login", get(auth::login_page).post(auth::login))
+        .route("/login/two-factor", post(auth::login_code))
         .route("/logout", post(auth::logout))
         .route("/verify-email", get(auth::verify_page).post(auth::verify))
         .route(
@@ -45,6 +47,10 @@ pub fn routes() -> Router<Frontend> {
             get(auth::forgot_page).post(auth::forgot),
         )
         .route("/reset-password", get(auth::reset_page).post(auth::reset))
+        .route(
+            "/invitations/accept",
+            get(invitations::show).post(invitations::accept),
+        )
         .route("/account", get(account::show))
         .route("/account/profile", post(account::update_profile))
         .route("/account/password", post(account::change_password))
@@ -53,6 +59,24 @@ pub fn routes() -> Router<Frontend> {
             post(account::logout_everywhere),
         )
         .route("/account/verification", post(account::resend_verification))
+        .route("/account/export", get(account::export))
+        .route("/account/two-factor", post(account::enrol_two_factor))
+        .route(
+            "/account/two-factor/confirm",
+            post(account::confirm_two_factor),
+        )
+        .route(
+            "/account/two-factor/disable",
+            post(account::disable_two_factor),
+        )
+        .route(
+            "/account/two-factor/recovery-codes",
+            post(account::renew_recovery_codes),
+        )
+        .route(
+            "/account/delete",
+            get(account::confirm_delete).post(account::delete),
+        )
         .route("/static/{file}", get(assets::serve))
         .route("/admin", get(admin::users))
         .route("/admin/users/{id}/disabled", post(admin::set_disabled))
@@ -90,6 +114,12 @@ impl NoticeQuery {
             "password_reset" => "Your password has been reset. Log in with your new password.",
             "email_verified" => "Your email address is confirmed.",
             "verification_sent" => "We have sent you a new confirmation email.",
+            "sign_in_expired" => "That sign-in took too long or had too many wrong codes. Log in again.",
+            "two_factor_on" => "Two-factor sign-in is on.",
+            "two_factor_off" => "Two-factor sign-in is off.",
+            "account_deleted" => {
+                "Your account has been deleted. Organizers keep your orders for their accounting, without your name and email."
+            }
             "reset_sent" => {
                 "If an account exists for that email, we have sent it a link to reset the password."
             }

@@ -590,3 +590,62 @@ async fn bad_input_shows_the_field_error_and_checkout_works_by_keyboard_alone() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core (npm ci in crates/bilten-frontend/tests/axe)"]
+async fn a_member_turns_on_two_factor_sign_in_by_scanning_the_qr_code_and_signs_in_with_totp() {
+    use bilten_domain::totp::TotpSecret;
+    let site = TestSite::spawn().await;
+    let browser = Browser::start().await;
+    let base = site.address.clone();
+    let email = "grace@example.com";
+
+    browser.goto(&format!("{base}/signup")).await;
+    browser.fill("#field-name", "Grace Hopper").await;
+    browser.fill("#field-email", email).await;
+    browser.fill("#field-password", PASSWORD).await;
+    browser.click("form.form button[type=submit]").await;
+    browser.css(".notice").await;
+    browser.fill("#field-email", email).await;
+    browser.fill("#field-password", PASSWORD).await;
+    browser.click("form.form button[type=submit]").await;
+    browser.css("#two-factor-title").await;
+    browser.check_page("account").await;
+
+    // Set up: the QR code on the page is what a phone reads, the otpauth URI of the key shown.
+    browser
+        .click("form[action='/account/two-factor'] button")
+        .await;
+    let qr = browser.css(".qr-enrol").await;
+    browser.check_page("two-factor-enrol").await;
+    browser.client.set_window_size(1280, 900).await.unwrap();
+    let read = decode_qr_codes(&qr.screenshot().await.unwrap());
+    let key = browser.css("code.secret").await.text().await.unwrap();
+    assert_eq!(read.len(), 1, "the enrolment QR code reads");
+    assert!(read[0].starts_with("otpauth://totp/Bilten:"), "{read:?}");
+    assert!(read[0].contains(&format!("secret={key}&")), "{read:?}");
+    let secret = TotpSecret::from_base32(&key).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    browser.fill("#field-code", &secret.code_at(now)).await;
+    browser.click("form.form button[type=submit]").await;
+    browser.css(".recovery-codes").await;
+    browser.check_page("two-factor-recovery-codes").await;
+
+    // Log out and in again: the password, then the code.
+    browser.goto(&format!("{base}/account")).await;
+    browser.click("form[action='/logout'] button").await;
+    browser.goto(&format!("{base}/login")).await;
+    browser.fill("#field-email", email).await;
+    browser.fill("#field-password", PASSWORD).await;
+    browser.click("form.form button[type=submit]").await;
+    browser.css("input[name=challenge_token]").await;
+    browser.check_page("two-factor-sign-in").await;
+    browser.fill("#field-code", &secret.code_at(now + 30)).await;
+    browser.click("form.form button[type=submit]").await;
+    browser.wait_for_path("/account").await;
+    assert!(browser.source().await.contains("recovery codes left"));
+
+    browser.goto(&format!("{base}/account/delete")).await;
+    browser.css("#consequences-title").await;
+    browser.check_page("delete-account").await;
+}

@@ -376,3 +376,191 @@ async fn the_emailed_link_verifies_the_address_after_a_click() {
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
     assert!(again.body.contains("This link has expired"));
 }
+
+#[tokio::test]
+async fn a_person_downloads_their_data_then_deletes_the_account_after_a_confirmation_page() {
+    let site = TestSite::spawn().await;
+    let email = site.signed_up_and_logged_in("Dora Deleted").await;
+
+    let account = site.get("/account").await;
+    assert!(account.body.contains(r#"href="/account/export""#));
+    assert!(account.body.contains(r#"href="/account/delete""#));
+
+    let download = site.get("/account/export").await;
+    assert_eq!(download.status, StatusCode::OK, "{}", download.body);
+    assert!(download
+        .header("content-disposition")
+        .starts_with("attachment; filename=\"bilten-data-"));
+    assert_eq!(download.header("cache-control"), "private, no-store");
+    let export: serde_json::Value = serde_json::from_str(&download.body).unwrap();
+    assert_eq!(export["account"]["email"], email.as_str());
+    assert_eq!(export["account"]["name"], "Dora Deleted");
+
+    let confirm = site.get("/account/delete").await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("This cannot be undone"));
+    assert!(confirm.body.contains("10 years"));
+
+    let wrong = site
+        .submit(
+            "/account/delete",
+            "/account/delete",
+            &[("password", "not my password")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong.body.contains(r#"data-code="incorrect""#),
+        "{}",
+        wrong.body
+    );
+
+    let deleted = site
+        .submit(
+            "/account/delete",
+            "/account/delete",
+            &[("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
+    assert_eq!(deleted.location(), "/?notice=account_deleted");
+    assert!(site
+        .get("/?notice=account_deleted")
+        .await
+        .body
+        .contains("Your account has been deleted"));
+    // Logged out, and the login is gone.
+    assert_ne!(site.get("/account").await.status, StatusCode::OK);
+    let login = site
+        .submit(
+            "/login",
+            "/login",
+            &[("email", &email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// The key shown on the enrolment page (`<code class="secret">…</code>`).
+fn shown_key(body: &str) -> String {
+    let marker = r#"<code class="secret">"#;
+    let start = body.find(marker).expect("the key is shown") + marker.len();
+    body[start..].chars().take_while(|c| *c != '<').collect()
+}
+
+#[tokio::test]
+async fn a_person_turns_on_two_factor_sign_in_and_then_logs_in_with_a_code() {
+    use bilten_domain::totp::TotpSecret;
+    let site = TestSite::spawn().await;
+    let email = site.signed_up_and_logged_in("Theo Twofactor").await;
+    let account = site.get("/account").await;
+    assert!(account.body.contains("Set up two-factor sign-in"));
+
+    let enrol = site.submit("/account", "/account/two-factor", &[]).await;
+    assert_eq!(enrol.status, StatusCode::OK, "{}", enrol.body);
+    assert!(enrol.body.contains(r#"role="img""#));
+    assert!(enrol.body.contains("<svg"));
+    let secret = TotpSecret::from_base32(&shown_key(&enrol.body)).unwrap();
+    let now = chrono::Utc::now().timestamp();
+
+    let token = enrol.csrf_token();
+    let wrong = site
+        .post_raw(
+            "/account/two-factor/confirm",
+            &[("code", "000000x"), ("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+    let confirmed = site
+        .post_raw(
+            "/account/two-factor/confirm",
+            &[("code", &secret.code_at(now)), ("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert!(confirmed.body.contains("recovery codes"));
+    assert_eq!(
+        confirmed.body.matches("<li><code>").count(),
+        10,
+        "{}",
+        confirmed.body
+    );
+    assert!(site
+        .get("/account?notice=two_factor_on")
+        .await
+        .body
+        .contains("Two-factor sign-in is on"));
+
+    site.submit("/account", "/logout", &[]).await;
+    let step = site
+        .submit(
+            "/login",
+            "/login",
+            &[("email", &email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.body);
+    assert!(step.body.contains("Enter your sign-in code"));
+    assert!(
+        site.cookie("__Host-bilten_access").is_none() && site.cookie("bilten_access").is_none()
+    );
+    let challenge = {
+        let marker = r#"name="challenge_token" value=""#;
+        let start = step.body.find(marker).unwrap() + marker.len();
+        step.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect::<String>()
+    };
+    let token = step.csrf_token();
+    let logged_in = site
+        .post_raw(
+            "/login/two-factor",
+            &[
+                ("challenge_token", &challenge),
+                ("code", &secret.code_at(now + 30)),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(
+        logged_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        logged_in.body
+    );
+    assert_eq!(logged_in.location(), "/account");
+    let account = site.get("/account").await;
+    assert_eq!(account.status, StatusCode::OK);
+    assert!(
+        account.body.contains("10 recovery codes left"),
+        "{}",
+        account.body
+    );
+
+    // New recovery codes, confirmed with one of the first ones.
+    let first_code: String = {
+        let marker = "<li><code>";
+        let start = confirmed.body.find(marker).unwrap() + marker.len();
+        confirmed.body[start..]
+            .chars()
+            .take_while(|c| *c != '<')
+            .collect()
+    };
+    let renewed = site
+        .submit(
+            "/account",
+            "/account/two-factor/recovery-codes",
+            &[("code", &first_code)],
+        )
+        .await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+    assert!(renewed.body.contains("New recovery codes"));
+    assert_eq!(renewed.body.matches("<li><code>").count(), 10);
+    assert!(!renewed.body.contains(&first_code));
+}

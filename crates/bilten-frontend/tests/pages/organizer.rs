@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::fixtures::event_on_sale;
-use crate::helpers::TestSite;
+use crate::helpers::{TestSite, PASSWORD};
 
 /// Marks the account behind `email` as confirmed (organizations need that).
 async fn confirm(site: &TestSite, email: &str) {
@@ -228,20 +228,101 @@ async fn the_team_is_managed_by_email_and_unknown_people_are_named_as_such() {
     let page = site.get(added.location()).await;
     assert!(page.body.contains(&colleague.email) && page.body.contains("member has been added"));
 
-    let nobody = site
+    // An address without an account is invited; the newcomer signs up through the mail's link
+    // and joins.
+    let invited = site
         .submit(
             &org_page,
             &format!("{org_page}/members"),
             &[("email", "nobody@example.com"), ("role", "staff")],
         )
         .await;
-    assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.body);
+    assert!(invited.location().ends_with("?notice=member_invited"));
+    assert!(site
+        .get(invited.location())
+        .await
+        .body
+        .contains("we have emailed an invitation"));
+    let mail = site
+        .backend
+        .wait_for_mail("nobody@example.com", "invited you")
+        .await;
+    let token = bilten_test_support::token_from_link(&mail, "token");
+    let link = format!("/invitations/accept?token={token}");
+
+    let newcomer = TestSite::beside(&site);
+    let landing = newcomer.get(&link).await;
+    assert_eq!(landing.status, StatusCode::OK);
     assert!(
-        nobody.body.contains(r#"data-code="no_account""#),
+        landing.body.contains("Create an account"),
         "{}",
-        nobody.body
+        landing.body
     );
-    assert!(nobody.body.contains(r#"value="nobody@example.com""#));
+    let signed_up = newcomer
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("name", "Nobody Yet"),
+                ("email", "nobody@example.com"),
+                ("password", PASSWORD),
+                ("next", &link),
+            ],
+        )
+        .await;
+    assert_eq!(
+        signed_up.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_up.body
+    );
+    let login_page = signed_up.location().to_owned();
+    assert!(login_page.starts_with("/login?"), "{login_page}");
+    let logged_in = newcomer
+        .submit(
+            &login_page,
+            "/login",
+            &[
+                ("email", "nobody@example.com"),
+                ("password", PASSWORD),
+                ("next", &link),
+            ],
+        )
+        .await;
+    assert_eq!(
+        logged_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        logged_in.body
+    );
+    assert_eq!(logged_in.location(), link);
+    let joined = newcomer
+        .submit(&link, "/invitations/accept", &[("token", &token)])
+        .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.body);
+    assert_eq!(
+        joined.location(),
+        format!("{org_page}?notice=invitation_accepted")
+    );
+    let team = site.get(&org_page).await;
+    assert!(team.body.contains("nobody@example.com"), "{}", team.body);
+
+    // Requiring two-factor sign-in asks the owner to turn it on for themselves first.
+    assert!(team.body.contains("Require two-factor sign-in"));
+    let refused = site
+        .submit(
+            &org_page,
+            &format!("{org_page}/two-factor"),
+            &[("required", "true")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.body);
+    assert!(site
+        .get(refused.location())
+        .await
+        .body
+        .contains("Turn on two-factor sign-in for your own account first"));
 }
 
 #[tokio::test]
@@ -479,6 +560,38 @@ async fn a_refund_from_the_order_page_revokes_the_ticket() {
         buyer_view.body
     );
     assert!(buyer_view.body.contains("no longer admits anyone"));
+
+    // At the buyer's request, the organizer anonymizes the order after a confirmation page.
+    assert!(page
+        .body
+        .contains(&format!(r#"href="{admin_page}/anonymize""#)));
+    let confirm = site.get(&format!("{admin_page}/anonymize")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(
+        confirm.body.contains("It cannot be undone"),
+        "{}",
+        confirm.body
+    );
+    let done = site
+        .submit(
+            &format!("{admin_page}/anonymize"),
+            &format!("{admin_page}/anonymize"),
+            &[],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = site.get(done.location()).await;
+    assert!(
+        page.body.contains("personal data has been removed"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("grace@example.com"), "{}", page.body);
+    assert!(page.body.contains("Anonymized"), "{}", page.body);
+    assert!(
+        page.body.contains("partially_refunded"),
+        "the order stays as it was"
+    );
 }
 
 #[tokio::test]

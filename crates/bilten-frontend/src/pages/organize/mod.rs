@@ -7,6 +7,7 @@
 
 mod cancel;
 mod editor;
+mod privacy;
 mod reports;
 
 use axum::extract::{Path, Query, State};
@@ -18,10 +19,13 @@ use serde::Deserialize;
 
 use super::{after_post, NoticeQuery};
 use crate::api::ticketing::{path_segment, Event, Member, Organization};
+use crate::api::ApiError;
 use crate::format;
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, error_summary, field, select, Field, FormState};
 use crate::Frontend;
+use bilten_api::invitations::Invitation;
+use bilten_domain::OrgRole;
 
 pub fn routes() -> Router<Frontend> {
     Router::new()
@@ -30,9 +34,11 @@ pub fn routes() -> Router<Frontend> {
         .route("/organize/{org}", get(organization))
         .route("/organize/{org}/members", post(add_member))
         .route("/organize/{org}/members/{user}/remove", post(remove_member))
+        .route("/organize/{org}/two-factor", post(set_two_factor))
         .merge(editor::routes())
         .merge(cancel::routes())
         .merge(reports::routes())
+        .merge(privacy::routes())
 }
 
 /// Messages after an organizer's redirect.
@@ -40,7 +46,16 @@ fn notice(query: &NoticeQuery) -> Option<&'static str> {
     Some(match query.key()? {
         "organization_created" => "Your organization is ready. Create its first event.",
         "member_added" => "The member has been added.",
+        "member_invited" => {
+            "No account uses that email yet: we have emailed an invitation. They join once they sign up with that address and open the link."
+        }
         "member_removed" => "The member has been removed.",
+        "invitation_accepted" => "Welcome to the team.",
+        "two_factor_required_now" => "Every member now needs two-factor sign-in to work here.",
+        "two_factor_not_required" => "Two-factor sign-in is no longer required here.",
+        "two_factor_yours_first" => {
+            "Turn on two-factor sign-in for your own account first (Your account), then require it of everyone."
+        }
         "event_created" => "The event is saved as a draft. Add ticket types, then publish it.",
         "event_saved" => "The event has been saved.",
         "event_published" => "The event is published and on sale.",
@@ -53,6 +68,7 @@ fn notice(query: &NoticeQuery) -> Option<&'static str> {
         "device_added" => "The device has been added: pair the scanner app with its code.",
         "device_revoked" => "The device has been revoked; it can no longer scan.",
         "refunded" => "The refund has been made; its tickets are revoked.",
+        "anonymized" => "The buyer's personal data has been removed from this order.",
         _ => return query.message(),
     })
 }
@@ -175,7 +191,15 @@ fn event_row(event: &Event) -> Markup {
     }
 }
 
-fn team(visit: &Visit, org: &str, members: &[Member], form: &FormState) -> Markup {
+fn team(
+    visit: &Visit,
+    organization: &Organization,
+    members: &[Member],
+    invited: &[Invitation],
+    form: &FormState,
+) -> Markup {
+    let org = organization.id.to_string();
+    let org = org.as_str();
     let roles = [
         ("staff", "Staff — sees sales and attendees".to_owned()),
         ("manager", "Manager — also edits events".to_owned()),
@@ -204,11 +228,43 @@ fn team(visit: &Visit, org: &str, members: &[Member], form: &FormState) -> Marku
                     }
                 }
             }
+            @if !invited.is_empty() {
+                h3 #invited { "Invited" }
+                div.table-wrap {
+                    table aria-labelledby="invited" {
+                        thead { tr { th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Link works until" } } }
+                        tbody {
+                            @for invitation in invited {
+                                tr {
+                                    th scope="row" { (invitation.email) }
+                                    td { (invitation.role.as_str()) }
+                                    td { (invitation.expires_at.format("%Y-%m-%d %H:%M UTC")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if organization.role == OrgRole::Owner {
+                h3 { "Two-factor sign-in" }
+                @if organization.require_two_factor {
+                    p { "Required: members without it cannot work in this organization until they turn it on." }
+                } @else {
+                    p { "Not required. Requiring it keeps members who have not turned it on out of this organization until they do." }
+                }
+                form method="post" action={ "/organize/" (org) "/two-factor" } {
+                    (csrf_field(&visit.csrf_token))
+                    input type="hidden" name="required" value=(if organization.require_two_factor { "false" } else { "true" });
+                    button.secondary type="submit" {
+                        @if organization.require_two_factor { "Stop requiring it" } @else { "Require two-factor sign-in" }
+                    }
+                }
+            }
             h3 { "Add a member" }
             (error_summary(form, &[("email", "Email address"), ("role", "Role")]))
             form.form method="post" action={ "/organize/" (org) "/members" } novalidate {
                 (csrf_field(&visit.csrf_token))
-                (field(&Field { name: "email", label: "Email address", kind: "email", autocomplete: "off", hint: Some("They need a Bilten account.") }, form))
+                (field(&Field { name: "email", label: "Email address", kind: "email", autocomplete: "off", hint: Some("Someone without a Bilten account gets an invitation by email.") }, form))
                 (select("role", "Role", &roles, form.value("role"), form))
                 button type="submit" { "Add member" }
             }
@@ -229,10 +285,29 @@ async fn organization_page(
     let Some(organization) = list.into_iter().find(|o| o.id.to_string() == org) else {
         return Err(PageError::NotFound);
     };
-    let events = authed!(app, visit, |token, fwd| app
+    let events = match authed!(app, visit, |token, fwd| app
         .api
-        .organization_events(&fwd, token, org))?;
+        .organization_events(&fwd, token, org))
+    {
+        Err(ApiError::Rejected(r)) if r.code == bilten_api::ErrorCode::TwoFactorRequired => {
+            let content = html! {
+                h1 { (organization.name) }
+                p { (r.message) }
+                p { a.button href="/account" { "Set up two-factor sign-in" } }
+            };
+            return Ok(visit.page_with_status(
+                axum::http::StatusCode::FORBIDDEN,
+                &organization.name,
+                "Two-factor sign-in is required here.",
+                &content,
+            ));
+        }
+        other => other?,
+    };
     let members = authed!(app, visit, |token, fwd| app.api.members(&fwd, token, org))?;
+    let invited = authed!(app, visit, |token, fwd| app
+        .api
+        .invitations(&fwd, token, org))?;
     let content = html! {
         (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&organization.name, None)]))
         (views::notice(notice_text))
@@ -249,7 +324,7 @@ async fn organization_page(
                 }
             }
         }
-        (team(visit, org, &members, member_form))
+        (team(visit, &organization, &members, &invited, member_form))
     };
     Ok(visit.page(&organization.name, "Your organization on Bilten.", &content))
 }
@@ -297,10 +372,52 @@ async fn add_member(
         FormState::default()
             .with_value("email", &input.email)
             .with_value("role", &input.role),
-        |()| format!("/organize/{}?notice=member_added", path_segment(&org)),
+        |invited: bool| {
+            let notice = if invited {
+                "member_invited"
+            } else {
+                "member_added"
+            };
+            format!("/organize/{}?notice={notice}", path_segment(&org))
+        },
         async |form| organization_page(&app, &mut visit, &org, &form, None).await,
     )
     .await;
+    visit.respond(outcome)
+}
+
+#[derive(Deserialize)]
+pub struct TwoFactorForm {
+    #[serde(default)]
+    required: bool,
+}
+
+async fn set_two_factor(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(org): Path<String>,
+    CsrfForm(input): CsrfForm<TwoFactorForm>,
+) -> Response {
+    let result = authed!(&app, visit, |token, fwd| app.api.set_require_two_factor(
+        &fwd,
+        token,
+        &org,
+        input.required
+    ));
+    let notice = match result {
+        Ok(()) if input.required => Ok("two_factor_required_now"),
+        Ok(()) => Ok("two_factor_not_required"),
+        Err(ApiError::Rejected(r)) if r.code == bilten_api::ErrorCode::TwoFactorRequired => {
+            Ok("two_factor_yours_first")
+        }
+        Err(error) => Err(PageError::from(error)),
+    };
+    let outcome = notice.map(|notice| {
+        axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
+            "/organize/{}?notice={notice}",
+            path_segment(&org)
+        )))
+    });
     visit.respond(outcome)
 }
 

@@ -456,6 +456,7 @@ async fn order_page(
                 button.danger type="submit" { "Refund everything left" }
             }
         }
+        p { a href={ "/organize/orders/" (order.id) "/anonymize" } { "Anonymize the buyer's data (on their request)" } }
     };
     let status = if form.has_errors() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
