@@ -15,6 +15,7 @@ mod confirmation;
 mod error;
 mod event_cancel;
 mod events;
+mod idempotency;
 mod metrics;
 pub mod openapi;
 mod orders;
@@ -32,6 +33,7 @@ mod state;
 mod ticket_render;
 mod tickets;
 mod users;
+mod views;
 mod webhooks;
 
 pub mod admin;

@@ -14,12 +14,12 @@
 
 use std::sync::Mutex;
 
+use bilten_api::checkin::ScanAnswer;
 use bilten_domain::ticket_code::PublicKeyEntry;
 use bilten_domain::{CheckinReason, ScanDirection};
 use bilten_http::ApiError;
 use bilten_store::checkin::ListRecord;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::{db, Caller};
@@ -41,7 +41,7 @@ struct Job {
     scanned_at: DateTime<Utc>,
     offline_result: Option<CheckinReason>,
     keys: Vec<PublicKeyEntry>,
-    reply: oneshot::Sender<Result<(Value, bool), ApiError>>,
+    reply: oneshot::Sender<Result<(ScanAnswer, bool), ApiError>>,
 }
 
 impl Job {
@@ -85,7 +85,7 @@ impl RedeemQueue {
         caller: &Caller,
         request: &ScanRequest<'_>,
         keys: &[PublicKeyEntry],
-    ) -> Result<(Value, bool), ApiError> {
+    ) -> Result<(ScanAnswer, bool), ApiError> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             caller: caller.clone(),

@@ -100,6 +100,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "inventory_leases",
         sql: include_str!("../migrations/0013_inventory_leases.sql"),
     },
+    Migration {
+        version: 14,
+        name: "idempotency_requests",
+        sql: include_str!("../migrations/0014_idempotency_requests.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

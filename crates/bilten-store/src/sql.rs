@@ -73,6 +73,7 @@ pub fn all(dialect: Dialect) -> Vec<Statement> {
         ("bench", crate::bench::STATEMENTS),
         ("checkin", crate::checkin::STATEMENTS),
         ("events", crate::events::STATEMENTS),
+        ("idempotency", crate::idempotency::STATEMENTS),
         ("leases", crate::leases::STATEMENTS),
         ("orders", crate::orders::STATEMENTS),
         ("organizations", crate::organizations::STATEMENTS),

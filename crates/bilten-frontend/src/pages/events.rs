@@ -844,7 +844,7 @@ pub async fn checkout(
         match created {
             Ok(created) => {
                 if !visit.signed_in() {
-                    visit.remember_order_key(&created.order.id, &created.access_key);
+                    visit.remember_order_key(&created.order.id.to_string(), &created.access_key);
                 }
                 let query = serde_urlencoded::to_string([("key", created.access_key.as_str())])
                     .unwrap_or_default();
