@@ -349,10 +349,12 @@ async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>, leases: &mu
 }
 
 /// The error each buyer of a failed batch gets: the database's unavailability stays a 503,
+/// an event that does not exist a 404 (the batch's signing key has no event to belong to),
 /// anything else is an internal error (logged once above, not per buyer).
 fn shared_failure(message: &str, error: &BackendError) -> BackendError {
     match error {
         BackendError::Unavailable(_) => BackendError::Unavailable(message.to_owned()),
+        BackendError::NotFound(what) => BackendError::NotFound(what),
         _ => BackendError::Internal(message.to_owned()),
     }
 }
