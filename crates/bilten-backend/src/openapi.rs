@@ -439,12 +439,18 @@ pub fn openapi() -> OpenApi {
 }
 
 /// `GET /api/v1/openapi.json` and the Swagger UI at `/api/docs` (served from the
-/// `utoipa-swagger-ui` crate's vendored copy: nothing is fetched from elsewhere).
+/// `utoipa-swagger-ui` crate's vendored copy: nothing is fetched from elsewhere). The UI
+/// offers the scanner's check-in document too, which the gateway routes to the scanner (a
+/// backend alone has only its own).
 pub fn docs_router(doc: OpenApi) -> axum::Router {
-    let config = utoipa_swagger_ui::Config::from(format!("{BASE}/openapi.json"))
-        .validator_url("none")
-        .try_it_out_enabled(false)
-        .persist_authorization(false);
+    use utoipa_swagger_ui::Url;
+    let config = utoipa_swagger_ui::Config::new([
+        Url::with_primary("Bilten API", "/api/v1/openapi.json", true),
+        Url::new("Check-in API (scanner)", "/api/v1/checkin/openapi.json"),
+    ])
+    .validator_url("none")
+    .try_it_out_enabled(false)
+    .persist_authorization(false);
     utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .url(format!("{BASE}/openapi.json"), doc)
         .config(config)
