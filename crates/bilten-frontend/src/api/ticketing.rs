@@ -16,7 +16,7 @@ pub use bilten_api::events::{
     Event, EventDetail, EventStatus, Quota, SalesPhase, TicketType, Visibility,
 };
 use bilten_api::events::{EventList, EventResponse, QuotaList, TicketTypeList};
-use bilten_api::orders::{CompletedCheckout, OrderResponse, StartedCheckout};
+use bilten_api::orders::{CompletedCheckout, CreateOrderRequest, OrderResponse, StartedCheckout};
 pub use bilten_api::orders::{HeldOrder as CreatedOrder, Order, OrderDetail, OrderStatus};
 use bilten_api::organizations::{
     AddMemberRequest, CreateOrganizationRequest, MemberList, OrganizationList, OrganizationResponse,
@@ -124,8 +124,9 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: Option<&str>,
         idempotency_key: &str,
-        body: Value,
+        body: &CreateOrderRequest,
     ) -> Result<CreatedOrder, ApiError> {
+        let body = request(body)?;
         let headers = [("idempotency-key", idempotency_key.to_owned())];
         self.send_json(Call {
             method: Method::POST,
