@@ -109,6 +109,7 @@ catalog! {
     PaymentNotPending = "payment_not_pending", [CONFLICT], "paying a payment that already ended";
     CheckoutInProgress = "checkout_in_progress", [CONFLICT], "another request is still starting this order's checkout; retry in a moment";
     PurchaseInProgress = "purchase_in_progress", [CONFLICT], "a purchase with this `Idempotency-Key` was not completed; send it again";
+    RequestInProgress = "request_in_progress", [CONFLICT], "a request with this `Idempotency-Key` is still being answered; retry in a moment";
     PromoCodeTaken = "promo_code_taken", [CONFLICT], "the event already has a promo code with this code (any case)";
     PromoCodeExhausted = "promo_code_exhausted", [CONFLICT], "every use of the promo code is taken";
     MaxUsesBelowUsed = "max_uses_below_used", [CONFLICT], "a promo code's `max_uses` below the uses already taken";

@@ -1,6 +1,6 @@
 //! Events, their ticket types and quotas.
 
-use bilten_domain::{Category, EventId, Money, OrganizationId, QuotaId, TicketTypeId};
+use bilten_domain::{Category, Discount, EventId, Money, OrganizationId, QuotaId, TicketTypeId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -173,4 +173,42 @@ pub struct QuotaResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct QuotaList {
     pub items: Vec<Quota>,
+}
+
+/// A promo code as a buyer sees it on the event page (`GET /events/{id}?promo_code=…`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PromoPreview {
+    pub code: String,
+    pub discount: Option<Discount>,
+    /// The types it applies to; empty: all of the event's.
+    pub ticket_type_ids: Vec<TicketTypeId>,
+}
+
+/// `GET /events/{id}`: the event and the ticket types the caller may see, with live
+/// availability.
+// `promo_code` has three states on the wire (absent, `null`, a code), hence the nested option.
+#[allow(clippy::option_option)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventDetail {
+    pub event: Event,
+    pub ticket_types: Vec<TicketType>,
+    /// Only when `promo_code` was asked for: the code, or `null` when it is not usable.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[schema(value_type = Option<PromoPreview>)]
+    pub promo_code: Option<Option<PromoPreview>>,
+}
+
+/// A field that is there (even as `null`) is `Some`, so `promo_code: null` (asked, not
+/// usable) stays apart from no `promo_code` (not asked).
+#[allow(clippy::option_option)]
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }

@@ -9,15 +9,22 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod checkin;
 pub mod error;
 pub mod error_code;
 pub mod events;
 pub mod invitations;
+pub mod openapi;
+pub mod orders;
 pub mod organizations;
 pub mod page;
 pub mod privacy;
 pub mod promo;
+pub mod refunds;
+pub mod reports;
+pub mod tickets;
 pub mod two_factor;
+pub mod wire;
 
 pub use error::{ErrorDetail, ErrorResponse, FieldProblem};
 pub use error_code::ErrorCode;

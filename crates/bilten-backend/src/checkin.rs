@@ -7,6 +7,12 @@
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bilten_api::checkin::{
+    CheckinList, CheckinListList, CheckinListResponse, CheckinLogEntry, CheckinReason,
+    CheckinStats, CreateCheckinListRequest, CreateDeviceRequest, CreatedDevice, Device, DeviceList,
+    DeviceStatus, ListCheckins, ScanDirection, TicketTypeCheckins,
+};
+use bilten_api::Page;
 use bilten_domain::{
     CheckinId, CheckinListId, DeviceId, FieldError, FieldErrors, TicketTypeId, TimeWindow,
 };
@@ -16,12 +22,12 @@ use bilten_store::checkin::{self, DeviceRecord, ListRecord, NewList};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::auth::CurrentUser;
 use crate::authz::{authorize_in, Action};
 use crate::error::{BackendError, BackendResult};
 use crate::events::{event_for, parse_optional_time};
+use crate::views::stored;
 use crate::AppState;
 
 /// A pairing code is good for this long; after that, create a new device.
@@ -46,50 +52,46 @@ fn new_pairing_code() -> String {
     code
 }
 
-fn time(t: Option<DateTime<Utc>>) -> Value {
-    t.map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
+pub fn list_view(list: &ListRecord) -> CheckinList {
+    CheckinList {
+        id: list.id,
+        event_id: list.event_id,
+        name: list.name.clone(),
+        all_ticket_types: list.all_ticket_types,
+        ticket_type_ids: list.ticket_type_ids.clone(),
+        not_before: list.not_before,
+        not_after: list.not_after,
+        reentry_allowed: list.reentry_allowed,
+        created_at: list.created_at,
+    }
 }
 
-pub fn list_view(list: &ListRecord) -> Value {
-    json!({
-        "id": list.id.to_string(),
-        "event_id": list.event_id.to_string(),
-        "name": list.name,
-        "all_ticket_types": list.all_ticket_types,
-        "ticket_type_ids": list.ticket_type_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "not_before": time(list.not_before),
-        "not_after": time(list.not_after),
-        "reentry_allowed": list.reentry_allowed,
-        "created_at": list.created_at.to_rfc3339(),
-    })
-}
-
-fn device_view(device: &DeviceRecord, now: DateTime<Utc>) -> Value {
+fn device_view(device: &DeviceRecord, now: DateTime<Utc>) -> Device {
     let status = if device.revoked_at.is_some() {
-        "revoked"
+        DeviceStatus::Revoked
     } else if device.paired_at.is_some() {
-        "paired"
+        DeviceStatus::Paired
     } else if device.pairing_expires_at <= now {
-        "expired"
+        DeviceStatus::Expired
     } else {
-        "pending"
+        DeviceStatus::Pending
     };
-    let pairing_code = (status == "pending")
+    let pairing_code = (status == DeviceStatus::Pending)
         .then(|| device.pairing_code.clone())
         .flatten();
-    json!({
-        "id": device.id.to_string(),
-        "event_id": device.event_id.to_string(),
-        "name": device.name,
-        "status": status,
-        "gate": device.gate,
-        "pairing_code": pairing_code,
-        "pairing_expires_at": device.pairing_expires_at.to_rfc3339(),
-        "created_at": device.created_at.to_rfc3339(),
-        "paired_at": time(device.paired_at),
-        "revoked_at": time(device.revoked_at),
-        "last_seen_at": time(device.last_seen_at),
-    })
+    Device {
+        id: device.id,
+        event_id: device.event_id,
+        name: device.name.clone(),
+        status,
+        gate: device.gate.clone(),
+        pairing_code,
+        pairing_expires_at: device.pairing_expires_at,
+        created_at: device.created_at,
+        paired_at: device.paired_at,
+        revoked_at: device.revoked_at,
+        last_seen_at: device.last_seen_at,
+    }
 }
 
 fn short_name(value: Option<&str>, field: &str, e: &mut FieldErrors) -> Option<String> {
@@ -112,17 +114,6 @@ fn short_name(value: Option<&str>, field: &str, e: &mut FieldErrors) -> Option<S
 // ---------------------------------------------------------------------------------------
 // Lists
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListInput {
-    name: Option<String>,
-    /// Absent or null: every ticket type of the event (including ones added later).
-    ticket_type_ids: Option<Vec<String>>,
-    not_before: Option<String>,
-    not_after: Option<String>,
-    reentry_allowed: Option<bool>,
-}
-
 /// `POST /events/{id}/checkin-lists` (managers and owners).
 #[utoipa::path(
     post,
@@ -133,17 +124,17 @@ pub struct ListInput {
     params(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
-    request_body = ListInput,
+    request_body = CreateCheckinListRequest,
     responses(
-        (status = 201, description = "`{checkin_list}`.", body = serde_json::Value),
+        (status = 201, description = "The new list.", body = CheckinListResponse),
     )
 )]
 pub async fn create_list(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-    Json(body): Json<ListInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+    Json(body): Json<CreateCheckinListRequest>,
+) -> BackendResult<(StatusCode, Json<CheckinListResponse>)> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     let mut e = FieldErrors::new();
     let name = short_name(body.name.as_deref(), "name", &mut e);
@@ -214,7 +205,9 @@ pub async fn create_list(
         .ok_or(BackendError::NotFound("check-in list"))?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "checkin_list": list_view(&created) })),
+        Json(CheckinListResponse {
+            checkin_list: list_view(&created),
+        }),
     ))
 }
 
@@ -229,30 +222,24 @@ pub async fn create_list(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{items}`.", body = serde_json::Value),
+        (status = 200, description = "The lists.", body = CheckinListList),
     )
 )]
 pub async fn list_lists(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<CheckinListList>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
     let lists =
         checkin::lists_of_event(state.store.primary(), state.store.dialect(), event.id).await?;
-    Ok(Json(
-        json!({ "items": lists.iter().map(list_view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(CheckinListList {
+        items: lists.iter().map(list_view).collect(),
+    }))
 }
 
 // ---------------------------------------------------------------------------------------
 // Devices
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceInput {
-    name: Option<String>,
-}
 
 /// `POST /events/{id}/devices` (managers and owners): a device and its one-time pairing code.
 #[utoipa::path(
@@ -264,17 +251,17 @@ pub struct DeviceInput {
     params(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
-    request_body = DeviceInput,
+    request_body = CreateDeviceRequest,
     responses(
-        (status = 201, description = "`{device, pairing_code, pairing_qr_url}`.", body = serde_json::Value),
+        (status = 201, description = "The device and its one-time pairing code.", body = CreatedDevice),
     )
 )]
 pub async fn create_device(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-    Json(body): Json<DeviceInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+    Json(body): Json<CreateDeviceRequest>,
+) -> BackendResult<(StatusCode, Json<CreatedDevice>)> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
     let mut e = FieldErrors::new();
     let Some(name) = short_name(body.name.as_deref(), "name", &mut e) else {
@@ -310,11 +297,11 @@ pub async fn create_device(
         .ok_or(BackendError::NotFound("device"))?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "device": device_view(&device, now),
-            "pairing_code": device.pairing_code,
-            "pairing_qr_url": format!("/api/v1/devices/{}/pairing.svg", device.id),
-        })),
+        Json(CreatedDevice {
+            device: device_view(&device, now),
+            pairing_qr_url: format!("/api/v1/devices/{}/pairing.svg", device.id),
+            pairing_code: device.pairing_code,
+        }),
     ))
 }
 
@@ -329,20 +316,20 @@ pub async fn create_device(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{items}`.", body = serde_json::Value),
+        (status = 200, description = "The devices.", body = DeviceList),
     )
 )]
 pub async fn list_devices(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<DeviceList>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
     let now = Utc::now();
     let devices = checkin::devices_of_event(state.store.primary(), event.id).await?;
-    Ok(Json(json!({
-        "items": devices.iter().map(|d| device_view(d, now)).collect::<Vec<_>>()
-    })))
+    Ok(Json(DeviceList {
+        items: devices.iter().map(|d| device_view(d, now)).collect(),
+    }))
 }
 
 /// A device and the caller's permission on its event's organization.
@@ -444,14 +431,14 @@ pub async fn pairing_svg(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "Per list: expected, checked in, inside, scans per minute.", body = serde_json::Value),
+        (status = 200, description = "Per list: expected, checked in, inside, scans per minute.", body = CheckinStats),
     )
 )]
 pub async fn stats(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<CheckinStats>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
     let now = Utc::now();
     let lists =
@@ -460,7 +447,7 @@ pub async fn stats(
     // Scans per minute over the last five minutes, a steadier number than the last minute.
     let recent =
         checkin::scans_since(state.store.primary(), event.id, now - Duration::minutes(5)).await?;
-    let items: Vec<Value> = lists
+    let items: Vec<ListCheckins> = lists
         .iter()
         .map(|list| {
             let types: Vec<&checkin::StatsRow> =
@@ -470,26 +457,31 @@ pub async fn stats(
                 .iter()
                 .find(|(l, _)| *l == list.id)
                 .map_or(0, |(_, n)| *n);
-            json!({
-                "list_id": list.id.to_string(),
-                "name": list.name,
-                "expected": sum(|r| r.expected),
-                "checked_in": sum(|r| r.checked_in),
-                "inside": sum(|r| r.inside),
-                "scans_per_minute": scans as f64 / 5.0,
-                "ticket_types": types.iter().map(|r| json!({
-                    "ticket_type_id": r.ticket_type_id.to_string(),
-                    "name": r.ticket_type_name,
-                    "expected": r.expected,
-                    "checked_in": r.checked_in,
-                    "inside": r.inside,
-                })).collect::<Vec<_>>(),
-            })
+            ListCheckins {
+                list_id: list.id,
+                name: list.name.clone(),
+                expected: sum(|r| r.expected),
+                checked_in: sum(|r| r.checked_in),
+                inside: sum(|r| r.inside),
+                scans_per_minute: scans as f64 / 5.0,
+                ticket_types: types
+                    .iter()
+                    .map(|r| TicketTypeCheckins {
+                        ticket_type_id: r.ticket_type_id,
+                        name: r.ticket_type_name.clone(),
+                        expected: r.expected,
+                        checked_in: r.checked_in,
+                        inside: r.inside,
+                    })
+                    .collect(),
+            }
         })
         .collect();
-    Ok(Json(
-        json!({ "event_id": event.id.to_string(), "lists": items, "generated_at": now.to_rfc3339() }),
-    ))
+    Ok(Json(CheckinStats {
+        event_id: event.id,
+        lists: items,
+        generated_at: now,
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -525,7 +517,7 @@ fn decode_cursor(text: &str) -> Option<(DateTime<Utc>, CheckinId)> {
         LogQuery,
     ),
     responses(
-        (status = 200, description = "`{items, next_cursor}`, newest first.", body = serde_json::Value),
+        (status = 200, description = "A page of scans, newest first.", body = Page<CheckinLogEntry>),
     )
 )]
 pub async fn log(
@@ -533,7 +525,7 @@ pub async fn log(
     actor: CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<LogQuery>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<Page<CheckinLogEntry>>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
     let before = match query.cursor.as_deref() {
         None => None,
@@ -553,28 +545,44 @@ pub async fn log(
     let next = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| encode_cursor(e.recorded_at, e.id)))
         .flatten();
-    let items: Vec<Value> = entries
+    let items = entries
         .iter()
         .map(|e| {
-            json!({
-                "id": e.id.to_string(),
-                "list_id": e.list_id.to_string(),
-                "list_name": e.list_name,
-                "device_id": e.device_id.as_deref().and_then(|d| DeviceId::from_db(d).ok()).map(|d| d.to_string()),
-                "device_name": e.device_name,
-                "user_id": e.user_id.as_deref().and_then(|u| bilten_domain::UserId::from_db(u).ok()).map(|u| u.to_string()),
-                "gate": e.gate,
-                "ticket_id": e.ticket_id.as_deref().and_then(|t| bilten_domain::TicketId::from_db(t).ok()).map(|t| t.to_string()),
-                "holder_name": e.holder_name,
-                "direction": e.direction,
-                "result": e.result,
-                "detail": e.detail,
-                "offline": e.offline,
-                "conflict": e.conflict,
-                "scanned_at": e.scanned_at.to_rfc3339(),
-                "recorded_at": e.recorded_at.to_rfc3339(),
+            Ok(CheckinLogEntry {
+                id: e.id,
+                list_id: e.list_id,
+                list_name: e.list_name.clone(),
+                device_id: e
+                    .device_id
+                    .as_deref()
+                    .and_then(|d| DeviceId::from_db(d).ok()),
+                device_name: e.device_name.clone(),
+                user_id: e
+                    .user_id
+                    .as_deref()
+                    .and_then(|u| bilten_domain::UserId::from_db(u).ok()),
+                gate: e.gate.clone(),
+                ticket_id: e
+                    .ticket_id
+                    .as_deref()
+                    .and_then(|t| bilten_domain::TicketId::from_db(t).ok()),
+                holder_name: e.holder_name.clone(),
+                direction: stored(
+                    ScanDirection::parse(&e.direction),
+                    "scan direction",
+                    &e.direction,
+                )?,
+                result: stored(CheckinReason::parse(&e.result), "scan result", &e.result)?,
+                detail: e.detail.clone(),
+                offline: e.offline,
+                conflict: e.conflict,
+                scanned_at: e.scanned_at,
+                recorded_at: e.recorded_at,
             })
         })
-        .collect();
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+        .collect::<BackendResult<_>>()?;
+    Ok(Json(Page {
+        items,
+        next_cursor: next,
+    }))
 }

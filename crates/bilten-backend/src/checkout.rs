@@ -18,51 +18,43 @@
 //! repeated or concurrent checkouts of one order get that attempt's page again instead of a
 //! second checkout at the provider, so a double submit charges once and refunds nothing.
 //! `Idempotency-Key` (optional) makes a retry get the first request's answer
-//! ([`crate::payments::idempotency`]).
+//! ([`crate::idempotency`]).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bilten_domain::{Currency, Money, OrderId, PaymentId};
+use bilten_api::orders::{
+    CheckoutRequest, CompletedCheckout, Payment, PaymentProvider, PaymentStatus, StartedCheckout,
+};
+use bilten_domain::{OrderId, PaymentId};
 use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::orders::{self, OrderRecord};
 use bilten_store::payments::{self, PaymentRecord};
 use bilten_store::tickets;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::auth::MaybeUser;
 use crate::completion::{self, Completion, RefundCause};
 use crate::error::{BackendError, BackendResult};
+use crate::idempotency::{self, Scope};
 use crate::orders::{order_view, visible_order};
 use crate::payments::attempts::{self, Claim};
-use crate::payments::idempotency;
 use crate::payments::test_card::{self, CardOutcome};
 use crate::tickets::ticket_view;
+use crate::views::{money, stored};
 use crate::AppState;
 
-#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CheckoutInput {
-    test_card: Option<String>,
-}
-
-impl CheckoutInput {
-    /// A digest of the request for `Idempotency-Key`: the order and the body as parsed.
-    fn hash(&self, order: OrderId) -> String {
-        let canonical = serde_json::to_vec(&(order.to_string(), self)).unwrap_or_default();
-        hex::encode(Sha256::digest(canonical))
-    }
+/// A digest of the request for `Idempotency-Key`: the order and the body as parsed.
+fn request_hash(input: &CheckoutRequest, order: OrderId) -> String {
+    idempotency::request_hash(&(order.to_string(), input))
 }
 
 /// The body is optional: no body (or `{}`) starts a hosted checkout.
-fn parse_input(body: &Bytes) -> BackendResult<CheckoutInput> {
+fn parse_input(body: &Bytes) -> BackendResult<CheckoutRequest> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(CheckoutInput::default());
+        return Ok(CheckoutRequest::default());
     }
     serde_json::from_slice(body).map_err(|e| {
         BackendError::field(
@@ -97,20 +89,20 @@ fn api_origin(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// A payment as the API shows it.
-pub fn payment_view(p: &PaymentRecord) -> Value {
-    let amount = match Currency::parse(&p.currency) {
-        Ok(c) => serde_json::to_value(Money::new(p.amount_minor, c)).unwrap_or(Value::Null),
-        Err(_) => json!({ "amount": p.amount_minor, "currency": p.currency }),
-    };
-    json!({
-        "id": p.id.to_string(),
-        "order_id": p.order_id.to_string(),
-        "provider": p.provider,
-        "status": p.status,
-        "amount": amount,
-        "failure_code": p.failure_code,
-        "created_at": p.created_at,
-        "succeeded_at": p.succeeded_at,
+pub fn payment_view(p: &PaymentRecord) -> BackendResult<Payment> {
+    Ok(Payment {
+        id: p.id,
+        order_id: p.order_id,
+        provider: stored(
+            PaymentProvider::parse(&p.provider),
+            "payment provider",
+            &p.provider,
+        )?,
+        status: stored(PaymentStatus::parse(&p.status), "payment status", &p.status)?,
+        amount: money(p.amount_minor, &p.currency)?,
+        failure_code: p.failure_code.clone(),
+        created_at: p.created_at,
+        succeeded_at: p.succeeded_at,
     })
 }
 
@@ -127,16 +119,20 @@ async fn completed_response(
     let payment = match payment {
         Some(id) => payments::find(state.store.primary(), id)
             .await?
-            .map(|p| payment_view(&p)),
+            .map(|p| payment_view(&p))
+            .transpose()?,
         None => None,
     };
     Ok((
         StatusCode::OK,
-        Json(json!({
-            "order": order_view(&order, Utc::now()),
-            "payment": payment,
-            "tickets": issued.iter().map(ticket_view).collect::<Vec<_>>(),
-        })),
+        Json(CompletedCheckout {
+            order: order_view(&order, Utc::now())?,
+            payment,
+            tickets: issued
+                .iter()
+                .map(ticket_view)
+                .collect::<BackendResult<_>>()?,
+        }),
     )
         .into_response())
 }
@@ -195,10 +191,10 @@ fn not_payable(order: &OrderRecord, now: DateTime<Utc>) -> Option<BackendError> 
         ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
         ("Idempotency-Key" = Option<String>, Header, description = "Optional: 1–255 visible ASCII characters; the same key with the same request replays the first answer."),
     ),
-    request_body(content = Option<CheckoutInput>, description = "Optional: absent or `{}` starts the provider's checkout; `test_card` charges a test card at once."),
+    request_body(content = Option<CheckoutRequest>, description = "Optional: absent or `{}` starts the provider's checkout; `test_card` charges a test card at once."),
     responses(
-        (status = 200, description = "Completed at once (free order or test card): `{order, payment, tickets}`.", body = serde_json::Value),
-        (status = 201, description = "A hosted checkout started: `{redirect_url, payment}`.", body = serde_json::Value),
+        (status = 200, description = "Completed at once (free order or test card).", body = CompletedCheckout),
+        (status = 201, description = "A hosted checkout started: send the buyer to `redirect_url`.", body = StartedCheckout),
     )
 )]
 pub async fn checkout(
@@ -215,21 +211,16 @@ pub async fn checkout(
     let key = idempotency::key(&headers)?;
     let input = parse_input(&body)?;
     let origin = api_origin(&state, &headers);
-    match key {
-        None => pay(&state, &order, &input, &origin).await,
-        Some(key) => {
-            let hash = input.hash(order.id);
-            let work = pay(&state, &order, &input, &origin);
-            idempotency::once(&state, &key, order.id, &hash, work).await
-        }
-    }
+    let hash = || request_hash(&input, order.id);
+    let work = Box::pin(pay(&state, &order, &input, &origin));
+    idempotency::run(&state, Scope::Checkout, key, hash, work).await
 }
 
 /// The checkout itself.
 async fn pay(
     state: &AppState,
     order: &OrderRecord,
-    input: &CheckoutInput,
+    input: &CheckoutRequest,
     origin: &str,
 ) -> BackendResult<Response> {
     if let Some(refusal) = not_payable(order, Utc::now()) {
@@ -280,10 +271,10 @@ async fn pay(
     match card {
         None => Ok((
             StatusCode::CREATED,
-            Json(json!({
-                "redirect_url": attempt.redirect_url,
-                "payment": payment_view(&attempt.payment),
-            })),
+            Json(StartedCheckout {
+                redirect_url: attempt.redirect_url,
+                payment: payment_view(&attempt.payment)?,
+            }),
         )
             .into_response()),
         Some(CardOutcome::Declined(code)) => {

@@ -17,19 +17,24 @@
 //! round finds nothing, and completion itself refunds payments for orders already canceled.
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use bilten_api::events::EventStatus;
+use bilten_api::refunds::{CanceledEvent, EventCancellation};
 use bilten_domain::{EventId, OrderId, OrderStatus};
 use bilten_http::Json;
 use bilten_store::refunds::{self as store, RefundReason};
 use bilten_store::tickets::RevocationReason;
 use bilten_store::{orders, payments, StoreError};
 use chrono::Utc;
-use serde_json::{json, Value};
 
 use crate::auth::CurrentUser;
 use crate::authz::{authorize_in, Action};
 use crate::error::{BackendError, BackendResult};
 use crate::events::{load_event, parse_event_id};
+use crate::idempotency::{self, Scope};
 use crate::refunds::{self, Cause, Selection};
+use crate::views::stored;
 use crate::{refund_mail, AppState};
 
 /// Rounds of the sweep before giving up on a moving target (each round is cheap).
@@ -49,17 +54,36 @@ struct Sweep {
     operation_id = "cancel_event",
     summary = "Cancel an event and refund its orders (managers)",
     params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: 1–255 visible ASCII characters; the same key with the same request replays the first answer (24 hours)."),
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{event, canceled_now, orders_refunded, orders_canceled, refunds_pending}`; idempotent.", body = serde_json::Value),
+        (status = 200, description = "What this call did; calling again finishes what an earlier call left.", body = EventCancellation),
     )
 )]
 pub async fn cancel(
     State(state): State<AppState>,
     actor: CurrentUser,
+    headers: HeaderMap,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Response> {
+    let key = idempotency::key(&headers)?;
+    let hash = idempotency::request_hash(&(actor.user_id, &id));
+    // Boxed: the operation's future is large, the key's bookkeeping should not carry it.
+    let work = Box::pin(async {
+        cancel_now(State(state.clone()), actor, Path(id.clone()))
+            .await
+            .map(IntoResponse::into_response)
+    });
+    idempotency::run(&state, Scope::CancelEvent, key, || hash, work).await
+}
+
+/// The operation itself; [`cancel`] runs it once per `Idempotency-Key`.
+async fn cancel_now(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+) -> BackendResult<Json<EventCancellation>> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
     authorize_in(
         &state,
@@ -75,13 +99,20 @@ pub async fn cancel(
     }
     let sweep = sweep(&state, event.id, &event.fields.title, &actor).await?;
     let event = load_event(&state, event.id).await?;
-    Ok(Json(json!({
-        "event": { "id": event.id.to_string(), "status": event.status },
-        "canceled_now": canceled_now,
-        "orders_canceled": sweep.pending_canceled,
-        "orders_refunded": sweep.paid_refunded,
-        "refunds_pending": sweep.refunds_pending,
-    })))
+    Ok(Json(EventCancellation {
+        event: CanceledEvent {
+            id: event.id,
+            status: stored(
+                EventStatus::parse(&event.status),
+                "event status",
+                &event.status,
+            )?,
+        },
+        canceled_now,
+        orders_canceled: sweep.pending_canceled as u64,
+        orders_refunded: sweep.paid_refunded as u64,
+        refunds_pending: sweep.refunds_pending as u64,
+    }))
 }
 
 async fn sweep(

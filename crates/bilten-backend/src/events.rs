@@ -1,10 +1,11 @@
 //! Events, their ticket types and quotas: organizer endpoints and the public listing.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use bilten_api::events::{
-    Event, EventList, EventResponse, EventStatus, Quota, QuotaList, QuotaResponse, SalesPhase,
-    TicketType, TicketTypeList, TicketTypeResponse, Visibility,
+    Event, EventDetail, EventList, EventResponse, EventStatus, PromoPreview, Quota, QuotaList,
+    QuotaResponse, SalesPhase, TicketType, TicketTypeList, TicketTypeResponse, Visibility,
 };
 use bilten_api::Page;
 use bilten_domain::event::SalesPhase as DomainPhase;
@@ -19,12 +20,12 @@ use bilten_store::events::{
 };
 use bilten_store::{Constraint, StoreError};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::authz::{authorize_in, role_in, Action};
 use crate::error::{BackendError, BackendResult};
+use crate::idempotency::{self, Scope};
 use crate::organizations::parse_org_id;
 use crate::AppState;
 
@@ -59,7 +60,7 @@ pub(crate) async fn event_for(
 
 /// Event fields as sent; all optional so one response can name every bad field, and so the
 /// same shape serves create (missing = required error) and patch (missing = unchanged).
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventInput {
     title: Option<String>,
@@ -433,6 +434,7 @@ pub(crate) fn effective_available(t: &TicketTypeRecord, quotas: &[QuotaRecord]) 
     operation_id = "create_event",
     summary = "Create a draft event (managers)",
     params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: 1–255 visible ASCII characters; the same key with the same request replays the first answer (24 hours)."),
         ("id" = String, Path, description = "The organization id (`org_…`)."),
     ),
     request_body = EventInput,
@@ -441,6 +443,25 @@ pub(crate) fn effective_available(t: &TicketTypeRecord, quotas: &[QuotaRecord]) 
     )
 )]
 pub async fn create(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Json(body): Json<EventInput>,
+) -> BackendResult<Response> {
+    let key = idempotency::key(&headers)?;
+    let hash = idempotency::request_hash(&(actor.user_id, &org, &body));
+    // Boxed: the operation's future is large, the key's bookkeeping should not carry it.
+    let work = Box::pin(async {
+        create_now(State(state.clone()), actor, Path(org.clone()), Json(body))
+            .await
+            .map(IntoResponse::into_response)
+    });
+    idempotency::run(&state, Scope::CreateEvent, key, || hash, work).await
+}
+
+/// The operation itself; [`create`] runs it once per `Idempotency-Key`.
+async fn create_now(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(org): Path<String>,
@@ -610,7 +631,7 @@ pub struct EventQuery {
         EventQuery,
     ),
     responses(
-        (status = 200, description = "`{event, ticket_types}` with live availability (members also see counters and hidden types); `promo_code` when asked.", body = serde_json::Value),
+        (status = 200, description = "The event and its ticket types with live availability (members also see counters and hidden types); `promo_code` when asked.", body = EventDetail),
     )
 )]
 pub async fn get(
@@ -618,7 +639,7 @@ pub async fn get(
     MaybeUser(actor): MaybeUser,
     Path(id): Path<String>,
     Query(query): Query<EventQuery>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<EventDetail>> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
     let member = match &actor {
         Some(actor) => role_in(&state, actor, event.organization_id)
@@ -656,18 +677,20 @@ pub async fn get(
             ticket_type_view(t, available, &event.fields.currency, member, now)
         })
         .collect::<BackendResult<Vec<_>>>()?;
-    let mut body = json!({ "event": event_view(&event), "ticket_types": ticket_types });
-    if query.promo_code.is_some() {
-        body["promo_code"] = match (&promo_code, Currency::parse(&event.fields.currency)) {
-            (Some(p), Ok(currency)) => json!({
-                "code": p.code,
-                "discount": crate::promo::discount_of(p, currency).ok(),
-                "ticket_type_ids": p.ticket_type_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            }),
-            _ => Value::Null,
-        };
-    }
-    Ok(Json(body))
+    let preview = match (&promo_code, Currency::parse(&event.fields.currency)) {
+        (Some(p), Ok(currency)) => Some(PromoPreview {
+            code: p.code.clone(),
+            discount: crate::promo::discount_of(p, currency).ok(),
+            ticket_type_ids: p.ticket_type_ids.clone(),
+        }),
+        _ => None,
+    };
+    Ok(Json(EventDetail {
+        event: event_view(&event),
+        ticket_types,
+        // Asked for: the code or `null`; not asked: absent.
+        promo_code: query.promo_code.is_some().then_some(preview),
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -788,7 +811,7 @@ pub async fn list(
 // ---------------------------------------------------------------------------------------
 // Handlers: ticket types and quotas
 
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketTypeInput {
     name: Option<String>,
@@ -906,6 +929,7 @@ fn parse_ticket_type(
     operation_id = "create_ticket_type",
     summary = "Add a ticket type (managers)",
     params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: 1–255 visible ASCII characters; the same key with the same request replays the first answer (24 hours)."),
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     request_body = TicketTypeInput,
@@ -914,6 +938,25 @@ fn parse_ticket_type(
     )
 )]
 pub async fn create_ticket_type(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<TicketTypeInput>,
+) -> BackendResult<Response> {
+    let key = idempotency::key(&headers)?;
+    let hash = idempotency::request_hash(&(actor.user_id, &id, &body));
+    // Boxed: the operation's future is large, the key's bookkeeping should not carry it.
+    let work = Box::pin(async {
+        create_ticket_type_now(State(state.clone()), actor, Path(id.clone()), Json(body))
+            .await
+            .map(IntoResponse::into_response)
+    });
+    idempotency::run(&state, Scope::CreateTicketType, key, || hash, work).await
+}
+
+/// The operation itself; [`create_ticket_type`] runs it once per `Idempotency-Key`.
+async fn create_ticket_type_now(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,

@@ -15,6 +15,7 @@ mod confirmation;
 mod error;
 mod event_cancel;
 mod events;
+mod idempotency;
 mod invitations;
 mod metrics;
 pub mod openapi;
@@ -35,6 +36,7 @@ pub mod ticket_render;
 mod tickets;
 mod two_factor;
 mod users;
+mod views;
 mod webhooks;
 
 pub mod admin;

@@ -14,7 +14,7 @@ use utoipa::openapi::path::{HttpMethod, Operation, ParameterIn};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{OpenApi, Ref, RefOr};
 use utoipa::OpenApi as _;
 
 use crate::routes::{Access, ROUTES};
@@ -108,11 +108,8 @@ pub fn document(mut doc: OpenApi) -> OpenApi {
             if let Some(access) = access {
                 operation.security = security(access, &route);
             }
-            add_errors(
-                operation,
-                errors_of(method, &route, access, operation),
-                &mut shared,
-            );
+            let codes = errors_of(method, &route, access, operation);
+            add_errors(operation, &codes, &mut shared);
         }
     }
     let components = doc.components.get_or_insert_with(Default::default);
@@ -261,7 +258,16 @@ const SPECIFIC: &[(&str, &str, &[ErrorCode])] = {
             "/admin/events/{id}/release",
             &[E::NotModerationLocked],
         ),
-        ("POST", "/organizations", &[E::EmailNotVerified]),
+        (
+            "POST",
+            "/organizations",
+            &[
+                E::EmailNotVerified,
+                E::IdempotencyKeyRequired,
+                E::IdempotencyKeyReused,
+                E::RequestInProgress,
+            ],
+        ),
         ("DELETE", "/me", &[E::LastOwner]),
         (
             "POST",
@@ -336,6 +342,8 @@ const SPECIFIC: &[(&str, &str, &[ErrorCode])] = {
                 E::OrderAlreadyPaid,
                 E::OrderNotPending,
                 E::CheckoutInProgress,
+                // A test card's payment decided meanwhile by another request.
+                E::PaymentNotPending,
                 E::PaymentDeclined,
                 E::SoldOut,
                 E::IdempotencyKeyRequired,
@@ -343,7 +351,6 @@ const SPECIFIC: &[(&str, &str, &[ErrorCode])] = {
                 E::Forbidden,
             ],
         ),
-        ("POST", "/pay/test/{id}", &[E::PaymentNotPending]),
         (
             "POST",
             "/events/{id}/ticket-keys/rotate",
@@ -357,11 +364,32 @@ const SPECIFIC: &[(&str, &str, &[ErrorCode])] = {
         (
             "POST",
             "/orders/{id}/refund",
-            &[E::RefundExceedsRemaining, E::OrderNotRefundable],
+            &[
+                E::RefundExceedsRemaining,
+                E::OrderNotRefundable,
+                E::IdempotencyKeyRequired,
+                E::IdempotencyKeyReused,
+                E::RequestInProgress,
+            ],
         ),
-        ("POST", "/webhooks/stripe", &[E::InvalidSignature]),
+        // 404 while no webhook secret is configured (the endpoint is off).
+        (
+            "POST",
+            "/webhooks/stripe",
+            &[E::InvalidSignature, E::NotFound],
+        ),
+        ("POST", "/organizations/{id}/events", IDEMPOTENT),
+        ("POST", "/events/{id}/ticket-types", IDEMPOTENT),
+        ("POST", "/events/{id}/cancel", IDEMPOTENT),
     ]
 };
+
+/// The codes an optional `Idempotency-Key` brings.
+const IDEMPOTENT: &[ErrorCode] = &[
+    ErrorCode::IdempotencyKeyRequired,
+    ErrorCode::IdempotencyKeyReused,
+    ErrorCode::RequestInProgress,
+];
 
 const ORDERING: &[ErrorCode] = {
     use ErrorCode as E;
@@ -412,51 +440,17 @@ fn shared_name(codes: &[ErrorCode]) -> Option<String> {
 /// One response per status, listing its codes, with an example body for each.
 fn add_errors(
     operation: &mut Operation,
-    codes: Vec<ErrorCode>,
+    codes: &[ErrorCode],
     shared: &mut BTreeMap<String, RefOr<utoipa::openapi::Response>>,
 ) {
-    let mut by_status: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
-    for code in codes {
-        for status in code.statuses() {
-            let applies = match code {
-                // A NUL in the body is a 422, in the query string a 400.
-                ErrorCode::InvalidCharacters => {
-                    (status.as_u16() == 422) == operation.request_body.is_some()
-                        || status.as_u16() == 400 && operation.parameters.is_some()
-                }
-                _ => true,
-            };
-            if applies {
-                by_status.entry(status.as_u16()).or_default().push(code);
-            }
-        }
-    }
-    for (status, codes) in by_status {
+    let has_body = operation.request_body.is_some();
+    let has_query = operation.parameters.is_some();
+    for (status, codes) in bilten_api::openapi::by_status(codes, has_body, has_query) {
         let key = status.to_string();
         if operation.responses.responses.contains_key(&key) {
             continue;
         }
-        let description = codes
-            .iter()
-            .map(|code| format!("`{}`: {}", code.as_str(), code.meaning()))
-            .collect::<Vec<_>>()
-            .join("\n\n");
-        let examples = codes.iter().map(|code| {
-            let example = utoipa::openapi::example::ExampleBuilder::new()
-                .value(Some(serde_json::json!({
-                    "error": {"code": code.as_str(), "message": code.meaning()}
-                })))
-                .build();
-            (code.as_str(), example)
-        });
-        let content = ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name("ErrorResponse")))
-            .examples_from_iter(examples)
-            .build();
-        let response = ResponseBuilder::new()
-            .description(description)
-            .content("application/json", content)
-            .build();
+        let response = bilten_api::openapi::error_response(&codes);
         let entry = match shared_name(&codes) {
             Some(name) => {
                 shared.insert(name.clone(), response.into());
@@ -482,12 +476,18 @@ pub fn openapi() -> OpenApi {
 }
 
 /// `GET /api/v1/openapi.json` and the Swagger UI at `/api/docs` (served from the
-/// `utoipa-swagger-ui` crate's vendored copy: nothing is fetched from elsewhere).
+/// `utoipa-swagger-ui` crate's vendored copy: nothing is fetched from elsewhere). The UI
+/// offers the scanner's check-in document too, which the gateway routes to the scanner (a
+/// backend alone has only its own).
 pub fn docs_router(doc: OpenApi) -> axum::Router {
-    let config = utoipa_swagger_ui::Config::from(format!("{BASE}/openapi.json"))
-        .validator_url("none")
-        .try_it_out_enabled(false)
-        .persist_authorization(false);
+    use utoipa_swagger_ui::Url;
+    let config = utoipa_swagger_ui::Config::new([
+        Url::with_primary("Bilten API", "/api/v1/openapi.json", true),
+        Url::new("Check-in API (scanner)", "/api/v1/checkin/openapi.json"),
+    ])
+    .validator_url("none")
+    .try_it_out_enabled(false)
+    .persist_authorization(false);
     utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .url(format!("{BASE}/openapi.json"), doc)
         .config(config)

@@ -19,9 +19,13 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bilten_api::orders::{
+    Buyer, CreateOrderRequest, HeldOrder, Order, OrderDetail, OrderItemRequest, OrderLine,
+    OrderResponse,
+};
 use bilten_domain::{
-    Currency, DisplayName, Email, EventId, FieldError, FieldErrors, Money, OrderId, OrderStatus,
-    PromoCode, Quantity, TicketTypeId, UserId,
+    DisplayName, Email, EventId, FieldError, FieldErrors, Money, OrderId, OrderStatus, PromoCode,
+    Quantity, TicketTypeId, UserId,
 };
 use bilten_http::ErrorCode;
 use bilten_http::Json;
@@ -32,8 +36,7 @@ use bilten_store::{users, StoreError};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
@@ -73,31 +76,6 @@ fn order_key_matches(state: &AppState, id: OrderId, presented: &str) -> bool {
         .strip_prefix(ORDER_KEY_PREFIX)
         .and_then(|hex_text| hex::decode(hex_text).ok())
         .is_some_and(|bytes| order_key_mac(state, id).verify_slice(&bytes).is_ok())
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrderInput {
-    pub(crate) event_id: Option<String>,
-    pub(crate) items: Option<Vec<ItemInput>>,
-    pub(crate) promo_code: Option<String>,
-    pub(crate) buyer: Option<BuyerInput>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ItemInput {
-    ticket_type_id: Option<String>,
-    quantity: Option<i64>,
-    /// Names for this item's tickets, at most `quantity`; the rest carry the buyer's name.
-    attendees: Option<Vec<String>>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BuyerInput {
-    email: Option<String>,
-    name: Option<String>,
 }
 
 /// A purchase request after parsing.
@@ -187,7 +165,7 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> BackendResult<String> {
 fn parse_attendees(
     e: &mut FieldErrors,
     i: usize,
-    item: &ItemInput,
+    item: &OrderItemRequest,
     quantity: Option<Quantity>,
 ) -> Vec<Option<DisplayName>> {
     let given = item.attendees.as_deref().unwrap_or_default();
@@ -218,7 +196,7 @@ fn parse_attendees(
 pub(crate) async fn parse_purchase(
     state: &AppState,
     actor: Option<&CurrentUser>,
-    body: OrderInput,
+    body: CreateOrderRequest,
 ) -> BackendResult<Purchase> {
     let mut e = FieldErrors::new();
     let event_id = e.check(
@@ -286,10 +264,7 @@ pub(crate) async fn parse_purchase(
         Some(actor) => Some(users::get(state.store.primary(), actor.user_id).await?),
         None => None,
     };
-    let buyer = body.buyer.unwrap_or(BuyerInput {
-        email: None,
-        name: None,
-    });
+    let buyer = body.buyer.unwrap_or_default();
     let email = e.check(
         "buyer.email",
         match (buyer.email.as_deref(), &account) {
@@ -332,16 +307,16 @@ pub(crate) async fn parse_purchase(
     params(
         ("Idempotency-Key" = String, Header, description = "1–255 visible ASCII characters; the same key with the same request replays the first answer."),
     ),
-    request_body = OrderInput,
+    request_body = CreateOrderRequest,
     responses(
-        (status = 201, description = "`{order, access_key}`; a replay answers the same with `Idempotent-Replayed: true`.", body = serde_json::Value),
+        (status = 201, description = "The held order and its access key; a replay answers the same with `Idempotent-Replayed: true`.", body = HeldOrder),
     )
 )]
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
     headers: HeaderMap,
-    Json(body): Json<OrderInput>,
+    Json(body): Json<CreateOrderRequest>,
 ) -> BackendResult<Response> {
     let key = idempotency_key(&headers)?;
     let purchase = parse_purchase(&state, actor.as_ref(), body).await?;
@@ -375,10 +350,10 @@ pub(crate) async fn replay(
         .ok_or(BackendError::NotFound("order"))?;
     let mut response = (
         StatusCode::CREATED,
-        Json(json!({
-            "order": order_view(&order, Utc::now()),
-            "access_key": order_key(state, order.id),
-        })),
+        Json(HeldOrder {
+            order: order_view(&order, Utc::now())?,
+            access_key: order_key(state, order.id),
+        }),
     )
         .into_response();
     response
@@ -389,36 +364,45 @@ pub(crate) async fn replay(
 
 /// An order as the API shows it. A pending order whose hold has run out reads as `expired`
 /// even before the worker has marked it.
-pub fn order_view(order: &OrderRecord, now: DateTime<Utc>) -> Value {
-    let status = if order.status == "pending" && order.expires_at <= now {
-        "expired"
+pub fn order_view(order: &OrderRecord, now: DateTime<Utc>) -> BackendResult<Order> {
+    let stored = OrderStatus::parse(&order.status).ok_or_else(|| {
+        BackendError::Internal(format!("order {}: status {}", order.id, order.status))
+    })?;
+    let status = if stored == OrderStatus::Pending && order.expires_at <= now {
+        OrderStatus::Expired
     } else {
-        order.status.as_str()
+        stored
     };
-    let money = |minor: i64| match Currency::parse(&order.currency) {
-        Ok(c) => serde_json::to_value(Money::new(minor, c)).unwrap_or(Value::Null),
-        Err(_) => json!({ "amount": minor, "currency": order.currency }),
-    };
-    json!({
-        "id": order.id.to_string(),
-        "event_id": order.event_id.to_string(),
-        "status": status,
-        "expires_at": order.expires_at,
-        "buyer": { "email": order.buyer_email, "name": order.buyer_name },
-        "lines": order.lines.iter().map(|l| json!({
-            "ticket_type_id": l.ticket_type_id.to_string(),
-            "name": l.ticket_type_name,
-            "quantity": l.quantity,
-            "unit_price": money(l.unit_price_minor),
-            "discount": money(l.discount_minor),
-            "total": money(l.total_minor),
-        })).collect::<Vec<_>>(),
-        "quantity": order.quantity,
-        "promo_code": order.promo_code,
-        "subtotal": money(order.total_minor + order.discount_minor),
-        "discount": money(order.discount_minor),
-        "total": money(order.total_minor),
-        "created_at": order.created_at,
+    let currency = crate::views::currency(&order.currency)?;
+    let money = |minor: i64| Money::new(minor, currency);
+    Ok(Order {
+        id: order.id,
+        event_id: order.event_id,
+        status,
+        expires_at: order.expires_at,
+        buyer: Buyer {
+            email: order.buyer_email.clone(),
+            name: order.buyer_name.clone(),
+        },
+        lines: order
+            .lines
+            .iter()
+            .map(|l| OrderLine {
+                ticket_type_id: l.ticket_type_id,
+                name: l.ticket_type_name.clone(),
+                quantity: l.quantity,
+                unit_price: money(l.unit_price_minor),
+                discount: money(l.discount_minor),
+                total: money(l.total_minor),
+            })
+            .collect(),
+        quantity: order.quantity,
+        promo_code: order.promo_code.clone(),
+        subtotal: money(order.total_minor + order.discount_minor),
+        discount: money(order.discount_minor),
+        total: money(order.total_minor),
+        created_at: order.created_at,
+        refunded: None,
     })
 }
 
@@ -468,7 +452,7 @@ pub(crate) async fn visible_order(
         ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
     ),
     responses(
-        (status = 200, description = "`{order}` with its `tickets`.", body = serde_json::Value),
+        (status = 200, description = "The order with its tickets (none until paid).", body = OrderDetail),
     )
 )]
 pub async fn get(
@@ -476,13 +460,16 @@ pub async fn get(
     MaybeUser(actor): MaybeUser,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<OrderDetail>> {
     let (order, _) = visible_order(&state, actor.as_ref(), &headers, &id).await?;
     let issued = bilten_store::tickets::list_for_order(state.store.primary(), order.id).await?;
-    Ok(Json(json!({
-        "order": order_view(&order, Utc::now()),
-        "tickets": issued.iter().map(crate::tickets::ticket_view).collect::<Vec<_>>(),
-    })))
+    Ok(Json(OrderDetail {
+        order: order_view(&order, Utc::now())?,
+        tickets: issued
+            .iter()
+            .map(crate::tickets::ticket_view)
+            .collect::<BackendResult<_>>()?,
+    }))
 }
 
 /// `DELETE /orders/{id}`: the buyer gives up a pending order; its hold is freed at once.
@@ -497,7 +484,7 @@ pub async fn get(
         ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
     ),
     responses(
-        (status = 200, description = "`{order}`, `canceled`; the hold is freed.", body = serde_json::Value),
+        (status = 200, description = "The order, `canceled`; the hold is freed.", body = OrderResponse),
     )
 )]
 pub async fn cancel(
@@ -505,7 +492,7 @@ pub async fn cancel(
     MaybeUser(actor): MaybeUser,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<OrderResponse>> {
     let (order, is_buyer) = visible_order(&state, actor.as_ref(), &headers, &id).await?;
     if !is_buyer {
         // Organizers refund or cancel through their own endpoints, not this one.
@@ -525,7 +512,9 @@ pub async fn cancel(
     let order = orders::find_order(state.store.primary(), order.id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
-    Ok(Json(json!({ "order": order_view(&order, now) })))
+    Ok(Json(OrderResponse {
+        order: order_view(&order, now)?,
+    }))
 }
 
 /// Ends a pending order's hold (`Expired` or `Canceled`) and gives its inventory back, in one
@@ -624,10 +613,19 @@ impl HoldExpiryWorker {
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
+        // Idempotency keys past their day are swept about once a minute (a key's own request
+        // already ignores an expired row; this only keeps the table small).
+        let mut rounds: u32 = 0;
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(self.every) => {}
+            }
+            rounds = rounds.wrapping_add(1);
+            if rounds.is_multiple_of(12) {
+                if let Err(error) = crate::idempotency::sweep(&self.state).await {
+                    tracing::warn!(%error, "sweeping expired idempotency keys failed; retrying later");
+                }
             }
             if let Err(error) = release_lapsed(&self.state, None, Utc::now()).await {
                 tracing::warn!(%error, "releasing lapsed holds failed; retrying later");

@@ -1,7 +1,7 @@
 //! `/organizations`: organizations and their members.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_api::invitations::InvitationResponse;
 use bilten_api::organizations::{
@@ -18,6 +18,7 @@ use chrono::Utc;
 use crate::auth::CurrentUser;
 use crate::authz::{authorize_in, Action, OrgRole};
 use crate::error::{BackendError, BackendResult};
+use crate::idempotency::{self, Scope};
 use crate::AppState;
 
 pub(crate) fn view(org: &OrganizationRecord, role: OrgRole) -> Organization {
@@ -57,12 +58,33 @@ fn parse_name(name: Option<&str>) -> Result<String, FieldError> {
     tag = "organizations",
     operation_id = "create_organization",
     summary = "Create an organization",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: 1–255 visible ASCII characters; the same key with the same request replays the first answer (24 hours)."),
+    ),
     request_body = CreateOrganizationRequest,
     responses(
         (status = 201, description = "The organization; the creator is its owner.", body = OrganizationResponse),
     )
 )]
 pub async fn create(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    headers: HeaderMap,
+    Json(body): Json<CreateOrganizationRequest>,
+) -> BackendResult<Response> {
+    let key = idempotency::key(&headers)?;
+    let hash = idempotency::request_hash(&(actor.user_id, &body));
+    // Boxed: the operation's future is large, the key's bookkeeping should not carry it.
+    let work = Box::pin(async {
+        create_now(State(state.clone()), actor, Json(body))
+            .await
+            .map(IntoResponse::into_response)
+    });
+    idempotency::run(&state, Scope::CreateOrganization, key, || hash, work).await
+}
+
+/// The operation itself; [`create`] runs it once per `Idempotency-Key`.
+async fn create_now(
     State(state): State<AppState>,
     actor: CurrentUser,
     Json(body): Json<CreateOrganizationRequest>,

@@ -11,6 +11,12 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use bilten_api::orders::{Buyer, OrderStatus};
+use bilten_api::reports::{
+    Attendee, DaySales, OrderRow, SalesSummary, SalesTotals, TicketTypeRef, TicketTypeSales,
+};
+use bilten_api::tickets::TicketStatus;
+use bilten_api::Page;
 use bilten_domain::event::TimeZoneName;
 use bilten_domain::{Currency, Money, OrderId, TicketId};
 use bilten_http::{Json, Query};
@@ -18,12 +24,12 @@ use bilten_store::events::{self, EventRecord};
 use bilten_store::reports::{self, AttendeeFilter, OrderFilter, OrderSummary};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::auth::CurrentUser;
 use crate::authz::{authorize_in, Action};
 use crate::error::{BackendError, BackendResult};
 use crate::events::{effective_available, load_event, parse_event_id};
+use crate::views::{self, stored};
 use crate::AppState;
 
 const PAGE_DEFAULT: i64 = 50;
@@ -54,19 +60,17 @@ async fn event_for_viewer(
     Ok(event)
 }
 
-fn money(minor: i64, currency: &str) -> Value {
-    match Currency::parse(currency) {
-        Ok(c) => serde_json::to_value(Money::new(minor, c)).unwrap_or(Value::Null),
-        Err(_) => json!({ "amount": minor, "currency": currency }),
-    }
-}
-
-fn shown_status(status: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> &str {
-    if status == "pending" && expires_at <= now {
-        "expired"
+fn shown_status(
+    status: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> BackendResult<OrderStatus> {
+    let status = stored(OrderStatus::parse(status), "order status", status)?;
+    Ok(if status == OrderStatus::Pending && expires_at <= now {
+        OrderStatus::Expired
     } else {
         status
-    }
+    })
 }
 
 fn encode_cursor(at: DateTime<Utc>, id: &str) -> String {
@@ -138,16 +142,19 @@ fn order_filter(query: OrdersQuery, paged: bool) -> BackendResult<OrderFilter> {
     })
 }
 
-fn order_row_view(o: &OrderSummary, now: DateTime<Utc>) -> Value {
-    json!({
-        "id": o.id.to_string(),
-        "status": shown_status(&o.status, o.expires_at, now),
-        "buyer": { "email": o.buyer_email, "name": o.buyer_name },
-        "quantity": o.quantity,
-        "promo_code": o.promo_code,
-        "discount": money(o.discount_minor, &o.currency),
-        "total": money(o.total_minor, &o.currency),
-        "created_at": o.created_at,
+fn order_row_view(o: &OrderSummary, now: DateTime<Utc>) -> BackendResult<OrderRow> {
+    Ok(OrderRow {
+        id: o.id,
+        status: shown_status(&o.status, o.expires_at, now)?,
+        buyer: Buyer {
+            email: o.buyer_email.clone(),
+            name: o.buyer_name.clone(),
+        },
+        quantity: o.quantity,
+        promo_code: o.promo_code.clone(),
+        discount: views::money(o.discount_minor, &o.currency)?,
+        total: views::money(o.total_minor, &o.currency)?,
+        created_at: o.created_at,
     })
 }
 
@@ -163,7 +170,7 @@ fn order_row_view(o: &OrderSummary, now: DateTime<Utc>) -> Value {
         OrdersQuery,
     ),
     responses(
-        (status = 200, description = "`{items, next_cursor}`, newest first.", body = serde_json::Value),
+        (status = 200, description = "A page, newest first.", body = Page<OrderRow>),
     )
 )]
 pub async fn orders(
@@ -171,7 +178,7 @@ pub async fn orders(
     actor: CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<OrdersQuery>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<Page<OrderRow>>> {
     let event = event_for_viewer(&state, &actor, &id).await?;
     let filter = order_filter(query, true)?;
     let now = Utc::now();
@@ -180,14 +187,17 @@ pub async fn orders(
         .then(|| rows.last())
         .flatten()
         .map(|o| encode_cursor(o.created_at, &o.id.to_string()));
-    let items: Vec<Value> = rows.iter().map(|o| order_row_view(o, now)).collect();
-    Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
+    let items = rows
+        .iter()
+        .map(|o| order_row_view(o, now))
+        .collect::<BackendResult<_>>()?;
+    Ok(Json(Page { items, next_cursor }))
 }
 
 /// Tickets sold per day in the event's time zone, oldest first: `[{date, tickets}]`, folded
 /// from the database's quarter-hour counts (a quarter hour never straddles a local midnight).
 /// An unreadable zone (never stored, but old rows are old) counts in UTC.
-fn per_day(buckets: &[(DateTime<Utc>, i64)], zone: &str) -> Vec<Value> {
+fn per_day(buckets: &[(DateTime<Utc>, i64)], zone: &str) -> Vec<DaySales> {
     fn fold<Z: chrono::TimeZone>(
         buckets: &[(DateTime<Utc>, i64)],
         tz: &Z,
@@ -203,7 +213,7 @@ fn per_day(buckets: &[(DateTime<Utc>, i64)], zone: &str) -> Vec<Value> {
         Err(_) => fold(buckets, &Utc),
     };
     days.into_iter()
-        .map(|(date, tickets)| json!({ "date": date.to_string(), "tickets": tickets }))
+        .map(|(date, tickets)| DaySales { date, tickets })
         .collect()
 }
 
@@ -220,14 +230,14 @@ fn per_day(buckets: &[(DateTime<Utc>, i64)], zone: &str) -> Vec<Value> {
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{ticket_types, totals, per_day}`.", body = serde_json::Value),
+        (status = 200, description = "Per ticket type, the totals and tickets sold per day.", body = SalesSummary),
     )
 )]
 pub async fn sales_summary(
     State(state): State<AppState>,
     actor: CurrentUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<SalesSummary>> {
     let event = event_for_viewer(&state, &actor, &id).await?;
     let now = Utc::now();
     let types = events::ticket_types_of(state.store.primary(), event.id, now).await?;
@@ -239,9 +249,10 @@ pub async fn sales_summary(
         .collect();
     let takings = reports::sales_money(state.store.primary(), event.id).await?;
     let over_time = reports::tickets_sold_over_time(state.store.primary(), event.id).await?;
-    let currency = event.fields.currency.as_str();
+    let currency = views::currency(&event.fields.currency)?;
+    let money = |minor: i64| Money::new(minor, currency);
     let (mut capacity, mut sold, mut held, mut revenue, mut discount) = (0, 0, 0, 0, 0);
-    let items: Vec<Value> = types
+    let items: Vec<TicketTypeSales> = types
         .iter()
         .map(|t| {
             let (_, type_revenue, type_discount) = paid.get(&t.id).copied().unwrap_or_default();
@@ -251,36 +262,36 @@ pub async fn sales_summary(
             held += type_held;
             revenue += type_revenue;
             discount += type_discount;
-            json!({
-                "ticket_type_id": t.id.to_string(),
-                "name": t.name,
-                "price": money(t.price_minor, currency),
-                "capacity": t.capacity,
-                "sold": t.sold,
-                "held": type_held,
-                "available": effective_available(t, &quotas),
-                "revenue": money(type_revenue, currency),
-                "discount": money(type_discount, currency),
-            })
+            TicketTypeSales {
+                ticket_type_id: t.id,
+                name: t.name.clone(),
+                price: money(t.price_minor),
+                capacity: t.capacity,
+                sold: t.sold,
+                held: type_held,
+                available: effective_available(t, &quotas),
+                revenue: money(type_revenue),
+                discount: money(type_discount),
+            }
         })
         .collect();
-    Ok(Json(json!({
-        "event_id": event.id.to_string(),
-        "currency": currency,
-        "ticket_types": items,
-        "totals": {
-            "capacity": capacity,
-            "sold": sold,
-            "held": held,
-            "revenue": money(revenue, currency),
-            "discount": money(discount, currency),
-            "gross": money(takings.gross_minor, currency),
-            "refunds": money(takings.refunded_minor, currency),
-            "net": money(takings.gross_minor - takings.refunded_minor, currency),
-            "paid_orders": takings.paid_orders,
+    Ok(Json(SalesSummary {
+        event_id: event.id,
+        currency,
+        ticket_types: items,
+        totals: SalesTotals {
+            capacity,
+            sold,
+            held,
+            revenue: money(revenue),
+            discount: money(discount),
+            gross: money(takings.gross_minor),
+            refunds: money(takings.refunded_minor),
+            net: money(takings.gross_minor - takings.refunded_minor),
+            paid_orders: takings.paid_orders,
         },
-        "per_day": per_day(&over_time, &event.fields.timezone),
-    })))
+        per_day: per_day(&over_time, &event.fields.timezone),
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -316,7 +327,7 @@ fn attendee_filter(query: AttendeesQuery, paged: bool) -> BackendResult<Attendee
         AttendeesQuery,
     ),
     responses(
-        (status = 200, description = "`{items, next_cursor}` in issue order.", body = serde_json::Value),
+        (status = 200, description = "A page of tickets in issue order.", body = Page<Attendee>),
     )
 )]
 pub async fn attendees(
@@ -324,7 +335,7 @@ pub async fn attendees(
     actor: CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<AttendeesQuery>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<Page<Attendee>>> {
     let event = event_for_viewer(&state, &actor, &id).await?;
     let filter = attendee_filter(query, true)?;
     let rows = reports::attendees_of_event(state.store.primary(), event.id, &filter).await?;
@@ -332,21 +343,24 @@ pub async fn attendees(
         .then(|| rows.last())
         .flatten()
         .map(|a| encode_cursor(a.issued_at, &a.ticket_id.to_string()));
-    let items: Vec<Value> = rows
+    let items = rows
         .iter()
         .map(|a| {
-            json!({
-                "ticket_id": a.ticket_id.to_string(),
-                "holder_name": a.holder_name,
-                "ticket_type": { "id": a.ticket_type_id.to_string(), "name": a.ticket_type_name },
-                "order_id": a.order_id.to_string(),
-                "buyer_email": a.buyer_email,
-                "status": a.status,
-                "issued_at": a.issued_at,
+            Ok(Attendee {
+                ticket_id: a.ticket_id,
+                holder_name: a.holder_name.clone(),
+                ticket_type: TicketTypeRef {
+                    id: a.ticket_type_id,
+                    name: a.ticket_type_name.clone(),
+                },
+                order_id: a.order_id,
+                buyer_email: a.buyer_email.clone(),
+                status: stored(TicketStatus::parse(&a.status), "ticket status", &a.status)?,
+                issued_at: a.issued_at,
             })
         })
-        .collect();
-    Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
+        .collect::<BackendResult<_>>()?;
+    Ok(Json(Page { items, next_cursor }))
 }
 
 /// A cell as a spreadsheet will read it: text starting with `=`, `+`, `-`, `@` (or a tab or
@@ -448,7 +462,9 @@ pub async fn orders_csv(
         rows.push(vec![
             o.id.to_string(),
             time_cell(o.created_at),
-            shown_status(&o.status, o.expires_at, now).to_owned(),
+            shown_status(&o.status, o.expires_at, now)?
+                .as_str()
+                .to_owned(),
             o.buyer_email.clone(),
             o.buyer_name.clone(),
             items.get(&o.id).map(|i| i.join("; ")).unwrap_or_default(),

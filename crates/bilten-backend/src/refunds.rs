@@ -22,7 +22,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bilten_api::orders::WebhookOutcome;
+use bilten_api::refunds::{
+    Refund, RefundReason as ApiRefundReason, RefundRequest, RefundResponse, RefundStatus,
+};
 use bilten_domain::{Currency, Money, OrderId, RefundId, TicketId, TicketTypeId, UserId};
 use bilten_http::ErrorCode;
 use bilten_http::Json;
@@ -34,8 +39,6 @@ use bilten_store::refunds::{self as store, NewRefund, RefundReason, RefundRecord
 use bilten_store::tickets::{self, RevocationReason};
 use bilten_store::{webhook_events, StoreError, Tx};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::CurrentUser;
@@ -43,8 +46,10 @@ use crate::authz::{authorize_in, Action};
 use crate::completion::WebhookClaim;
 use crate::error::{BackendError, BackendResult};
 use crate::events::load_event;
+use crate::idempotency::{self, Scope};
 use crate::orders::order_view;
-use crate::payments::RefundRequest;
+use crate::payments::RefundRequest as ProviderRefund;
+use crate::views::{money, stored};
 use crate::{refund_mail, AppState};
 
 /// Which tickets a refund gives back.
@@ -79,21 +84,7 @@ fn not_refundable() -> BackendError {
 // ---------------------------------------------------------------------------------------
 // HTTP
 
-#[derive(Deserialize, Default, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RefundInput {
-    lines: Option<Vec<LineInput>>,
-    ticket_ids: Option<Vec<String>>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LineInput {
-    ticket_type_id: Option<String>,
-    quantity: Option<i64>,
-}
-
-fn parse_selection(input: RefundInput, order: &OrderRecord) -> BackendResult<Selection> {
+fn parse_selection(input: RefundRequest, order: &OrderRecord) -> BackendResult<Selection> {
     let mut errors = bilten_domain::FieldErrors::default();
     let selection = match (input.lines, input.ticket_ids) {
         (Some(_), Some(_)) => {
@@ -190,19 +181,39 @@ fn parse_selection(input: RefundInput, order: &OrderRecord) -> BackendResult<Sel
     operation_id = "refund_order",
     summary = "Refund an order or some of its tickets (managers)",
     params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: 1–255 visible ASCII characters; the same key with the same request replays the first answer (24 hours)."),
         ("id" = String, Path, description = "The order id (`ord_…`)."),
     ),
-    request_body = RefundInput,
+    request_body = RefundRequest,
     responses(
-        (status = 201, description = "`{refund, order}`.", body = serde_json::Value),
+        (status = 201, description = "The refund and the order after it (with `refunded`).", body = RefundResponse),
     )
 )]
 pub async fn refund_order(
     State(state): State<AppState>,
     actor: CurrentUser,
+    headers: HeaderMap,
     Path(id): Path<String>,
-    Json(input): Json<RefundInput>,
-) -> BackendResult<(StatusCode, Json<Value>)> {
+    Json(input): Json<RefundRequest>,
+) -> BackendResult<Response> {
+    let key = idempotency::key(&headers)?;
+    let hash = idempotency::request_hash(&(actor.user_id, &id, &input));
+    // Boxed: the operation's future is large, the key's bookkeeping should not carry it.
+    let work = Box::pin(async {
+        refund_order_now(State(state.clone()), actor, Path(id.clone()), Json(input))
+            .await
+            .map(IntoResponse::into_response)
+    });
+    idempotency::run(&state, Scope::Refund, key, || hash, work).await
+}
+
+/// The operation itself; [`refund_order`] runs it once per `Idempotency-Key`.
+async fn refund_order_now(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path(id): Path<String>,
+    Json(input): Json<RefundRequest>,
+) -> BackendResult<(StatusCode, Json<RefundResponse>)> {
     let id: OrderId = id.parse().map_err(|_| BackendError::NotFound("order"))?;
     let order = orders::find_order(state.store.primary(), id)
         .await?
@@ -231,32 +242,36 @@ pub async fn refund_order(
         .await?
         .ok_or(BackendError::NotFound("order"))?;
     let refunded = store::refunded_minor(state.store.primary(), id).await?;
-    let mut order_json = order_view(&order, Utc::now());
-    order_json["refunded"] = money_json(refunded, &order.currency);
+    let mut order_view = order_view(&order, Utc::now())?;
+    order_view.refunded = Some(money(refunded, &order.currency)?);
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "refund": refund_view(&refund), "order": order_json })),
+        Json(RefundResponse {
+            refund: refund_view(&refund)?,
+            order: order_view,
+        }),
     ))
 }
 
-fn money_json(minor: i64, currency: &str) -> Value {
-    match Currency::parse(currency) {
-        Ok(c) => serde_json::to_value(Money::new(minor, c)).unwrap_or(Value::Null),
-        Err(_) => json!({ "amount": minor, "currency": currency }),
-    }
-}
-
-pub fn refund_view(refund: &RefundRecord) -> Value {
-    json!({
-        "id": refund.id.to_string(),
-        "order_id": refund.order_id.to_string(),
-        "amount": money_json(refund.amount_minor, &refund.currency),
-        "reason": refund.reason,
-        "status": refund.status,
-        "provider": refund.provider,
-        "failure_code": refund.failure_code,
-        "ticket_ids": refund.ticket_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "created_at": refund.created_at,
+pub fn refund_view(refund: &RefundRecord) -> BackendResult<Refund> {
+    Ok(Refund {
+        id: refund.id,
+        order_id: refund.order_id,
+        amount: money(refund.amount_minor, &refund.currency)?,
+        reason: stored(
+            ApiRefundReason::parse(&refund.reason),
+            "refund reason",
+            &refund.reason,
+        )?,
+        status: stored(
+            RefundStatus::parse(&refund.status),
+            "refund status",
+            &refund.status,
+        )?,
+        provider: refund.provider.clone(),
+        failure_code: refund.failure_code.clone(),
+        ticket_ids: refund.ticket_ids.clone(),
+        created_at: refund.created_at,
     })
 }
 
@@ -569,7 +584,7 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
     let currency =
         Currency::parse(&refund.currency).map_err(|e| BackendError::Internal(e.to_string()))?;
     let receipt = provider
-        .refund(&RefundRequest {
+        .refund(&ProviderRefund {
             payment_id: payment.id,
             provider_reference: payment.provider_reference.as_deref(),
             amount: Money::new(refund.amount_minor, currency),
@@ -693,7 +708,7 @@ pub async fn reconcile_provider_refunds(
     amount_refunded: i64,
     fully_refunded: bool,
     claim: &WebhookClaim<'_>,
-) -> BackendResult<&'static str> {
+) -> BackendResult<WebhookOutcome> {
     let now = Utc::now();
     let order = orders::find_order(state.store.primary(), payment.order_id)
         .await?
@@ -710,12 +725,12 @@ pub async fn reconcile_provider_refunds(
     .await?
     {
         tx.rollback().await.map_err(StoreError::from)?;
-        return Ok("duplicate");
+        return Ok(WebhookOutcome::Duplicate);
     }
     let recorded = store::recorded_for_payment(&mut *tx, payment.id).await?;
     let outcome = if payment.status == "refunded" || amount_refunded <= recorded {
         // Our own refunds (or a late payment given back by completion): nothing new.
-        "already_recorded"
+        WebhookOutcome::AlreadyRecorded
     } else {
         let external = amount_refunded - recorded;
         let tickets_to_cancel = if fully_refunded {
@@ -780,9 +795,9 @@ pub async fn reconcile_provider_refunds(
             now,
         )
         .await?;
-        "external_refund_recorded"
+        WebhookOutcome::ExternalRefundRecorded
     };
-    webhook_events::set_outcome(&mut *tx, claim.provider, claim.event_id, outcome).await?;
+    webhook_events::set_outcome(&mut *tx, claim.provider, claim.event_id, outcome.as_str()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     state.mail_waker.notify_one();
     Ok(outcome)

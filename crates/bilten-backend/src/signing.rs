@@ -50,7 +50,16 @@ impl TicketKeys {
 }
 
 /// Publishes the public key of `event`'s `version` (no-op if it is there). True if inserted.
+/// An event that does not exist is `NotFound`: a purchase names its event before anything
+/// else looks at it, and the key row's foreign key would otherwise fail as a 500. Checked
+/// here only, so it costs one read per event and key version, not one per purchase.
 async fn publish(state: &AppState, event: EventId, version: i64) -> BackendResult<bool> {
+    if bilten_store::events::find_event(state.store.primary(), event)
+        .await?
+        .is_none()
+    {
+        return Err(BackendError::NotFound("event"));
+    }
     let signer = state.ticket_keys.signer(event, version)?;
     let public = base64::engine::general_purpose::STANDARD.encode(signer.public_key_bytes());
     Ok(tickets::insert_key(

@@ -19,6 +19,11 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bilten_api::tickets::{
+    KeyStatus, ReissuedTicket, RenameTicketRequest, RevocationReason, RevokedCode, RevokedCodes,
+    RotatedKeys, Ticket, TicketEvent, TicketKey, TicketKeys, TicketResponse, TicketStatus,
+};
+use bilten_api::Page;
 use bilten_domain::ticket_code::TicketClaims;
 use bilten_domain::{DisplayName, EventId, FieldError, FieldErrors, TicketId};
 use bilten_http::ErrorCode;
@@ -26,8 +31,6 @@ use bilten_http::{Json, Query};
 use bilten_store::tickets::{self, NewTicket, TicketRecord};
 use bilten_store::StoreError;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::authz::{authorize_in, decide, role_in, Action};
@@ -37,34 +40,35 @@ use crate::events::{load_event, parse_event_id};
 use crate::orders::order_key_presented;
 use crate::signing;
 use crate::ticket_render::{ticket_pdf, QrMatrix, TicketSheet};
+use crate::views::stored;
 use crate::AppState;
 
 /// A ticket as the API shows it.
-pub fn ticket_view(t: &TicketRecord) -> Value {
-    json!({
-        "id": t.id.to_string(),
-        "order_id": t.order_id.to_string(),
-        "event_id": t.event_id.to_string(),
-        "ticket_type_id": t.ticket_type_id.to_string(),
-        "ticket_type": t.ticket_type_name,
-        "attendee_name": t.attendee_name,
-        "status": t.status,
-        "code": t.code,
-        "key_version": t.key_version,
-        "issued_at": t.issued_at,
-        "event": {
-            "title": t.event_title,
-            "starts_at": t.event_starts_at,
-            "ends_at": t.event_ends_at,
-            "timezone": t.event_timezone,
-            "venue_name": t.venue_name,
-            "venue_address": t.venue_address,
-            "city": t.city,
-            "country": t.country,
-            "online_url": t.online_url,
+pub fn ticket_view(t: &TicketRecord) -> BackendResult<Ticket> {
+    Ok(Ticket {
+        id: t.id,
+        order_id: t.order_id,
+        event_id: t.event_id,
+        ticket_type_id: t.ticket_type_id,
+        ticket_type: t.ticket_type_name.clone(),
+        attendee_name: t.attendee_name.clone(),
+        status: stored(TicketStatus::parse(&t.status), "ticket status", &t.status)?,
+        code: t.code.clone(),
+        key_version: t.key_version,
+        issued_at: t.issued_at,
+        event: TicketEvent {
+            title: t.event_title.clone(),
+            starts_at: t.event_starts_at,
+            ends_at: t.event_ends_at,
+            timezone: t.event_timezone.clone(),
+            venue_name: t.venue_name.clone(),
+            venue_address: t.venue_address.clone(),
+            city: t.city.clone(),
+            country: t.country.clone(),
+            online_url: t.online_url.clone(),
         },
-        "qr_svg_url": format!("/api/v1/tickets/{}/qr.svg", t.id),
-        "pdf_url": format!("/api/v1/tickets/{}/pdf", t.id),
+        qr_svg_url: format!("/api/v1/tickets/{}/qr.svg", t.id),
+        pdf_url: format!("/api/v1/tickets/{}/pdf", t.id),
     })
 }
 
@@ -108,7 +112,7 @@ const PRIVATE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "private, no
         ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
     ),
     responses(
-        (status = 200, description = "`{ticket}`.", body = serde_json::Value),
+        (status = 200, description = "The ticket.", body = TicketResponse),
     )
 )]
 pub async fn get(
@@ -118,7 +122,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> BackendResult<Response> {
     let (ticket, _) = visible_ticket(&state, actor.as_ref(), &headers, &id).await?;
-    Ok(([PRIVATE], Json(json!({ "ticket": ticket_view(&ticket) }))).into_response())
+    let ticket = ticket_view(&ticket)?;
+    Ok(([PRIVATE], Json(TicketResponse { ticket })).into_response())
 }
 
 /// `GET /tickets/{id}/qr.svg`.
@@ -206,12 +211,6 @@ pub async fn pdf(
         .into_response())
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TicketUpdate {
-    attendee_name: Option<String>,
-}
-
 /// `PATCH /tickets/{id}`: the buyer renames the attendee; the ticket is re-issued.
 #[utoipa::path(
     patch,
@@ -223,9 +222,9 @@ pub struct TicketUpdate {
         ("id" = String, Path, description = "The ticket id (`tkt_…`)."),
         ("X-Order-Key" = Option<String>, Header, description = "The order's `access_key`, for a guest without an account."),
     ),
-    request_body = TicketUpdate,
+    request_body = RenameTicketRequest,
     responses(
-        (status = 200, description = "`{ticket, replaces}`: a new ticket; the old one is revoked.", body = serde_json::Value),
+        (status = 200, description = "A new ticket; the old one is revoked.", body = ReissuedTicket),
     )
 )]
 pub async fn update(
@@ -233,7 +232,7 @@ pub async fn update(
     MaybeUser(actor): MaybeUser,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Json(body): Json<TicketUpdate>,
+    Json(body): Json<RenameTicketRequest>,
 ) -> BackendResult<Response> {
     let (old, is_buyer) = visible_ticket(&state, actor.as_ref(), &headers, &id).await?;
     if !is_buyer {
@@ -289,7 +288,10 @@ pub async fn update(
         .ok_or(BackendError::NotFound("ticket"))?;
     Ok((
         [PRIVATE],
-        Json(json!({ "ticket": ticket_view(&ticket), "replaces": old.id.to_string() })),
+        Json(ReissuedTicket {
+            ticket: ticket_view(&ticket)?,
+            replaces: old.id,
+        }),
     )
         .into_response())
 }
@@ -314,14 +316,14 @@ fn ticket_not_valid() -> BackendError {
         ("limit" = Option<i64>, Query, description = "1–500, default 100."),
     ),
     responses(
-        (status = 200, description = "`{items, next_cursor}`, newest first.", body = serde_json::Value),
+        (status = 200, description = "A page, newest first.", body = Page<Ticket>),
     )
 )]
 pub async fn mine(
     State(state): State<AppState>,
     actor: CurrentUser,
     Query(query): Query<HashMap<String, String>>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<Page<Ticket>>> {
     let limit = parse_limit(query.get("limit"))?;
     let after = match query.get("cursor") {
         Some(text) => Some(
@@ -337,10 +339,10 @@ pub async fn mine(
                 .map(|t| format!("{}.{}", t.issued_at.timestamp_millis(), t.id))
         })
         .flatten();
-    Ok(Json(json!({
-        "items": page.iter().map(ticket_view).collect::<Vec<_>>(),
-        "next_cursor": next,
-    })))
+    Ok(Json(Page {
+        items: page.iter().map(ticket_view).collect::<BackendResult<_>>()?,
+        next_cursor: next,
+    }))
 }
 
 fn parse_limit(text: Option<&String>) -> BackendResult<i64> {
@@ -362,15 +364,15 @@ fn decode_ticket_cursor(text: &str) -> Option<(DateTime<Utc>, TicketId)> {
     ))
 }
 
-fn key_views(keys: &[tickets::EventKeyRecord]) -> Vec<Value> {
+fn key_views(keys: &[tickets::EventKeyRecord]) -> BackendResult<Vec<TicketKey>> {
     keys.iter()
         .map(|k| {
-            json!({
-                "version": k.key_version,
-                "key_id": k.key_id,
-                "public_key": k.public_key,
-                "status": k.status,
-                "created_at": k.created_at,
+            Ok(TicketKey {
+                version: k.key_version,
+                key_id: k.key_id.clone(),
+                public_key: k.public_key.clone(),
+                status: stored(KeyStatus::parse(&k.status), "key status", &k.status)?,
+                created_at: k.created_at,
             })
         })
         .collect()
@@ -387,14 +389,14 @@ fn key_views(keys: &[tickets::EventKeyRecord]) -> Vec<Value> {
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 200, description = "`{event_id, algorithm, signing_version, keys}`.", body = serde_json::Value),
+        (status = 200, description = "The keys; `signing_version` signs new codes.", body = TicketKeys),
     )
 )]
 pub async fn keys(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
     Path(id): Path<String>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<TicketKeys>> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
     if event.status == "draft" {
         let Some(actor) = actor else {
@@ -409,12 +411,12 @@ pub async fn keys(
         .filter(|k| k.status == "active")
         .map(|k| k.key_version)
         .max();
-    Ok(Json(json!({
-        "event_id": event.id.to_string(),
-        "algorithm": "Ed25519",
-        "signing_version": signing_version,
-        "keys": key_views(&keys),
-    })))
+    Ok(Json(TicketKeys {
+        event_id: event.id,
+        algorithm: "Ed25519".to_owned(),
+        signing_version,
+        keys: key_views(&keys)?,
+    }))
 }
 
 /// `POST /events/{id}/ticket-keys/rotate`: new codes are signed with a new key from now on.
@@ -428,7 +430,7 @@ pub async fn keys(
         ("id" = String, Path, description = "The event id (`evt_…`)."),
     ),
     responses(
-        (status = 201, description = "`{signing_version, keys}`.", body = serde_json::Value),
+        (status = 201, description = "The new signing version and every key.", body = RotatedKeys),
     )
 )]
 pub async fn rotate(
@@ -449,7 +451,10 @@ pub async fn rotate(
     let keys = tickets::list_keys(state.store.primary(), event.id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "signing_version": version, "keys": key_views(&keys) })),
+        Json(RotatedKeys {
+            signing_version: version,
+            keys: key_views(&keys)?,
+        }),
     )
         .into_response())
 }
@@ -468,7 +473,7 @@ pub async fn rotate(
         ("limit" = Option<i64>, Query, description = "Items per page."),
     ),
     responses(
-        (status = 200, description = "`{items, next_cursor, has_more}`, oldest first.", body = serde_json::Value),
+        (status = 200, description = "Revoked codes, oldest first.", body = RevokedCodes),
     )
 )]
 pub async fn revoked(
@@ -476,7 +481,7 @@ pub async fn revoked(
     actor: CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> BackendResult<Json<Value>> {
+) -> BackendResult<Json<RevokedCodes>> {
     let event_id: EventId = parse_event_id(&id)?;
     let event = load_event(&state, event_id).await?;
     authorize_in(
@@ -502,14 +507,24 @@ pub async fn revoked(
         .last()
         .map(|r| format!("{}.{}", r.revoked_at.timestamp_millis(), r.id))
         .or_else(|| since.cloned());
-    Ok(Json(json!({
-        "items": page.iter().map(|r| json!({
-            "code": r.code,
-            "ticket_id": r.ticket_id.to_string(),
-            "reason": r.reason,
-            "revoked_at": r.revoked_at,
-        })).collect::<Vec<_>>(),
-        "next_cursor": next,
-        "has_more": page.len() as i64 == limit,
-    })))
+    let items = page
+        .iter()
+        .map(|r| {
+            Ok(RevokedCode {
+                code: r.code.clone(),
+                ticket_id: r.ticket_id,
+                reason: stored(
+                    RevocationReason::parse(&r.reason),
+                    "revocation reason",
+                    &r.reason,
+                )?,
+                revoked_at: r.revoked_at,
+            })
+        })
+        .collect::<BackendResult<_>>()?;
+    Ok(Json(RevokedCodes {
+        items,
+        next_cursor: next,
+        has_more: page.len() as i64 == limit,
+    }))
 }

@@ -23,6 +23,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use bilten_api::orders::{WebhookOutcome as Outcome, WebhookReceived};
 use bilten_http::ErrorCode;
 use bilten_http::{ApiError, Json};
 use bilten_store::{payments, webhook_events, StoreError};
@@ -32,7 +33,6 @@ use bilten_stripe::{
 };
 use chrono::Utc;
 use secrecy::ExposeSecret;
-use serde_json::{json, Value};
 
 use crate::completion::{self, Completion, WebhookClaim};
 use crate::error::BackendError;
@@ -41,14 +41,14 @@ use crate::{orders, refunds, AppState};
 const PROVIDER: &str = "stripe";
 
 /// The answer Stripe sees: 2xx stops its retries, anything else makes it retry.
-type WebhookResult = Result<Json<Value>, ApiError>;
+type WebhookResult = Result<Json<WebhookReceived>, ApiError>;
 
-fn acknowledged(event: &Event, outcome: &str) -> Json<Value> {
-    Json(json!({
-        "received": true,
-        "event_id": event.id.as_str(),
-        "outcome": outcome,
-    }))
+fn acknowledged(event: &Event, outcome: Outcome) -> Json<WebhookReceived> {
+    Json(WebhookReceived {
+        received: true,
+        event_id: event.id.as_str().to_owned(),
+        outcome,
+    })
 }
 
 #[utoipa::path(
@@ -62,7 +62,7 @@ fn acknowledged(event: &Event, outcome: &str) -> Json<Value> {
     ),
     request_body = serde_json::Value,
     responses(
-        (status = 200, description = "`{received: true, event_id, outcome}`.", body = serde_json::Value),
+        (status = 200, description = "Received (2xx stops the provider's retries).", body = WebhookReceived),
     )
 )]
 pub async fn stripe(
@@ -95,11 +95,11 @@ pub async fn stripe(
         CHECKOUT_SESSION_COMPLETED => session_completed(&state, &event).await,
         CHECKOUT_SESSION_EXPIRED => session_expired(&state, &event).await,
         CHARGE_REFUNDED => charge_refunded(&state, &event).await,
-        _ => record_only(&state, &event, "ignored").await,
+        _ => record_only(&state, &event, Outcome::Ignored).await,
     };
     match outcome {
         Ok(outcome) => {
-            tracing::info!(event = %event.id, kind = %event.kind, outcome, "Stripe webhook");
+            tracing::info!(event = %event.id, kind = %event.kind, %outcome, "Stripe webhook");
             Ok(acknowledged(&event, outcome))
         }
         Err(error) => {
@@ -115,8 +115,8 @@ pub async fn stripe(
 async fn record_only(
     state: &AppState,
     event: &Event,
-    outcome: &'static str,
-) -> Result<&'static str, BackendError> {
+    outcome: Outcome,
+) -> Result<Outcome, BackendError> {
     let mut tx = state.store.begin().await?;
     let first = webhook_events::claim(
         &mut *tx,
@@ -127,10 +127,11 @@ async fn record_only(
     )
     .await?;
     if first {
-        webhook_events::set_outcome(&mut *tx, PROVIDER, event.id.as_str(), outcome).await?;
+        webhook_events::set_outcome(&mut *tx, PROVIDER, event.id.as_str(), outcome.as_str())
+            .await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
-    Ok(if first { outcome } else { "duplicate" })
+    Ok(if first { outcome } else { Outcome::Duplicate })
 }
 
 fn malformed(event: &Event, error: &serde_json::Error) -> BackendError {
@@ -144,18 +145,18 @@ fn malformed(event: &Event, error: &serde_json::Error) -> BackendError {
     )
 }
 
-async fn session_completed(state: &AppState, event: &Event) -> Result<&'static str, BackendError> {
+async fn session_completed(state: &AppState, event: &Event) -> Result<Outcome, BackendError> {
     let session = event.checkout_session().map_err(|e| malformed(event, &e))?;
     if !session.is_paid() {
         // Delayed payment methods complete later (`checkout.session.async_payment_succeeded`);
         // Bilten only offers cards, so this is not expected.
-        return record_only(state, event, "not_paid").await;
+        return record_only(state, event, Outcome::NotPaid).await;
     }
     let Some(payment) =
         payments::find_by_reference(state.store.primary(), PROVIDER, session.id.as_str()).await?
     else {
         // A session another integration on the same Stripe account created.
-        return record_only(state, event, "unknown_session").await;
+        return record_only(state, event, Outcome::UnknownSession).await;
     };
     if let Some(intent) = &session.payment_intent {
         bilten_store::refunds::set_payment_reference(
@@ -173,11 +174,11 @@ async fn session_completed(state: &AppState, event: &Event) -> Result<&'static s
     let completion =
         completion::complete_claimed(state, payment.order_id, Some(&payment), &claim).await?;
     let outcome = match completion {
-        Completion::Completed => "order_completed",
-        Completion::AlreadyCompleted => "already_completed",
-        Completion::Refunded(_) => "payment_refunded",
-        Completion::NotCompleted => "not_completed",
-        Completion::Duplicate => return Ok("duplicate"),
+        Completion::Completed => Outcome::OrderCompleted,
+        Completion::AlreadyCompleted => Outcome::AlreadyCompleted,
+        Completion::Refunded(_) => Outcome::PaymentRefunded,
+        Completion::NotCompleted => Outcome::NotCompleted,
+        Completion::Duplicate => return Ok(Outcome::Duplicate),
     };
     // Outcomes other than `Completed` wrote their claim-free effects idempotently (the
     // refund carries its idempotency key); record the event now so it reads as handled.
@@ -188,18 +189,18 @@ async fn session_completed(state: &AppState, event: &Event) -> Result<&'static s
     }
 }
 
-async fn session_expired(state: &AppState, event: &Event) -> Result<&'static str, BackendError> {
+async fn session_expired(state: &AppState, event: &Event) -> Result<Outcome, BackendError> {
     let session = event.checkout_session().map_err(|e| malformed(event, &e))?;
     let Some(payment) =
         payments::find_by_reference(state.store.primary(), PROVIDER, session.id.as_str()).await?
     else {
-        return record_only(state, event, "unknown_session").await;
+        return record_only(state, event, Outcome::UnknownSession).await;
     };
     let now = Utc::now();
     let mut tx = state.store.begin().await?;
     if !webhook_events::claim(&mut *tx, PROVIDER, event.id.as_str(), &event.kind, now).await? {
         tx.rollback().await.map_err(StoreError::from)?;
-        return Ok("duplicate");
+        return Ok(Outcome::Duplicate);
     }
     // The session (30 min at least) usually outlives the hold, which the expiry worker has
     // already released; a longer hold is ended now, since nobody can pay it any more.
@@ -213,22 +214,22 @@ async fn session_expired(state: &AppState, event: &Event) -> Result<&'static str
     .await?;
     payments::cancel_pending_for_order(&mut *tx, payment.order_id, now).await?;
     let outcome = if released {
-        "hold_released"
+        Outcome::HoldReleased
     } else {
-        "nothing_to_release"
+        Outcome::NothingToRelease
     };
-    webhook_events::set_outcome(&mut *tx, PROVIDER, event.id.as_str(), outcome).await?;
+    webhook_events::set_outcome(&mut *tx, PROVIDER, event.id.as_str(), outcome.as_str()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(outcome)
 }
 
-async fn charge_refunded(state: &AppState, event: &Event) -> Result<&'static str, BackendError> {
+async fn charge_refunded(state: &AppState, event: &Event) -> Result<Outcome, BackendError> {
     let charge = event.charge().map_err(|e| malformed(event, &e))?;
     let Some(intent) = &charge.payment_intent else {
-        return record_only(state, event, "unknown_charge").await;
+        return record_only(state, event, Outcome::UnknownCharge).await;
     };
     let Some(payment) = refunds::payment_by_intent(state, intent.as_str()).await? else {
-        return record_only(state, event, "unknown_charge").await;
+        return record_only(state, event, Outcome::UnknownCharge).await;
     };
     let claim = WebhookClaim {
         provider: PROVIDER,

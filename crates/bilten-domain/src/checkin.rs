@@ -111,6 +111,22 @@ pub enum ScanDirection {
     Exit,
 }
 
+impl ScanDirection {
+    /// The wire and database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Entry => "entry",
+            Self::Exit => "exit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Entry, Self::Exit]
+            .into_iter()
+            .find(|direction| direction.as_str() == text)
+    }
+}
+
 /// A span of time, each side optional and inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct TimeWindow {

@@ -1,16 +1,26 @@
 //! `/api/v1/checkin/…`: pairing, lists, redeem, offline sync and uploads, search, counts.
+//!
+//! The answers are the contract's types (`bilten_api::checkin`), and each handler carries its
+//! `#[utoipa::path]`: [`routes`] builds the router and the OpenAPI document from the same
+//! `routes!` calls (see [`crate::openapi`]), so the two cannot disagree.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
+use bilten_api::checkin::{
+    ListCounts, PairRequest, Paired, RedeemRequest, ScanAnswer, ScanStatus, ScannerDevice,
+    ScannerEvent, ScannerKey, ScannerList, ScannerLists, SearchAnswer, SearchHit, SyncAnswer,
+    UploadAnswer, UploadError, UploadRefusal, UploadRequest, UploadResult, UploadScan,
+};
+use bilten_api::orders::OrderStatus;
+use bilten_api::tickets::TicketStatus;
 use bilten_domain::{CheckinReason, EventId, ScanDirection, TicketId};
 use bilten_http::extract::JsonAllowingNul;
 use bilten_http::{ApiError, Json, Query};
 use bilten_store::checkin::{self, ListRecord, SyncTicket};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{check_event, db, list_for, new_device_token, token_hash, Caller};
 use crate::scan::{self, check_code, check_nonce, ScanRequest, Scanned};
@@ -24,55 +34,72 @@ const SYNC_OVERLAP_MS: i64 = 5_000;
 /// How far ahead of the server's clock an offline scan time may be (a device's clock drift).
 const FUTURE_TOLERANCE_SECS: i64 = 300;
 
-pub fn routes() -> Router<ScannerState> {
-    Router::new()
-        .route("/pair", post(pair))
-        .route("/lists", get(lists))
-        .route("/redeem", post(redeem))
-        .route("/sync", get(sync))
-        .route("/uploads", post(uploads))
-        .route("/search", get(search))
-        .route("/counts", get(counts))
+/// Every route of the check-in API (paths relative to `/api/v1/checkin`). The router and
+/// the document both come from here.
+pub fn routes() -> OpenApiRouter<ScannerState> {
+    OpenApiRouter::new()
+        .routes(routes!(pair))
+        .routes(routes!(lists))
+        .routes(routes!(redeem))
+        .routes(routes!(sync))
+        .routes(routes!(uploads))
+        .routes(routes!(search))
+        .routes(routes!(counts))
 }
 
-fn list_view(list: &ListRecord) -> Value {
-    json!({
-        "id": list.id.to_string(),
-        "name": list.name,
-        "all_ticket_types": list.all_ticket_types,
-        "ticket_type_ids": list.ticket_type_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        // The same ids as plain UUIDs, as they appear inside ticket codes (offline checks).
-        "ticket_type_uuids": list.ticket_type_ids.iter().map(|t| t.as_uuid().to_string()).collect::<Vec<_>>(),
-        "not_before": list.not_before.map(|t| t.to_rfc3339()),
-        "not_after": list.not_after.map(|t| t.to_rfc3339()),
-        "reentry_allowed": list.reentry_allowed,
-    })
+fn list_view(list: &ListRecord) -> ScannerList {
+    ScannerList {
+        id: list.id,
+        name: list.name.clone(),
+        all_ticket_types: list.all_ticket_types,
+        ticket_type_ids: list.ticket_type_ids.clone(),
+        ticket_type_uuids: list
+            .ticket_type_ids
+            .iter()
+            .map(|t| t.as_uuid().to_string())
+            .collect(),
+        not_before: list.not_before,
+        not_after: list.not_after,
+        reentry_allowed: list.reentry_allowed,
+    }
 }
 
-async fn event_json(state: &ScannerState, event: EventId) -> Result<Value, ApiError> {
+fn device_view(device: &bilten_store::checkin::DeviceRecord) -> ScannerDevice {
+    ScannerDevice {
+        id: device.id,
+        name: device.name.clone(),
+        gate: device.gate.clone(),
+    }
+}
+
+async fn event_view(state: &ScannerState, event: EventId) -> Result<ScannerEvent, ApiError> {
     let title = bilten_store::events::find_event(state.store.primary(), event)
         .await
         .map_err(db)?
         .map(|e| e.fields.title)
         .unwrap_or_default();
-    Ok(json!({ "id": event.to_string(), "title": title }))
+    Ok(ScannerEvent { id: event, title })
 }
 
 // ---------------------------------------------------------------------------------------
 // Pairing and lists
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PairInput {
-    pairing_code: String,
-    gate: Option<String>,
-}
-
 /// `POST /pair {pairing_code, gate?}` → a device token, once per pairing code.
+#[utoipa::path(
+    post,
+    path = "/pair",
+    tag = "check-in",
+    operation_id = "pair_device",
+    summary = "Pair a scanner device with its one-time code",
+    request_body = PairRequest,
+    responses(
+        (status = 201, description = "The device's token (shown once) and what it scans for.", body = Paired),
+    )
+)]
 async fn pair(
     State(state): State<ScannerState>,
-    Json(body): Json<PairInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    Json(body): Json<PairRequest>,
+) -> Result<(StatusCode, Json<Paired>), ApiError> {
     // People type codes in lower case, with spaces, or without the dash.
     let typed: String = body
         .pairing_code
@@ -127,26 +154,39 @@ async fn pair(
     .map_err(db)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "device_token": token,
-            "device": { "id": device.id.to_string(), "name": device.name, "gate": device.gate },
-            "event": event_json(&state, device.event_id).await?,
-            "lists": lists.iter().map(list_view).collect::<Vec<_>>(),
-        })),
+        Json(Paired {
+            device_token: token,
+            device: device_view(&device),
+            event: event_view(&state, device.event_id).await?,
+            lists: lists.iter().map(list_view).collect(),
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListsQuery {
+    /// Staff only: the event (`evt_…`); a device scans its own event.
     event_id: Option<String>,
 }
 
 /// `GET /lists` — the lists of the device's event (staff: `?event_id=`).
+#[utoipa::path(
+    get,
+    path = "/lists",
+    tag = "check-in",
+    operation_id = "list_scanner_lists",
+    summary = "The check-in lists of the caller's event",
+    params(ListsQuery),
+    responses(
+        (status = 200, description = "The event, the calling device and its lists.", body = ScannerLists),
+    )
+)]
 async fn lists(
     State(state): State<ScannerState>,
     caller: Caller,
     Query(query): Query<ListsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ScannerLists>, ApiError> {
     let event = match (&caller, query.event_id.as_deref()) {
         (Caller::Device(device), _) => device.event_id,
         (Caller::Staff(_), Some(id)) => id
@@ -163,26 +203,15 @@ async fn lists(
     let lists = checkin::lists_of_event(state.store.primary(), state.store.dialect(), event)
         .await
         .map_err(db)?;
-    Ok(Json(json!({
-        "event": event_json(&state, event).await?,
-        "device": caller.device().map(|d| json!({ "id": d.id.to_string(), "name": d.name, "gate": d.gate })),
-        "items": lists.iter().map(list_view).collect::<Vec<_>>(),
-    })))
+    Ok(Json(ScannerLists {
+        event: event_view(&state, event).await?,
+        device: caller.device().map(device_view),
+        items: lists.iter().map(list_view).collect(),
+    }))
 }
 
 // ---------------------------------------------------------------------------------------
 // Redeem
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RedeemInput {
-    code: Option<String>,
-    /// Instead of a code: a ticket found with the name search.
-    ticket_id: Option<String>,
-    list_id: String,
-    nonce: String,
-    direction: Option<ScanDirection>,
-}
 
 fn scanned_of(code: Option<&str>, ticket_id: Option<&str>) -> Result<Scanned, ApiError> {
     match (code, ticket_id) {
@@ -205,12 +234,23 @@ fn scanned_of(code: Option<&str>, ticket_id: Option<&str>) -> Result<Scanned, Ap
 }
 
 /// `POST /redeem {code | ticket_id, list_id, nonce, direction?}`.
+#[utoipa::path(
+    post,
+    path = "/redeem",
+    tag = "check-in",
+    operation_id = "redeem",
+    summary = "Scan a ticket (admit or refuse)",
+    request_body = RedeemRequest,
+    responses(
+        (status = 200, description = "The decision, green (`ok`) or red with its reason; the same nonce gets the same answer (`replayed: true`).", body = ScanAnswer),
+    )
+)]
 async fn redeem(
     State(state): State<ScannerState>,
     caller: Caller,
     // A NUL in a scanned code is an invalid scan, answered like any other (see the type).
-    JsonAllowingNul(body): JsonAllowingNul<RedeemInput>,
-) -> Result<Json<Value>, ApiError> {
+    JsonAllowingNul(body): JsonAllowingNul<RedeemRequest>,
+) -> Result<Json<ScanAnswer>, ApiError> {
     let scanned = scanned_of(body.code.as_deref(), body.ticket_id.as_deref())?;
     check_nonce(&body.nonce)?;
     let list = list_for(&state, &caller, &body.list_id).await?;
@@ -224,22 +264,27 @@ async fn redeem(
         offline_result: None,
     };
     let (mut answer, replayed) = scan::redeem(&state, &caller, &request, &keys).await?;
-    answer["replayed"] = Value::Bool(replayed);
+    answer.replayed = replayed;
     Ok(Json(answer))
 }
 
 // ---------------------------------------------------------------------------------------
 // Offline: sync and uploads
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SyncQuery {
+    /// The list (`cll_…`).
     list_id: String,
+    /// The `cursor` of the last sync; absent: everything.
     since: Option<String>,
 }
 
 fn sealed_entry(item: &SyncTicket) -> bilten_domain::offline::SealedEntry {
     let t = &item.ticket;
-    let plain = json!({
+    // The sealed plaintext is read by the scanner app after decryption, not by API clients:
+    // it is not part of the HTTP contract, so it stays a private shape here.
+    let plain = serde_json::json!({
         "ticket_id": t.id.to_string(),
         "type": t.ticket_type_name,
         "type_uuid": t.ticket_type_id.as_uuid().to_string(),
@@ -254,11 +299,22 @@ fn sealed_entry(item: &SyncTicket) -> bilten_domain::offline::SealedEntry {
 }
 
 /// `GET /sync?list_id=&since=` — everything a device needs to decide alone.
+#[utoipa::path(
+    get,
+    path = "/sync",
+    tag = "check-in",
+    operation_id = "sync",
+    summary = "Everything a device needs to scan offline",
+    params(SyncQuery),
+    responses(
+        (status = 200, description = "Keys, revocations and sealed entries (all, or changed since `since`).", body = SyncAnswer),
+    )
+)]
 async fn sync(
     State(state): State<ScannerState>,
     caller: Caller,
     Query(query): Query<SyncQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SyncAnswer>, ApiError> {
     let list = list_for(&state, &caller, &query.list_id).await?;
     let since = match query.since.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -293,48 +349,41 @@ async fn sync(
         .await
         .map_err(db)?;
     let entries: Vec<_> = tickets.iter().map(sealed_entry).collect();
-    Ok(Json(json!({
-        "event": event_json(&state, list.event_id).await?,
-        "list": list_view(&list),
-        "public_keys": keys.iter().map(|(id, key)| json!({ "key_id": id, "public_key": key })).collect::<Vec<_>>(),
+    Ok(Json(SyncAnswer {
+        event: event_view(&state, list.event_id).await?,
+        list: list_view(&list),
+        public_keys: keys
+            .into_iter()
+            .map(|(key_id, public_key)| ScannerKey { key_id, public_key })
+            .collect(),
         // Only the one-way lookup of each revoked code: a lost device holds no codes.
-        "revoked": revoked.iter().map(|c| bilten_domain::offline::lookup_key(c)).collect::<Vec<_>>(),
-        "entries": entries,
-        "full": since.is_none(),
-        "cursor": cursor.to_string(),
-        "server_time": now.to_rfc3339(),
-    })))
+        revoked: revoked
+            .iter()
+            .map(|c| bilten_domain::offline::lookup_key(c))
+            .collect(),
+        entries,
+        full: since.is_none(),
+        cursor: cursor.to_string(),
+        server_time: now,
+    }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UploadItem {
-    code: Option<String>,
-    ticket_id: Option<String>,
-    list_id: String,
-    nonce: String,
-    scanned_at: String,
-    direction: Option<ScanDirection>,
-    /// What the device answered offline (`ok`, …); used to spot double admissions.
-    offline_result: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UploadInput {
-    scans: Vec<UploadItem>,
-}
-
-fn item_error(nonce: &str, error: &ApiError) -> Value {
-    json!({ "nonce": nonce, "error": { "code": error.code, "message": error.message } })
+fn item_error(nonce: &str, error: &ApiError) -> UploadResult {
+    UploadResult::Refused(UploadRefusal {
+        nonce: nonce.to_owned(),
+        error: UploadError {
+            code: error.code,
+            message: error.message.clone(),
+        },
+    })
 }
 
 async fn upload_one(
     state: &ScannerState,
     caller: &Caller,
     at: Result<DateTime<Utc>, ApiError>,
-    item: &UploadItem,
-) -> Result<(Value, bool), ApiError> {
+    item: &UploadScan,
+) -> Result<(ScanAnswer, bool), ApiError> {
     let at = at?;
     check_nonce(&item.nonce)?;
     let scanned = scanned_of(item.code.as_deref(), item.ticket_id.as_deref())?;
@@ -358,11 +407,22 @@ async fn upload_one(
 }
 
 /// `POST /uploads {scans: [...]}` — offline scans applied in scan-time order, one result each.
+#[utoipa::path(
+    post,
+    path = "/uploads",
+    tag = "check-in",
+    operation_id = "upload_scans",
+    summary = "Upload scans made offline (at most 500)",
+    request_body = UploadRequest,
+    responses(
+        (status = 200, description = "One result per scan, in upload order: the decision, or why the scan was refused.", body = UploadAnswer),
+    )
+)]
 async fn uploads(
     State(state): State<ScannerState>,
     caller: Caller,
-    JsonAllowingNul(body): JsonAllowingNul<UploadInput>,
-) -> Result<Json<Value>, ApiError> {
+    JsonAllowingNul(body): JsonAllowingNul<UploadRequest>,
+) -> Result<Json<UploadAnswer>, ApiError> {
     if body.scans.len() > UPLOAD_MAX {
         return Err(ApiError::bad_request(
             bilten_http::ErrorCode::TooManyScans,
@@ -370,7 +430,7 @@ async fn uploads(
         ));
     }
     let now = Utc::now();
-    let mut items: Vec<(usize, Result<DateTime<Utc>, ApiError>, UploadItem)> = body
+    let mut items: Vec<(usize, Result<DateTime<Utc>, ApiError>, UploadScan)> = body
         .scans
         .into_iter()
         .enumerate()
@@ -399,53 +459,68 @@ async fn uploads(
     // Scan-time order, so the first person through the gate is the one admitted; the stable
     // sort keeps the device's order for equal times.
     items.sort_by_key(|(i, at, _)| (at.as_ref().ok().copied(), *i));
-    let mut results = vec![Value::Null; items.len()];
+    let mut results: Vec<Option<UploadResult>> = vec![None; items.len()];
     let (mut admitted, mut rejected, mut conflicts) = (0, 0, 0);
     for (index, at, item) in items {
         let outcome = upload_one(&state, &caller, at, &item).await;
-        results[index] = match outcome {
+        results[index] = Some(match outcome {
             Ok((mut answer, replayed)) => {
-                answer["replayed"] = Value::Bool(replayed);
-                if answer["status"] == "ok" {
+                answer.replayed = replayed;
+                if answer.status == ScanStatus::Ok {
                     admitted += 1;
                 } else {
                     rejected += 1;
                 }
-                if answer["conflict"] == true {
+                if answer.conflict {
                     conflicts += 1;
                 }
-                answer
+                UploadResult::Scanned(answer)
             }
             Err(error) if error.status.is_server_error() => return Err(error),
             Err(error) => {
                 rejected += 1;
                 item_error(&item.nonce, &error)
             }
-        };
+        });
     }
-    Ok(Json(json!({
-        "results": results,
-        "admitted": admitted,
-        "rejected": rejected,
-        "conflicts": conflicts,
-    })))
+    Ok(Json(UploadAnswer {
+        // Every index was filled above (each item is answered once).
+        results: results.into_iter().flatten().collect(),
+        admitted,
+        rejected,
+        conflicts,
+    }))
 }
 
 // ---------------------------------------------------------------------------------------
 // Search and counts
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
+    /// The list (`cll_…`).
     list_id: String,
+    /// 2–200 characters: part of a holder's or buyer's name or email, or an order id.
     q: String,
 }
 
 /// `GET /search?list_id=&q=` — tickets by holder or buyer name, email or order id.
+#[utoipa::path(
+    get,
+    path = "/search",
+    tag = "check-in",
+    operation_id = "search_tickets",
+    summary = "Find tickets by name, email or order id",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "At most 25 tickets.", body = SearchAnswer),
+    )
+)]
 async fn search(
     State(state): State<ScannerState>,
     caller: Caller,
     Query(query): Query<SearchQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SearchAnswer>, ApiError> {
     let list = list_for(&state, &caller, &query.list_id).await?;
     let q = query.q.trim();
     if q.chars().count() < 2 || q.len() > 200 || q.chars().any(char::is_control) {
@@ -462,40 +537,63 @@ async fn search(
     let hits = checkin::search_tickets(state.store.primary(), list.event_id, list.id, &needle, 25)
         .await
         .map_err(db)?;
-    Ok(Json(json!({
-        "items": hits.iter().map(|h| json!({
-            "ticket_id": h.ticket.id.to_string(),
-            "holder_name": h.ticket.holder_name,
-            "type": h.ticket.ticket_type_name,
-            "order_id": bilten_domain::OrderId::from_db(&h.ticket.order_id).map(|o| o.to_string()).unwrap_or_default(),
-            "ticket_status": h.ticket.status,
-            "order_status": h.ticket.order_status,
-            "admitted_on_list": list.admits(h.ticket.ticket_type_id),
-            "checked_in_at": h.state.as_ref().map(|s| s.first_at.to_rfc3339()),
-            "inside": h.state.as_ref().is_some_and(|s| s.inside),
-        })).collect::<Vec<_>>()
-    })))
+    let items = hits
+        .iter()
+        .map(|h| {
+            let corrupt = |what: &str| {
+                ApiError::internal(&format_args!("ticket {}: stored {what}", h.ticket.id))
+            };
+            Ok(SearchHit {
+                ticket_id: h.ticket.id,
+                holder_name: h.ticket.holder_name.clone(),
+                type_name: h.ticket.ticket_type_name.clone(),
+                order_id: bilten_domain::OrderId::from_db(&h.ticket.order_id)
+                    .map_err(|_| corrupt("order id"))?,
+                ticket_status: TicketStatus::parse(&h.ticket.status)
+                    .ok_or_else(|| corrupt("ticket status"))?,
+                order_status: OrderStatus::parse(&h.ticket.order_status)
+                    .ok_or_else(|| corrupt("order status"))?,
+                admitted_on_list: list.admits(h.ticket.ticket_type_id),
+                checked_in_at: h.state.as_ref().map(|s| s.first_at),
+                inside: h.state.as_ref().is_some_and(|s| s.inside),
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Json(SearchAnswer { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CountsQuery {
+    /// The list (`cll_…`).
     list_id: String,
 }
 
 /// `GET /counts?list_id=` — checked in / inside / expected on one list.
+#[utoipa::path(
+    get,
+    path = "/counts",
+    tag = "check-in",
+    operation_id = "list_counts",
+    summary = "Checked in, inside and expected on one list",
+    params(CountsQuery),
+    responses(
+        (status = 200, description = "The list's counts.", body = ListCounts),
+    )
+)]
 async fn counts(
     State(state): State<ScannerState>,
     caller: Caller,
     Query(query): Query<CountsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListCounts>, ApiError> {
     let list = list_for(&state, &caller, &query.list_id).await?;
     let (checked_in, inside, expected) = checkin::list_counts(state.store.primary(), &list)
         .await
         .map_err(db)?;
-    Ok(Json(json!({
-        "list_id": list.id.to_string(),
-        "checked_in": checked_in,
-        "inside": inside,
-        "expected": expected,
-    })))
+    Ok(Json(ListCounts {
+        list_id: list.id,
+        checked_in,
+        inside,
+        expected,
+    }))
 }

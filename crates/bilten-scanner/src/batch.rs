@@ -14,11 +14,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use bilten_api::checkin::ScanAnswer;
 use bilten_domain::{CheckinReason, ScanDirection};
 use bilten_http::ApiError;
 use bilten_store::checkin::ListRecord;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::{db, Caller};
@@ -41,7 +41,7 @@ struct Job {
     scanned_at: DateTime<Utc>,
     offline_result: Option<CheckinReason>,
     keys: Keys,
-    reply: oneshot::Sender<Result<(Value, bool), ApiError>>,
+    reply: oneshot::Sender<Result<(ScanAnswer, bool), ApiError>>,
 }
 
 impl Job {
@@ -85,7 +85,7 @@ impl RedeemQueue {
         caller: &Caller,
         request: &ScanRequest<'_>,
         keys: &Keys,
-    ) -> Result<(Value, bool), ApiError> {
+    ) -> Result<(ScanAnswer, bool), ApiError> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             caller: caller.clone(),

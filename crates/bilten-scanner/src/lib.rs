@@ -7,12 +7,14 @@
 //!
 //! Layout: `auth` turns a bearer token into a [`auth::Caller`] (a paired device, or a staff
 //! member's login); `scan` decides and records one scan; `batch` gives the scans that arrive
-//! together one commit; `api` holds the handlers; `web` serves the app's three static files.
+//! together one commit; `api` holds the handlers; `openapi` makes their OpenAPI document
+//! (served at `/api/v1/checkin/openapi.json`); `web` serves the app's three static files.
 
 mod api;
 mod auth;
 mod batch;
 mod gate_cache;
+pub mod openapi;
 mod scan;
 mod web;
 
@@ -162,8 +164,10 @@ pub fn readiness(state: &ScannerState) -> Readiness {
 pub fn router(state: ScannerState) -> Router {
     let readiness = readiness(&state);
     let metrics = state.metrics.clone();
+    let (api, document) = openapi::router();
     let app = Router::new()
-        .nest("/api/v1/checkin", api::routes().with_state(state))
+        .nest(openapi::BASE, api.with_state(state))
+        .merge(openapi::document_route(&document))
         .merge(web::routes())
         .merge(bilten_http::ops_router(
             "scanner",

@@ -15,6 +15,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use bilten_api::checkin::{ScanAnswer, ScanStatus, ScannedTicket as TicketView};
 use bilten_domain::checkin::{decide, CheckinFacts};
 use bilten_domain::ticket_code::{self, PublicKeyEntry, TicketClaims};
 use bilten_domain::{
@@ -25,7 +26,6 @@ use bilten_store::checkin::{self, ListRecord, ScanClaim, ScannedTicket};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
 
 use crate::auth::{db, Caller};
 use crate::gate_cache::Keys;
@@ -113,13 +113,15 @@ pub async fn event_keys(
     Ok(state.gate.keep_keys(event, keys))
 }
 
-fn ticket_view(ticket: &ScannedTicket) -> Value {
-    json!({
-        "id": ticket.id.to_string(),
-        "type": ticket.ticket_type_name,
-        "type_id": ticket.ticket_type_id.to_string(),
-        "holder_name": ticket.holder_name,
-        "order_id": bilten_domain::OrderId::from_db(&ticket.order_id).map(|o| o.to_string()).unwrap_or_default(),
+fn ticket_view(ticket: &ScannedTicket) -> Result<TicketView, ApiError> {
+    Ok(TicketView {
+        id: ticket.id,
+        type_name: ticket.ticket_type_name.clone(),
+        type_id: ticket.ticket_type_id,
+        holder_name: ticket.holder_name.clone(),
+        order_id: bilten_domain::OrderId::from_db(&ticket.order_id).map_err(|e| {
+            ApiError::internal(&format_args!("ticket {}: stored order id: {e}", ticket.id))
+        })?,
     })
 }
 
@@ -297,13 +299,13 @@ pub async fn redeem(
     caller: &Caller,
     request: &ScanRequest<'_>,
     keys: &Keys,
-) -> Result<(Value, bool), ApiError> {
+) -> Result<(ScanAnswer, bool), ApiError> {
     state.redeems.redeem(state, caller, request, keys).await
 }
 
 /// What a scan decided, for the metrics once its batch has committed.
 pub(crate) struct ScanOutcome {
-    pub answer: Value,
+    pub answer: ScanAnswer,
     pub replayed: bool,
     pub reason: Option<CheckinReason>,
     pub conflict: bool,
@@ -318,10 +320,7 @@ pub(crate) async fn redeem_in(
     now: DateTime<Utc>,
 ) -> Result<ScanOutcome, ApiError> {
     let gate = caller.device().and_then(|d| d.gate.clone());
-    let direction = match request.direction {
-        ScanDirection::Entry => "entry",
-        ScanDirection::Exit => "exit",
-    };
+    let direction = request.direction.as_str();
     let id = CheckinId::new();
     let claimed = checkin::claim_nonce(
         &mut *tx,
@@ -345,7 +344,8 @@ pub(crate) async fn redeem_in(
         let stored = checkin::response_for_nonce(&mut *tx, request.list.event_id, request.nonce)
             .await
             .map_err(db)?;
-        let Some(stored) = stored.and_then(|text| serde_json::from_str::<Value>(&text).ok()) else {
+        let Some(stored) = stored.and_then(|text| serde_json::from_str::<ScanAnswer>(&text).ok())
+        else {
             return Err(ApiError::conflict(
                 bilten_http::ErrorCode::ScanInProgress,
                 "A scan with this nonce is still being decided; retry in a moment.",
@@ -361,18 +361,24 @@ pub(crate) async fn redeem_in(
     let decision = decide_in(tx, request, keys, gate.as_deref(), caller).await?;
     let conflict = request.offline_result == Some(CheckinReason::Ok)
         && decision.reason == CheckinReason::AlreadyRedeemed;
-    let answer = json!({
-        "status": if decision.reason.is_ok() { "ok" } else { "error" },
-        "reason": decision.reason.as_str(),
-        "message": message(decision.reason),
-        "direction": direction,
-        "ticket": decision.ticket.as_ref().map(ticket_view),
-        "first_scanned_at": decision.first.as_ref().map(|f| f.first_at.to_rfc3339()),
-        "first_gate": decision.first.as_ref().and_then(|f| f.first_gate.clone()),
-        "conflict": conflict,
-        "nonce": request.nonce,
-        "checkin_id": id.to_string(),
-    });
+    let answer = ScanAnswer {
+        status: if decision.reason.is_ok() {
+            ScanStatus::Ok
+        } else {
+            ScanStatus::Error
+        },
+        reason: decision.reason,
+        message: message(decision.reason).to_owned(),
+        direction: request.direction,
+        ticket: decision.ticket.as_ref().map(ticket_view).transpose()?,
+        first_scanned_at: decision.first.as_ref().map(|f| f.first_at),
+        first_gate: decision.first.as_ref().and_then(|f| f.first_gate.clone()),
+        conflict,
+        nonce: request.nonce.to_owned(),
+        checkin_id: id,
+        replayed: false,
+    };
+    let stored_answer = serde_json::to_string(&answer).map_err(|e| ApiError::internal(&e))?;
     checkin::finish_scan(
         &mut *tx,
         id,
@@ -380,7 +386,7 @@ pub(crate) async fn redeem_in(
         decision.ticket.as_ref().map(|t| t.id),
         decision.detail,
         conflict,
-        &answer.to_string(),
+        &stored_answer,
     )
     .await
     .map_err(db)?;

@@ -15,6 +15,7 @@ pub mod checkin;
 mod constraint;
 mod error;
 pub mod events;
+pub mod idempotency;
 pub mod inventory;
 pub mod invitations;
 pub mod leases;

@@ -101,6 +101,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0013_inventory_leases.sql"),
     },
     Migration {
+        version: 14,
+        name: "idempotency_requests",
+        sql: include_str!("../migrations/0014_idempotency_requests.sql"),
+    },
+    Migration {
         version: 16,
         name: "privacy",
         sql: include_str!("../migrations/0016_privacy.sql"),

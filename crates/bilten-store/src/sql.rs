@@ -74,6 +74,7 @@ pub fn all(dialect: Dialect) -> Vec<Statement> {
         ("checkin", crate::checkin::STATEMENTS),
         ("events", crate::events::STATEMENTS),
         ("invitations", crate::invitations::STATEMENTS),
+        ("idempotency", crate::idempotency::STATEMENTS),
         ("leases", crate::leases::STATEMENTS),
         ("orders", crate::orders::STATEMENTS),
         ("organizations", crate::organizations::STATEMENTS),

@@ -17,6 +17,7 @@
 
 use std::fmt::Write as _;
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -157,6 +158,8 @@ fn settled(p: &PaymentRecord) -> Response {
     ),
     responses(
         (status = 200, description = "An HTML page.", body = String, content_type = "text/html"),
+        (status = 404, description = "An HTML page: no such test payment.", body = String, content_type = "text/html"),
+        (status = 409, description = "An HTML page: the payment is closed.", body = String, content_type = "text/html"),
     )
 )]
 pub async fn show(
@@ -189,12 +192,18 @@ pub async fn show(
     request_body(content = PayForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "An HTML page with the outcome.", body = String, content_type = "text/html"),
+        (status = 400, description = "An HTML page: the form could not be read.", body = String, content_type = "text/html"),
+        (status = 402, description = "An HTML page: the card was declined; try another.", body = String, content_type = "text/html"),
+        (status = 404, description = "An HTML page: no such test payment.", body = String, content_type = "text/html"),
+        (status = 409, description = "An HTML page: the payment is closed.", body = String, content_type = "text/html"),
+        (status = 415, description = "An HTML page: the form was not sent as a form.", body = String, content_type = "text/html"),
+        (status = 422, description = "An HTML page: not a test card number, or the form could not be read.", body = String, content_type = "text/html"),
     )
 )]
 pub async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(input): Form<PayForm>,
+    input: Result<Form<PayForm>, FormRejection>,
 ) -> BackendResult<Response> {
     let Some(payment) = load(&state, &id).await? else {
         return Ok(not_found());
@@ -202,6 +211,18 @@ pub async fn submit(
     if payment.status != "pending" {
         return Ok(settled(&payment));
     }
+    // A person reads this page: a form that cannot be read is answered as a page too (with
+    // the rejection's status), not as axum's plain-text message.
+    let Form(input) = match input {
+        Ok(form) => form,
+        Err(rejection) => {
+            return Ok(page(
+                rejection.status(),
+                "Pay for your tickets",
+                &form(&payment, Some("Send the card number with the form below.")),
+            ))
+        }
+    };
     match test_card::outcome_of(&input.card_number) {
         None => Ok(page(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -19,7 +19,6 @@
 
 pub mod attempts;
 pub(crate) mod hosted_page;
-pub mod idempotency;
 pub mod stripe;
 pub mod test_card;
 
@@ -27,6 +26,7 @@ use async_trait::async_trait;
 use bilten_domain::{Money, OrderId, PaymentId};
 use chrono::{DateTime, Utc};
 
+pub use bilten_api::orders::PaymentProvider as ProviderKind;
 pub use hosted_page::{show as hosted_page_show, submit as hosted_page_submit};
 pub use stripe::StripeProvider;
 pub use test_card::TestProvider;
@@ -92,8 +92,13 @@ pub enum PaymentError {
 /// every call may be retried after a timeout.
 #[async_trait]
 pub trait PaymentProvider: Send + Sync + 'static {
+    /// Which provider this is, as the API shows it.
+    fn kind(&self) -> ProviderKind;
+
     /// The name stored in `payments.provider` (`test`, `stripe`).
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.kind().as_str()
+    }
 
     /// Starts a hosted checkout for a pending payment.
     async fn start_checkout(

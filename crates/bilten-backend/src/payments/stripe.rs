@@ -48,8 +48,8 @@ fn map_error(error: StripeError) -> PaymentError {
 
 #[async_trait]
 impl PaymentProvider for StripeProvider {
-    fn name(&self) -> &'static str {
-        "stripe"
+    fn kind(&self) -> super::ProviderKind {
+        super::ProviderKind::Stripe
     }
 
     async fn start_checkout(

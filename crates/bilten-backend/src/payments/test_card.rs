@@ -86,8 +86,8 @@ pub struct TestProvider;
 
 #[async_trait]
 impl PaymentProvider for TestProvider {
-    fn name(&self) -> &'static str {
-        "test"
+    fn kind(&self) -> super::ProviderKind {
+        super::ProviderKind::Test
     }
 
     async fn start_checkout(

@@ -27,6 +27,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use bilten_api::orders::PaymentStatus;
 use bilten_domain::allocation::{Allocation, Demand, Standing};
 use bilten_domain::event::SalesPhase;
 use bilten_domain::order::check_buyer_cap;
@@ -36,6 +37,7 @@ use bilten_domain::{
     Currency, EventId, Money, OrderId, PaymentId, Price, QuotaId, SalesWindow, TicketId,
     TicketTypeId,
 };
+use bilten_domain::{OrderStatus, TicketStatus};
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::leases::{self, Counters, Granted, Settled, Which};
 use bilten_store::outbox::{self, TemplatedEmail};
@@ -347,10 +349,12 @@ async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>, leases: &mu
 }
 
 /// The error each buyer of a failed batch gets: the database's unavailability stays a 503,
+/// an event that does not exist a 404 (the batch's signing key has no event to belong to),
 /// anything else is an internal error (logged once above, not per buyer).
 fn shared_failure(message: &str, error: &BackendError) -> BackendError {
     match error {
         BackendError::Unavailable(_) => BackendError::Unavailable(message.to_owned()),
+        BackendError::NotFound(what) => BackendError::NotFound(what),
         _ => BackendError::Internal(message.to_owned()),
     }
 }
@@ -775,7 +779,7 @@ impl Batch<'_> {
             if let Some(p) = &priced[*i] {
                 let entry = &self.entries[*i];
                 let mut view = order_view(*id, self.event, entry, p, currency, self.now);
-                view.status = "pending";
+                view.status = OrderStatus::Pending;
                 view.expires_at = expiry_of(entry.mode, self.now, terms.hold_minutes);
                 verdicts[*i] = Verdict::Answer(Ok(Done::Held(Box::new(view))));
             }
@@ -875,8 +879,8 @@ impl Batch<'_> {
             let payment = payment_of.get(id).map(|pay| PaymentView {
                 id: pay.id,
                 order_id: *id,
-                provider: self.state.payments.name(),
-                status: "succeeded",
+                provider: self.state.payments.kind(),
+                status: PaymentStatus::Succeeded,
                 amount: Money::new(pay.amount_minor, currency),
                 failure_code: None,
                 created_at: self.now,
@@ -1141,7 +1145,7 @@ impl Batch<'_> {
             ticket_type_id: t.ticket_type_id,
             ticket_type: t.ticket_type_name,
             attendee_name: t.attendee_name,
-            status: "valid",
+            status: TicketStatus::Valid,
             code: t.code,
             key_version: self.key_version,
             issued_at: self.now,
@@ -1550,7 +1554,7 @@ fn order_view(
     OrderView {
         id,
         event_id: event,
-        status: "paid",
+        status: OrderStatus::Paid,
         expires_at: now,
         buyer: BuyerView {
             email: entry.purchase.email.as_str().to_owned(),
@@ -1574,5 +1578,6 @@ fn order_view(
         discount: money(p.discount),
         total: p.total,
         created_at: now,
+        refunded: None,
     }
 }

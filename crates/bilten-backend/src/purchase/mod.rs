@@ -19,34 +19,21 @@ mod views;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bilten_api::orders::{HeldOrder, Purchase as PurchaseAnswer, PurchaseRequest};
 use bilten_domain::TicketTypeId;
 use bilten_http::ErrorCode;
 use bilten_http::Json;
 use chrono::Utc;
-use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use crate::auth::MaybeUser;
 use crate::error::{BackendError, BackendResult};
-use crate::orders::{self, BuyerInput, ItemInput, OrderInput, Purchase};
+use crate::orders::{self, Purchase};
 use crate::payments::test_card::{self, CardOutcome};
 use crate::promo as promos;
 use crate::AppState;
 use engine::{Done, Job, Mode, Payment};
 pub use engine::{PurchaseEngine, CONFIRMATION_TEMPLATE};
-use views::{HeldView, PurchaseView};
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PurchaseInput {
-    event_id: Option<String>,
-    items: Option<Vec<ItemInput>>,
-    promo_code: Option<String>,
-    buyer: Option<BuyerInput>,
-    /// One of the `test` provider's card numbers (docs/API.md); needed when the order costs
-    /// money.
-    test_card: Option<String>,
-}
 
 /// How the buyer pays: decided before anything is queued, so a typo costs nothing.
 fn payment_of(state: &AppState, test_card: Option<&str>) -> BackendResult<Payment> {
@@ -81,25 +68,20 @@ fn payment_of(state: &AppState, test_card: Option<&str>) -> BackendResult<Paymen
     params(
         ("Idempotency-Key" = String, Header, description = "1–255 visible ASCII characters; the same key with the same request replays the first answer."),
     ),
-    request_body = PurchaseInput,
+    request_body = PurchaseRequest,
     responses(
-        (status = 201, description = "`{order, access_key, payment, tickets}`.", body = serde_json::Value),
+        (status = 201, description = "The paid order, its payment and tickets; a replay answers the same with `Idempotent-Replayed: true`.", body = PurchaseAnswer),
     )
 )]
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(actor): MaybeUser,
     headers: HeaderMap,
-    Json(body): Json<PurchaseInput>,
+    Json(body): Json<PurchaseRequest>,
 ) -> BackendResult<Response> {
     let key = orders::idempotency_key(&headers)?;
-    let payment = payment_of(&state, body.test_card.as_deref())?;
-    let input = OrderInput {
-        event_id: body.event_id,
-        items: body.items,
-        promo_code: body.promo_code,
-        buyer: body.buyer,
-    };
+    let (input, test_card) = body.split();
+    let payment = payment_of(&state, test_card.as_deref())?;
     let purchase = orders::parse_purchase(&state, actor.as_ref(), input).await?;
     submit(&state, purchase, key, Mode::Pay(payment)).await
 }
@@ -163,7 +145,7 @@ pub(crate) async fn submit(
         .map_err(|_| BackendError::Unavailable("the purchase was dropped".to_owned()))??;
     match done {
         Done::Completed(completed) => {
-            let view = PurchaseView {
+            let view = PurchaseAnswer {
                 access_key: orders::order_key(state, completed.order.id),
                 order: completed.order,
                 payment: completed.payment,
@@ -172,7 +154,7 @@ pub(crate) async fn submit(
             Ok((StatusCode::CREATED, Json(view)).into_response())
         }
         Done::Held(order) => {
-            let view = HeldView {
+            let view = HeldOrder {
                 access_key: orders::order_key(state, order.id),
                 order: *order,
             };

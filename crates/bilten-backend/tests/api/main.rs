@@ -13,6 +13,7 @@ mod email_flows;
 mod event_cancel;
 mod guest_orders;
 mod hosted_page;
+mod idempotency;
 mod invitations;
 mod nul_bytes;
 mod openapi;

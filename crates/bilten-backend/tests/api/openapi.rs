@@ -32,6 +32,8 @@ async fn the_reference_is_rendered_at_api_docs_without_anything_from_elsewhere()
     assert_eq!(config.status(), StatusCode::OK);
     let script = config.text().await.unwrap();
     assert!(script.contains("/api/v1/openapi.json"), "{script}");
+    // The check-in API's own document is offered beside it (served by the scanner).
+    assert!(script.contains("/api/v1/checkin/openapi.json"), "{script}");
     let bundle = app
         .client
         .get(app.url("/api/docs/swagger-ui-bundle.js"))

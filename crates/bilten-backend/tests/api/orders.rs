@@ -689,3 +689,28 @@ async fn a_quota_created_amid_concurrent_sales_counts_each_of_them_exactly_once(
         assert_eq!((sold, sold_rows), (0, 0));
     }
 }
+
+/// An order or purchase for an event that does not exist is a 404, not a failed batch.
+#[tokio::test]
+async fn an_order_for_an_event_that_does_not_exist_is_not_found() {
+    let app = TestApp::spawn().await;
+    let body = json!({
+        "event_id": bilten_domain::EventId::new().to_string(),
+        "items": [{ "ticket_type_id": bilten_domain::TicketTypeId::new().to_string(), "quantity": 1 }],
+        "buyer": { "email": "ada@example.com", "name": "Ada" }
+    });
+    for path in ["/api/v1/orders", "/api/v1/purchases"] {
+        let response = app
+            .client
+            .post(app.url(path))
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let answer: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+        assert_eq!(answer["error"]["code"], "not_found");
+    }
+}

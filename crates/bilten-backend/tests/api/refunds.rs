@@ -272,8 +272,8 @@ struct FlakyRefunds {
 
 #[async_trait::async_trait]
 impl bilten_backend::payments::PaymentProvider for FlakyRefunds {
-    fn name(&self) -> &'static str {
-        "test"
+    fn kind(&self) -> bilten_backend::payments::ProviderKind {
+        bilten_backend::payments::ProviderKind::Test
     }
 
     async fn start_checkout(

@@ -1,6 +1,5 @@
 //! Events, orders and organizations as the API shows them, and the calls the pages make.
 
-use bilten_domain::money::Money;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
@@ -11,91 +10,25 @@ use super::{request, ApiError, BackendApi, Call, Forwarded};
 /// The contract's types the organizer and admin pages use.
 pub use bilten_api::accounts::User;
 pub use bilten_api::admin::{AdminOrganization, DisableRequest};
-pub use bilten_api::events::{Event, EventStatus, Quota, SalesPhase, TicketType, Visibility};
+pub use bilten_api::checkin::CheckinStats;
+pub use bilten_api::checkin::{Device, DeviceList, DeviceStatus, ListCheckins as CheckinListStats};
+pub use bilten_api::events::{
+    Event, EventDetail, EventStatus, Quota, SalesPhase, TicketType, Visibility,
+};
 use bilten_api::events::{EventList, EventResponse, QuotaList, TicketTypeList};
+use bilten_api::orders::{CompletedCheckout, CreateOrderRequest, OrderResponse, StartedCheckout};
+pub use bilten_api::orders::{HeldOrder as CreatedOrder, Order, OrderDetail, OrderStatus};
 use bilten_api::organizations::{
     AddMemberRequest, CreateOrganizationRequest, MemberList, OrganizationList, OrganizationResponse,
 };
 pub use bilten_api::organizations::{Member, Organization};
 pub use bilten_api::promo::PromoCode;
 use bilten_api::promo::PromoCodeList;
+use bilten_api::refunds::RefundRequest;
+pub use bilten_api::reports::{Attendee, DaySales, OrderRow, SalesSummary};
+use bilten_api::tickets::{ReissuedTicket, RenameTicketRequest};
+pub use bilten_api::tickets::{Ticket, TicketStatus};
 pub use bilten_api::Page as Paged;
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct EventDetail {
-    pub event: Event,
-    pub ticket_types: Vec<TicketType>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct EventPage {
-    pub items: Vec<Event>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Buyer {
-    pub email: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct OrderLine {
-    pub name: String,
-    pub quantity: i64,
-    pub unit_price: Money,
-    pub total: Money,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Order {
-    pub id: String,
-    pub event_id: String,
-    /// `pending`, `paid`, `expired`, `canceled`, `refunded`…
-    pub status: String,
-    pub expires_at: DateTime<Utc>,
-    pub buyer: Buyer,
-    pub lines: Vec<OrderLine>,
-    pub total: Money,
-    pub created_at: DateTime<Utc>,
-    /// Present once promo codes exist.
-    #[serde(default)]
-    pub discount: Option<Money>,
-    #[serde(default)]
-    pub promo_code: Option<String>,
-    /// Issued once paid.
-    #[serde(default)]
-    pub tickets: Vec<Ticket>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct TicketEvent {
-    pub title: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub timezone: String,
-    pub venue_name: Option<String>,
-    pub city: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Ticket {
-    pub id: String,
-    pub order_id: String,
-    pub event_id: String,
-    /// The ticket type's name.
-    #[serde(rename = "ticket_type")]
-    pub kind: String,
-    pub attendee_name: Option<String>,
-    /// `valid`, `revoked`, …
-    pub status: String,
-    pub event: TicketEvent,
-}
-
-#[derive(Deserialize)]
-struct TicketEnvelope {
-    ticket: Ticket,
-}
 
 /// What `POST /orders/{id}/checkout` answered.
 pub enum CheckoutStarted {
@@ -105,118 +38,16 @@ pub enum CheckoutStarted {
     Completed,
 }
 
+/// Either answer of `POST /orders/{id}/checkout`: `201` starts a hosted checkout, `200`
+/// completed it at once. Only the frontend needs the two told apart by shape.
 #[derive(Deserialize)]
-struct CheckoutAnswer {
-    redirect_url: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct CreatedOrder {
-    pub order: Order,
-    pub access_key: String,
-}
-
-#[derive(Deserialize)]
-struct OrderEnvelope {
-    order: Order,
-    /// `GET /orders/{id}` sends the tickets beside the order.
-    #[serde(default)]
-    tickets: Vec<Ticket>,
-}
-
-impl OrderEnvelope {
-    fn into_order(self) -> Order {
-        let mut order = self.order;
-        if order.tickets.is_empty() {
-            order.tickets = self.tickets;
-        }
-        order
-    }
-}
-
-/// A row of the organizer's order list.
-#[derive(Debug, Clone, Deserialize)]
-pub struct OrderRow {
-    pub id: String,
-    pub status: String,
-    pub buyer: Buyer,
-    pub quantity: i64,
-    pub promo_code: Option<String>,
-    pub total: Money,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SalesTotals {
-    pub capacity: i64,
-    pub sold: i64,
-    pub held: i64,
-    pub discount: Money,
-    /// What buyers paid, refunded orders included.
-    pub gross: Money,
-    /// What has been (or is being) given back.
-    pub refunds: Money,
-    /// Gross less refunds: what the event keeps.
-    pub net: Money,
-    /// Orders paid and not fully refunded (what canceling the event would refund).
-    pub paid_orders: i64,
-}
-
-/// Tickets sold on one day (the event's time zone), over all orders.
-#[derive(Debug, Clone, Deserialize)]
-pub struct DaySales {
-    pub date: chrono::NaiveDate,
-    pub tickets: i64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SalesSummary {
-    pub totals: SalesTotals,
-    pub per_day: Vec<DaySales>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct CheckinListStats {
-    pub name: String,
-    pub expected: i64,
-    pub checked_in: i64,
-    pub inside: i64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct CheckinStats {
-    pub lists: Vec<CheckinListStats>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Device {
-    pub id: String,
-    pub name: String,
-    /// `pending`, `paired`, `expired`, `revoked`.
-    pub status: String,
-    pub gate: Option<String>,
-    /// While pending: the one-time code the scanner app is paired with.
-    pub pairing_code: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct NamedRef {
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Attendee {
-    pub ticket_id: String,
-    pub holder_name: Option<String>,
-    pub ticket_type: NamedRef,
-    pub order_id: String,
-    pub buyer_email: String,
-    pub status: String,
-}
-
-#[derive(Deserialize)]
-struct Items<T> {
-    items: Vec<T>,
+#[serde(untagged)]
+enum CheckoutAnswer {
+    Started(StartedCheckout),
+    // Decoded so a `200` of another shape is an error, not a success; the page then reloads
+    // the order, so nothing of it is read here.
+    #[allow(dead_code)]
+    Completed(Box<CompletedCheckout>),
 }
 
 /// The filters of `GET /events`, as the API takes them.
@@ -272,7 +103,7 @@ impl BackendApi {
         &self,
         caller: &Forwarded,
         search: &EventSearch,
-    ) -> Result<EventPage, ApiError> {
+    ) -> Result<Paged<Event>, ApiError> {
         let path = format!("/events?{}", search.query_string());
         self.send_json(Call::get(&path, caller, None)).await
     }
@@ -293,8 +124,9 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: Option<&str>,
         idempotency_key: &str,
-        body: Value,
+        body: &CreateOrderRequest,
     ) -> Result<CreatedOrder, ApiError> {
+        let body = request(body)?;
         let headers = [("idempotency-key", idempotency_key.to_owned())];
         self.send_json(Call {
             method: Method::POST,
@@ -312,16 +144,14 @@ impl BackendApi {
         caller: &Forwarded,
         access: OrderAccess<'_>,
         id: &str,
-    ) -> Result<Order, ApiError> {
+    ) -> Result<OrderDetail, ApiError> {
         let path = format!("/orders/{}", path_segment(id));
         let headers = access.headers();
-        let envelope: OrderEnvelope = self
-            .send_json(Call {
-                headers: &headers,
-                ..Call::get(&path, caller, access.bearer)
-            })
-            .await?;
-        Ok(envelope.into_order())
+        self.send_json(Call {
+            headers: &headers,
+            ..Call::get(&path, caller, access.bearer)
+        })
+        .await
     }
 
     pub async fn cancel_order(
@@ -332,7 +162,7 @@ impl BackendApi {
     ) -> Result<Order, ApiError> {
         let path = format!("/orders/{}", path_segment(id));
         let headers = access.headers();
-        let envelope: OrderEnvelope = self
+        let envelope: OrderResponse = self
             .send_json(Call {
                 method: Method::DELETE,
                 headers: &headers,
@@ -357,9 +187,9 @@ impl BackendApi {
                 ..Call::get(&path, caller, access.bearer)
             })
             .await?;
-        Ok(match answer.redirect_url {
-            Some(url) => CheckoutStarted::Redirect(url),
-            None => CheckoutStarted::Completed,
+        Ok(match answer {
+            CheckoutAnswer::Started(started) => CheckoutStarted::Redirect(started.redirect_url),
+            CheckoutAnswer::Completed(_) => CheckoutStarted::Completed,
         })
     }
 
@@ -372,11 +202,10 @@ impl BackendApi {
         ticket_ids: &[String],
     ) -> Result<(), ApiError> {
         let path = format!("/orders/{}/refund", path_segment(order));
-        let body = if ticket_ids.is_empty() {
-            serde_json::json!({})
-        } else {
-            serde_json::json!({ "ticket_ids": ticket_ids })
-        };
+        let body = request(&RefundRequest {
+            lines: None,
+            ticket_ids: (!ticket_ids.is_empty()).then(|| ticket_ids.to_vec()),
+        })?;
         self.send(Call::post(&path, caller, &bearer, body))
             .await
             .map(drop)
@@ -427,11 +256,14 @@ impl BackendApi {
     ) -> Result<Ticket, ApiError> {
         let path = format!("/tickets/{}", path_segment(id));
         let headers = access.headers();
-        let envelope: TicketEnvelope = self
+        let body = request(&RenameTicketRequest {
+            attendee_name: Some(name.to_owned()),
+        })?;
+        let envelope: ReissuedTicket = self
             .send_json(Call {
                 method: Method::PATCH,
                 headers: &headers,
-                body: Some(serde_json::json!({ "attendee_name": name })),
+                body: Some(body),
                 ..Call::get(&path, caller, access.bearer)
             })
             .await?;
@@ -820,7 +652,7 @@ impl BackendApi {
         event: &str,
     ) -> Result<Vec<Device>, ApiError> {
         let path = format!("/events/{}/devices", path_segment(event));
-        let list: Items<Device> = self
+        let list: DeviceList = self
             .send_json(Call::get(&path, caller, Some(&bearer)))
             .await?;
         Ok(list.items)

@@ -19,6 +19,7 @@ use crate::format;
 use crate::session::{CsrfForm, Visit};
 use crate::views::{self, csrf_field, error_summary, field, select, Field, FormState, PageMeta};
 use crate::Frontend;
+use bilten_api::orders::{BuyerRequest, CreateOrderRequest, OrderItemRequest};
 
 /// The categories the API knows, in the order the search form offers them.
 pub const CATEGORIES: [&str; 9] = [
@@ -744,7 +745,7 @@ fn order_items<'v>(
     detail: &EventDetail,
     value: &impl Fn(&str) -> &'v str,
     state: &mut TicketForm,
-) -> (Vec<Value>, Vec<String>) {
+) -> (Vec<OrderItemRequest>, Vec<String>) {
     let mut items = Vec::new();
     let mut item_types = Vec::new();
     for ticket in &detail.ticket_types {
@@ -766,11 +767,12 @@ fn order_items<'v>(
             while names.last() == Some(&"") {
                 names.pop();
             }
-            let mut item = json!({ "ticket_type_id": ticket.id, "quantity": quantity });
-            if !names.is_empty() {
-                item["attendees"] = json!(names);
-            }
-            items.push(item);
+            items.push(OrderItemRequest {
+                ticket_type_id: Some(ticket.id.to_string()),
+                quantity: Some(quantity),
+                attendees: (!names.is_empty())
+                    .then(|| names.iter().map(|n| (*n).to_owned()).collect()),
+            });
             item_types.push(ticket.id.to_string());
         }
         if typed.iter().any(|n| !n.is_empty()) {
@@ -816,13 +818,18 @@ pub async fn checkout(
                 &state,
             ));
         }
-        let mut body = json!({ "event_id": detail.event.id, "items": items });
-        if !visit.signed_in() {
-            body["buyer"] = json!({ "name": value("name"), "email": value("email") });
-        }
-        if !value("promo_code").is_empty() {
-            body["promo_code"] = json!(value("promo_code"));
-        }
+        let body = CreateOrderRequest {
+            event_id: Some(detail.event.id.to_string()),
+            items: Some(items),
+            promo_code: Some(value("promo_code"))
+                .filter(|code| !code.is_empty())
+                .map(str::to_owned),
+            // Signed in: the account's email and name.
+            buyer: (!visit.signed_in()).then(|| BuyerRequest {
+                email: Some(value("email").to_owned()),
+                name: Some(value("name").to_owned()),
+            }),
+        };
         let key = match value("idempotency_key") {
             "" => crate::session::random_token(),
             key => key.to_owned(),
@@ -835,16 +842,19 @@ pub async fn checkout(
                     let forwarded = forwarded.clone();
                     let key = key.clone();
                     let api = app.api.clone();
-                    async move { api.create_order(&forwarded, Some(&token), &key, body).await }
+                    async move {
+                        api.create_order(&forwarded, Some(&token), &key, &body)
+                            .await
+                    }
                 })
                 .await
         } else {
-            app.api.create_order(&forwarded, None, &key, body).await
+            app.api.create_order(&forwarded, None, &key, &body).await
         };
         match created {
             Ok(created) => {
                 if !visit.signed_in() {
-                    visit.remember_order_key(&created.order.id, &created.access_key);
+                    visit.remember_order_key(&created.order.id.to_string(), &created.access_key);
                 }
                 let query = serde_urlencoded::to_string([("key", created.access_key.as_str())])
                     .unwrap_or_default();

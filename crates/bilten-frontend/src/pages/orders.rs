@@ -11,7 +11,9 @@ use bilten_api::ErrorCode;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::api::ticketing::{CheckoutStarted, Event, Order, OrderAccess};
+use crate::api::ticketing::{
+    CheckoutStarted, Event, Order, OrderAccess, OrderDetail, OrderStatus, Ticket,
+};
 use crate::api::{ApiError, Forwarded};
 use crate::format;
 use crate::session::{CsrfForm, PageError, Visit};
@@ -51,7 +53,7 @@ async fn load_order(
     visit: &mut Visit,
     id: &str,
     key: Option<&str>,
-) -> Result<Order, PageError> {
+) -> Result<OrderDetail, PageError> {
     if !visit.signed_in() && key.is_none() {
         return Err(PageError::NotFound);
     }
@@ -104,7 +106,7 @@ fn order_lines(order: &Order) -> Markup {
                 }
             }
             tfoot {
-                @if let Some(discount) = order.discount.filter(|d| !d.is_zero()) {
+                @if let Some(discount) = Some(order.discount).filter(|d| !d.is_zero()) {
                     tr { th scope="row" colspan="3" { "Discount" @if let Some(code) = &order.promo_code { " (" (code) ")" } } td { "−" (format::price(discount)) } }
                 }
                 tr { th scope="row" colspan="3" { "Total" } td { strong { (format::price(order.total)) } } }
@@ -122,6 +124,7 @@ fn key_field(key: Option<&str>) -> Markup {
 fn order_content(
     visit: &Visit,
     order: &Order,
+    tickets: &[Ticket],
     event: &Event,
     key: Option<&str>,
     notice: Option<&str>,
@@ -165,10 +168,10 @@ fn order_content(
             div.table-wrap { (order_lines(order)) }
             p.muted { "Order " code { (order.id) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
         }
-        @if !order.tickets.is_empty() {
-            (super::tickets::ticket_list(visit, &order.tickets, key, true))
+        @if !tickets.is_empty() {
+            (super::tickets::ticket_list(visit, tickets, key, true))
         }
-        @if order.status == "pending" {
+        @if order.status == OrderStatus::Pending {
             div.order-actions {
                 form method="post" action={ "/orders/" (order.id) "/pay" } {
                     (csrf_field(&visit.csrf_token))
@@ -195,25 +198,27 @@ pub async fn show(
 ) -> Response {
     let outcome = async {
         let key = query.key.clone().or_else(|| visit.order_key(&id));
-        let order = load_order(&app, &mut visit, &id, key.as_deref()).await?;
+        let OrderDetail { order, tickets } =
+            load_order(&app, &mut visit, &id, key.as_deref()).await?;
         let detail = app
             .api
-            .event(&visit.forwarded, None, &order.event_id)
+            .event(&visit.forwarded, None, &order.event_id.to_string())
             .await?;
         let content = order_content(
             &visit,
             &order,
+            &tickets,
             &detail.event,
             key.as_deref(),
             notice_text(query.notice.as_deref()),
         );
         let title = format!("Order for {}", detail.event.title);
         let meta = PageMeta {
-            countdown: order.status == "pending",
+            countdown: order.status == OrderStatus::Pending,
             ..PageMeta::new(&title, "Your Bilten order.")
         };
         let mut page = visit.page_with_meta(StatusCode::OK, &meta, &content);
-        if order.status == "pending" {
+        if order.status == OrderStatus::Pending {
             // "Pay" redirects to the provider's hosted page: the test provider's on the
             // backend, a real provider's over HTTPS.
             let policy = crate::content_security_policy_posting_to(&format!(

@@ -12,12 +12,13 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::orders::{as_buyer, back_to_order};
-use crate::api::ticketing::{OrderAccess, Ticket};
+use crate::api::ticketing::{OrderAccess, Ticket, TicketStatus};
 use crate::api::ApiError;
 use crate::format;
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::csrf_field;
 use crate::Frontend;
+use bilten_domain::OrderId;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct KeyQuery {
@@ -41,18 +42,18 @@ pub fn ticket_list(visit: &Visit, tickets: &[Ticket], key: Option<&str>, rename:
         ul.tickets-list aria-label="Tickets" {
             @for ticket in tickets {
                 @let tz = format::zone(&ticket.event.timezone);
-                @let holder = ticket.attendee_name.as_deref().unwrap_or("");
+                @let holder = ticket.attendee_name.as_str();
                 li.ticket-card {
                     div.ticket-text {
                         h3 { (ticket.event.title) }
-                        p { (ticket.kind) @if !holder.is_empty() { " · " (holder) } }
+                        p { (ticket.ticket_type) @if !holder.is_empty() { " · " (holder) } }
                         p.muted { (format::time_range(ticket.event.starts_at, ticket.event.ends_at, tz))
                             @if let Some(venue) = &ticket.event.venue_name { br; (venue) @if let Some(city) = &ticket.event.city { ", " (city) } } }
-                        @if ticket.status != "valid" {
+                        @if ticket.status != TicketStatus::Valid {
                             p { span.tag.sold-out { (ticket.status) } " This ticket no longer admits anyone." }
                         }
-                        p { a href=(with_key(&format!("/tickets/{}/pdf", ticket.id), key)) download { "Download PDF" span.visually-hidden { " of the " (ticket.kind) " ticket" } } }
-                        @if rename && ticket.status == "valid" {
+                        p { a href=(with_key(&format!("/tickets/{}/pdf", ticket.id), key)) download { "Download PDF" span.visually-hidden { " of the " (ticket.ticket_type) " ticket" } } }
+                        @if rename && ticket.status == TicketStatus::Valid {
                             details {
                                 summary { "Change the name on this ticket" }
                                 form.form method="post" action={ "/tickets/" (ticket.id) "/name" } {
@@ -68,9 +69,9 @@ pub fn ticket_list(visit: &Visit, tickets: &[Ticket], key: Option<&str>, rename:
                             }
                         }
                     }
-                    @if ticket.status == "valid" {
+                    @if ticket.status == TicketStatus::Valid {
                         img.qr src=(with_key(&format!("/tickets/{}/qr.svg", ticket.id), key))
-                            alt={ "QR code of the " (ticket.kind) " ticket for " (ticket.event.title) }
+                            alt={ "QR code of the " (ticket.ticket_type) " ticket for " (ticket.event.title) }
                             width="180" height="180";
                     }
                 }
@@ -125,11 +126,11 @@ pub async fn orders(State(app): State<Frontend>, mut visit: Visit) -> Response {
         let page = visit
             .authed(&app, |token| app.api.my_tickets(&forwarded, token, None))
             .await?;
-        let mut orders: Vec<(&str, &Ticket, usize)> = Vec::new();
+        let mut orders: Vec<(OrderId, &Ticket, usize)> = Vec::new();
         for ticket in &page.items {
             match orders.iter_mut().find(|(id, _, _)| *id == ticket.order_id) {
                 Some(entry) => entry.2 += 1,
-                None => orders.push((&ticket.order_id, ticket, 1)),
+                None => orders.push((ticket.order_id, ticket, 1)),
             }
         }
         let content = html! {
@@ -257,7 +258,7 @@ pub async fn rename(
         })
         .await;
         match result {
-            Ok(ticket) => Ok(back_to_order(&ticket.order_id, key, "renamed")),
+            Ok(ticket) => Ok(back_to_order(&ticket.order_id.to_string(), key, "renamed")),
             // A bad name: back to the order, which says nothing changed (the form is small
             // enough to type again); the API's message is logged.
             Err(ApiError::Rejected(rejection))

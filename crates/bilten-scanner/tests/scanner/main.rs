@@ -8,4 +8,5 @@ mod browser;
 mod checkin;
 mod codes;
 mod helpers;
+mod openapi;
 mod organizer;

@@ -14,7 +14,9 @@ use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
 use super::{authed, breadcrumbs, notice};
-use crate::api::ticketing::{path_segment, Attendee, DaySales, OrderRow};
+use crate::api::ticketing::{
+    path_segment, Attendee, DaySales, OrderRow, OrderStatus, TicketStatus,
+};
 use crate::format;
 use crate::pages::NoticeQuery;
 use crate::session::{PageError, Visit};
@@ -76,7 +78,7 @@ pub fn devices_table(
                                 p { "Pairing code: " strong { code { (code) } } }
                                 p.muted { "Open the scanner app and scan the QR code, or type the code." }
                             }
-                            @if device.status != "revoked" {
+                            @if device.status != crate::api::ticketing::DeviceStatus::Revoked {
                                 form method="post" action={ "/organize/events/" (event) "/devices/" (device.id) "/revoke" } {
                                     input type="hidden" name="csrf_token" value=(visit.csrf_token);
                                     button.secondary type="submit" { "Revoke" span.visually-hidden { " " (device.name) } }
@@ -378,7 +380,7 @@ async fn attendees(
                         tbody {
                             @for a in &page.items {
                                 tr {
-                                    th scope="row" { (a.holder_name.as_deref().unwrap_or("—")) }
+                                    th scope="row" { @if a.holder_name.is_empty() { "—" } @else { (a.holder_name) } }
                                     td { (a.ticket_type.name) br; span.muted { code { (a.ticket_id) } } }
                                     td { (a.buyer_email) br; span.muted { code { (a.order_id) } } }
                                     td { span.tag { (a.status) } }
@@ -405,23 +407,28 @@ async fn order_page(
     form: &crate::views::FormState,
     notice_text: Option<&str>,
 ) -> Result<Response, PageError> {
-    let order = authed!(app, visit, |token, fwd| {
-        let api = app.api.clone();
-        let fwd = fwd.clone();
-        let id = id.to_owned();
-        async move {
-            let access = crate::api::ticketing::OrderAccess {
-                bearer: Some(&token),
-                key: None,
-            };
-            api.order(&fwd, access, &id).await
-        }
-    })?;
-    let (title, tz) = title_of(app, visit, &order.event_id).await?;
-    let refundable = matches!(order.status.as_str(), "paid" | "partially_refunded");
+    let crate::api::ticketing::OrderDetail { order, tickets } =
+        authed!(app, visit, |token, fwd| {
+            let api = app.api.clone();
+            let fwd = fwd.clone();
+            let id = id.to_owned();
+            async move {
+                let access = crate::api::ticketing::OrderAccess {
+                    bearer: Some(&token),
+                    key: None,
+                };
+                api.order(&fwd, access, &id).await
+            }
+        })?;
+    let (title, tz) = title_of(app, visit, &order.event_id.to_string()).await?;
+    let refundable = matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded
+    );
+    let order_id = order.id.to_string();
     let csrf = visit.csrf_token.clone();
     let content = html! {
-        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", order.event_id))), ("Orders", Some(format!("/organize/events/{}/orders", order.event_id))), (&order.id, None)]))
+        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", order.event_id))), ("Orders", Some(format!("/organize/events/{}/orders", order.event_id))), (&order_id, None)]))
         (views::notice(notice_text))
         h1 { "Order " code { (order.id) } }
         p { span.tag { (order.status) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
@@ -430,13 +437,13 @@ async fn order_page(
             table {
                 thead { tr { th scope="col" { "Ticket" } th scope="col" { "Attendee" } th scope="col" { "Status" } th scope="col" { span.visually-hidden { "Actions" } } } }
                 tbody {
-                    @for ticket in &order.tickets {
+                    @for ticket in &tickets {
                         tr {
-                            th scope="row" { (ticket.kind) br; span.muted { code { (ticket.id) } } }
-                            td { (ticket.attendee_name.as_deref().unwrap_or("—")) }
+                            th scope="row" { (ticket.ticket_type) br; span.muted { code { (ticket.id) } } }
+                            td { @if ticket.attendee_name.is_empty() { "—" } @else { (ticket.attendee_name) } }
                             td { span.tag { (ticket.status) } }
                             td {
-                                @if refundable && ticket.status == "valid" {
+                                @if refundable && ticket.status == TicketStatus::Valid {
                                     form method="post" action={ "/organize/orders/" (order.id) "/refund" } {
                                         input type="hidden" name="csrf_token" value=(csrf);
                                         input type="hidden" name="ticket_id" value=(ticket.id);
