@@ -187,7 +187,6 @@ pub struct PromoPreview {
 /// `GET /events/{id}`: the event and the ticket types the caller may see, with live
 /// availability.
 // `promo_code` has three states on the wire (absent, `null`, a code), hence the nested option.
-#[allow(clippy::option_option)]
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EventDetail {
     pub event: Event,
@@ -204,7 +203,10 @@ pub struct EventDetail {
 
 /// A field that is there (even as `null`) is `Some`, so `promo_code: null` (asked, not
 /// usable) stays apart from no `promo_code` (not asked).
-#[allow(clippy::option_option)]
+#[expect(
+    clippy::option_option,
+    reason = "three states on the wire: absent, null, a value"
+)]
 fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,

@@ -72,7 +72,6 @@ pub mod offset_time {
         use chrono::{DateTime, Utc};
         use serde::{Deserialize, Deserializer, Serializer};
 
-        #[allow(clippy::ref_option)] // serde's `with` hands us `&Option<T>`.
         pub fn serialize<S: Serializer>(
             at: &Option<DateTime<Utc>>,
             s: S,

@@ -445,7 +445,10 @@ async fn take(
     Ok(refund_id)
 }
 
-#[allow(clippy::too_many_arguments)] // one transaction's inputs, all needed
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one transaction's inputs, all needed"
+)]
 async fn take_in(
     tx: &mut Tx,
     dialect: bilten_store::Dialect,
@@ -639,7 +642,7 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
 
 /// Enqueues the buyer's mail about a settled refund. `event_title` is read before the
 /// transaction opened (SQLite has one connection: nothing may be read beside `tx`).
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one mail's inputs, all needed")]
 async fn enqueue_mail(
     event_title: &str,
     tx: &mut Tx,

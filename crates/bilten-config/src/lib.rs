@@ -165,7 +165,10 @@ impl Config {
 
     /// Reads every variable through `lookup`. Every bad or missing variable is reported, not
     /// only the first: an operator fixing a deployment should see the whole list at once.
-    #[allow(clippy::too_many_lines)] // one straight list of variables reads better than helpers
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one straight list of variables reads better than helpers"
+    )]
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
         let get = |name: &str| {
             lookup(name)

@@ -216,7 +216,10 @@ pub(crate) async fn method_not_allowed() -> ApiError {
     )
 }
 
-#[allow(clippy::needless_pass_by_value)] // the signature CatchPanicLayer asks for
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the signature CatchPanicLayer asks for"
+)]
 pub(crate) fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let detail = panic
         .downcast_ref::<String>()

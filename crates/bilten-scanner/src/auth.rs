@@ -57,7 +57,6 @@ pub fn token_hash(token: &str) -> String {
 
 /// A storage failure as an API error: an unreachable database is a 503 (the app goes offline
 /// and retries), anything else a logged 500.
-#[allow(clippy::needless_pass_by_value)] // used as `.map_err(db)`
 pub fn db(error: bilten_store::StoreError) -> ApiError {
     match error {
         bilten_store::StoreError::Unavailable(_) => {

@@ -215,7 +215,7 @@ fn device_from_row(row: &AnyRow) -> StoreResult<DeviceRecord> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one row's columns")]
 pub async fn insert_device<'e>(
     ex: impl Exec<'e>,
     id: DeviceId,

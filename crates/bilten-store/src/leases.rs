@@ -73,7 +73,7 @@ impl Settled {
 /// it) to `holder`, moving them into `held`. The caller holds the counters' locks (the
 /// purchase engine's locked batch); false when a counter has fewer than `places` left, and the
 /// caller must then roll back (some counters may have moved).
-#[allow(clippy::too_many_arguments)] // one row's columns
+#[expect(clippy::too_many_arguments, reason = "one row's columns")]
 pub async fn grant(
     conn: &mut AnyConnection,
     event: EventId,

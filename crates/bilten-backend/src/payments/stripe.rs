@@ -24,7 +24,6 @@ use super::{
 
 /// Stripe's minimum session lifetime is 30 minutes; a minute more absorbs the time between
 /// the attempt's claim and Stripe checking it.
-#[allow(clippy::cast_possible_wrap)] // 1860 seconds
 const SESSION_LIFETIME_SECS: i64 = super::attempts::CHECKOUT_LIFETIME.as_secs() as i64;
 
 pub struct StripeProvider {
@@ -37,7 +36,10 @@ impl StripeProvider {
     }
 }
 
-#[allow(clippy::needless_pass_by_value)] // used as `map_err(map_error)`
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "used as `map_err(map_error)`"
+)]
 fn map_error(error: StripeError) -> PaymentError {
     if error.is_retryable() {
         PaymentError::Unavailable(error.to_string())

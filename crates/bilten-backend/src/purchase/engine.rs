@@ -500,7 +500,10 @@ impl Batch<'_> {
         self.state.mail_waker.notify_one();
     }
 
-    #[allow(clippy::too_many_lines)] // one straight walk through the batch's steps
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one straight walk through the batch's steps"
+    )]
     async fn decide_and_write(&self, tx: &mut Tx) -> BackendResult<Decided> {
         let dialect = self.state.store.dialect();
         let read = match self.path {

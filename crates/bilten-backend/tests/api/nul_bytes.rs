@@ -162,7 +162,10 @@ async fn world() -> World {
 }
 
 #[tokio::test]
-#[allow(clippy::too_many_lines)] // one table of every body the API takes
+#[expect(
+    clippy::too_many_lines,
+    reason = "one table of every body the API takes"
+)]
 async fn a_nul_in_any_text_field_of_any_body_is_refused_with_422_naming_the_field() {
     let w = world().await;
     let event = |title: &str| {

@@ -12,10 +12,16 @@
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 #[path = "../pages/fixtures.rs"]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "shared with another test binary that uses the rest"
+)]
 mod fixtures;
 #[path = "../pages/helpers.rs"]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "shared with another test binary that uses the rest"
+)]
 mod helpers;
 
 use std::os::unix::process::CommandExt as _;

@@ -49,7 +49,10 @@ impl Latencies {
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
-#[allow(clippy::struct_field_names)] // the unit belongs in each JSON field's name
+#[expect(
+    clippy::struct_field_names,
+    reason = "the unit belongs in each JSON field's name"
+)]
 pub struct LatencySummary {
     pub p50_ms: f64,
     pub p90_ms: f64,

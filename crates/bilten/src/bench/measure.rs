@@ -107,7 +107,10 @@ struct Watched {
 /// Time the run's client backends spent, summed over backends, by what they were doing:
 /// each poll's states weighted by the time since the previous poll (a sampling profile).
 #[derive(Debug, Clone, Copy, Default, Serialize)]
-#[allow(clippy::struct_field_names)] // the unit belongs in each JSON field's name
+#[expect(
+    clippy::struct_field_names,
+    reason = "the unit belongs in each JSON field's name"
+)]
 pub struct BackendTime {
     /// Active and not waiting: parsing, planning, executing.
     pub running_ms: f64,
