@@ -19,6 +19,10 @@ pub struct BusinessMetrics {
 }
 
 impl BusinessMetrics {
+    #[expect(
+        clippy::expect_used,
+        reason = "static metric definitions, valid by construction"
+    )]
     pub fn register(registry: &Registry) -> Self {
         let tickets_sold = IntCounter::new(
             "bilten_tickets_sold_total",

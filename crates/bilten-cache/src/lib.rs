@@ -73,6 +73,10 @@ impl Cache {
         Ok(Self::build(prefix.into(), Some(backend)))
     }
 
+    #[expect(
+        clippy::expect_used,
+        reason = "static metric definitions, valid by construction"
+    )]
     fn build(prefix: String, redis: Option<RedisBackend>) -> Self {
         let errors = IntCounter::new(
             "bilten_cache_errors_total",

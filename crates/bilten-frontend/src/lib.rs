@@ -71,6 +71,10 @@ pub(crate) struct Frontend {
 ///
 /// # Panics
 /// At start-up only, when the HTTP client cannot be built (no TLS roots on the machine).
+#[expect(
+    clippy::expect_used,
+    reason = "a client that cannot be built is a startup failure, reported as a panic at start"
+)]
 pub fn router(settings: FrontendSettings, metrics: HttpMetrics) -> Router {
     let FrontendSettings {
         backend_url,

@@ -24,6 +24,10 @@ pub(crate) struct GatewayMetrics {
 }
 
 impl GatewayMetrics {
+    #[expect(
+        clippy::expect_used,
+        reason = "static metric definitions, valid by construction"
+    )]
     pub(crate) fn register(registry: &Registry) -> Self {
         let metrics = Self {
             rate_limited: IntCounterVec::new(

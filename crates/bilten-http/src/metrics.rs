@@ -13,6 +13,10 @@ pub struct HttpMetrics {
 }
 
 impl HttpMetrics {
+    #[expect(
+        clippy::expect_used,
+        reason = "static metric definitions, valid by construction"
+    )]
     pub fn new() -> Self {
         let registry = Registry::new();
         let requests = IntCounterVec::new(

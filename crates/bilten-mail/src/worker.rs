@@ -75,6 +75,10 @@ pub struct WorkerMetrics {
 }
 
 impl WorkerMetrics {
+    #[expect(
+        clippy::expect_used,
+        reason = "static metric definitions, valid by construction"
+    )]
     pub fn new(registry: &Registry) -> Self {
         let sent = IntCounterVec::new(
             Opts::new(

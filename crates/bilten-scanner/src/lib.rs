@@ -62,6 +62,10 @@ pub struct ScannerMetrics {
 }
 
 impl ScannerMetrics {
+    #[expect(
+        clippy::expect_used,
+        reason = "static metric definitions, valid by construction"
+    )]
     pub fn register(registry: &prometheus::Registry) -> Self {
         let checkins = IntCounterVec::new(
             Opts::new("bilten_checkins_total", "Check-in scans by result"),

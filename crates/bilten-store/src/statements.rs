@@ -31,6 +31,10 @@ use tracing_subscriber::Layer;
 /// The target sqlx logs each executed statement under.
 const SQLX_QUERY_TARGET: &str = "sqlx::query";
 
+#[expect(
+    clippy::expect_used,
+    reason = "static metric definitions, valid by construction"
+)]
 static STATEMENTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     IntCounterVec::new(
         Opts::new(

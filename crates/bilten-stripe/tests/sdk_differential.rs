@@ -4,6 +4,10 @@
 //! plain `cargo test`; `.ci/run` installs it and runs them (`-- --include-ignored`). Run
 //! without it they fail, they never pass vacuously.
 #![allow(clippy::unwrap_used, clippy::items_after_statements)]
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup is a failed test, with its message"
+)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

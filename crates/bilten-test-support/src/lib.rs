@@ -9,6 +9,10 @@
 //! Tests that need a part a fresh machine lacks (a PostgreSQL or Redis server, Chromium, a
 //! Python package, …) are `#[ignore = "needs …"]` and take the part from [`needs`], which
 //! panics when it is missing.
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup is a failed test, with its message"
+)]
 
 mod app;
 mod env;

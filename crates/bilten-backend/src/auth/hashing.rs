@@ -22,6 +22,10 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
+    #[expect(
+        clippy::expect_used,
+        reason = "static metric definitions, valid by construction"
+    )]
     pub fn new(permits: Arc<Semaphore>) -> Self {
         let verifications = IntCounter::new(
             "bilten_password_verifications_total",

@@ -21,6 +21,7 @@ pub fn new_token(prefix: &str) -> String {
 
 /// HMAC-SHA256 under `JWT_REFRESH_SECRET`: a database leak alone does not yield usable
 /// tokens, and lookups stay exact-match on an index.
+#[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
 pub fn token_hash(key: &SecretString, token: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
         .expect("HMAC accepts keys of any length");
@@ -45,6 +46,7 @@ pub fn plausible(token: &str, prefix: &str) -> bool {
 /// The key a successor is sealed under: HMAC-SHA256 under `JWT_REFRESH_SECRET` of the token
 /// it succeeds. The database stores only that token's hash, so the sealed successor opens
 /// only for whoever presents the predecessor itself (and only the server can open it).
+#[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
 fn successor_cipher(key: &SecretString, predecessor: &str) -> Aes256Gcm {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
         .expect("HMAC accepts keys of any length");
@@ -85,6 +87,7 @@ pub fn open_successor(key: &SecretString, predecessor: &str, sealed: &str) -> Op
 
 /// The key an account's TOTP secret is sealed under: HMAC-SHA256 under `JWT_REFRESH_SECRET`
 /// of the account id, so a sealed secret opens only for its own account.
+#[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
 fn totp_cipher(key: &SecretString, user: &str) -> Aes256Gcm {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
         .expect("HMAC accepts keys of any length");

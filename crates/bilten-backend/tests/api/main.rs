@@ -1,7 +1,10 @@
 //! The backend's API tests: one binary, a module per feature. Each test spawns its own app
 //! on its own database (SQLite by default, PostgreSQL/Redis when `TEST_DATABASE_URL` and
 //! `TEST_REDIS_URL` are set).
-
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup is a failed test, with its message"
+)]
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 

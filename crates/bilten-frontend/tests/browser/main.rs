@@ -7,7 +7,10 @@
 //! A fresh machine lacks Chromium, chromedriver and the axe-core package, so these tests are
 //! ignored by plain `cargo test`; `.ci/run` installs them and runs the tests. Run without
 //! them, the tests fail naming what is missing.
-
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup is a failed test, with its message"
+)]
 // Test code: a failed unwrap is a failed test, and a flow reads best in one piece.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 

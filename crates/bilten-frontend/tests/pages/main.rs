@@ -1,7 +1,10 @@
 //! The web app driven over HTTP like a browser without JavaScript would: a real backend with
 //! its own database per test, the frontend on a random port in front of it, and a client
 //! that keeps cookies and does not follow redirects (so each step's status is checked).
-
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup is a failed test, with its message"
+)]
 // Test code: a failed unwrap is a failed test, and a flow reads best in one piece.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 

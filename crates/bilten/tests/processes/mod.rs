@@ -4,6 +4,10 @@
 //! Shared by the process-level tests (`topology.rs`, `replicas.rs` and the fault tests)
 //! through `mod processes;`; each test binary uses only part of it.
 #![allow(dead_code)]
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup is a failed test, with its message"
+)]
 
 pub mod api;
 pub mod cluster;
