@@ -58,3 +58,28 @@ pub fn error_response(codes: &[ErrorCode]) -> Response {
         .content("application/json", content)
         .build()
 }
+
+/// Compares a committed generated document (docs/openapi.json, docs/openapi-checkin.json) with
+/// what the code generates now, for the snapshot tests; with `BILTEN_UPDATE_DOCS` set it
+/// rewrites the file instead. `Err` says which file is stale and how to refresh it.
+pub fn check_committed_document(
+    path: &str,
+    document: &utoipa::openapi::OpenApi,
+) -> Result<(), String> {
+    let generated = format!(
+        "{}\n",
+        document.to_pretty_json().map_err(|e| e.to_string())?
+    );
+    if std::env::var_os("BILTEN_UPDATE_DOCS").is_some() {
+        return std::fs::write(path, &generated).map_err(|e| format!("{path}: {e}"));
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    if committed == generated {
+        Ok(())
+    } else {
+        Err(format!(
+            "{path} is stale: run BILTEN_UPDATE_DOCS=1 cargo test --workspace --locked --lib \
+             openapi, and review the diff"
+        ))
+    }
+}

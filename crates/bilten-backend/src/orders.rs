@@ -35,7 +35,6 @@ use bilten_store::promo;
 use bilten_store::{users, StoreError};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use secrecy::ExposeSecret;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
@@ -53,10 +52,8 @@ const ORDER_KEY_PREFIX: &str = "ok_";
 /// The keyed MAC behind an order's access key. Derived, not stored: the same order always has
 /// the same key, so an idempotent replay can return it again, and nothing in the database
 /// lets a reader of a backup act on orders. Domain-separated from every other use of the key.
-#[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
 fn order_key_mac(state: &AppState, id: OrderId) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(state.refresh_key.expose_secret().as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac = crate::auth::secrets::keyed_mac(&state.refresh_key);
     mac.update(b"bilten order access key v1:");
     mac.update(id.to_db().as_bytes());
     mac

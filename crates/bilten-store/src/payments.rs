@@ -1,6 +1,7 @@
-//! Queries on `payments`: one row per attempt to pay an order with a provider, and on
-//! `checkout_requests`: the answers given to `POST /orders/{id}/checkout` per
-//! `Idempotency-Key`.
+//! Queries on `payments`: one row per attempt to pay an order with a provider. (Checkout's
+//! `Idempotency-Key` answers are kept by [`crate::idempotency`] like every other operation's;
+//! the older `checkout_requests` table stays for a release that still writes it during a
+//! rolling update.)
 //!
 //! Status changes are conditional (`… WHERE status = 'pending'`), so a provider callback that
 //! arrives twice, or a hosted page submitted twice, changes a payment once. An order has at
@@ -301,102 +302,6 @@ pub async fn cancel_pending_for_order<'e>(
     Ok(done.rows_affected())
 }
 
-// ---------------------------------------------------------------------------------------
-// Checkout requests (`Idempotency-Key`)
-
-/// A checkout request as first received under its key, and its answer once given.
-#[derive(Debug, Clone)]
-pub struct CheckoutRequestRecord {
-    pub order_id: OrderId,
-    pub request_hash: String,
-    /// `None` while the first request is still being answered.
-    pub response: Option<(u16, String)>,
-    pub created_at: DateTime<Utc>,
-}
-
-/// Records the first request under `key`. False when the key is already taken (by this
-/// request retried, or by another one): read it with [`find_request`].
-pub async fn begin_request<'e>(
-    ex: impl Exec<'e>,
-    key: &str,
-    order: OrderId,
-    request_hash: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let done = sqlx::query(&BEGIN_REQUEST)
-        .bind(key)
-        .bind(order.to_db())
-        .bind(request_hash)
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub async fn find_request<'e>(
-    ex: impl Exec<'e>,
-    key: &str,
-) -> StoreResult<Option<CheckoutRequestRecord>> {
-    let row = sqlx::query(&FIND_REQUEST)
-        .bind(key)
-        .fetch_optional(ex)
-        .await?;
-    row.map(|row| {
-        let status: Option<i64> = row.try_get("response_status")?;
-        let body: Option<String> = row.try_get("response_body")?;
-        Ok(CheckoutRequestRecord {
-            order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?).map_err(corrupt)?,
-            request_hash: row.try_get("request_hash")?,
-            response: match (status, body) {
-                (Some(status), Some(body)) => Some((u16::try_from(status).map_err(corrupt)?, body)),
-                _ => None,
-            },
-            created_at: from_millis(row.try_get("created_at")?),
-        })
-    })
-    .transpose()
-}
-
-/// Stores the answer given to the request under `key`.
-pub async fn finish_request<'e>(
-    ex: impl Exec<'e>,
-    key: &str,
-    status: u16,
-    body: &str,
-) -> StoreResult<()> {
-    sqlx::query(&FINISH_REQUEST)
-        .bind(key)
-        .bind(i64::from(status))
-        .bind(body)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
-/// Forgets an unanswered request (it failed in a way worth retrying), so the key's next
-/// request runs again.
-pub async fn forget_request<'e>(ex: impl Exec<'e>, key: &str) -> StoreResult<()> {
-    sqlx::query(&FORGET_REQUEST).bind(key).execute(ex).await?;
-    Ok(())
-}
-
-/// Takes over an unanswered request begun before `stale_before` (its process died): true
-/// for exactly one of the callers racing for it.
-pub async fn take_over_request<'e>(
-    ex: impl Exec<'e>,
-    key: &str,
-    stale_before: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let done = sqlx::query(&TAKE_OVER_REQUEST)
-        .bind(key)
-        .bind(to_millis(stale_before))
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 crate::sql::statements! {
     LOCK_PAYABLE_ORDER = "UPDATE orders SET updated_at = updated_at
         WHERE id = $1 AND status = 'pending' AND released_at IS NULL AND expires_at > $2";
@@ -431,16 +336,4 @@ crate::sql::statements! {
         WHERE id = $1 AND status IN ('pending', 'succeeded', 'canceled')";
     CANCEL_PENDING_FOR_ORDER = "UPDATE payments SET status = 'canceled', updated_at = $2
         WHERE order_id = $1 AND status = 'pending'";
-    BEGIN_REQUEST =
-        "INSERT INTO checkout_requests (idempotency_key, order_id, request_hash, created_at)
-        VALUES ($1, $2, $3, $4)
-        ON CONFLICT (idempotency_key) DO NOTHING";
-    FIND_REQUEST = "SELECT order_id, request_hash, response_status, response_body, created_at
-        FROM checkout_requests WHERE idempotency_key = $1";
-    FINISH_REQUEST = "UPDATE checkout_requests SET response_status = $2, response_body = $3
-        WHERE idempotency_key = $1";
-    FORGET_REQUEST =
-        "DELETE FROM checkout_requests WHERE idempotency_key = $1 AND response_status IS NULL";
-    TAKE_OVER_REQUEST = "UPDATE checkout_requests SET created_at = $3
-        WHERE idempotency_key = $1 AND response_status IS NULL AND created_at < $2";
 }

@@ -19,12 +19,18 @@ pub fn new_token(prefix: &str) -> String {
     )
 }
 
+/// HMAC-SHA256 keyed with `JWT_REFRESH_SECRET`: the one keyed MAC behind token hashes, the
+/// sealing keys below and orders' access keys (each use domain-separated by what it hashes).
+#[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
+pub(crate) fn keyed_mac(key: &SecretString) -> Hmac<Sha256> {
+    Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
+        .expect("HMAC accepts keys of any length")
+}
+
 /// HMAC-SHA256 under `JWT_REFRESH_SECRET`: a database leak alone does not yield usable
 /// tokens, and lookups stay exact-match on an index.
-#[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
 pub fn token_hash(key: &SecretString, token: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac = keyed_mac(key);
     mac.update(token.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
@@ -43,35 +49,30 @@ pub fn plausible(token: &str, prefix: &str) -> bool {
             })
 }
 
-/// The key a successor is sealed under: HMAC-SHA256 under `JWT_REFRESH_SECRET` of the token
-/// it succeeds. The database stores only that token's hash, so the sealed successor opens
-/// only for whoever presents the predecessor itself (and only the server can open it).
-#[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
-fn successor_cipher(key: &SecretString, predecessor: &str) -> Aes256Gcm {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
-        .expect("HMAC accepts keys of any length");
-    mac.update(b"bilten refresh successor v1\0");
-    mac.update(predecessor.as_bytes());
+/// An AES-256-GCM key for one purpose (`domain`) and one subject: HMAC-SHA256 under
+/// `JWT_REFRESH_SECRET` of both, so a sealed value opens only for that purpose and subject.
+fn cipher_for(key: &SecretString, domain: &[u8], subject: &str) -> Aes256Gcm {
+    let mut mac = keyed_mac(key);
+    mac.update(domain);
+    mac.update(subject.as_bytes());
     let bytes = mac.finalize().into_bytes();
     // Fully qualified: `KeyInit` in scope would make HMAC's `new_from_slice` ambiguous.
     <Aes256Gcm as aes_gcm::aead::KeyInit>::new(Key::<Aes256Gcm>::from_slice(&bytes))
 }
 
-/// `successor` sealed for the holder of `predecessor`: base64url of nonce ‖ ciphertext.
-pub fn seal_successor(key: &SecretString, predecessor: &str, successor: &str) -> String {
+/// `plain` sealed under `cipher`: base64url of nonce ‖ ciphertext.
+fn seal(cipher: &Aes256Gcm, plain: &str) -> String {
     let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
     // Encrypting a short byte string in memory cannot fail.
-    let sealed = successor_cipher(key, predecessor)
-        .encrypt(&nonce, successor.as_bytes())
-        .unwrap_or_default();
+    let sealed = cipher.encrypt(&nonce, plain.as_bytes()).unwrap_or_default();
     let mut out = nonce.to_vec();
     out.extend_from_slice(&sealed);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
 }
 
-/// The successor sealed by [`seal_successor`] for `predecessor`, or `None` if it does not open
-/// (another token, another secret, or tampered).
-pub fn open_successor(key: &SecretString, predecessor: &str, sealed: &str) -> Option<String> {
+/// What [`seal`] sealed under `cipher`, or `None` if it does not open (another key, another
+/// subject, or tampered).
+fn open(cipher: &Aes256Gcm, sealed: &str) -> Option<String> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(sealed)
         .ok()?;
@@ -79,49 +80,36 @@ pub fn open_successor(key: &SecretString, predecessor: &str, sealed: &str) -> Op
         return None;
     }
     let (nonce, ciphertext) = bytes.split_at(12);
-    let plain = successor_cipher(key, predecessor)
-        .decrypt(Nonce::from_slice(nonce), ciphertext)
-        .ok()?;
+    let plain = cipher.decrypt(Nonce::from_slice(nonce), ciphertext).ok()?;
     String::from_utf8(plain).ok()
 }
 
-/// The key an account's TOTP secret is sealed under: HMAC-SHA256 under `JWT_REFRESH_SECRET`
-/// of the account id, so a sealed secret opens only for its own account.
-#[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
-fn totp_cipher(key: &SecretString, user: &str) -> Aes256Gcm {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
-        .expect("HMAC accepts keys of any length");
-    mac.update(b"bilten totp secret v1\0");
-    mac.update(user.as_bytes());
-    let bytes = mac.finalize().into_bytes();
-    <Aes256Gcm as aes_gcm::aead::KeyInit>::new(Key::<Aes256Gcm>::from_slice(&bytes))
+/// A successor is sealed under a key derived from the token it succeeds. The database stores
+/// only that token's hash, so the sealed successor opens only for whoever presents the
+/// predecessor itself (and only the server can open it).
+const SUCCESSOR: &[u8] = b"bilten refresh successor v1\0";
+/// An account's TOTP secret is sealed under a key derived from the account id, so it opens
+/// only for its own account.
+const TOTP: &[u8] = b"bilten totp secret v1\0";
+
+/// `successor` sealed for the holder of `predecessor`.
+pub fn seal_successor(key: &SecretString, predecessor: &str, successor: &str) -> String {
+    seal(&cipher_for(key, SUCCESSOR, predecessor), successor)
 }
 
-/// `secret` (base32) sealed for `user`: base64url of nonce ‖ ciphertext.
+/// The successor sealed by [`seal_successor`] for `predecessor`, or `None` if it does not open.
+pub fn open_successor(key: &SecretString, predecessor: &str, sealed: &str) -> Option<String> {
+    open(&cipher_for(key, SUCCESSOR, predecessor), sealed)
+}
+
+/// `secret` (base32) sealed for `user`.
 pub fn seal_totp_secret(key: &SecretString, user: &str, secret: &str) -> String {
-    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-    // Encrypting a short byte string in memory cannot fail.
-    let sealed = totp_cipher(key, user)
-        .encrypt(&nonce, secret.as_bytes())
-        .unwrap_or_default();
-    let mut out = nonce.to_vec();
-    out.extend_from_slice(&sealed);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+    seal(&cipher_for(key, TOTP, user), secret)
 }
 
 /// The secret [`seal_totp_secret`] sealed for `user`, or `None` if it does not open.
 pub fn open_totp_secret(key: &SecretString, user: &str, sealed: &str) -> Option<String> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(sealed)
-        .ok()?;
-    if bytes.len() <= 12 {
-        return None;
-    }
-    let (nonce, ciphertext) = bytes.split_at(12);
-    let plain = totp_cipher(key, user)
-        .decrypt(Nonce::from_slice(nonce), ciphertext)
-        .ok()?;
-    String::from_utf8(plain).ok()
+    open(&cipher_for(key, TOTP, user), sealed)
 }
 
 #[cfg(test)]
@@ -160,5 +148,7 @@ mod tests {
             Some("JBSWY3DPEHPK3PXP")
         );
         assert_eq!(open_totp_secret(&key, "user-b", &sealed), None);
+        // Each purpose has its own key: a sealed TOTP secret is no refresh successor.
+        assert_eq!(open_successor(&key, "user-a", &sealed), None);
     }
 }

@@ -574,19 +574,8 @@ impl BackendApi {
         access_token: String,
         code: &str,
     ) -> Result<Vec<String>, ApiError> {
-        let body = request(&TwoFactorCodeRequest {
-            code: Some(code.to_owned()),
-        })?;
-        let codes: RecoveryCodes = self
-            .call_json(
-                Method::POST,
-                "/me/two-factor/confirm",
-                caller,
-                Some(&access_token),
-                Some(body),
-            )
-            .await?;
-        Ok(codes.recovery_codes)
+        self.recovery_codes("/me/two-factor/confirm", caller, access_token, code)
+            .await
     }
 
     /// New recovery codes, confirmed with a code.
@@ -596,17 +585,23 @@ impl BackendApi {
         access_token: String,
         code: &str,
     ) -> Result<Vec<String>, ApiError> {
+        self.recovery_codes("/me/two-factor/recovery-codes", caller, access_token, code)
+            .await
+    }
+
+    /// `POST path {code}`, answered with fresh recovery codes (confirming, renewing).
+    async fn recovery_codes(
+        &self,
+        path: &str,
+        caller: &Forwarded,
+        access_token: String,
+        code: &str,
+    ) -> Result<Vec<String>, ApiError> {
         let body = request(&TwoFactorCodeRequest {
             code: Some(code.to_owned()),
         })?;
         let codes: RecoveryCodes = self
-            .call_json(
-                Method::POST,
-                "/me/two-factor/recovery-codes",
-                caller,
-                Some(&access_token),
-                Some(body),
-            )
+            .call_json(Method::POST, path, caller, Some(&access_token), Some(body))
             .await?;
         Ok(codes.recovery_codes)
     }
