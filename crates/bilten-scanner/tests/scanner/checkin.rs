@@ -933,3 +933,47 @@ async fn unpoison(store: &bilten_store::Store) {
         .await
         .unwrap();
 }
+
+/// The scanner keeps an event's keys after its first scan (`crate::gate_cache`). A key added
+/// afterwards (a rotation) must not make tickets signed with it look forged: a code naming a
+/// key id the scanner does not keep makes it read the keys again.
+#[tokio::test]
+async fn a_ticket_signed_after_a_key_rotation_is_admitted_by_a_scanner_that_kept_the_old_keys() {
+    let shop = crate::helpers::Shop::new().await;
+    let list = shop.list("Entrance").await;
+    let pairing_code = shop.pairing_code("Phone").await;
+    let (_, paired) = shop
+        .scanner
+        .request(
+            Method::POST,
+            "/api/v1/checkin/pair",
+            None,
+            Some(json!({ "pairing_code": pairing_code })),
+        )
+        .await;
+    let token = paired["device_token"].as_str().unwrap().to_owned();
+    let (_, before) = shop.buy(1, "Early Buyer").await;
+    let first = shop.scanner.scan(&token, &list, &before[0].1).await;
+    assert_eq!(first["reason"], "ok", "{first}");
+
+    let (status, rotated) = shop
+        .app
+        .post(
+            &format!("/api/v1/events/{}/ticket-keys/rotate", shop.event),
+            Some(&shop.organizer.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rotated}");
+    let (_, after) = shop.buy(1, "Late Buyer").await;
+    let second = shop.scanner.scan(&token, &list, &after[0].1).await;
+    assert_eq!(second["reason"], "ok", "a ticket of the new key: {second}");
+    // A forged code with the new key id's shape is still refused (the keys were re-read,
+    // not trusted blindly).
+    let mut forged = after[0].1.clone().into_bytes();
+    let end = forged.len() - 1;
+    forged[end] = if forged[end] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    let third = shop.scanner.scan(&token, &list, &forged).await;
+    assert_eq!(third["reason"], "invalid", "{third}");
+}
