@@ -643,6 +643,9 @@ async fn a_member_turns_on_two_factor_sign_in_by_scanning_the_qr_code_and_signs_
     // Log out and in again: the password, then the code.
     browser.goto(&format!("{base}/account")).await;
     browser.click("form[action='/logout'] button").await;
+    // Wait for the logout to land: a /login loaded while the session still lives redirects
+    // to the account page, which has no email field.
+    browser.wait_for_path("notice=logged_out").await;
     browser.goto(&format!("{base}/login")).await;
     browser.fill("#field-email", email).await;
     browser.fill("#field-password", PASSWORD).await;
