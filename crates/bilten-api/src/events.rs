@@ -1,37 +1,10 @@
 //! Events, their ticket types and quotas.
 
 use bilten_domain::{Category, Discount, EventId, Money, OrganizationId, QuotaId, TicketTypeId};
+pub use bilten_domain::{EventStatus, Visibility};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// Where an event stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EventStatus {
-    /// Being prepared; only its organization sees it.
-    Draft,
-    /// Listed and on sale.
-    Published,
-    /// Canceled: no new orders; its orders were refunded.
-    Canceled,
-}
-
-impl EventStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Canceled => "canceled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Draft, Self::Published, Self::Canceled]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-}
 
 /// An event.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -101,16 +74,6 @@ impl SalesPhase {
             Self::SoldOut => "sold_out",
         }
     }
-}
-
-/// Who sees a ticket type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    /// Listed on the event page.
-    Public,
-    /// Only with a promo code that reveals it (and to the organization).
-    Hidden,
 }
 
 /// A kind of ticket of an event, with live availability. The counters and `visibility` are

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use bilten_domain::OrderStatus;
+pub use bilten_domain::{OrderStatus, PaymentProvider, PaymentStatus};
 
 use crate::tickets::Ticket;
 use crate::wire::wire_enum;
@@ -160,30 +160,6 @@ pub struct Purchase {
     pub access_key: String,
     pub payment: Option<Payment>,
     pub tickets: Vec<Ticket>,
-}
-
-wire_enum! {
-    /// Where a payment stands.
-    pub enum PaymentStatus {
-        /// Started at the provider; the buyer has not paid yet.
-        Pending => "pending",
-        Succeeded => "succeeded",
-        /// Declined or abandoned; `failure_code` says why when known.
-        Failed => "failed",
-        /// Closed without money moving (its order was paid another way or ended).
-        Canceled => "canceled",
-        /// The money went back.
-        Refunded => "refunded",
-    }
-}
-
-wire_enum! {
-    /// Who takes the money.
-    pub enum PaymentProvider {
-        /// The built-in test provider (test cards, a hosted test page); no real money.
-        Test => "test",
-        Stripe => "stripe",
-    }
 }
 
 /// A payment attempt of an order.

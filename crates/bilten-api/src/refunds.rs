@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::events::EventStatus;
 use crate::orders::Order;
-use crate::wire::wire_enum;
+pub use bilten_domain::{RefundReason, RefundStatus};
 
 /// `POST /orders/{id}/refund`: `{}` refunds everything left; `lines` or `ticket_ids` (not
 /// both) refund part of it.
@@ -29,29 +29,6 @@ pub struct RefundLineRequest {
     pub ticket_type_id: Option<String>,
     /// Required: at least 1.
     pub quantity: Option<i64>,
-}
-
-wire_enum! {
-    /// Why money went back.
-    pub enum RefundReason {
-        /// An organizer asked (`POST /orders/{id}/refund`).
-        Requested => "requested",
-        /// The event was canceled.
-        EventCanceled => "event_canceled",
-        /// Made at the provider directly and learned from its webhook.
-        External => "external",
-    }
-}
-
-wire_enum! {
-    /// Where a refund stands.
-    pub enum RefundStatus {
-        /// Taken (tickets canceled); the provider has not confirmed the payout yet. Retried
-        /// until it does.
-        Pending => "pending",
-        Succeeded => "succeeded",
-        Failed => "failed",
-    }
 }
 
 /// Money given back for some tickets of an order.

@@ -7,9 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use bilten_domain::TicketStatus;
-
-use crate::wire::wire_enum;
+pub use bilten_domain::{KeyStatus, RevocationReason, TicketStatus};
 
 /// The event as a ticket shows it (enough to print it without another request).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -72,16 +70,6 @@ pub struct ReissuedTicket {
     pub replaces: TicketId,
 }
 
-wire_enum! {
-    /// Whether a signing key still signs new codes.
-    pub enum KeyStatus {
-        /// Signs new codes (the highest active version does).
-        Active => "active",
-        /// Signs nothing new; still verifies the codes it signed.
-        Retired => "retired",
-    }
-}
-
 /// One of an event's Ed25519 public keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TicketKey {
@@ -110,17 +98,6 @@ pub struct TicketKeys {
 pub struct RotatedKeys {
     pub signing_version: i64,
     pub keys: Vec<TicketKey>,
-}
-
-wire_enum! {
-    /// Why a code stopped admitting.
-    pub enum RevocationReason {
-        /// Replaced by a new ticket (an attendee-name change).
-        Reissued => "reissued",
-        Refunded => "refunded",
-        OrderCanceled => "order_canceled",
-        EventCanceled => "event_canceled",
-    }
 }
 
 /// One revoked code.

@@ -4,82 +4,49 @@
 //! with a conditional update (`… WHERE status = $from`) so two workers racing (the hold-expiry
 //! worker and a late payment webhook, say) cannot both win.
 
-use std::fmt;
+use crate::state::{text_enum, StateMachine, TextEnum, Transition};
 
-use serde::{Deserialize, Serialize};
-
-/// Where an order stands.
-///
-/// ```text
-///              ┌──────────► canceled ◄─────────────┐
-///              │                                   │
-///  pending ────┼──────────► paid ──────┬──► partially_refunded ──┐
-///              │             ▲  │      │           │ ▲ (again)   │
-///              ▼             │  │      │           └─┘           │
-///           expired ─────────┘  └──────┴──► refunded ◄───────────┘
-///              │                               ▲
-///              └───────────────────────────────┘
-/// ```
-///
-/// `expired → paid` and `expired → refunded` exist because a payment can succeed after its
-/// hold ran out: if the stock is still there the order is completed (tickets issued), and if
-/// not the money goes back at once. Either way the order never ends "paid without tickets".
-/// Free orders go `pending → paid` without a provider; "paid" means "completed".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Created; inventory is held until `expires_at`; awaiting payment.
-    Pending,
-    /// Paid (or free and confirmed); tickets are issued.
-    Paid,
-    /// The hold ran out before payment; inventory is released.
-    Expired,
-    /// Canceled by the buyer (while pending) or by the organizer; nothing was charged or the
-    /// charge was voided. Tickets, if any, are canceled.
-    Canceled,
-    /// Every line refunded; tickets canceled and inventory released.
-    Refunded,
-    /// Some lines refunded; the rest stay valid.
-    PartiallyRefunded,
+text_enum! {
+    /// Where an order stands.
+    ///
+    /// ```text
+    ///              ┌──────────► canceled ◄─────────────┐
+    ///              │                                   │
+    ///  pending ────┼──────────► paid ──────┬──► partially_refunded ──┐
+    ///              │             ▲  │      │           │ ▲ (again)   │
+    ///              ▼             │  │      │           └─┘           │
+    ///           expired ─────────┘  └──────┴──► refunded ◄───────────┘
+    ///              │                               ▲
+    ///              └───────────────────────────────┘
+    /// ```
+    ///
+    /// `expired → paid` and `expired → refunded` exist because a payment can succeed after its
+    /// hold ran out: if the stock is still there the order is completed (tickets issued), and if
+    /// not the money goes back at once. Either way the order never ends "paid without tickets".
+    /// Free orders go `pending → paid` without a provider; "paid" means "completed".
+    pub enum OrderStatus {
+        /// Created; inventory is held until `expires_at`; awaiting payment.
+        Pending => "pending",
+        /// Paid (or free and confirmed); tickets are issued.
+        Paid => "paid",
+        /// The hold ran out before payment; inventory is released.
+        Expired => "expired",
+        /// Canceled by the buyer (while pending) or by the organizer; nothing was charged or the
+        /// charge was voided. Tickets, if any, are canceled.
+        Canceled => "canceled",
+        /// Every line refunded; tickets canceled and inventory released.
+        Refunded => "refunded",
+        /// Some lines refunded; the rest stay valid.
+        PartiallyRefunded => "partially_refunded",
+    }
 }
 
-/// A status change the state machine does not allow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("an order cannot go from {from} to {to}")]
-pub struct IllegalTransition {
-    pub from: OrderStatus,
-    pub to: OrderStatus,
-}
+impl StateMachine for OrderStatus {
+    const SUBJECT: &'static str = "an order";
 
-impl OrderStatus {
-    pub const ALL: [OrderStatus; 6] = [
-        Self::Pending,
-        Self::Paid,
-        Self::Expired,
-        Self::Canceled,
-        Self::Refunded,
-        Self::PartiallyRefunded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Paid => "paid",
-            Self::Expired => "expired",
-            Self::Canceled => "canceled",
-            Self::Refunded => "refunded",
-            Self::PartiallyRefunded => "partially_refunded",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == text)
-    }
-
-    /// Whether moving to `to` is legal. Staying put is not a transition, except that a
-    /// partially refunded order can be partially refunded again.
-    pub fn can_transition_to(self, to: OrderStatus) -> bool {
+    /// Staying put is not a transition, except that a partially refunded order can be
+    /// partially refunded again.
+    fn can_transition_to(self, to: OrderStatus) -> bool {
         use OrderStatus::{Canceled, Expired, Paid, PartiallyRefunded, Pending, Refunded};
         match self {
             Pending => matches!(to, Paid | Expired | Canceled),
@@ -89,16 +56,12 @@ impl OrderStatus {
             Canceled | Refunded => false,
         }
     }
+}
 
-    /// `to` if the change is legal, otherwise a typed error naming both ends.
-    pub fn transition_to(self, to: OrderStatus) -> Result<OrderStatus, IllegalTransition> {
-        if self.can_transition_to(to) {
-            Ok(to)
-        } else {
-            Err(IllegalTransition { from: self, to })
-        }
-    }
+/// The order states whose (remaining) tickets admit and count as sold.
+pub const ADMITTING: [OrderStatus; 2] = [OrderStatus::Paid, OrderStatus::PartiallyRefunded];
 
+impl OrderStatus {
     /// Whether the order's lines count against capacity. A pending order counts only while
     /// its hold is live; the caller (a SQL filter on `expires_at`) decides that part.
     pub fn holds_inventory(self) -> bool {
@@ -107,68 +70,108 @@ impl OrderStatus {
 
     /// Whether the order's (remaining) tickets may be admitted.
     pub fn admits(self) -> bool {
-        matches!(self, Self::Paid | Self::PartiallyRefunded)
+        ADMITTING.contains(&self)
     }
 
     /// No further change is possible.
     pub fn is_final(self) -> bool {
-        Self::ALL.into_iter().all(|to| !self.can_transition_to(to))
+        Self::ALL.iter().all(|&to| !self.can_transition_to(to))
+    }
+
+    /// `pending → paid`: a live hold is paid (or a free order confirmed).
+    pub fn pay() -> Transition<Self> {
+        Transition::known([Self::Pending], Self::Paid)
+    }
+
+    /// `expired → paid`: a payment that arrived after the hold ran out, stock permitting.
+    pub fn pay_after_expiry() -> Transition<Self> {
+        Transition::known([Self::Expired], Self::Paid)
+    }
+
+    /// `expired → refunded`: a late payment found the stock gone and went back.
+    pub fn refund_unfilled() -> Transition<Self> {
+        Transition::known([Self::Expired], Self::Refunded)
+    }
+
+    /// `pending → expired`: the hold ran out.
+    pub fn expire() -> Transition<Self> {
+        Transition::known([Self::Pending], Self::Expired)
+    }
+
+    /// `pending → canceled`: the buyer (or the event's cancellation) ended an unpaid hold.
+    pub fn cancel_pending() -> Transition<Self> {
+        Transition::known([Self::Pending], Self::Canceled)
+    }
+
+    /// `paid | partially_refunded → refunded`: the last admitting tickets went back.
+    pub fn refund_all() -> Transition<Self, 2> {
+        Transition::known(ADMITTING, Self::Refunded)
+    }
+
+    /// `paid | partially_refunded → partially_refunded`: some tickets went back, some admit.
+    pub fn refund_part() -> Transition<Self, 2> {
+        Transition::known(ADMITTING, Self::PartiallyRefunded)
     }
 }
 
-impl fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+text_enum! {
+    /// Where one ticket (one admission) stands, independently of its order.
+    ///
+    /// - `valid`: admissible, subject to the order being paid and the check-in list's rules.
+    /// - `revoked`: this ticket's **code** was replaced; the holder has a newer ticket (new id,
+    ///   new code) after a change such as an attendee-name edit. Scanners say "revoked" so the
+    ///   gate staff ask for the current ticket.
+    /// - `canceled`: the admission itself is gone — refunded, its order canceled, or the event
+    ///   canceled. Scanners say "canceled".
+    ///
+    /// Both non-valid states are published in the revocation list scanners sync; the distinction
+    /// only changes what the gate is told. Both are final.
+    pub enum TicketStatus {
+        Valid => "valid",
+        Revoked => "revoked",
+        Canceled => "canceled",
     }
 }
 
-/// Where one ticket (one admission) stands, independently of its order.
-///
-/// - `valid`: admissible, subject to the order being paid and the check-in list's rules.
-/// - `revoked`: this ticket's **code** was replaced; the holder has a newer ticket (new id,
-///   new code) after a change such as an attendee-name edit. Scanners say "revoked" so the
-///   gate staff ask for the current ticket.
-/// - `canceled`: the admission itself is gone — refunded, its order canceled, or the event
-///   canceled. Scanners say "canceled".
-///
-/// Both non-valid states are published in the revocation list scanners sync; the distinction
-/// only changes what the gate is told. Both are final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    Valid,
-    Revoked,
-    Canceled,
-}
-
-impl TicketStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Valid => "valid",
-            Self::Revoked => "revoked",
-            Self::Canceled => "canceled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "valid" => Some(Self::Valid),
-            "revoked" => Some(Self::Revoked),
-            "canceled" => Some(Self::Canceled),
-            _ => None,
-        }
-    }
+impl StateMachine for TicketStatus {
+    const SUBJECT: &'static str = "a ticket";
 
     /// Only a valid ticket can change, and only to one of the two final states.
-    pub fn can_transition_to(self, to: TicketStatus) -> bool {
+    fn can_transition_to(self, to: TicketStatus) -> bool {
         self == Self::Valid && to != Self::Valid
     }
 }
 
-impl fmt::Display for TicketStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl TicketStatus {
+    /// `valid → revoked`: the code was replaced by a reissued ticket.
+    pub fn revoke() -> Transition<Self> {
+        Transition::known([Self::Valid], Self::Revoked)
+    }
+
+    /// `valid → canceled`: the admission is gone (refund, canceled order or event).
+    pub fn cancel() -> Transition<Self> {
+        Transition::known([Self::Valid], Self::Canceled)
+    }
+}
+
+text_enum! {
+    /// Why a code stopped admitting (the `ticket_revocations.reason` values).
+    pub enum RevocationReason {
+        /// Replaced by a new ticket (an attendee-name change).
+        Reissued => "reissued",
+        Refunded => "refunded",
+        OrderCanceled => "order_canceled",
+        EventCanceled => "event_canceled",
+    }
+}
+
+text_enum! {
+    /// Whether a signing key still signs new codes.
+    pub enum KeyStatus {
+        /// Signs new codes (the highest active version does).
+        Active => "active",
+        /// Signs nothing new; still verifies the codes it signed.
+        Retired => "retired",
     }
 }
 
@@ -211,32 +214,25 @@ pub fn check_buyer_cap(cap: u32, already: u32, requested: u32) -> Result<(), Buy
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::testing::{assert_edges, assert_legal, assert_names_round_trip};
 
     #[test]
     fn statuses_have_snake_case_names_that_round_trip() {
-        for status in OrderStatus::ALL {
-            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
-            let json = serde_json::to_string(&status).unwrap();
-            assert_eq!(json, format!("\"{}\"", status.as_str()));
-        }
+        assert_names_round_trip::<OrderStatus>();
+        assert_names_round_trip::<TicketStatus>();
+        assert_names_round_trip::<RevocationReason>();
+        assert_names_round_trip::<KeyStatus>();
         assert_eq!(OrderStatus::parse("PAID"), None);
-        for status in [
-            TicketStatus::Valid,
-            TicketStatus::Revoked,
-            TicketStatus::Canceled,
-        ] {
-            assert_eq!(TicketStatus::parse(status.as_str()), Some(status));
-            assert_eq!(
-                serde_json::to_string(&status).unwrap(),
-                format!("\"{status}\"")
-            );
-        }
+        assert_eq!(
+            OrderStatus::PartiallyRefunded.as_str(),
+            "partially_refunded"
+        );
     }
 
     #[test]
     fn the_order_state_machine_allows_exactly_the_documented_edges() {
         use OrderStatus::{Canceled, Expired, Paid, PartiallyRefunded, Pending, Refunded};
-        let allowed = [
+        assert_edges(&[
             (Pending, Paid),
             (Pending, Expired),
             (Pending, Canceled),
@@ -248,19 +244,7 @@ mod tests {
             (PartiallyRefunded, PartiallyRefunded),
             (PartiallyRefunded, Refunded),
             (PartiallyRefunded, Canceled),
-        ];
-        for from in OrderStatus::ALL {
-            for to in OrderStatus::ALL {
-                let legal = allowed.contains(&(from, to));
-                assert_eq!(from.can_transition_to(to), legal, "{from} -> {to}");
-                let result = from.transition_to(to);
-                if legal {
-                    assert_eq!(result, Ok(to));
-                } else {
-                    assert_eq!(result, Err(IllegalTransition { from, to }));
-                }
-            }
-        }
+        ]);
         assert!(Canceled.is_final() && Refunded.is_final());
         assert!(!Expired.is_final() && !Pending.is_final());
         assert_eq!(
@@ -270,21 +254,31 @@ mod tests {
     }
 
     #[test]
+    fn the_ticket_state_machine_only_leaves_valid() {
+        use TicketStatus::{Canceled, Revoked, Valid};
+        assert_edges(&[(Valid, Revoked), (Valid, Canceled)]);
+    }
+
+    #[test]
+    fn named_moves_are_legal() {
+        assert_legal(OrderStatus::pay());
+        assert_legal(OrderStatus::pay_after_expiry());
+        assert_legal(OrderStatus::refund_unfilled());
+        assert_legal(OrderStatus::expire());
+        assert_legal(OrderStatus::cancel_pending());
+        assert_legal(OrderStatus::refund_all());
+        assert_legal(OrderStatus::refund_part());
+        assert_legal(TicketStatus::revoke());
+        assert_legal(TicketStatus::cancel());
+    }
+
+    #[test]
     fn inventory_and_admission_follow_the_status() {
         assert!(OrderStatus::Pending.holds_inventory());
         assert!(!OrderStatus::Expired.holds_inventory());
         assert!(!OrderStatus::Refunded.holds_inventory());
         assert!(OrderStatus::PartiallyRefunded.admits());
         assert!(!OrderStatus::Pending.admits());
-    }
-
-    #[test]
-    fn tickets_only_leave_the_valid_state() {
-        assert!(TicketStatus::Valid.can_transition_to(TicketStatus::Revoked));
-        assert!(TicketStatus::Valid.can_transition_to(TicketStatus::Canceled));
-        assert!(!TicketStatus::Revoked.can_transition_to(TicketStatus::Valid));
-        assert!(!TicketStatus::Canceled.can_transition_to(TicketStatus::Revoked));
-        assert!(!TicketStatus::Valid.can_transition_to(TicketStatus::Valid));
     }
 
     #[test]

@@ -198,6 +198,15 @@ pub struct DiscountedTotals {
     pub lines: Vec<DiscountedLine>,
 }
 
+crate::state::text_enum! {
+    /// How a stored discount's value reads: basis points, or minor units of the event's
+    /// currency.
+    pub enum DiscountKind {
+        Percent => "percent",
+        Fixed => "fixed",
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DiscountError {
     #[error(transparent)]

@@ -6,16 +6,17 @@
 //! an upsert whose `WHERE inside = 0` only passes for someone outside), so of any number of
 //! concurrent scans of one ticket exactly one is told `ok`. Nothing here reads and then writes.
 
-use bilten_domain::{CheckinId, CheckinListId, DeviceId, EventId, TicketId, TicketTypeId, UserId};
+use bilten_domain::{
+    CheckinId, CheckinListId, DeviceId, EventId, OrderStatus, TicketId, TicketStatus, TicketTypeId,
+    UserId,
+};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::{from_millis, to_millis, Exec, StoreResult};
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::{corrupt, Columns};
 
 fn opt_time(row: &AnyRow, column: &str) -> StoreResult<Option<DateTime<Utc>>> {
     Ok(row.try_get::<Option<i64>, _>(column)?.map(from_millis))
@@ -328,9 +329,9 @@ pub struct ScannedTicket {
     pub ticket_type_id: TicketTypeId,
     pub ticket_type_name: String,
     pub holder_name: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub order_id: String,
-    pub order_status: String,
+    pub order_status: OrderStatus,
     pub code: String,
     pub updated_at: DateTime<Utc>,
 }
@@ -348,9 +349,9 @@ fn ticket_from_row(row: &AnyRow) -> StoreResult<ScannedTicket> {
             .map_err(corrupt)?,
         ticket_type_name: row.try_get("type_name")?,
         holder_name: row.try_get("attendee_name")?,
-        status: row.try_get("status")?,
+        status: row.text_enum("status")?,
         order_id: row.try_get("order_id")?,
-        order_status: row.try_get("order_status")?,
+        order_status: row.text_enum("order_status")?,
         code: row.try_get("code")?,
         updated_at: from_millis(row.try_get("updated_at")?),
     })

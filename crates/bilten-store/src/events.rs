@@ -1,10 +1,13 @@
 //! Queries on `events`, `ticket_types`, `quotas` and `quota_ticket_types`.
 
-use bilten_domain::{EventId, OrganizationId, QuotaId, TicketTypeId, UserId};
+use bilten_domain::{
+    EventId, EventStatus, OrganizationId, QuotaId, TicketTypeId, Transition, UserId, Visibility,
+};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::decode::{bind_transition, Columns};
 use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
 
 /// The editable description of an event (everything the organizer sets).
@@ -34,7 +37,7 @@ pub struct EventRecord {
     pub id: EventId,
     pub organization_id: OrganizationId,
     pub fields: EventFields,
-    pub status: String,
+    pub status: EventStatus,
     pub published_at: Option<DateTime<Utc>>,
     /// Set when a platform admin unpublished the event: it cannot be published again until an
     /// admin releases it.
@@ -48,9 +51,7 @@ const EVENT_COLUMNS: &str = "e.id, e.organization_id, e.title, e.description, e.
     e.longitude, e.online_url, e.currency, e.category, e.image_url, e.hold_minutes, \
     e.buyer_cap, e.status, e.published_at, e.moderation_locked_at, e.created_at, e.updated_at";
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::corrupt;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -166,12 +167,14 @@ pub async fn events_of_organization<'e>(
 /// Publishes a draft that has at least one ticket type and no moderation lock, in one
 /// conditional statement. Returns false when the event is not a draft, has no ticket type or
 /// is locked by moderation (the caller reads the event to say which).
-pub async fn publish<'e>(ex: impl Exec<'e>, id: EventId, now: DateTime<Utc>) -> StoreResult<bool> {
-    let done = sqlx::query(&PUBLISH)
-        .bind(id.to_db())
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+pub async fn publish<'e>(
+    ex: impl Exec<'e>,
+    id: EventId,
+    t: Transition<EventStatus>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let query = sqlx::query(&PUBLISH).bind(id.to_db()).bind(to_millis(now));
+    let done = bind_transition(query, &t).execute(ex).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -182,15 +185,15 @@ pub async fn publish<'e>(ex: impl Exec<'e>, id: EventId, now: DateTime<Utc>) -> 
 pub async fn unpublish<'e>(
     ex: impl Exec<'e>,
     id: EventId,
+    t: Transition<EventStatus>,
     admin: UserId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(&UNPUBLISH)
+    let query = sqlx::query(&UNPUBLISH)
         .bind(id.to_db())
         .bind(to_millis(now))
-        .bind(admin.to_db())
-        .execute(ex)
-        .await?;
+        .bind(admin.to_db());
+    let done = bind_transition(query, &t).execute(ex).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -299,7 +302,7 @@ fn decode_event(row: &AnyRow) -> StoreResult<EventRecord> {
             hold_minutes: row.try_get("hold_minutes")?,
             buyer_cap: row.try_get("buyer_cap")?,
         },
-        status: row.try_get("status")?,
+        status: row.text_enum("status")?,
         published_at: row
             .try_get::<Option<i64>, _>("published_at")?
             .map(from_millis),
@@ -326,7 +329,7 @@ pub struct NewTicketType {
     pub sales_end: Option<DateTime<Utc>>,
     pub min_per_order: i64,
     pub max_per_order: i64,
-    pub visibility: String,
+    pub visibility: Visibility,
 }
 
 #[derive(Debug, Clone)]
@@ -346,7 +349,7 @@ pub struct TicketTypeRecord {
     pub sales_end: Option<DateTime<Utc>>,
     pub min_per_order: i64,
     pub max_per_order: i64,
-    pub visibility: String,
+    pub visibility: Visibility,
 }
 
 impl TicketTypeRecord {
@@ -508,7 +511,7 @@ fn bind_settings<'q>(
         .bind(t.sales_end.map(to_millis))
         .bind(t.min_per_order)
         .bind(t.max_per_order)
-        .bind(&t.visibility)
+        .bind(t.visibility.as_str())
         .bind(to_millis(now))
 }
 
@@ -556,7 +559,7 @@ fn decode_ticket_type(row: &AnyRow) -> StoreResult<TicketTypeRecord> {
         sales_end: row.try_get::<Option<i64>, _>("sales_end")?.map(from_millis),
         min_per_order: row.try_get("min_per_order")?,
         max_per_order: row.try_get("max_per_order")?,
-        visibility: row.try_get("visibility")?,
+        visibility: row.text_enum("visibility")?,
     })
 }
 
@@ -710,12 +713,12 @@ crate::sql::statements! {
         AND ($7 IS NULL OR e.starts_at > $7 OR (e.starts_at = $7 AND e.id > $8))
         ORDER BY e.starts_at, e.id
         LIMIT $9");
-    PUBLISH = "UPDATE events SET status = 'published', published_at = $2, updated_at = $2
-        WHERE id = $1 AND status = 'draft' AND moderation_locked_at IS NULL
+    PUBLISH = "UPDATE events SET published_at = $2, updated_at = $2, status = $3
+        WHERE id = $1 AND status = $4 AND moderation_locked_at IS NULL
         AND EXISTS (SELECT 1 FROM ticket_types t WHERE t.event_id = $1)";
-    UNPUBLISH = "UPDATE events SET status = 'draft', published_at = NULL, updated_at = $2,
-        moderation_locked_at = $2, moderation_locked_by = $3
-        WHERE id = $1 AND status = 'published'";
+    UNPUBLISH = "UPDATE events SET published_at = NULL, updated_at = $2,
+        moderation_locked_at = $2, moderation_locked_by = $3, status = $4
+        WHERE id = $1 AND status = $5";
     RELEASE_MODERATION =
         "UPDATE events SET moderation_locked_at = NULL, moderation_locked_by = NULL,
         updated_at = $2

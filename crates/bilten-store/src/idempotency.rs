@@ -4,11 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::{from_millis, to_millis, Exec, StoreResult};
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::corrupt;
 
 /// A request as first received under its key, and its answer once given.
 #[derive(Debug, Clone)]

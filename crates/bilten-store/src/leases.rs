@@ -21,11 +21,9 @@ use sqlx::Row;
 use crate::inventory::{self, Counter, Movement};
 use sqlx::{AnyConnection, AnyPool};
 
-use crate::{to_millis, Dialect, StoreError, StoreResult};
+use crate::{to_millis, Dialect, StoreResult};
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::corrupt;
 
 /// A lease granted to this process.
 #[derive(Debug, Clone, PartialEq, Eq)]

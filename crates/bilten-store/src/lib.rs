@@ -13,6 +13,7 @@
 pub mod bench;
 pub mod checkin;
 mod constraint;
+mod decode;
 mod error;
 pub mod events;
 pub mod idempotency;
@@ -37,6 +38,8 @@ pub mod statements;
 mod testing;
 pub mod tickets;
 pub mod tokens;
+#[cfg(test)]
+mod transitions;
 pub mod two_factor;
 pub mod users;
 pub mod webhook_events;

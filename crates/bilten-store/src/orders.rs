@@ -4,15 +4,14 @@
 //! fixed order (ticket types by id, then quotas by id, then the buyer counter) so concurrent
 //! purchases and releases cannot deadlock.
 
-use bilten_domain::{EventId, OrderId, PromoCodeId, QuotaId, TicketTypeId, UserId};
+use bilten_domain::{
+    EventId, OrderId, OrderStatus, PromoCodeId, QuotaId, TicketTypeId, Transition, UserId,
+};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::{bind_transition, corrupt, Columns};
+use crate::{from_millis, to_millis, Exec, StoreResult};
 
 /// `(quota, ticket type)` pairs for the given ticket types, sorted by quota.
 pub async fn quota_memberships<'e>(
@@ -78,7 +77,7 @@ pub struct NewOrder<'a> {
     pub buyer_key: &'a str,
     pub buyer_email: &'a str,
     pub buyer_name: &'a str,
-    pub status: &'a str,
+    pub status: OrderStatus,
     pub expires_at: DateTime<Utc>,
     pub total_minor: i64,
     pub currency: &'a str,
@@ -101,7 +100,7 @@ pub async fn insert_order<'e>(ex: impl Exec<'e>, o: &NewOrder<'_>) -> StoreResul
         .bind(o.buyer_key)
         .bind(o.buyer_email)
         .bind(o.buyer_name)
-        .bind(o.status)
+        .bind(o.status.as_str())
         .bind(to_millis(o.expires_at))
         .bind(o.total_minor)
         .bind(o.currency)
@@ -183,7 +182,7 @@ pub struct OrderRecord {
     pub buyer_key: String,
     pub buyer_email: String,
     pub buyer_name: String,
-    pub status: String,
+    pub status: OrderStatus,
     pub expires_at: DateTime<Utc>,
     pub total_minor: i64,
     pub currency: String,
@@ -233,7 +232,7 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
         buyer_key: first.try_get("buyer_key")?,
         buyer_email: first.try_get("buyer_email")?,
         buyer_name: first.try_get("buyer_name")?,
-        status: first.try_get("status")?,
+        status: first.text_enum("status")?,
         expires_at: from_millis(first.try_get("expires_at")?),
         total_minor: first.try_get("total_minor")?,
         currency: first.try_get("currency")?,
@@ -267,22 +266,21 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
     Ok(Some(order))
 }
 
-/// Ends the hold of a pending order: sets `status` (`expired` or `canceled`) and
-/// `released_at` only if the order is still pending and unreleased (and, for `expired`, only
-/// if its hold has run out). True when this call won; only the winner gives the inventory back,
+/// Ends the hold of a pending order by `t` ([`OrderStatus::expire`] or
+/// [`OrderStatus::cancel_pending`]) and sets `released_at`, only if the order is still in `t`'s
+/// starting state and unreleased (and, for `expired`, only if its hold has run out). True when this call won; only the winner gives the inventory back,
 /// in the same transaction, so a hold is released exactly once however many workers race.
 pub async fn end_hold<'e>(
     ex: impl Exec<'e>,
     id: OrderId,
-    status: &str,
+    t: Transition<OrderStatus>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(&END_HOLD)
+    let query = sqlx::query(&END_HOLD)
         .bind(id.to_db())
-        .bind(status)
         .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+        .bind(i64::from(t.to() == OrderStatus::Expired));
+    let done = bind_transition(query, &t).execute(ex).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -445,9 +443,9 @@ crate::sql::statements! {
         JOIN order_lines l ON l.order_id = o.id
         JOIN ticket_types t ON t.id = l.ticket_type_id
         WHERE o.id = $1 ORDER BY l.ticket_type_id";
-    END_HOLD = "UPDATE orders SET status = $2, released_at = $3, updated_at = $3
-        WHERE id = $1 AND status = 'pending' AND released_at IS NULL
-        AND ($2 <> 'expired' OR expires_at <= $3)";
+    END_HOLD = "UPDATE orders SET released_at = $2, updated_at = $2, status = $4
+        WHERE id = $1 AND status = $5 AND released_at IS NULL
+        AND ($3 = 0 OR expires_at <= $2)";
     LAPSED_HOLDS = "SELECT o.id FROM orders o
         WHERE o.status = 'pending' AND o.released_at IS NULL AND o.expires_at <= $1
         AND ($2 IS NULL OR o.event_id = $2)

@@ -9,11 +9,13 @@
 //! that claim: a worker whose lease ran out (and whose row another worker now holds) cannot
 //! record a failure over the newer claim and unlock the row while it is being sent again.
 
+use bilten_domain::MailStatus;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
+use crate::decode::Columns;
 use crate::{to_millis, Dialect, Exec, Store, StoreResult};
 
 /// A mail to send, fully rendered at enqueue time so the row is self-contained.
@@ -291,7 +293,7 @@ pub struct OutboxEntry {
     pub to: String,
     pub subject: String,
     pub body_text: String,
-    pub status: String,
+    pub status: MailStatus,
     pub attempts: i64,
 }
 
@@ -307,7 +309,7 @@ pub async fn list_for_address<'e>(ex: impl Exec<'e>, to: &str) -> StoreResult<Ve
                 to: row.try_get("to_address")?,
                 subject: row.try_get("subject")?,
                 body_text: row.try_get("body_text")?,
-                status: row.try_get("status")?,
+                status: row.text_enum("status")?,
                 attempts: row.try_get("attempts")?,
             })
         })

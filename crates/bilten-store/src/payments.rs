@@ -3,31 +3,28 @@
 //! the older `checkout_requests` table stays for a release that still writes it during a
 //! rolling update.)
 //!
-//! Status changes are conditional (`… WHERE status = 'pending'`), so a provider callback that
-//! arrives twice, or a hosted page submitted twice, changes a payment once. An order has at
+//! Status changes take the domain's [`Transition`] and are conditional on its starting states
+//! (`… WHERE status IN (from…)`), so a provider callback that arrives twice, or a hosted page
+//! submitted twice, changes a payment once. An order has at
 //! most one open (`pending`) attempt (`payments_one_open_per_order`): checkout *claims* it
 //! with [`claim`] before the provider is called, so however many checkouts of one order run
 //! at once, the provider is asked for one checkout.
 
-use bilten_domain::{OrderId, PaymentId};
+use bilten_domain::{OrderId, PaymentId, PaymentProvider, PaymentStatus, Transition};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::{bind_transition, Columns};
+use crate::{to_millis, Exec, StoreResult};
 
 #[derive(Debug, Clone)]
 pub struct PaymentRecord {
     pub id: PaymentId,
     pub order_id: OrderId,
-    pub provider: String,
+    pub provider: PaymentProvider,
     pub provider_reference: Option<String>,
-    /// `pending`, `succeeded`, `failed`, `canceled` or `refunded`.
-    pub status: String,
+    pub status: PaymentStatus,
     pub amount_minor: i64,
     pub currency: String,
     pub failure_code: Option<String>,
@@ -43,26 +40,24 @@ const COLUMNS: &str =
 
 fn decode(row: &AnyRow) -> StoreResult<PaymentRecord> {
     Ok(PaymentRecord {
-        id: PaymentId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-        order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?).map_err(corrupt)?,
-        provider: row.try_get("provider")?,
+        id: row.parsed("id", PaymentId::from_db)?,
+        order_id: row.parsed("order_id", OrderId::from_db)?,
+        provider: row.text_enum("provider")?,
         provider_reference: row.try_get("provider_reference")?,
-        status: row.try_get("status")?,
+        status: row.text_enum("status")?,
         amount_minor: row.try_get("amount_minor")?,
         currency: row.try_get("currency")?,
         failure_code: row.try_get("failure_code")?,
         redirect_url: row.try_get("redirect_url")?,
-        succeeded_at: row
-            .try_get::<Option<i64>, _>("succeeded_at")?
-            .map(from_millis),
-        created_at: from_millis(row.try_get("created_at")?),
+        succeeded_at: row.opt_time("succeeded_at")?,
+        created_at: row.time("created_at")?,
     })
 }
 
 pub struct NewPayment<'a> {
     pub id: PaymentId,
     pub order_id: OrderId,
-    pub provider: &'a str,
+    pub provider: PaymentProvider,
     pub amount_minor: i64,
     pub currency: &'a str,
     pub now: DateTime<Utc>,
@@ -92,7 +87,7 @@ pub async fn claim<'e>(ex: impl Exec<'e>, p: &NewPayment<'_>) -> StoreResult<boo
     let done = sqlx::query(&CLAIM)
         .bind(p.id.to_db())
         .bind(p.order_id.to_db())
-        .bind(p.provider)
+        .bind(p.provider.as_str())
         .bind(p.amount_minor)
         .bind(p.currency)
         .bind(to_millis(p.now))
@@ -149,41 +144,22 @@ pub async fn open_before<'e>(
     rows.iter().map(decode).collect()
 }
 
-/// `pending → failed` or `pending → canceled` with a reason code. False when it was not
-/// pending any more.
+/// Ends an attempt without money taken, with a reason code: [`PaymentStatus::fail`] (it could
+/// not be made: declined, the provider refused to start it) or [`PaymentStatus::cancel`]
+/// (nobody paid it in its lifetime). False when it was not pending any more.
 pub async fn close<'e>(
     ex: impl Exec<'e>,
     id: PaymentId,
-    status: Closed,
+    t: Transition<PaymentStatus>,
     code: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(&CLOSE)
+    let query = sqlx::query(&CLOSE)
         .bind(id.to_db())
-        .bind(status.as_str())
         .bind(code)
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+        .bind(to_millis(now));
+    let done = bind_transition(query, &t).execute(ex).await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// How an attempt ends without money taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closed {
-    /// It could not be made (declined, the provider refused to start it).
-    Failed,
-    /// Nobody paid it in its lifetime.
-    Canceled,
-}
-
-impl Closed {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Failed => "failed",
-            Self::Canceled => "canceled",
-        }
-    }
 }
 
 /// Moves a payment's creation time (tests use it to age an attempt without waiting).
@@ -211,11 +187,11 @@ pub async fn find<'e>(ex: impl Exec<'e>, id: PaymentId) -> StoreResult<Option<Pa
 /// A payment by the provider's reference (what a webhook names).
 pub async fn find_by_reference<'e>(
     ex: impl Exec<'e>,
-    provider: &str,
+    provider: PaymentProvider,
     reference: &str,
 ) -> StoreResult<Option<PaymentRecord>> {
     let row = sqlx::query(&FIND_BY_REFERENCE)
-        .bind(provider)
+        .bind(provider.as_str())
         .bind(reference)
         .fetch_optional(ex)
         .await?;
@@ -234,7 +210,7 @@ pub async fn list_for_order<'e>(
     rows.iter().map(decode).collect()
 }
 
-/// `pending → succeeded`, or `canceled → succeeded`: an attempt we closed as unpaid (its
+/// [`PaymentStatus::succeed`], `pending → succeeded`, or `canceled → succeeded`: an attempt we closed as unpaid (its
 /// lifetime passed, its session expired) that the provider nevertheless reports paid, e.g. by
 /// a webhook delayed past our clock; the provider's word on money wins, so the order is
 /// completed (or the money refunded) instead of kept without tickets. False when the payment
@@ -243,62 +219,67 @@ pub async fn list_for_order<'e>(
 pub async fn mark_succeeded<'e>(
     ex: impl Exec<'e>,
     id: PaymentId,
+    t: Transition<PaymentStatus, 2>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(&MARK_SUCCEEDED)
+    let query = sqlx::query(&MARK_SUCCEEDED)
         .bind(id.to_db())
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+        .bind(to_millis(now));
+    let done = bind_transition(query, &t).execute(ex).await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Records a declined attempt. `final_`: the payment ends `failed` (an API checkout with a
-/// test card); otherwise it stays `pending` so the buyer can try another card on the hosted
-/// page, as on Stripe's. False when the payment was not pending.
+/// Records a declined attempt. `end`: [`PaymentStatus::fail`] when the decline is final (an
+/// API checkout with a test card); `None` keeps it `pending` so the buyer can try another card
+/// on the hosted page, as on Stripe's. False when the payment was not pending.
 pub async fn record_decline<'e>(
     ex: impl Exec<'e>,
     id: PaymentId,
     code: &str,
-    final_: bool,
+    end: Option<Transition<PaymentStatus>>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(&RECORD_DECLINE)
+    let query = sqlx::query(&RECORD_DECLINE)
         .bind(id.to_db())
         .bind(code)
-        .bind(to_millis(now))
-        .bind(i64::from(final_))
-        .execute(ex)
-        .await?;
+        .bind(to_millis(now));
+    let query = match &end {
+        Some(t) => bind_transition(query, t),
+        // No change: the row keeps its state and must still be pending.
+        None => query
+            .bind(PaymentStatus::Pending.as_str())
+            .bind(PaymentStatus::Pending.as_str()),
+    };
+    let done = query.execute(ex).await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// `succeeded|pending|canceled → refunded` after the provider gave the money back. False when
-/// it was already refunded (or never taken).
+/// [`PaymentStatus::refund`] (`succeeded|pending|canceled → refunded`) after the provider gave
+/// the money back. False when it was already refunded (or never taken).
 pub async fn mark_refunded<'e>(
     ex: impl Exec<'e>,
     id: PaymentId,
+    t: Transition<PaymentStatus, 3>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(&MARK_REFUNDED)
+    let query = sqlx::query(&MARK_REFUNDED)
         .bind(id.to_db())
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+        .bind(to_millis(now));
+    let done = bind_transition(query, &t).execute(ex).await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// `pending → canceled` for open attempts of an order that no longer needs paying.
+/// [`PaymentStatus::cancel`] for the open attempts of an order that no longer needs paying.
 pub async fn cancel_pending_for_order<'e>(
     ex: impl Exec<'e>,
     order: OrderId,
+    t: Transition<PaymentStatus>,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let done = sqlx::query(&CANCEL_PENDING_FOR_ORDER)
+    let query = sqlx::query(&CANCEL_PENDING_FOR_ORDER)
         .bind(order.to_db())
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+        .bind(to_millis(now));
+    let done = bind_transition(query, &t).execute(ex).await?;
     Ok(done.rows_affected())
 }
 
@@ -317,8 +298,8 @@ crate::sql::statements! {
         WHERE status = 'pending' AND created_at < $1
         AND ($2 = 0 OR provider_reference IS NULL)
         ORDER BY created_at, id LIMIT $3");
-    CLOSE = "UPDATE payments SET status = $2, failure_code = $3, updated_at = $4
-        WHERE id = $1 AND status = 'pending'";
+    CLOSE = "UPDATE payments SET failure_code = $2, updated_at = $3, status = $4
+        WHERE id = $1 AND status = $5";
     SET_CREATED_AT = "UPDATE payments SET created_at = $2 WHERE id = $1";
     FIND = format!("SELECT {COLUMNS} FROM payments WHERE id = $1");
     FIND_BY_REFERENCE =
@@ -326,14 +307,12 @@ crate::sql::statements! {
     LIST_FOR_ORDER =
         format!("SELECT {COLUMNS} FROM payments WHERE order_id = $1 ORDER BY created_at, id");
     MARK_SUCCEEDED =
-        "UPDATE payments SET status = 'succeeded', succeeded_at = $2, failure_code = NULL,
-        updated_at = $2
-        WHERE id = $1 AND status IN ('pending', 'canceled')";
-    RECORD_DECLINE = "UPDATE payments SET failure_code = $2, updated_at = $3,
-        status = CASE WHEN $4 = 1 THEN 'failed' ELSE status END
-        WHERE id = $1 AND status = 'pending'";
-    MARK_REFUNDED = "UPDATE payments SET status = 'refunded', updated_at = $2
-        WHERE id = $1 AND status IN ('pending', 'succeeded', 'canceled')";
-    CANCEL_PENDING_FOR_ORDER = "UPDATE payments SET status = 'canceled', updated_at = $2
-        WHERE order_id = $1 AND status = 'pending'";
+        "UPDATE payments SET succeeded_at = $2, failure_code = NULL, updated_at = $2, status = $3
+        WHERE id = $1 AND status IN ($4, $5)";
+    RECORD_DECLINE = "UPDATE payments SET failure_code = $2, updated_at = $3, status = $4
+        WHERE id = $1 AND status = $5";
+    MARK_REFUNDED = "UPDATE payments SET updated_at = $2, status = $3
+        WHERE id = $1 AND status IN ($4, $5, $6)";
+    CANCEL_PENDING_FOR_ORDER = "UPDATE payments SET updated_at = $2, status = $3
+        WHERE order_id = $1 AND status = $4";
 }

@@ -5,24 +5,22 @@
 //! get the last one (the `promo_codes_within_limit` CHECK backs it up). [`release_use`] gives
 //! it back in the transaction that ends the order's hold.
 
-use bilten_domain::{EventId, PromoCodeId, TicketTypeId};
+use bilten_domain::{DiscountKind, EventId, PromoCodeId, TicketTypeId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::{from_millis, to_millis, Exec, StoreResult};
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::{corrupt, Columns};
 
-/// A promo code as stored. `discount_kind` is `percent` (value in basis points) or `fixed`
-/// (value in minor units of the event currency).
+/// A promo code as stored. `discount_value` is in basis points for a `percent` kind, in minor
+/// units of the event currency for `fixed`.
 #[derive(Debug, Clone)]
 pub struct PromoRecord {
     pub id: PromoCodeId,
     pub event_id: EventId,
     pub code: String,
-    pub discount_kind: String,
+    pub discount_kind: DiscountKind,
     pub discount_value: i64,
     pub max_uses: Option<i64>,
     pub uses: i64,
@@ -52,7 +50,7 @@ impl PromoRecord {
 /// Everything a promo code is defined by (insert and full update).
 pub struct PromoFields<'a> {
     pub code: &'a str,
-    pub discount_kind: &'a str,
+    pub discount_kind: DiscountKind,
     pub discount_value: i64,
     pub max_uses: Option<i64>,
     pub valid_from: Option<DateTime<Utc>>,
@@ -74,7 +72,7 @@ pub async fn insert<'e>(
         .bind(id.to_db())
         .bind(event.to_db())
         .bind(f.code)
-        .bind(f.discount_kind)
+        .bind(f.discount_kind.as_str())
         .bind(f.discount_value)
         .bind(f.max_uses)
         .bind(f.valid_from.map(to_millis))
@@ -153,7 +151,7 @@ fn fold(rows: &[sqlx::any::AnyRow]) -> StoreResult<Vec<PromoRecord>> {
             id,
             event_id: EventId::from_db(&row.try_get::<String, _>("event_id")?).map_err(corrupt)?,
             code: row.try_get("code")?,
-            discount_kind: row.try_get("discount_kind")?,
+            discount_kind: row.text_enum("discount_kind")?,
             discount_value: row.try_get("discount_value")?,
             max_uses: row.try_get("max_uses")?,
             uses: row.try_get("uses")?,

@@ -20,26 +20,24 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use bilten_domain::{
-    EventId, OrderId, OrganizationId, PaymentId, PromoCodeId, QuotaId, TicketId, TicketTypeId,
-    UserId,
+    EventId, EventStatus, OrderId, OrderStatus, OrganizationId, PaymentId, PromoCodeId, QuotaId,
+    TicketId, TicketTypeId, UserId, Visibility,
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row};
 
-use crate::{from_millis, to_millis, Dialect, StoreError, StoreResult, Tx};
+use crate::{from_millis, to_millis, Dialect, StoreResult, Tx};
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::{corrupt, Columns};
 
 /// What the batch needs to know of its event, read in its transaction.
 #[derive(Debug, Clone)]
 pub struct EventTerms {
     pub id: EventId,
     pub organization_id: OrganizationId,
-    pub status: String,
+    pub status: EventStatus,
     pub currency: String,
     pub buyer_cap: i64,
     pub hold_minutes: i64,
@@ -68,7 +66,7 @@ pub struct LockedTicketType {
     pub sales_end: Option<DateTime<Utc>>,
     pub min_per_order: i64,
     pub max_per_order: i64,
-    pub visibility: String,
+    pub visibility: Visibility,
 }
 
 /// A quota's counters, locked for the batch, with the ticket types it covers.
@@ -137,7 +135,7 @@ pub async fn lock_inventory(
         id: event,
         organization_id: OrganizationId::from_db(&row.try_get::<String, _>("organization_id")?)
             .map_err(corrupt)?,
-        status: row.try_get("status")?,
+        status: row.text_enum("status")?,
         currency: row.try_get("currency")?,
         buyer_cap: row.try_get("buyer_cap")?,
         hold_minutes: row.try_get("hold_minutes")?,
@@ -257,7 +255,7 @@ fn locked_ticket_type(row: &sqlx::any::AnyRow) -> StoreResult<LockedTicketType> 
         sales_end: row.try_get::<Option<i64>, _>("sales_end")?.map(from_millis),
         min_per_order: row.try_get("min_per_order")?,
         max_per_order: row.try_get("max_per_order")?,
-        visibility: row.try_get("visibility")?,
+        visibility: row.text_enum("visibility")?,
     })
 }
 
@@ -405,8 +403,9 @@ pub struct BatchOrder<'a> {
     pub buyer_key: &'a str,
     pub buyer_email: &'a str,
     pub buyer_name: &'a str,
-    /// `pending` (a hold, paid later) or `paid` (completed in the batch).
-    pub status: &'a str,
+    /// `pending` (a hold, paid later) or `paid` (completed in the batch): an order's first
+    /// state, not a transition.
+    pub status: OrderStatus,
     pub expires_at: DateTime<Utc>,
     pub total_minor: i64,
     pub quantity: i64,
@@ -464,7 +463,7 @@ pub async fn insert_orders(
             .bind(o.buyer_key)
             .bind(o.buyer_email)
             .bind(o.buyer_name)
-            .bind(o.status)
+            .bind(o.status.as_str())
             .bind(to_millis(o.expires_at))
             .bind(o.total_minor)
             .bind(o.quantity)
@@ -472,7 +471,7 @@ pub async fn insert_orders(
             .bind(o.discount_minor)
             .bind(o.idempotency_key)
             .bind(o.request_hash)
-            .bind((o.status == "paid").then(|| to_millis(now)));
+            .bind((o.status == OrderStatus::Paid).then(|| to_millis(now)));
     }
     let rows = query.fetch_all(&mut **tx).await?;
     rows.iter()

@@ -6,16 +6,16 @@
 //! ticket twice (`refund_tickets_ticket_key`, and `tickets::cancel_tickets` skipping tickets
 //! that are no longer valid) and cannot drive a counter below zero (`inventory::Movement::Unsell`).
 
-use bilten_domain::{EventId, OrderId, PaymentId, RefundId, TicketId, UserId};
+use bilten_domain::{
+    EventId, EventStatus, OrderId, OrderStatus, PaymentId, PaymentProvider, RefundId, RefundReason,
+    RefundStatus, TicketId, Transition, UserId,
+};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::decode::{bind_transition, corrupt, Columns};
 use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
 
 /// Adds `amount` to what the order has had refunded, if the order is paid (or partially
 /// refunded) and the total stays within what was paid. False otherwise; nothing changes.
@@ -34,19 +34,21 @@ pub async fn reserve_amount<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// After tickets were canceled: `refunded` when none of the order's tickets is valid any
-/// more, otherwise `partially_refunded`.
+/// After tickets were canceled: `some_left` ([`OrderStatus::refund_part`]) while any of the
+/// order's tickets is still valid, otherwise `none_left` ([`OrderStatus::refund_all`]), each
+/// only from its own starting states. Returns the order's new status.
 pub async fn settle_order_status<'e>(
     ex: impl Exec<'e>,
     order: OrderId,
+    some_left: Transition<OrderStatus, 2>,
+    none_left: Transition<OrderStatus, 2>,
     now: DateTime<Utc>,
-) -> StoreResult<String> {
-    let status: String = sqlx::query_scalar(&SETTLE_ORDER_STATUS)
+) -> StoreResult<OrderStatus> {
+    let query = sqlx::query(&SETTLE_ORDER_STATUS)
         .bind(order.to_db())
-        .bind(to_millis(now))
-        .fetch_one(ex)
-        .await?;
-    Ok(status)
+        .bind(to_millis(now));
+    let query = bind_transition(bind_transition(query, &some_left), &none_left);
+    query.fetch_one(ex).await?.text_enum("status")
 }
 
 /// Lowers a buyer's per-event count by `n`, never below zero.
@@ -65,30 +67,11 @@ pub async fn uncount_buyer<'e>(
     Ok(())
 }
 
-/// Why money went back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefundReason {
-    Requested,
-    EventCanceled,
-    /// Made at the provider directly and learned from its webhook.
-    External,
-}
-
-impl RefundReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Requested => "requested",
-            Self::EventCanceled => "event_canceled",
-            Self::External => "external",
-        }
-    }
-}
-
 pub struct NewRefund<'a> {
     pub id: RefundId,
     pub order_id: OrderId,
     pub payment_id: Option<PaymentId>,
-    pub provider: Option<&'a str>,
+    pub provider: Option<PaymentProvider>,
     pub amount_minor: i64,
     pub currency: &'a str,
     pub reason: RefundReason,
@@ -102,7 +85,7 @@ pub async fn insert<'e>(ex: impl Exec<'e>, r: &NewRefund<'_>) -> StoreResult<()>
         .bind(r.id.to_db())
         .bind(r.order_id.to_db())
         .bind(r.payment_id.map(|p| p.to_db()))
-        .bind(r.provider)
+        .bind(r.provider.map(PaymentProvider::as_str))
         .bind(r.amount_minor)
         .bind(r.currency)
         .bind(r.reason.as_str())
@@ -128,20 +111,20 @@ pub async fn add_ticket<'e>(
     Ok(())
 }
 
-/// `pending → succeeded` with the provider's refund id. False when it was not pending (a
-/// concurrent retry settled it first).
+/// [`RefundStatus::succeed`] (`pending → succeeded`) with the provider's refund id. False
+/// when it was not pending (a concurrent retry settled it first).
 pub async fn mark_succeeded<'e>(
     ex: impl Exec<'e>,
     id: RefundId,
+    t: Transition<RefundStatus>,
     provider_reference: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(&MARK_SUCCEEDED)
+    let query = sqlx::query(&MARK_SUCCEEDED)
         .bind(id.to_db())
         .bind(provider_reference)
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+        .bind(to_millis(now));
+    let done = bind_transition(query, &t).execute(ex).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -167,14 +150,12 @@ pub struct RefundRecord {
     pub id: RefundId,
     pub order_id: OrderId,
     pub payment_id: Option<PaymentId>,
-    pub provider: Option<String>,
+    pub provider: Option<PaymentProvider>,
     pub provider_reference: Option<String>,
     pub amount_minor: i64,
     pub currency: String,
-    /// `requested` or `event_canceled`.
-    pub reason: String,
-    /// `pending`, `succeeded` or `failed`.
-    pub status: String,
+    pub reason: RefundReason,
+    pub status: RefundStatus,
     pub failure_code: Option<String>,
     pub ticket_ids: Vec<TicketId>,
     pub created_at: DateTime<Utc>,
@@ -191,12 +172,14 @@ fn decode(row: &AnyRow) -> StoreResult<RefundRecord> {
             .try_get::<Option<String>, _>("payment_id")?
             .map(|p| PaymentId::from_db(&p).map_err(corrupt))
             .transpose()?,
-        provider: row.try_get("provider")?,
+        provider: row.opt_parsed("provider", |p| {
+            PaymentProvider::parse(p).ok_or("unknown provider")
+        })?,
         provider_reference: row.try_get("provider_reference")?,
         amount_minor: row.try_get("amount_minor")?,
         currency: row.try_get("currency")?,
-        reason: row.try_get("reason")?,
-        status: row.try_get("status")?,
+        reason: row.text_enum("reason")?,
+        status: row.text_enum("status")?,
         failure_code: row.try_get("failure_code")?,
         ticket_ids: Vec::new(),
         created_at: from_millis(row.try_get("created_at")?),
@@ -314,11 +297,11 @@ pub async fn refunded_minor<'e>(ex: impl Exec<'e>, order: OrderId) -> StoreResul
 /// The payment whose captured money the provider knows as `reference`.
 pub async fn payment_by_reference<'e>(
     ex: impl Exec<'e>,
-    provider: &str,
+    provider: PaymentProvider,
     reference: &str,
 ) -> StoreResult<Option<PaymentId>> {
     let id: Option<String> = sqlx::query_scalar(&PAYMENT_BY_REFERENCE)
-        .bind(provider)
+        .bind(provider.as_str())
         .bind(reference)
         .fetch_optional(ex)
         .await?;
@@ -353,25 +336,26 @@ pub async fn record_external_amount<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// `draft|published → canceled`. False if the event was already canceled.
+/// [`EventStatus::cancel`] (`draft|published → canceled`). False if the event was already
+/// canceled.
 pub async fn cancel_event<'e>(
     ex: impl Exec<'e>,
     event: EventId,
+    t: Transition<EventStatus, 2>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(&CANCEL_EVENT)
+    let query = sqlx::query(&CANCEL_EVENT)
         .bind(event.to_db())
-        .bind(to_millis(now))
-        .execute(ex)
-        .await?;
+        .bind(to_millis(now));
+    let done = bind_transition(query, &t).execute(ex).await?;
     Ok(done.rows_affected() == 1)
 }
 
-fn orders_of_event_sql(statuses: &[&str]) -> String {
-    // The statuses are our own constants, never user input.
+fn orders_of_event_sql(statuses: &[OrderStatus]) -> String {
+    // The statuses' names are our own constants, never user input.
     let list = statuses
         .iter()
-        .map(|s| format!("'{}'", s.replace('\'', "")))
+        .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
@@ -384,11 +368,11 @@ pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
     vec![
         (
             "orders_of_event(1)".to_owned(),
-            orders_of_event_sql(&["paid"]),
+            orders_of_event_sql(&[OrderStatus::Paid]),
         ),
         (
             "orders_of_event(2)".to_owned(),
-            orders_of_event_sql(&["paid", "partially_refunded"]),
+            orders_of_event_sql(&bilten_domain::order::ADMITTING),
         ),
     ]
 }
@@ -397,7 +381,7 @@ pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
 pub async fn orders_of_event<'e>(
     ex: impl Exec<'e>,
     event: EventId,
-    statuses: &[&str],
+    statuses: &[OrderStatus],
 ) -> StoreResult<Vec<OrderId>> {
     let rows = sqlx::query(&orders_of_event_sql(statuses))
         .bind(event.to_db())
@@ -414,9 +398,10 @@ crate::sql::statements! {
         AND refunded_minor + $2 <= total_minor";
     SETTLE_ORDER_STATUS = "UPDATE orders SET updated_at = $2,
         status = CASE WHEN EXISTS (SELECT 1 FROM tickets t
-        WHERE t.order_id = orders.id AND t.status = 'valid')
-        THEN 'partially_refunded' ELSE 'refunded' END
-        WHERE id = $1 AND status IN ('paid', 'partially_refunded')
+            WHERE t.order_id = orders.id AND t.status = 'valid') THEN $3 ELSE $6 END
+        WHERE id = $1 AND CASE WHEN EXISTS (SELECT 1 FROM tickets t
+            WHERE t.order_id = orders.id AND t.status = 'valid')
+            THEN status IN ($4, $5) ELSE status IN ($7, $8) END
         RETURNING status";
     UNCOUNT_BUYER =
         "UPDATE buyer_event_counts SET quantity = CASE WHEN quantity >= $3 THEN quantity - $3 ELSE 0 END
@@ -427,9 +412,9 @@ crate::sql::statements! {
         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9)";
     ADD_TICKET = "INSERT INTO refund_tickets (refund_id, ticket_id) VALUES ($1, $2)";
     MARK_SUCCEEDED =
-        "UPDATE refunds SET status = 'succeeded', provider_reference = $2, failure_code = NULL,
-        updated_at = $3
-        WHERE id = $1 AND status = 'pending'";
+        "UPDATE refunds SET provider_reference = $2, failure_code = NULL, updated_at = $3,
+        status = $4
+        WHERE id = $1 AND status = $5";
     NOTE_FAILURE =
         "UPDATE refunds SET failure_code = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'";
     WITH_TICKETS = "SELECT ticket_id FROM refund_tickets WHERE refund_id = $1 ORDER BY ticket_id";
@@ -450,6 +435,6 @@ crate::sql::statements! {
     RECORD_EXTERNAL_AMOUNT =
         "UPDATE orders SET refunded_minor = refunded_minor + $2, updated_at = $3
         WHERE id = $1 AND refunded_minor + $2 <= total_minor";
-    CANCEL_EVENT = "UPDATE events SET status = 'canceled', updated_at = $2
-        WHERE id = $1 AND status IN ('draft', 'published')";
+    CANCEL_EVENT = "UPDATE events SET updated_at = $2, status = $3
+        WHERE id = $1 AND status IN ($4, $5)";
 }

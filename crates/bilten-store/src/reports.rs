@@ -8,15 +8,12 @@
 
 use std::fmt::Write as _;
 
-use bilten_domain::{EventId, OrderId, TicketId, TicketTypeId};
+use bilten_domain::{EventId, OrderId, OrderStatus, TicketId, TicketStatus, TicketTypeId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::{corrupt, Columns};
+use crate::{from_millis, to_millis, Exec, StoreResult};
 
 /// The stored form of an id typed into a search box (`ord_…`), or "" when the text is not
 /// one (matching no row).
@@ -31,7 +28,7 @@ fn db_id<T: std::str::FromStr>(text: &str, to_db: fn(&T) -> String) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct OrderFilter {
     /// As the API shows it: a pending order whose hold ran out counts as `expired`.
-    pub status: Option<String>,
+    pub status: Option<OrderStatus>,
     /// Part of the buyer's email or name, or a whole order id.
     pub q: Option<String>,
     /// Keyset cursor: orders strictly older than `(created_at, id)`.
@@ -42,7 +39,7 @@ pub struct OrderFilter {
 #[derive(Debug, Clone)]
 pub struct OrderSummary {
     pub id: OrderId,
-    pub status: String,
+    pub status: OrderStatus,
     pub expires_at: DateTime<Utc>,
     pub buyer_email: String,
     pub buyer_name: String,
@@ -63,9 +60,9 @@ pub async fn orders_of_event<'e>(
 ) -> StoreResult<Vec<OrderSummary>> {
     let sql = orders_of_event_sql(filter);
     let mut query = sqlx::query(&sql).bind(event.to_db());
-    match filter.status.as_deref() {
-        Some("pending" | "expired") => query = query.bind(to_millis(now)),
-        Some(other) => query = query.bind(other.to_owned()),
+    match filter.status {
+        Some(OrderStatus::Pending | OrderStatus::Expired) => query = query.bind(to_millis(now)),
+        Some(other) => query = query.bind(other.as_str()),
         None => {}
     }
     if let Some(q) = &filter.q {
@@ -84,7 +81,7 @@ pub async fn orders_of_event<'e>(
         .map(|row| {
             Ok(OrderSummary {
                 id: OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-                status: row.try_get("status")?,
+                status: row.text_enum("status")?,
                 expires_at: from_millis(row.try_get("expires_at")?),
                 buyer_email: row.try_get("buyer_email")?,
                 buyer_name: row.try_get("buyer_name")?,
@@ -218,7 +215,7 @@ pub struct Attendee {
     pub ticket_type_name: String,
     pub order_id: OrderId,
     pub buyer_email: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub issued_at: DateTime<Utc>,
 }
 
@@ -254,7 +251,7 @@ pub async fn attendees_of_event<'e>(
                 order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?)
                     .map_err(corrupt)?,
                 buyer_email: row.try_get("buyer_email")?,
-                status: row.try_get("status")?,
+                status: row.text_enum("status")?,
                 issued_at: from_millis(row.try_get("issued_at")?),
             })
         })
@@ -275,12 +272,12 @@ fn orders_of_event_sql(filter: &OrderFilter) -> String {
         n += 1;
         n
     };
-    let status_clause = match filter.status.as_deref() {
-        Some("pending") => Some(format!(
+    let status_clause = match filter.status {
+        Some(OrderStatus::Pending) => Some(format!(
             " AND o.status = 'pending' AND o.expires_at > ${}",
             next()
         )),
-        Some("expired") => Some(format!(
+        Some(OrderStatus::Expired) => Some(format!(
             " AND (o.status = 'expired' OR (o.status = 'pending' AND o.expires_at <= ${}))",
             next()
         )),
@@ -363,12 +360,17 @@ pub(crate) fn built(_: crate::Dialect) -> Vec<(String, String)> {
         tickets_sold_over_time_sql(),
     )];
     let at = DateTime::<Utc>::UNIX_EPOCH;
-    for status in [None, Some("pending"), Some("expired"), Some("paid")] {
+    for status in [
+        None,
+        Some(OrderStatus::Pending),
+        Some(OrderStatus::Expired),
+        Some(OrderStatus::Paid),
+    ] {
         for q in [None, Some("x".to_owned())] {
             for before in [None, Some((at, OrderId::new()))] {
                 for limit in [0, 50] {
                     let filter = OrderFilter {
-                        status: status.map(ToOwned::to_owned),
+                        status,
                         q: q.clone(),
                         before,
                         limit,

@@ -1,22 +1,22 @@
 //! Queries on `tickets`, `event_keys` and `ticket_revocations`.
 //!
-//! A ticket's status only ever leaves `valid` through a conditional update
-//! (`… WHERE status = 'valid'`), and the same transaction writes the old code into
+//! A ticket's status only ever leaves `valid` by a [`Transition`] of the domain's machine,
+//! applied as a conditional update (`… WHERE status = $from`), and the same transaction writes the old code into
 //! `ticket_revocations`. So a code is revoked exactly once however many refunds, event
 //! cancellations or name changes race on it, and the revocation list scanners sync is never
 //! missing a code that stopped being valid.
 
-use bilten_domain::{EventId, OrderId, OrganizationId, TicketId, TicketTypeId, UserId};
+use bilten_domain::{
+    EventId, KeyStatus, OrderId, OrderStatus, OrganizationId, RevocationReason, TicketId,
+    TicketStatus, TicketTypeId, Transition, UserId,
+};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult, Tx};
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::decode::{bind_transition, corrupt, Columns};
+use crate::{from_millis, to_millis, Exec, StoreResult, Tx};
 
 // ---------------------------------------------------------------------------------------
 // Event keys
@@ -29,8 +29,7 @@ pub struct EventKeyRecord {
     pub key_id: String,
     /// Standard base64 of the 32-byte Ed25519 public key.
     pub public_key: String,
-    /// `active` or `retired`.
-    pub status: String,
+    pub status: KeyStatus,
     pub created_at: DateTime<Utc>,
 }
 
@@ -87,7 +86,7 @@ pub async fn list_keys<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<Vec
                 key_version: row.try_get("key_version")?,
                 key_id: row.try_get("key_id")?,
                 public_key: row.try_get("public_key")?,
-                status: row.try_get("status")?,
+                status: row.text_enum("status")?,
                 created_at: from_millis(row.try_get("created_at")?),
             })
         })
@@ -136,10 +135,9 @@ pub struct TicketRecord {
     pub attendee_name: String,
     pub code: String,
     pub key_version: i64,
-    /// `valid`, `revoked` (replaced by a re-issued ticket) or `canceled`.
-    pub status: String,
+    pub status: TicketStatus,
     pub issued_at: DateTime<Utc>,
-    pub order_status: String,
+    pub order_status: OrderStatus,
     pub buyer_user_id: Option<UserId>,
     pub buyer_email: String,
     pub buyer_name: String,
@@ -178,9 +176,9 @@ fn decode(row: &AnyRow) -> StoreResult<TicketRecord> {
         attendee_name: row.try_get("attendee_name")?,
         code: row.try_get("code")?,
         key_version: row.try_get("key_version")?,
-        status: row.try_get("status")?,
+        status: row.text_enum("status")?,
         issued_at: from_millis(row.try_get("issued_at")?),
-        order_status: row.try_get("order_status")?,
+        order_status: row.text_enum("order_status")?,
         buyer_user_id: buyer
             .map(|b| UserId::from_db(&b))
             .transpose()
@@ -263,42 +261,20 @@ pub async fn count_for_order<'e>(ex: impl Exec<'e>, order: OrderId) -> StoreResu
 // ---------------------------------------------------------------------------------------
 // Revocation
 
-/// Why a code stopped being valid (the `ticket_revocations.reason` values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RevocationReason {
-    /// Replaced by a new code (attendee name change).
-    Reissued,
-    Refunded,
-    OrderCanceled,
-    EventCanceled,
-}
-
-impl RevocationReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reissued => "reissued",
-            Self::Refunded => "refunded",
-            Self::OrderCanceled => "order_canceled",
-            Self::EventCanceled => "event_canceled",
-        }
-    }
-}
-
-/// Ends one valid ticket: `valid → to` and its code into `ticket_revocations`, in the
-/// caller's transaction. False when the ticket was not valid (someone else ended it first).
+/// Ends one valid ticket by `t` and writes its code into `ticket_revocations`, in the
+/// caller's transaction. False when the ticket was not in `t`'s starting state (someone else
+/// ended it first).
 async fn end_ticket(
     tx: &mut Tx,
     id: TicketId,
-    to: &str,
+    t: Transition<TicketStatus>,
     reason: RevocationReason,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let ended = sqlx::query(&END_TICKET)
+    let query = sqlx::query(&END_TICKET)
         .bind(id.to_db())
-        .bind(to)
-        .bind(to_millis(now))
-        .fetch_optional(&mut **tx)
-        .await?;
+        .bind(to_millis(now));
+    let ended = bind_transition(query, &t).fetch_optional(&mut **tx).await?;
     let Some(row) = ended else {
         return Ok(false);
     };
@@ -316,32 +292,30 @@ async fn end_ticket(
     Ok(true)
 }
 
-/// Marks a valid ticket `revoked` because `replacement` takes its place (a re-issue), and
-/// inserts the replacement, in the caller's transaction. False (nothing written) when the
-/// old ticket was not valid any more.
-pub async fn reissue(tx: &mut Tx, old: TicketId, replacement: &NewTicket<'_>) -> StoreResult<bool> {
-    if !end_ticket(
-        tx,
-        old,
-        "revoked",
-        RevocationReason::Reissued,
-        replacement.now,
-    )
-    .await?
-    {
+/// Revokes a valid ticket by `revoke` ([`TicketStatus::revoke`]) because `replacement`
+/// takes its place (a re-issue), and inserts the replacement, in the caller's transaction.
+/// False (nothing written) when the old ticket was not valid any more.
+pub async fn reissue(
+    tx: &mut Tx,
+    old: TicketId,
+    revoke: Transition<TicketStatus>,
+    replacement: &NewTicket<'_>,
+) -> StoreResult<bool> {
+    if !end_ticket(tx, old, revoke, RevocationReason::Reissued, replacement.now).await? {
         return Ok(false);
     }
     insert(&mut **tx, replacement).await?;
     Ok(true)
 }
 
-/// Cancels the given tickets (those still valid) and revokes their codes, in the caller's
-/// transaction. Returns the ids this call canceled; tickets already canceled or revoked are
+/// Cancels the given tickets (those still valid) by `cancel` ([`TicketStatus::cancel`]) and
+/// revokes their codes, in the caller's transaction. Returns the ids this call canceled; tickets already canceled or revoked are
 /// skipped, so a retried refund cancels nothing twice. Refunds and event cancellation build
 /// on this.
 pub async fn cancel_tickets(
     tx: &mut Tx,
     ids: &[TicketId],
+    cancel: Transition<TicketStatus>,
     reason: RevocationReason,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<TicketId>> {
@@ -351,7 +325,7 @@ pub async fn cancel_tickets(
     sorted.dedup();
     let mut canceled = Vec::with_capacity(sorted.len());
     for id in sorted {
-        if end_ticket(tx, id, "canceled", reason, now).await? {
+        if end_ticket(tx, id, cancel, reason, now).await? {
             canceled.push(id);
         }
     }
@@ -362,6 +336,7 @@ pub async fn cancel_tickets(
 pub async fn cancel_for_order(
     tx: &mut Tx,
     order: OrderId,
+    cancel: Transition<TicketStatus>,
     reason: RevocationReason,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<TicketId>> {
@@ -373,7 +348,7 @@ pub async fn cancel_for_order(
         .iter()
         .map(|row| TicketId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt))
         .collect::<StoreResult<Vec<_>>>()?;
-    cancel_tickets(tx, &ids, reason, now).await
+    cancel_tickets(tx, &ids, cancel, reason, now).await
 }
 
 #[derive(Debug, Clone)]
@@ -381,7 +356,7 @@ pub struct RevocationRecord {
     pub id: String,
     pub ticket_id: TicketId,
     pub code: String,
-    pub reason: String,
+    pub reason: RevocationReason,
     pub revoked_at: DateTime<Utc>,
 }
 
@@ -390,7 +365,7 @@ fn decode_revocation(row: &AnyRow) -> StoreResult<RevocationRecord> {
         id: row.try_get("id")?,
         ticket_id: TicketId::from_db(&row.try_get::<String, _>("ticket_id")?).map_err(corrupt)?,
         code: row.try_get("code")?,
-        reason: row.try_get("reason")?,
+        reason: row.text_enum("reason")?,
         revoked_at: from_millis(row.try_get("revoked_at")?),
     })
 }
@@ -452,7 +427,7 @@ crate::sql::statements! {
         "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'valid' THEN 1 ELSE 0 END), 0) AS BIGINT),
         COUNT(*)
         FROM tickets WHERE order_id = $1";
-    END_TICKET = "UPDATE tickets SET status = $2, updated_at = $3 WHERE id = $1 AND status = 'valid'
+    END_TICKET = "UPDATE tickets SET updated_at = $2, status = $3 WHERE id = $1 AND status = $4
         RETURNING event_id, code";
     END_TICKET_REVOKE =
         "INSERT INTO ticket_revocations (id, event_id, ticket_id, code, reason, revoked_at)
