@@ -9,9 +9,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::{
-    admin_api, auth, checkin, checkout, event_cancel, events, invitations, orders, organizations,
-    organizer_views, payments, privacy, promo, purchase, refunds, tickets, two_factor, users,
-    webhooks, AppState,
+    accounts, admin, checkin, checkout, events, orders, organizations, organizer_views, privacy,
+    promo, refunds, tickets, webhooks, AppState,
 };
 
 /// Who may call a route.
@@ -127,82 +126,82 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
 /// the document come from the same declaration (see [`crate::openapi`]).
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(auth::register))
-        .routes(routes!(auth::login))
-        .routes(routes!(two_factor::login))
-        .routes(routes!(auth::refresh))
-        .routes(routes!(auth::logout))
-        .routes(routes!(auth::logout_everywhere))
-        .routes(routes!(auth::change_password))
-        .routes(routes!(auth::forgot))
-        .routes(routes!(auth::reset))
-        .routes(routes!(auth::verify))
-        .routes(routes!(auth::resend_verification))
-        .routes(routes!(users::me, users::update_me, privacy::delete_me))
+        .routes(routes!(accounts::auth::register))
+        .routes(routes!(accounts::auth::login))
+        .routes(routes!(accounts::two_factor::login))
+        .routes(routes!(accounts::auth::refresh))
+        .routes(routes!(accounts::auth::logout))
+        .routes(routes!(accounts::auth::logout_everywhere))
+        .routes(routes!(accounts::auth::change_password))
+        .routes(routes!(accounts::auth::forgot))
+        .routes(routes!(accounts::auth::reset))
+        .routes(routes!(accounts::auth::verify))
+        .routes(routes!(accounts::auth::resend_verification))
+        .routes(routes!(accounts::users::me, accounts::users::update_me, privacy::delete_me))
         .routes(routes!(privacy::export))
-        .routes(routes!(users::my_sessions))
+        .routes(routes!(accounts::users::my_sessions))
         .routes(routes!(
-            two_factor::status,
-            two_factor::enrol,
-            two_factor::disable
+            accounts::two_factor::status,
+            accounts::two_factor::enrol,
+            accounts::two_factor::disable
         ))
-        .routes(routes!(two_factor::confirm))
-        .routes(routes!(two_factor::renew_recovery_codes))
-        .routes(routes!(organizations::mine))
-        .routes(routes!(admin_api::list_users))
-        .routes(routes!(admin_api::set_user_disabled))
-        .routes(routes!(admin_api::list_organizations))
-        .routes(routes!(admin_api::list_events))
-        .routes(routes!(admin_api::unpublish_event))
-        .routes(routes!(admin_api::release_event))
-        .routes(routes!(organizations::create))
-        .routes(routes!(organizations::get, two_factor::update_organization))
-        .routes(routes!(organizations::members, organizations::add_member))
-        .routes(routes!(invitations::list))
-        .routes(routes!(invitations::accept))
-        .routes(routes!(organizations::remove_member))
-        .routes(routes!(events::list_for_organization, events::create))
-        .routes(routes!(events::list))
-        .routes(routes!(events::get, events::update, events::delete))
-        .routes(routes!(events::publish))
+        .routes(routes!(accounts::two_factor::confirm))
+        .routes(routes!(accounts::two_factor::renew_recovery_codes))
+        .routes(routes!(organizations::handlers::mine))
+        .routes(routes!(admin::handlers::list_users))
+        .routes(routes!(admin::handlers::set_user_disabled))
+        .routes(routes!(admin::handlers::list_organizations))
+        .routes(routes!(admin::handlers::list_events))
+        .routes(routes!(admin::handlers::unpublish_event))
+        .routes(routes!(admin::handlers::release_event))
+        .routes(routes!(organizations::handlers::create))
+        .routes(routes!(organizations::handlers::get, accounts::two_factor::update_organization))
+        .routes(routes!(organizations::handlers::members, organizations::handlers::add_member))
+        .routes(routes!(organizations::invitations::list))
+        .routes(routes!(organizations::invitations::accept))
+        .routes(routes!(organizations::handlers::remove_member))
+        .routes(routes!(events::handlers::list_for_organization, events::handlers::create))
+        .routes(routes!(events::handlers::list))
+        .routes(routes!(events::handlers::get, events::handlers::update, events::handlers::delete))
+        .routes(routes!(events::handlers::publish))
         .routes(routes!(
-            events::list_ticket_types,
-            events::create_ticket_type
+            events::handlers::list_ticket_types,
+            events::handlers::create_ticket_type
         ))
-        .routes(routes!(events::update_ticket_type))
-        .routes(routes!(events::list_quotas, events::create_quota))
-        .routes(routes!(promo::list, promo::create))
-        .routes(routes!(promo::update))
-        .routes(routes!(organizer_views::orders))
-        .routes(routes!(organizer_views::orders_csv))
-        .routes(routes!(organizer_views::sales_summary))
-        .routes(routes!(organizer_views::attendees))
-        .routes(routes!(organizer_views::attendees_csv))
-        .routes(routes!(checkin::list_lists, checkin::create_list))
-        .routes(routes!(checkin::list_devices, checkin::create_device))
-        .routes(routes!(checkin::revoke_device))
-        .routes(routes!(checkin::pairing_svg))
-        .routes(routes!(checkin::stats))
-        .routes(routes!(checkin::log))
-        .routes(routes!(orders::create))
-        .routes(routes!(purchase::create))
-        .routes(routes!(orders::get, orders::cancel))
-        .routes(routes!(checkout::checkout))
+        .routes(routes!(events::handlers::update_ticket_type))
+        .routes(routes!(events::handlers::list_quotas, events::handlers::create_quota))
+        .routes(routes!(promo::handlers::list, promo::handlers::create))
+        .routes(routes!(promo::handlers::update))
+        .routes(routes!(organizer_views::handlers::orders))
+        .routes(routes!(organizer_views::handlers::orders_csv))
+        .routes(routes!(organizer_views::handlers::sales_summary))
+        .routes(routes!(organizer_views::handlers::attendees))
+        .routes(routes!(organizer_views::handlers::attendees_csv))
+        .routes(routes!(checkin::handlers::list_lists, checkin::handlers::create_list))
+        .routes(routes!(checkin::handlers::list_devices, checkin::handlers::create_device))
+        .routes(routes!(checkin::handlers::revoke_device))
+        .routes(routes!(checkin::handlers::pairing_svg))
+        .routes(routes!(checkin::handlers::stats))
+        .routes(routes!(checkin::handlers::log))
+        .routes(routes!(orders::handlers::create))
+        .routes(routes!(orders::purchase::create))
+        .routes(routes!(orders::handlers::get, orders::handlers::cancel))
+        .routes(routes!(checkout::handlers::checkout))
         .routes(routes!(
-            payments::hosted_page::show,
-            payments::hosted_page::submit
+            checkout::hosted_page::show,
+            checkout::hosted_page::submit
         ))
-        .routes(routes!(tickets::keys))
-        .routes(routes!(tickets::rotate))
-        .routes(routes!(tickets::revoked))
-        .routes(routes!(tickets::mine))
-        .routes(routes!(tickets::get, tickets::update))
-        .routes(routes!(tickets::qr_svg))
-        .routes(routes!(tickets::pdf))
-        .routes(routes!(refunds::refund_order))
+        .routes(routes!(tickets::handlers::keys))
+        .routes(routes!(tickets::handlers::rotate))
+        .routes(routes!(tickets::handlers::revoked))
+        .routes(routes!(tickets::handlers::mine))
+        .routes(routes!(tickets::handlers::get, tickets::handlers::update))
+        .routes(routes!(tickets::handlers::qr_svg))
+        .routes(routes!(tickets::handlers::pdf))
+        .routes(routes!(refunds::handlers::refund_order))
         .routes(routes!(privacy::anonymize_order))
-        .routes(routes!(event_cancel::cancel))
-        .routes(routes!(webhooks::stripe))
+        .routes(routes!(refunds::event_cancel::cancel))
+        .routes(routes!(webhooks::stripe::stripe))
 }
 
 #[cfg(test)]

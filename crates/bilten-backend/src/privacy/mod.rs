@@ -13,7 +13,7 @@ use bilten_store::orders;
 
 pub use service::{apply_retention, RetentionWorker};
 
-use crate::auth::CurrentUser;
+use crate::current_user::CurrentUser;
 use crate::authz::{authorize_in, Action};
 use crate::error::{BackendError, BackendResult};
 use crate::AppState;

@@ -1,0 +1,7 @@
+//! Room **organizations**: organizations, their members and settings, and team invitations
+//! (an owner inviting an email without an account, the invitee accepting).
+//!
+//! Uses the accounts room (an accepted invitation proves the invitee's email).
+
+pub(crate) mod handlers;
+pub(crate) mod invitations;
