@@ -13,16 +13,22 @@ mod idempotency;
 mod metrics;
 pub mod openapi;
 mod passwords;
+mod qr;
 mod read_cache;
 pub mod routes;
 mod secrets;
 mod signing;
 mod state;
+mod ticket_keys;
 mod views;
+
+#[cfg(test)]
+mod architecture;
 
 // The rooms, by feature.
 mod accounts;
 pub mod admin;
+mod catalogue;
 mod checkin;
 pub mod checkout;
 pub mod demo;
@@ -43,8 +49,8 @@ use bilten_http::{HttpMetrics, Readiness};
 pub use error::BackendError;
 pub use metrics::BusinessMetrics;
 pub use orders::handlers::{release_lapsed, HoldExpiryWorker};
-pub use privacy::{apply_retention, RetentionWorker};
 pub use orders::purchase::engine::{settle_expired_leases, LEASE_TTL};
+pub use privacy::{apply_retention, RetentionWorker};
 pub use refunds::handlers::{retry_pending as retry_pending_refunds, RefundRetryWorker};
 pub use state::{AppState, BackendSettings};
 
@@ -104,5 +110,7 @@ pub fn new_metrics() -> (HttpMetrics, BusinessMetrics) {
 /// The outbox worker's composer for mails the backend enqueues by reference (order
 /// confirmations of the purchase engine).
 pub fn mail_composer(state: &AppState) -> std::sync::Arc<dyn bilten_mail::Composer> {
-    std::sync::Arc::new(tickets::confirmation::ConfirmationComposer::new(state.clone()))
+    std::sync::Arc::new(tickets::confirmation::ConfirmationComposer::new(
+        state.clone(),
+    ))
 }

@@ -9,8 +9,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::{
-    accounts, admin, checkin, checkout, events, orders, organizations, organizer_views, privacy,
-    promo, refunds, tickets, webhooks, AppState,
+    accounts, admin, catalogue, checkin, checkout, events, orders, organizations, organizer_views,
+    privacy, promo, refunds, tickets, webhooks, AppState,
 };
 
 /// Who may call a route.
@@ -137,7 +137,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::auth::reset))
         .routes(routes!(accounts::auth::verify))
         .routes(routes!(accounts::auth::resend_verification))
-        .routes(routes!(accounts::users::me, accounts::users::update_me, privacy::delete_me))
+        .routes(routes!(
+            accounts::users::me,
+            accounts::users::update_me,
+            privacy::delete_me
+        ))
         .routes(routes!(privacy::export))
         .routes(routes!(accounts::users::my_sessions))
         .routes(routes!(
@@ -155,21 +159,37 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::handlers::unpublish_event))
         .routes(routes!(admin::handlers::release_event))
         .routes(routes!(organizations::handlers::create))
-        .routes(routes!(organizations::handlers::get, accounts::two_factor::update_organization))
-        .routes(routes!(organizations::handlers::members, organizations::handlers::add_member))
+        .routes(routes!(
+            organizations::handlers::get,
+            organizations::settings::update_organization
+        ))
+        .routes(routes!(
+            organizations::handlers::members,
+            organizations::handlers::add_member
+        ))
         .routes(routes!(organizations::invitations::list))
         .routes(routes!(organizations::invitations::accept))
         .routes(routes!(organizations::handlers::remove_member))
-        .routes(routes!(events::handlers::list_for_organization, events::handlers::create))
-        .routes(routes!(events::handlers::list))
-        .routes(routes!(events::handlers::get, events::handlers::update, events::handlers::delete))
+        .routes(routes!(
+            events::handlers::list_for_organization,
+            events::handlers::create
+        ))
+        .routes(routes!(catalogue::handlers::list))
+        .routes(routes!(
+            catalogue::handlers::get,
+            events::handlers::update,
+            events::handlers::delete
+        ))
         .routes(routes!(events::handlers::publish))
         .routes(routes!(
-            events::handlers::list_ticket_types,
-            events::handlers::create_ticket_type
+            events::ticket_types::list_ticket_types,
+            events::ticket_types::create_ticket_type
         ))
-        .routes(routes!(events::handlers::update_ticket_type))
-        .routes(routes!(events::handlers::list_quotas, events::handlers::create_quota))
+        .routes(routes!(events::ticket_types::update_ticket_type))
+        .routes(routes!(
+            events::ticket_types::list_quotas,
+            events::ticket_types::create_quota
+        ))
         .routes(routes!(promo::handlers::list, promo::handlers::create))
         .routes(routes!(promo::handlers::update))
         .routes(routes!(organizer_views::handlers::orders))
@@ -177,8 +197,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(organizer_views::handlers::sales_summary))
         .routes(routes!(organizer_views::handlers::attendees))
         .routes(routes!(organizer_views::handlers::attendees_csv))
-        .routes(routes!(checkin::handlers::list_lists, checkin::handlers::create_list))
-        .routes(routes!(checkin::handlers::list_devices, checkin::handlers::create_device))
+        .routes(routes!(
+            checkin::handlers::list_lists,
+            checkin::handlers::create_list
+        ))
+        .routes(routes!(
+            checkin::handlers::list_devices,
+            checkin::handlers::create_device
+        ))
         .routes(routes!(checkin::handlers::revoke_device))
         .routes(routes!(checkin::handlers::pairing_svg))
         .routes(routes!(checkin::handlers::stats))

@@ -12,7 +12,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::passwords::PasswordHasher;
 use crate::payments::{PaymentProvider, TestProvider};
-use crate::signing::TicketKeys;
+use crate::ticket_keys::TicketKeys;
 use crate::BusinessMetrics;
 
 /// Settings the backend takes from the configuration.

@@ -13,10 +13,10 @@ use bilten_store::{events, organizations, sessions, users};
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::current_user::CurrentUser;
-use crate::authz::{authorize, Action};
-use crate::error::{BackendError, BackendResult};
 use crate::accounts::users::user_view;
+use crate::authz::{authorize, Action};
+use crate::current_user::CurrentUser;
+use crate::error::{BackendError, BackendResult};
 use crate::AppState;
 
 const PAGE: i64 = 50;
@@ -194,9 +194,11 @@ pub async fn list_events(
     let after = parse_cursor::<EventId>(search.cursor.as_deref())?;
     let rows =
         events::search_all(state.store.read(), &search_text(&search), after, PAGE + 1).await?;
-    Ok(Json(page_of(&rows, crate::events::handlers::event_view, |e| {
-        e.id.to_string()
-    })))
+    Ok(Json(page_of(
+        &rows,
+        crate::events::views::event_view,
+        |e| e.id.to_string(),
+    )))
 }
 
 /// `POST /admin/events/{id}/unpublish`: takes a published event off sale and out of the
@@ -225,16 +227,16 @@ pub async fn unpublish_event(
     let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
     if !events::unpublish(state.store.primary(), id, actor.user_id, Utc::now()).await? {
         // Refused: say whether the event is missing (404) or just not published (409).
-        crate::events::handlers::load_event(&state, id).await?;
+        crate::events::lookup::load_event(&state, id).await?;
         return Err(BackendError::Conflict {
             code: ErrorCode::NotPublished,
             message: "Only a published event can be unpublished.".to_owned(),
         });
     }
     tracing::info!(event = %id, admin = %actor.user_id, "event unpublished by a platform admin");
-    let event = crate::events::handlers::load_event(&state, id).await?;
+    let event = crate::events::lookup::load_event(&state, id).await?;
     Ok(Json(EventResponse {
-        event: crate::events::handlers::event_view(&event),
+        event: crate::events::views::event_view(&event),
     }))
 }
 
@@ -262,15 +264,15 @@ pub async fn release_event(
     authorize(&actor, Action::AdministerPlatform)?;
     let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
     if !events::release_moderation(state.store.primary(), id, Utc::now()).await? {
-        crate::events::handlers::load_event(&state, id).await?;
+        crate::events::lookup::load_event(&state, id).await?;
         return Err(BackendError::conflict(
             ErrorCode::NotModerationLocked,
             "This event is not locked by moderation.",
         ));
     }
     tracing::info!(event = %id, admin = %actor.user_id, "event released from moderation by a platform admin");
-    let event = crate::events::handlers::load_event(&state, id).await?;
+    let event = crate::events::lookup::load_event(&state, id).await?;
     Ok(Json(EventResponse {
-        event: crate::events::handlers::event_view(&event),
+        event: crate::events::views::event_view(&event),
     }))
 }

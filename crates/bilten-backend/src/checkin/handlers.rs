@@ -23,10 +23,11 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use serde::Deserialize;
 
-use crate::current_user::CurrentUser;
 use crate::authz::{authorize_in, Action};
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
-use crate::events::handlers::{event_for, parse_optional_time};
+use crate::events::lookup::event_for;
+use crate::events::parse::parse_optional_time;
 use crate::views::stored;
 use crate::AppState;
 
@@ -343,7 +344,7 @@ async fn device_for(
     let device = checkin::find_device(state.store.primary(), id)
         .await?
         .ok_or(BackendError::NotFound("device"))?;
-    let event = crate::events::handlers::load_event(state, device.event_id).await?;
+    let event = crate::events::lookup::load_event(state, device.event_id).await?;
     authorize_in(state, actor, event.organization_id, action, "device").await?;
     Ok(device)
 }

@@ -35,17 +35,17 @@ use bilten_store::payments::{self, Closed, NewPayment, PaymentRecord};
 use bilten_store::StoreError;
 use chrono::{DateTime, Utc};
 
-use crate::payments::{CheckoutRequest, PaymentError};
 use crate::error::{BackendError, BackendResult};
+use crate::payments::{CheckoutRequest, PaymentError};
 use crate::AppState;
 
-/// How long a checkout can be paid at the provider, from its claim. Stripe accepts session
-/// lifetimes of 30 minutes to 24 hours; a minute more than the minimum absorbs the time
-/// between the claim and Stripe's check.
-pub const CHECKOUT_LIFETIME: Duration = Duration::from_secs(31 * 60);
+/// How long a checkout can be paid at the provider, from its claim (the providers' floor
+/// declares it: Stripe's session is told the same lifetime).
+pub use crate::payments::CHECKOUT_LIFETIME;
 
-/// How long a checkout waits for another request's claim to get the provider's answer.
-pub const WAIT: Duration = Duration::from_secs(10);
+/// How long a checkout waits for another request's claim to get the provider's answer: as
+/// long as any retry waits for a first request ([`crate::idempotency::WAIT`]).
+pub const WAIT: Duration = crate::idempotency::WAIT;
 
 const POLL: Duration = Duration::from_millis(50);
 

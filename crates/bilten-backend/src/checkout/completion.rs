@@ -35,11 +35,11 @@ use bilten_store::tickets::{self, NewTicket};
 use bilten_store::{sales, StoreError, Tx};
 use chrono::{DateTime, Utc};
 
-use crate::tickets::confirmation::IssuedTicket;
 use crate::error::{BackendError, BackendResult};
-use crate::events::handlers::load_event;
+use crate::events::lookup::load_event;
 use crate::payments::RefundRequest;
 use crate::signing;
+use crate::tickets::confirmation::IssuedTicket;
 use crate::AppState;
 
 /// How a completion attempt ended.

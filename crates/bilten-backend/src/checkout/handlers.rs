@@ -35,14 +35,15 @@ use bilten_store::payments::{self, PaymentRecord};
 use bilten_store::tickets;
 use chrono::{DateTime, Utc};
 
-use crate::current_user::MaybeUser;
+use crate::checkout::attempts::{self, Claim};
 use crate::checkout::completion::{self, Completion, RefundCause};
+use crate::current_user::MaybeUser;
 use crate::error::{BackendError, BackendResult};
 use crate::idempotency::{self, Scope};
-use crate::orders::handlers::{order_view, visible_order};
-use crate::checkout::attempts::{self, Claim};
+use crate::orders::handlers::visible_order;
+use crate::orders::views::order_view;
+use crate::orders::views::ticket_view;
 use crate::payments::test_card::{self, CardOutcome};
-use crate::tickets::handlers::ticket_view;
 use crate::views::{money, stored};
 use crate::AppState;
 

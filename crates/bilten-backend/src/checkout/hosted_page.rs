@@ -28,9 +28,9 @@ use bilten_store::payments::{self, PaymentRecord};
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::payments::test_card::{self, CardOutcome, TEST_CARDS};
 use crate::checkout::completion::{self, Completion};
 use crate::error::BackendResult;
+use crate::payments::test_card::{self, CardOutcome, TEST_CARDS};
 use crate::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -252,7 +252,10 @@ pub async fn submit(
                     &format!(
                         "<p>Thank you. Your tickets are on their way to your inbox.</p>\
                          <p><a href=\"{}\">See your order</a></p>",
-                        escape_html(&crate::tickets::confirmation::order_link(&state, payment.order_id)),
+                        escape_html(&crate::tickets::confirmation::order_link(
+                            &state,
+                            payment.order_id
+                        )),
                     ),
                 ),
                 Ok(Completion::Refunded(_) | Completion::NotCompleted) => page(

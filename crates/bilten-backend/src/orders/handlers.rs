@@ -20,11 +20,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_api::orders::{
-    Buyer, CreateOrderRequest, HeldOrder, Order, OrderDetail, OrderItemRequest, OrderLine,
-    OrderResponse,
+    CreateOrderRequest, HeldOrder, OrderDetail, OrderItemRequest, OrderResponse,
 };
 use bilten_domain::{
-    DisplayName, Email, EventId, FieldError, FieldErrors, Money, OrderId, OrderStatus, PromoCode,
+    DisplayName, Email, EventId, FieldError, FieldErrors, OrderId, OrderStatus, PromoCode,
     Quantity, TicketTypeId, UserId,
 };
 use bilten_http::ErrorCode;
@@ -39,8 +38,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
-use crate::current_user::{CurrentUser, MaybeUser};
+use super::views::order_view;
 use crate::authz::{decide, role_in, Action};
+use crate::current_user::{CurrentUser, MaybeUser};
 use crate::error::{BackendError, BackendResult};
 use crate::AppState;
 
@@ -318,7 +318,13 @@ pub async fn create(
 ) -> BackendResult<Response> {
     let key = idempotency_key(&headers)?;
     let purchase = parse_purchase(&state, actor.as_ref(), body).await?;
-    crate::orders::purchase::submit(&state, purchase, key, crate::orders::purchase::engine::Mode::Hold).await
+    crate::orders::purchase::submit(
+        &state,
+        purchase,
+        key,
+        crate::orders::purchase::engine::Mode::Hold,
+    )
+    .await
 }
 
 pub(crate) fn buyer_cap_error(cap: u32) -> BackendError {
@@ -358,50 +364,6 @@ pub(crate) async fn replay(
         .headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
     Ok(Some(response))
-}
-
-/// An order as the API shows it. A pending order whose hold has run out reads as `expired`
-/// even before the worker has marked it.
-pub fn order_view(order: &OrderRecord, now: DateTime<Utc>) -> BackendResult<Order> {
-    let stored = OrderStatus::parse(&order.status).ok_or_else(|| {
-        BackendError::Internal(format!("order {}: status {}", order.id, order.status))
-    })?;
-    let status = if stored == OrderStatus::Pending && order.expires_at <= now {
-        OrderStatus::Expired
-    } else {
-        stored
-    };
-    let currency = crate::views::currency(&order.currency)?;
-    let money = |minor: i64| Money::new(minor, currency);
-    Ok(Order {
-        id: order.id,
-        event_id: order.event_id,
-        status,
-        expires_at: order.expires_at,
-        buyer: Buyer {
-            email: order.buyer_email.clone(),
-            name: order.buyer_name.clone(),
-        },
-        lines: order
-            .lines
-            .iter()
-            .map(|l| OrderLine {
-                ticket_type_id: l.ticket_type_id,
-                name: l.ticket_type_name.clone(),
-                quantity: l.quantity,
-                unit_price: money(l.unit_price_minor),
-                discount: money(l.discount_minor),
-                total: money(l.total_minor),
-            })
-            .collect(),
-        quantity: order.quantity,
-        promo_code: order.promo_code.clone(),
-        subtotal: money(order.total_minor + order.discount_minor),
-        discount: money(order.discount_minor),
-        total: money(order.total_minor),
-        created_at: order.created_at,
-        refunded: None,
-    })
 }
 
 /// Whether the request presents `order`'s access key in `X-Order-Key`.
@@ -465,7 +427,7 @@ pub async fn get(
         order: order_view(&order, Utc::now())?,
         tickets: issued
             .iter()
-            .map(crate::tickets::handlers::ticket_view)
+            .map(super::views::ticket_view)
             .collect::<BackendResult<_>>()?,
     }))
 }
@@ -630,7 +592,8 @@ impl HoldExpiryWorker {
             }
             // Inventory leases of processes that died (or stopped selling) come back too.
             if let Err(error) =
-                crate::orders::purchase::engine::settle_expired_leases(&self.state, Utc::now()).await
+                crate::orders::purchase::engine::settle_expired_leases(&self.state, Utc::now())
+                    .await
             {
                 tracing::warn!(%error, "settling expired inventory leases failed; retrying later");
             }

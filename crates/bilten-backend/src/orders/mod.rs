@@ -6,3 +6,4 @@
 
 pub(crate) mod handlers;
 pub mod purchase;
+pub(crate) mod views;

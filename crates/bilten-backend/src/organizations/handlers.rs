@@ -15,8 +15,8 @@ use bilten_store::organizations::{self, OrganizationRecord};
 use bilten_store::{users, StoreError};
 use chrono::Utc;
 
-use crate::current_user::CurrentUser;
 use crate::authz::{authorize_in, Action, OrgRole};
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
 use crate::idempotency::{self, Scope};
 use crate::AppState;
@@ -246,7 +246,8 @@ pub async fn add_member(
     // Owners are trusted with knowing whether an address has an account; the public is not
     // told (an invitation goes out either way the address is unknown).
     let Some(user) = users::find_by_email(state.store.primary(), &email).await? else {
-        let invitation = crate::organizations::invitations::invite(&state, &actor, id, &email, role).await?;
+        let invitation =
+            crate::organizations::invitations::invite(&state, &actor, id, &email, role).await?;
         return Ok((
             StatusCode::ACCEPTED,
             Json(InvitationResponse { invitation }),

@@ -12,12 +12,12 @@ use bilten_store::invitations::{self, InvitationRecord, NewInvitation};
 use bilten_store::{organizations, users, StoreError};
 use chrono::{Duration, Utc};
 
-use crate::secrets::{new_token, plausible, token_hash};
 use crate::accounts::auth::required;
-use crate::current_user::CurrentUser;
 use crate::authz::{authorize_in, Action};
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
 use crate::organizations::handlers::parse_org_id;
+use crate::secrets::{new_token, plausible, token_hash};
 use crate::AppState;
 
 /// How long an invitation link works.

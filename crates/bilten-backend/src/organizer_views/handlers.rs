@@ -25,10 +25,11 @@ use bilten_store::reports::{self, AttendeeFilter, OrderFilter, OrderSummary};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 
-use crate::current_user::CurrentUser;
 use crate::authz::{authorize_in, Action};
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
-use crate::events::handlers::{effective_available, load_event, parse_event_id};
+use crate::events::lookup::{load_event, parse_event_id};
+use crate::events::views::effective_available;
 use crate::views::{self, stored};
 use crate::AppState;
 

@@ -29,6 +29,11 @@ pub use bilten_api::orders::PaymentProvider as ProviderKind;
 pub use stripe::StripeProvider;
 pub use test_card::TestProvider;
 
+/// How long a checkout can be paid at the provider, from its claim. Stripe accepts session
+/// lifetimes of 30 minutes to 24 hours; a minute more than the minimum absorbs the time
+/// between the claim and Stripe's check.
+pub const CHECKOUT_LIFETIME: std::time::Duration = std::time::Duration::from_secs(31 * 60);
+
 /// What a provider needs to start a hosted checkout.
 #[derive(Debug, Clone)]
 pub struct CheckoutRequest<'a> {

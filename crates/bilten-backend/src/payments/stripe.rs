@@ -24,7 +24,7 @@ use super::{
 
 /// Stripe's minimum session lifetime is 30 minutes; a minute more absorbs the time between
 /// the attempt's claim and Stripe checking it.
-const SESSION_LIFETIME_SECS: i64 = crate::checkout::attempts::CHECKOUT_LIFETIME.as_secs() as i64;
+const SESSION_LIFETIME_SECS: i64 = super::CHECKOUT_LIFETIME.as_secs() as i64;
 
 pub struct StripeProvider {
     client: StripeClient,

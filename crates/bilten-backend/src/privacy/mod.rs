@@ -1,4 +1,4 @@
-//! Personal data (GDPR): `GET /me/export`, `DELETE /me`, `POST /orders/{id}/anonymize`, and
+//! Room **privacy**: personal data (GDPR): `GET /me/export`, `DELETE /me`, `POST /orders/{id}/anonymize`, and
 //! the retention job that anonymizes orders of long-past events (see docs/OPERATIONS.md).
 
 mod service;
@@ -13,8 +13,8 @@ use bilten_store::orders;
 
 pub use service::{apply_retention, RetentionWorker};
 
-use crate::current_user::CurrentUser;
 use crate::authz::{authorize_in, Action};
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
 use crate::AppState;
 

@@ -9,98 +9,26 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bilten_api::promo::{PromoCode as PromoCodeView, PromoCodeList, PromoCodeResponse};
-use bilten_domain::promo::{apply, Discount, DiscountedTotals, LineAmount};
-use bilten_domain::{
-    Currency, EventId, FieldError, FieldErrors, Money, Price, PromoCode, PromoCodeId, TicketTypeId,
-};
+use bilten_domain::promo::Discount;
+use bilten_domain::{Currency, FieldError, FieldErrors, PromoCode, PromoCodeId, TicketTypeId};
 use bilten_http::ErrorCode;
 use bilten_http::Json;
-use bilten_store::promo::{self, PromoFields, PromoRecord};
+use bilten_store::promo::{self, PromoFields};
 use bilten_store::{events, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::current_user::CurrentUser;
+use super::views::promo_view;
 use crate::authz::{authorize_in, Action};
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
-use crate::events::handlers::{load_event, parse_event_id, parse_optional_time};
+use crate::events::lookup::{load_event, parse_event_id};
+use crate::events::parse::parse_optional_time;
 use crate::AppState;
 
 /// At most this many uses per code (a typo guard, not a business rule).
 const MAX_USES_LIMIT: i64 = 10_000_000;
-
-/// The discount a stored code gives, in the event's currency.
-pub fn discount_of(record: &PromoRecord, currency: Currency) -> BackendResult<Discount> {
-    let corrupt = |e: FieldError| BackendError::Internal(format!("promo {}: {e:?}", record.id));
-    match record.discount_kind.as_str() {
-        "percent" => {
-            Discount::percent(u32::try_from(record.discount_value).unwrap_or(0)).map_err(corrupt)
-        }
-        _ => Price::from_minor(record.discount_value, currency)
-            .and_then(Discount::fixed)
-            .map_err(corrupt),
-    }
-}
-
-pub fn promo_view(record: &PromoRecord, currency: Currency) -> PromoCodeView {
-    PromoCodeView {
-        id: record.id,
-        event_id: record.event_id,
-        code: record.code.clone(),
-        discount: discount_of(record, currency).ok(),
-        max_uses: record.max_uses,
-        uses: record.uses,
-        remaining: record.max_uses.map(|m| (m - record.uses).max(0)),
-        valid_from: record.valid_from,
-        valid_until: record.valid_until,
-        ticket_type_ids: record.ticket_type_ids.clone(),
-        reveals_hidden: record.reveals_hidden,
-        active: record.active,
-        created_at: record.created_at,
-    }
-}
-
-/// The event's code for `text` if it is usable now; `promo_code_invalid` otherwise (unknown,
-/// malformed, inactive, outside its window — one answer, so guessing learns nothing more).
-pub async fn usable_code(
-    state: &AppState,
-    event: EventId,
-    text: &PromoCode,
-    now: DateTime<Utc>,
-) -> BackendResult<PromoRecord> {
-    match promo::find_by_code(state.store.primary(), event, text.as_str()).await? {
-        Some(record) if record.usable_at(now) => Ok(record),
-        _ => Err(BackendError::PromoInvalid),
-    }
-}
-
-/// Whether `record` makes a hidden ticket type `id` visible and purchasable.
-pub fn reveals(record: &PromoRecord, id: TicketTypeId) -> bool {
-    record.reveals_hidden && record.applies_to(id)
-}
-
-/// Prices lines `(ticket type, quantity × unit price)` with the code: the discount of the
-/// eligible lines, spread by largest remainder. `promo_code_not_applicable` when no line is
-/// eligible. Never negative: a fixed discount is capped at the eligible subtotal.
-pub fn price_with(
-    record: &PromoRecord,
-    currency: Currency,
-    lines: &[(TicketTypeId, Money)],
-) -> BackendResult<DiscountedTotals> {
-    if !lines.iter().any(|(id, _)| record.applies_to(*id)) {
-        return Err(BackendError::PromoNotApplicable);
-    }
-    let amounts: Vec<LineAmount> = lines
-        .iter()
-        .map(|(id, amount)| LineAmount {
-            amount: *amount,
-            eligible: record.applies_to(*id),
-        })
-        .collect();
-    apply(&discount_of(record, currency)?, currency, &amounts)
-        .map_err(|e| BackendError::Internal(e.to_string()))
-}
 
 /// A promo code as sent. On PATCH only `active`, `max_uses`, `valid_from`, `valid_until` and
 /// `reveals_hidden` may be sent (code, discount and restriction are what orders were priced

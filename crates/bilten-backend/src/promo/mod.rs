@@ -4,3 +4,5 @@
 //! Uses the events room.
 
 pub(crate) mod handlers;
+pub(crate) mod rules;
+pub(crate) mod views;

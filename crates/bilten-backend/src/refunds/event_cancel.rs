@@ -28,14 +28,14 @@ use bilten_store::tickets::RevocationReason;
 use bilten_store::{orders, payments, StoreError};
 use chrono::Utc;
 
-use crate::current_user::CurrentUser;
 use crate::authz::{authorize_in, Action};
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
-use crate::events::handlers::{load_event, parse_event_id};
+use crate::events::lookup::{load_event, parse_event_id};
 use crate::idempotency::{self, Scope};
+use crate::payments::refund_mail;
 use crate::refunds::handlers::{self as refunds, Cause, Selection};
 use crate::views::stored;
-use crate::payments::refund_mail;
 use crate::AppState;
 
 /// Rounds of the sweep before giving up on a moving target (each round is cheap).

@@ -41,16 +41,16 @@ use bilten_store::{webhook_events, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use crate::current_user::CurrentUser;
 use crate::authz::{authorize_in, Action};
 use crate::checkout::completion::WebhookClaim;
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
-use crate::events::handlers::load_event;
+use crate::events::lookup::load_event;
 use crate::idempotency::{self, Scope};
-use crate::orders::handlers::order_view;
+use crate::orders::views::order_view;
+use crate::payments::refund_mail;
 use crate::payments::RefundRequest as ProviderRefund;
 use crate::views::{money, stored};
-use crate::payments::refund_mail;
 use crate::AppState;
 
 /// Which tickets a refund gives back.

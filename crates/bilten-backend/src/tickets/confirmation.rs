@@ -209,7 +209,7 @@ impl ConfirmationComposer {
                 }
             }
         }
-        let event = std::sync::Arc::new(crate::events::handlers::load_event(&self.state, id).await?);
+        let event = std::sync::Arc::new(crate::events::lookup::load_event(&self.state, id).await?);
         if let Ok(mut last) = self.last_event.lock() {
             *last = Some((now, event.clone()));
         }

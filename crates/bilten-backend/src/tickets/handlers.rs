@@ -21,7 +21,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_api::tickets::{
     KeyStatus, ReissuedTicket, RenameTicketRequest, RevocationReason, RevokedCode, RevokedCodes,
-    RotatedKeys, Ticket, TicketEvent, TicketKey, TicketKeys, TicketResponse, TicketStatus,
+    RotatedKeys, Ticket, TicketKey, TicketKeys, TicketResponse,
 };
 use bilten_api::Page;
 use bilten_domain::ticket_code::TicketClaims;
@@ -32,45 +32,18 @@ use bilten_store::tickets::{self, NewTicket, TicketRecord};
 use bilten_store::StoreError;
 use chrono::{DateTime, Utc};
 
-use crate::current_user::{CurrentUser, MaybeUser};
 use crate::authz::{authorize_in, decide, role_in, Action};
-use crate::tickets::confirmation::{venue_lines, when_text};
+use crate::current_user::{CurrentUser, MaybeUser};
 use crate::error::{BackendError, BackendResult};
-use crate::events::handlers::{load_event, parse_event_id};
+use crate::events::lookup::{load_event, parse_event_id};
 use crate::orders::handlers::order_key_presented;
+use crate::orders::views::ticket_view;
+use crate::qr::QrMatrix;
 use crate::signing;
-use crate::tickets::render::{ticket_pdf, QrMatrix, TicketSheet};
+use crate::tickets::confirmation::{venue_lines, when_text};
+use crate::tickets::render::{ticket_pdf, TicketSheet};
 use crate::views::stored;
 use crate::AppState;
-
-/// A ticket as the API shows it.
-pub fn ticket_view(t: &TicketRecord) -> BackendResult<Ticket> {
-    Ok(Ticket {
-        id: t.id,
-        order_id: t.order_id,
-        event_id: t.event_id,
-        ticket_type_id: t.ticket_type_id,
-        ticket_type: t.ticket_type_name.clone(),
-        attendee_name: t.attendee_name.clone(),
-        status: stored(TicketStatus::parse(&t.status), "ticket status", &t.status)?,
-        code: t.code.clone(),
-        key_version: t.key_version,
-        issued_at: t.issued_at,
-        event: TicketEvent {
-            title: t.event_title.clone(),
-            starts_at: t.event_starts_at,
-            ends_at: t.event_ends_at,
-            timezone: t.event_timezone.clone(),
-            venue_name: t.venue_name.clone(),
-            venue_address: t.venue_address.clone(),
-            city: t.city.clone(),
-            country: t.country.clone(),
-            online_url: t.online_url.clone(),
-        },
-        qr_svg_url: format!("/api/v1/tickets/{}/qr.svg", t.id),
-        pdf_url: format!("/api/v1/tickets/{}/pdf", t.id),
-    })
-}
 
 /// The ticket if the caller may see it; the flag says "buyer" (may change it).
 async fn visible_ticket(

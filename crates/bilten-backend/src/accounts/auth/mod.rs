@@ -15,10 +15,10 @@ use bilten_api::two_factor::TwoFactorChallenge;
 use bilten_domain::{DisplayName, Email, FieldError, FieldErrors, Password};
 use bilten_http::Json;
 
+use crate::accounts::users::user_view;
 use crate::client_ip::ClientIp;
 use crate::current_user::CurrentUser;
 use crate::error::BackendResult;
-use crate::accounts::users::user_view;
 use crate::AppState;
 use service::{ClientInfo, LoginOutcome, Registration, TokenPair};
 

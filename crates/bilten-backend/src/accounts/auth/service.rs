@@ -10,9 +10,9 @@ use bilten_store::tokens::{self, Purpose};
 use bilten_store::users::{self, NewUser, UserRecord};
 use bilten_store::Tx;
 
-use crate::secrets::{new_token, open_successor, plausible, seal_successor, token_hash};
 use super::throttle;
 use crate::error::{BackendError, BackendResult};
+use crate::secrets::{new_token, open_successor, plausible, seal_successor, token_hash};
 use crate::AppState;
 
 const VERIFY_TTL: Duration = Duration::hours(48);

@@ -1,31 +1,26 @@
 //! Two-factor sign-in with TOTP (RFC 6238): `/me/two-factor` (status, enrol, confirm,
-//! disable), `/auth/login/two-factor` (the code after the password) and the organization
-//! setting that requires it of members (`PATCH /organizations/{id}`).
+//! disable) and `/auth/login/two-factor` (the code after the password). The organization
+//! setting that requires it of members is the organizations room's (`PATCH
+//! /organizations/{id}`).
 
 mod service;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use bilten_api::accounts::TokenResponse;
-use bilten_api::organizations::OrganizationResponse;
 use bilten_api::two_factor::{
-    OrganizationSettingsRequest, RecoveryCodes, TwoFactorCodeRequest, TwoFactorEnrolment,
-    TwoFactorLoginRequest, TwoFactorStatus,
+    RecoveryCodes, TwoFactorCodeRequest, TwoFactorEnrolment, TwoFactorLoginRequest, TwoFactorStatus,
 };
 use bilten_domain::FieldErrors;
-use bilten_http::{ErrorCode, Json};
-use bilten_store::{organizations, two_factor as store};
-use chrono::Utc;
+use bilten_http::Json;
 
 pub(crate) use service::challenge;
 
-use crate::accounts::auth::service::ClientInfo;
 use crate::accounts::auth::required;
-use crate::current_user::CurrentUser;
-use crate::authz::{authorize_in, Action};
+use crate::accounts::auth::service::ClientInfo;
 use crate::client_ip::ClientIp;
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
-use crate::organizations::handlers::parse_org_id;
 use crate::AppState;
 
 /// The `code` field, required and of a sane length.
@@ -177,45 +172,4 @@ pub async fn login(
     };
     let pair = service::complete_login(&state, token, &code, &client).await?;
     Ok(Json(pair.into()))
-}
-
-#[utoipa::path(
-    patch,
-    path = "/organizations/{id}",
-    tag = "organizations",
-    operation_id = "update_organization",
-    summary = "Change an organization's settings (owners)",
-    params(
-        ("id" = String, Path, description = "The organization id (`org_…`)."),
-    ),
-    request_body = OrganizationSettingsRequest,
-    responses(
-        (status = 200, description = "The organization.", body = OrganizationResponse),
-    )
-)]
-pub async fn update_organization(
-    State(state): State<AppState>,
-    actor: CurrentUser,
-    Path(id): Path<String>,
-    Json(body): Json<OrganizationSettingsRequest>,
-) -> BackendResult<Json<OrganizationResponse>> {
-    let id = parse_org_id(&id)?;
-    let role = authorize_in(&state, &actor, id, Action::ManageMembers, "organization").await?;
-    if let Some(required) = body.require_two_factor {
-        // An owner without a second factor would lock themselves out.
-        if required && !store::enabled(state.store.primary(), actor.user_id).await? {
-            return Err(BackendError::conflict(
-                ErrorCode::TwoFactorRequired,
-                "Turn on two-factor sign-in for your own account before requiring it of everyone.",
-            ));
-        }
-        organizations::set_requires_two_factor(state.store.primary(), id, required, Utc::now())
-            .await?;
-    }
-    let org = organizations::find(state.store.primary(), id)
-        .await?
-        .ok_or(BackendError::NotFound("organization"))?;
-    Ok(Json(OrganizationResponse {
-        organization: crate::organizations::handlers::view(&org, role),
-    }))
 }

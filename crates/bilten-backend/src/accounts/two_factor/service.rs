@@ -13,10 +13,10 @@ use bilten_store::{users, StoreError};
 use chrono::Utc;
 use rand::RngCore;
 
-use crate::secrets::{new_token, open_totp_secret, plausible, seal_totp_secret, token_hash};
 use crate::accounts::auth::service::{start_session, ClientInfo, TokenPair};
 use crate::error::{BackendError, BackendResult};
-use crate::tickets::render::QrMatrix;
+use crate::qr::QrMatrix;
+use crate::secrets::{new_token, open_totp_secret, plausible, seal_totp_secret, token_hash};
 use crate::AppState;
 
 /// How long the code step of a sign-in may take.

@@ -51,11 +51,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{BackendError, BackendResult};
 use crate::orders::handlers::{buyer_cap_error, Purchase};
-use crate::promo::handlers as promos;
 use crate::orders::purchase::sold_out::SoldOutFlags;
 use crate::orders::purchase::views::{
     BuyerView, LineView, OrderView, PaymentView, TicketEventView, TicketView,
 };
+use crate::promo::rules as promos;
 use crate::{signing, AppState};
 
 /// The most purchases one transaction takes. Large enough that a commit's flush is shared by

@@ -30,7 +30,7 @@ use crate::current_user::MaybeUser;
 use crate::error::{BackendError, BackendResult};
 use crate::orders::handlers::{self as orders, Purchase};
 use crate::payments::test_card::{self, CardOutcome};
-use crate::promo::handlers as promos;
+use crate::promo::rules as promos;
 use crate::AppState;
 use engine::{Done, Job, Mode, Payment};
 pub use engine::{PurchaseEngine, CONFIRMATION_TEMPLATE};
