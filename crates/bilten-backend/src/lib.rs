@@ -1,8 +1,12 @@
 //! The backend role: Bilten's REST API under `/api/v1`.
 //!
-//! Layout: `routes` maps URLs to handlers; handlers parse requests into domain types and call
-//! a service function; services own transactions and call `bilten_store` queries. Handlers
-//! hold no SQL, services hold no HTTP.
+//! Layout: rooms by feature (folders: `accounts`, `events`, `orders`, …), each declaring its
+//! routes with who may call them, on a shared floor (the top-level files: state, errors,
+//! authorization, extractors, idempotency, …); `routes` gathers the rooms' routes. In a room,
+//! handlers parse requests into domain types and call a service function; services own
+//! transactions and call `bilten_store` queries. Handlers hold no SQL, services hold no HTTP.
+//! No room uses one that uses it back (`architecture.rs` checks it; docs/ARCHITECTURE.md,
+//! "Rooms").
 
 // The shared floor: what every room may use (see docs/ARCHITECTURE.md, "Rooms").
 mod authz;
@@ -16,6 +20,7 @@ mod passwords;
 mod qr;
 mod read_cache;
 pub mod routes;
+mod routing;
 mod secrets;
 mod signing;
 mod state;

@@ -8,3 +8,29 @@
 pub(crate) mod auth;
 pub(crate) mod two_factor;
 pub(crate) mod users;
+
+use crate::routing::{route, Route};
+
+/// The room's routes and who may call each; the handlers' `#[utoipa::path]` give method and
+/// path (see [`crate::routing`]).
+pub(crate) const ROUTES: &[Route] = &[
+    route!(Public, auth::register),
+    route!(Public, auth::login),
+    route!(Public, two_factor::login),
+    route!(Public, auth::refresh),
+    route!(User, auth::logout),
+    route!(User, auth::logout_everywhere),
+    route!(User, auth::change_password),
+    route!(Public, auth::forgot),
+    route!(Public, auth::reset),
+    route!(Public, auth::verify),
+    route!(User, auth::resend_verification),
+    route!(User, users::me),
+    route!(User, users::update_me),
+    route!(User, users::my_sessions),
+    route!(User, two_factor::status),
+    route!(User, two_factor::enrol),
+    route!(User, two_factor::disable),
+    route!(User, two_factor::confirm),
+    route!(User, two_factor::renew_recovery_codes),
+];

@@ -7,3 +7,12 @@
 //! them).
 
 pub(crate) mod handlers;
+
+use crate::routing::{route, Route};
+
+/// The room's routes and who may call each; the handlers' `#[utoipa::path]` give method and
+/// path (see [`crate::routing`]).
+pub(crate) const ROUTES: &[Route] = &[
+    route!(Public, handlers::list),
+    route!(Public, handlers::get),
+];

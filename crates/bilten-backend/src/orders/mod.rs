@@ -7,3 +7,15 @@
 pub(crate) mod handlers;
 pub mod purchase;
 pub(crate) mod views;
+
+use crate::routing::{route, Route};
+
+/// The room's routes and who may call each; the handlers' `#[utoipa::path]` give method and
+/// path (see [`crate::routing`]).
+pub(crate) const ROUTES: &[Route] = &[
+    route!(Public, handlers::create),
+    route!(Public, purchase::create),
+    // The buyer (account or `X-Order-Key`) or the organization; anyone else gets 404.
+    route!(Public, handlers::get),
+    route!(Public, handlers::cancel),
+];

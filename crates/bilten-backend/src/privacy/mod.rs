@@ -16,7 +16,16 @@ pub use service::{apply_retention, RetentionWorker};
 use crate::authz::{authorize_in, Action};
 use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
+use crate::routing::{route, Route};
 use crate::AppState;
+
+/// The room's routes and who may call each; the handlers' `#[utoipa::path]` give method and
+/// path (see [`crate::routing`]).
+pub(crate) const ROUTES: &[Route] = &[
+    route!(User, delete_me),
+    route!(User, export),
+    route!(Organizer, anonymize_order),
+];
 
 #[utoipa::path(
     get,

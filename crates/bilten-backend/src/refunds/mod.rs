@@ -5,3 +5,12 @@
 
 pub(crate) mod event_cancel;
 pub(crate) mod handlers;
+
+use crate::routing::{route, Route};
+
+/// The room's routes and who may call each; the handlers' `#[utoipa::path]` give method and
+/// path (see [`crate::routing`]).
+pub(crate) const ROUTES: &[Route] = &[
+    route!(Organizer, handlers::refund_order),
+    route!(Organizer, event_cancel::cancel),
+];

@@ -6,3 +6,19 @@
 pub mod confirmation;
 pub(crate) mod handlers;
 pub mod render;
+
+use crate::routing::{route, Route};
+
+/// The room's routes and who may call each; the handlers' `#[utoipa::path]` give method and
+/// path (see [`crate::routing`]).
+pub(crate) const ROUTES: &[Route] = &[
+    route!(Public, handlers::keys),
+    route!(Organizer, handlers::rotate),
+    route!(Organizer, handlers::revoked),
+    route!(User, handlers::mine),
+    // The buyer (account or the order's `X-Order-Key`) or the organization; else 404.
+    route!(Public, handlers::get),
+    route!(Public, handlers::update),
+    route!(Public, handlers::qr_svg),
+    route!(Public, handlers::pdf),
+];

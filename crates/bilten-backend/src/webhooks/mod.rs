@@ -3,3 +3,12 @@
 //! recorded through the refunds room.
 
 pub(crate) mod stripe;
+
+use crate::routing::{route, Route};
+
+/// The room's routes and who may call each; the handlers' `#[utoipa::path]` give method and
+/// path (see [`crate::routing`]).
+pub(crate) const ROUTES: &[Route] = &[
+    // Called by Stripe; the Stripe-Signature header is the credential.
+    route!(Public, stripe::stripe),
+];
