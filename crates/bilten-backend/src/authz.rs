@@ -22,7 +22,7 @@
 
 use bilten_domain::{OrganizationId, PlatformRole};
 
-use crate::auth::CurrentUser;
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
 use crate::AppState;
 

@@ -17,7 +17,7 @@ use bilten_store::organizations;
 use bilten_store::users::{self, NewUser};
 use bilten_store::{Store, StoreError};
 
-use crate::auth::hashing::PasswordHasher;
+use crate::passwords::PasswordHasher;
 
 /// The demo organizer's login, printed in the start-up banner and the README.
 pub const DEMO_EMAIL: &str = "organizer@demo.bilten.dev";

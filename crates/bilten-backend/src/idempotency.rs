@@ -40,7 +40,7 @@ pub const KEPT_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 pub const STALE_AFTER: Duration = Duration::from_secs(60);
 
 /// How long a retry waits for the first request's answer before a 409.
-pub const WAIT: Duration = super::payments::attempts::WAIT;
+pub const WAIT: Duration = Duration::from_secs(10);
 
 /// The biggest answer stored (these answers are a few kilobytes).
 const MAX_BODY: usize = 1024 * 1024;

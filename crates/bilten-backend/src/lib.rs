@@ -1,56 +1,62 @@
 //! The backend role: Bilten's REST API under `/api/v1`.
 //!
-//! Layout: `routes` maps URLs to handlers; handlers parse requests into domain types and call
-//! a service function; services own transactions and call `bilten_store` queries. Handlers
-//! hold no SQL, services hold no HTTP.
+//! Layout: rooms by feature (folders: `accounts`, `events`, `orders`, …), each declaring its
+//! routes with who may call them, on a shared floor (the top-level files: state, errors,
+//! authorization, extractors, idempotency, …); `routes` gathers the rooms' routes. In a room,
+//! handlers parse requests into domain types and call a service function; services own
+//! transactions and call `bilten_store` queries. Handlers hold no SQL, services hold no HTTP.
+//! No room uses one that uses it back (`architecture.rs` checks it; docs/ARCHITECTURE.md,
+//! "Rooms").
 
-mod admin_api;
-mod auth;
+// The shared floor: what every room may use (see docs/ARCHITECTURE.md, "Rooms").
 mod authz;
-mod checkin;
-mod checkout;
 mod client_ip;
-pub mod completion;
-mod confirmation;
+mod current_user;
 mod error;
-mod event_cancel;
-mod events;
 mod idempotency;
-mod invitations;
 mod metrics;
 pub mod openapi;
+mod passwords;
+mod qr;
+mod read_cache;
+pub mod routes;
+mod routing;
+mod secrets;
+mod signing;
+mod state;
+mod ticket_keys;
+mod views;
+
+#[cfg(test)]
+mod architecture;
+
+// The rooms, by feature.
+mod accounts;
+pub mod admin;
+mod catalogue;
+mod checkin;
+pub mod checkout;
+pub mod demo;
+mod events;
 mod orders;
 mod organizations;
 mod organizer_views;
 pub mod payments;
 mod privacy;
 mod promo;
-mod purchase;
-mod read_cache;
-mod refund_mail;
 mod refunds;
-pub mod routes;
-mod signing;
-mod state;
-pub mod ticket_render;
-mod tickets;
-mod two_factor;
-mod users;
-mod views;
+pub mod tickets;
 mod webhooks;
-
-pub mod admin;
-pub mod demo;
 
 use axum::Router;
 use bilten_http::{HttpMetrics, Readiness};
 
 pub use error::BackendError;
 pub use metrics::BusinessMetrics;
-pub use orders::{release_lapsed, HoldExpiryWorker};
+pub use orders::handlers::{release_lapsed, HoldExpiryWorker};
+pub use orders::purchase::engine::{settle_expired_leases, LEASE_TTL};
 pub use privacy::{apply_retention, RetentionWorker};
-pub use purchase::engine::{settle_expired_leases, LEASE_TTL};
-pub use refunds::{retry_pending as retry_pending_refunds, RefundRetryWorker};
+pub use refunds::handlers::{retry_pending as retry_pending_refunds, RefundRetryWorker};
 pub use state::{AppState, BackendSettings};
 
 /// Request bodies larger than this are refused with 413 before they are read.
@@ -109,5 +115,7 @@ pub fn new_metrics() -> (HttpMetrics, BusinessMetrics) {
 /// The outbox worker's composer for mails the backend enqueues by reference (order
 /// confirmations of the purchase engine).
 pub fn mail_composer(state: &AppState) -> std::sync::Arc<dyn bilten_mail::Composer> {
-    std::sync::Arc::new(confirmation::ConfirmationComposer::new(state.clone()))
+    std::sync::Arc::new(tickets::confirmation::ConfirmationComposer::new(
+        state.clone(),
+    ))
 }

@@ -17,7 +17,7 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{OpenApi, Ref, RefOr};
 use utoipa::OpenApi as _;
 
-use crate::routes::{Access, ROUTES};
+use crate::routes::Access;
 
 /// Where the API lives; paths in the document include it.
 pub const BASE: &str = "/api/v1";
@@ -101,10 +101,7 @@ pub fn document(mut doc: OpenApi) -> OpenApi {
     for (path, item) in &mut doc.paths.paths {
         let route = path.strip_prefix(BASE).unwrap_or(path).to_owned();
         for (method, operation) in operations_mut(item) {
-            let access = ROUTES
-                .iter()
-                .find(|(m, p, _)| *m == method && *p == route)
-                .map(|(_, _, access)| *access);
+            let access = crate::routes::access(method, &route);
             if let Some(access) = access {
                 operation.security = security(access, &route);
             }
@@ -131,7 +128,7 @@ fn operations_mut(
     .filter_map(|(method, operation)| operation.map(|o| (method, o)))
 }
 
-/// `HttpMethod` of a method name, for tests that walk [`ROUTES`].
+/// `HttpMethod` of a method name, for tests that walk [`crate::routes::table`].
 pub fn http_method(method: &str) -> Option<HttpMethod> {
     Some(match method {
         "GET" => HttpMethod::Get,
@@ -499,7 +496,7 @@ mod tests {
     use std::collections::{BTreeSet, HashSet};
 
     use super::{openapi, BASE};
-    use crate::routes::{Access, ROUTES};
+    use crate::routes::{table, Access};
 
     const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
 
@@ -533,7 +530,7 @@ mod tests {
     }
 
     /// Every route the router serves is in the document, and nothing else: both come from
-    /// the `routes!` calls of `routes::api`, and `ROUTES` names the same set.
+    /// the rooms' route declarations, and the access table names the same set.
     #[test]
     fn the_document_has_every_route_of_the_router_and_no_other() {
         let doc = openapi();
@@ -541,9 +538,9 @@ mod tests {
             .into_iter()
             .map(|(method, path, _)| (method.to_owned(), path))
             .collect();
-        let routed: BTreeSet<(String, String)> = ROUTES
+        let routed: BTreeSet<(String, String)> = table()
             .iter()
-            .map(|(method, path, _)| ((*method).to_owned(), format!("{BASE}{path}")))
+            .map(|rule| (rule.method.to_owned(), format!("{BASE}{}", rule.path)))
             .collect();
         assert_eq!(documented, routed);
     }
@@ -559,11 +556,7 @@ mod tests {
             assert!(!id.is_empty(), "{method} {path} has no operationId");
             assert!(ids.insert(id.clone()), "operationId {id} twice");
             let route = path.strip_prefix(BASE).unwrap();
-            let access = ROUTES
-                .iter()
-                .find(|(m, p, _)| *m == method && *p == route)
-                .map(|(_, _, a)| *a)
-                .unwrap();
+            let access = crate::routes::access(method, route).unwrap();
             if access != Access::Public {
                 assert!(operation.security.is_some(), "{method} {path}: no security");
                 assert!(operation.responses.responses.contains_key("401"));

@@ -1,4 +1,5 @@
-//! Ticket signing keys: derived from one root secret, published per event.
+//! Ticket signing keys: derived from one root secret ([`crate::ticket_keys`]), published per
+//! event.
 //!
 //! An event's Ed25519 key for version `v` is `derive_event_seed(root, event, v)`
 //! (HKDF-SHA256, see `bilten_domain::ticket_code`), so no private key is ever stored: every
@@ -11,43 +12,14 @@
 //! first sales on several replicas insert it once and all sign with the same key.
 
 use base64::Engine as _;
-use bilten_domain::ticket_code::{derive_event_seed, TicketSigner};
+use bilten_domain::ticket_code::TicketSigner;
 use bilten_domain::EventId;
 use bilten_http::ErrorCode;
 use bilten_store::tickets::{self, EventKeyRecord};
 use chrono::Utc;
-use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{BackendError, BackendResult};
 use crate::AppState;
-
-/// The root secret, able to derive any event's signer. Its `Debug` shows nothing secret.
-pub struct TicketKeys {
-    root: SecretString,
-}
-
-impl std::fmt::Debug for TicketKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TicketKeys").finish_non_exhaustive()
-    }
-}
-
-impl TicketKeys {
-    pub fn new(root: SecretString) -> Self {
-        Self { root }
-    }
-
-    /// The signer of `event`'s key `version`.
-    pub fn signer(&self, event: EventId, version: i64) -> BackendResult<TicketSigner> {
-        let version = u32::try_from(version)
-            .map_err(|_| BackendError::Internal(format!("key version {version} out of range")))?;
-        Ok(TicketSigner::from_seed(derive_event_seed(
-            self.root.expose_secret().as_bytes(),
-            event,
-            version,
-        )))
-    }
-}
 
 /// Publishes the public key of `event`'s `version` (no-op if it is there). True if inserted.
 /// An event that does not exist is `NotFound`: a purchase names its event before anything

@@ -10,9 +10,9 @@ use bilten_store::Store;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Notify, Semaphore};
 
-use crate::auth::hashing::PasswordHasher;
+use crate::passwords::PasswordHasher;
 use crate::payments::{PaymentProvider, TestProvider};
-use crate::signing::TicketKeys;
+use crate::ticket_keys::TicketKeys;
 use crate::BusinessMetrics;
 
 /// Settings the backend takes from the configuration.
@@ -70,7 +70,7 @@ pub struct AppState {
     /// `STRIPE_WEBHOOK_SECRET`: verifies `POST /webhooks/stripe` (none: the endpoint is 404).
     pub(crate) stripe_webhook_secret: Option<SecretString>,
     /// This process's purchase engine: per-event queues that take purchases in batches.
-    pub(crate) purchases: Arc<crate::purchase::PurchaseEngine>,
+    pub(crate) purchases: Arc<crate::orders::purchase::PurchaseEngine>,
     /// Months after an event's end its orders' personal data is kept (`None`: until erased
     /// on request).
     pub(crate) retention_months: Option<u32>,
@@ -108,7 +108,7 @@ impl AppState {
             ticket_keys: Arc::new(TicketKeys::new(settings.ticket_signing_secret.clone())),
             payments: Arc::new(TestProvider),
             stripe_webhook_secret: None,
-            purchases: Arc::new(crate::purchase::PurchaseEngine::default()),
+            purchases: Arc::new(crate::orders::purchase::PurchaseEngine::default()),
             retention_months: settings.personal_data_retention_months,
         }
     }

@@ -3,7 +3,7 @@
 //! A provider does two things for us: it starts a hosted checkout for a payment (and tells us
 //! where to send the buyer), and it refunds money it took. It never decides what an order
 //! is: when a provider reports that a payment succeeded (the test provider's page, a Stripe
-//! webhook), the caller hands the payment to [`crate::completion`], which completes the order
+//! webhook), the caller hands the payment to [`crate::checkout::completion`], which completes the order
 //! in one transaction or, if it cannot, refunds through [`PaymentProvider::refund`].
 //!
 //! Providers:
@@ -12,13 +12,12 @@
 //!   clients that send `test_card`. No money moves; refunds always succeed.
 //! - [`StripeProvider`] (`stripe`): Checkout Sessions over Stripe's REST API, installed with
 //!   [`crate::AppState::with_stripe`] when `STRIPE_SECRET_KEY` is set; successes arrive by
-//!   webhook (`crate::webhooks`) and complete orders through `completion::complete_claimed`.
+//!   webhook (`crate::webhooks::stripe`) and complete orders through `completion::complete_claimed`.
 //!
 //! Card numbers never reach our database or logs: a real provider takes them on its own page,
 //! and the test page only matches the number against the test card table.
 
-pub mod attempts;
-pub(crate) mod hosted_page;
+pub(crate) mod refund_mail;
 pub mod stripe;
 pub mod test_card;
 
@@ -27,9 +26,13 @@ use bilten_domain::{Money, OrderId, PaymentId};
 use chrono::{DateTime, Utc};
 
 pub use bilten_api::orders::PaymentProvider as ProviderKind;
-pub use hosted_page::{show as hosted_page_show, submit as hosted_page_submit};
 pub use stripe::StripeProvider;
 pub use test_card::TestProvider;
+
+/// How long a checkout can be paid at the provider, from its claim. Stripe accepts session
+/// lifetimes of 30 minutes to 24 hours; a minute more than the minimum absorbs the time
+/// between the claim and Stripe's check.
+pub const CHECKOUT_LIFETIME: std::time::Duration = std::time::Duration::from_secs(31 * 60);
 
 /// What a provider needs to start a hosted checkout.
 #[derive(Debug, Clone)]

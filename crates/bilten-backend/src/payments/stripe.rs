@@ -5,7 +5,7 @@
 //! the payment id, so a retried checkout call never opens a second session. The session
 //! carries our order id (`client_reference_id`, `metadata[order_id]`) and payment id
 //! (`metadata[payment_id]`); its `id` becomes `payments.provider_reference` and its `url` the
-//! buyer's redirect. The outcome arrives by webhook (`crate::webhooks`).
+//! buyer's redirect. The outcome arrives by webhook (`crate::webhooks::stripe`).
 //!
 //! Stripe only accepts `expires_at` 30 minutes to 24 hours ahead, while holds are shorter
 //! (15 minutes by default). A buyer can therefore pay after the hold ran out; completion's
@@ -24,7 +24,7 @@ use super::{
 
 /// Stripe's minimum session lifetime is 30 minutes; a minute more absorbs the time between
 /// the attempt's claim and Stripe checking it.
-const SESSION_LIFETIME_SECS: i64 = super::attempts::CHECKOUT_LIFETIME.as_secs() as i64;
+const SESSION_LIFETIME_SECS: i64 = super::CHECKOUT_LIFETIME.as_secs() as i64;
 
 pub struct StripeProvider {
     client: StripeClient,

@@ -1,4 +1,4 @@
-//! Personal data (GDPR): `GET /me/export`, `DELETE /me`, `POST /orders/{id}/anonymize`, and
+//! Room **privacy**: personal data (GDPR): `GET /me/export`, `DELETE /me`, `POST /orders/{id}/anonymize`, and
 //! the retention job that anonymizes orders of long-past events (see docs/OPERATIONS.md).
 
 mod service;
@@ -13,10 +13,19 @@ use bilten_store::orders;
 
 pub use service::{apply_retention, RetentionWorker};
 
-use crate::auth::CurrentUser;
 use crate::authz::{authorize_in, Action};
+use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
+use crate::routing::{route, Route};
 use crate::AppState;
+
+/// The room's routes and who may call each; the handlers' `#[utoipa::path]` give method and
+/// path (see [`crate::routing`]).
+pub(crate) const ROUTES: &[Route] = &[
+    route!(User, delete_me),
+    route!(User, export),
+    route!(Organizer, anonymize_order),
+];
 
 #[utoipa::path(
     get,

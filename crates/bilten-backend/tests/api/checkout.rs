@@ -2,7 +2,7 @@
 //! order whatever the concurrency (one charge, nothing to refund), `Idempotency-Key` replays,
 //! and orphaned attempts closed by the worker.
 
-use bilten_backend::payments::attempts::{self, Upkeep};
+use bilten_backend::checkout::attempts::{self, Upkeep};
 use bilten_domain::{OrderId, PaymentId};
 use bilten_store::payments::{self, NewPayment, PaymentRecord};
 use bilten_test_support::TestApp;

@@ -2,8 +2,9 @@
 //! that a new route, a new body field or a new query parameter is swept by `bad_input.rs`
 //! without anyone remembering to add it.
 //!
-//! The walk: every handler of a `routes!(module::handler, …)` of `routes::api()`, with the
-//! method and path of its `#[utoipa::path]`; the handler's signature (`Json<T>`, `Form<T>`, `Query<T>`, raw `Bytes`); the `struct T`'s
+//! The walk: every route of the backend's access table (`routes::table()`, built from the
+//! rooms' route declarations: method, path and the handler's `room::module::function`); the
+//! handler's signature (`Json<T>`, `Form<T>`, `Query<T>`, raw `Bytes`); the `struct T`'s
 //! fields, and the fields of the structs they contain (`Option<Vec<ItemInput>>` becomes
 //! `items[0].…`). A handler that reads `Query<HashMap<…>>` contributes the keys it looks up
 //! (`query.get("limit")`). When a handler or a struct cannot be found the walk panics, so it
@@ -73,40 +74,6 @@ impl Source {
                 }
             }
         }
-    }
-
-    /// The method and path of handler `name` in `module`, from its `#[utoipa::path(…)]`.
-    fn route_of(&self, module: &str, name: &str) -> (String, String) {
-        for text in self.module(module) {
-            let Some(at) = text.find(&format!("pub async fn {name}(")) else {
-                continue;
-            };
-            // The attribute right above this `fn` (another `fn` in between: not a handler).
-            let Some(attribute) = text[..at]
-                .rsplit_once("#[utoipa::path(")
-                .map(|(_, attribute)| attribute)
-                .filter(|attribute| !attribute.contains("fn "))
-            else {
-                continue;
-            };
-            let method = attribute
-                .trim_start()
-                .split(',')
-                .next()
-                .unwrap()
-                .trim()
-                .to_owned();
-            let path = attribute
-                .split("path = \"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .unwrap()
-                .to_owned();
-            return (method, path);
-        }
-        panic!(
-            "handler {module}::{name} not found in the backend's source; extend route_inputs.rs"
-        );
     }
 
     /// The files of module `module` (`auth` → `auth.rs`, `auth/mod.rs`, `auth/*.rs`).
@@ -273,63 +240,54 @@ fn looked_up_keys(body: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every route of `routes::api()` with what its handler reads.
+/// Every route of the access table with what its handler reads.
 pub fn all() -> Vec<RouteInputs> {
     let source = Source::load();
-    let routes = &source.files[Path::new("routes.rs")];
-    let api = routes
-        .split("pub fn api()")
-        .nth(1)
-        .and_then(|rest| rest.split("#[cfg(test)]").next())
-        .unwrap();
     let mut found = Vec::new();
-    for chunk in api.split("routes!(").skip(1) {
-        let handlers = balanced(chunk, '(', ')');
-        for handler in handlers.split(',').map(str::trim).filter(|h| !h.is_empty()) {
-            let (module, name) = handler.rsplit_once("::").unwrap();
-            let module = module.replace("::", "/");
-            let module = module.as_str();
-            let (method, path) = source.route_of(module, name);
-            let (params, body) = source.handler(module, name);
-            let (kind, body_type) = if let Some(t) = extracted(&params, "Json") {
-                (Some(BodyKind::Json), Some(t))
-            } else if let Some(t) = extracted(&params, "Form") {
-                (Some(BodyKind::Form), Some(t))
-            } else if params.contains("Bytes") {
-                (Some(BodyKind::Raw), None)
-            } else {
-                (None, None)
-            };
-            let fields = match (kind, body_type) {
-                (_, Some(t)) if t != "Value" => source.field_paths(&t, 3),
-                // Raw bodies: the module's deserialized inputs (`CheckoutInput`, …).
-                (Some(BodyKind::Raw), _) => source
-                    .module(module)
-                    .iter()
-                    .flat_map(|text| text.split("struct ").skip(1))
-                    .filter_map(|rest| rest.split([' ', '{', '<']).next())
-                    .filter(|n| n.ends_with("Input"))
-                    .flat_map(|n| source.field_paths(n, 3))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let query = match extracted(&params, "Query") {
-                Some(t) if t.starts_with("HashMap") => looked_up_keys(&body),
-                Some(t) => source
-                    .struct_fields(&t)
-                    .into_iter()
-                    .map(|(field, _)| field)
-                    .collect(),
-                None => Vec::new(),
-            };
-            found.push(RouteInputs {
-                method: method.to_uppercase(),
-                path,
-                body: kind,
-                fields,
-                query,
-            });
-        }
+    for rule in bilten_backend::routes::table() {
+        let (module, name) = rule.handler.rsplit_once("::").unwrap();
+        let module = module.replace("::", "/");
+        let module = module.as_str();
+        let (method, path) = (rule.method.to_owned(), rule.path.clone());
+        let (params, body) = source.handler(module, name);
+        let (kind, body_type) = if let Some(t) = extracted(&params, "Json") {
+            (Some(BodyKind::Json), Some(t))
+        } else if let Some(t) = extracted(&params, "Form") {
+            (Some(BodyKind::Form), Some(t))
+        } else if params.contains("Bytes") {
+            (Some(BodyKind::Raw), None)
+        } else {
+            (None, None)
+        };
+        let fields = match (kind, body_type) {
+            (_, Some(t)) if t != "Value" => source.field_paths(&t, 3),
+            // Raw bodies: the module's deserialized inputs (`CheckoutInput`, …).
+            (Some(BodyKind::Raw), _) => source
+                .module(module)
+                .iter()
+                .flat_map(|text| text.split("struct ").skip(1))
+                .filter_map(|rest| rest.split([' ', '{', '<']).next())
+                .filter(|n| n.ends_with("Input"))
+                .flat_map(|n| source.field_paths(n, 3))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let query = match extracted(&params, "Query") {
+            Some(t) if t.starts_with("HashMap") => looked_up_keys(&body),
+            Some(t) => source
+                .struct_fields(&t)
+                .into_iter()
+                .map(|(field, _)| field)
+                .collect(),
+            None => Vec::new(),
+        };
+        found.push(RouteInputs {
+            method: method.to_uppercase(),
+            path,
+            body: kind,
+            fields,
+            query,
+        });
     }
     found
 }

@@ -1,11 +1,11 @@
 //! What rendering a ticket's files costs (the QR code as a PNG and the PDF ticket, the work a
 //! confirmation mail does per ticket), measured in this process on the production code
-//! ([`bilten_backend::ticket_render::ticket_files`]) with freshly signed codes.
+//! ([`bilten_backend::tickets::render::ticket_files`]) with freshly signed codes.
 //!
 //! The mail drain row shows the whole mail worker (database, MIME, delivery); this isolates
 //! the rendering, which the target (≤ 2 ms CPU per ticket) is about.
 
-use bilten_backend::ticket_render::{ticket_files, TicketSheet};
+use bilten_backend::tickets::render::{ticket_files, TicketSheet};
 use bilten_domain::ticket_code::{TicketClaims, TicketSigner};
 use bilten_domain::{TicketId, TicketTypeId};
 

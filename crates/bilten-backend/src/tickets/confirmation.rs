@@ -1,0 +1,281 @@
+//! The order confirmation mail: each ticket's PDF attached, its QR code inline.
+//!
+//! Composed (PDFs rendered) before the completion transaction, enqueued inside it with the
+//! dedupe key `order-confirmation:{order_id}`: the mail exists if and only if the order was
+//! completed, and a second completion attempt cannot enqueue a second one.
+//!
+//! The mail's order link carries the order's access key (`/orders/{id}?key=ok_…`, the form the
+//! frontend's order page reads), so it opens the order on any device — a guest has no account
+//! and no cookie on the phone where the mail is read.
+
+use bilten_domain::event::TimeZoneName;
+use bilten_domain::{Currency, Money, OrderId, TicketId, TicketTypeId};
+use bilten_mail::templates::{self, Confirmation, ConfirmationTicket, Rendered};
+use bilten_mail::Attachment;
+use bilten_store::events::EventRecord;
+use bilten_store::orders::OrderRecord;
+use chrono::{DateTime, Utc};
+
+use crate::error::{BackendError, BackendResult};
+use crate::tickets::render::{ticket_files, TicketSheet};
+use crate::AppState;
+
+/// A ticket about to be issued.
+pub struct IssuedTicket {
+    pub id: TicketId,
+    pub ticket_type_id: TicketTypeId,
+    pub ticket_type_name: String,
+    pub attendee_name: String,
+    pub code: String,
+}
+
+/// A rendered confirmation, ready to enqueue.
+pub struct ConfirmationMail {
+    rendered: Rendered,
+    attachments: Vec<Attachment>,
+}
+
+/// The order page on the web app, with the access key that opens it for anyone who has the
+/// link (the buyer's mail). The key is hex after `ok_`, so it needs no URL encoding.
+pub fn order_link(state: &AppState, order: OrderId) -> String {
+    format!(
+        "{}/orders/{order}?key={}",
+        state.public_url,
+        crate::orders::handlers::order_key(state, order)
+    )
+}
+
+/// "Saturday, 1 June 2030, 21:00 – 01:00 (Europe/Sarajevo)", in the event's own zone.
+pub fn when_text(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, zone: &str) -> String {
+    let Ok(zone_name) = TimeZoneName::parse(zone) else {
+        return format!(
+            "{} – {} (UTC)",
+            starts_at.format("%A, %-d %B %Y, %H:%M"),
+            ends_at.format("%A, %-d %B %Y, %H:%M")
+        );
+    };
+    let tz = zone_name.tz();
+    let start = starts_at.with_timezone(&tz);
+    let end = ends_at.with_timezone(&tz);
+    let end_text = if end - start < chrono::Duration::hours(24) {
+        end.format("%H:%M").to_string()
+    } else {
+        end.format("%A, %-d %B %Y, %H:%M").to_string()
+    };
+    format!(
+        "{} – {end_text} ({zone})",
+        start.format("%A, %-d %B %Y, %H:%M")
+    )
+}
+
+/// Where the event is, as lines: venue, address, city and country; or the online URL.
+pub fn venue_lines(
+    venue_name: Option<&str>,
+    venue_address: Option<&str>,
+    city: Option<&str>,
+    country: Option<&str>,
+    online_url: Option<&str>,
+) -> Vec<String> {
+    let mut lines: Vec<String> = [venue_name, venue_address]
+        .into_iter()
+        .flatten()
+        .map(ToOwned::to_owned)
+        .collect();
+    let place: Vec<&str> = [city, country].into_iter().flatten().collect();
+    if !place.is_empty() {
+        lines.push(place.join(", "));
+    }
+    if let Some(url) = online_url {
+        lines.push(format!("Online: {url}"));
+    }
+    lines
+}
+
+fn event_venue(event: &EventRecord) -> Vec<String> {
+    let f = &event.fields;
+    venue_lines(
+        f.venue_name.as_deref(),
+        f.venue_address.as_deref(),
+        f.city.as_deref(),
+        f.country.as_deref(),
+        f.online_url.as_deref(),
+    )
+}
+
+/// Renders the confirmation of `order` with `tickets`.
+pub fn compose(
+    state: &AppState,
+    order: &OrderRecord,
+    event: &EventRecord,
+    tickets: &[IssuedTicket],
+) -> BackendResult<ConfirmationMail> {
+    let when = when_text(
+        event.fields.starts_at,
+        event.fields.ends_at,
+        &event.fields.timezone,
+    );
+    let venue = event_venue(event);
+    let order_id = order.id.to_string();
+    let mut attachments = Vec::with_capacity(tickets.len() * 2);
+    let mut names = Vec::with_capacity(tickets.len());
+    for (n, ticket) in tickets.iter().enumerate() {
+        let ticket_id = ticket.id.to_string();
+        let files = ticket_files(&TicketSheet {
+            event_title: &event.fields.title,
+            when: &when,
+            venue: &venue,
+            holder: &ticket.attendee_name,
+            ticket_type: &ticket.ticket_type_name,
+            ticket_id: &ticket_id,
+            order_id: &order_id,
+            code: &ticket.code,
+        })?;
+        let pdf_name = format!("ticket-{}-{ticket_id}.pdf", n + 1);
+        let cid = format!("qr-{ticket_id}@bilten");
+        attachments.push(Attachment::inline(
+            format!("qr-{ticket_id}.png"),
+            "image/png",
+            cid.clone(),
+            files.png,
+        ));
+        attachments.push(Attachment::file(
+            pdf_name.clone(),
+            "application/pdf",
+            files.pdf,
+        ));
+        names.push((ticket_id, cid, pdf_name));
+    }
+    let listed: Vec<ConfirmationTicket<'_>> = tickets
+        .iter()
+        .zip(&names)
+        .map(|(t, (id, cid, pdf))| ConfirmationTicket {
+            ticket_type: &t.ticket_type_name,
+            attendee_name: &t.attendee_name,
+            ticket_id: id,
+            qr_content_id: cid,
+            pdf_filename: pdf,
+        })
+        .collect();
+    let total = Currency::parse(&order.currency)
+        .map(|c| Money::new(order.total_minor, c).format_display())
+        .map_err(|e| BackendError::Internal(e.to_string()))?;
+    let rendered = templates::order_confirmation(&Confirmation {
+        buyer_name: &order.buyer_name,
+        event_title: &event.fields.title,
+        when: &when,
+        venue: &venue.join(", "),
+        order_id: &order_id,
+        total: &total,
+        tickets: &listed,
+        order_link: &order_link(state, order.id),
+    });
+    Ok(ConfirmationMail {
+        rendered,
+        attachments,
+    })
+}
+
+/// Composes order confirmations for the outbox worker from what the database holds: the
+/// purchase engine enqueues them by reference (the order id) so that no QR code or PDF is
+/// rendered on the purchase's request path.
+pub struct ConfirmationComposer {
+    state: AppState,
+    /// The event of the last mail, for [`EVENT_KEPT`]: a sale's mails are of one event, so
+    /// the backlog after an on-sale reads it once a second instead of once a mail.
+    last_event: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<EventRecord>)>>,
+}
+
+/// How long the composer uses an event it read without reading it again: an edit made in
+/// that time reaches the mails after it, one second late at most.
+const EVENT_KEPT: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl ConfirmationComposer {
+    pub fn new(state: AppState) -> Self {
+        Self {
+            state,
+            last_event: std::sync::Mutex::default(),
+        }
+    }
+
+    async fn event(
+        &self,
+        id: bilten_domain::EventId,
+    ) -> BackendResult<std::sync::Arc<EventRecord>> {
+        let now = std::time::Instant::now();
+        if let Ok(last) = self.last_event.lock() {
+            if let Some((read_at, event)) = last.as_ref() {
+                if event.id == id && now.duration_since(*read_at) < EVENT_KEPT {
+                    return Ok(event.clone());
+                }
+            }
+        }
+        let event = std::sync::Arc::new(crate::events::lookup::load_event(&self.state, id).await?);
+        if let Ok(mut last) = self.last_event.lock() {
+            *last = Some((now, event.clone()));
+        }
+        Ok(event)
+    }
+
+    async fn compose_order(
+        &self,
+        reference: &str,
+    ) -> Result<bilten_mail::Composed, bilten_mail::ComposeError> {
+        use bilten_mail::ComposeError;
+        let temporary = |e: &dyn std::fmt::Display| ComposeError::Temporary(e.to_string());
+        let id: bilten_domain::OrderId = reference
+            .parse()
+            .map_err(|_| ComposeError::Permanent(format!("not an order id: {reference}")))?;
+        let state = &self.state;
+        let order = bilten_store::orders::find_order(state.store.primary(), id)
+            .await
+            .map_err(|e| temporary(&e))?
+            .ok_or_else(|| ComposeError::Permanent(format!("order {id} does not exist")))?;
+        let event = self
+            .event(order.event_id)
+            .await
+            .map_err(|e| temporary(&e))?;
+        let issued: Vec<IssuedTicket> =
+            bilten_store::tickets::list_for_order(state.store.primary(), id)
+                .await
+                .map_err(|e| temporary(&e))?
+                .into_iter()
+                .map(|t| IssuedTicket {
+                    id: t.id,
+                    ticket_type_id: t.ticket_type_id,
+                    ticket_type_name: t.ticket_type_name,
+                    attendee_name: t.attendee_name,
+                    code: t.code,
+                })
+                .collect();
+        let mail = compose(state, &order, &event, &issued)
+            .map_err(|e| ComposeError::Permanent(e.to_string()))?;
+        Ok(bilten_mail::Composed {
+            rendered: mail.rendered,
+            attachments: mail.attachments,
+        })
+    }
+}
+
+impl bilten_mail::Composer for ConfirmationComposer {
+    fn compose<'a>(
+        &'a self,
+        template: &'a str,
+        reference: &'a str,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<bilten_mail::Composed, bilten_mail::ComposeError>,
+                > + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async move {
+            if template != crate::orders::purchase::CONFIRMATION_TEMPLATE {
+                return Err(bilten_mail::ComposeError::Permanent(format!(
+                    "unknown mail template {template}"
+                )));
+            }
+            self.compose_order(reference).await
+        })
+    }
+}
