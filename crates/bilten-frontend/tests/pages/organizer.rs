@@ -89,7 +89,7 @@ async fn an_organizer_creates_an_event_with_two_ticket_types_and_publishes_it() 
     let page = site.get(created.location()).await;
     assert!(page.body.contains("saved as a draft"));
     assert!(
-        page.body.contains("Mon 1 Jul 2030, 21:30–23:45 CEST"),
+        page.body.contains("Mon, 1 Jul 2030, 21:30–23:45 CEST"),
         "local time kept: {}",
         page.body
     );
