@@ -195,6 +195,17 @@ fn parse_attendees(
         .collect()
 }
 
+/// The order's language: one of the codes `bilten_i18n` ships, English when not given.
+fn parse_locale(code: Option<&str>) -> Result<bilten_i18n::Locale, FieldError> {
+    match code {
+        None => Ok(bilten_i18n::Locale::En),
+        Some(code) => bilten_i18n::Locale::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .ok_or_else(|| FieldError::new("invalid", "Use one of en, de and es.")),
+    }
+}
+
 pub(crate) async fn parse_purchase(
     state: &AppState,
     actor: Option<&CurrentUser>,
@@ -266,16 +277,7 @@ pub(crate) async fn parse_purchase(
         Some(actor) => Some(users::get(state.store.primary(), actor.user_id).await?),
         None => None,
     };
-    let locale = e.check(
-        "locale",
-        match body.locale.as_deref() {
-            None => Ok(bilten_i18n::Locale::En),
-            Some(code) => bilten_i18n::Locale::ALL
-                .into_iter()
-                .find(|l| l.code() == code)
-                .ok_or_else(|| FieldError::new("invalid", "Use one of en, de and es.")),
-        },
-    );
+    let locale = e.check("locale", parse_locale(body.locale.as_deref()));
     let buyer = body.buyer.unwrap_or_default();
     let email = e.check(
         "buyer.email",

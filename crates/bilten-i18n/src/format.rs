@@ -24,6 +24,7 @@ use icu_datetime::input::{Date, DateTime as IcuDateTime, Time};
 use icu_datetime::options::TimePrecision;
 use icu_datetime::FixedCalendarDateTimeFormatter;
 use icu_decimal::input::Decimal;
+use icu_decimal::options::DecimalFormatterOptions;
 use icu_decimal::DecimalFormatter;
 use icu_locale_core::{locale, Locale as IcuLocale};
 
@@ -88,8 +89,11 @@ impl Formatters {
                 fieldsets::MD::medium(),
             )
             .map_err(|e| error(&e))?,
-            decimal: DecimalFormatter::try_new(cldr(locale).into(), Default::default())
-                .map_err(|e| error(&e))?,
+            decimal: DecimalFormatter::try_new(
+                cldr(locale).into(),
+                DecimalFormatterOptions::default(),
+            )
+            .map_err(|e| error(&e))?,
         })
     }
 }

@@ -99,13 +99,12 @@ impl Locale {
             let mut parts = range.split(';');
             let tag = parts.next().unwrap_or("").trim();
             let quality = parts
-                .filter_map(|param| {
+                .find_map(|param| {
                     let (name, value) = param.split_once('=')?;
                     name.trim()
                         .eq_ignore_ascii_case("q")
                         .then(|| parse_quality(value.trim()))
                 })
-                .next()
                 .unwrap_or(Some(1000));
             let (Some(locale), Some(quality)) = (Self::parse(tag), quality) else {
                 continue;
