@@ -268,6 +268,51 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_confirmation_is_written_in_the_orders_language_and_its_html_escaped() {
+        let tickets = [ConfirmationTicket {
+            ticket_type: "General <b>",
+            attendee_name: "Ada",
+            ticket_id: "tkt_1",
+            qr_content_id: "qr-1@bilten",
+            pdf_filename: "ticket-1.pdf",
+        }];
+        let mail = order_confirmation(&Confirmation {
+            locale: Locale::Es,
+            buyer_name: "Ada & Grace",
+            event_title: "Jazz",
+            when: "jue, 12 dic 2030",
+            venue: "Tempodrom",
+            order_id: "ord_1",
+            total: "25,00\u{a0}€",
+            tickets: &tickets,
+            order_link: "https://x/orders/ord_1?key=ok_1",
+        });
+        assert_eq!(mail.subject, "Tus entradas para Jazz");
+        assert!(
+            mail.text.starts_with("Hola, Ada & Grace:\n"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains("Total: 25,00\u{a0}€"), "{}", mail.text);
+        assert!(
+            mail.text.contains("Entrada 1: General <b> para Ada"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.html.contains(r#"<html lang="es" dir="ltr">"#));
+        assert!(mail.html.contains("Hola, Ada &amp; Grace:"));
+        assert!(
+            mail.html
+                .contains("Gracias por tu pedido <strong>ord_1</strong>."),
+            "{}",
+            mail.html
+        );
+        assert!(mail.html.contains("General &lt;b&gt;"));
+        assert!(mail.html.contains("Enviado por Bilten."));
+        assert!(!mail.html.contains('\u{e000}'));
+    }
+
+    #[test]
     fn html_values_are_escaped() {
         let mail = verify_email("<script>alert(1)</script>", "https://x/?a=1&b=\"2\"");
         assert!(!mail.html.contains("<script>"));

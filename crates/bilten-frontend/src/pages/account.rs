@@ -177,8 +177,8 @@ fn data_section(l: Locale) -> maud::Markup {
 
 fn session_line(l: Locale, session: &SessionInfo) -> maud::Markup {
     let args = [
-        ("created", short_time(&session.created_at).into()),
-        ("last_used", short_time(&session.last_used_at).into()),
+        ("created", short_time(l, &session.created_at).into()),
+        ("last_used", short_time(l, &session.last_used_at).into()),
     ];
     html! {
         strong { (session.user_agent.clone().unwrap_or_else(|| l.t("account-unknown-browser"))) }
@@ -191,9 +191,10 @@ fn session_line(l: Locale, session: &SessionInfo) -> maud::Markup {
     }
 }
 
-/// `2026-11-26T01:02:03.456Z` → `2026-11-26 01:02 UTC`.
-fn short_time(at: &DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+/// `2026-11-26T01:02:03.456Z` → `Thu, 26 Nov 2026, 01:02 UTC` (in the visitor's language;
+/// a session has no time zone of its own).
+fn short_time(l: Locale, at: &DateTime<Utc>) -> String {
+    crate::format::local_datetime_zone(l, *at, chrono_tz::Tz::UTC)
 }
 
 pub async fn show(
@@ -601,10 +602,12 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::short_time;
+    use bilten_i18n::Locale;
 
     #[test]
-    fn times_are_shortened_to_the_minute() {
+    fn times_are_shortened_to_the_minute_in_the_visitors_language() {
         let at = "2026-11-26T01:02:03.456Z".parse().unwrap();
-        assert_eq!(short_time(&at), "2026-11-26 01:02 UTC");
+        assert_eq!(short_time(Locale::En, &at), "Thu, 26 Nov 2026, 01:02 UTC");
+        assert_eq!(short_time(Locale::De, &at), "Do., 26.11.2026, 01:02 UTC");
     }
 }
