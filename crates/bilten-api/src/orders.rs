@@ -31,6 +31,9 @@ pub struct CreateOrderRequest {
     pub promo_code: Option<String>,
     /// Required for guests; a logged-in buyer defaults to their account's email and name.
     pub buyer: Option<BuyerRequest>,
+    /// The language the order is placed in (`en`, `de` or `es`; default `en`): its mails and
+    /// printed tickets are written in it.
+    pub locale: Option<String>,
 }
 
 /// `POST /purchases`: the body of `POST /orders` plus how to pay.
@@ -47,6 +50,8 @@ pub struct PurchaseRequest {
     /// One of the `test` provider's card numbers (docs/API.md); needed when the order costs
     /// money.
     pub test_card: Option<String>,
+    /// As in `POST /orders`.
+    pub locale: Option<String>,
 }
 
 impl PurchaseRequest {
@@ -58,6 +63,7 @@ impl PurchaseRequest {
                 items: self.items,
                 promo_code: self.promo_code,
                 buyer: self.buyer,
+                locale: self.locale,
             },
             self.test_card,
         )

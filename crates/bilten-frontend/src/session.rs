@@ -25,6 +25,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bilten_api::ErrorCode;
+use bilten_i18n::Locale;
 use cookie::{Cookie, SameSite};
 use maud::Markup;
 use rand::RngCore;
@@ -43,6 +44,10 @@ const CSRF_COOKIE: &str = "bilten_csrf";
 /// A guest's recent orders and their access keys (`ord_…:ok_…|…`), so the payment page's
 /// "see your order" link (which carries no key) still opens the order in this browser.
 const ORDER_KEYS_COOKIE: &str = "bilten_orders";
+/// The language the visitor chose with the language switcher (`en`, `de`, `es`).
+pub const LANG_COOKIE: &str = "bilten_lang";
+/// A language choice is kept for a year.
+const LANG_COOKIE_LIFETIME: Duration = Duration::from_secs(365 * 86_400);
 const ORDER_KEYS_KEPT: usize = 10;
 
 /// How long the refresh cookie lives in the browser. The backend decides the real lifetime
@@ -116,6 +121,28 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
+/// The visitor's language: their explicit choice (the language switcher's cookie) first,
+/// then the browser's `Accept-Language`, then English. Accounts keep no language of their
+/// own yet; when they do, it belongs between the two (after the cookie, which is the choice
+/// made on this very browser).
+pub fn locale_from_headers(headers: &HeaderMap, policy: CookiePolicy) -> Locale {
+    read_cookie(headers, &policy.name(LANG_COOKIE))
+        .and_then(|code| Locale::parse(&code))
+        .or_else(|| {
+            headers
+                .get_all(header::ACCEPT_LANGUAGE)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .find_map(Locale::negotiate)
+        })
+        .unwrap_or_default()
+}
+
+/// The cookie that keeps a language choice (not `HttpOnly`-sensitive, but set like the others).
+pub fn language_cookie(policy: CookiePolicy, locale: Locale) -> Cookie<'static> {
+    policy.build(LANG_COOKIE, locale.code().to_owned(), LANG_COOKIE_LIFETIME)
+}
+
 /// The layout's view of a request seen outside a handler (error pages from the middleware,
 /// CSRF rejections).
 pub fn chrome_from_headers(headers: &HeaderMap, path: &str, policy: CookiePolicy) -> Chrome {
@@ -123,6 +150,8 @@ pub fn chrome_from_headers(headers: &HeaderMap, path: &str, policy: CookiePolicy
         signed_in: read_cookie(headers, &policy.name(REFRESH_COOKIE)).is_some(),
         csrf_token: None,
         path: path.to_owned(),
+        query: None,
+        locale: locale_from_headers(headers, policy),
     }
 }
 
@@ -137,6 +166,10 @@ pub struct Visit {
     pub csrf_token: String,
     pub forwarded: Forwarded,
     pub path: String,
+    /// The query string, so the language switcher comes back to the same page.
+    pub query: Option<String>,
+    /// The language this request is answered in.
+    pub locale: Locale,
 }
 
 impl FromRequestParts<Frontend> for Visit {
@@ -171,6 +204,8 @@ impl FromRequestParts<Frontend> for Visit {
                 client_ip: peer.map(|peer| client_ip(peer, &headers)),
             },
             path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            locale: locale_from_headers(&headers, policy),
             headers,
             policy,
             pending_cookies,
@@ -218,6 +253,8 @@ impl Visit {
             signed_in: self.signed_in(),
             csrf_token: Some(self.csrf_token.clone()),
             path: self.path.clone(),
+            query: self.query.clone(),
+            locale: self.locale,
         }
     }
 
@@ -263,6 +300,13 @@ impl Visit {
             let (id, key) = entry.split_once(':')?;
             (id == order).then(|| key.to_owned())
         })
+    }
+
+    /// Keeps `locale` as this browser's language and answers the rest of the request in it.
+    pub fn choose_language(&mut self, locale: Locale) {
+        self.pending_cookies
+            .push(language_cookie(self.policy, locale));
+        self.locale = locale;
     }
 
     pub fn forget_tokens(&mut self) {

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
+use bilten_i18n::{t, Locale};
 use maud::{html, Markup, DOCTYPE};
 
 use crate::api::FieldProblem;
@@ -26,6 +27,33 @@ pub struct Chrome {
     pub csrf_token: Option<String>,
     /// The request path, to mark the current navigation link.
     pub path: String,
+    /// The request's query string, for the language switcher's way back.
+    pub query: Option<String>,
+    /// The language the page is written in.
+    pub locale: Locale,
+}
+
+/// The language switcher: a link per language to `/language`, which keeps the choice in a
+/// cookie and comes back to this page. Plain links, so it works without JavaScript and on
+/// error pages (which have no CSRF token for a form).
+fn language_switcher(chrome: &Chrome) -> Markup {
+    let back = match &chrome.query {
+        Some(query) => format!("{}?{query}", chrome.path),
+        None => chrome.path.clone(),
+    };
+    html! {
+        nav.language-switcher aria-label=(chrome.locale.t("language-switcher")) {
+            ul {
+                @for locale in Locale::ALL {
+                    @let href = format!("/language?{}", serde_urlencoded::to_string([("lang", locale.code()), ("back", back.as_str())]).unwrap_or_default());
+                    li {
+                        a href=(href) lang=(locale.code()) hreflang=(locale.code())
+                            aria-current=[(locale == chrome.locale).then_some("true")] { (locale.native_name()) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub struct PageMeta<'a> {
@@ -54,6 +82,7 @@ impl<'a> PageMeta<'a> {
 const SITE_NAME: &str = "Bilten";
 
 pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup {
+    let l = chrome.locale;
     let nav_link = |href: &str, label: &str| {
         let current = chrome.path == href;
         html! {
@@ -62,7 +91,7 @@ pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup 
     };
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(l.code()) dir=(l.direction().as_str()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -78,28 +107,28 @@ pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup 
                 }
             }
             body {
-                a.skip-link href="#main" { "Skip to main content" }
+                a.skip-link href="#main" { (l.t("skip-to-content")) }
                 header.site-header {
                     div.bar {
                         a.brand href="/" { (SITE_NAME) }
-                        nav.site-nav aria-label="Main" {
+                        nav.site-nav aria-label=(l.t("nav-main")) {
                             ul {
-                                (nav_link("/", "Events"))
-                                (nav_link("/tickets", "My tickets"))
+                                (nav_link("/", &l.t("nav-events")))
+                                (nav_link("/tickets", &l.t("nav-my-tickets")))
                                 @if chrome.signed_in {
-                                    (nav_link("/organize", "Organize"))
-                                    (nav_link("/account", "Account"))
+                                    (nav_link("/organize", &l.t("nav-organize")))
+                                    (nav_link("/account", &l.t("nav-account")))
                                     @if let Some(token) = &chrome.csrf_token {
                                         li {
                                             form method="post" action="/logout" {
                                                 (csrf_field(token))
-                                                button.link-button type="submit" { "Log out" }
+                                                button.link-button type="submit" { (l.t("nav-log-out")) }
                                             }
                                         }
                                     }
                                 } @else {
-                                    (nav_link("/login", "Log in"))
-                                    (nav_link("/signup", "Sign up"))
+                                    (nav_link("/login", &l.t("nav-log-in")))
+                                    (nav_link("/signup", &l.t("nav-sign-up")))
                                 }
                             }
                         }
@@ -110,8 +139,9 @@ pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup 
                 }
                 footer.site-footer {
                     div.bar {
-                        p { (SITE_NAME) " — open-source event ticketing. "
-                            a href="/" { "Find events" } }
+                        p { (t(l, "footer-tagline", &[("site", SITE_NAME.into())])) " "
+                            a href="/" { (l.t("footer-find-events")) } }
+                        (language_switcher(chrome))
                     }
                 }
             }
@@ -125,14 +155,25 @@ pub fn csrf_field(token: &str) -> Markup {
 
 /// A form's state when it is shown again: what the visitor typed (never passwords) and what
 /// was wrong, per field and overall.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FormState {
+    /// The language of the form's own words (its error summary, "Error:" before a problem).
+    pub locale: Locale,
     pub values: BTreeMap<&'static str, String>,
     pub field_errors: BTreeMap<String, FieldProblem>,
     pub summary: Option<String>,
 }
 
 impl FormState {
+    pub fn new(locale: Locale) -> Self {
+        Self {
+            locale,
+            values: BTreeMap::new(),
+            field_errors: BTreeMap::new(),
+            summary: None,
+        }
+    }
+
     pub fn value(&self, field: &str) -> &str {
         self.values.get(field).map_or("", String::as_str)
     }
@@ -176,7 +217,7 @@ pub fn field(spec: &Field<'_>, form: &FormState) -> Markup {
                 span.hint id=(hint_id) { (hint) }
             }
             @if let (Some(problem), Some(error_id)) = (error, &error_id) {
-                span.field-error id=(error_id) data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+                span.field-error id=(error_id) data-code=(problem.code) { span.visually-hidden { (form.locale.t("field-error-prefix")) " " } (problem.message) }
             }
             input id=(id) name=(spec.name) type=(spec.kind) autocomplete=(spec.autocomplete)
                 value=[value] aria-invalid=[error.map(|_| "true")]
@@ -199,7 +240,7 @@ pub fn select(
         div.field.has-error[error.is_some()] {
             label for=(id) { (label) }
             @if let Some(problem) = error {
-                span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+                span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { (form.locale.t("field-error-prefix")) " " } (problem.message) }
             }
             select id=(id) name=(name) aria-invalid=[error.map(|_| "true")]
                 aria-describedby=[error.map(|_| format!("{id}-error"))] {
@@ -220,7 +261,7 @@ pub fn textarea(name: &str, label: &str, hint: Option<&str>, form: &FormState) -
             label for=(id) { (label) }
             @if let Some(hint) = hint { span.hint id={ (id) "-hint" } { (hint) } }
             @if let Some(problem) = error {
-                span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+                span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { (form.locale.t("field-error-prefix")) " " } (problem.message) }
             }
             textarea id=(id) name=(name) rows="6" aria-invalid=[error.map(|_| "true")]
                 aria-describedby=[hint.map(|_| format!("{id}-hint"))] { (form.value(name)) }
@@ -248,7 +289,7 @@ pub fn error_summary(form: &FormState, labels: &[(&str, &str)]) -> Markup {
     );
     html! {
         div.error-summary role="alert" aria-labelledby="error-summary-title" {
-            h2 #error-summary-title { "There is a problem" }
+            h2 #error-summary-title { (form.locale.t("error-summary-title")) }
             ul {
                 @if let Some(summary) = &form.summary {
                     li { (summary) }
@@ -271,40 +312,41 @@ pub fn notice(message: Option<&str>) -> Markup {
 
 /// The content of the page shown for an error status, inside the layout.
 pub fn error_page(status: StatusCode, chrome: &Chrome, request_id: Option<&str>) -> Markup {
-    let (title, heading, body): (&str, &str, Markup) = match status {
+    let l = chrome.locale;
+    let (title, heading, body): (String, String, Markup) = match status {
         StatusCode::NOT_FOUND => (
-            "Page not found",
-            "We can't find that page",
+            l.t("error-not-found-title"),
+            l.t("error-not-found-heading"),
             html! {
-                p { "The address may be mistyped, or the page may have moved." }
-                p { a href="/" { "Browse upcoming events" } }
+                p { (l.t("error-not-found-body")) }
+                p { a href="/" { (l.t("error-not-found-link")) } }
             },
         ),
         StatusCode::FORBIDDEN => (
-            "Form expired",
-            "That form has expired",
+            l.t("error-form-expired-title"),
+            l.t("error-form-expired-heading"),
             html! {
-                p { "For your security we could not accept that form. This happens when a page was open for a long time or cookies are blocked." }
-                p { "Go back, reload the page and try again." }
+                p { (l.t("error-form-expired-body")) }
+                p { (l.t("error-form-expired-retry")) }
             },
         ),
         StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST => (
-            "Bad request",
-            "We couldn't understand that request",
-            html! { p { a href="/" { "Go to the home page" } } },
+            l.t("error-bad-request-title"),
+            l.t("error-bad-request-heading"),
+            html! { p { a href="/" { (l.t("error-home-link")) } } },
         ),
         StatusCode::SERVICE_UNAVAILABLE => (
-            "Temporarily unavailable",
-            "Bilten is temporarily unavailable",
-            html! { p { "We can't reach our servers right now. Please try again in a minute." } },
+            l.t("error-unavailable-title"),
+            l.t("error-unavailable-heading"),
+            html! { p { (l.t("error-unavailable-body")) } },
         ),
         _ => (
-            "Something went wrong",
-            "Sorry, something went wrong on our side",
+            l.t("error-internal-title"),
+            l.t("error-internal-heading"),
             html! {
-                p { "We have been notified. Please try again in a minute." }
+                p { (l.t("error-internal-body")) }
                 @if let Some(id) = request_id {
-                    p.muted { "If you contact us, quote this reference: " code { (id) } }
+                    p.muted { (l.t("error-internal-reference")) " " code { (id) } }
                 }
             },
         ),
@@ -314,7 +356,7 @@ pub fn error_page(status: StatusCode, chrome: &Chrome, request_id: Option<&str>)
         (body)
     };
     layout(
-        &PageMeta::new(title, "Bilten could not show this page."),
+        &PageMeta::new(&title, &l.t("error-description")),
         chrome,
         &content,
     )

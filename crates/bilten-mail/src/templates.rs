@@ -1,7 +1,13 @@
 //! Email templates. Each renders a subject, a plain-text body and an HTML body; every value
 //! interpolated into HTML is escaped.
+//!
+//! The order confirmation is written in the language the order was placed in, from the
+//! `mail-…` messages of the catalogs (`bilten-i18n`). The account mails (address
+//! confirmation, password reset, invitations) are still English: accounts keep no language.
 
 use std::fmt::Write;
+
+use bilten_i18n::{t, Arg, Locale};
 
 pub struct Rendered {
     pub subject: String,
@@ -25,15 +31,23 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// The shared frame around every HTML mail.
+/// The shared frame around every HTML mail (in English; see [`layout_in`]).
 pub fn layout(title: &str, body_html: &str) -> String {
+    layout_in(Locale::En, title, body_html)
+}
+
+/// The shared frame around an HTML mail written in `locale`.
+pub fn layout_in(locale: Locale, title: &str, body_html: &str) -> String {
     let mut html = String::new();
     let _ = write!(
         html,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+        "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body style=\"font-family:system-ui,sans-serif;color:#1a1a1a;max-width:560px;margin:auto;padding:24px\">\
-         {body_html}<hr><p style=\"color:#555;font-size:13px\">Sent by Bilten.</p></body></html>",
+         {body_html}<hr><p style=\"color:#555;font-size:13px\">{sent_by}</p></body></html>",
+        lang = locale.code(),
+        dir = locale.direction().as_str(),
         title = escape_html(title),
+        sent_by = escape_html(&locale.t("mail-sent-by")),
     );
     html
 }
@@ -117,77 +131,133 @@ pub struct ConfirmationTicket<'a> {
 }
 
 pub struct Confirmation<'a> {
+    /// The language the order was placed in; the mail is written in it.
+    pub locale: Locale,
     pub buyer_name: &'a str,
     pub event_title: &'a str,
+    /// Already in `locale`'s words (`bilten_i18n::format`).
     pub when: &'a str,
     pub venue: &'a str,
     pub order_id: &'a str,
+    /// Already in `locale`'s format.
     pub total: &'a str,
     pub tickets: &'a [ConfirmationTicket<'a>],
     /// Where the buyer sees the order online.
     pub order_link: &'a str,
 }
 
+/// A catalog message as HTML: its text escaped, with `markup` (already HTML: `<strong>…`,
+/// a link) put in for the variables. Translators write plain text; the markup stays here.
+pub fn html_message(locale: Locale, key: &str, markup: &[(&str, String)]) -> String {
+    // Each variable becomes a marker from Unicode's private use area, which no message
+    // contains and escaping leaves alone, then its markup replaces it.
+    let markers: Vec<String> = (0..markup.len())
+        .map(|i| format!("\u{e000}{i}\u{e001}"))
+        .collect();
+    let args: Vec<(&str, Arg<'_>)> = markup
+        .iter()
+        .zip(&markers)
+        .map(|((name, _), marker)| (*name, Arg::from(marker.as_str())))
+        .collect();
+    let mut html = escape_html(&t(locale, key, &args));
+    for ((_, fragment), marker) in markup.iter().zip(&markers) {
+        html = html.replace(marker, fragment);
+    }
+    html
+}
+
 /// The order confirmation: the tickets with their QR codes inline; the PDFs are attached by
-/// the caller.
+/// the caller. Written in the order's language.
 pub fn order_confirmation(c: &Confirmation<'_>) -> Rendered {
-    let subject = format!("Your tickets for {}", c.event_title);
+    let l = c.locale;
+    let subject = t(
+        l,
+        "mail-confirmation-subject",
+        &[("event", c.event_title.into())],
+    );
+    let hello = t(l, "mail-hello", &[("name", c.buyer_name.into())]);
     let mut text = format!(
-        "Hello {name},\n\nThank you for your order {order}. Your tickets for {title} are \
-         attached as PDF files; show the QR code at the entrance, on paper or on your phone.\n\n\
-         When:  {when}\nWhere: {venue}\nTotal: {total}\n\n",
-        name = c.buyer_name,
-        order = c.order_id,
-        title = c.event_title,
+        "{hello}\n\n{intro}\n\n{when_label} {when}\n{where_label} {venue}\n{total_label} {total}\n\n",
+        intro = t(
+            l,
+            "mail-confirmation-intro",
+            &[("order", c.order_id.into()), ("event", c.event_title.into())]
+        ),
+        when_label = l.t("mail-when"),
+        where_label = l.t("mail-where"),
+        total_label = l.t("mail-total"),
         when = c.when,
         venue = c.venue,
         total = c.total,
     );
-    for (n, t) in c.tickets.iter().enumerate() {
+    for (n, ticket) in c.tickets.iter().enumerate() {
         let _ = writeln!(
             text,
-            "Ticket {}: {} for {} ({}, {})",
-            n + 1,
-            t.ticket_type,
-            t.attendee_name,
-            t.ticket_id,
-            t.pdf_filename
+            "{}",
+            t(
+                l,
+                "mail-ticket-line",
+                &[
+                    ("n", (n + 1).into()),
+                    ("ticket_type", ticket.ticket_type.into()),
+                    ("holder", ticket.attendee_name.into()),
+                    ("ticket", ticket.ticket_id.into()),
+                    ("file", ticket.pdf_filename.into()),
+                ]
+            )
         );
     }
-    let _ = write!(text, "\nYour order online: {}\n", c.order_link);
+    let _ = write!(
+        text,
+        "\n{}\n",
+        t(l, "mail-order-online", &[("link", c.order_link.into())])
+    );
     let mut body = format!(
-        "<p>Hello {name},</p><p>Thank you for your order <strong>{order}</strong>. Your tickets \
-         are attached as PDF files; show the QR code at the entrance, on paper or on your \
-         phone.</p><h2 style=\"margin-bottom:4px\">{title}</h2><p style=\"margin-top:0\">{when}<br>{venue}</p>\
-         <p>Total: {total}</p>",
-        name = escape_html(c.buyer_name),
-        order = escape_html(c.order_id),
+        "<p>{hello}</p><p>{intro}</p><h2 style=\"margin-bottom:4px\">{title}</h2><p style=\"margin-top:0\">{when}<br>{venue}</p>\
+         <p>{total_label} {total}</p>",
+        hello = escape_html(&hello),
+        intro = html_message(
+            l,
+            "mail-confirmation-intro-html",
+            &[("order", format!("<strong>{}</strong>", escape_html(c.order_id)))]
+        ),
         title = escape_html(c.event_title),
         when = escape_html(c.when),
         venue = escape_html(c.venue),
+        total_label = escape_html(&l.t("mail-total")),
         total = escape_html(c.total),
     );
-    for (n, t) in c.tickets.iter().enumerate() {
+    for (n, ticket) in c.tickets.iter().enumerate() {
+        let heading = t(
+            l,
+            "mail-ticket-heading",
+            &[
+                ("n", (n + 1).into()),
+                ("ticket_type", ticket.ticket_type.into()),
+            ],
+        );
+        let alt = t(l, "mail-ticket-qr-alt", &[("n", (n + 1).into())]);
         let _ = write!(
             body,
             "<div style=\"border:1px solid #ddd;border-radius:8px;padding:12px;margin:12px 0\">\
-             <p style=\"margin:0 0 8px\"><strong>Ticket {n}: {kind}</strong><br>{holder}<br>\
+             <p style=\"margin:0 0 8px\"><strong>{heading}</strong><br>{holder}<br>\
              <small>{id}</small></p>\
-             <img src=\"cid:{cid}\" alt=\"QR code of ticket {n}\" width=\"220\" height=\"220\"></div>",
-            n = n + 1,
-            kind = escape_html(t.ticket_type),
-            holder = escape_html(t.attendee_name),
-            id = escape_html(t.ticket_id),
-            cid = escape_html(t.qr_content_id),
+             <img src=\"cid:{cid}\" alt=\"{alt}\" width=\"220\" height=\"220\"></div>",
+            heading = escape_html(&heading),
+            holder = escape_html(ticket.attendee_name),
+            id = escape_html(ticket.ticket_id),
+            cid = escape_html(ticket.qr_content_id),
+            alt = escape_html(&alt),
         );
     }
     let _ = write!(
         body,
-        "<p><a href=\"{link}\">See your order online</a></p>",
-        link = escape_html(c.order_link)
+        "<p><a href=\"{link}\">{label}</a></p>",
+        link = escape_html(c.order_link),
+        label = escape_html(&l.t("mail-order-online-link")),
     );
     Rendered {
-        html: layout(&subject, &body),
+        html: layout_in(l, &subject, &body),
         subject,
         text,
     }
@@ -196,6 +266,51 @@ pub fn order_confirmation(c: &Confirmation<'_>) -> Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_confirmation_is_written_in_the_orders_language_and_its_html_escaped() {
+        let tickets = [ConfirmationTicket {
+            ticket_type: "General <b>",
+            attendee_name: "Ada",
+            ticket_id: "tkt_1",
+            qr_content_id: "qr-1@bilten",
+            pdf_filename: "ticket-1.pdf",
+        }];
+        let mail = order_confirmation(&Confirmation {
+            locale: Locale::Es,
+            buyer_name: "Ada & Grace",
+            event_title: "Jazz",
+            when: "jue, 12 dic 2030",
+            venue: "Tempodrom",
+            order_id: "ord_1",
+            total: "25,00\u{a0}€",
+            tickets: &tickets,
+            order_link: "https://x/orders/ord_1?key=ok_1",
+        });
+        assert_eq!(mail.subject, "Tus entradas para Jazz");
+        assert!(
+            mail.text.starts_with("Hola, Ada & Grace:\n"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains("Total: 25,00\u{a0}€"), "{}", mail.text);
+        assert!(
+            mail.text.contains("Entrada 1: General <b> para Ada"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.html.contains(r#"<html lang="es" dir="ltr">"#));
+        assert!(mail.html.contains("Hola, Ada &amp; Grace:"));
+        assert!(
+            mail.html
+                .contains("Gracias por tu pedido <strong>ord_1</strong>."),
+            "{}",
+            mail.html
+        );
+        assert!(mail.html.contains("General &lt;b&gt;"));
+        assert!(mail.html.contains("Enviado por Bilten."));
+        assert!(!mail.html.contains('\u{e000}'));
+    }
 
     #[test]
     fn html_values_are_escaped() {

@@ -120,6 +120,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "invitations",
         sql: include_str!("../migrations/0018_invitations.sql"),
     },
+    Migration {
+        version: 19,
+        name: "order_locale",
+        sql: include_str!("../migrations/0019_order_locale.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

@@ -194,6 +194,8 @@ pub struct OrderRecord {
     pub discount_minor: i64,
     pub released_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The language the order was placed in (`en`, `de`, `es`).
+    pub locale: String,
     pub lines: Vec<OrderLineRecord>,
 }
 
@@ -248,6 +250,7 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
             .try_get::<Option<i64>, _>("released_at")?
             .map(from_millis),
         created_at: from_millis(first.try_get("created_at")?),
+        locale: first.try_get("locale")?,
         lines: Vec::with_capacity(rows.len()),
     };
     for row in &rows {
@@ -433,7 +436,7 @@ crate::sql::statements! {
     FIND_ORDER = "SELECT o.id, o.event_id, e.organization_id, o.buyer_user_id, o.buyer_key,
         o.buyer_email, o.buyer_name, o.status, o.expires_at, o.total_minor, o.currency,
         o.quantity, o.released_at, o.created_at, o.promo_code_id, o.discount_minor,
-        p.code AS promo_code,
+        o.locale, p.code AS promo_code,
         l.ticket_type_id, t.name AS ticket_type_name, l.quantity AS line_quantity,
         l.unit_price_minor, l.discount_minor AS line_discount, l.total_minor AS line_total,
         l.attendee_names

@@ -413,15 +413,17 @@ pub struct BatchOrder<'a> {
     pub discount_minor: i64,
     pub idempotency_key: &'a str,
     pub request_hash: &'a str,
+    /// The language the order was placed in (`en`, `de`, `es`; migration 0019).
+    pub locale: &'a str,
 }
 
 fn insert_orders_sql(orders: usize) -> String {
-    // $1 event, $2 currency, $3 now; then 14 per order.
-    const COLUMNS: usize = 14;
+    // $1 event, $2 currency, $3 now; then 15 per order.
+    const COLUMNS: usize = 15;
     let mut sql = String::from(
         "INSERT INTO orders (event_id, currency, created_at, updated_at, id, buyer_user_id,
              buyer_key, buyer_email, buyer_name, status, expires_at, total_minor, quantity,
-             promo_code_id, discount_minor, idempotency_key, request_hash, paid_at) VALUES ",
+             promo_code_id, discount_minor, idempotency_key, request_hash, paid_at, locale) VALUES ",
     );
     for i in 0..orders {
         if i > 0 {
@@ -471,7 +473,8 @@ pub async fn insert_orders(
             .bind(o.discount_minor)
             .bind(o.idempotency_key)
             .bind(o.request_hash)
-            .bind((o.status == OrderStatus::Paid).then(|| to_millis(now)));
+            .bind((o.status == OrderStatus::Paid).then(|| to_millis(now)))
+            .bind(o.locale);
     }
     let rows = query.fetch_all(&mut **tx).await?;
     rows.iter()

@@ -88,6 +88,10 @@ pub(crate) struct Purchase {
     pub(crate) name: DisplayName,
     pub(crate) user: Option<UserId>,
     pub(crate) promo: Option<PromoCode>,
+    /// The language the order was placed in; its mails and tickets are written in it. Not
+    /// part of the request hash: a retry from a page shown in another language is the same
+    /// purchase.
+    pub(crate) locale: bilten_i18n::Locale,
 }
 
 impl Purchase {
@@ -191,6 +195,17 @@ fn parse_attendees(
         .collect()
 }
 
+/// The order's language: one of the codes `bilten_i18n` ships, English when not given.
+fn parse_locale(code: Option<&str>) -> Result<bilten_i18n::Locale, FieldError> {
+    match code {
+        None => Ok(bilten_i18n::Locale::En),
+        Some(code) => bilten_i18n::Locale::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .ok_or_else(|| FieldError::new("invalid", "Use one of en, de and es.")),
+    }
+}
+
 pub(crate) async fn parse_purchase(
     state: &AppState,
     actor: Option<&CurrentUser>,
@@ -262,6 +277,7 @@ pub(crate) async fn parse_purchase(
         Some(actor) => Some(users::get(state.store.primary(), actor.user_id).await?),
         None => None,
     };
+    let locale = e.check("locale", parse_locale(body.locale.as_deref()));
     let buyer = body.buyer.unwrap_or_default();
     let email = e.check(
         "buyer.email",
@@ -279,8 +295,8 @@ pub(crate) async fn parse_purchase(
             (None, None) => Err(FieldError::new("required", "Give the buyer's name.")),
         },
     );
-    match (event_id, email, name) {
-        (Some(event_id), Some(email), Some(name)) if e.is_empty() => Ok(Purchase {
+    match (event_id, email, name, locale) {
+        (Some(event_id), Some(email), Some(name), Some(locale)) if e.is_empty() => Ok(Purchase {
             event_id,
             items,
             attendees,
@@ -288,6 +304,7 @@ pub(crate) async fn parse_purchase(
             name,
             user: actor.map(|a| a.user_id),
             promo,
+            locale,
         }),
         _ => Err(e.into()),
     }

@@ -10,6 +10,8 @@
 
 use bilten_domain::event::TimeZoneName;
 use bilten_domain::{Currency, Money, OrderId, TicketId, TicketTypeId};
+use bilten_i18n::format as i18n_format;
+use bilten_i18n::Locale;
 use bilten_mail::templates::{self, Confirmation, ConfirmationTicket, Rendered};
 use bilten_mail::Attachment;
 use bilten_store::events::EventRecord;
@@ -45,31 +47,40 @@ pub fn order_link(state: &AppState, order: OrderId) -> String {
     )
 }
 
-/// "Saturday, 1 June 2030, 21:00 – 01:00 (Europe/Sarajevo)", in the event's own zone.
-pub fn when_text(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, zone: &str) -> String {
-    let Ok(zone_name) = TimeZoneName::parse(zone) else {
-        return format!(
-            "{} – {} (UTC)",
-            starts_at.format("%A, %-d %B %Y, %H:%M"),
-            ends_at.format("%A, %-d %B %Y, %H:%M")
-        );
+/// "Saturday 1 June 2030, 21:00 – 01:00 (Europe/Sarajevo)", in the event's own zone and
+/// `locale`'s words and order ("Samstag, 1. Juni 2030, 21:00 – 01:00 (Europe/Sarajevo)").
+pub fn when_text(
+    locale: Locale,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    zone: &str,
+) -> String {
+    let (tz, zone) = match TimeZoneName::parse(zone) {
+        Ok(zone_name) => (zone_name.tz(), zone),
+        Err(_) => (chrono_tz::Tz::UTC, "UTC"),
     };
-    let tz = zone_name.tz();
-    let start = starts_at.with_timezone(&tz);
-    let end = ends_at.with_timezone(&tz);
-    let end_text = if end - start < chrono::Duration::hours(24) {
-        end.format("%H:%M").to_string()
+    let end_text = if ends_at - starts_at < chrono::Duration::hours(24) {
+        i18n_format::time(locale, ends_at, tz)
     } else {
-        end.format("%A, %-d %B %Y, %H:%M").to_string()
+        i18n_format::long_date_time(locale, ends_at, tz)
     };
-    format!(
-        "{} – {end_text} ({zone})",
-        start.format("%A, %-d %B %Y, %H:%M")
+    bilten_i18n::t(
+        locale,
+        "mail-when-range",
+        &[
+            (
+                "start",
+                i18n_format::long_date_time(locale, starts_at, tz).into(),
+            ),
+            ("end", end_text.into()),
+            ("zone", zone.into()),
+        ],
     )
 }
 
 /// Where the event is, as lines: venue, address, city and country; or the online URL.
 pub fn venue_lines(
+    locale: Locale,
     venue_name: Option<&str>,
     venue_address: Option<&str>,
     city: Option<&str>,
@@ -86,14 +97,19 @@ pub fn venue_lines(
         lines.push(place.join(", "));
     }
     if let Some(url) = online_url {
-        lines.push(format!("Online: {url}"));
+        lines.push(bilten_i18n::t(
+            locale,
+            "mail-online",
+            &[("url", url.into())],
+        ));
     }
     lines
 }
 
-fn event_venue(event: &EventRecord) -> Vec<String> {
+fn event_venue(locale: Locale, event: &EventRecord) -> Vec<String> {
     let f = &event.fields;
     venue_lines(
+        locale,
         f.venue_name.as_deref(),
         f.venue_address.as_deref(),
         f.city.as_deref(),
@@ -109,18 +125,22 @@ pub fn compose(
     event: &EventRecord,
     tickets: &[IssuedTicket],
 ) -> BackendResult<ConfirmationMail> {
+    // The order's own language: the one it was bought in.
+    let locale = Locale::parse(&order.locale).unwrap_or_default();
     let when = when_text(
+        locale,
         event.fields.starts_at,
         event.fields.ends_at,
         &event.fields.timezone,
     );
-    let venue = event_venue(event);
+    let venue = event_venue(locale, event);
     let order_id = order.id.to_string();
     let mut attachments = Vec::with_capacity(tickets.len() * 2);
     let mut names = Vec::with_capacity(tickets.len());
     for (n, ticket) in tickets.iter().enumerate() {
         let ticket_id = ticket.id.to_string();
         let files = ticket_files(&TicketSheet {
+            locale,
             event_title: &event.fields.title,
             when: &when,
             venue: &venue,
@@ -157,9 +177,10 @@ pub fn compose(
         })
         .collect();
     let total = Currency::parse(&order.currency)
-        .map(|c| Money::new(order.total_minor, c).format_display())
+        .map(|c| i18n_format::money(locale, Money::new(order.total_minor, c)))
         .map_err(|e| BackendError::Internal(e.to_string()))?;
     let rendered = templates::order_confirmation(&Confirmation {
+        locale,
         buyer_name: &order.buyer_name,
         event_title: &event.fields.title,
         when: &when,

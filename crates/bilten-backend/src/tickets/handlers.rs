@@ -147,8 +147,21 @@ pub async fn pdf(
     Path(id): Path<String>,
 ) -> BackendResult<Response> {
     let (t, _) = visible_ticket(&state, actor.as_ref(), &headers, &id).await?;
-    let when = when_text(t.event_starts_at, t.event_ends_at, &t.event_timezone);
+    // In the language the caller asks for (the web app passes the page's), else English.
+    let locale = headers
+        .get_all(header::ACCEPT_LANGUAGE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(bilten_i18n::Locale::negotiate)
+        .unwrap_or_default();
+    let when = when_text(
+        locale,
+        t.event_starts_at,
+        t.event_ends_at,
+        &t.event_timezone,
+    );
     let venue = venue_lines(
+        locale,
         t.venue_name.as_deref(),
         t.venue_address.as_deref(),
         t.city.as_deref(),
@@ -159,6 +172,7 @@ pub async fn pdf(
     let qr = QrMatrix::encode(&t.code)?;
     let bytes = ticket_pdf(
         &TicketSheet {
+            locale,
             event_title: &t.event_title,
             when: &when,
             venue: &venue,

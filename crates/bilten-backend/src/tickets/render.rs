@@ -18,6 +18,8 @@ use crate::qr::{QrMatrix, QUIET_ZONE};
 
 /// The facts printed on a ticket, already formatted for people.
 pub struct TicketSheet<'a> {
+    /// The language of the ticket's own words ("Holder", "Ticket type").
+    pub locale: bilten_i18n::Locale,
     pub event_title: &'a str,
     /// E.g. "Saturday, 1 June 2030, 21:00 – 01:00 (Europe/Sarajevo)".
     pub when: &'a str,
@@ -71,16 +73,17 @@ pub fn ticket_pdf(sheet: &TicketSheet<'_>, qr: &QrMatrix) -> Vec<u8> {
         content: Content::new(),
         y: PAGE_HEIGHT - MARGIN - 10.0,
     };
-    w.line(regular, 10.0, "TICKET", 10.0);
+    let l = sheet.locale;
+    w.line(regular, 10.0, &l.t("pdf-ticket-heading"), 10.0);
     w.line(bold, 22.0, sheet.event_title, 10.0);
     w.line(regular, 12.0, sheet.when, 6.0);
     for venue_line in sheet.venue {
         w.line(regular, 12.0, venue_line, 4.0);
     }
     w.y -= 14.0;
-    w.line(regular, 10.0, "Holder", 4.0);
+    w.line(regular, 10.0, &l.t("pdf-holder"), 4.0);
     w.line(bold, 16.0, sheet.holder, 10.0);
-    w.line(regular, 10.0, "Ticket type", 4.0);
+    w.line(regular, 10.0, &l.t("pdf-ticket-type"), 4.0);
     w.line(bold, 14.0, sheet.ticket_type, 18.0);
 
     // The QR code: 200 pt wide (plus quiet zone), left-aligned under the text.
@@ -100,8 +103,14 @@ pub fn ticket_pdf(sheet: &TicketSheet<'_>, qr: &QrMatrix) -> Vec<u8> {
     w.content.fill_nonzero();
     w.y = top - qr.width() as f32 * module - quiet - 6.0;
 
-    w.line(regular, 9.0, &format!("Ticket {}", sheet.ticket_id), 3.0);
-    w.line(regular, 9.0, &format!("Order {}", sheet.order_id), 3.0);
+    let id_line = |key: &str, id: &str| bilten_i18n::t(l, key, &[("id", id.into())]);
+    w.line(
+        regular,
+        9.0,
+        &id_line("pdf-ticket-id", sheet.ticket_id),
+        3.0,
+    );
+    w.line(regular, 9.0, &id_line("pdf-order-id", sheet.order_id), 3.0);
     // The code in two halves, so staff can type it in if a camera fails.
     let (first, second) = sheet.code.split_at(sheet.code.len() / 2);
     w.line(regular, 7.0, first, 2.0);

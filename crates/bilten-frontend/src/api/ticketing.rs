@@ -232,16 +232,20 @@ impl BackendApi {
             .await
     }
 
-    /// A ticket's QR code (`qr.svg`) or PDF (`pdf`), as the backend renders it.
+    /// A ticket's QR code (`qr.svg`) or PDF (`pdf`), as the backend renders it; the PDF's
+    /// words in `locale`.
     pub async fn ticket_file(
         &self,
         caller: &Forwarded,
         access: OrderAccess<'_>,
         id: &str,
         file: &str,
+        locale: bilten_i18n::Locale,
     ) -> Result<super::Answer, ApiError> {
         let path = format!("/tickets/{}/{file}", path_segment(id));
-        let headers = access.headers();
+        let mut headers = access.headers();
+        // The PDF's words in the language the visitor reads the site in.
+        headers.push(("accept-language", locale.code().to_owned()));
         self.send(Call {
             headers: &headers,
             ..Call::get(&path, caller, access.bearer)

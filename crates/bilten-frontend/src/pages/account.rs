@@ -10,17 +10,28 @@ use super::auth::EmptyForm;
 use super::{form_problems, NoticeQuery};
 use chrono::{DateTime, Utc};
 
+use bilten_i18n::{t, Locale};
+
 use crate::api::{SessionInfo, TwoFactorStatus};
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, error_summary, field, Field, FormState};
 use crate::Frontend;
 
 /// The state of the page's two forms when it is shown again after a failed post.
-#[derive(Default)]
 struct AccountForms {
     profile: FormState,
     password: FormState,
     two_factor: FormState,
+}
+
+impl AccountForms {
+    fn new(l: Locale) -> Self {
+        Self {
+            profile: FormState::new(l),
+            password: FormState::new(l),
+            two_factor: FormState::new(l),
+        }
+    }
 }
 
 async fn account_page(
@@ -50,54 +61,60 @@ async fn account_page(
         forms.profile
     };
     let csrf = visit.csrf_token.clone();
+    let l = visit.locale;
+    let (name, current_password, new_password) = (
+        l.t("auth-name"),
+        l.t("account-current-password"),
+        l.t("auth-new-password"),
+    );
     let content = html! {
         (views::notice(notice))
-        h1 { "Your account" }
+        h1 { (l.t("nav-account-title")) }
         div.account-grid {
             section.panel aria-labelledby="profile-title" {
-                h2 #profile-title { "Profile" }
-                p { "Email address: " strong { (user.email) } " "
-                    @if user.email_verified { span.badge { "confirmed" } }
+                h2 #profile-title { (l.t("account-profile")) }
+                p { (l.t("account-email-label")) " " strong { (user.email) } " "
+                    @if user.email_verified { span.badge { (l.t("account-email-confirmed")) } }
                 }
                 @if !user.email_verified {
-                    p { "Your email address is not confirmed yet. Open the link we sent you." }
+                    p { (l.t("account-email-unconfirmed")) }
                     form method="post" action="/account/verification" {
                         (csrf_field(&csrf))
-                        button.secondary type="submit" { "Send the confirmation email again" }
+                        button.secondary type="submit" { (l.t("account-resend-confirmation")) }
                     }
                 }
-                (error_summary(&profile, &[("name", "Name")]))
+                (error_summary(&profile, &[("name", &name)]))
                 form.form method="post" action="/account/profile" novalidate {
                     (csrf_field(&csrf))
-                    (field(&Field { name: "name", label: "Name", kind: "text", autocomplete: "name", hint: None }, &profile))
-                    button type="submit" { "Save name" }
+                    (field(&Field { name: "name", label: &name, kind: "text", autocomplete: "name", hint: None }, &profile))
+                    button type="submit" { (l.t("account-save-name")) }
                 }
             }
             section.panel aria-labelledby="password-title" {
-                h2 #password-title { "Password" }
-                (error_summary(&forms.password, &[("current_password", "Current password"), ("new_password", "New password")]))
+                h2 #password-title { (l.t("auth-password")) }
+                (error_summary(&forms.password, &[("current_password", &current_password), ("new_password", &new_password)]))
                 form.form method="post" action="/account/password" novalidate {
                     (csrf_field(&csrf))
-                    (field(&Field { name: "current_password", label: "Current password", kind: "password", autocomplete: "current-password", hint: None }, &forms.password))
-                    (field(&Field { name: "new_password", label: "New password", kind: "password", autocomplete: "new-password", hint: Some("At least 8 characters. Your other devices will be logged out.") }, &forms.password))
-                    button type="submit" { "Change password" }
+                    (field(&Field { name: "current_password", label: &current_password, kind: "password", autocomplete: "current-password", hint: None }, &forms.password))
+                    (field(&Field { name: "new_password", label: &new_password, kind: "password", autocomplete: "new-password", hint: Some(&l.t("account-new-password-hint")) }, &forms.password))
+                    button type="submit" { (l.t("account-change-password")) }
                 }
             }
         }
         section.panel aria-labelledby="sessions-title" {
-            h2 #sessions-title { "Where you're logged in" }
+            h2 #sessions-title { (l.t("account-sessions")) }
             ul.sessions {
                 @for session in &sessions {
-                    li { (session_line(session)) }
+                    li { (session_line(l, session)) }
                 }
             }
             form method="post" action="/account/logout-everywhere" {
                 (csrf_field(&csrf))
-                button.danger type="submit" { "Log out everywhere" }
+                button.danger type="submit" { (l.t("account-logout-everywhere")) }
             }
         }
-        (two_factor_section(&two_factor, &forms.two_factor, &csrf))
-        (data_section())
+        (two_factor_section(l, &two_factor, &forms.two_factor, &csrf))
+        (data_section(l))
     };
     let status = if failed {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -106,33 +123,39 @@ async fn account_page(
     };
     Ok(visit.page_with_status(
         status,
-        "Your account",
-        "Your Bilten profile, password and sessions.",
+        &l.t("nav-account-title"),
+        &l.t("account-description"),
         &content,
     ))
 }
 
 /// The account page's "Two-factor sign-in" panel: turn it on, or off with a code.
-fn two_factor_section(status: &TwoFactorStatus, form: &FormState, csrf: &str) -> maud::Markup {
+fn two_factor_section(
+    l: Locale,
+    status: &TwoFactorStatus,
+    form: &FormState,
+    csrf: &str,
+) -> maud::Markup {
+    let code = l.t("account-two-factor-code");
     html! {
         section.panel aria-labelledby="two-factor-title" {
-            h2 #two-factor-title { "Two-factor sign-in" }
+            h2 #two-factor-title { (l.t("account-two-factor")) }
             @if status.enabled {
-                p { span.badge { "on" } " Logging in asks for a code from your authenticator app after the password. "
-                    (status.recovery_codes_left) " recovery codes left." }
-                (error_summary(form, &[("code", "Code")]))
+                p { span.badge { (l.t("account-two-factor-on-badge")) } " " (l.t("account-two-factor-on")) " "
+                    (t(l, "account-recovery-codes-left", &[("count", status.recovery_codes_left.into())])) }
+                (error_summary(form, &[("code", &code)]))
                 form.form method="post" action="/account/two-factor/disable" novalidate {
                     (csrf_field(csrf))
-                    (field(&Field { name: "code", label: "Code from your app (or a recovery code)", kind: "text", autocomplete: "one-time-code", hint: Some("Needed for new recovery codes or to turn two-factor sign-in off.") }, form))
-                    button.secondary type="submit" formaction="/account/two-factor/recovery-codes" { "New recovery codes" }
+                    (field(&Field { name: "code", label: &code, kind: "text", autocomplete: "one-time-code", hint: Some(&l.t("account-two-factor-code-hint")) }, form))
+                    button.secondary type="submit" formaction="/account/two-factor/recovery-codes" { (l.t("account-new-recovery-codes")) }
                     " "
-                    button.secondary type="submit" { "Turn two-factor sign-in off" }
+                    button.secondary type="submit" { (l.t("account-two-factor-turn-off")) }
                 }
             } @else {
-                p { "Protect your account with a second step at login: a 6-digit code from an authenticator app on your phone. Some organizations require it of their team." }
+                p { (l.t("account-two-factor-pitch")) }
                 form method="post" action="/account/two-factor" {
                     (csrf_field(csrf))
-                    button type="submit" { "Set up two-factor sign-in" }
+                    button type="submit" { (l.t("account-two-factor-set-up")) }
                 }
             }
         }
@@ -140,34 +163,38 @@ fn two_factor_section(status: &TwoFactorStatus, form: &FormState, csrf: &str) ->
 }
 
 /// The account page's "Your data" panel: the export and the way to deletion.
-fn data_section() -> maud::Markup {
+fn data_section(l: Locale) -> maud::Markup {
     html! {
         section.panel aria-labelledby="data-title" {
-            h2 #data-title { "Your data" }
-            p { "Download everything we hold about you — your profile, organizations, orders with their tickets, and sessions — as a JSON file." }
-            p { a.button.secondary href="/account/export" download { "Download my data" } }
-            p { "Deleting your account cannot be undone. The next page says what it removes and what organizers keep." }
-            p { a.button.danger href="/account/delete" { "Delete my account" } }
+            h2 #data-title { (l.t("account-data")) }
+            p { (l.t("account-data-export-intro")) }
+            p { a.button.secondary href="/account/export" download { (l.t("account-data-export")) } }
+            p { (l.t("account-delete-intro")) }
+            p { a.button.danger href="/account/delete" { (l.t("account-delete")) } }
         }
     }
 }
 
-fn session_line(session: &SessionInfo) -> maud::Markup {
+fn session_line(l: Locale, session: &SessionInfo) -> maud::Markup {
+    let args = [
+        ("created", short_time(l, &session.created_at).into()),
+        ("last_used", short_time(l, &session.last_used_at).into()),
+    ];
     html! {
-        strong { (session.user_agent.as_deref().unwrap_or("Unknown browser")) }
-        @if session.current { " " span.badge { "this device" } }
+        strong { (session.user_agent.clone().unwrap_or_else(|| l.t("account-unknown-browser"))) }
+        @if session.current { " " span.badge { (l.t("account-this-device")) } }
         br;
         span.muted {
-            "Logged in " (short_time(&session.created_at))
-            ", last active " (short_time(&session.last_used_at))
-            @if let Some(ip) = &session.ip { ", from " (ip) }
+            (t(l, "account-session-times", &args))
+            @if let Some(ip) = &session.ip { (t(l, "account-session-from", &[("ip", ip.into())])) }
         }
     }
 }
 
-/// `2026-11-26T01:02:03.456Z` → `2026-11-26 01:02 UTC`.
-fn short_time(at: &DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+/// `2026-11-26T01:02:03.456Z` → `Thu, 26 Nov 2026, 01:02 UTC` (in the visitor's language;
+/// a session has no time zone of its own).
+fn short_time(l: Locale, at: &DateTime<Utc>) -> String {
+    crate::format::local_datetime_zone(l, *at, chrono_tz::Tz::UTC)
 }
 
 pub async fn show(
@@ -175,7 +202,9 @@ pub async fn show(
     mut visit: Visit,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    let outcome = account_page(&app, &mut visit, AccountForms::default(), query.message()).await;
+    let forms = AccountForms::new(visit.locale);
+    let notice = query.message(visit.locale);
+    let outcome = account_page(&app, &mut visit, forms, notice.as_deref()).await;
     visit.respond(outcome)
 }
 
@@ -199,11 +228,14 @@ pub async fn update_profile(
     let outcome = match saved {
         Ok(_) => Ok(Redirect::to("/account?notice=name_saved").into_response()),
         Err(error) => {
-            match form_problems(error, FormState::default().with_value("name", &input.name)) {
+            match form_problems(
+                error,
+                FormState::new(visit.locale).with_value("name", &input.name),
+            ) {
                 Ok(profile) => {
                     let forms = AccountForms {
                         profile,
-                        ..AccountForms::default()
+                        ..AccountForms::new(visit.locale)
                     };
                     account_page(&app, &mut visit, forms, None).await
                 }
@@ -240,11 +272,11 @@ pub async fn change_password(
         .await;
     let outcome = match changed {
         Ok(()) => Ok(Redirect::to("/account?notice=password_changed").into_response()),
-        Err(error) => match form_problems(error, FormState::default()) {
+        Err(error) => match form_problems(error, FormState::new(visit.locale)) {
             Ok(password) => {
                 let forms = AccountForms {
                     password,
-                    ..AccountForms::default()
+                    ..AccountForms::new(visit.locale)
                 };
                 account_page(&app, &mut visit, forms, None).await
             }
@@ -304,7 +336,7 @@ pub async fn enrol_two_factor(
         Ok(enrolment) => Ok(confirm_page(
             &visit,
             Some(&enrolment),
-            &FormState::default(),
+            &FormState::new(visit.locale),
         )),
         Err(error) => Err(PageError::from(error)),
     };
@@ -321,33 +353,35 @@ fn confirm_page(
     } else {
         StatusCode::OK
     };
+    let l = visit.locale;
+    let code = l.t("account-enrol-code");
     let content = html! {
-        h1 { "Set up two-factor sign-in" }
+        h1 { (l.t("account-two-factor-set-up")) }
         @if let Some(enrolment) = enrolment {
             ol {
-                li { "Open an authenticator app on your phone (for example Aegis, Google Authenticator or 1Password) and add an account." }
-                li { "Scan this QR code, or type the key below." }
-                li { "Type the 6-digit code the app shows." }
+                li { (l.t("account-enrol-step-app")) }
+                li { (l.t("account-enrol-step-scan")) }
+                li { (l.t("account-enrol-step-code")) }
             }
-            div.qr-enrol role="img" aria-label="QR code for your authenticator app" {
+            div.qr-enrol role="img" aria-label=(l.t("account-enrol-qr-label")) {
                 (maud::PreEscaped(&enrolment.qr_svg))
             }
-            p { "Key: " code.secret { (enrolment.secret) } }
+            p { (l.t("account-enrol-key")) " " code.secret { (enrolment.secret) } }
         } @else {
-            p { "Type the code your authenticator app shows now for Bilten, or "
-                a href="/account" { "start over" } " with a new QR code." }
+            p { (l.t("account-enrol-again-before")) " "
+                a href="/account" { (l.t("account-enrol-start-over")) } " " (l.t("account-enrol-again-after")) }
         }
-        (error_summary(form, &[("code", "Code")]))
+        (error_summary(form, &[("code", &code)]))
         form.form method="post" action="/account/two-factor/confirm" novalidate {
             (csrf_field(&visit.csrf_token))
-            (field(&Field { name: "code", label: "Code from the app", kind: "text", autocomplete: "one-time-code", hint: Some("6 digits; a new one every 30 seconds.") }, form))
-            button type="submit" { "Turn on" }
+            (field(&Field { name: "code", label: &code, kind: "text", autocomplete: "one-time-code", hint: Some(&l.t("account-enrol-code-hint")) }, form))
+            button type="submit" { (l.t("account-enrol-submit")) }
         }
     };
     visit.page_with_status(
         status,
-        "Set up two-factor sign-in",
-        "Add a second step to your Bilten login.",
+        &l.t("account-two-factor-set-up"),
+        &l.t("account-enrol-description"),
         &content,
     )
 }
@@ -373,29 +407,29 @@ pub async fn confirm_two_factor(
     let outcome = match confirmed {
         Ok(codes) => Ok(recovery_codes_page(
             &visit,
-            "Two-factor sign-in is on",
+            &visit.locale.t("notice-two-factor-on"),
             &codes,
         )),
-        Err(error) => {
-            form_problems(error, FormState::default()).map(|form| confirm_page(&visit, None, &form))
-        }
+        Err(error) => form_problems(error, FormState::new(visit.locale))
+            .map(|form| confirm_page(&visit, None, &form)),
     };
     visit.respond(outcome)
 }
 
 /// The recovery codes, shown once.
 fn recovery_codes_page(visit: &Visit, title: &str, codes: &[String]) -> Response {
+    let l = visit.locale;
     let content = html! {
         h1 { (title) }
-        p { "Keep these recovery codes somewhere safe (print them, or store them in a password manager). Each one logs you in once if you lose your phone. They are shown only now." }
+        p { (l.t("account-recovery-intro")) }
         ul.recovery-codes {
             @for code in codes { li { code { (code) } } }
         }
-        p { a.button href="/account?notice=two_factor_on" { "I have saved them" } }
+        p { a.button href="/account?notice=two_factor_on" { (l.t("account-recovery-saved")) } }
     };
     visit.page(
-        "Your recovery codes",
-        "Recovery codes for your Bilten login.",
+        &l.t("account-recovery-title"),
+        &l.t("account-recovery-description"),
         &content,
     )
 }
@@ -413,12 +447,16 @@ pub async fn renew_recovery_codes(
         })
         .await;
     let outcome = match renewed {
-        Ok(codes) => Ok(recovery_codes_page(&visit, "New recovery codes", &codes)),
-        Err(error) => match form_problems(error, FormState::default()) {
+        Ok(codes) => Ok(recovery_codes_page(
+            &visit,
+            &visit.locale.t("account-new-recovery-codes"),
+            &codes,
+        )),
+        Err(error) => match form_problems(error, FormState::new(visit.locale)) {
             Ok(two_factor) => {
                 let forms = AccountForms {
                     two_factor,
-                    ..AccountForms::default()
+                    ..AccountForms::new(visit.locale)
                 };
                 account_page(&app, &mut visit, forms, None).await
             }
@@ -442,11 +480,11 @@ pub async fn disable_two_factor(
         .await;
     let outcome = match disabled {
         Ok(()) => Ok(Redirect::to("/account?notice=two_factor_off").into_response()),
-        Err(error) => match form_problems(error, FormState::default()) {
+        Err(error) => match form_problems(error, FormState::new(visit.locale)) {
             Ok(two_factor) => {
                 let forms = AccountForms {
                     two_factor,
-                    ..AccountForms::default()
+                    ..AccountForms::new(visit.locale)
                 };
                 account_page(&app, &mut visit, forms, None).await
             }
@@ -495,31 +533,32 @@ fn delete_page(visit: &Visit, form: &FormState) -> Response {
     } else {
         StatusCode::OK
     };
+    let l = visit.locale;
     let content = html! {
-        h1 { "Delete your account" }
+        h1 { (l.t("account-delete-heading")) }
         section.panel aria-labelledby="consequences-title" {
-            h2 #consequences-title { "What happens" }
+            h2 #consequences-title { (l.t("account-delete-what-happens")) }
             ul {
-                li { "Your account, your sessions and your organization memberships are deleted, and you are logged out everywhere." }
-                li { "Your orders stay with the organizers you bought from, because they must keep accounting records (10 years under German commercial and tax law, HGB §257 and AO §147). Your name and email are removed from them, and from the names on their tickets." }
-                li { "Your tickets are no longer linked to you: download the ones you still need before you go." }
-                li { "If you are the only owner of an organization, make someone else an owner first." }
+                li { (l.t("account-delete-account-gone")) }
+                li { (l.t("account-delete-orders-stay")) }
+                li { (l.t("account-delete-tickets-unlinked")) }
+                li { (l.t("account-delete-only-owner")) }
             }
-            p { strong { "This cannot be undone." } }
+            p { strong { (l.t("account-delete-final")) } }
         }
-        (error_summary(form, &[("password", "Password")]))
+        (error_summary(form, &[("password", &l.t("auth-password"))]))
         form.form method="post" action="/account/delete" novalidate {
             (csrf_field(&visit.csrf_token))
-            (field(&Field { name: "password", label: "Your password", kind: "password", autocomplete: "current-password", hint: Some("We ask for it so nobody else can delete your account from a device you left logged in.") }, form))
-            button.danger type="submit" { "Delete my account" }
+            (field(&Field { name: "password", label: &l.t("account-delete-password"), kind: "password", autocomplete: "current-password", hint: Some(&l.t("account-delete-password-hint")) }, form))
+            button.danger type="submit" { (l.t("account-delete")) }
             " "
-            a href="/account" { "Keep my account" }
+            a href="/account" { (l.t("account-delete-keep")) }
         }
     };
     visit.page_with_status(
         status,
-        "Delete your account",
-        "Delete your Bilten account.",
+        &l.t("account-delete-heading"),
+        &l.t("account-delete-description"),
         &content,
     )
 }
@@ -528,7 +567,7 @@ pub async fn confirm_delete(State(_app): State<Frontend>, visit: Visit) -> Respo
     if !visit.signed_in() {
         return visit.respond(Err(PageError::SignInRequired));
     }
-    let page = delete_page(&visit, &FormState::default());
+    let page = delete_page(&visit, &FormState::new(visit.locale));
     visit.respond(Ok(page))
 }
 
@@ -554,9 +593,8 @@ pub async fn delete(
             visit.forget_tokens();
             Ok(Redirect::to("/?notice=account_deleted").into_response())
         }
-        Err(error) => {
-            form_problems(error, FormState::default()).map(|form| delete_page(&visit, &form))
-        }
+        Err(error) => form_problems(error, FormState::new(visit.locale))
+            .map(|form| delete_page(&visit, &form)),
     };
     visit.respond(outcome)
 }
@@ -564,10 +602,12 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::short_time;
+    use bilten_i18n::Locale;
 
     #[test]
-    fn times_are_shortened_to_the_minute() {
+    fn times_are_shortened_to_the_minute_in_the_visitors_language() {
         let at = "2026-11-26T01:02:03.456Z".parse().unwrap();
-        assert_eq!(short_time(&at), "2026-11-26 01:02 UTC");
+        assert_eq!(short_time(Locale::En, &at), "Thu, 26 Nov 2026, 01:02 UTC");
+        assert_eq!(short_time(Locale::De, &at), "Do., 26.11.2026, 01:02 UTC");
     }
 }

@@ -14,6 +14,7 @@ use super::organize::authed;
 use super::{after_post, NoticeQuery};
 use crate::api::ticketing::EventStatus;
 use crate::api::ApiError;
+use crate::format;
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, FormState};
 use crate::Frontend;
@@ -56,40 +57,41 @@ async fn users_page(
         Ok(answer) => answer,
         Err(cause) => (false, serde_json::json!({ "error": cause })),
     };
+    let l = visit.locale;
     let notice = match query.notice.key() {
-        Some("disabled") => Some("The account is disabled and its sessions have ended."),
-        Some("enabled") => Some("The account is enabled again."),
+        Some("disabled") => Some(l.t("admin-notice-disabled")),
+        Some("enabled") => Some(l.t("admin-notice-enabled")),
         _ => None,
     };
     let csrf = visit.csrf_token.clone();
     let content = html! {
-        (views::notice(notice))
-        h1 { "Administration" }
-        p { a href="/admin/moderation" { "Organizations and events (moderation)" } }
+        (views::notice(notice.as_deref()))
+        h1 { (l.t("admin-title")) }
+        p { a href="/admin/moderation" { (l.t("admin-moderation-link")) } }
         section.panel aria-labelledby="health-title" {
-            h2 #health-title { "Platform health" }
-            p { "Backend: " @if ready { span.badge { "ready" } } @else { span.tag.sold-out { "not ready" } } }
+            h2 #health-title { (l.t("admin-health")) }
+            p { (l.t("admin-backend")) " " @if ready { span.badge { (l.t("admin-ready")) } } @else { span.tag.sold-out { (l.t("admin-not-ready")) } } }
             @if let Some(checks) = health.get("checks").and_then(|c| c.as_object()) {
                 ul.plain-list { @for (name, state) in checks { li { (name) ": " (state.as_str().unwrap_or("?")) } } }
             }
         }
-        h2 #users-title { "Users" }
+        h2 #users-title { (l.t("admin-users")) }
         (views::error_summary(form, &[]))
-        form.search-form method="get" action="/admin" role="search" aria-label="Search users" {
-            div.field { label for="field-q" { "Name or email" } input #field-q type="search" name="q" value=(query.q); }
-            div.search-actions { button type="submit" { "Search" } }
+        form.search-form method="get" action="/admin" role="search" aria-label=(l.t("admin-search-users")) {
+            div.field { label for="field-q" { (l.t("admin-name-or-email")) } input #field-q type="search" name="q" value=(query.q); }
+            div.search-actions { button type="submit" { (l.t("search-submit")) } }
         }
         div.table-wrap {
             table aria-labelledby="users-title" {
-                thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { span.visually-hidden { "Actions" } } } }
+                thead { tr { th scope="col" { (l.t("auth-name")) } th scope="col" { (l.t("admin-email")) } th scope="col" { (l.t("admin-role")) } th scope="col" { span.visually-hidden { (l.t("admin-actions")) } } } }
                 tbody {
                     @for user in &page.items {
                         tr {
                             th scope="row" { (user.name) }
-                            td { (user.email) @if user.email_verified { " " span.badge { "confirmed" } } }
+                            td { (user.email) @if user.email_verified { " " span.badge { (l.t("account-email-confirmed")) } } }
                             td { (user.role.as_str()) }
                             td.order-actions {
-                                @for (disabled, label) in [(true, "Disable"), (false, "Enable")] {
+                                @for (disabled, label) in [(true, l.t("admin-disable")), (false, l.t("admin-enable"))] {
                                     form method="post" action={ "/admin/users/" (user.id) "/disabled" } {
                                         input type="hidden" name="csrf_token" value=(csrf);
                                         input type="hidden" name="disabled" value=(disabled);
@@ -103,14 +105,10 @@ async fn users_page(
             }
         }
         @if let Some(cursor) = &page.next_cursor {
-            p { a.button href={ "/admin?" (serde_urlencoded::to_string([("q", query.q.as_str()), ("cursor", cursor.as_str())]).unwrap_or_default()) } { "More users" } }
+            p { a.button href={ "/admin?" (serde_urlencoded::to_string([("q", query.q.as_str()), ("cursor", cursor.as_str())]).unwrap_or_default()) } { (l.t("admin-more-users")) } }
         }
     };
-    Ok(visit.page(
-        "Administration",
-        "Bilten platform administration.",
-        &content,
-    ))
+    Ok(visit.page(&l.t("admin-title"), &l.t("admin-description"), &content))
 }
 
 pub async fn users(
@@ -118,7 +116,8 @@ pub async fn users(
     mut visit: Visit,
     Query(query): Query<UserQuery>,
 ) -> Response {
-    let outcome = users_page(&app, &mut visit, &query, &FormState::default()).await;
+    let form = FormState::new(visit.locale);
+    let outcome = users_page(&app, &mut visit, &query, &form).await;
     visit.respond(outcome)
 }
 
@@ -152,7 +151,7 @@ pub async fn set_disabled(
     };
     let outcome = after_post(
         result,
-        FormState::default(),
+        FormState::new(visit.locale),
         |()| format!("/admin?notice={notice}"),
         async |form| users_page(&app, &mut visit, &UserQuery::default(), &form).await,
     )
@@ -183,27 +182,26 @@ async fn moderation_page(
         .api
         .admin_events(&fwd, token, &api_query))
     .map_err(hidden)?;
+    let l = visit.locale;
     let notice = match query.notice.key() {
-        Some("unpublished") => {
-            Some("The event is unpublished: off sale and out of the listing until you release it.")
-        }
-        Some("released") => Some("The event is released: its organizer may publish it again."),
+        Some("unpublished") => Some(l.t("admin-notice-unpublished")),
+        Some("released") => Some(l.t("admin-notice-released")),
         _ => None,
     };
     let csrf = visit.csrf_token.clone();
     let content = html! {
-        (views::notice(notice))
-        h1 { "Moderation" }
-        p { a href="/admin" { "Back to administration" } }
+        (views::notice(notice.as_deref()))
+        h1 { (l.t("admin-moderation")) }
+        p { a href="/admin" { (l.t("admin-back")) } }
         (views::error_summary(form, &[]))
-        form.search-form method="get" action="/admin/moderation" role="search" aria-label="Search organizations and events" {
-            div.field { label for="field-q" { "Organization name or event title" } input #field-q type="search" name="q" value=(query.q); }
-            div.search-actions { button type="submit" { "Search" } }
+        form.search-form method="get" action="/admin/moderation" role="search" aria-label=(l.t("admin-search-moderation")) {
+            div.field { label for="field-q" { (l.t("admin-org-or-event")) } input #field-q type="search" name="q" value=(query.q); }
+            div.search-actions { button type="submit" { (l.t("search-submit")) } }
         }
-        h2 #orgs-title { "Organizations" }
+        h2 #orgs-title { (l.t("admin-organizations")) }
         div.table-wrap {
             table aria-labelledby="orgs-title" {
-                thead { tr { th scope="col" { "Name" } th scope="col" { "Members" } th scope="col" { "Events" } } }
+                thead { tr { th scope="col" { (l.t("auth-name")) } th scope="col" { (l.t("admin-members")) } th scope="col" { (l.t("nav-events")) } } }
                 tbody {
                     @for org in &organizations.items {
                         tr { th scope="row" { (org.name) } td { (org.members) } td { (org.events) } }
@@ -211,30 +209,30 @@ async fn moderation_page(
                 }
             }
         }
-        h2 #events-title { "Events" }
+        h2 #events-title { (l.t("nav-events")) }
         div.table-wrap {
             table aria-labelledby="events-title" {
-                thead { tr { th scope="col" { "Title" } th scope="col" { "Starts" } th scope="col" { "Status" } th scope="col" { span.visually-hidden { "Actions" } } } }
+                thead { tr { th scope="col" { (l.t("admin-event-title")) } th scope="col" { (l.t("admin-starts")) } th scope="col" { (l.t("admin-status")) } th scope="col" { span.visually-hidden { (l.t("admin-actions")) } } } }
                 tbody {
                     @for event in &events.items {
                         tr {
                             th scope="row" { (event.title) }
-                            td { (event.starts_at.format("%Y-%m-%d %H:%M UTC")) }
+                            td { (format::local_datetime_zone(l, event.starts_at, chrono_tz::Tz::UTC)) }
                             td {
-                                (event.status.as_str())
-                                @if event.moderation_locked { " (locked by moderation)" }
+                                (super::organize::event_status_label(l, event.status))
+                                @if event.moderation_locked { " " (l.t("admin-locked")) }
                             }
                             td.order-actions {
                                 @if event.status == EventStatus::Published {
                                     form method="post" action={ "/admin/events/" (event.id) "/unpublish" } {
                                         input type="hidden" name="csrf_token" value=(csrf);
-                                        button.secondary type="submit" { "Unpublish" span.visually-hidden { " " (event.title) } }
+                                        button.secondary type="submit" { (l.t("admin-unpublish")) span.visually-hidden { " " (event.title) } }
                                     }
                                 }
                                 @if event.moderation_locked {
                                     form method="post" action={ "/admin/events/" (event.id) "/release" } {
                                         input type="hidden" name="csrf_token" value=(csrf);
-                                        button.secondary type="submit" { "Release" span.visually-hidden { " " (event.title) } }
+                                        button.secondary type="submit" { (l.t("admin-release")) span.visually-hidden { " " (event.title) } }
                                     }
                                 }
                             }
@@ -244,7 +242,11 @@ async fn moderation_page(
             }
         }
     };
-    Ok(visit.page("Moderation", "Bilten platform moderation.", &content))
+    Ok(visit.page(
+        &l.t("admin-moderation"),
+        &l.t("admin-moderation-description"),
+        &content,
+    ))
 }
 
 pub async fn moderation(
@@ -252,7 +254,8 @@ pub async fn moderation(
     mut visit: Visit,
     Query(query): Query<ModerationQuery>,
 ) -> Response {
-    let outcome = moderation_page(&app, &mut visit, &query, &FormState::default()).await;
+    let form = FormState::new(visit.locale);
+    let outcome = moderation_page(&app, &mut visit, &query, &form).await;
     visit.respond(outcome)
 }
 
@@ -275,7 +278,7 @@ pub async fn unpublish(
     }
     let outcome = after_post(
         result,
-        FormState::default(),
+        FormState::new(visit.locale),
         |()| "/admin/moderation?notice=unpublished".to_owned(),
         async |form| moderation_page(&app, &mut visit, &ModerationQuery::default(), &form).await,
     )
@@ -300,7 +303,7 @@ pub async fn release(
     }
     let outcome = after_post(
         result,
-        FormState::default(),
+        FormState::new(visit.locale),
         |()| "/admin/moderation?notice=released".to_owned(),
         async |form| moderation_page(&app, &mut visit, &ModerationQuery::default(), &form).await,
     )

@@ -13,13 +13,18 @@ use crate::views::{self, csrf_field, error_summary, field, Field, FormState};
 use crate::Frontend;
 use bilten_api::ErrorCode;
 
-const EMAIL: Field<'static> = Field {
-    name: "email",
-    label: "Email address",
-    kind: "email",
-    autocomplete: "email",
-    hint: None,
-};
+fn email_field(form: &FormState) -> Markup {
+    field(
+        &Field {
+            name: "email",
+            label: &form.locale.t("checkout-email"),
+            kind: "email",
+            autocomplete: "email",
+            hint: None,
+        },
+        form,
+    )
+}
 
 /// Where to go after logging in: only a path on this site, so a crafted `?next=` link cannot
 /// send a freshly logged-in visitor to someone else's page.
@@ -57,28 +62,34 @@ pub struct SignupQuery {
 }
 
 fn signup_content(visit: &Visit, form: &FormState, next: Option<&str>) -> Markup {
+    let l = visit.locale;
+    let (name, email, password) = (
+        l.t("auth-name"),
+        l.t("checkout-email"),
+        l.t("auth-password"),
+    );
     html! {
-        h1 { "Create your account" }
-        (error_summary(form, &[("name", "Name"), ("email", "Email address"), ("password", "Password")]))
+        h1 { (l.t("auth-signup-heading")) }
+        (error_summary(form, &[("name", &name), ("email", &email), ("password", &password)]))
         form.form method="post" action="/signup" novalidate {
             (csrf_field(&visit.csrf_token))
             @if let Some(next) = next {
                 input type="hidden" name="next" value=(next);
             }
-            (field(&Field { name: "name", label: "Name", kind: "text", autocomplete: "name", hint: Some("As it should appear on your tickets.") }, form))
-            (field(&EMAIL, form))
-            (field(&Field { name: "password", label: "Password", kind: "password", autocomplete: "new-password", hint: Some("At least 8 characters. A few unrelated words make a strong password.") }, form))
-            button type="submit" { "Create account" }
+            (field(&Field { name: "name", label: &name, kind: "text", autocomplete: "name", hint: Some(&l.t("auth-name-hint")) }, form))
+            (email_field(form))
+            (field(&Field { name: "password", label: &password, kind: "password", autocomplete: "new-password", hint: Some(&l.t("auth-password-hint")) }, form))
+            button type="submit" { (l.t("auth-signup-submit")) }
         }
-        p { "Already have an account? " a href="/login" { "Log in" } }
+        p { (l.t("auth-have-account")) " " a href="/login" { (l.t("nav-log-in")) } }
     }
 }
 
 pub async fn signup_page(visit: Visit, Query(query): Query<SignupQuery>) -> Response {
     let page = visit.page(
-        "Sign up",
-        "Create a Bilten account to buy and keep your tickets.",
-        &signup_content(&visit, &FormState::default(), query.next.as_deref()),
+        &visit.locale.t("nav-sign-up"),
+        &visit.locale.t("auth-signup-description"),
+        &signup_content(&visit, &FormState::new(visit.locale), query.next.as_deref()),
     );
     visit.respond(Ok(page))
 }
@@ -108,11 +119,11 @@ pub async fn signup(
         Err(error) => form_again(
             &visit,
             error,
-            FormState::default()
+            FormState::new(visit.locale)
                 .with_value("name", &input.name)
                 .with_value("email", &input.email),
-            "Sign up",
-            "Create a Bilten account.",
+            &visit.locale.t("nav-sign-up"),
+            &visit.locale.t("auth-signup-description"),
             |form| signup_content(&visit, form, input.next.as_deref()),
         ),
     };
@@ -143,33 +154,35 @@ fn login_content(
     next: Option<&str>,
     notice: Option<&str>,
 ) -> Markup {
+    let l = visit.locale;
+    let (email, password) = (l.t("checkout-email"), l.t("auth-password"));
     html! {
         (views::notice(notice))
-        h1 { "Log in" }
-        (error_summary(form, &[("email", "Email address"), ("password", "Password")]))
+        h1 { (l.t("nav-log-in")) }
+        (error_summary(form, &[("email", &email), ("password", &password)]))
         form.form method="post" action="/login" novalidate {
             (csrf_field(&visit.csrf_token))
             @if let Some(next) = next {
                 input type="hidden" name="next" value=(next);
             }
-            (field(&EMAIL, form))
-            (field(&Field { name: "password", label: "Password", kind: "password", autocomplete: "current-password", hint: None }, form))
-            button type="submit" { "Log in" }
+            (email_field(form))
+            (field(&Field { name: "password", label: &password, kind: "password", autocomplete: "current-password", hint: None }, form))
+            button type="submit" { (l.t("nav-log-in")) }
         }
-        p { a href="/forgot-password" { "Forgot your password?" } }
-        p { "New to Bilten? " a href="/signup" { "Create an account" } }
+        p { a href="/forgot-password" { (l.t("auth-forgot-link")) } }
+        p { (l.t("auth-new-here")) " " a href="/signup" { (l.t("auth-create-account-link")) } }
     }
 }
 
 pub async fn login_page(visit: Visit, Query(query): Query<LoginQuery>) -> Response {
     let page = visit.page(
-        "Log in",
-        "Log in to Bilten to see your tickets and account.",
+        &visit.locale.t("nav-log-in"),
+        &visit.locale.t("auth-login-description"),
         &login_content(
             &visit,
-            &FormState::default(),
+            &FormState::new(visit.locale),
             query.next.as_deref(),
-            query.notice.message(),
+            query.notice.message(visit.locale).as_deref(),
         ),
     );
     visit.respond(Ok(page))
@@ -193,14 +206,14 @@ pub async fn login(
             &visit,
             &challenge.challenge_token,
             input.next.as_deref(),
-            &FormState::default(),
+            &FormState::new(visit.locale),
         )),
         Err(error) => form_again(
             &visit,
             error,
-            FormState::default().with_value("email", &input.email),
-            "Log in",
-            "Log in to Bilten.",
+            FormState::new(visit.locale).with_value("email", &input.email),
+            &visit.locale.t("nav-log-in"),
+            &visit.locale.t("auth-login-description"),
             |form| login_content(&visit, form, input.next.as_deref(), None),
         ),
     };
@@ -215,25 +228,27 @@ fn code_page(visit: &Visit, challenge: &str, next: Option<&str>, form: &FormStat
     } else {
         StatusCode::OK
     };
+    let l = visit.locale;
+    let code = l.t("auth-code");
     let content = html! {
-        h1 { "Enter your sign-in code" }
-        p { "Open your authenticator app and type the 6-digit code it shows for Bilten. Lost your phone? Type one of your recovery codes instead." }
-        (error_summary(form, &[("code", "Code")]))
+        h1 { (l.t("auth-code-heading")) }
+        p { (l.t("auth-code-intro")) }
+        (error_summary(form, &[("code", &code)]))
         form.form method="post" action="/login/two-factor" novalidate {
             (csrf_field(&visit.csrf_token))
             input type="hidden" name="challenge_token" value=(challenge);
             @if let Some(next) = next {
                 input type="hidden" name="next" value=(next);
             }
-            (field(&Field { name: "code", label: "Code", kind: "text", autocomplete: "one-time-code", hint: Some("6 digits, or a recovery code like abcde-23456.") }, form))
-            button type="submit" { "Log in" }
+            (field(&Field { name: "code", label: &code, kind: "text", autocomplete: "one-time-code", hint: Some(&l.t("auth-code-hint")) }, form))
+            button type="submit" { (l.t("nav-log-in")) }
         }
-        p { a href="/login" { "Start again" } }
+        p { a href="/login" { (l.t("auth-start-again")) } }
     };
     visit.page_with_status(
         status,
-        "Enter your sign-in code",
-        "The second step of logging in to Bilten.",
+        &l.t("auth-code-heading"),
+        &l.t("auth-code-description"),
         &content,
     )
 }
@@ -267,7 +282,7 @@ pub async fn login_code(
         {
             Ok(Redirect::to("/login?notice=sign_in_expired").into_response())
         }
-        Err(error) => form_problems(error, FormState::default())
+        Err(error) => form_problems(error, FormState::new(visit.locale))
             .map(|form| code_page(&visit, &input.challenge_token, input.next.as_deref(), &form)),
     };
     visit.respond(outcome)
@@ -313,7 +328,7 @@ fn link_problem(visit: &Visit, heading: &str, explanation: &str) -> Response {
     let content = html! {
         h1 { (heading) }
         p { (explanation) }
-        p { a href="/account" { "Go to your account" } " · " a href="/" { "Browse events" } }
+        p { a href="/account" { (visit.locale.t("auth-go-to-account")) } " · " a href="/" { (visit.locale.t("auth-browse-events")) } }
     };
     visit.page_with_status(StatusCode::BAD_REQUEST, heading, explanation, &content)
 }
@@ -323,25 +338,26 @@ fn link_problem(visit: &Visit, heading: &str, explanation: &str) -> Response {
 pub async fn verify_page(visit: Visit, Query(query): Query<TokenQuery>) -> Response {
     let page = match query.token.as_deref().filter(|t| !t.is_empty()) {
         Some(token) => {
+            let l = visit.locale;
             let content = html! {
-                h1 { "Confirm your email address" }
-                p { "Press the button to confirm that this email address is yours." }
+                h1 { (l.t("auth-verify-heading")) }
+                p { (l.t("auth-verify-intro")) }
                 form method="post" action="/verify-email" {
                     (csrf_field(&visit.csrf_token))
                     input type="hidden" name="token" value=(token);
-                    button type="submit" { "Confirm my email" }
+                    button type="submit" { (l.t("auth-verify-submit")) }
                 }
             };
             visit.page(
-                "Confirm your email",
-                "Confirm your email address for Bilten.",
+                &l.t("auth-verify-title"),
+                &l.t("auth-verify-description"),
                 &content,
             )
         }
         None => link_problem(
             &visit,
-            "This link is incomplete",
-            "Open the link from the email again, or copy the whole address into the browser.",
+            &visit.locale.t("auth-link-incomplete"),
+            &visit.locale.t("auth-link-incomplete-verify"),
         ),
     };
     visit.respond(Ok(page))
@@ -360,8 +376,8 @@ pub async fn verify(
         Err(ApiError::Rejected(rejection)) if rejection.status.is_client_error() => {
             Ok(link_problem(
                 &visit,
-                "This link has expired",
-                "The confirmation link has expired or was already used. Log in and ask for a new one from your account page.",
+                &visit.locale.t("auth-link-expired"),
+                &visit.locale.t("auth-link-expired-verify"),
             ))
         }
         Err(error) => Err(PageError::from(error)),
@@ -378,25 +394,30 @@ pub struct ForgotForm {
 }
 
 fn forgot_content(visit: &Visit, form: &FormState, notice: Option<&str>) -> Markup {
+    let l = visit.locale;
     html! {
         (views::notice(notice))
-        h1 { "Reset your password" }
-        p { "Enter the email address of your account and we will send you a link to choose a new password." }
-        (error_summary(form, &[("email", "Email address")]))
+        h1 { (l.t("auth-forgot-heading")) }
+        p { (l.t("auth-forgot-intro")) }
+        (error_summary(form, &[("email", &l.t("checkout-email"))]))
         form.form method="post" action="/forgot-password" novalidate {
             (csrf_field(&visit.csrf_token))
-            (field(&EMAIL, form))
-            button type="submit" { "Send the link" }
+            (email_field(form))
+            button type="submit" { (l.t("auth-forgot-submit")) }
         }
-        p { a href="/login" { "Back to log in" } }
+        p { a href="/login" { (l.t("auth-back-to-login")) } }
     }
 }
 
 pub async fn forgot_page(visit: Visit, Query(query): Query<NoticeQuery>) -> Response {
     let page = visit.page(
-        "Forgot your password",
-        "Get a link to reset your Bilten password.",
-        &forgot_content(&visit, &FormState::default(), query.message()),
+        &visit.locale.t("auth-forgot-title"),
+        &visit.locale.t("auth-forgot-description"),
+        &forgot_content(
+            &visit,
+            &FormState::new(visit.locale),
+            query.message(visit.locale).as_deref(),
+        ),
     );
     visit.respond(Ok(page))
 }
@@ -415,9 +436,9 @@ pub async fn forgot(
         Err(error) => form_again(
             &visit,
             error,
-            FormState::default().with_value("email", &input.email),
-            "Forgot your password",
-            "Get a link to reset your Bilten password.",
+            FormState::new(visit.locale).with_value("email", &input.email),
+            &visit.locale.t("auth-forgot-title"),
+            &visit.locale.t("auth-forgot-description"),
             |form| forgot_content(&visit, form, None),
         ),
     };
@@ -435,17 +456,19 @@ pub struct ResetForm {
 }
 
 fn reset_content(visit: &Visit, form: &FormState, token: &str) -> Markup {
+    let l = visit.locale;
+    let new_password = l.t("auth-new-password");
     html! {
-        h1 { "Choose a new password" }
-        (error_summary(form, &[("password", "New password")]))
+        h1 { (l.t("auth-reset-heading")) }
+        (error_summary(form, &[("password", &new_password)]))
         @if form.field_errors.contains_key("token") || form.summary.is_some() {
-            p { a href="/forgot-password" { "Ask for a new reset link" } }
+            p { a href="/forgot-password" { (l.t("auth-reset-new-link")) } }
         }
         form.form method="post" action="/reset-password" novalidate {
             (csrf_field(&visit.csrf_token))
             input type="hidden" name="token" value=(token);
-            (field(&Field { name: "password", label: "New password", kind: "password", autocomplete: "new-password", hint: Some("At least 8 characters. Every device logged in to your account will be logged out.") }, form))
-            button type="submit" { "Save the new password" }
+            (field(&Field { name: "password", label: &new_password, kind: "password", autocomplete: "new-password", hint: Some(&l.t("auth-reset-hint")) }, form))
+            button type="submit" { (l.t("auth-reset-submit")) }
         }
     }
 }
@@ -453,14 +476,14 @@ fn reset_content(visit: &Visit, form: &FormState, token: &str) -> Markup {
 pub async fn reset_page(visit: Visit, Query(query): Query<TokenQuery>) -> Response {
     let page = match query.token.as_deref().filter(|t| !t.is_empty()) {
         Some(token) => visit.page(
-            "Choose a new password",
-            "Choose a new password for your Bilten account.",
-            &reset_content(&visit, &FormState::default(), token),
+            &visit.locale.t("auth-reset-heading"),
+            &visit.locale.t("auth-reset-description"),
+            &reset_content(&visit, &FormState::new(visit.locale), token),
         ),
         None => link_problem(
             &visit,
-            "This link is incomplete",
-            "Open the link from the email again, or ask for a new one.",
+            &visit.locale.t("auth-link-incomplete"),
+            &visit.locale.t("auth-link-incomplete-reset"),
         ),
     };
     visit.respond(Ok(page))
@@ -486,9 +509,9 @@ pub async fn reset(
         Err(error) => form_again(
             &visit,
             error,
-            FormState::default(),
-            "Choose a new password",
-            "Choose a new password for your Bilten account.",
+            FormState::new(visit.locale),
+            &visit.locale.t("auth-reset-heading"),
+            &visit.locale.t("auth-reset-description"),
             |form| reset_content(&visit, form, &input.token),
         ),
     };

@@ -20,6 +20,7 @@ use crate::session::{CsrfForm, Visit};
 use crate::views::{self, csrf_field, error_summary, field, select, Field, FormState, PageMeta};
 use crate::Frontend;
 use bilten_api::orders::{BuyerRequest, CreateOrderRequest, OrderItemRequest};
+use bilten_i18n::{t, Locale};
 
 /// The categories the API knows, in the order the search form offers them.
 pub const CATEGORIES: [&str; 9] = [
@@ -73,7 +74,7 @@ impl SearchQuery {
 
     /// The API's filters, or the fields this page already knows are wrong. Dates are whole
     /// days; without a start date only events that have not ended are listed.
-    fn to_api(&self) -> Result<EventSearch, BTreeMap<String, FieldProblem>> {
+    fn to_api(&self, l: Locale) -> Result<EventSearch, BTreeMap<String, FieldProblem>> {
         let mut problems = BTreeMap::new();
         let mut day = |name: &str, text: &str| -> Option<NaiveDate> {
             let text = text.trim();
@@ -86,7 +87,7 @@ impl SearchQuery {
                     name.to_owned(),
                     FieldProblem {
                         code: "invalid".to_owned(),
-                        message: "Enter a date like 2026-12-31.".to_owned(),
+                        message: l.t("search-date-invalid"),
                     },
                 );
             }
@@ -100,7 +101,7 @@ impl SearchQuery {
                     "to".to_owned(),
                     FieldProblem {
                         code: "before_start".to_owned(),
-                        message: "The end date is before the start date.".to_owned(),
+                        message: l.t("search-date-before-start"),
                     },
                 );
             }
@@ -122,8 +123,8 @@ impl SearchQuery {
         })
     }
 
-    fn form_state(&self) -> FormState {
-        FormState::default()
+    fn form_state(&self, l: Locale) -> FormState {
+        FormState::new(l)
             .with_value("q", &self.q)
             .with_value("from", &self.from)
             .with_value("to", &self.to)
@@ -152,37 +153,48 @@ impl SearchQuery {
 }
 
 fn search_form(form: &FormState) -> Markup {
-    let categories: Vec<(&str, String)> = std::iter::once(("", "Any category".to_owned()))
-        .chain(CATEGORIES.iter().map(|c| (*c, format::category_label(c))))
+    let l = form.locale;
+    let categories: Vec<(&str, String)> = std::iter::once(("", l.t("search-any-category")))
+        .chain(
+            CATEGORIES
+                .iter()
+                .map(|c| (*c, format::category_label(l, c))),
+        )
         .collect();
     let prices = [
-        ("", "Free or paid".to_owned()),
-        ("free", "Free".to_owned()),
-        ("paid", "Paid".to_owned()),
+        ("", l.t("search-free-or-paid")),
+        ("free", l.t("search-free")),
+        ("paid", l.t("search-paid")),
     ];
+    let (what, city, from, to) = (
+        l.t("search-what"),
+        l.t("search-city"),
+        l.t("search-from"),
+        l.t("search-to"),
+    );
     html! {
-        (error_summary(form, &[("from", "From"), ("to", "To")]))
-        form.search-form method="get" action="/" role="search" aria-label="Search events" {
-            (field(&Field { name: "q", label: "What", kind: "search", autocomplete: "off", hint: None }, form))
-            (field(&Field { name: "city", label: "City", kind: "text", autocomplete: "address-level2", hint: None }, form))
-            (field(&Field { name: "from", label: "From", kind: "date", autocomplete: "off", hint: None }, form))
-            (field(&Field { name: "to", label: "To", kind: "date", autocomplete: "off", hint: None }, form))
-            (select("category", "Category", &categories, form.value("category"), form))
-            (select("price", "Price", &prices, form.value("price"), form))
+        (error_summary(form, &[("from", &from), ("to", &to)]))
+        form.search-form method="get" action="/" role="search" aria-label=(l.t("search-label")) {
+            (field(&Field { name: "q", label: &what, kind: "search", autocomplete: "off", hint: None }, form))
+            (field(&Field { name: "city", label: &city, kind: "text", autocomplete: "address-level2", hint: None }, form))
+            (field(&Field { name: "from", label: &from, kind: "date", autocomplete: "off", hint: None }, form))
+            (field(&Field { name: "to", label: &to, kind: "date", autocomplete: "off", hint: None }, form))
+            (select("category", &l.t("search-category"), &categories, form.value("category"), form))
+            (select("price", &l.t("search-price"), &prices, form.value("price"), form))
             div.search-actions {
-                button type="submit" { "Search" }
+                button type="submit" { (l.t("search-submit")) }
             }
         }
     }
 }
 
-fn event_card(event: &Event) -> Markup {
+fn event_card(l: Locale, event: &Event) -> Markup {
     let tz = format::zone(&event.timezone);
     let place = match (&event.venue_name, &event.city) {
         (Some(venue), Some(city)) => format!("{venue}, {city}"),
         (Some(venue), None) => venue.clone(),
         (None, Some(city)) => city.clone(),
-        (None, None) if event.online_url.is_some() => "Online".to_owned(),
+        (None, None) if event.online_url.is_some() => l.t("event-online"),
         (None, None) => String::new(),
     };
     html! {
@@ -190,11 +202,11 @@ fn event_card(event: &Event) -> Markup {
             h3 { a href={ "/events/" (event.id) } { (event.title) } }
             p.when {
                 time datetime=(format::iso_local(event.starts_at, tz)) {
-                    (format::local_datetime(event.starts_at, tz)) " " (event.starts_at.with_timezone(&tz).format("%Z"))
+                    (format::local_datetime_zone(l, event.starts_at, tz))
                 }
             }
             @if !place.is_empty() { p.where { (place) } }
-            p { span.tag { (format::category_label(event.category.as_str())) } }
+            p { span.tag { (format::category_label(l, event.category.as_str())) } }
         }
     }
 }
@@ -205,8 +217,9 @@ pub async fn home(
     Query(query): Query<SearchQuery>,
 ) -> Response {
     let outcome = async {
-        let mut form = query.form_state();
-        let listing = match query.to_api() {
+        let l = visit.locale;
+        let mut form = query.form_state(l);
+        let listing = match query.to_api(l) {
             Ok(search) => match app.api.events(&visit.forwarded, &search).await {
                 Ok(page) => Some(page),
                 Err(error) => {
@@ -221,26 +234,26 @@ pub async fn home(
         };
         let searching = query.is_search();
         let content = html! {
-            (views::notice(query.notice.message()))
-            h1 { "Upcoming events" }
+            (views::notice(query.notice.message(l).as_deref()))
+            h1 { (l.t("home-title")) }
             (search_form(&form))
             @if let Some(page) = &listing {
-                h2 #results { @if searching { "Search results" } @else { "Coming up" } }
+                h2 #results { @if searching { (l.t("home-search-results")) } @else { (l.t("home-coming-up")) } }
                 @if page.items.is_empty() {
                     div.empty-state {
                         @if searching {
-                            p { "No events match your search." }
-                            p { a href="/" { "Show all upcoming events" } }
+                            p { (l.t("home-no-match")) }
+                            p { a href="/" { (l.t("home-show-all")) } }
                         } @else {
-                            p { "No events yet. Events published by organizers will be listed here." }
+                            p { (l.t("home-no-events")) }
                         }
                     }
                 } @else {
                     ul.event-list aria-labelledby="results" {
-                        @for event in &page.items { (event_card(event)) }
+                        @for event in &page.items { (event_card(l, event)) }
                     }
                     @if let Some(cursor) = &page.next_cursor {
-                        p { a.button href=(query.next_page(cursor)) { "More events" } }
+                        p { a.button href=(query.next_page(cursor)) { (l.t("home-more-events")) } }
                     }
                 }
             }
@@ -252,8 +265,8 @@ pub async fn home(
         };
         Ok(visit.page_with_status(
             status,
-            "Upcoming events",
-            "Find concerts, conferences, workshops and more, and buy tickets on Bilten.",
+            &l.t("home-title"),
+            &l.t("home-description"),
             &content,
         ))
     }
@@ -264,7 +277,6 @@ pub async fn home(
 // ----- the event page -----
 
 /// What the ticket form shows again after a refused checkout.
-#[derive(Default)]
 struct TicketForm {
     quantities: BTreeMap<String, i64>,
     /// Attendee names as typed, per ticket type, by ticket position.
@@ -284,25 +296,26 @@ fn attendee_field(ticket_type_id: &str, n: i64) -> String {
 /// At most this many name inputs per ticket type; larger orders name the rest afterwards.
 const NAMED_TICKETS: i64 = 10;
 
-fn availability(ticket: &TicketType, tz: chrono_tz::Tz) -> Markup {
+fn availability(l: Locale, ticket: &TicketType, tz: chrono_tz::Tz) -> Markup {
     html! {
         @match ticket.sales_phase.as_str() {
-            "sold_out" => { span.tag.sold-out { "Sold out" } }
+            "sold_out" => { span.tag.sold-out { (l.t("tickets-sold-out")) } }
             "not_open" => {
                 @if let Some(start) = ticket.sales_start {
-                    "On sale from " (format::local_datetime(start, tz)) " " (start.with_timezone(&tz).format("%Z"))
-                } @else { "Not on sale yet" }
+                    (t(l, "tickets-on-sale-from", &[("date_time", format::local_datetime_zone(l, start, tz).into())]))
+                } @else { (l.t("tickets-not-on-sale-yet")) }
             }
-            "closed" => { "Sales have ended" }
+            "closed" => { (l.t("tickets-sales-ended")) }
             _ => {
-                @if ticket.available <= 10 { strong { "Only " (ticket.available) " left" } }
-                @else { (ticket.available) " available" }
+                @if ticket.available <= 10 { strong { (t(l, "tickets-left", &[("count", ticket.available.into())])) } }
+                @else { (t(l, "tickets-available", &[("count", ticket.available.into())])) }
             }
         }
     }
 }
 
 fn ticket_row(
+    l: Locale,
     ticket: &TicketType,
     tz: chrono_tz::Tz,
     buyer_cap: i64,
@@ -326,17 +339,17 @@ fn ticket_row(
         li.ticket-type.has-error[error.is_some()] {
             div.ticket-info {
                 h3 #{ (id) "-name" } { (ticket.name) }
-                p.price { (format::price(ticket.price)) }
+                p.price { (format::price(l, ticket.price)) }
                 @if let Some(description) = Some(ticket.description.as_str()).filter(|d| !d.is_empty()) {
                     p.muted { (description) }
                 }
-                p.availability #{ (id) "-availability" } data-availability-of=(ticket.id) { (availability(ticket, tz)) }
+                p.availability #{ (id) "-availability" } data-availability-of=(ticket.id) { (availability(l, ticket, tz)) }
             }
             @if on_sale {
                 div.ticket-quantity {
-                    label for=(id) { "Quantity" span.visually-hidden { " of " (ticket.name) } }
+                    label for=(id) { (l.t("tickets-quantity")) span.visually-hidden { " " (t(l, "tickets-quantity-of", &[("ticket_type", ticket.name.as_str().into())])) } }
                     @if let Some(problem) = error {
-                        span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { "Error: " } (problem.message) }
+                        span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { (l.t("field-error-prefix")) " " } (problem.message) }
                     }
                     select id=(id) name=(name) aria-invalid=[error.map(|_| "true")]
                         aria-describedby={ (id) "-availability" @if error.is_some() { " " (id) "-error" } } {
@@ -348,12 +361,12 @@ fn ticket_row(
                 }
                 @if most > 0 {
                     details.attendee-names open[typed.iter().any(|n| !n.is_empty())] {
-                        summary { "Names on the tickets (optional)" span.visually-hidden { ": " (ticket.name) } }
-                        p.muted { "Each ticket carries its holder's name; empty ones get the buyer's. You can change them until the event starts." }
+                        summary { (l.t("tickets-names-summary")) span.visually-hidden { ": " (ticket.name) } }
+                        p.muted { (l.t("tickets-names-hint")) }
                         @for n in 0..most.min(NAMED_TICKETS) {
                             @let field = attendee_field(&ticket.id.to_string(), n);
                             div.field {
-                                label for={ "field-" (field) } { "Ticket " (n + 1) }
+                                label for={ "field-" (field) } { (t(l, "tickets-ticket-n", &[("n", (n + 1).into())])) }
                                 input id={ "field-" (field) } type="text" name=(field) maxlength="100" autocomplete="name"
                                     value=(typed.get(usize::try_from(n).unwrap_or(usize::MAX)).map_or("", String::as_str));
                             }
@@ -380,7 +393,7 @@ fn paragraphs(text: &str) -> Markup {
 }
 
 /// The meta description: the start of the organizer's text, else when and where.
-fn summary_of(event: &Event) -> String {
+fn summary_of(l: Locale, event: &Event) -> String {
     const MAX: usize = 155;
     let text: String = event
         .description
@@ -400,12 +413,18 @@ fn summary_of(event: &Event) -> String {
         .venue_name
         .as_deref()
         .or(event.city.as_deref())
-        .unwrap_or("online");
-    format!(
-        "{} — {}, {}. Tickets on Bilten.",
-        event.title,
-        format::local_datetime(event.starts_at, tz),
-        place
+        .map_or_else(|| l.t("event-online-lower"), str::to_owned);
+    t(
+        l,
+        "event-summary",
+        &[
+            ("title", event.title.as_str().into()),
+            (
+                "date_time",
+                format::local_datetime(l, event.starts_at, tz).into(),
+            ),
+            ("place", place.into()),
+        ],
     )
 }
 
@@ -515,7 +534,7 @@ fn head_tags(app: &Frontend, detail: &EventDetail, description: &str) -> Markup 
     }
 }
 
-fn where_block(event: &Event) -> Markup {
+fn where_block(l: Locale, event: &Event) -> Markup {
     let coordinates = event.latitude.zip(event.longitude);
     let map = format::map_url(
         coordinates,
@@ -534,16 +553,17 @@ fn where_block(event: &Event) -> Markup {
                 (event.city.as_deref().unwrap_or("")) @if let Some(country) = &event.country { ", " (country) }
             }
             @if let Some(map) = map {
-                p { a href=(map) rel="noopener" { "Open the map" span.visually-hidden { " of " (venue) } " (OpenStreetMap)" } }
+                p { a href=(map) rel="noopener" { (l.t("event-open-map")) span.visually-hidden { " " (t(l, "event-map-of", &[("venue", venue.as_str().into())])) } " (OpenStreetMap)" } }
             }
         }
         @if let Some(online) = &event.online_url {
-            p { "Online: " a href=(online) rel="noopener nofollow" { (online) } }
+            p { (l.t("event-online-label")) " " a href=(online) rel="noopener nofollow" { (online) } }
         }
     }
 }
 
 fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Markup {
+    let l = visit.locale;
     let event = &detail.event;
     let tz = format::zone(&event.timezone);
     let ended = event.ends_at <= Utc::now();
@@ -558,9 +578,9 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
         .map(|t| (qty_field(&t.id.to_string()), t.name.clone()))
         .collect();
     labels.extend([
-        ("name".to_owned(), "Your name".to_owned()),
-        ("email".to_owned(), "Email address".to_owned()),
-        ("promo_code".to_owned(), "Promo code".to_owned()),
+        ("name".to_owned(), l.t("checkout-your-name")),
+        ("email".to_owned(), l.t("checkout-email")),
+        ("promo_code".to_owned(), l.t("checkout-promo-code")),
     ]);
     let label_refs: Vec<(&str, &str)> = labels
         .iter()
@@ -568,13 +588,13 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
         .collect();
     html! {
         section.tickets aria-labelledby="tickets-title" {
-            h2 #tickets-title { "Tickets" }
+            h2 #tickets-title { (l.t("tickets-title")) }
             @if event.status == EventStatus::Canceled {
-                p.notice-warning { "This event has been canceled. Tickets are no longer sold." }
+                p.notice-warning { (l.t("event-canceled-notice")) }
             } @else if ended {
-                p.notice-warning { "This event has ended." }
+                p.notice-warning { (l.t("event-ended-notice")) }
             } @else if detail.ticket_types.is_empty() {
-                p { "Tickets are not on sale yet." }
+                p { (l.t("tickets-none-yet")) }
             } @else {
                 (error_summary(form, &label_refs))
                 form.ticket-form method="post" action={ "/events/" (event.id) "/checkout" } novalidate {
@@ -584,25 +604,25 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
                     input type="hidden" name="idempotency_key" value=(form.value("idempotency_key"));
                     ul.ticket-types data-availability-url={ "/events/" (event.id) "/availability.json" } {
                         @for ticket in &detail.ticket_types {
-                            (ticket_row(ticket, tz, event.buyer_cap, state))
+                            (ticket_row(l, ticket, tz, event.buyer_cap, state))
                         }
                     }
                     @if any_on_sale {
-                        (field(&Field { name: "promo_code", label: "Promo code (optional)", kind: "text", autocomplete: "off", hint: None }, form))
+                        (field(&Field { name: "promo_code", label: &l.t("checkout-promo-code-optional"), kind: "text", autocomplete: "off", hint: None }, form))
                         @if visit.signed_in() {
-                            p.muted { "The tickets will be in " a href="/tickets" { "My tickets" } " on your account." }
+                            p.muted { (l.t("checkout-tickets-in-account-before")) " " a href="/tickets" { (l.t("nav-my-tickets")) } " " (l.t("checkout-tickets-in-account-after")) }
                         } @else {
                             fieldset.buyer {
-                                legend { "Your details" }
-                                (field(&Field { name: "name", label: "Your name", kind: "text", autocomplete: "name", hint: None }, form))
-                                (field(&Field { name: "email", label: "Email address", kind: "email", autocomplete: "email", hint: Some("We send the tickets and a link to them here.") }, form))
-                                p.muted { "Have an account? " a href={ "/login?next=/events/" (event.id) } { "Log in" } " to keep the tickets there." }
+                                legend { (l.t("checkout-your-details")) }
+                                (field(&Field { name: "name", label: &l.t("checkout-your-name"), kind: "text", autocomplete: "name", hint: None }, form))
+                                (field(&Field { name: "email", label: &l.t("checkout-email"), kind: "email", autocomplete: "email", hint: Some(&l.t("checkout-email-hint")) }, form))
+                                p.muted { (l.t("checkout-have-account")) " " a href={ "/login?next=/events/" (event.id) } { (l.t("nav-log-in")) } " " (l.t("checkout-have-account-after")) }
                             }
                         }
-                        button type="submit" { "Continue" }
-                        p.muted { "Your tickets are held for " (event.hold_minutes) " minutes while you pay." }
+                        button type="submit" { (l.t("checkout-continue")) }
+                        p.muted { (t(l, "checkout-held-for", &[("minutes", event.hold_minutes.into())])) }
                     } @else {
-                        p { "No tickets are on sale right now." }
+                        p { (l.t("tickets-none-on-sale")) }
                     }
                 }
             }
@@ -611,26 +631,27 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
 }
 
 fn event_content(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Markup {
+    let l = visit.locale;
     let event = &detail.event;
     let tz = format::zone(&event.timezone);
     html! {
         article.event {
             header.event-header {
-                p { span.tag { (format::category_label(event.category.as_str())) }
-                    @if event.status == EventStatus::Draft { " " span.tag.sold-out { "Draft" } }
-                    @if event.status == EventStatus::Canceled { " " span.tag.sold-out { "Canceled" } } }
+                p { span.tag { (format::category_label(l, event.category.as_str())) }
+                    @if event.status == EventStatus::Draft { " " span.tag.sold-out { (l.t("event-status-draft")) } }
+                    @if event.status == EventStatus::Canceled { " " span.tag.sold-out { (l.t("event-status-canceled")) } } }
                 h1 { (event.title) }
                 p.when {
                     time datetime=(format::iso_local(event.starts_at, tz)) {
-                        (format::time_range(event.starts_at, event.ends_at, tz))
+                        (format::time_range(l, event.starts_at, event.ends_at, tz))
                     }
                     br;
-                    span.muted { "Times are in the event's time zone (" (event.timezone) ")." }
+                    span.muted { (t(l, "event-times-in-zone", &[("zone", event.timezone.as_str().into())])) }
                 }
-                (where_block(event))
+                (where_block(l, event))
             }
             div.event-grid {
-                section.description aria-label="About the event" {
+                section.description aria-label=(l.t("event-about")) {
                     (paragraphs(&event.description))
                 }
                 (ticket_form(visit, detail, state))
@@ -646,7 +667,7 @@ fn event_page(
     detail: &EventDetail,
     state: &TicketForm,
 ) -> Response {
-    let description = summary_of(&detail.event);
+    let description = summary_of(visit.locale, &detail.event);
     let meta = PageMeta {
         head: Some(head_tags(app, detail, &description)),
         live_availability: detail
@@ -658,11 +679,11 @@ fn event_page(
     visit.page_with_meta(status, &meta, &event_content(visit, detail, state))
 }
 
-fn fresh_ticket_form() -> TicketForm {
+fn fresh_ticket_form(l: Locale) -> TicketForm {
     TicketForm {
         quantities: BTreeMap::new(),
         attendees: BTreeMap::new(),
-        form: FormState::default().with_value("idempotency_key", &crate::session::random_token()),
+        form: FormState::new(l).with_value("idempotency_key", &crate::session::random_token()),
     }
 }
 
@@ -674,7 +695,7 @@ pub async fn show(State(app): State<Frontend>, visit: Visit, Path(id): Path<Stri
             &visit,
             StatusCode::OK,
             &detail,
-            &fresh_ticket_form(),
+            &fresh_ticket_form(visit.locale),
         ))
     }
     .await;
@@ -699,7 +720,7 @@ pub async fn availability_json(
                         "id": t.id,
                         "available": t.available,
                         "sales_phase": t.sales_phase,
-                        "text": plain_text(&availability(t, tz)),
+                        "text": plain_text(&availability(visit.locale, t, tz)),
                     })
                 })
                 .collect();
@@ -801,7 +822,7 @@ pub async fn checkout(
         let mut state = TicketForm {
             quantities: BTreeMap::new(),
             attendees: BTreeMap::new(),
-            form: FormState::default()
+            form: FormState::new(visit.locale)
                 .with_value("name", value("name"))
                 .with_value("email", value("email"))
                 .with_value("promo_code", value("promo_code"))
@@ -809,7 +830,7 @@ pub async fn checkout(
         };
         let (items, item_types) = order_items(&detail, &value, &mut state);
         if items.is_empty() {
-            state.form.summary = Some("Choose how many tickets you want.".to_owned());
+            state.form.summary = Some(visit.locale.t("checkout-choose-quantity"));
             return Ok(event_page(
                 &app,
                 &visit,
@@ -829,6 +850,8 @@ pub async fn checkout(
                 email: Some(value("email").to_owned()),
                 name: Some(value("name").to_owned()),
             }),
+            // The mails about this order are written in the language it was bought in.
+            locale: Some(visit.locale.code().to_owned()),
         };
         let key = match value("idempotency_key") {
             "" => crate::session::random_token(),
@@ -861,7 +884,10 @@ pub async fn checkout(
                 Ok(Redirect::to(&format!("/orders/{}?{query}", created.order.id)).into_response())
             }
             Err(error) => {
-                let mut form = form_problems(error, std::mem::take(&mut state.form))?;
+                let mut form = form_problems(
+                    error,
+                    std::mem::replace(&mut state.form, FormState::new(visit.locale)),
+                )?;
                 form.field_errors =
                     rename_order_fields(form.field_errors, &item_types, &mut form.summary);
                 // A new key for the corrected form: the refused body is not an order to replay.
@@ -970,14 +996,17 @@ mod tests {
             from: "tomorrow".into(),
             ..SearchQuery::default()
         };
-        assert!(query.to_api().unwrap_err().contains_key("from"));
+        assert!(query.to_api(Locale::En).unwrap_err().contains_key("from"));
         let query = SearchQuery {
             from: "2026-12-10".into(),
             to: "2026-12-01".into(),
             ..SearchQuery::default()
         };
-        assert_eq!(query.to_api().unwrap_err()["to"].code, "before_start");
-        let search = SearchQuery::default().to_api().unwrap();
+        assert_eq!(
+            query.to_api(Locale::En).unwrap_err()["to"].code,
+            "before_start"
+        );
+        let search = SearchQuery::default().to_api(Locale::En).unwrap();
         assert!(
             search.from.is_some(),
             "past events are not listed by default"

@@ -23,27 +23,28 @@ fn page(visit: &Visit, token: &str, problem: Option<&str>) -> Response {
     let here = serde_urlencoded::to_string([("token", token)]).unwrap_or_default();
     let next = serde_urlencoded::to_string([("next", format!("/invitations/accept?{here}"))])
         .unwrap_or_default();
+    let l = visit.locale;
     let content = html! {
-        h1 { "Join a team on Bilten" }
+        h1 { (l.t("invitation-heading")) }
         @if let Some(problem) = problem {
             div.error-summary role="alert" aria-labelledby="invitation-problem-title" {
-                h2 #invitation-problem-title { "This invitation cannot be accepted" }
+                h2 #invitation-problem-title { (l.t("invitation-problem")) }
                 p { (problem) }
             }
         }
         @if visit.signed_in() {
-            p { "You have been invited to help run an organization on Bilten. Accepting adds you to its team with the role you were invited as." }
+            p { (l.t("invitation-intro-signed-in")) }
             form method="post" action="/invitations/accept" {
                 (csrf_field(&visit.csrf_token))
                 input type="hidden" name="token" value=(token);
-                button type="submit" { "Join the team" }
+                button type="submit" { (l.t("invitation-join")) }
             }
         } @else {
-            p { "You have been invited to help run an organization on Bilten. Use the email address the invitation was sent to:" }
+            p { (l.t("invitation-intro-signed-out")) }
             p {
-                a.button href={ "/signup?" (next) } { "Create an account" }
+                a.button href={ "/signup?" (next) } { (l.t("auth-create-account-link")) }
                 " "
-                a.button.secondary href={ "/login?" (next) } { "Log in" }
+                a.button.secondary href={ "/login?" (next) } { (l.t("nav-log-in")) }
             }
         }
     };
@@ -54,8 +55,8 @@ fn page(visit: &Visit, token: &str, problem: Option<&str>) -> Response {
     };
     visit.page_with_status(
         status,
-        "Join a team",
-        "An invitation to an organization on Bilten.",
+        &l.t("invitation-title"),
+        &l.t("invitation-description"),
         &content,
     )
 }

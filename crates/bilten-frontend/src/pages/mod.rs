@@ -9,9 +9,11 @@ mod orders;
 mod organize;
 mod tickets;
 
+use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use bilten_i18n::Locale;
 use serde::Deserialize;
 
 use crate::api::{ApiError, Rejection};
@@ -78,12 +80,34 @@ pub fn routes() -> Router<Frontend> {
             get(account::confirm_delete).post(account::delete),
         )
         .route("/static/{file}", get(assets::serve))
+        .route("/language", get(choose_language))
         .route("/admin", get(admin::users))
         .route("/admin/users/{id}/disabled", post(admin::set_disabled))
         .route("/admin/moderation", get(admin::moderation))
         .route("/admin/events/{id}/unpublish", post(admin::unpublish))
         .route("/admin/events/{id}/release", post(admin::release))
         .merge(organize::routes())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LanguageChoice {
+    lang: String,
+    back: Option<String>,
+}
+
+/// The language switcher's target: keeps the chosen language in a cookie and goes back to
+/// the page the visitor was on. Only a path on this site is followed back (`/…`, not
+/// `//host` or `/\host`, which browsers read as another site); anything else goes home.
+/// A language we do not ship is ignored, so a crafted link changes nothing.
+async fn choose_language(mut visit: Visit, Query(choice): Query<LanguageChoice>) -> Response {
+    if let Some(locale) = Locale::parse(&choice.lang) {
+        visit.choose_language(locale);
+    }
+    let back = choice
+        .back
+        .filter(|back| back.starts_with('/') && !back.starts_with("//") && !back.starts_with("/\\"))
+        .unwrap_or_else(|| "/".to_owned());
+    visit.respond(Ok(axum::response::Redirect::to(&back).into_response()))
 }
 
 /// `?notice=` names one of a fixed set of messages shown after a redirect (post/redirect/get).
@@ -99,30 +123,22 @@ impl NoticeQuery {
         self.notice.as_deref()
     }
 
-    pub fn message(&self) -> Option<&'static str> {
+    pub fn message(&self, locale: Locale) -> Option<String> {
         Some(match self.notice.as_deref()? {
-            "account_created" => {
-                "Your account is ready. We have sent you an email to confirm your address; log in to continue."
-            }
-            "logged_out" => "You have logged out.",
-            "logged_out_everywhere" => "You have logged out on every device.",
-            "session_ended" => "Your session has ended. Please log in again.",
-            "name_saved" => "Your name has been saved.",
-            "password_changed" => {
-                "Your password has been changed. Other devices have been logged out."
-            }
-            "password_reset" => "Your password has been reset. Log in with your new password.",
-            "email_verified" => "Your email address is confirmed.",
-            "verification_sent" => "We have sent you a new confirmation email.",
-            "sign_in_expired" => "That sign-in took too long or had too many wrong codes. Log in again.",
-            "two_factor_on" => "Two-factor sign-in is on.",
-            "two_factor_off" => "Two-factor sign-in is off.",
-            "account_deleted" => {
-                "Your account has been deleted. Organizers keep your orders for their accounting, without your name and email."
-            }
-            "reset_sent" => {
-                "If an account exists for that email, we have sent it a link to reset the password."
-            }
+            "account_created" => locale.t("notice-account-created"),
+            "logged_out" => locale.t("notice-logged-out"),
+            "logged_out_everywhere" => locale.t("notice-logged-out-everywhere"),
+            "session_ended" => locale.t("notice-session-ended"),
+            "name_saved" => locale.t("notice-name-saved"),
+            "password_changed" => locale.t("notice-password-changed"),
+            "password_reset" => locale.t("notice-password-reset"),
+            "email_verified" => locale.t("notice-email-verified"),
+            "verification_sent" => locale.t("notice-verification-sent"),
+            "sign_in_expired" => locale.t("notice-sign-in-expired"),
+            "two_factor_on" => locale.t("notice-two-factor-on"),
+            "two_factor_off" => locale.t("notice-two-factor-off"),
+            "account_deleted" => locale.t("notice-account-deleted"),
+            "reset_sent" => locale.t("notice-reset-sent"),
             _ => return None,
         })
     }

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use bilten_api::ErrorCode;
+use bilten_i18n::{t, Locale};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -31,18 +32,14 @@ pub struct OrderForm {
     key: Option<String>,
 }
 
-fn notice_text(key: Option<&str>) -> Option<&'static str> {
+fn notice_text(l: Locale, key: Option<&str>) -> Option<String> {
     Some(match key? {
-        "canceled" => "Your order has been canceled and the tickets released.",
-        "paid" => "Your tickets are ready.",
-        "renamed" => {
-            "The ticket has been re-issued with the new name; the old one no longer works."
-        }
-        "order_expired" => "The hold on these tickets ran out. Please choose them again.",
-        "not_pending" => "This order is no longer open for payment.",
-        "payment_failed" => {
-            "The payment did not go through. You can try again while the tickets are held."
-        }
+        "canceled" => l.t("order-notice-canceled"),
+        "paid" => l.t("order-notice-paid"),
+        "renamed" => l.t("order-notice-renamed"),
+        "order_expired" => l.t("order-notice-expired"),
+        "not_pending" => l.t("order-notice-not-pending"),
+        "payment_failed" => l.t("order-notice-payment-failed"),
         _ => return None,
     })
 }
@@ -90,26 +87,26 @@ where
     }
 }
 
-fn order_lines(order: &Order) -> Markup {
+fn order_lines(l: Locale, order: &Order) -> Markup {
     html! {
         table.order-lines {
-            caption.visually-hidden { "Tickets in this order" }
-            thead { tr { th scope="col" { "Ticket" } th scope="col" { "Quantity" } th scope="col" { "Price" } th scope="col" { "Total" } } }
+            caption.visually-hidden { (l.t("order-lines-caption")) }
+            thead { tr { th scope="col" { (l.t("order-col-ticket")) } th scope="col" { (l.t("order-col-quantity")) } th scope="col" { (l.t("order-col-price")) } th scope="col" { (l.t("order-col-total")) } } }
             tbody {
                 @for line in &order.lines {
                     tr {
                         th scope="row" { (line.name) }
                         td { (line.quantity) }
-                        td { (format::price(line.unit_price)) }
-                        td { (format::price(line.total)) }
+                        td { (format::price(l, line.unit_price)) }
+                        td { (format::price(l, line.total)) }
                     }
                 }
             }
             tfoot {
                 @if let Some(discount) = Some(order.discount).filter(|d| !d.is_zero()) {
-                    tr { th scope="row" colspan="3" { "Discount" @if let Some(code) = &order.promo_code { " (" (code) ")" } } td { "−" (format::price(discount)) } }
+                    tr { th scope="row" colspan="3" { (l.t("order-discount")) @if let Some(code) = &order.promo_code { " (" (code) ")" } } td { "−" (format::price(l, discount)) } }
                 }
-                tr { th scope="row" colspan="3" { "Total" } td { strong { (format::price(order.total)) } } }
+                tr { th scope="row" colspan="3" { (l.t("order-col-total")) } td { strong { (format::price(l, order.total)) } } }
             }
         }
     }
@@ -129,44 +126,46 @@ fn order_content(
     key: Option<&str>,
     notice: Option<&str>,
 ) -> Markup {
+    let l = visit.locale;
     let tz = format::zone(&event.timezone);
     html! {
         (views::notice(notice))
         @match order.status.as_str() {
             "pending" => {
-                h1 { "Complete your order" }
+                h1 { (l.t("order-pending-title")) }
                 div.hold role="status" {
-                    p { "Your tickets are held until "
-                        time datetime=(format::iso_local(order.expires_at, tz)) { (format::local_time(order.expires_at, tz)) }
-                        ". " span.countdown data-countdown-until=(order.expires_at.to_rfc3339()) role="timer" aria-live="off" {} }
-                    p.muted { "After that they are released for other buyers." }
+                    p { (l.t("order-held-until")) " "
+                        time datetime=(format::iso_local(order.expires_at, tz)) { (format::local_time(l, order.expires_at, tz)) }
+                        (l.t("order-held-until-after")) " " span.countdown data-countdown-until=(order.expires_at.to_rfc3339())
+                            data-countdown-text=(t(l, "order-countdown", &[("time", "{time}".into())])) role="timer" aria-live="off" {} }
+                    p.muted { (l.t("order-released-after")) }
                 }
             }
             "paid" => {
-                h1 { "You're going!" }
+                h1 { (l.t("order-paid-title")) }
                 div.notice role="status" {
-                    p { "Your order is confirmed. We have sent the tickets to " strong { (order.buyer.email) } "." }
+                    p { (l.t("order-confirmed-sent-to")) " " strong { (order.buyer.email) } (l.t("order-confirmed-sent-to-after")) }
                 }
             }
             "expired" => {
-                h1 { "This order has expired" }
-                p { "The tickets were held for a limited time and have been released. " a href={ "/events/" (event.id) } { "Choose tickets again" } }
+                h1 { (l.t("order-expired-title")) }
+                p { (l.t("order-expired-body")) " " a href={ "/events/" (event.id) } { (l.t("order-choose-again")) } }
             }
             "canceled" => {
-                h1 { "This order was canceled" }
-                p { a href={ "/events/" (event.id) } { "Back to the event" } }
+                h1 { (l.t("order-canceled-title")) }
+                p { a href={ "/events/" (event.id) } { (l.t("order-back-to-event")) } }
             }
             status => {
-                h1 { "Your order" }
-                p { "Status: " (status) }
+                h1 { (l.t("order-title")) }
+                p { (t(l, "order-status", &[("status", status.into())])) }
             }
         }
         section.panel aria-labelledby="order-event" {
             h2 #order-event { a href={ "/events/" (event.id) } { (event.title) } }
-            p { time datetime=(format::iso_local(event.starts_at, tz)) { (format::time_range(event.starts_at, event.ends_at, tz)) } }
+            p { time datetime=(format::iso_local(event.starts_at, tz)) { (format::time_range(l, event.starts_at, event.ends_at, tz)) } }
             @if let Some(venue) = &event.venue_name { p { (venue) @if let Some(city) = &event.city { ", " (city) } } }
-            div.table-wrap { (order_lines(order)) }
-            p.muted { "Order " code { (order.id) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
+            div.table-wrap { (order_lines(l, order)) }
+            p.muted { (l.t("order-label")) " " code { (order.id) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
         }
         @if !tickets.is_empty() {
             (super::tickets::ticket_list(visit, tickets, key, true))
@@ -177,13 +176,13 @@ fn order_content(
                     (csrf_field(&visit.csrf_token))
                     (key_field(key))
                     button type="submit" {
-                        @if order.total.is_zero() { "Get the tickets" } @else { "Pay " (format::price(order.total)) }
+                        @if order.total.is_zero() { (l.t("order-get-tickets")) } @else { (t(l, "order-pay", &[("amount", format::price(l, order.total).into())])) }
                     }
                 }
                 form method="post" action={ "/orders/" (order.id) "/cancel" } {
                     (csrf_field(&visit.csrf_token))
                     (key_field(key))
-                    button.secondary type="submit" { "Cancel and release the tickets" }
+                    button.secondary type="submit" { (l.t("order-cancel")) }
                 }
             }
         }
@@ -210,12 +209,17 @@ pub async fn show(
             &tickets,
             &detail.event,
             key.as_deref(),
-            notice_text(query.notice.as_deref()),
+            notice_text(visit.locale, query.notice.as_deref()).as_deref(),
         );
-        let title = format!("Order for {}", detail.event.title);
+        let title = t(
+            visit.locale,
+            "order-page-title",
+            &[("event", detail.event.title.as_str().into())],
+        );
+        let description = visit.locale.t("order-page-description");
         let meta = PageMeta {
             countdown: order.status == OrderStatus::Pending,
-            ..PageMeta::new(&title, "Your Bilten order.")
+            ..PageMeta::new(&title, &description)
         };
         let mut page = visit.page_with_meta(StatusCode::OK, &meta, &content);
         if order.status == OrderStatus::Pending {

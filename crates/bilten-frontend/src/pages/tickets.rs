@@ -19,6 +19,7 @@ use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::csrf_field;
 use crate::Frontend;
 use bilten_domain::OrderId;
+use bilten_i18n::{t, Locale};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct KeyQuery {
@@ -37,9 +38,19 @@ fn with_key(path: &str, key: Option<&str>) -> String {
 }
 
 /// The tickets as cards: QR code, holder, PDF link, and (for the buyer) a rename form.
+/// A ticket's state as a word: `revoked` → `Revoked` / `Widerrufen`.
+fn status_label(l: Locale, status: TicketStatus) -> String {
+    match status {
+        TicketStatus::Valid => l.t("ticket-status-valid"),
+        TicketStatus::Revoked => l.t("ticket-status-revoked"),
+        TicketStatus::Canceled => l.t("ticket-status-canceled"),
+    }
+}
+
 pub fn ticket_list(visit: &Visit, tickets: &[Ticket], key: Option<&str>, rename: bool) -> Markup {
+    let l = visit.locale;
     html! {
-        ul.tickets-list aria-label="Tickets" {
+        ul.tickets-list aria-label=(l.t("tickets-title")) {
             @for ticket in tickets {
                 @let tz = format::zone(&ticket.event.timezone);
                 @let holder = ticket.attendee_name.as_str();
@@ -47,31 +58,31 @@ pub fn ticket_list(visit: &Visit, tickets: &[Ticket], key: Option<&str>, rename:
                     div.ticket-text {
                         h3 { (ticket.event.title) }
                         p { (ticket.ticket_type) @if !holder.is_empty() { " · " (holder) } }
-                        p.muted { (format::time_range(ticket.event.starts_at, ticket.event.ends_at, tz))
+                        p.muted { (format::time_range(l, ticket.event.starts_at, ticket.event.ends_at, tz))
                             @if let Some(venue) = &ticket.event.venue_name { br; (venue) @if let Some(city) = &ticket.event.city { ", " (city) } } }
                         @if ticket.status != TicketStatus::Valid {
-                            p { span.tag.sold-out { (ticket.status) } " This ticket no longer admits anyone." }
+                            p { span.tag.sold-out { (status_label(l, ticket.status)) } " " (l.t("ticket-no-longer-admits")) }
                         }
-                        p { a href=(with_key(&format!("/tickets/{}/pdf", ticket.id), key)) download { "Download PDF" span.visually-hidden { " of the " (ticket.ticket_type) " ticket" } } }
+                        p { a href=(with_key(&format!("/tickets/{}/pdf", ticket.id), key)) download { (l.t("ticket-download-pdf")) span.visually-hidden { " " (t(l, "ticket-pdf-of", &[("ticket_type", ticket.ticket_type.as_str().into())])) } } }
                         @if rename && ticket.status == TicketStatus::Valid {
                             details {
-                                summary { "Change the name on this ticket" }
+                                summary { (l.t("ticket-rename-summary")) }
                                 form.form method="post" action={ "/tickets/" (ticket.id) "/name" } {
                                     (csrf_field(&visit.csrf_token))
                                     @if let Some(key) = key { input type="hidden" name="key" value=(key); }
                                     input type="hidden" name="order_id" value=(ticket.order_id);
                                     div.field {
-                                        label for={ "name-" (ticket.id) } { "Attendee name" }
+                                        label for={ "name-" (ticket.id) } { (l.t("ticket-attendee-name")) }
                                         input id={ "name-" (ticket.id) } type="text" name="attendee_name" value=(holder) autocomplete="name";
                                     }
-                                    button.secondary type="submit" { "Re-issue with this name" }
+                                    button.secondary type="submit" { (l.t("ticket-rename-submit")) }
                                 }
                             }
                         }
                     }
                     @if ticket.status == TicketStatus::Valid {
                         img.qr src=(with_key(&format!("/tickets/{}/qr.svg", ticket.id), key))
-                            alt={ "QR code of the " (ticket.ticket_type) " ticket for " (ticket.event.title) }
+                            alt=(t(l, "ticket-qr-alt", &[("ticket_type", ticket.ticket_type.as_str().into()), ("event", ticket.event.title.as_str().into())]))
                             width="180" height="180";
                     }
                 }
@@ -94,22 +105,23 @@ pub async fn mine(
         let page = visit
             .authed(&app, |token| app.api.my_tickets(&forwarded, token, cursor.as_deref()))
             .await?;
+        let l = visit.locale;
         let content = html! {
-            h1 { "My tickets" }
+            h1 { (l.t("nav-my-tickets")) }
             @if page.items.is_empty() {
                 div.empty-state {
-                    p { "You have no tickets yet. Tickets you buy will appear here, ready to show at the entrance." }
-                    p { a href="/" { "Browse upcoming events" } }
+                    p { (l.t("my-tickets-empty")) }
+                    p { a href="/" { (l.t("error-not-found-link")) } }
                 }
             } @else {
-                p { "Show the QR code at the entrance, on your phone or printed. " a href="/orders" { "Your orders" } }
+                p { (l.t("my-tickets-show-qr")) " " a href="/orders" { (l.t("my-orders-title")) } }
                 (ticket_list(&visit, &page.items, None, true))
                 @if let Some(cursor) = &page.next_cursor {
-                    p { a.button href={ "/tickets?" (serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default()) } { "Older tickets" } }
+                    p { a.button href={ "/tickets?" (serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default()) } { (l.t("my-tickets-older")) } }
                 }
             }
         };
-        Ok(visit.page("My tickets", "Your tickets on Bilten.", &content))
+        Ok(visit.page(&l.t("nav-my-tickets"), &l.t("my-tickets-description"), &content))
     }
     .await;
     visit.respond(outcome)
@@ -133,21 +145,22 @@ pub async fn orders(State(app): State<Frontend>, mut visit: Visit) -> Response {
                 None => orders.push((ticket.order_id, ticket, 1)),
             }
         }
+        let l = visit.locale;
         let content = html! {
-            h1 { "Your orders" }
+            h1 { (l.t("my-orders-title")) }
             @if orders.is_empty() {
-                p.empty-state { "No orders yet." }
+                p.empty-state { (l.t("my-orders-empty")) }
             } @else {
                 div.table-wrap {
                     table {
-                        thead { tr { th scope="col" { "Event" } th scope="col" { "When" } th.number scope="col" { "Tickets" } th scope="col" { "Order" } } }
+                        thead { tr { th scope="col" { (l.t("my-orders-col-event")) } th scope="col" { (l.t("my-orders-col-when")) } th.number scope="col" { (l.t("tickets-title")) } th scope="col" { (l.t("order-label")) } } }
                         tbody {
                             @for (id, ticket, count) in &orders {
                                 @let tz = format::zone(&ticket.event.timezone);
                                 tr {
                                     th scope="row" { a href={ "/events/" (ticket.event_id) } { (ticket.event.title) } }
-                                    td { (format::local_datetime(ticket.event.starts_at, tz)) }
-                                    td.number { (count) }
+                                    td { (format::local_datetime(l, ticket.event.starts_at, tz)) }
+                                    td.number { (bilten_i18n::format::number(l, i64::try_from(*count).unwrap_or(i64::MAX))) }
                                     td { a href={ "/orders/" (id) } { code { (id) } } }
                                 }
                             }
@@ -156,7 +169,7 @@ pub async fn orders(State(app): State<Frontend>, mut visit: Visit) -> Response {
                 }
             }
         };
-        Ok(visit.page("Your orders", "Your orders on Bilten.", &content))
+        Ok(visit.page(&l.t("my-orders-title"), &l.t("my-orders-description"), &content))
     }
     .await;
     visit.respond(outcome)
@@ -172,12 +185,13 @@ async fn ticket_file(
     if !visit.signed_in() && key.is_none() {
         return Err(PageError::NotFound);
     }
+    let locale = visit.locale;
     let answer = as_buyer(app, visit, |fwd, bearer| async move {
         let access = OrderAccess {
             bearer: bearer.as_deref(),
             key,
         };
-        app.api.ticket_file(&fwd, access, id, file).await
+        app.api.ticket_file(&fwd, access, id, file, locale).await
     })
     .await?;
     let mut response = answer.body.into_response();

@@ -405,6 +405,104 @@ async fn an_attendee_signs_up_finds_an_event_buys_two_tickets_and_sees_their_qr_
     browser.check_page("my-tickets").await;
 }
 
+/// The buyer's walk — choose the language, find the event, hold two tickets, pay, see the
+/// order — in each language the site ships, each page checked by axe-core: translated pages
+/// must stay as accessible as the English ones (a `lang` that matches the text, labels that
+/// still name their fields).
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core (npm ci in crates/bilten-frontend/tests/axe)"]
+async fn a_guest_buys_tickets_in_each_language_and_every_page_passes_axe() {
+    let site = TestSite::spawn().await;
+    let on_sale = fixtures::event_on_sale(&site.backend, "Winter Jazz Night", 50).await;
+    let browser = Browser::start().await;
+    let base = site.address.clone();
+    for (lang, language, buy, pay, paid, countdown) in [
+        (
+            "en",
+            "English",
+            "Continue",
+            "Pay €50.00",
+            "You're going!",
+            " left",
+        ),
+        (
+            "de",
+            "Deutsch",
+            "Weiter",
+            "50,00 € bezahlen",
+            "Sie sind dabei!",
+            "noch ",
+        ),
+        (
+            "es",
+            "Español",
+            "Continuar",
+            "Pagar 50,00 €",
+            "¡Ya tienes tus entradas!",
+            "quedan ",
+        ),
+    ] {
+        // The switcher in the footer: a plain link, back to the same page.
+        browser.goto(&format!("{base}/")).await;
+        browser.click_link(language).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while browser.js("return document.documentElement.lang;").await != json!(lang) {
+            assert!(Instant::now() < deadline, "the page never turned {lang}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(browser.path().await, "/");
+        browser.check_page(&format!("home-{lang}")).await;
+
+        browser
+            .goto(&format!("{base}/events/{}", on_sale.event))
+            .await;
+        browser.css("#tickets-title").await;
+        assert!(browser.source().await.contains(buy), "{lang}: {buy}");
+        browser.check_page(&format!("event-{lang}")).await;
+        browser
+            .css(&format!("#field-qty-{}", on_sale.standing))
+            .await
+            .send_keys("2")
+            .await
+            .unwrap();
+        browser.fill("#field-name", "Ada Lovelace").await;
+        browser
+            .fill("#field-email", &format!("ada-{lang}@example.com"))
+            .await;
+        browser.click(".ticket-form button[type=submit]").await;
+        browser.css(".hold").await;
+        let order_page = browser.path().await;
+        // WebDriver reads a no-break space (between amount and currency) as a space.
+        let pay_button = browser
+            .css(".order-actions form:first-child button")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(pay_button.replace('\u{a0}', " "), pay, "{lang}");
+        let clock = browser.css(".countdown").await.text().await.unwrap();
+        assert!(clock.contains(countdown), "{lang}: {clock}");
+        browser.check_page(&format!("checkout-{lang}")).await;
+
+        browser
+            .click(".order-actions form:first-child button")
+            .await;
+        browser
+            .fill("input[name=card_number]", "4242 4242 4242 4242")
+            .await;
+        browser.click("form button[type=submit]").await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !browser.source().await.contains("Payment received") {
+            assert!(Instant::now() < deadline, "{}", browser.source().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        browser.goto(&format!("{base}{order_page}")).await;
+        browser.css(".tickets-list").await;
+        assert!(browser.source().await.contains(paid), "{lang}: {paid}");
+        browser.check_page(&format!("paid-{lang}")).await;
+    }
+}
+
 #[tokio::test]
 #[ignore = "needs Chromium, chromedriver and axe-core (npm ci in crates/bilten-frontend/tests/axe)"]
 async fn an_organizer_publishes_an_event_sees_the_sale_and_refunds_a_ticket() {

@@ -38,7 +38,7 @@ async fn the_home_page_lists_upcoming_events_and_searches_them() {
     assert!(home.body.contains("Winter Jazz Night"));
     assert!(home.body.contains("Pottery for beginners"));
     assert!(
-        home.body.contains("Thu 12 Dec 2030, 19:00 CET"),
+        home.body.contains("Thu, 12 Dec 2030, 19:00 CET"),
         "start shown in the event's zone: {}",
         home.body
     );
@@ -116,7 +116,7 @@ async fn the_event_page_shows_details_prices_availability_and_data_for_search_en
         r#""startDate":"2030-12-12T19:00:00+01:00""#,
         r#""priceCurrency":"EUR""#,
         r#""price":"25.00""#,
-        "Thu 12 Dec 2030, 19:00–23:00 CET",
+        "Thu, 12 Dec 2030, 19:00–23:00 CET",
         "Europe/Berlin",
         "Tempodrom",
         "Möckernstraße 10",

@@ -16,5 +16,6 @@ mod admin;
 mod assets_and_errors;
 mod attendee;
 mod event_money;
+mod languages;
 mod organizer;
 mod security;

@@ -35,6 +35,7 @@ pub async fn ms_per_ticket() -> Option<f64> {
         let before = cpu_ticks(std::process::id())?;
         for (ticket_id, code) in &codes {
             ticket_files(&TicketSheet {
+                locale: bilten_i18n::Locale::En,
                 event_title: "Flash Sale Night",
                 when: "Saturday, 1 June 2030, 21:00 – 01:00 (Europe/Sarajevo)",
                 venue: &venue,

@@ -725,6 +725,7 @@ impl Batch<'_> {
                     discount_minor: p.map_or(0, |p| p.discount),
                     idempotency_key: &entry.key,
                     request_hash: &entry.hash,
+                    locale: entry.purchase.locale.code(),
                 }
             })
             .collect();

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use bilten_i18n::t;
 use maud::html;
 use serde::Deserialize;
 use serde_json::json;
@@ -41,23 +42,23 @@ async fn confirmation(app: &Frontend, visit: &mut Visit, id: &str) -> Result<Res
         .api
         .sales_summary(&fwd, token, id))?;
     let totals = &summary.totals;
-    let refund = totals.net.format_display();
+    let l = visit.locale;
+    let refund = crate::format::money(l, totals.net);
     let content = html! {
-        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), ("Organization", Some(format!("/organize/{}", event.organization_id))), (&event.title, Some(dashboard.clone())), ("Cancel", None)]))
-        h1 { "Cancel " (event.title) "?" }
+        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&l.t("org-organization"), Some(format!("/organize/{}", event.organization_id))), (&event.title, Some(dashboard.clone())), (&l.t("cancel-crumb"), None)]))
+        h1 { (t(l, "cancel-heading", &[("event", event.title.as_str().into())])) }
         div.notice-warning role="alert" {
-            p { strong { "This cannot be undone." } }
+            p { strong { (l.t("account-delete-final")) } }
             ul {
                 li #cancel-refunds {
                     @if totals.paid_orders == 0 {
-                        "No order has been paid, so nothing is refunded."
+                        (l.t("cancel-nothing-paid"))
                     } @else {
-                        (totals.paid_orders) @if totals.paid_orders == 1 { " paid order is" } @else { " paid orders are" }
-                        " refunded in full: " strong { (refund) } " goes back to the buyers."
+                        (t(l, "cancel-refunded", &[("count", totals.paid_orders.into()), ("amount", refund.as_str().into())]))
                     }
                 }
-                li { "Orders not yet paid are canceled and their " (totals.held) " held tickets released." }
-                li { "No more tickets are sold, every ticket stops being valid at the entrance, and each buyer is emailed." }
+                li { (t(l, "cancel-held-released", &[("count", totals.held.into())])) }
+                li { (l.t("cancel-no-more-sales")) }
             }
         }
         form.form method="post" action=(page_path(&event.id.to_string())) {
@@ -65,15 +66,15 @@ async fn confirmation(app: &Frontend, visit: &mut Visit, id: &str) -> Result<Res
             input type="hidden" name="confirm" value="yes";
             div.order-actions {
                 button.danger type="submit" {
-                    @if totals.paid_orders == 0 { "Cancel the event" } @else { "Cancel the event and refund " (refund) }
+                    @if totals.paid_orders == 0 { (l.t("cancel-submit")) } @else { (t(l, "cancel-submit-refund", &[("amount", refund.as_str().into())])) }
                 }
-                a.button href=(dashboard) { "Keep the event" }
+                a.button href=(dashboard) { (l.t("cancel-keep")) }
             }
         }
     };
     Ok(visit.page(
-        &format!("Cancel {}", event.title),
-        "Confirm canceling your event.",
+        &t(l, "cancel-title", &[("event", event.title.as_str().into())]),
+        &l.t("cancel-description"),
         &content,
     ))
 }

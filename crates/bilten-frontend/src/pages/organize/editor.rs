@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::{authed, breadcrumbs, notice, reports};
 use crate::api::ticketing::EventStatus;
+use crate::api::ticketing::SalesPhase;
 use crate::api::ticketing::{
     path_segment, Event, EventDetail, PromoCode, Quota, SalesSummary, Visibility,
 };
@@ -25,6 +26,7 @@ use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, error_summary, field, select, textarea, Field, FormState};
 use crate::Frontend;
 use bilten_domain::TicketTypeId;
+use bilten_i18n::{t, Locale};
 
 pub fn routes() -> Router<Frontend> {
     Router::new()
@@ -54,25 +56,35 @@ pub fn routes() -> Router<Frontend> {
 
 // ----- the event form -----
 
+/// The label of field `name` among `labels` (the name itself for one not listed).
+fn label_of<'a>(labels: &'a [(&'static str, String)], name: &'static str) -> &'a str {
+    labels
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(name, |(_, label)| label.as_str())
+}
+
 /// The event form's fields, in page order, with their labels.
-const EVENT_FIELDS: [(&str, &str); 16] = [
-    ("title", "Title"),
-    ("description", "Description"),
-    ("starts_at", "Starts"),
-    ("ends_at", "Ends"),
-    ("timezone", "Time zone"),
-    ("venue_name", "Venue"),
-    ("venue_address", "Street address"),
-    ("city", "City"),
-    ("country", "Country"),
-    ("latitude", "Latitude"),
-    ("longitude", "Longitude"),
-    ("online_url", "Online link"),
-    ("currency", "Currency"),
-    ("category", "Category"),
-    ("image_url", "Image URL"),
-    ("hold_minutes", "Hold minutes"),
-];
+fn event_fields(l: Locale) -> [(&'static str, String); 16] {
+    [
+        ("title", l.t("admin-event-title")),
+        ("description", l.t("editor-description")),
+        ("starts_at", l.t("admin-starts")),
+        ("ends_at", l.t("editor-ends")),
+        ("timezone", l.t("editor-timezone")),
+        ("venue_name", l.t("editor-venue")),
+        ("venue_address", l.t("editor-street")),
+        ("city", l.t("search-city")),
+        ("country", l.t("editor-country")),
+        ("latitude", l.t("editor-latitude")),
+        ("longitude", l.t("editor-longitude")),
+        ("online_url", l.t("editor-online-link")),
+        ("currency", l.t("editor-currency")),
+        ("category", l.t("search-category")),
+        ("image_url", l.t("editor-image-url")),
+        ("hold_minutes", l.t("editor-hold-minutes")),
+    ]
+}
 
 #[derive(Deserialize, Default)]
 pub struct EventForm {
@@ -132,27 +144,27 @@ impl EventForm {
         ]
     }
 
-    fn form_state(&self) -> FormState {
+    fn form_state(&self, l: Locale) -> FormState {
         self.values()
             .into_iter()
-            .fold(FormState::default(), |form, (name, value)| {
+            .fold(FormState::new(l), |form, (name, value)| {
                 form.with_value(name, value)
             })
     }
 
     /// The API body. Local times are read in the event's time zone (what an organizer types
     /// is the time on the venue's clocks); what cannot be read is named per field.
-    fn to_body(&self) -> Result<Value, FormState> {
-        let mut form = self.form_state();
-        let problem = |message: &str| FieldProblem {
+    fn to_body(&self, l: Locale) -> Result<Value, FormState> {
+        let mut form = self.form_state(l);
+        let problem = |message: String| FieldProblem {
             code: "invalid".to_owned(),
-            message: message.to_owned(),
+            message,
         };
         let tz: Option<chrono_tz::Tz> = self.timezone.trim().parse().ok();
         if tz.is_none() {
             form.field_errors.insert(
                 "timezone".to_owned(),
-                problem("Use a time zone name like Europe/Berlin."),
+                problem(l.t("editor-timezone-invalid")),
             );
         }
         let mut time = |name: &str, text: &str| -> Option<DateTime<Utc>> {
@@ -161,10 +173,8 @@ impl EventForm {
                 .and_then(|local| tz?.from_local_datetime(&local).earliest())
                 .map(|t| t.with_timezone(&Utc));
             if parsed.is_none() && tz.is_some() {
-                form.field_errors.insert(
-                    name.to_owned(),
-                    problem("Enter a date and time like 2026-12-31 20:00."),
-                );
+                form.field_errors
+                    .insert(name.to_owned(), problem(l.t("editor-date-time-invalid")));
             }
             parsed
         };
@@ -180,7 +190,7 @@ impl EventForm {
                 Ok(n) if name != "hold_minutes" => Some(json!(n)),
                 _ => {
                     form.field_errors
-                        .insert(name.to_owned(), problem("Enter a number."));
+                        .insert(name.to_owned(), problem(l.t("editor-number-invalid")));
                     None
                 }
             }
@@ -252,48 +262,56 @@ impl EventForm {
 }
 
 fn event_form(visit: &Visit, action: &str, submit: &str, form: &FormState) -> Markup {
+    let l = visit.locale;
     let categories: Vec<(&str, String)> = CATEGORIES
         .iter()
-        .map(|c| (*c, format::category_label(c)))
+        .map(|c| (*c, format::category_label(l, c)))
         .collect();
-    let text = |name: &'static str, label: &'static str, hint: Option<&'static str>| {
+    let fields = event_fields(l);
+    let label = |name: &'static str| label_of(&fields, name);
+    let kind_field = |name: &'static str, kind: &'static str, hint: Option<String>| {
         field(
             &Field {
                 name,
-                label,
-                kind: "text",
+                label: label(name),
+                kind,
                 autocomplete: "off",
-                hint,
+                hint: hint.as_deref(),
             },
             form,
         )
     };
+    let text = |name: &'static str, hint: Option<String>| kind_field(name, "text", hint);
+    let summary_labels: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, label)| (*n, label.as_str()))
+        .collect();
     html! {
-        (error_summary(form, &EVENT_FIELDS))
+        (error_summary(form, &summary_labels))
         form.form.wide method="post" action=(action) novalidate {
             (csrf_field(&visit.csrf_token))
-            (text("title", "Title", None))
-            (textarea("description", "Description", Some("Blank lines start a new paragraph."), form))
+            (text("title", None))
+            (textarea("description", label("description"), Some(&l.t("editor-description-hint")), form))
             fieldset {
-                legend { "When" }
-                (field(&Field { name: "starts_at", label: "Starts", kind: "datetime-local", autocomplete: "off", hint: Some("In the event's time zone.") }, form))
-                (field(&Field { name: "ends_at", label: "Ends", kind: "datetime-local", autocomplete: "off", hint: None }, form))
-                (text("timezone", "Time zone", Some("Where the event happens, e.g. Europe/Berlin or America/New_York.")))
+                legend { (l.t("my-orders-col-when")) }
+                (kind_field("starts_at", "datetime-local", Some(l.t("editor-starts-hint"))))
+                (kind_field("ends_at", "datetime-local", None))
+                (text("timezone", Some(l.t("editor-timezone-hint"))))
             }
             fieldset {
-                legend { "Where" }
-                (text("venue_name", "Venue", Some("Leave the venue empty for an online event.")))
-                (text("venue_address", "Street address", None))
-                (text("city", "City", None))
-                (text("country", "Country", Some("Two letters, e.g. DE.")))
-                (text("latitude", "Latitude", Some("Optional: pins the map link, e.g. 52.52.")))
-                (text("longitude", "Longitude", None))
-                (field(&Field { name: "online_url", label: "Online link", kind: "url", autocomplete: "off", hint: None }, form))
+                legend { (l.t("editor-where")) }
+                (text("venue_name", Some(l.t("editor-venue-hint"))))
+                (text("venue_address", None))
+                (text("city", None))
+                (text("country", Some(l.t("editor-country-hint"))))
+                (text("latitude", Some(l.t("editor-latitude-hint"))))
+                (text("longitude", None))
+                (kind_field("online_url", "url", None))
             }
-            (text("currency", "Currency", Some("Three letters, e.g. EUR. Fixed once ticket types exist.")))
-            (select("category", "Category", &categories, form.value("category"), form))
-            (field(&Field { name: "image_url", label: "Image URL", kind: "url", autocomplete: "off", hint: Some("Optional: shown when the event is shared.") }, form))
-            (field(&Field { name: "hold_minutes", label: "Hold minutes", kind: "number", autocomplete: "off", hint: Some("How long tickets are held while a buyer pays (default 15).") }, form))
+            (text("currency", Some(l.t("editor-currency-hint"))))
+            (select("category", label("category"), &categories, form.value("category"), form))
+            (kind_field("image_url", "url", Some(l.t("editor-image-url-hint"))))
+            (kind_field("hold_minutes", "number", Some(l.t("editor-hold-minutes-hint"))))
             button type="submit" { (submit) }
         }
     }
@@ -311,12 +329,17 @@ async fn new_event_page(
     let Some(organization) = list.into_iter().find(|o| o.id.to_string() == org) else {
         return Err(PageError::NotFound);
     };
+    let l = visit.locale;
     let content = html! {
-        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&organization.name, Some(format!("/organize/{org}"))), ("New event", None)]))
-        h1 { "New event" }
-        (event_form(visit, &format!("/organize/{org}/events/new"), "Save draft", form))
+        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&organization.name, Some(format!("/organize/{org}"))), (&l.t("org-new-event"), None)]))
+        h1 { (l.t("org-new-event")) }
+        (event_form(visit, &format!("/organize/{org}/events/new"), &l.t("editor-save-draft"), form))
     };
-    Ok(visit.page("New event", "Create an event on Bilten.", &content))
+    Ok(visit.page(
+        &l.t("org-new-event"),
+        &l.t("editor-new-description"),
+        &content,
+    ))
 }
 
 async fn new_event(
@@ -324,7 +347,7 @@ async fn new_event(
     mut visit: Visit,
     Path(org): Path<String>,
 ) -> Response {
-    let form = FormState::default()
+    let form = FormState::new(visit.locale)
         .with_value("timezone", "Europe/Berlin")
         .with_value("currency", "EUR")
         .with_value("category", "music")
@@ -339,7 +362,8 @@ async fn create_event(
     Path(org): Path<String>,
     CsrfForm(input): CsrfForm<EventForm>,
 ) -> Response {
-    let outcome = match input.to_body() {
+    let l = visit.locale;
+    let outcome = match input.to_body(l) {
         Err(form) => new_event_page(&app, &mut visit, &org, &form)
             .await
             .map(unprocessable),
@@ -352,7 +376,7 @@ async fn create_event(
             ));
             after_post(
                 result,
-                input.form_state(),
+                input.form_state(l),
                 |event: Event| format!("/organize/events/{}?notice=event_created", event.id),
                 async |form| new_event_page(&app, &mut visit, &org, &form).await,
             )
@@ -397,13 +421,18 @@ async fn edit_page(
 ) -> Result<Response, PageError> {
     let detail = load(app, visit, id).await?;
     let event = &detail.event;
-    let form = form.unwrap_or_else(|| EventForm::from_event(event).form_state());
+    let l = visit.locale;
+    let form = form.unwrap_or_else(|| EventForm::from_event(event).form_state(l));
     let content = html! {
-        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&event.title, Some(format!("/organize/events/{id}"))), ("Edit", None)]))
-        h1 { "Edit " (event.title) }
-        (event_form(visit, &format!("/organize/events/{}/edit", path_segment(id)), "Save", &form))
+        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&event.title, Some(format!("/organize/events/{id}"))), (&l.t("editor-edit-crumb"), None)]))
+        h1 { (t(l, "editor-edit-heading", &[("event", event.title.as_str().into())])) }
+        (event_form(visit, &format!("/organize/events/{}/edit", path_segment(id)), &l.t("editor-save"), &form))
     };
-    Ok(visit.page("Edit event", "Edit an event on Bilten.", &content))
+    Ok(visit.page(
+        &l.t("editor-edit-title"),
+        &l.t("editor-edit-description"),
+        &content,
+    ))
 }
 
 async fn edit_event(
@@ -421,7 +450,8 @@ async fn save_event(
     Path(id): Path<String>,
     CsrfForm(input): CsrfForm<EventForm>,
 ) -> Response {
-    let outcome = match input.to_body() {
+    let l = visit.locale;
+    let outcome = match input.to_body(l) {
         Err(form) => edit_page(&app, &mut visit, &id, Some(form))
             .await
             .map(unprocessable),
@@ -434,7 +464,7 @@ async fn save_event(
             ));
             after_post(
                 result,
-                input.form_state(),
+                input.form_state(l),
                 |event: Event| format!("/organize/events/{}?notice=event_saved", event.id),
                 async |form| edit_page(&app, &mut visit, &id, Some(form)).await,
             )
@@ -447,7 +477,6 @@ async fn save_event(
 // ----- the dashboard -----
 
 /// The forms on the dashboard, as shown again after a refused post.
-#[derive(Default)]
 struct DashboardForms {
     status: FormState,
     checkin: FormState,
@@ -456,69 +485,103 @@ struct DashboardForms {
     promo: FormState,
 }
 
+impl DashboardForms {
+    fn new(l: Locale) -> Self {
+        Self {
+            status: FormState::new(l),
+            checkin: FormState::new(l),
+            ticket_type: FormState::new(l),
+            quota: FormState::new(l),
+            promo: FormState::new(l),
+        }
+    }
+}
+
 fn stat(label: &str, value: &str) -> Markup {
     html! { div.stat { dt { (label) } dd { (value) } } }
 }
 
-fn stats(summary: &SalesSummary, checkins: Option<i64>) -> Markup {
+fn stats(l: Locale, summary: &SalesSummary, checkins: Option<i64>) -> Markup {
     let totals = &summary.totals;
+    let n = |n: i64| bilten_i18n::format::number(l, n);
     html! {
         dl.stats {
-            (stat("Sold", &format!("{} of {}", totals.sold, totals.capacity)))
-            (stat("Held now", &totals.held.to_string()))
-            (stat("Gross", &totals.gross.format_display()))
-            (stat("Refunds", &totals.refunds.format_display()))
-            (stat("Net", &totals.net.format_display()))
-            @if !totals.discount.is_zero() { (stat("Discounts", &format::price(totals.discount))) }
-            @if let Some(checkins) = checkins { (stat("Checked in", &checkins.to_string())) }
+            (stat(&l.t("stats-sold"), &t(l, "stats-sold-of", &[("sold", totals.sold.into()), ("capacity", totals.capacity.into())])))
+            (stat(&l.t("stats-held"), &n(totals.held)))
+            (stat(&l.t("stats-gross"), &format::money(l, totals.gross)))
+            (stat(&l.t("stats-refunds"), &format::money(l, totals.refunds)))
+            (stat(&l.t("stats-net"), &format::money(l, totals.net)))
+            @if !totals.discount.is_zero() { (stat(&l.t("stats-discounts"), &format::price(l, totals.discount))) }
+            @if let Some(checkins) = checkins { (stat(&l.t("checkin-checked-in"), &n(checkins))) }
         }
     }
 }
 
 fn status_actions(visit: &Visit, event: &Event, form: &FormState) -> Markup {
+    let l = visit.locale;
     html! {
         (error_summary(form, &[]))
         div.order-actions {
-            a.button href={ "/organize/events/" (event.id) "/edit" } { "Edit details" }
+            a.button href={ "/organize/events/" (event.id) "/edit" } { (l.t("editor-edit-details")) }
             @if event.status == EventStatus::Draft {
                 form method="post" action={ "/organize/events/" (event.id) "/publish" } {
                     (csrf_field(&visit.csrf_token))
-                    button type="submit" { "Publish" }
+                    button type="submit" { (l.t("editor-publish")) }
                 }
             }
             @if event.status == EventStatus::Published {
-                a href={ "/events/" (event.id) } { "View the public page" }
+                a href={ "/events/" (event.id) } { (l.t("editor-view-public")) }
                 // A page of its own says what canceling refunds before anything happens.
-                a.button.danger href={ "/organize/events/" (event.id) "/cancel" } { "Cancel the event…" }
+                a.button.danger href={ "/organize/events/" (event.id) "/cancel" } { (l.t("editor-cancel-event")) }
             }
         }
+    }
+}
+
+fn sales_phase_label(l: Locale, phase: SalesPhase) -> String {
+    match phase {
+        SalesPhase::NotOpen => l.t("phase-not-open"),
+        SalesPhase::OnSale => l.t("phase-on-sale"),
+        SalesPhase::SoldOut => l.t("tickets-sold-out"),
+        SalesPhase::Closed => l.t("phase-closed"),
     }
 }
 
 fn ticket_types_section(visit: &Visit, detail: &EventDetail, form: &FormState) -> Markup {
     let event = &detail.event;
     let tz = format::zone(&event.timezone);
+    let l = visit.locale;
+    let labels = [
+        ("name", l.t("auth-name")),
+        ("price", l.t("order-col-price")),
+        ("capacity", l.t("editor-capacity")),
+        ("max_per_order", l.t("editor-max-per-order")),
+        ("sales_start", l.t("editor-sales-start")),
+        ("sales_end", l.t("editor-sales-end")),
+    ];
+    let label = |name: &'static str| label_of(&labels, name);
+    let summary_labels: Vec<(&str, &str)> = labels.iter().map(|(n, l)| (*n, l.as_str())).collect();
     html! {
         section.panel aria-labelledby="types-title" {
-            h2 #types-title { "Ticket types" }
+            h2 #types-title { (l.t("editor-ticket-types")) }
             @if detail.ticket_types.is_empty() {
-                p { "Add at least one ticket type before publishing." }
+                p { (l.t("editor-ticket-types-none")) }
             } @else {
                 div.table-wrap {
                     table {
-                        thead { tr { th scope="col" { "Name" } th.number scope="col" { "Price" } th.number scope="col" { "Capacity" } th.number scope="col" { "Sold" } th.number scope="col" { "Held" } th scope="col" { "Sales" } } }
+                        thead { tr { th scope="col" { (label("name")) } th.number scope="col" { (label("price")) } th.number scope="col" { (label("capacity")) } th.number scope="col" { (l.t("stats-sold")) } th.number scope="col" { (l.t("editor-held")) } th scope="col" { (l.t("editor-sales")) } } }
                         tbody {
                             @for t in &detail.ticket_types {
                                 tr {
-                                    th scope="row" { (t.name) @if t.visibility == Some(Visibility::Hidden) { " " span.tag { "hidden" } } }
-                                    td.number { (format::price(t.price)) }
+                                    th scope="row" { (t.name) @if t.visibility == Some(Visibility::Hidden) { " " span.tag { (l.t("editor-hidden")) } } }
+                                    td.number { (format::price(l, t.price)) }
                                     td.number { (t.capacity.unwrap_or(0)) }
                                     td.number { (t.sold.unwrap_or(0)) }
                                     td.number { (t.held.unwrap_or(0)) }
                                     td {
-                                        (t.sales_phase.as_str().replace('_', " "))
-                                        @if let Some(start) = t.sales_start { br; span.muted { "from " (format::local_datetime(start, tz)) } }
-                                        @if let Some(end) = t.sales_end { br; span.muted { "until " (format::local_datetime(end, tz)) } }
+                                        (sales_phase_label(l, t.sales_phase))
+                                        @if let Some(start) = t.sales_start { br; span.muted { (bilten_i18n::t(l, "editor-sales-from", &[("date_time", format::local_datetime(l, start, tz).into())])) } }
+                                        @if let Some(end) = t.sales_end { br; span.muted { (bilten_i18n::t(l, "editor-sales-until", &[("date_time", format::local_datetime(l, end, tz).into())])) } }
                                     }
                                 }
                             }
@@ -526,17 +589,17 @@ fn ticket_types_section(visit: &Visit, detail: &EventDetail, form: &FormState) -
                     }
                 }
             }
-            h3 { "Add a ticket type" }
-            (error_summary(form, &[("name", "Name"), ("price", "Price"), ("capacity", "Capacity"), ("max_per_order", "Most per order"), ("sales_start", "Sales start"), ("sales_end", "Sales end")]))
+            h3 { (l.t("editor-add-ticket-type")) }
+            (error_summary(form, &summary_labels))
             form.form method="post" action={ "/organize/events/" (event.id) "/ticket-types" } novalidate {
                 (csrf_field(&visit.csrf_token))
-                (field(&Field { name: "name", label: "Name", kind: "text", autocomplete: "off", hint: None }, form))
-                (field(&Field { name: "price", label: "Price", kind: "text", autocomplete: "off", hint: Some("In the event's currency, e.g. 25.00; 0 for free.") }, form))
-                (field(&Field { name: "capacity", label: "Capacity", kind: "number", autocomplete: "off", hint: None }, form))
-                (field(&Field { name: "max_per_order", label: "Most per order", kind: "number", autocomplete: "off", hint: Some("Default 10.") }, form))
-                (field(&Field { name: "sales_start", label: "Sales start", kind: "datetime-local", autocomplete: "off", hint: Some("Optional, in the event's time zone.") }, form))
-                (field(&Field { name: "sales_end", label: "Sales end", kind: "datetime-local", autocomplete: "off", hint: Some("Optional.") }, form))
-                button type="submit" { "Add ticket type" }
+                (field(&Field { name: "name", label: label("name"), kind: "text", autocomplete: "off", hint: None }, form))
+                (field(&Field { name: "price", label: label("price"), kind: "text", autocomplete: "off", hint: Some(&l.t("editor-price-hint")) }, form))
+                (field(&Field { name: "capacity", label: label("capacity"), kind: "number", autocomplete: "off", hint: None }, form))
+                (field(&Field { name: "max_per_order", label: label("max_per_order"), kind: "number", autocomplete: "off", hint: Some(&l.t("editor-max-per-order-hint")) }, form))
+                (field(&Field { name: "sales_start", label: label("sales_start"), kind: "datetime-local", autocomplete: "off", hint: Some(&l.t("editor-sales-start-hint")) }, form))
+                (field(&Field { name: "sales_end", label: label("sales_end"), kind: "datetime-local", autocomplete: "off", hint: Some(&l.t("editor-optional")) }, form))
+                button type="submit" { (l.t("editor-add-ticket-type-submit")) }
             }
         }
     }
@@ -555,26 +618,33 @@ fn quotas_section(
             .find(|t| t.id == *id)
             .map_or(id.to_string(), |t| t.name.clone())
     };
+    let l = visit.locale;
+    let (quota_name, quota_capacity, capacity, types) = (
+        l.t("editor-quota-name"),
+        l.t("editor-quota-capacity"),
+        l.t("editor-capacity"),
+        l.t("editor-ticket-types"),
+    );
     html! {
         section.panel aria-labelledby="quotas-title" {
-            h2 #quotas-title { "Quotas" }
-            p.muted { "A quota is a shared limit over several ticket types, e.g. the venue's capacity over early-bird and regular tickets." }
+            h2 #quotas-title { (l.t("editor-quotas")) }
+            p.muted { (l.t("editor-quotas-intro")) }
             @if !quotas.is_empty() {
                 ul.plain-list {
                     @for q in quotas {
-                        li { strong { (q.name) } ": " (q.sold) " sold, " (q.held) " held, " (q.available) " of " (q.capacity) " left — "
+                        li { strong { (q.name) } ": " (t(l, "editor-quota-line", &[("sold", q.sold.into()), ("held", q.held.into()), ("available", q.available.into()), ("capacity", q.capacity.into())])) " — "
                             (q.ticket_type_ids.iter().map(&name_of).collect::<Vec<_>>().join(", ")) }
                     }
                 }
             }
             @if !detail.ticket_types.is_empty() {
-                (error_summary(form, &[("quota_name", "Quota name"), ("quota_capacity", "Capacity"), ("ticket_type_ids", "Ticket types")]))
+                (error_summary(form, &[("quota_name", &quota_name), ("quota_capacity", &capacity), ("ticket_type_ids", &types)]))
                 form.form method="post" action={ "/organize/events/" (detail.event.id) "/quotas" } novalidate {
                     (csrf_field(&visit.csrf_token))
-                    (field(&Field { name: "quota_name", label: "Quota name", kind: "text", autocomplete: "off", hint: None }, form))
-                    (field(&Field { name: "quota_capacity", label: "Quota capacity", kind: "number", autocomplete: "off", hint: None }, form))
+                    (field(&Field { name: "quota_name", label: &quota_name, kind: "text", autocomplete: "off", hint: None }, form))
+                    (field(&Field { name: "quota_capacity", label: &quota_capacity, kind: "number", autocomplete: "off", hint: None }, form))
                     fieldset #field-ticket_type_ids {
-                        legend { "Ticket types it covers" }
+                        legend { (l.t("editor-quota-covers")) }
                         @for t in &detail.ticket_types {
                             div.check {
                                 input type="checkbox" id={ "quota-" (t.id) } name="ticket_type_ids" value=(t.id);
@@ -582,57 +652,68 @@ fn quotas_section(
                             }
                         }
                     }
-                    button type="submit" { "Add quota" }
+                    button type="submit" { (l.t("editor-add-quota")) }
                 }
             }
         }
     }
 }
 
-fn discount_text(discount: Option<Discount>) -> String {
+fn discount_text(l: Locale, discount: Option<Discount>) -> String {
     match discount {
-        Some(Discount::Percent { basis_points }) => {
-            let bp = basis_points.get();
-            if bp % 100 == 0 {
-                format!("{}% off", bp / 100)
-            } else {
-                format!("{}.{:02}% off", bp / 100, bp % 100)
-            }
-        }
-        Some(Discount::Fixed { amount }) => format!("{} off", format::price(amount.money())),
+        Some(Discount::Percent { basis_points }) => t(
+            l,
+            "editor-discount-percent",
+            &[(
+                "percent",
+                bilten_i18n::format::percent(l, basis_points.get().into()).into(),
+            )],
+        ),
+        Some(Discount::Fixed { amount }) => t(
+            l,
+            "editor-discount-amount",
+            &[("amount", format::price(l, amount.money()).into())],
+        ),
         None => "—".to_owned(),
     }
 }
 
 fn promo_section(visit: &Visit, event: &Event, codes: &[PromoCode], form: &FormState) -> Markup {
+    let l = visit.locale;
+    let (code_label, percent, amount, max_uses) = (
+        l.t("auth-code"),
+        l.t("editor-percent-off"),
+        l.t("editor-amount-off"),
+        l.t("editor-max-uses"),
+    );
     html! {
         section.panel aria-labelledby="promo-title" {
-            h2 #promo-title { "Promo codes" }
+            h2 #promo-title { (l.t("editor-promo-codes")) }
             @if !codes.is_empty() {
                 div.table-wrap {
                     table {
-                        thead { tr { th scope="col" { "Code" } th scope="col" { "Discount" } th.number scope="col" { "Used" } th scope="col" { "Status" } } }
+                        thead { tr { th scope="col" { (code_label) } th scope="col" { (l.t("order-discount")) } th.number scope="col" { (l.t("editor-used")) } th scope="col" { (l.t("admin-status")) } } }
                         tbody {
                             @for code in codes {
                                 tr {
                                     th scope="row" { code { (code.code) } }
-                                    td { (discount_text(code.discount)) }
-                                    td.number { (code.uses) @if let Some(max) = code.max_uses { " of " (max) } }
-                                    td { @if code.active { "active" } @else { "inactive" } }
+                                    td { (discount_text(l, code.discount)) }
+                                    td.number { @if let Some(max) = code.max_uses { (t(l, "editor-uses-of", &[("uses", code.uses.into()), ("max", max.into())])) } @else { (code.uses) } }
+                                    td { @if code.active { (l.t("editor-active")) } @else { (l.t("editor-inactive")) } }
                                 }
                             }
                         }
                     }
                 }
             }
-            (error_summary(form, &[("code", "Code"), ("percent", "Percent off"), ("amount", "Amount off"), ("max_uses", "Most uses")]))
+            (error_summary(form, &[("code", &code_label), ("percent", &percent), ("amount", &amount), ("max_uses", &max_uses)]))
             form.form method="post" action={ "/organize/events/" (event.id) "/promo-codes" } novalidate {
                 (csrf_field(&visit.csrf_token))
-                (field(&Field { name: "code", label: "Code", kind: "text", autocomplete: "off", hint: Some("Letters and digits, e.g. EARLYBIRD.") }, form))
-                (field(&Field { name: "percent", label: "Percent off", kind: "number", autocomplete: "off", hint: Some("Either a percentage…") }, form))
-                (field(&Field { name: "amount", label: "Amount off", kind: "text", autocomplete: "off", hint: Some("…or a fixed amount, e.g. 5.00.") }, form))
-                (field(&Field { name: "max_uses", label: "Most uses", kind: "number", autocomplete: "off", hint: Some("Optional.") }, form))
-                button type="submit" { "Add promo code" }
+                (field(&Field { name: "code", label: &code_label, kind: "text", autocomplete: "off", hint: Some(&l.t("editor-code-hint")) }, form))
+                (field(&Field { name: "percent", label: &percent, kind: "number", autocomplete: "off", hint: Some(&l.t("editor-percent-hint")) }, form))
+                (field(&Field { name: "amount", label: &amount, kind: "text", autocomplete: "off", hint: Some(&l.t("editor-amount-hint")) }, form))
+                (field(&Field { name: "max_uses", label: &max_uses, kind: "number", autocomplete: "off", hint: Some(&l.t("editor-optional")) }, form))
+                button type="submit" { (l.t("editor-add-promo-code")) }
             }
         }
     }
@@ -658,37 +739,39 @@ async fn dashboard_page(
     let devices = reports::devices(app, visit, id).await?;
     let event = &detail.event;
     let tz = format::zone(&event.timezone);
+    let l = visit.locale;
+    let (list_name, device_name) = (l.t("editor-list-name"), l.t("editor-device-name"));
     let content = html! {
-        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), ("Organization", Some(format!("/organize/{}", event.organization_id))), (&event.title, None)]))
+        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&l.t("org-organization"), Some(format!("/organize/{}", event.organization_id))), (&event.title, None)]))
         (views::notice(notice_text))
-        p { span.tag { (event.status.as_str()) } }
+        p { span.tag { (super::event_status_label(l, event.status)) } }
         h1 { (event.title) }
-        p { (format::time_range(event.starts_at, event.ends_at, tz)) }
+        p { (format::time_range(l, event.starts_at, event.ends_at, tz)) }
         (status_actions(visit, event, &forms.status))
-        nav.subnav aria-label="Event" {
+        nav.subnav aria-label=(l.t("my-orders-col-event")) {
             ul {
-                li { a href={ "/organize/events/" (event.id) "/orders" } { "Orders" } }
-                li { a href={ "/organize/events/" (event.id) "/attendees" } { "Attendees" } }
+                li { a href={ "/organize/events/" (event.id) "/orders" } { (l.t("report-orders")) } }
+                li { a href={ "/organize/events/" (event.id) "/attendees" } { (l.t("report-attendees")) } }
             }
         }
-        h2 { "Sales" }
-        (stats(&summary, Some(checked_in)))
-        (reports::sales_chart(&summary.per_day))
+        h2 { (l.t("editor-sales")) }
+        (stats(l, &summary, Some(checked_in)))
+        (reports::sales_chart(l, &summary.per_day))
         section.panel aria-labelledby="checkin-title" {
-            h2 #checkin-title { "Check-in" }
-            (reports::checkin_table(&checkins))
-            (error_summary(&forms.checkin, &[("list_name", "List name"), ("device_name", "Device name")]))
+            h2 #checkin-title { (l.t("editor-checkin")) }
+            (reports::checkin_table(l, &checkins))
+            (error_summary(&forms.checkin, &[("list_name", &list_name), ("device_name", &device_name)]))
             form.form method="post" action={ "/organize/events/" (event.id) "/checkin-lists" } novalidate {
                 (csrf_field(&visit.csrf_token))
-                (field(&Field { name: "list_name", label: "New check-in list", kind: "text", autocomplete: "off", hint: Some("E.g. Main entrance. A list covers every ticket type.") }, &forms.checkin))
-                button type="submit" { "Add list" }
+                (field(&Field { name: "list_name", label: &l.t("editor-new-list"), kind: "text", autocomplete: "off", hint: Some(&l.t("editor-new-list-hint")) }, &forms.checkin))
+                button type="submit" { (l.t("editor-add-list")) }
             }
-            h3 { "Scanner devices" }
+            h3 { (l.t("device-list")) }
             (reports::devices_table(visit, &event.id.to_string(), &devices))
             form.form method="post" action={ "/organize/events/" (event.id) "/devices" } novalidate {
                 (csrf_field(&visit.csrf_token))
-                (field(&Field { name: "device_name", label: "New device", kind: "text", autocomplete: "off", hint: Some("E.g. Gate A phone. It gets a one-time pairing code.") }, &forms.checkin))
-                button type="submit" { "Add device" }
+                (field(&Field { name: "device_name", label: &l.t("editor-new-device"), kind: "text", autocomplete: "off", hint: Some(&l.t("editor-new-device-hint")) }, &forms.checkin))
+                button type="submit" { (l.t("editor-add-device")) }
             }
         }
         (ticket_types_section(visit, &detail, &forms.ticket_type))
@@ -711,7 +794,7 @@ async fn dashboard_page(
     Ok(visit.page_with_status(
         status,
         &event.title,
-        "Your event's dashboard on Bilten.",
+        &l.t("editor-dashboard-description"),
         &content,
     ))
 }
@@ -722,14 +805,11 @@ async fn dashboard(
     Path(id): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    let outcome = dashboard_page(
-        &app,
-        &mut visit,
-        &id,
-        DashboardForms::default(),
-        notice(&query),
-    )
-    .await;
+    let (forms, notice) = (
+        DashboardForms::new(visit.locale),
+        notice(visit.locale, &query),
+    );
+    let outcome = dashboard_page(&app, &mut visit, &id, forms, notice.as_deref()).await;
     visit.respond(outcome)
 }
 
@@ -756,6 +836,7 @@ pub(super) async fn event_status_action(
     body: Option<serde_json::Value>,
     notice: &str,
 ) -> Response {
+    let l = visit.locale;
     let result = authed!(app, visit, |token, fwd| app.api.event_action(
         &fwd,
         token,
@@ -765,7 +846,7 @@ pub(super) async fn event_status_action(
     ));
     let outcome = after_post(
         result,
-        FormState::default(),
+        FormState::new(l),
         |()| back(id, notice),
         async |status| {
             dashboard_page(
@@ -774,7 +855,7 @@ pub(super) async fn event_status_action(
                 id,
                 DashboardForms {
                     status,
-                    ..DashboardForms::default()
+                    ..DashboardForms::new(l)
                 },
                 None,
             )
@@ -823,7 +904,8 @@ fn whole(form: &mut FormState, name: &str, text: &str) -> Result<Option<i64>, Un
     if let Ok(n) = text.parse() {
         Ok(Some(n))
     } else {
-        invalid(form, name, "Enter a whole number.");
+        let message = form.locale.t("editor-whole-number");
+        invalid(form, name, &message);
         Err(Unreadable)
     }
 }
@@ -844,14 +926,15 @@ fn local_time(
     if let Some(at) = parsed {
         Ok(Some(at.with_timezone(&Utc).to_rfc3339()))
     } else {
-        invalid(form, name, "Enter a date and time like 2026-12-31 20:00.");
+        let message = form.locale.t("editor-date-time-invalid");
+        invalid(form, name, &message);
         Err(Unreadable)
     }
 }
 
 impl TicketTypeForm {
-    fn to_body(&self, event: &Event) -> Result<Value, FormState> {
-        let mut form = FormState::default()
+    fn to_body(&self, l: Locale, event: &Event) -> Result<Value, FormState> {
+        let mut form = FormState::new(l)
             .with_value("name", &self.name)
             .with_value("price", &self.price)
             .with_value("capacity", &self.capacity)
@@ -862,11 +945,7 @@ impl TicketTypeForm {
         let price = match currency.map(|c| Money::parse_decimal(self.price.trim(), c)) {
             Some(Ok(money)) => Some(money.minor()),
             _ => {
-                invalid(
-                    &mut form,
-                    "price",
-                    "Enter a price like 25.00, or 0 for free.",
-                );
+                invalid(&mut form, "price", &l.t("editor-price-invalid"));
                 None
             }
         };
@@ -895,6 +974,7 @@ async fn add_ticket_type(
     Path(id): Path<String>,
     CsrfForm(input): CsrfForm<TicketTypeForm>,
 ) -> Response {
+    let l = visit.locale;
     let outcome = async {
         let detail = load(&app, &mut visit, &id).await?;
         let again = async |visit: &mut Visit, ticket_type: FormState| {
@@ -904,13 +984,13 @@ async fn add_ticket_type(
                 &id,
                 DashboardForms {
                     ticket_type,
-                    ..DashboardForms::default()
+                    ..DashboardForms::new(l)
                 },
                 None,
             )
             .await
         };
-        match input.to_body(&detail.event) {
+        match input.to_body(l, &detail.event) {
             Err(form) => again(&mut visit, form).await,
             Ok(body) => {
                 let result = authed!(&app, visit, |token, fwd| app.api.create_ticket_type(
@@ -919,7 +999,7 @@ async fn add_ticket_type(
                     &id,
                     body.clone()
                 ));
-                let mut form = FormState::default();
+                let mut form = FormState::new(l);
                 for (name, value) in [
                     ("name", &input.name),
                     ("price", &input.price),
@@ -950,6 +1030,7 @@ async fn add_quota(
     Path(id): Path<String>,
     CsrfForm(input): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
+    let l = visit.locale;
     let value = |name: &str| {
         input
             .iter()
@@ -961,7 +1042,7 @@ async fn add_quota(
         .filter(|(k, _)| k == "ticket_type_ids")
         .map(|(_, v)| v.as_str())
         .collect();
-    let mut form = FormState::default()
+    let mut form = FormState::new(l)
         .with_value("quota_name", value("quota_name"))
         .with_value("quota_capacity", value("quota_capacity"));
     let outcome = match whole(&mut form, "quota_capacity", value("quota_capacity")) {
@@ -972,7 +1053,7 @@ async fn add_quota(
                 &id,
                 DashboardForms {
                     quota: form,
-                    ..DashboardForms::default()
+                    ..DashboardForms::new(l)
                 },
                 None,
             )
@@ -997,7 +1078,7 @@ async fn add_quota(
                         &id,
                         DashboardForms {
                             quota,
-                            ..DashboardForms::default()
+                            ..DashboardForms::new(l)
                         },
                         None,
                     )
@@ -1028,9 +1109,10 @@ async fn add_promo_code(
     Path(id): Path<String>,
     CsrfForm(input): CsrfForm<PromoForm>,
 ) -> Response {
+    let l = visit.locale;
     let outcome = async {
         let detail = load(&app, &mut visit, &id).await?;
-        let mut form = FormState::default()
+        let mut form = FormState::new(l)
             .with_value("code", &input.code)
             .with_value("percent", &input.percent)
             .with_value("amount", &input.amount)
@@ -1041,11 +1123,7 @@ async fn add_promo_code(
                     Some(json!({ "kind": "percent", "basis_points": (p * 100.0).round() as i64 }))
                 }
                 _ => {
-                    invalid(
-                        &mut form,
-                        "percent",
-                        "Enter a percentage between 0 and 100.",
-                    );
+                    invalid(&mut form, "percent", &l.t("editor-percent-invalid"));
                     None
                 }
             },
@@ -1055,16 +1133,12 @@ async fn add_promo_code(
             {
                 Some(Ok(money)) => Some(json!({ "kind": "fixed", "amount": money })),
                 _ => {
-                    invalid(&mut form, "amount", "Enter an amount like 5.00.");
+                    invalid(&mut form, "amount", &l.t("editor-amount-invalid"));
                     None
                 }
             },
             _ => {
-                invalid(
-                    &mut form,
-                    "percent",
-                    "Give either a percentage or an amount off.",
-                );
+                invalid(&mut form, "percent", &l.t("editor-discount-required"));
                 None
             }
         };
@@ -1076,7 +1150,7 @@ async fn add_promo_code(
                 &id,
                 DashboardForms {
                     promo,
-                    ..DashboardForms::default()
+                    ..DashboardForms::new(l)
                 },
                 None,
             )
@@ -1124,12 +1198,13 @@ async fn add_named(
     field_name: &'static str,
     name: &str,
 ) -> Result<Response, PageError> {
+    let l = visit.locale;
     let result = authed!(app, visit, |token, fwd| app
         .api
         .create_named(&fwd, token, id, what, name));
     after_post(
         result,
-        FormState::default().with_value(field_name, name),
+        FormState::new(l).with_value(field_name, name),
         |()| {
             back(
                 id,
@@ -1150,7 +1225,7 @@ async fn add_named(
                 id,
                 DashboardForms {
                     checkin,
-                    ..DashboardForms::default()
+                    ..DashboardForms::new(l)
                 },
                 None,
             )
@@ -1202,12 +1277,13 @@ async fn revoke_device(
     Path((id, device)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<crate::pages::auth::EmptyForm>,
 ) -> Response {
+    let l = visit.locale;
     let result = authed!(&app, visit, |token, fwd| app
         .api
         .revoke_device(&fwd, token, &device));
     let outcome = after_post(
         result,
-        FormState::default(),
+        FormState::new(l),
         |()| back(&id, "device_revoked"),
         async |checkin| {
             dashboard_page(
@@ -1216,7 +1292,7 @@ async fn revoke_device(
                 &id,
                 DashboardForms {
                     checkin,
-                    ..DashboardForms::default()
+                    ..DashboardForms::new(l)
                 },
                 None,
             )

@@ -18,6 +18,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{after_post, NoticeQuery};
+use crate::api::ticketing::EventStatus;
 use crate::api::ticketing::{path_segment, Event, Member, Organization};
 use crate::api::ApiError;
 use crate::format;
@@ -26,6 +27,7 @@ use crate::views::{self, csrf_field, error_summary, field, select, Field, FormSt
 use crate::Frontend;
 use bilten_api::invitations::Invitation;
 use bilten_domain::OrgRole;
+use bilten_i18n::Locale;
 
 pub fn routes() -> Router<Frontend> {
     Router::new()
@@ -42,35 +44,49 @@ pub fn routes() -> Router<Frontend> {
 }
 
 /// Messages after an organizer's redirect.
-fn notice(query: &NoticeQuery) -> Option<&'static str> {
+fn notice(l: Locale, query: &NoticeQuery) -> Option<String> {
     Some(match query.key()? {
-        "organization_created" => "Your organization is ready. Create its first event.",
-        "member_added" => "The member has been added.",
-        "member_invited" => {
-            "No account uses that email yet: we have emailed an invitation. They join once they sign up with that address and open the link."
-        }
-        "member_removed" => "The member has been removed.",
-        "invitation_accepted" => "Welcome to the team.",
-        "two_factor_required_now" => "Every member now needs two-factor sign-in to work here.",
-        "two_factor_not_required" => "Two-factor sign-in is no longer required here.",
-        "two_factor_yours_first" => {
-            "Turn on two-factor sign-in for your own account first (Your account), then require it of everyone."
-        }
-        "event_created" => "The event is saved as a draft. Add ticket types, then publish it.",
-        "event_saved" => "The event has been saved.",
-        "event_published" => "The event is published and on sale.",
-        "event_canceled" => "The event has been canceled.",
-        "ticket_type_added" => "The ticket type has been added.",
-        "ticket_type_saved" => "The ticket type has been saved.",
-        "quota_added" => "The quota has been added.",
-        "promo_code_added" => "The promo code has been added.",
-        "checkin_list_added" => "The check-in list has been added.",
-        "device_added" => "The device has been added: pair the scanner app with its code.",
-        "device_revoked" => "The device has been revoked; it can no longer scan.",
-        "refunded" => "The refund has been made; its tickets are revoked.",
-        "anonymized" => "The buyer's personal data has been removed from this order.",
-        _ => return query.message(),
+        "organization_created" => l.t("org-notice-organization-created"),
+        "member_added" => l.t("org-notice-member-added"),
+        "member_invited" => l.t("org-notice-member-invited"),
+        "member_removed" => l.t("org-notice-member-removed"),
+        "invitation_accepted" => l.t("org-notice-invitation-accepted"),
+        "two_factor_required_now" => l.t("org-notice-two-factor-required"),
+        "two_factor_not_required" => l.t("org-notice-two-factor-not-required"),
+        "two_factor_yours_first" => l.t("org-notice-two-factor-yours-first"),
+        "event_created" => l.t("org-notice-event-created"),
+        "event_saved" => l.t("org-notice-event-saved"),
+        "event_published" => l.t("org-notice-event-published"),
+        "event_canceled" => l.t("org-notice-event-canceled"),
+        "ticket_type_added" => l.t("org-notice-ticket-type-added"),
+        "ticket_type_saved" => l.t("org-notice-ticket-type-saved"),
+        "quota_added" => l.t("org-notice-quota-added"),
+        "promo_code_added" => l.t("org-notice-promo-code-added"),
+        "checkin_list_added" => l.t("org-notice-checkin-list-added"),
+        "device_added" => l.t("org-notice-device-added"),
+        "device_revoked" => l.t("org-notice-device-revoked"),
+        "refunded" => l.t("org-notice-refunded"),
+        "anonymized" => l.t("org-notice-anonymized"),
+        _ => return query.message(l),
     })
+}
+
+/// An event's status as a word: `draft` → `Draft` / `Entwurf`.
+pub(crate) fn event_status_label(l: Locale, status: EventStatus) -> String {
+    match status {
+        EventStatus::Draft => l.t("event-status-draft"),
+        EventStatus::Published => l.t("event-status-published"),
+        EventStatus::Canceled => l.t("event-status-canceled"),
+    }
+}
+
+/// A team role as a word: `manager` → `Manager` / `Gestor`.
+pub(crate) fn role_label(l: Locale, role: OrgRole) -> String {
+    match role {
+        OrgRole::Staff => l.t("org-role-staff"),
+        OrgRole::Manager => l.t("org-role-manager"),
+        OrgRole::Owner => l.t("org-role-owner"),
+    }
 }
 
 /// Runs an API call with the visitor's token, after making sure they are logged in.
@@ -91,9 +107,9 @@ macro_rules! authed {
 }
 pub(crate) use authed;
 
-fn breadcrumbs(parts: &[(&str, Option<String>)]) -> Markup {
+fn breadcrumbs(l: Locale, parts: &[(&str, Option<String>)]) -> Markup {
     html! {
-        nav.breadcrumbs aria-label="Breadcrumb" {
+        nav.breadcrumbs aria-label=(l.t("org-breadcrumb")) {
             ol {
                 @for (label, href) in parts {
                     li {
@@ -123,30 +139,32 @@ async fn organizations_page(
     let list = authed!(app, visit, |token, fwd| app
         .api
         .my_organizations(&fwd, token))?;
+    let l = visit.locale;
+    let name = l.t("auth-name");
     let content = html! {
         (views::notice(notice_text))
-        h1 { "Organize events" }
+        h1 { (l.t("org-title")) }
         @if list.is_empty() {
-            p { "Create an organization to publish events and sell tickets. You can invite your team to it." }
+            p { (l.t("org-intro")) }
         } @else {
-            h2 { "Your organizations" }
+            h2 { (l.t("org-yours")) }
             ul.plain-list {
                 @for org in &list {
-                    li { a href={ "/organize/" (org.id) } { (org.name) } " " span.tag { (org.role.as_str()) } }
+                    li { a href={ "/organize/" (org.id) } { (org.name) } " " span.tag { (role_label(l, org.role)) } }
                 }
             }
         }
         section.panel aria-labelledby="new-org" {
-            h2 #new-org { "Create an organization" }
-            (error_summary(form, &[("name", "Name")]))
+            h2 #new-org { (l.t("org-create-heading")) }
+            (error_summary(form, &[("name", &name)]))
             form.form method="post" action="/organize/organizations" novalidate {
                 (csrf_field(&visit.csrf_token))
-                (field(&Field { name: "name", label: "Name", kind: "text", autocomplete: "organization", hint: Some("Shown to buyers as the organizer.") }, form))
-                button type="submit" { "Create organization" }
+                (field(&Field { name: "name", label: &name, kind: "text", autocomplete: "organization", hint: Some(&l.t("org-name-hint")) }, form))
+                button type="submit" { (l.t("org-create-submit")) }
             }
         }
     };
-    Ok(visit.page("Organize events", "Your organizations on Bilten.", &content))
+    Ok(visit.page(&l.t("org-title"), &l.t("org-description"), &content))
 }
 
 async fn organizations(
@@ -154,7 +172,8 @@ async fn organizations(
     mut visit: Visit,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    let outcome = organizations_page(&app, &mut visit, &FormState::default(), notice(&query)).await;
+    let (form, notice) = (FormState::new(visit.locale), notice(visit.locale, &query));
+    let outcome = organizations_page(&app, &mut visit, &form, notice.as_deref()).await;
     visit.respond(outcome)
 }
 
@@ -170,7 +189,7 @@ async fn create_organization(
     ));
     let outcome = after_post(
         result,
-        FormState::default().with_value("name", &input.name),
+        FormState::new(visit.locale).with_value("name", &input.name),
         |org: Organization| format!("/organize/{}?notice=organization_created", org.id),
         async |form| organizations_page(&app, &mut visit, &form, None).await,
     )
@@ -180,13 +199,13 @@ async fn create_organization(
 
 // ----- one organization: its events and team -----
 
-fn event_row(event: &Event) -> Markup {
+fn event_row(l: Locale, event: &Event) -> Markup {
     let tz = format::zone(&event.timezone);
     html! {
         tr {
             th scope="row" { a href={ "/organize/events/" (event.id) } { (event.title) } }
-            td { (format::local_datetime(event.starts_at, tz)) }
-            td { span.tag { (event.status.as_str()) } }
+            td { (format::local_datetime(l, event.starts_at, tz)) }
+            td { span.tag { (event_status_label(l, event.status)) } }
         }
     }
 }
@@ -200,27 +219,29 @@ fn team(
 ) -> Markup {
     let org = organization.id.to_string();
     let org = org.as_str();
+    let l = visit.locale;
     let roles = [
-        ("staff", "Staff — sees sales and attendees".to_owned()),
-        ("manager", "Manager — also edits events".to_owned()),
-        ("owner", "Owner — also manages the team".to_owned()),
+        ("staff", l.t("org-role-staff-option")),
+        ("manager", l.t("org-role-manager-option")),
+        ("owner", l.t("org-role-owner-option")),
     ];
+    let (email, role) = (l.t("checkout-email"), l.t("admin-role"));
     html! {
         section.panel aria-labelledby="team" {
-            h2 #team { "Team" }
+            h2 #team { (l.t("org-team")) }
             div.table-wrap {
                 table {
-                    thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { span.visually-hidden { "Actions" } } } }
+                    thead { tr { th scope="col" { (l.t("auth-name")) } th scope="col" { (l.t("admin-email")) } th scope="col" { (role) } th scope="col" { span.visually-hidden { (l.t("admin-actions")) } } } }
                     tbody {
                         @for member in members {
                             tr {
                                 th scope="row" { (member.name) }
                                 td { (member.email) }
-                                td { (member.role.as_str()) }
+                                td { (role_label(l, member.role)) }
                                 td {
                                     form method="post" action={ "/organize/" (org) "/members/" (member.user_id) "/remove" } {
                                         (csrf_field(&visit.csrf_token))
-                                        button.link-button type="submit" { "Remove" span.visually-hidden { " " (member.name) } }
+                                        button.link-button type="submit" { (l.t("org-remove")) span.visually-hidden { " " (member.name) } }
                                     }
                                 }
                             }
@@ -229,16 +250,16 @@ fn team(
                 }
             }
             @if !invited.is_empty() {
-                h3 #invited { "Invited" }
+                h3 #invited { (l.t("org-invited")) }
                 div.table-wrap {
                     table aria-labelledby="invited" {
-                        thead { tr { th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Link works until" } } }
+                        thead { tr { th scope="col" { (l.t("admin-email")) } th scope="col" { (role) } th scope="col" { (l.t("org-link-until")) } } }
                         tbody {
                             @for invitation in invited {
                                 tr {
                                     th scope="row" { (invitation.email) }
-                                    td { (invitation.role.as_str()) }
-                                    td { (invitation.expires_at.format("%Y-%m-%d %H:%M UTC")) }
+                                    td { (role_label(l, invitation.role)) }
+                                    td { (format::local_datetime_zone(l, invitation.expires_at, chrono_tz::Tz::UTC)) }
                                 }
                             }
                         }
@@ -246,27 +267,27 @@ fn team(
                 }
             }
             @if organization.role == OrgRole::Owner {
-                h3 { "Two-factor sign-in" }
+                h3 { (l.t("account-two-factor")) }
                 @if organization.require_two_factor {
-                    p { "Required: members without it cannot work in this organization until they turn it on." }
+                    p { (l.t("org-two-factor-required")) }
                 } @else {
-                    p { "Not required. Requiring it keeps members who have not turned it on out of this organization until they do." }
+                    p { (l.t("org-two-factor-not-required")) }
                 }
                 form method="post" action={ "/organize/" (org) "/two-factor" } {
                     (csrf_field(&visit.csrf_token))
                     input type="hidden" name="required" value=(if organization.require_two_factor { "false" } else { "true" });
                     button.secondary type="submit" {
-                        @if organization.require_two_factor { "Stop requiring it" } @else { "Require two-factor sign-in" }
+                        @if organization.require_two_factor { (l.t("org-two-factor-stop")) } @else { (l.t("org-two-factor-require")) }
                     }
                 }
             }
-            h3 { "Add a member" }
-            (error_summary(form, &[("email", "Email address"), ("role", "Role")]))
+            h3 { (l.t("org-add-member")) }
+            (error_summary(form, &[("email", &email), ("role", &role)]))
             form.form method="post" action={ "/organize/" (org) "/members" } novalidate {
                 (csrf_field(&visit.csrf_token))
-                (field(&Field { name: "email", label: "Email address", kind: "email", autocomplete: "off", hint: Some("Someone without a Bilten account gets an invitation by email.") }, form))
-                (select("role", "Role", &roles, form.value("role"), form))
-                button type="submit" { "Add member" }
+                (field(&Field { name: "email", label: &email, kind: "email", autocomplete: "off", hint: Some(&l.t("org-add-member-hint")) }, form))
+                (select("role", &role, &roles, form.value("role"), form))
+                button type="submit" { (l.t("org-add-member-submit")) }
             }
         }
     }
@@ -293,12 +314,12 @@ async fn organization_page(
             let content = html! {
                 h1 { (organization.name) }
                 p { (r.message) }
-                p { a.button href="/account" { "Set up two-factor sign-in" } }
+                p { a.button href="/account" { (visit.locale.t("account-two-factor-set-up")) } }
             };
             return Ok(visit.page_with_status(
                 axum::http::StatusCode::FORBIDDEN,
                 &organization.name,
-                "Two-factor sign-in is required here.",
+                &visit.locale.t("org-two-factor-required-here"),
                 &content,
             ));
         }
@@ -308,25 +329,26 @@ async fn organization_page(
     let invited = authed!(app, visit, |token, fwd| app
         .api
         .invitations(&fwd, token, org))?;
+    let l = visit.locale;
     let content = html! {
-        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&organization.name, None)]))
+        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&organization.name, None)]))
         (views::notice(notice_text))
         h1 { (organization.name) }
-        p { a.button href={ "/organize/" (org) "/events/new" } { "New event" } }
-        h2 #events { "Events" }
+        p { a.button href={ "/organize/" (org) "/events/new" } { (l.t("org-new-event")) } }
+        h2 #events { (l.t("nav-events")) }
         @if events.is_empty() {
-            p.empty-state { "No events yet." }
+            p.empty-state { (l.t("org-no-events")) }
         } @else {
             div.table-wrap {
                 table aria-labelledby="events" {
-                    thead { tr { th scope="col" { "Event" } th scope="col" { "Starts (local time)" } th scope="col" { "Status" } } }
-                    tbody { @for event in &events { (event_row(event)) } }
+                    thead { tr { th scope="col" { (l.t("my-orders-col-event")) } th scope="col" { (l.t("org-starts-local")) } th scope="col" { (l.t("admin-status")) } } }
+                    tbody { @for event in &events { (event_row(l, event)) } }
                 }
             }
         }
         (team(visit, &organization, &members, &invited, member_form))
     };
-    Ok(visit.page(&organization.name, "Your organization on Bilten.", &content))
+    Ok(visit.page(&organization.name, &l.t("org-one-description"), &content))
 }
 
 async fn organization(
@@ -335,14 +357,8 @@ async fn organization(
     Path(org): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    let outcome = organization_page(
-        &app,
-        &mut visit,
-        &org,
-        &FormState::default(),
-        notice(&query),
-    )
-    .await;
+    let (form, notice) = (FormState::new(visit.locale), notice(visit.locale, &query));
+    let outcome = organization_page(&app, &mut visit, &org, &form, notice.as_deref()).await;
     visit.respond(outcome)
 }
 
@@ -369,7 +385,7 @@ async fn add_member(
     ));
     let outcome = after_post(
         result,
-        FormState::default()
+        FormState::new(visit.locale)
             .with_value("email", &input.email)
             .with_value("role", &input.role),
         |invited: bool| {
@@ -432,7 +448,7 @@ async fn remove_member(
         .remove_member(&fwd, token, &org, &user));
     let outcome = after_post(
         result,
-        FormState::default(),
+        FormState::new(visit.locale),
         |()| format!("/organize/{}?notice=member_removed", path_segment(&org)),
         async |form| organization_page(&app, &mut visit, &org, &form, None).await,
     )

@@ -24,28 +24,29 @@ pub fn routes() -> Router<Frontend> {
 }
 
 fn page(visit: &Visit, id: &str, problem: Option<&str>) -> Response {
+    let l = visit.locale;
     let content = html! {
-        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), ("Order", Some(format!("/organize/orders/{}", path_segment(id)))), ("Anonymize", None)]))
-        h1 { "Anonymize the buyer's data" }
+        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&l.t("order-label"), Some(format!("/organize/orders/{}", path_segment(id)))), (&l.t("anonymize-crumb"), None)]))
+        h1 { (l.t("anonymize-heading")) }
         @if let Some(problem) = problem {
             div.error-summary role="alert" aria-labelledby="anonymize-problem-title" {
-                h2 #anonymize-problem-title { "The order cannot be anonymized" }
+                h2 #anonymize-problem-title { (l.t("anonymize-problem")) }
                 p { (problem) }
             }
         }
         section.panel aria-labelledby="anonymize-what" {
-            h2 #anonymize-what { "What happens" }
+            h2 #anonymize-what { (l.t("account-delete-what-happens")) }
             ul {
-                li { "The buyer's name and email, the names on the order's tickets and the mails sent about the order are removed for good." }
-                li { "Amounts, payments, refunds and tickets stay, so your sales figures and reports do not change; the tickets stay valid." }
-                li { "Use this when the buyer asks you to erase their data (GDPR Art. 17). It cannot be undone." }
+                li { (l.t("anonymize-removed")) }
+                li { (l.t("anonymize-kept")) }
+                li { (l.t("anonymize-when")) }
             }
         }
         form method="post" action={ "/organize/orders/" (path_segment(id)) "/anonymize" } {
             (csrf_field(&visit.csrf_token))
-            button.danger type="submit" { "Anonymize this order" }
+            button.danger type="submit" { (l.t("anonymize-submit")) }
             " "
-            a href={ "/organize/orders/" (path_segment(id)) } { "Keep it" }
+            a href={ "/organize/orders/" (path_segment(id)) } { (l.t("anonymize-keep")) }
         }
     };
     let status = if problem.is_some() {
@@ -55,8 +56,8 @@ fn page(visit: &Visit, id: &str, problem: Option<&str>) -> Response {
     };
     visit.page_with_status(
         status,
-        "Anonymize an order",
-        "Erase a buyer's personal data.",
+        &l.t("anonymize-title"),
+        &l.t("anonymize-description"),
         &content,
     )
 }

@@ -22,6 +22,7 @@ use crate::pages::NoticeQuery;
 use crate::session::{PageError, Visit};
 use crate::views;
 use crate::Frontend;
+use bilten_i18n::{t, Locale};
 
 pub fn routes() -> Router<Frontend> {
     Router::new()
@@ -64,30 +65,38 @@ pub fn devices_table(
     event: &str,
     devices: &[crate::api::ticketing::Device],
 ) -> Markup {
+    use crate::api::ticketing::DeviceStatus;
+    let l = visit.locale;
+    let status = |status: DeviceStatus| match status {
+        DeviceStatus::Pending => l.t("device-status-pending"),
+        DeviceStatus::Paired => l.t("device-status-paired"),
+        DeviceStatus::Expired => l.t("device-status-expired"),
+        DeviceStatus::Revoked => l.t("device-status-revoked"),
+    };
     html! {
         @if devices.is_empty() {
-            p.muted { "No scanner devices yet." }
+            p.muted { (l.t("device-none")) }
         } @else {
-            ul.tickets-list aria-label="Scanner devices" {
+            ul.tickets-list aria-label=(l.t("device-list")) {
                 @for device in devices {
                     li.ticket-card {
                         div.ticket-text {
                             h3 { (device.name) }
-                            p { span.tag { (device.status) } @if let Some(gate) = &device.gate { " · gate " (gate) } }
+                            p { span.tag { (status(device.status)) } @if let Some(gate) = &device.gate { " · " (t(l, "device-gate", &[("gate", gate.into())])) } }
                             @if let Some(code) = &device.pairing_code {
-                                p { "Pairing code: " strong { code { (code) } } }
-                                p.muted { "Open the scanner app and scan the QR code, or type the code." }
+                                p { (l.t("device-pairing-code")) " " strong { code { (code) } } }
+                                p.muted { (l.t("device-pairing-hint")) }
                             }
                             @if device.status != crate::api::ticketing::DeviceStatus::Revoked {
                                 form method="post" action={ "/organize/events/" (event) "/devices/" (device.id) "/revoke" } {
                                     input type="hidden" name="csrf_token" value=(visit.csrf_token);
-                                    button.secondary type="submit" { "Revoke" span.visually-hidden { " " (device.name) } }
+                                    button.secondary type="submit" { (l.t("device-revoke")) span.visually-hidden { " " (device.name) } }
                                 }
                             }
                         }
                         @if device.pairing_code.is_some() {
                             img.qr src={ "/organize/devices/" (device.id) "/pairing.svg" }
-                                alt={ "Pairing QR code for " (device.name) } width="180" height="180";
+                                alt=(t(l, "device-pairing-qr-alt", &[("device", device.name.as_str().into())])) width="180" height="180";
                         }
                     }
                 }
@@ -122,17 +131,18 @@ async fn pairing_svg(
 }
 
 /// The check-in lists' live counts, as a table.
-pub fn checkin_table(lists: &[crate::api::ticketing::CheckinListStats]) -> Markup {
+pub fn checkin_table(l: Locale, lists: &[crate::api::ticketing::CheckinListStats]) -> Markup {
+    let n = |n: i64| bilten_i18n::format::number(l, n);
     html! {
         @if lists.is_empty() {
-            p.muted { "No check-in lists yet." }
+            p.muted { (l.t("checkin-none")) }
         } @else {
             div.table-wrap {
                 table {
-                    thead { tr { th scope="col" { "List" } th.number scope="col" { "Checked in" } th.number scope="col" { "Expected" } th.number scope="col" { "Inside now" } } }
+                    thead { tr { th scope="col" { (l.t("checkin-list")) } th.number scope="col" { (l.t("checkin-checked-in")) } th.number scope="col" { (l.t("checkin-expected")) } th.number scope="col" { (l.t("checkin-inside")) } } }
                     tbody {
                         @for list in lists {
-                            tr { th scope="row" { (list.name) } td.number { (list.checked_in) } td.number { (list.expected) } td.number { (list.inside) } }
+                            tr { th scope="row" { (list.name) } td.number { (n(list.checked_in)) } td.number { (n(list.expected)) } td.number { (n(list.inside)) } }
                         }
                     }
                 }
@@ -149,14 +159,14 @@ const CHART_DAYS: i64 = 14;
 /// script, no chart library): readable without JavaScript, printable, and described by a
 /// table for screen readers. `per_day` comes from the sales summary, counted by the database
 /// over every order, so the chart's total is the "Sold" above it.
-pub fn sales_chart(per_day: &[DaySales]) -> Markup {
+pub fn sales_chart(l: Locale, per_day: &[DaySales]) -> Markup {
     let sold: BTreeMap<NaiveDate, i64> = per_day.iter().map(|d| (d.date, d.tickets)).collect();
     let total: i64 = sold.values().sum();
     let Some((&last, _)) = sold.iter().rev().find(|(_, n)| **n > 0) else {
         return html! {
             figure.chart {
-                figcaption { "Tickets sold per day" }
-                p.muted { "No tickets sold yet." }
+                figcaption { (l.t("chart-caption-short")) }
+                p.muted { (l.t("chart-none")) }
             }
         };
     };
@@ -180,7 +190,7 @@ pub fn sales_chart(per_day: &[DaySales]) -> Markup {
         let _ = write!(
             bars,
             r#"<rect x="{x}" y="{y}" width="{bar_width}" height="{bar_height}" class="bar"><title>{}: {sold}</title></rect>"#,
-            day.format("%-d %b")
+            html! { (bilten_i18n::format::day_month(l, *day)) }.into_string()
         );
         if *sold > 0 {
             let _ = write!(
@@ -196,27 +206,33 @@ pub fn sales_chart(per_day: &[DaySales]) -> Markup {
                 r#"<text x="{}" y="{}" class="label" text-anchor="middle">{}</text>"#,
                 x + bar_width / 2,
                 height - 10,
-                day.format("%-d %b")
+                html! { (bilten_i18n::format::day_month(l, *day)) }.into_string()
             );
         }
     }
     html! {
         figure.chart {
-            figcaption #chart-title { "Tickets sold per day (last 14 days with sales, event time)" }
+            figcaption #chart-title { (l.t("chart-caption")) }
             svg viewBox={ "0 0 " (width) " " (height) } role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg" {
                 line x1="0" y1=(plot_height) x2=(width) y2=(plot_height) class="axis" {}
                 (PreEscaped(bars))
             }
-            p.chart-total { (total) " tickets sold in all" @if earlier > 0 { ", " (earlier) " of them before " (first_shown.format("%-d %b %Y")) } "." }
+            p.chart-total {
+                @if earlier > 0 {
+                    (t(l, "chart-total-earlier", &[("total", total.into()), ("earlier", earlier.into()), ("date", bilten_i18n::format::day_month_year(l, first_shown).into())]))
+                } @else {
+                    (t(l, "chart-total", &[("total", total.into())]))
+                }
+            }
             details {
-                summary { "The numbers" }
+                summary { (l.t("chart-numbers")) }
                 table {
-                    thead { tr { th scope="col" { "Day" } th.number scope="col" { "Tickets" } } }
+                    thead { tr { th scope="col" { (l.t("chart-day")) } th.number scope="col" { (l.t("tickets-title")) } } }
                     tbody {
-                        @if earlier > 0 { tr { td { "Earlier" } td.number { (earlier) } } }
-                        @for (day, sold) in &days { tr { td { (day.format("%a %-d %b %Y")) } td.number { (sold) } } }
+                        @if earlier > 0 { tr { td { (l.t("chart-earlier")) } td.number { (earlier) } } }
+                        @for (day, sold) in &days { tr { td { (bilten_i18n::format::day(l, *day)) } td.number { (sold) } } }
                     }
-                    tfoot { tr { th scope="row" { "Total" } td.number #chart-total { (total) } } }
+                    tfoot { tr { th scope="row" { (l.t("order-col-total")) } td.number #chart-total { (total) } } }
                 }
             }
         }
@@ -263,24 +279,44 @@ impl ReportQuery {
     }
 }
 
-fn search_box(action: &str, query: &ReportQuery, with_status: bool) -> Markup {
+/// An order's state as a word: `partially_refunded` → `Partly refunded`.
+pub(crate) fn order_status_label(l: Locale, status: OrderStatus) -> String {
+    match status {
+        OrderStatus::Pending => l.t("order-status-pending"),
+        OrderStatus::Paid => l.t("order-status-paid"),
+        OrderStatus::Expired => l.t("order-status-expired"),
+        OrderStatus::Canceled => l.t("order-status-canceled"),
+        OrderStatus::Refunded => l.t("order-status-refunded"),
+        OrderStatus::PartiallyRefunded => l.t("order-status-partially-refunded"),
+    }
+}
+
+fn ticket_status_label(l: Locale, status: TicketStatus) -> String {
+    match status {
+        TicketStatus::Valid => l.t("ticket-status-valid"),
+        TicketStatus::Revoked => l.t("ticket-status-revoked"),
+        TicketStatus::Canceled => l.t("ticket-status-canceled"),
+    }
+}
+
+fn search_box(l: Locale, action: &str, query: &ReportQuery, with_status: bool) -> Markup {
     let statuses = [
-        ("", "Any status"),
-        ("paid", "Paid"),
-        ("pending", "Pending"),
-        ("refunded", "Refunded"),
-        ("canceled", "Canceled"),
-        ("expired", "Expired"),
+        ("", l.t("report-any-status")),
+        ("paid", l.t("order-status-paid")),
+        ("pending", l.t("order-status-pending")),
+        ("refunded", l.t("order-status-refunded")),
+        ("canceled", l.t("order-status-canceled")),
+        ("expired", l.t("order-status-expired")),
     ];
     html! {
-        form.search-form method="get" action=(action) role="search" aria-label="Search" {
+        form.search-form method="get" action=(action) role="search" aria-label=(l.t("search-submit")) {
             div.field {
-                label for="field-q" { "Name, email or order" }
+                label for="field-q" { (l.t("report-search-label")) }
                 input #field-q type="search" name="q" value=(query.q);
             }
             @if with_status {
                 div.field {
-                    label for="field-status" { "Status" }
+                    label for="field-status" { (l.t("admin-status")) }
                     select #field-status name="status" {
                         @for (value, label) in statuses {
                             option value=(value) selected[query.status == value] { (label) }
@@ -288,7 +324,7 @@ fn search_box(action: &str, query: &ReportQuery, with_status: bool) -> Markup {
                     }
                 }
             }
-            div.search-actions { button type="submit" { "Search" } }
+            div.search-actions { button type="submit" { (l.t("search-submit")) } }
         }
     }
 }
@@ -316,38 +352,40 @@ async fn orders(
             .api
             .event_report::<OrderRow>(&fwd, token, &id, "orders", &api_query))?;
         let base = format!("/organize/events/{}/orders", path_segment(&id));
+        let l = visit.locale;
+        let notice_text = notice(l, &query.notice);
         let content = html! {
-            (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", path_segment(&id)))), ("Orders", None)]))
-            (views::notice(notice(&query.notice)))
-            h1 { "Orders" }
-            p { a href={ (base) ".csv" } download { "Download all orders (CSV)" } }
-            (search_box(&base, &query, true))
+            (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", path_segment(&id)))), (&l.t("report-orders"), None)]))
+            (views::notice(notice_text.as_deref()))
+            h1 { (l.t("report-orders")) }
+            p { a href={ (base) ".csv" } download { (l.t("report-orders-csv")) } }
+            (search_box(l, &base, &query, true))
             @if page.items.is_empty() {
-                p.empty-state { "No orders found." }
+                p.empty-state { (l.t("report-no-orders")) }
             } @else {
                 div.table-wrap {
                     table {
-                        thead { tr { th scope="col" { "Order" } th scope="col" { "Buyer" } th.number scope="col" { "Tickets" } th.number scope="col" { "Total" } th scope="col" { "Status" } th scope="col" { "Placed" } } }
+                        thead { tr { th scope="col" { (l.t("order-label")) } th scope="col" { (l.t("report-buyer")) } th.number scope="col" { (l.t("tickets-title")) } th.number scope="col" { (l.t("order-col-total")) } th scope="col" { (l.t("admin-status")) } th scope="col" { (l.t("report-placed")) } } }
                         tbody {
                             @for order in &page.items {
                                 tr {
                                     th scope="row" { a href={ "/organize/orders/" (order.id) } { code { (order.id) } } }
                                     td { (order.buyer.name) br; span.muted { (order.buyer.email) } }
                                     td.number { (order.quantity) }
-                                    td.number { (format::price(order.total)) @if let Some(code) = &order.promo_code { br; span.muted { (code) } } }
-                                    td { span.tag { (order.status) } }
-                                    td { (format::local_datetime(order.created_at, tz)) }
+                                    td.number { (format::price(l, order.total)) @if let Some(code) = &order.promo_code { br; span.muted { (code) } } }
+                                    td { span.tag { (order_status_label(l, order.status)) } }
+                                    td { (format::local_datetime(l, order.created_at, tz)) }
                                 }
                             }
                         }
                     }
                 }
                 @if let Some(cursor) = &page.next_cursor {
-                    p { a.button href=(query.next(&base, cursor)) { "Older orders" } }
+                    p { a.button href=(query.next(&base, cursor)) { (l.t("report-older-orders")) } }
                 }
             }
         };
-        Ok(visit.page("Orders", "The event's orders.", &content))
+        Ok(visit.page(&l.t("report-orders"), &l.t("report-orders-description"), &content))
     }
     .await;
     visit.respond(outcome)
@@ -366,35 +404,36 @@ async fn attendees(
             .api
             .event_report::<Attendee>(&fwd, token, &id, "attendees", &api_query))?;
         let base = format!("/organize/events/{}/attendees", path_segment(&id));
+        let l = visit.locale;
         let content = html! {
-            (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", path_segment(&id)))), ("Attendees", None)]))
-            h1 { "Attendees" }
-            p { a href={ (base) ".csv" } download { "Download the attendee list (CSV)" } }
-            (search_box(&base, &query, false))
+            (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", path_segment(&id)))), (&l.t("report-attendees"), None)]))
+            h1 { (l.t("report-attendees")) }
+            p { a href={ (base) ".csv" } download { (l.t("report-attendees-csv")) } }
+            (search_box(l, &base, &query, false))
             @if page.items.is_empty() {
-                p.empty-state { "No attendees yet." }
+                p.empty-state { (l.t("report-no-attendees")) }
             } @else {
                 div.table-wrap {
                     table {
-                        thead { tr { th scope="col" { "Name" } th scope="col" { "Ticket" } th scope="col" { "Buyer" } th scope="col" { "Status" } } }
+                        thead { tr { th scope="col" { (l.t("auth-name")) } th scope="col" { (l.t("order-col-ticket")) } th scope="col" { (l.t("report-buyer")) } th scope="col" { (l.t("admin-status")) } } }
                         tbody {
                             @for a in &page.items {
                                 tr {
                                     th scope="row" { @if a.holder_name.is_empty() { "—" } @else { (a.holder_name) } }
                                     td { (a.ticket_type.name) br; span.muted { code { (a.ticket_id) } } }
                                     td { (a.buyer_email) br; span.muted { code { (a.order_id) } } }
-                                    td { span.tag { (a.status) } }
+                                    td { span.tag { (ticket_status_label(l, a.status)) } }
                                 }
                             }
                         }
                     }
                 }
                 @if let Some(cursor) = &page.next_cursor {
-                    p { a.button href=(query.next(&base, cursor)) { "More attendees" } }
+                    p { a.button href=(query.next(&base, cursor)) { (l.t("report-more-attendees")) } }
                 }
             }
         };
-        Ok(visit.page("Attendees", "The event's attendees.", &content))
+        Ok(visit.page(&l.t("report-attendees"), &l.t("report-attendees-description"), &content))
     }
     .await;
     visit.respond(outcome)
@@ -427,27 +466,28 @@ async fn order_page(
     );
     let order_id = order.id.to_string();
     let csrf = visit.csrf_token.clone();
+    let l = visit.locale;
     let content = html! {
-        (breadcrumbs(&[("Organize", Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", order.event_id))), ("Orders", Some(format!("/organize/events/{}/orders", order.event_id))), (&order_id, None)]))
+        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", order.event_id))), (&l.t("report-orders"), Some(format!("/organize/events/{}/orders", order.event_id))), (&order_id, None)]))
         (views::notice(notice_text))
-        h1 { "Order " code { (order.id) } }
-        p { span.tag { (order.status) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
+        h1 { (l.t("order-label")) " " code { (order.id) } }
+        p { span.tag { (order_status_label(l, order.status)) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
         (crate::views::error_summary(form, &[]))
         div.table-wrap {
             table {
-                thead { tr { th scope="col" { "Ticket" } th scope="col" { "Attendee" } th scope="col" { "Status" } th scope="col" { span.visually-hidden { "Actions" } } } }
+                thead { tr { th scope="col" { (l.t("order-col-ticket")) } th scope="col" { (l.t("report-attendee")) } th scope="col" { (l.t("admin-status")) } th scope="col" { span.visually-hidden { (l.t("admin-actions")) } } } }
                 tbody {
                     @for ticket in &tickets {
                         tr {
                             th scope="row" { (ticket.ticket_type) br; span.muted { code { (ticket.id) } } }
                             td { @if ticket.attendee_name.is_empty() { "—" } @else { (ticket.attendee_name) } }
-                            td { span.tag { (ticket.status) } }
+                            td { span.tag { (ticket_status_label(l, ticket.status)) } }
                             td {
                                 @if refundable && ticket.status == TicketStatus::Valid {
                                     form method="post" action={ "/organize/orders/" (order.id) "/refund" } {
                                         input type="hidden" name="csrf_token" value=(csrf);
                                         input type="hidden" name="ticket_id" value=(ticket.id);
-                                        button.secondary type="submit" { "Refund this ticket" }
+                                        button.secondary type="submit" { (l.t("report-refund-ticket")) }
                                     }
                                 }
                             }
@@ -456,21 +496,26 @@ async fn order_page(
                 }
             }
         }
-        p { "Total paid: " strong { (format::price(order.total)) } " · placed " (format::local_datetime(order.created_at, tz)) }
+        p { (l.t("report-total-paid")) " " strong { (format::price(l, order.total)) } " · " (t(l, "report-placed-at", &[("date_time", format::local_datetime(l, order.created_at, tz).into())])) }
         @if refundable {
             form method="post" action={ "/organize/orders/" (order.id) "/refund" } {
                 input type="hidden" name="csrf_token" value=(csrf);
-                button.danger type="submit" { "Refund everything left" }
+                button.danger type="submit" { (l.t("report-refund-all")) }
             }
         }
-        p { a href={ "/organize/orders/" (order.id) "/anonymize" } { "Anonymize the buyer's data (on their request)" } }
+        p { a href={ "/organize/orders/" (order.id) "/anonymize" } { (l.t("report-anonymize-link")) } }
     };
     let status = if form.has_errors() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
         axum::http::StatusCode::OK
     };
-    Ok(visit.page_with_status(status, "Order", "An order of your event.", &content))
+    Ok(visit.page_with_status(
+        status,
+        &l.t("order-label"),
+        &l.t("report-order-description"),
+        &content,
+    ))
 }
 
 async fn order_detail(
@@ -479,14 +524,11 @@ async fn order_detail(
     Path(id): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    let outcome = order_page(
-        &app,
-        &mut visit,
-        &id,
-        &crate::views::FormState::default(),
-        notice(&query),
-    )
-    .await;
+    let (form, notice) = (
+        crate::views::FormState::new(visit.locale),
+        notice(visit.locale, &query),
+    );
+    let outcome = order_page(&app, &mut visit, &id, &form, notice.as_deref()).await;
     visit.respond(outcome)
 }
 
@@ -506,7 +548,7 @@ async fn refund(
         .refund(&fwd, token, &id, &tickets));
     let outcome = crate::pages::after_post(
         result,
-        crate::views::FormState::default(),
+        crate::views::FormState::new(visit.locale),
         |()| format!("/organize/orders/{}?notice=refunded", path_segment(&id)),
         async |form| order_page(&app, &mut visit, &id, &form, None).await,
     )
@@ -573,7 +615,7 @@ mod tests {
 
     #[test]
     fn the_chart_draws_one_bar_per_day_scaled_to_the_busiest() {
-        let chart = sales_chart(&[day(10, 4), day(12, 1)]).into_string();
+        let chart = sales_chart(Locale::En, &[day(10, 4), day(12, 1)]).into_string();
         assert_eq!(chart.matches("<rect").count(), 14, "{chart}");
         assert!(chart.contains("<title>10 Jan: 4</title>"));
         assert!(chart.contains("<title>12 Jan: 1</title>"));
@@ -587,14 +629,14 @@ mod tests {
             chart.contains(r#"<td class="number" id="chart-total">5</td>"#),
             "{chart}"
         );
-        assert!(sales_chart(&[])
+        assert!(sales_chart(Locale::En, &[])
             .into_string()
             .contains("No tickets sold yet."));
     }
 
     #[test]
     fn days_before_the_window_still_count_in_the_total() {
-        let chart = sales_chart(&[day(1, 7), day(20, 2), day(25, 3)]).into_string();
+        let chart = sales_chart(Locale::En, &[day(1, 7), day(20, 2), day(25, 3)]).into_string();
         assert!(
             chart.contains("12 tickets sold in all, 7 of them before 12 Jan 2030."),
             "{chart}"
