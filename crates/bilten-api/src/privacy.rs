@@ -2,7 +2,10 @@
 //! account (`DELETE /me`, Art. 17) and an organizer anonymizing an order on its buyer's
 //! request (`POST /orders/{id}/anonymize`).
 
-use bilten_domain::{OrderId, OrganizationId, PlatformRole, TicketId, TicketTypeId, UserId};
+use bilten_domain::{
+    OrderId, OrderStatus, OrganizationId, PlatformRole, TicketId, TicketStatus, TicketTypeId,
+    UserId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -51,7 +54,7 @@ pub struct ExportedOrder {
     pub id: OrderId,
     pub event_title: String,
     pub event_starts_at: DateTime<Utc>,
-    pub status: String,
+    pub status: OrderStatus,
     pub buyer_email: String,
     pub buyer_name: String,
     pub currency: String,
@@ -79,8 +82,7 @@ pub struct ExportedTicket {
     pub id: TicketId,
     pub ticket_type_name: String,
     pub attendee_name: String,
-    /// `valid`, `revoked` (replaced) or `canceled`.
-    pub status: String,
+    pub status: TicketStatus,
     pub issued_at: DateTime<Utc>,
 }
 

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::events::EventStatus;
 use crate::orders::Order;
-pub use bilten_domain::{RefundReason, RefundStatus};
+pub use bilten_domain::{PaymentProvider, RefundReason, RefundStatus};
 
 /// `POST /orders/{id}/refund`: `{}` refunds everything left; `lines` or `ticket_ids` (not
 /// both) refund part of it.
@@ -40,7 +40,7 @@ pub struct Refund {
     pub reason: RefundReason,
     pub status: RefundStatus,
     /// `test` or `stripe`; `null` for a free order (nothing to pay out).
-    pub provider: Option<String>,
+    pub provider: Option<PaymentProvider>,
     pub failure_code: Option<String>,
     /// The tickets it canceled.
     pub ticket_ids: Vec<TicketId>,

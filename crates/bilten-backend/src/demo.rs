@@ -86,14 +86,14 @@ pub async fn ensure(store: &Store) -> anyhow::Result<Option<Demo>> {
                     sales_end: None,
                     min_per_order: 1,
                     max_per_order: 10,
-                    visibility: "public".to_owned(),
+                    visibility: bilten_domain::Visibility::Public,
                 },
                 now,
             )
             .await?;
         }
         anyhow::ensure!(
-            events::publish(&mut *tx, id, now).await?,
+            events::publish(&mut *tx, id, bilten_domain::EventStatus::publish(), now).await?,
             "the demo event could not be published"
         );
         seeded.push((id, plan.fields.title));
@@ -119,7 +119,7 @@ async fn existing(store: &Store, organizer: UserId) -> anyhow::Result<Option<Dem
     let mut found: Vec<_> = events::events_of_organization(store.primary(), organization.0.id)
         .await?
         .into_iter()
-        .filter(|e| e.status == "published")
+        .filter(|e| e.status == bilten_domain::EventStatus::Published)
         .collect();
     found.sort_by_key(|e| e.fields.starts_at);
     Ok(Some(Demo {

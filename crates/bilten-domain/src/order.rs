@@ -73,6 +73,16 @@ impl OrderStatus {
         ADMITTING.contains(&self)
     }
 
+    /// The status as shown: a pending order whose hold ran out (`hold_ran_out`) reads as
+    /// `expired` even before the expiry worker has marked it.
+    pub fn shown(self, hold_ran_out: bool) -> Self {
+        if self == Self::Pending && hold_ran_out {
+            Self::Expired
+        } else {
+            self
+        }
+    }
+
     /// No further change is possible.
     pub fn is_final(self) -> bool {
         Self::ALL.iter().all(|&to| !self.can_transition_to(to))

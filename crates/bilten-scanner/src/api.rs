@@ -549,10 +549,8 @@ async fn search(
                 type_name: h.ticket.ticket_type_name.clone(),
                 order_id: bilten_domain::OrderId::from_db(&h.ticket.order_id)
                     .map_err(|_| corrupt("order id"))?,
-                ticket_status: TicketStatus::parse(&h.ticket.status)
-                    .ok_or_else(|| corrupt("ticket status"))?,
-                order_status: OrderStatus::parse(&h.ticket.order_status)
-                    .ok_or_else(|| corrupt("order status"))?,
+                ticket_status: h.ticket.status,
+                order_status: h.ticket.order_status,
                 admitted_on_list: list.admits(h.ticket.ticket_type_id),
                 checked_in_at: h.state.as_ref().map(|s| s.first_at),
                 inside: h.state.as_ref().is_some_and(|s| s.inside),

@@ -152,13 +152,9 @@ fn facts_for(
     claims: Option<&TicketClaims>,
     request: &ScanRequest<'_>,
 ) -> Result<CheckinFacts, ApiError> {
-    let ticket_status = TicketStatus::parse(&ticket.status)
-        .ok_or_else(|| ApiError::internal(&format!("ticket status {:?}", ticket.status)))?;
-    let order_status = OrderStatus::parse(&ticket.order_status)
-        .ok_or_else(|| ApiError::internal(&format!("order status {:?}", ticket.order_status)))?;
     Ok(CheckinFacts {
-        ticket_status,
-        order_status,
+        ticket_status: ticket.status,
+        order_status: ticket.order_status,
         list_admits_type: request.list.admits(ticket.ticket_type_id),
         list_window: TimeWindow {
             not_before: request.list.not_before,
@@ -320,7 +316,7 @@ pub(crate) async fn redeem_in(
     now: DateTime<Utc>,
 ) -> Result<ScanOutcome, ApiError> {
     let gate = caller.device().and_then(|d| d.gate.clone());
-    let direction = request.direction.as_str();
+    let direction = request.direction;
     let id = CheckinId::new();
     let claimed = checkin::claim_nonce(
         &mut *tx,
@@ -382,7 +378,7 @@ pub(crate) async fn redeem_in(
     checkin::finish_scan(
         &mut *tx,
         id,
-        decision.reason.as_str(),
+        decision.reason,
         decision.ticket.as_ref().map(|t| t.id),
         decision.detail,
         conflict,

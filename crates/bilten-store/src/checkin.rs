@@ -7,8 +7,8 @@
 //! concurrent scans of one ticket exactly one is told `ok`. Nothing here reads and then writes.
 
 use bilten_domain::{
-    CheckinId, CheckinListId, DeviceId, EventId, OrderStatus, TicketId, TicketStatus, TicketTypeId,
-    UserId,
+    CheckinId, CheckinListId, CheckinReason, DeviceId, EventId, OrderStatus, ScanDirection,
+    TicketId, TicketStatus, TicketTypeId, UserId,
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -514,7 +514,7 @@ pub struct ScanClaim<'a> {
     pub device_id: Option<DeviceId>,
     pub user_id: Option<UserId>,
     pub gate: Option<&'a str>,
-    pub direction: &'a str,
+    pub direction: ScanDirection,
     pub offline: bool,
     pub scanned_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
@@ -532,7 +532,7 @@ pub async fn claim_nonce<'e>(ex: impl Exec<'e>, claim: &ScanClaim<'_>) -> StoreR
         .bind(claim.device_id.map(|d| d.to_db()))
         .bind(claim.user_id.map(|u| u.to_db()))
         .bind(claim.gate)
-        .bind(claim.direction)
+        .bind(claim.direction.as_str())
         .bind(i64::from(claim.offline))
         .bind(to_millis(claim.scanned_at))
         .bind(to_millis(claim.recorded_at))
@@ -562,7 +562,7 @@ pub async fn response_for_nonce<'e>(
 pub async fn finish_scan<'e>(
     ex: impl Exec<'e>,
     id: CheckinId,
-    result: &str,
+    result: CheckinReason,
     ticket: Option<TicketId>,
     detail: Option<&str>,
     conflict: bool,
@@ -570,7 +570,7 @@ pub async fn finish_scan<'e>(
 ) -> StoreResult<()> {
     sqlx::query(&FINISH_SCAN)
         .bind(id.to_db())
-        .bind(result)
+        .bind(result.as_str())
         .bind(ticket.map(|t| t.to_db()))
         .bind(detail)
         .bind(i64::from(conflict))
@@ -592,8 +592,8 @@ pub struct LogEntry {
     pub gate: Option<String>,
     pub ticket_id: Option<String>,
     pub holder_name: Option<String>,
-    pub direction: String,
-    pub result: String,
+    pub direction: ScanDirection,
+    pub result: CheckinReason,
     pub detail: Option<String>,
     pub offline: bool,
     pub conflict: bool,
@@ -633,8 +633,12 @@ pub async fn log_of_event<'e>(
                 gate: row.try_get("gate")?,
                 ticket_id: row.try_get("ticket_id")?,
                 holder_name: row.try_get("attendee_name")?,
-                direction: row.try_get("direction")?,
-                result: row.try_get("result")?,
+                direction: row.parsed("direction", |t| {
+                    ScanDirection::parse(t).ok_or("not a scan direction")
+                })?,
+                result: row.parsed("result", |t| {
+                    CheckinReason::parse(t).ok_or("not a scan result")
+                })?,
                 detail: row.try_get("detail")?,
                 offline: row.try_get::<i64, _>("offline")? != 0,
                 conflict: row.try_get::<i64, _>("conflict")? != 0,

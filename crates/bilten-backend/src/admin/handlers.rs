@@ -225,7 +225,15 @@ pub async fn unpublish_event(
 ) -> BackendResult<Json<EventResponse>> {
     authorize(&actor, Action::AdministerPlatform)?;
     let id: EventId = id.parse().map_err(|_| BackendError::NotFound("event"))?;
-    if !events::unpublish(state.store.primary(), id, actor.user_id, Utc::now()).await? {
+    if !events::unpublish(
+        state.store.primary(),
+        id,
+        bilten_domain::EventStatus::unpublish(),
+        actor.user_id,
+        Utc::now(),
+    )
+    .await?
+    {
         // Refused: say whether the event is missing (404) or just not published (409).
         crate::events::lookup::load_event(&state, id).await?;
         return Err(BackendError::Conflict {

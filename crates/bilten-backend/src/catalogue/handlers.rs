@@ -59,7 +59,7 @@ pub async fn get(
             .is_some(),
         None => false,
     };
-    if event.status == "draft" && !member {
+    if event.status == bilten_domain::EventStatus::Draft && !member {
         return Err(BackendError::NotFound("event"));
     }
     let now = Utc::now();
@@ -79,7 +79,7 @@ pub async fn get(
         .iter()
         .filter(|t| {
             member
-                || t.visibility == "public"
+                || t.visibility == bilten_domain::Visibility::Public
                 || promo_code
                     .as_ref()
                     .is_some_and(|p| crate::promo::rules::reveals(p, t.id))

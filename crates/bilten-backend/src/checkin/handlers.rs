@@ -568,12 +568,8 @@ pub async fn log(
                     .as_deref()
                     .and_then(|t| bilten_domain::TicketId::from_db(t).ok()),
                 holder_name: e.holder_name.clone(),
-                direction: stored(
-                    ScanDirection::parse(&e.direction),
-                    "scan direction",
-                    &e.direction,
-                )?,
-                result: stored(CheckinReason::parse(&e.result), "scan result", &e.result)?,
+                direction: e.direction,
+                result: e.result,
                 detail: e.detail.clone(),
                 offline: e.offline,
                 conflict: e.conflict,

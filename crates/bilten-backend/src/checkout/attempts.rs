@@ -29,9 +29,9 @@
 use bilten_http::ErrorCode;
 use std::time::Duration;
 
-use bilten_domain::{Currency, Money, PaymentId};
+use bilten_domain::{Currency, Money, PaymentId, PaymentStatus};
 use bilten_store::orders::{self, OrderRecord};
-use bilten_store::payments::{self, Closed, NewPayment, PaymentRecord};
+use bilten_store::payments::{self, NewPayment, PaymentRecord};
 use bilten_store::StoreError;
 use chrono::{DateTime, Utc};
 
@@ -84,7 +84,7 @@ pub async fn claim(
     order: &OrderRecord,
     api_origin: &str,
 ) -> BackendResult<Claim> {
-    let provider = state.payments.name();
+    let provider = state.payments.kind();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let now = Utc::now();
@@ -208,7 +208,7 @@ async fn start(
             payments::close(
                 state.store.primary(),
                 payment.id,
-                Closed::Failed,
+                PaymentStatus::fail(),
                 "checkout_not_started",
                 now,
             )
@@ -242,7 +242,7 @@ pub async fn upkeep(state: &AppState, now: DateTime<Utc>) -> BackendResult<Upkee
         let Some(order) = orders::find_order(state.store.primary(), orphan.order_id).await? else {
             continue;
         };
-        if orphan.provider != state.payments.name() {
+        if orphan.provider != state.payments.kind() {
             continue;
         }
         match start(state, &order, orphan, &state.public_url).await? {
@@ -258,15 +258,16 @@ pub async fn upkeep(state: &AppState, now: DateTime<Utc>) -> BackendResult<Upkee
     }
     for stale in payments::open_before(state.store.primary(), abandoned_before, false, 100).await? {
         // Never started at the provider: it could not be made. Started: nobody paid it.
-        let (status, code) = if stale.provider_reference.is_none() {
-            (Closed::Failed, "checkout_not_started")
+        let (end, code) = if stale.provider_reference.is_none() {
+            (PaymentStatus::fail(), "checkout_not_started")
         } else {
-            (Closed::Canceled, "expired")
+            (PaymentStatus::cancel(), "expired")
         };
-        if payments::close(state.store.primary(), stale.id, status, code, now).await? {
-            match status {
-                Closed::Failed => done.failed += 1,
-                Closed::Canceled => done.expired += 1,
+        if payments::close(state.store.primary(), stale.id, end, code, now).await? {
+            if end.to() == PaymentStatus::Failed {
+                done.failed += 1;
+            } else {
+                done.expired += 1;
             }
         }
     }

@@ -27,6 +27,7 @@
 
 use bilten_domain::ticket_code::{TicketClaims, TicketSigner};
 use bilten_domain::{Currency, Money, OrderId, TicketId};
+use bilten_domain::{OrderStatus, PaymentStatus, StateMachine};
 use bilten_http::ErrorCode;
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::orders::{self, OrderRecord};
@@ -170,7 +171,7 @@ async fn complete_inner(
     let order = orders::find_order(state.store.primary(), order_id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
-    if order.status != "pending" && order.status != "expired" {
+    if !order.status.can_transition_to(OrderStatus::Paid) {
         return settle_loser(state, &order, payment).await;
     }
     let (key_version, signer) = signing::current_signer(state, order.event_id).await?;
@@ -218,7 +219,7 @@ async fn complete_inner(
         }
     }
     if let Some(payment) = payment {
-        if !payments::mark_succeeded(&mut *tx, payment.id, now).await? {
+        if !payments::mark_succeeded(&mut *tx, payment.id, PaymentStatus::succeed(), now).await? {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(BackendError::conflict(
                 ErrorCode::PaymentNotPending,
@@ -284,7 +285,7 @@ async fn take_for_completion(
     // Ticket types by id, then quotas by id: the lock order of every inventory move. The
     // quota memberships are read after the ticket types are locked, so a quota created
     // meanwhile (which locks them too) is either seen here or already counts this order.
-    if sales::mark_paid_from_hold(&mut **tx, order.id, now).await? {
+    if sales::mark_paid_from_hold(&mut **tx, order.id, OrderStatus::pay(), now).await? {
         for (id, n) in &per_type {
             inventory::shift(&mut **tx, Counter::TicketType(*id), Movement::SellHeld, *n).await?;
         }
@@ -293,7 +294,9 @@ async fn take_for_completion(
         }
         return Ok(Taken::Yes);
     }
-    if !sales::mark_paid_after_expiry(&mut **tx, order.id, now).await? {
+    if !sales::mark_paid_after_expiry(&mut **tx, order.id, OrderStatus::pay_after_expiry(), now)
+        .await?
+    {
         return Ok(Taken::NotPending);
     }
     // The hold was released: take the tickets again, exactly as a purchase would.
@@ -360,7 +363,7 @@ async fn refund(
     cause: RefundCause,
 ) -> BackendResult<Completion> {
     let provider = &state.payments;
-    if provider.name() != payment.provider {
+    if provider.kind() != payment.provider {
         return Err(BackendError::Unavailable(format!(
             "payment provider {} is not configured",
             payment.provider
@@ -388,9 +391,10 @@ async fn refund(
     );
     let now = Utc::now();
     let mut tx = state.store.begin().await?;
-    payments::mark_refunded(&mut *tx, payment.id, now).await?;
+    payments::mark_refunded(&mut *tx, payment.id, PaymentStatus::refund(), now).await?;
     if cause == RefundCause::SoldOutAfterExpiry {
-        sales::mark_refunded_unfilled(&mut *tx, order.id, now).await?;
+        sales::mark_refunded_unfilled(&mut *tx, order.id, OrderStatus::refund_unfilled(), now)
+            .await?;
     }
     // The buyer paid and gets no tickets for it: say so, once per payment.
     let key = format!("payment-returned:{}", payment.id);

@@ -94,12 +94,8 @@ pub fn payment_view(p: &PaymentRecord) -> BackendResult<Payment> {
     Ok(Payment {
         id: p.id,
         order_id: p.order_id,
-        provider: stored(
-            PaymentProvider::parse(&p.provider),
-            "payment provider",
-            &p.provider,
-        )?,
-        status: stored(PaymentStatus::parse(&p.status), "payment status", &p.status)?,
+        provider: p.provider,
+        status: p.status,
         amount: money(p.amount_minor, &p.currency)?,
         failure_code: p.failure_code.clone(),
         created_at: p.created_at,
@@ -279,8 +275,14 @@ async fn pay(
         )
             .into_response()),
         Some(CardOutcome::Declined(code)) => {
-            payments::record_decline(state.store.primary(), payment_id, code, true, Utc::now())
-                .await?;
+            payments::record_decline(
+                state.store.primary(),
+                payment_id,
+                code,
+                Some(bilten_domain::PaymentStatus::fail()),
+                Utc::now(),
+            )
+            .await?;
             Err(BackendError::PaymentDeclined {
                 decline_code: code,
                 message: test_card::decline_message(code).to_owned(),

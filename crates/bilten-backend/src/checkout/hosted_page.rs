@@ -85,7 +85,7 @@ async fn load(state: &AppState, id: &str) -> BackendResult<Option<PaymentRecord>
     };
     Ok(payments::find(state.store.primary(), id)
         .await?
-        .filter(|p| p.provider == "test"))
+        .filter(|p| p.provider == bilten_domain::PaymentProvider::Test))
 }
 
 fn amount_text(p: &PaymentRecord) -> String {
@@ -169,7 +169,7 @@ pub async fn show(
     let Some(payment) = load(&state, &id).await? else {
         return Ok(not_found());
     };
-    if payment.status != "pending" {
+    if payment.status != bilten_domain::PaymentStatus::Pending {
         return Ok(settled(&payment));
     }
     Ok(page(
@@ -208,7 +208,7 @@ pub async fn submit(
     let Some(payment) = load(&state, &id).await? else {
         return Ok(not_found());
     };
-    if payment.status != "pending" {
+    if payment.status != bilten_domain::PaymentStatus::Pending {
         return Ok(settled(&payment));
     }
     // A person reads this page: a form that cannot be read is answered as a page too (with
@@ -233,7 +233,7 @@ pub async fn submit(
             ),
         )),
         Some(CardOutcome::Declined(code)) => {
-            payments::record_decline(state.store.primary(), payment.id, code, false, Utc::now())
+            payments::record_decline(state.store.primary(), payment.id, code, None, Utc::now())
                 .await?;
             Ok(page(
                 StatusCode::PAYMENT_REQUIRED,

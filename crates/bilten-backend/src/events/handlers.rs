@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_api::events::{Event, EventList, EventResponse};
 use bilten_domain::EventId;
+use bilten_domain::EventStatus;
 use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::events::{self};
@@ -130,7 +131,7 @@ pub async fn update(
     Json(patch): Json<EventInput>,
 ) -> BackendResult<Json<EventResponse>> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
-    if event.status == "canceled" {
+    if event.status == EventStatus::Canceled {
         return Err(BackendError::conflict(
             ErrorCode::EventCanceled,
             "This event is canceled.",
@@ -179,10 +180,17 @@ pub async fn publish(
     Path(id): Path<String>,
 ) -> BackendResult<Json<EventResponse>> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
-    if !events::publish(state.store.primary(), event.id, Utc::now()).await? {
+    if !events::publish(
+        state.store.primary(),
+        event.id,
+        EventStatus::publish(),
+        Utc::now(),
+    )
+    .await?
+    {
         // Refused: read the event again to say why (it may have changed meanwhile).
         let event = load_event(&state, event.id).await?;
-        return Err(if event.status != "draft" {
+        return Err(if event.status != EventStatus::Draft {
             BackendError::conflict(ErrorCode::NotADraft, "Only a draft can be published.")
         } else if event.moderation_locked_at.is_some() {
             BackendError::conflict(

@@ -88,10 +88,8 @@ fn parse_ticket_type(
     }
     let visibility = e.check(
         "visibility",
-        match body.visibility.as_deref().unwrap_or("public") {
-            v @ ("public" | "hidden") => Ok(v.to_owned()),
-            _ => Err(FieldError::new("invalid", "Use public or hidden.")),
-        },
+        bilten_domain::Visibility::parse(body.visibility.as_deref().unwrap_or("public"))
+            .ok_or_else(|| FieldError::new("invalid", "Use public or hidden.")),
     );
     let (
         Some(name),
@@ -175,7 +173,7 @@ async fn create_ticket_type_now(
     Json(body): Json<TicketTypeInput>,
 ) -> BackendResult<(StatusCode, Json<TicketTypeResponse>)> {
     let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
-    if event.status == "canceled" {
+    if event.status == bilten_domain::EventStatus::Canceled {
         return Err(BackendError::conflict(
             ErrorCode::EventCanceled,
             "This event is canceled.",
@@ -419,7 +417,9 @@ pub async fn update_ticket_type(
             .or(current.sales_end.map(|t| t.to_rfc3339())),
         min_per_order: patch.min_per_order.or(Some(current.min_per_order)),
         max_per_order: patch.max_per_order.or(Some(current.max_per_order)),
-        visibility: patch.visibility.or(Some(current.visibility.clone())),
+        visibility: patch
+            .visibility
+            .or(Some(current.visibility.as_str().to_owned())),
     };
     let currency = Currency::parse(&event.fields.currency)
         .map_err(|err| BackendError::Internal(err.to_string()))?;

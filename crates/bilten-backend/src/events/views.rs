@@ -15,8 +15,7 @@ pub(crate) fn event_view(e: &EventRecord) -> Event {
     Event {
         id: e.id,
         organization_id: e.organization_id,
-        // The table's CHECK allows only the three statuses and the catalogue's categories.
-        status: EventStatus::parse(&e.status).unwrap_or(EventStatus::Draft),
+        status: e.status,
         title: f.title.clone(),
         description: f.description.clone(),
         starts_at: f.starts_at,
@@ -74,15 +73,7 @@ pub(crate) fn ticket_type_view(
         capacity: counter(t.capacity),
         sold: counter(t.sold),
         held: counter(t.held - t.lapsed),
-        visibility: if organizer {
-            Some(if t.visibility == "hidden" {
-                Visibility::Hidden
-            } else {
-                Visibility::Public
-            })
-        } else {
-            None
-        },
+        visibility: if organizer { Some(t.visibility) } else { None },
     })
 }
 

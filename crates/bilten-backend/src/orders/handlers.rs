@@ -14,6 +14,7 @@
 //! would be sold out first releases the event's lapsed holds and tries once more, so an
 //! expired hold never blocks a buyer.
 
+use bilten_domain::Transition;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -476,11 +477,11 @@ pub async fn cancel(
         return Err(BackendError::Forbidden);
     }
     let now = Utc::now();
-    let lapsed = order.status == "pending" && order.expires_at <= now;
+    let lapsed = order.status == OrderStatus::Pending && order.expires_at <= now;
     if lapsed {
-        release_hold(&state, order.id, OrderStatus::Expired, now).await?;
+        release_hold(&state, order.id, OrderStatus::expire(), now).await?;
     }
-    if lapsed || !release_hold(&state, order.id, OrderStatus::Canceled, now).await? {
+    if lapsed || !release_hold(&state, order.id, OrderStatus::cancel_pending(), now).await? {
         return Err(BackendError::conflict(
             ErrorCode::OrderNotPending,
             "Only a pending order can be canceled.",
@@ -494,16 +495,16 @@ pub async fn cancel(
     }))
 }
 
-/// Ends a pending order's hold (`Expired` or `Canceled`) and gives its inventory back, in one
-/// transaction. False when the order was not pending any more (someone else won).
+/// Ends a pending order's hold by `t` ([`OrderStatus::expire`] or
+/// [`OrderStatus::cancel_pending`]) and gives its inventory back, in one transaction. False when the order was not pending any more (someone else won).
 pub async fn release_hold(
     state: &AppState,
     id: OrderId,
-    to: OrderStatus,
+    t: Transition<OrderStatus>,
     now: DateTime<Utc>,
 ) -> BackendResult<bool> {
     let mut tx = state.store.begin().await?;
-    if !release_hold_in(&mut tx, id, to, now).await? {
+    if !release_hold_in(&mut tx, id, t, now).await? {
         tx.rollback().await.map_err(StoreError::from)?;
         return Ok(false);
     }
@@ -512,9 +513,9 @@ pub async fn release_hold(
         let types: Vec<TicketTypeId> = order.quantities_per_type().into_keys().collect();
         crate::orders::purchase::capacity_returned(state, &types).await;
     }
-    let label = to.as_str();
+    let label = t.to().as_str();
     state.business.orders.with_label_values(&[label]).inc();
-    if to == OrderStatus::Expired {
+    if t.to() == OrderStatus::Expired {
         state.business.holds_expired.inc();
     }
     Ok(true)
@@ -526,10 +527,10 @@ pub async fn release_hold(
 pub async fn release_hold_in(
     tx: &mut bilten_store::Tx,
     id: OrderId,
-    to: OrderStatus,
+    t: Transition<OrderStatus>,
     now: DateTime<Utc>,
 ) -> BackendResult<bool> {
-    if !orders::end_hold(&mut **tx, id, to.as_str(), now).await? {
+    if !orders::end_hold(&mut **tx, id, t, now).await? {
         return Ok(false);
     }
     let order = orders::find_order(&mut **tx, id)
@@ -564,7 +565,7 @@ pub async fn release_lapsed(
         let due = orders::lapsed_holds(state.store.primary(), now, event, 100).await?;
         let batch = due.len();
         for id in due {
-            if release_hold(state, id, OrderStatus::Expired, now).await? {
+            if release_hold(state, id, OrderStatus::expire(), now).await? {
                 released += 1;
             }
         }

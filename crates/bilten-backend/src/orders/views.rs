@@ -14,14 +14,7 @@ use crate::views::stored;
 /// An order as the API shows it. A pending order whose hold has run out reads as `expired`
 /// even before the worker has marked it.
 pub fn order_view(order: &OrderRecord, now: DateTime<Utc>) -> BackendResult<Order> {
-    let stored = OrderStatus::parse(&order.status).ok_or_else(|| {
-        BackendError::Internal(format!("order {}: status {}", order.id, order.status))
-    })?;
-    let status = if stored == OrderStatus::Pending && order.expires_at <= now {
-        OrderStatus::Expired
-    } else {
-        stored
-    };
+    let status = order.status.shown(order.expires_at <= now);
     let currency = crate::views::currency(&order.currency)?;
     let money = |minor: i64| Money::new(minor, currency);
     Ok(Order {
@@ -64,7 +57,7 @@ pub fn ticket_view(t: &TicketRecord) -> BackendResult<Ticket> {
         ticket_type_id: t.ticket_type_id,
         ticket_type: t.ticket_type_name.clone(),
         attendee_name: t.attendee_name.clone(),
-        status: stored(TicketStatus::parse(&t.status), "ticket status", &t.status)?,
+        status: t.status,
         code: t.code.clone(),
         key_version: t.key_version,
         issued_at: t.issued_at,

@@ -173,7 +173,7 @@ pub async fn anonymize_order(
     order: &orders::OrderRecord,
     by: UserId,
 ) -> BackendResult<DateTime<Utc>> {
-    if order.status == "pending" && order.released_at.is_none() {
+    if order.status == bilten_domain::OrderStatus::Pending && order.released_at.is_none() {
         return Err(BackendError::conflict(
             ErrorCode::OrderPending,
             "The order's hold is still open: cancel it or wait until it ends.",

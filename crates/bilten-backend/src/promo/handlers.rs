@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bilten_api::promo::{PromoCode as PromoCodeView, PromoCodeList, PromoCodeResponse};
 use bilten_domain::promo::Discount;
+use bilten_domain::DiscountKind;
 use bilten_domain::{Currency, FieldError, FieldErrors, PromoCode, PromoCodeId, TicketTypeId};
 use bilten_http::ErrorCode;
 use bilten_http::Json;
@@ -111,7 +112,7 @@ fn parse_window(from: Option<&str>, until: Option<&str>, e: &mut FieldErrors) ->
     Some(Window { from, until })
 }
 
-fn parse_discount(value: Option<Value>, currency: Currency) -> Result<(String, i64), FieldError> {
+fn parse_discount(value: Option<Value>, currency: Currency) -> Result<(DiscountKind, i64), FieldError> {
     let value = value.ok_or_else(|| {
         FieldError::new(
             "required",
@@ -126,10 +127,10 @@ fn parse_discount(value: Option<Value>, currency: Currency) -> Result<(String, i
     })?;
     match discount {
         Discount::Percent { basis_points } => {
-            Ok(("percent".to_owned(), i64::from(basis_points.get())))
+            Ok((DiscountKind::Percent, i64::from(basis_points.get())))
         }
         Discount::Fixed { amount } if amount.currency() == currency => {
-            Ok(("fixed".to_owned(), amount.minor()))
+            Ok((DiscountKind::Fixed, amount.minor()))
         }
         Discount::Fixed { .. } => Err(FieldError::new(
             "currency_mismatch",
@@ -220,7 +221,7 @@ pub async fn create(
     let id = PromoCodeId::new();
     let fields = PromoFields {
         code: code.as_str(),
-        discount_kind: &kind,
+        discount_kind: kind,
         discount_value: value,
         max_uses,
         valid_from: window.from,
@@ -366,7 +367,7 @@ pub async fn update(
     }
     let fields = PromoFields {
         code: &current.code,
-        discount_kind: &current.discount_kind,
+        discount_kind: current.discount_kind,
         discount_value: current.discount_value,
         max_uses,
         valid_from: window.from,

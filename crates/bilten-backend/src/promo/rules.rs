@@ -2,6 +2,7 @@
 //! discount over an order's lines. The public listing and the purchase engine apply them.
 
 use bilten_domain::promo::{apply, Discount, DiscountedTotals, LineAmount};
+use bilten_domain::DiscountKind;
 use bilten_domain::{Currency, EventId, FieldError, Money, Price, PromoCode, TicketTypeId};
 use bilten_store::promo::{self, PromoRecord};
 use chrono::{DateTime, Utc};
@@ -12,11 +13,11 @@ use crate::AppState;
 /// The discount a stored code gives, in the event's currency.
 pub fn discount_of(record: &PromoRecord, currency: Currency) -> BackendResult<Discount> {
     let corrupt = |e: FieldError| BackendError::Internal(format!("promo {}: {e:?}", record.id));
-    match record.discount_kind.as_str() {
-        "percent" => {
+    match record.discount_kind {
+        DiscountKind::Percent => {
             Discount::percent(u32::try_from(record.discount_value).unwrap_or(0)).map_err(corrupt)
         }
-        _ => Price::from_minor(record.discount_value, currency)
+        DiscountKind::Fixed => Price::from_minor(record.discount_value, currency)
             .and_then(Discount::fixed)
             .map_err(corrupt),
     }

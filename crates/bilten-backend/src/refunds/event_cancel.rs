@@ -19,12 +19,14 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use bilten_api::events::EventStatus;
 use bilten_api::refunds::{CanceledEvent, EventCancellation};
-use bilten_domain::{EventId, OrderId, OrderStatus};
+use bilten_domain::order::ADMITTING;
+use bilten_domain::{
+    EventId, EventStatus, OrderId, OrderStatus, PaymentStatus, RefundReason, RefundStatus,
+    RevocationReason,
+};
 use bilten_http::Json;
-use bilten_store::refunds::{self as store, RefundReason};
-use bilten_store::tickets::RevocationReason;
+use bilten_store::refunds as store;
 use bilten_store::{orders, payments, StoreError};
 use chrono::Utc;
 
@@ -94,7 +96,13 @@ async fn cancel_now(
         "event",
     )
     .await?;
-    let canceled_now = store::cancel_event(state.store.primary(), event.id, Utc::now()).await?;
+    let canceled_now = store::cancel_event(
+        state.store.primary(),
+        event.id,
+        EventStatus::cancel(),
+        Utc::now(),
+    )
+    .await?;
     if canceled_now {
         tracing::info!(event = %event.id, "event canceled");
     }
@@ -103,11 +111,7 @@ async fn cancel_now(
     Ok(Json(EventCancellation {
         event: CanceledEvent {
             id: event.id,
-            status: stored(
-                EventStatus::parse(&event.status),
-                "event status",
-                &event.status,
-            )?,
+            status: event.status,
         },
         canceled_now,
         orders_canceled: sweep.pending_canceled as u64,
@@ -124,18 +128,14 @@ async fn sweep(
 ) -> BackendResult<Sweep> {
     let mut sweep = Sweep::default();
     for _ in 0..MAX_ROUNDS {
-        let pending = store::orders_of_event(state.store.primary(), event, &["pending"]).await?;
+        let pending =
+            store::orders_of_event(state.store.primary(), event, &[OrderStatus::Pending]).await?;
         for order in &pending {
             if cancel_pending(state, *order, title).await? {
                 sweep.pending_canceled += 1;
             }
         }
-        let paid = store::orders_of_event(
-            state.store.primary(),
-            event,
-            &["paid", "partially_refunded"],
-        )
-        .await?;
+        let paid = store::orders_of_event(state.store.primary(), event, &ADMITTING).await?;
         for order in &paid {
             let cause = Cause {
                 reason: RefundReason::EventCanceled,
@@ -145,7 +145,7 @@ async fn sweep(
             match refunds::refund(state, *order, &Selection::Everything, cause).await {
                 Ok(refund) => {
                     sweep.paid_refunded += 1;
-                    if refund.status == "pending" {
+                    if refund.status == RefundStatus::Pending {
                         sweep.refunds_pending += 1;
                     }
                 }
@@ -170,11 +170,13 @@ async fn cancel_pending(state: &AppState, id: OrderId, title: &str) -> BackendRe
     };
     let now = Utc::now();
     let mut tx = state.store.begin().await?;
-    if !crate::orders::handlers::release_hold_in(&mut tx, id, OrderStatus::Canceled, now).await? {
+    if !crate::orders::handlers::release_hold_in(&mut tx, id, OrderStatus::cancel_pending(), now)
+        .await?
+    {
         tx.rollback().await.map_err(StoreError::from)?;
         return Ok(false);
     }
-    payments::cancel_pending_for_order(&mut *tx, id, now).await?;
+    payments::cancel_pending_for_order(&mut *tx, id, PaymentStatus::cancel(), now).await?;
     let mail = refund_mail::event_canceled(&order.buyer_name, title, 0, &order.currency, false);
     bilten_mail::enqueue(
         &mut *tx,

@@ -25,18 +25,19 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_api::orders::WebhookOutcome;
-use bilten_api::refunds::{
-    Refund, RefundReason as ApiRefundReason, RefundRequest, RefundResponse, RefundStatus,
+use bilten_api::refunds::{Refund, RefundReason as ApiRefundReason, RefundRequest, RefundResponse};
+use bilten_domain::{
+    Currency, Money, OrderId, OrderStatus, PaymentProvider, PaymentStatus, RefundId, RefundReason,
+    RefundStatus, RevocationReason, StateMachine, TicketId, TicketStatus, TicketTypeId, UserId,
 };
-use bilten_domain::{Currency, Money, OrderId, RefundId, TicketId, TicketTypeId, UserId};
 use bilten_http::ErrorCode;
 use bilten_http::Json;
 use bilten_store::inventory::{self, Counter, Movement};
 use bilten_store::leases::{self, Counters, Which};
 use bilten_store::orders::{self, OrderRecord};
 use bilten_store::payments::{self, PaymentRecord};
-use bilten_store::refunds::{self as store, NewRefund, RefundReason, RefundRecord};
-use bilten_store::tickets::{self, RevocationReason};
+use bilten_store::refunds::{self as store, NewRefund, RefundRecord};
+use bilten_store::tickets;
 use bilten_store::{webhook_events, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
@@ -259,17 +260,9 @@ pub fn refund_view(refund: &RefundRecord) -> BackendResult<Refund> {
         id: refund.id,
         order_id: refund.order_id,
         amount: money(refund.amount_minor, &refund.currency)?,
-        reason: stored(
-            ApiRefundReason::parse(&refund.reason),
-            "refund reason",
-            &refund.reason,
-        )?,
-        status: stored(
-            RefundStatus::parse(&refund.status),
-            "refund status",
-            &refund.status,
-        )?,
-        provider: refund.provider.clone(),
+        reason: refund.reason,
+        status: refund.status,
+        provider: refund.provider,
         failure_code: refund.failure_code.clone(),
         ticket_ids: refund.ticket_ids.clone(),
         created_at: refund.created_at,
@@ -308,7 +301,10 @@ async fn choose(
     selection: &Selection,
 ) -> BackendResult<(Vec<TicketId>, i64)> {
     let all = tickets::list_for_order(state.store.primary(), order.id).await?;
-    let valid: Vec<_> = all.iter().filter(|t| t.status == "valid").collect();
+    let valid: Vec<_> = all
+        .iter()
+        .filter(|t| t.status == TicketStatus::Valid)
+        .collect();
     let chosen: Vec<TicketId> = match selection {
         Selection::Everything => valid.iter().map(|t| t.id).collect(),
         Selection::Lines(lines) => {
@@ -340,7 +336,7 @@ async fn choose(
                             "This order has no such ticket.",
                         ))
                     }
-                    Some(t) if t.status != "valid" => {
+                    Some(t) if t.status != TicketStatus::Valid => {
                         return Err(exceeds_remaining(format!(
                             "Ticket {id} was already refunded or canceled."
                         )))
@@ -389,14 +385,17 @@ async fn take(
     let order = orders::find_order(state.store.primary(), order_id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
-    if !matches!(order.status.as_str(), "paid" | "partially_refunded") {
+    if !order
+        .status
+        .can_transition_to(OrderStatus::PartiallyRefunded)
+    {
         return Err(not_refundable());
     }
     let (chosen, amount) = choose(state, &order, selection).await?;
     let payment = payments::list_for_order(state.store.primary(), order.id)
         .await?
         .into_iter()
-        .find(|p| p.status == "succeeded");
+        .find(|p| p.status == PaymentStatus::Succeeded);
     if amount > 0 && payment.is_none() {
         return Err(BackendError::Internal(format!(
             "order {} is paid but has no succeeded payment",
@@ -428,7 +427,7 @@ async fn take(
     }
     if amount == 0 {
         // Nothing to pay out: settled here, mail included.
-        store::mark_succeeded(&mut *tx, refund_id, None, now).await?;
+        store::mark_succeeded(&mut *tx, refund_id, RefundStatus::succeed(), None, now).await?;
         enqueue_mail(
             &event_title,
             &mut tx,
@@ -465,19 +464,17 @@ async fn take_in(
     // ticket types by id, quotas by id, the buyer counter: the same order as purchases,
     // completions and hold releases, so none of them can deadlock with a refund.
     if !store::reserve_amount(&mut **tx, order.id, amount, now).await? {
-        let status = orders::find_order(&mut **tx, order.id)
+        let refundable = orders::find_order(&mut **tx, order.id)
             .await?
-            .map(|o| o.status)
-            .unwrap_or_default();
-        return Err(
-            if matches!(status.as_str(), "paid" | "partially_refunded") {
-                exceeds_remaining("This would refund more than remains paid on the order.")
-            } else {
-                not_refundable()
-            },
-        );
+            .is_some_and(|o| o.status.can_transition_to(OrderStatus::PartiallyRefunded));
+        return Err(if refundable {
+            exceeds_remaining("This would refund more than remains paid on the order.")
+        } else {
+            not_refundable()
+        });
     }
-    let canceled = tickets::cancel_tickets(tx, chosen, cause.revocation, now).await?;
+    let canceled =
+        tickets::cancel_tickets(tx, chosen, TicketStatus::cancel(), cause.revocation, now).await?;
     if canceled.len() != chosen.len() {
         return Err(exceeds_remaining(
             "Some of these tickets were refunded or canceled meanwhile.",
@@ -513,7 +510,7 @@ async fn take_in(
             id: refund_id,
             order_id: order.id,
             payment_id: payment.filter(|_| amount > 0).map(|p| p.id),
-            provider: payment.filter(|_| amount > 0).map(|p| p.provider.as_str()),
+            provider: payment.filter(|_| amount > 0).map(|p| p.provider),
             amount_minor: amount,
             currency: &order.currency,
             reason: cause.reason,
@@ -525,10 +522,17 @@ async fn take_in(
     for ticket in &canceled {
         store::add_ticket(&mut **tx, refund_id, *ticket).await?;
     }
-    let status = store::settle_order_status(&mut **tx, order.id, now).await?;
+    let status = store::settle_order_status(
+        &mut **tx,
+        order.id,
+        OrderStatus::refund_part(),
+        OrderStatus::refund_all(),
+        now,
+    )
+    .await?;
     // A fully refunded order no longer uses its promo code: give the use back in the same
     // transaction (only the refund that ends the order gets here, under the order's row lock).
-    if status == "refunded" {
+    if status == OrderStatus::Refunded {
         if let Some(promo_code) = order.promo_code_id {
             bilten_store::promo::release_use(&mut **tx, promo_code).await?;
         }
@@ -563,7 +567,7 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
             .await?
             .ok_or(BackendError::NotFound("refund"))?
     };
-    if refund.status != "pending" {
+    if refund.status != RefundStatus::Pending {
         return Ok(());
     }
     let Some(payment_id) = refund.payment_id else {
@@ -574,7 +578,7 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
         .ok_or(BackendError::NotFound("payment"))?;
     let provider = &state.payments;
     let now = Utc::now();
-    if provider.name() != payment.provider {
+    if provider.kind() != payment.provider {
         store::note_failure(
             state.store.primary(),
             refund_id,
@@ -592,7 +596,7 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
             payment_id: payment.id,
             provider_reference: payment.provider_reference.as_deref(),
             amount: Money::new(refund.amount_minor, currency),
-            reason: &refund.reason,
+            reason: refund.reason.as_str(),
             idempotency_key: format!("refund:{refund_id}"),
         })
         .await;
@@ -615,11 +619,19 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
         .ok_or(BackendError::NotFound("order"))?;
     let event_title = load_event(state, order.event_id).await?.fields.title;
     let mut tx = state.store.begin().await?;
-    if store::mark_succeeded(&mut *tx, refund_id, Some(&receipt.provider_reference), now).await? {
-        if order.status == "refunded" {
-            payments::mark_refunded(&mut *tx, payment.id, now).await?;
+    if store::mark_succeeded(
+        &mut *tx,
+        refund_id,
+        RefundStatus::succeed(),
+        Some(&receipt.provider_reference),
+        now,
+    )
+    .await?
+    {
+        if order.status == OrderStatus::Refunded {
+            payments::mark_refunded(&mut *tx, payment.id, PaymentStatus::refund(), now).await?;
         }
-        let reason = if refund.reason == "event_canceled" {
+        let reason = if refund.reason == RefundReason::EventCanceled {
             RefundReason::EventCanceled
         } else {
             RefundReason::Requested
@@ -694,7 +706,8 @@ pub async fn payment_by_intent(
     state: &AppState,
     intent: &str,
 ) -> BackendResult<Option<PaymentRecord>> {
-    let Some(id) = store::payment_by_reference(state.store.primary(), "stripe", intent).await?
+    let Some(id) =
+        store::payment_by_reference(state.store.primary(), PaymentProvider::Stripe, intent).await?
     else {
         return Ok(None);
     };
@@ -732,7 +745,7 @@ pub async fn reconcile_provider_refunds(
         return Ok(WebhookOutcome::Duplicate);
     }
     let recorded = store::recorded_for_payment(&mut *tx, payment.id).await?;
-    let outcome = if payment.status == "refunded" || amount_refunded <= recorded {
+    let outcome = if payment.status == PaymentStatus::Refunded || amount_refunded <= recorded {
         // Our own refunds (or a late payment given back by completion): nothing new.
         WebhookOutcome::AlreadyRecorded
     } else {
@@ -741,7 +754,7 @@ pub async fn reconcile_provider_refunds(
             tickets::list_for_order(&mut *tx, order.id)
                 .await?
                 .into_iter()
-                .filter(|t| t.status == "valid")
+                .filter(|t| t.status == TicketStatus::Valid)
                 .map(|t| t.id)
                 .collect()
         } else {
@@ -753,7 +766,10 @@ pub async fn reconcile_provider_refunds(
             revocation: RevocationReason::Refunded,
             requested_by: None,
         };
-        if matches!(order.status.as_str(), "paid" | "partially_refunded") {
+        if order
+            .status
+            .can_transition_to(OrderStatus::PartiallyRefunded)
+        {
             take_in(
                 &mut tx,
                 state.store.dialect(),
@@ -774,7 +790,7 @@ pub async fn reconcile_provider_refunds(
                     id: refund_id,
                     order_id: order.id,
                     payment_id: Some(payment.id),
-                    provider: Some(&payment.provider),
+                    provider: Some(payment.provider),
                     amount_minor: external,
                     currency: &order.currency,
                     reason: RefundReason::External,
@@ -784,9 +800,9 @@ pub async fn reconcile_provider_refunds(
             )
             .await?;
         }
-        store::mark_succeeded(&mut *tx, refund_id, None, now).await?;
+        store::mark_succeeded(&mut *tx, refund_id, RefundStatus::succeed(), None, now).await?;
         if fully_refunded {
-            payments::mark_refunded(&mut *tx, payment.id, now).await?;
+            payments::mark_refunded(&mut *tx, payment.id, PaymentStatus::refund(), now).await?;
         }
         enqueue_mail(
             &event_title,

@@ -14,6 +14,7 @@
 //!   is re-issued: a new ticket (new id, new code) replaces it, the old one becomes
 //!   `revoked` and its code goes on the revocation list, all in one transaction.
 
+use bilten_domain::TicketStatus;
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
@@ -243,7 +244,7 @@ pub async fn update(
             "The event has started; tickets can no longer be changed.",
         ));
     }
-    if old.status != "valid" {
+    if old.status != TicketStatus::Valid {
         return Err(ticket_not_valid());
     }
     let (key_version, signer) = signing::current_signer(&state, old.event_id).await?;
@@ -253,6 +254,7 @@ pub async fn update(
     let replaced = tickets::reissue(
         &mut tx,
         old.id,
+        TicketStatus::revoke(),
         &NewTicket {
             id: new_id,
             order_id: old.order_id,
@@ -358,7 +360,7 @@ fn key_views(keys: &[tickets::EventKeyRecord]) -> BackendResult<Vec<TicketKey>> 
                 version: k.key_version,
                 key_id: k.key_id.clone(),
                 public_key: k.public_key.clone(),
-                status: stored(KeyStatus::parse(&k.status), "key status", &k.status)?,
+                status: k.status,
                 created_at: k.created_at,
             })
         })
@@ -385,7 +387,7 @@ pub async fn keys(
     Path(id): Path<String>,
 ) -> BackendResult<Json<TicketKeys>> {
     let event = load_event(&state, parse_event_id(&id)?).await?;
-    if event.status == "draft" {
+    if event.status == bilten_domain::EventStatus::Draft {
         let Some(actor) = actor else {
             return Err(BackendError::NotFound("event"));
         };
@@ -395,7 +397,7 @@ pub async fn keys(
     let keys = signing::published_keys(&state, event.id).await?;
     let signing_version = keys
         .iter()
-        .filter(|k| k.status == "active")
+        .filter(|k| k.status == bilten_domain::KeyStatus::Active)
         .map(|k| k.key_version)
         .max();
     Ok(Json(TicketKeys {
@@ -500,11 +502,7 @@ pub async fn revoked(
             Ok(RevokedCode {
                 code: r.code.clone(),
                 ticket_id: r.ticket_id,
-                reason: stored(
-                    RevocationReason::parse(&r.reason),
-                    "revocation reason",
-                    &r.reason,
-                )?,
+                reason: r.reason,
                 revoked_at: r.revoked_at,
             })
         })

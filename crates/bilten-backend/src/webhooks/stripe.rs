@@ -41,6 +41,7 @@ use crate::refunds::handlers as refunds;
 use crate::AppState;
 
 const PROVIDER: &str = "stripe";
+const PROVIDER_KIND: bilten_domain::PaymentProvider = bilten_domain::PaymentProvider::Stripe;
 
 /// The answer Stripe sees: 2xx stops its retries, anything else makes it retry.
 type WebhookResult = Result<Json<WebhookReceived>, ApiError>;
@@ -155,7 +156,8 @@ async fn session_completed(state: &AppState, event: &Event) -> Result<Outcome, B
         return record_only(state, event, Outcome::NotPaid).await;
     }
     let Some(payment) =
-        payments::find_by_reference(state.store.primary(), PROVIDER, session.id.as_str()).await?
+        payments::find_by_reference(state.store.primary(), PROVIDER_KIND, session.id.as_str())
+            .await?
     else {
         // A session another integration on the same Stripe account created.
         return record_only(state, event, Outcome::UnknownSession).await;
@@ -194,7 +196,8 @@ async fn session_completed(state: &AppState, event: &Event) -> Result<Outcome, B
 async fn session_expired(state: &AppState, event: &Event) -> Result<Outcome, BackendError> {
     let session = event.checkout_session().map_err(|e| malformed(event, &e))?;
     let Some(payment) =
-        payments::find_by_reference(state.store.primary(), PROVIDER, session.id.as_str()).await?
+        payments::find_by_reference(state.store.primary(), PROVIDER_KIND, session.id.as_str())
+            .await?
     else {
         return record_only(state, event, Outcome::UnknownSession).await;
     };
@@ -210,11 +213,17 @@ async fn session_expired(state: &AppState, event: &Event) -> Result<Outcome, Bac
     let released = orders::release_hold_in(
         &mut tx,
         payment.order_id,
-        bilten_domain::OrderStatus::Expired,
+        bilten_domain::OrderStatus::expire(),
         now,
     )
     .await?;
-    payments::cancel_pending_for_order(&mut *tx, payment.order_id, now).await?;
+    payments::cancel_pending_for_order(
+        &mut *tx,
+        payment.order_id,
+        bilten_domain::PaymentStatus::cancel(),
+        now,
+    )
+    .await?;
     let outcome = if released {
         Outcome::HoldReleased
     } else {

@@ -89,7 +89,7 @@ async fn claim_and_die(app: &TestApp, order: &str, provider: &str) -> PaymentRec
         &NewPayment {
             id,
             order_id: order,
-            provider,
+            provider: bilten_domain::PaymentProvider::parse(provider).unwrap(),
             amount_minor: record.total_minor,
             currency: &record.currency,
             now,
@@ -142,7 +142,7 @@ async fn twenty_concurrent_card_checkouts_of_one_order_charge_once_and_refund_no
     assert!(ok >= 1, "{answers:?}");
     let attempts = payments_of(&app, &order).await;
     assert_eq!(attempts.len(), 1, "one attempt, one charge: {attempts:?}");
-    assert_eq!(attempts[0].status, "succeeded");
+    assert_eq!(attempts[0].status.as_str(), "succeeded");
     assert_eq!(refunds_of(&app, &order).await, 0);
     assert_eq!(refund_mails(&app, "twenty@example.com").await, 0);
     assert_eq!(
@@ -195,7 +195,7 @@ async fn twenty_concurrent_checkouts_on_stripe_open_one_session_and_charge_once(
     assert_eq!(refund_mails(&app, "stripe20@example.com").await, 0);
     let attempts = payments_of(&app, &order).await;
     assert_eq!(attempts.len(), 1);
-    assert_eq!(attempts[0].status, "succeeded");
+    assert_eq!(attempts[0].status.as_str(), "succeeded");
 }
 
 #[tokio::test]

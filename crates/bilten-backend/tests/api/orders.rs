@@ -403,7 +403,7 @@ async fn the_hold_expiry_worker_marks_lapsed_orders_expired_and_returns_their_ti
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.status, "expired");
+    assert_eq!(stored.status.as_str(), "expired");
 }
 
 /// R1: 200 buyers at once for the last 50 tickets.

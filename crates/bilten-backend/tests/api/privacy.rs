@@ -202,7 +202,7 @@ async fn the_export_holds_the_account_its_memberships_orders_tickets_and_session
     let exported = &export.orders[0];
     assert_eq!(exported.id.to_string(), order);
     assert_eq!(exported.buyer_email, buyer.email);
-    assert_eq!(exported.status, "paid");
+    assert_eq!(exported.status.as_str(), "paid");
     assert_eq!(exported.total_minor, 5000);
     assert_eq!(exported.event_title, "Summer Jazz");
     assert_eq!(exported.items[0].attendee_names, ["Ada", "Grace"]);

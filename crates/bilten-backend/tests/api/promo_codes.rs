@@ -378,7 +378,7 @@ async fn a_use_comes_back_when_the_hold_is_canceled_or_expires() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.status, "expired");
+    assert_eq!(stored.status.as_str(), "expired");
 }
 
 #[tokio::test]
@@ -633,6 +633,8 @@ async fn status_of(app: &TestApp, id: OrderId) -> String {
         .unwrap()
         .unwrap()
         .status
+        .as_str()
+        .to_owned()
 }
 
 /// A payment that arrives after the hold was released takes the promo use again, like its

@@ -467,7 +467,7 @@ async fn two_checkouts_racing_on_one_order_charge_one_attempt_and_complete_it_on
             .await
             .unwrap();
         assert_eq!(payments.len(), 1, "{payments:?}");
-        assert_eq!(payments[0].status, "succeeded");
+        assert_eq!(payments[0].status.as_str(), "succeeded");
     }
     let (held, sold, held_rows, sold_rows) = ledger(&app, &sale.ticket_type).await;
     assert_eq!((held, sold), (held_rows, sold_rows));
@@ -556,7 +556,7 @@ async fn a_payment_after_the_hold_expired_issues_tickets_if_stock_remains_or_is_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(payment.status, "refunded");
+    assert_eq!(payment.status.as_str(), "refunded");
     assert_eq!(ledger(&app, &sale.ticket_type).await, (0, 2, 0, 2));
     // The buyer is told the money is coming back, once; a late payment that did get its
     // tickets is not.

@@ -134,7 +134,7 @@ pub async fn revocations(app: &TestApp, event: &str) -> Vec<(String, String)> {
         .await
         .unwrap()
         .into_iter()
-        .map(|r| (r.ticket_id.to_string(), r.reason))
+        .map(|r| (r.ticket_id.to_string(), r.reason.as_str().to_owned()))
         .collect()
 }
 

@@ -384,7 +384,7 @@ async fn a_refund_the_provider_could_not_take_is_paid_out_later_exactly_once() {
         .await
         .unwrap();
     assert_eq!(refunds.len(), 1);
-    assert_eq!(refunds[0].status, "succeeded");
+    assert_eq!(refunds[0].status.as_str(), "succeeded");
 }
 
 /// `POST /events/{id}/quotas` as the organizer: `(status, body)`.

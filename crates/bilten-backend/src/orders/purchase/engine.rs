@@ -23,6 +23,7 @@
 //! the last places are always sold exactly from the counters and a dead process's lease is
 //! back on sale within its lifetime.
 
+use bilten_domain::{EventStatus, Visibility};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -522,7 +523,7 @@ impl Batch<'_> {
             ));
         };
         let terms = &inventory.event;
-        if let Some(refusal) = event_refusal(&terms.status) {
+        if let Some(refusal) = event_refusal(terms.status) {
             return Ok(Decided::Commit(
                 self.entries.iter().map(|_| Err(refusal())).collect(),
                 Outcome::default(),
@@ -1190,11 +1191,11 @@ struct NewTicket {
 }
 
 /// The refusal every buyer of an event gets when it is not on sale.
-fn event_refusal(status: &str) -> Option<fn() -> BackendError> {
+fn event_refusal(status: EventStatus) -> Option<fn() -> BackendError> {
     match status {
-        "published" => None,
-        "draft" => Some(|| BackendError::NotFound("event")),
-        _ => Some(|| {
+        EventStatus::Published => None,
+        EventStatus::Draft => Some(|| BackendError::NotFound("event")),
+        EventStatus::Canceled => Some(|| {
             BackendError::conflict(
                 bilten_http::ErrorCode::EventNotOnSale,
                 "This event is not on sale.",
@@ -1405,7 +1406,8 @@ fn price(
         let field = format!("items[{item}]");
         let Some(t) = inventory.ticket_types.iter().find(|t| {
             t.id == *id
-                && (t.visibility == "public" || promo.is_some_and(|p| promos::reveals(p, t.id)))
+                && (t.visibility == Visibility::Public
+                    || promo.is_some_and(|p| promos::reveals(p, t.id)))
         }) else {
             return Err(BackendError::field(
                 &format!("{field}.ticket_type_id"),
@@ -1508,10 +1510,10 @@ fn check_payment(mode: Mode, total: Money) -> BackendResult<()> {
     Ok(())
 }
 
-fn status_of(mode: Mode) -> &'static str {
+fn status_of(mode: Mode) -> OrderStatus {
     match mode {
-        Mode::Hold => "pending",
-        Mode::Pay(_) => "paid",
+        Mode::Hold => OrderStatus::Pending,
+        Mode::Pay(_) => OrderStatus::Paid,
     }
 }
 
