@@ -75,6 +75,7 @@ impl OrderStatus {
 
     /// The status as shown: a pending order whose hold ran out (`hold_ran_out`) reads as
     /// `expired` even before the expiry worker has marked it.
+    #[must_use]
     pub fn shown(self, hold_ran_out: bool) -> Self {
         if self == Self::Pending && hold_ran_out {
             Self::Expired

@@ -11,8 +11,6 @@ use bilten_api::checkin::{
     ScannerEvent, ScannerKey, ScannerList, ScannerLists, SearchAnswer, SearchHit, SyncAnswer,
     UploadAnswer, UploadError, UploadRefusal, UploadRequest, UploadResult, UploadScan,
 };
-use bilten_api::orders::OrderStatus;
-use bilten_api::tickets::TicketStatus;
 use bilten_domain::{CheckinReason, EventId, ScanDirection, TicketId};
 use bilten_http::extract::JsonAllowingNul;
 use bilten_http::{ApiError, Json, Query};

@@ -18,9 +18,7 @@ use base64::Engine as _;
 use bilten_api::checkin::{ScanAnswer, ScanStatus, ScannedTicket as TicketView};
 use bilten_domain::checkin::{decide, CheckinFacts};
 use bilten_domain::ticket_code::{self, PublicKeyEntry, TicketClaims};
-use bilten_domain::{
-    CheckinId, CheckinReason, OrderStatus, ScanDirection, TicketId, TicketStatus, TimeWindow,
-};
+use bilten_domain::{CheckinId, CheckinReason, ScanDirection, TicketId, TimeWindow};
 use bilten_http::ApiError;
 use bilten_store::checkin::{self, ListRecord, ScanClaim, ScannedTicket};
 use std::sync::Arc;
@@ -151,8 +149,8 @@ fn facts_for(
     ticket: &ScannedTicket,
     claims: Option<&TicketClaims>,
     request: &ScanRequest<'_>,
-) -> Result<CheckinFacts, ApiError> {
-    Ok(CheckinFacts {
+) -> CheckinFacts {
+    CheckinFacts {
         ticket_status: ticket.status,
         order_status: ticket.order_status,
         list_admits_type: request.list.admits(ticket.ticket_type_id),
@@ -167,7 +165,7 @@ fn facts_for(
         already_checked_in: false,
         reentry_allowed: request.list.reentry_allowed,
         last_direction: None,
-    })
+    }
 }
 
 fn rejected(
@@ -249,7 +247,7 @@ async fn decide_in(
             (ticket, claims)
         }
     };
-    let facts = facts_for(&ticket, claims.as_ref(), request)?;
+    let facts = facts_for(&ticket, claims.as_ref(), request);
     let mut reason = decide(&facts);
     let mut first = None;
     if reason.is_ok() {

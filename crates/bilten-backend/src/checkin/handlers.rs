@@ -8,9 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_api::checkin::{
-    CheckinList, CheckinListList, CheckinListResponse, CheckinLogEntry, CheckinReason,
-    CheckinStats, CreateCheckinListRequest, CreateDeviceRequest, CreatedDevice, Device, DeviceList,
-    DeviceStatus, ListCheckins, ScanDirection, TicketTypeCheckins,
+    CheckinList, CheckinListList, CheckinListResponse, CheckinLogEntry, CheckinStats,
+    CreateCheckinListRequest, CreateDeviceRequest, CreatedDevice, Device, DeviceList, DeviceStatus,
+    ListCheckins, TicketTypeCheckins,
 };
 use bilten_api::Page;
 use bilten_domain::{
@@ -28,7 +28,6 @@ use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
 use crate::events::lookup::event_for;
 use crate::events::parse::parse_optional_time;
-use crate::views::stored;
 use crate::AppState;
 
 /// A pairing code is good for this long; after that, create a new device.

@@ -24,9 +24,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bilten_api::orders::{
-    CheckoutRequest, CompletedCheckout, Payment, PaymentProvider, PaymentStatus, StartedCheckout,
-};
+use bilten_api::orders::{CheckoutRequest, CompletedCheckout, Payment, StartedCheckout};
 use bilten_domain::{OrderId, PaymentId};
 use bilten_http::ErrorCode;
 use bilten_http::Json;
@@ -44,7 +42,7 @@ use crate::orders::handlers::visible_order;
 use crate::orders::views::order_view;
 use crate::orders::views::ticket_view;
 use crate::payments::test_card::{self, CardOutcome};
-use crate::views::{money, stored};
+use crate::views::money;
 use crate::AppState;
 
 /// A digest of the request for `Idempotency-Key`: the order and the body as parsed.
@@ -125,10 +123,7 @@ async fn completed_response(
         Json(CompletedCheckout {
             order: order_view(&order, Utc::now())?,
             payment,
-            tickets: issued
-                .iter()
-                .map(ticket_view)
-                .collect::<BackendResult<_>>()?,
+            tickets: issued.iter().map(ticket_view).collect(),
         }),
     )
         .into_response())

@@ -1,7 +1,7 @@
 //! How events, ticket types and quotas are shown: the contract's types from the stored rows,
 //! with availability as buyers see it.
 
-use bilten_api::events::{Event, EventStatus, Quota, SalesPhase, TicketType, Visibility};
+use bilten_api::events::{Event, Quota, SalesPhase, TicketType};
 use bilten_domain::event::SalesPhase as DomainPhase;
 use bilten_domain::{Category, Currency, Money, SalesWindow};
 use bilten_store::events::{EventRecord, QuotaRecord, TicketTypeRecord};

@@ -443,10 +443,7 @@ pub async fn get(
     let issued = bilten_store::tickets::list_for_order(state.store.primary(), order.id).await?;
     Ok(Json(OrderDetail {
         order: order_view(&order, Utc::now())?,
-        tickets: issued
-            .iter()
-            .map(super::views::ticket_view)
-            .collect::<BackendResult<_>>()?,
+        tickets: issued.iter().map(super::views::ticket_view).collect(),
     }))
 }
 

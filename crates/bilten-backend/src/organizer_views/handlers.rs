@@ -16,7 +16,6 @@ use bilten_api::orders::{Buyer, OrderStatus};
 use bilten_api::reports::{
     Attendee, DaySales, OrderRow, SalesSummary, SalesTotals, TicketTypeRef, TicketTypeSales,
 };
-use bilten_api::tickets::TicketStatus;
 use bilten_api::Page;
 use bilten_domain::event::TimeZoneName;
 use bilten_domain::{Currency, Money, OrderId, TicketId};
@@ -31,7 +30,7 @@ use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
 use crate::events::lookup::{load_event, parse_event_id};
 use crate::events::views::effective_available;
-use crate::views::{self, stored};
+use crate::views::{self};
 use crate::AppState;
 
 const PAGE_DEFAULT: i64 = 50;

@@ -112,7 +112,10 @@ fn parse_window(from: Option<&str>, until: Option<&str>, e: &mut FieldErrors) ->
     Some(Window { from, until })
 }
 
-fn parse_discount(value: Option<Value>, currency: Currency) -> Result<(DiscountKind, i64), FieldError> {
+fn parse_discount(
+    value: Option<Value>,
+    currency: Currency,
+) -> Result<(DiscountKind, i64), FieldError> {
     let value = value.ok_or_else(|| {
         FieldError::new(
             "required",

@@ -37,7 +37,6 @@ use crate::events::lookup::{load_event, parse_event_id};
 use crate::idempotency::{self, Scope};
 use crate::payments::refund_mail;
 use crate::refunds::handlers::{self as refunds, Cause, Selection};
-use crate::views::stored;
 use crate::AppState;
 
 /// Rounds of the sweep before giving up on a moving target (each round is cheap).

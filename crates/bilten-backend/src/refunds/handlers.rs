@@ -25,7 +25,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bilten_api::orders::WebhookOutcome;
-use bilten_api::refunds::{Refund, RefundReason as ApiRefundReason, RefundRequest, RefundResponse};
+use bilten_api::refunds::{Refund, RefundRequest, RefundResponse};
 use bilten_domain::{
     Currency, Money, OrderId, OrderStatus, PaymentProvider, PaymentStatus, RefundId, RefundReason,
     RefundStatus, RevocationReason, StateMachine, TicketId, TicketStatus, TicketTypeId, UserId,
@@ -51,7 +51,7 @@ use crate::idempotency::{self, Scope};
 use crate::orders::views::order_view;
 use crate::payments::refund_mail;
 use crate::payments::RefundRequest as ProviderRefund;
-use crate::views::{money, stored};
+use crate::views::money;
 use crate::AppState;
 
 /// Which tickets a refund gives back.
