@@ -46,10 +46,6 @@ pub struct PromoCodeList {
 /// as `null` (cleared).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[expect(
-    clippy::option_option,
-    reason = "three states on the wire: left out (keep), null (clear), a value"
-)]
 pub struct PromoCodeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,

@@ -71,10 +71,10 @@ fn bar_chart(
     let top = (max + step - 1) / step * step;
     let plot_w = WIDTH - LEFT - 4;
     let plot_h = HEIGHT - TOP - BOTTOM;
-    let n = i64::try_from(bars.len()).unwrap_or(1).max(1);
-    let slot = plot_w / n;
+    let count = i64::try_from(bars.len()).unwrap_or(1).max(1);
+    let slot = plot_w / count;
     let bar_w = (slot * 3 / 4).max(2);
-    let y_of = |v: i64| TOP + plot_h - v * plot_h / top;
+    let y_of = |value: i64| TOP + plot_h - value * plot_h / top;
     let mut svg = String::new();
     // Grid lines and y tick labels.
     let mut tick = 0;

@@ -72,10 +72,6 @@ impl Posted {
     }
 
     /// Max uses and the window, read from the form: `Some(None)` clears a field.
-    #[expect(
-        clippy::type_complexity,
-        reason = "three fields read at once, each possibly cleared"
-    )]
     fn limits(
         &self,
         form: &mut FormState,
