@@ -128,7 +128,7 @@ fn bar_chart(
             }
             details {
                 summary { (l.t("chart-numbers")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(caption) {
                     table {
                         caption.visually-hidden { (caption) }
                         thead { tr { th scope="col" { (l.t("console-chart-when")) } th.number scope="col" { (series) } } }

@@ -246,7 +246,7 @@ fn team(
     html! {
         section aria-labelledby="team" {
             h1 #team { (l.t("org-team")) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(l.t("org-team")) {
                 table {
                     thead { tr { th scope="col" { (l.t("auth-name")) } th scope="col" { (l.t("admin-email")) } th scope="col" { (role) } th scope="col" { span.visually-hidden { (l.t("admin-actions")) } } } }
                     tbody {
@@ -268,7 +268,7 @@ fn team(
             }
             @if !invited.is_empty() {
                 h2 #invited { (l.t("org-invited")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(l.t("org-invited")) {
                     table aria-labelledby="invited" {
                         thead { tr { th scope="col" { (l.t("admin-email")) } th scope="col" { (role) } th scope="col" { (l.t("org-link-until")) } } }
                         tbody {
@@ -344,7 +344,7 @@ async fn organization_page(
                 @if events.is_empty() {
                     p.empty-state { (l.t("org-no-events")) }
                 } @else {
-                    div.table-wrap {
+                    div.table-wrap tabindex="0" role="region" aria-label=(l.t("nav-events")) {
                         table aria-labelledby="events" {
                             thead { tr { th scope="col" { (l.t("my-orders-col-event")) } th scope="col" { (l.t("org-starts-local")) } th scope="col" { (l.t("admin-status")) } } }
                             tbody { @for event in &events { (event_row(l, event)) } }

@@ -209,7 +209,7 @@ async fn list_page(
         @if codes.is_empty() {
             p { (l.t("console-no-promo-codes")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(l.t("editor-promo-codes")) {
                 table {
                     thead { tr {
                         th scope="col" { (l.t("auth-code")) }

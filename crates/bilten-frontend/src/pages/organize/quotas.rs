@@ -75,7 +75,7 @@ async fn list_page(
         @if quotas.is_empty() {
             p { (l.t("console-no-quotas")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(l.t("editor-quotas")) {
                 table {
                     thead { tr {
                         th scope="col" { (l.t("editor-quota-name")) }

@@ -132,7 +132,7 @@ pub fn checkin_table(l: Locale, lists: &[crate::api::ticketing::CheckinListStats
         @if lists.is_empty() {
             p.muted { (l.t("checkin-none")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(l.t("console-checkin-lists")) {
                 table {
                     thead { tr { th scope="col" { (l.t("checkin-list")) } th.number scope="col" { (l.t("checkin-checked-in")) } th.number scope="col" { (l.t("checkin-expected")) } th.number scope="col" { (l.t("checkin-inside")) } } }
                     tbody {
@@ -260,7 +260,7 @@ async fn orders(
             @if page.items.is_empty() {
                 p.empty-state { (l.t("report-no-orders")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(l.t("report-orders")) {
                     table {
                         thead { tr { th scope="col" { (l.t("order-label")) } th scope="col" { (l.t("report-buyer")) } th.number scope="col" { (l.t("tickets-title")) } th.number scope="col" { (l.t("order-col-total")) } th scope="col" { (l.t("admin-status")) } th scope="col" { (l.t("report-placed")) } } }
                         tbody {
@@ -310,7 +310,7 @@ async fn attendees(
             @if page.items.is_empty() {
                 p.empty-state { (l.t("report-no-attendees")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(l.t("report-attendees")) {
                     table {
                         thead { tr { th scope="col" { (l.t("auth-name")) } th scope="col" { (l.t("order-col-ticket")) } th scope="col" { (l.t("report-buyer")) } th scope="col" { (l.t("admin-status")) } } }
                         tbody {
@@ -370,7 +370,7 @@ async fn order_page(
         h1 { (l.t("order-label")) " " code { (order.id) } }
         p { span.tag { (order_status_label(l, order.status)) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
         (crate::views::error_summary(form, &[]))
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label=(l.t("order-label")) {
             table {
                 thead { tr { th scope="col" { (l.t("order-col-ticket")) } th scope="col" { (l.t("report-attendee")) } th scope="col" { (l.t("admin-status")) } th scope="col" { span.visually-hidden { (l.t("admin-actions")) } } } }
                 tbody {

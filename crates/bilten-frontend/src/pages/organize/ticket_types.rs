@@ -225,7 +225,7 @@ fn table(l: Locale, ctx: &EventContext) -> Markup {
         @if ctx.detail.ticket_types.is_empty() {
             p { (l.t("editor-ticket-types-none")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(l.t("editor-ticket-types")) {
                 table {
                     thead { tr {
                         th scope="col" { (l.t("auth-name")) }
