@@ -177,3 +177,197 @@ where
 {
     Option::<T>::deserialize(d).map(Some)
 }
+
+// ---------------------------------------------------------------------------------------
+// Organizer requests. The backend reads these with its own parsers (`EventInput`,
+// `TicketTypeInput`, `QuotaInput` in docs/openapi.json); a field left out (`None`) is not
+// sent: required on create, unchanged on PATCH. `requests_match_the_document` below holds the
+// names against the OpenAPI document.
+
+/// `POST /organizations/{id}/events` and `PATCH /events/{id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<String>,
+    /// IANA name, e.g. `Europe/Berlin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_url: Option<String>,
+    /// ISO 4217.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_minutes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_cap: Option<i64>,
+}
+
+/// `POST /events/{id}/ticket-types` and `PATCH /ticket-types/{id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketTypeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Minor units of the event's currency; 0 is free.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<i64>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sales_start: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sales_end: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_per_order: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_order: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+}
+
+/// `POST /events/{id}/quotas`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_type_ids: Option<Vec<TicketTypeId>>,
+}
+
+#[cfg(test)]
+mod request_tests {
+    use super::{EventRequest, QuotaRequest, TicketTypeRequest, Visibility};
+    use crate::promo::PromoCodeRequest;
+
+    /// The property names of schema `name` in docs/openapi.json.
+    fn documented(name: &str) -> Vec<String> {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../../docs/openapi.json")).unwrap();
+        let properties = doc["components"]["schemas"][name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} is in the document"));
+        properties.keys().cloned().collect()
+    }
+
+    fn sent(value: &impl serde::Serialize) -> Vec<String> {
+        serde_json::to_value(value)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn requests_match_the_document() {
+        let event = EventRequest {
+            title: Some(String::new()),
+            description: Some(String::new()),
+            starts_at: Some(String::new()),
+            ends_at: Some(String::new()),
+            timezone: Some(String::new()),
+            venue_name: Some(String::new()),
+            venue_address: Some(String::new()),
+            city: Some(String::new()),
+            country: Some(String::new()),
+            latitude: Some(0.0),
+            longitude: Some(0.0),
+            online_url: Some(String::new()),
+            currency: Some(String::new()),
+            category: Some(String::new()),
+            image_url: Some(String::new()),
+            hold_minutes: Some(1),
+            buyer_cap: Some(1),
+        };
+        let mut names = sent(&event);
+        names.sort();
+        let mut documented_names = documented("EventInput");
+        documented_names.sort();
+        assert_eq!(names, documented_names);
+        let ticket_type = TicketTypeRequest {
+            name: Some(String::new()),
+            description: Some(String::new()),
+            price: Some(0),
+            capacity: Some(1),
+            sales_start: Some(String::new()),
+            sales_end: Some(String::new()),
+            min_per_order: Some(1),
+            max_per_order: Some(1),
+            visibility: Some(Visibility::Hidden),
+        };
+        let mut names = sent(&ticket_type);
+        names.sort();
+        let mut documented_names = documented("TicketTypeInput");
+        documented_names.sort();
+        assert_eq!(names, documented_names);
+        let quota = QuotaRequest {
+            name: Some(String::new()),
+            capacity: Some(1),
+            ticket_type_ids: Some(vec![]),
+        };
+        let mut names = sent(&quota);
+        names.sort();
+        let mut documented_names = documented("QuotaInput");
+        documented_names.sort();
+        assert_eq!(names, documented_names);
+        let promo = PromoCodeRequest {
+            code: Some(String::new()),
+            discount: Some(bilten_domain::Discount::percent(100).unwrap()),
+            max_uses: Some(None),
+            valid_from: Some(None),
+            valid_until: Some(None),
+            ticket_type_ids: Some(vec![]),
+            reveals_hidden: Some(true),
+            active: Some(true),
+        };
+        let mut names = sent(&promo);
+        names.sort();
+        let mut documented_names = documented("PromoInput");
+        documented_names.sort();
+        assert_eq!(names, documented_names);
+        // Left out is not sent (PATCH keeps it); `Some(None)` is sent as null (clears it).
+        assert_eq!(
+            serde_json::to_value(PromoCodeRequest {
+                max_uses: Some(None),
+                ..PromoCodeRequest::default()
+            })
+            .unwrap(),
+            serde_json::json!({ "max_uses": null })
+        );
+    }
+}

@@ -39,3 +39,30 @@ pub struct PromoCodeResponse {
 pub struct PromoCodeList {
     pub items: Vec<PromoCode>,
 }
+
+/// `POST /events/{id}/promo-codes` and `PATCH /promo-codes/{id}` (the backend's
+/// `PromoInput`). On PATCH only `active`, `max_uses`, the window and `reveals_hidden` may
+/// be sent. For the three nullable fields `None` is not sent (kept) and `Some(None)` is sent
+/// as `null` (cleared).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromoCodeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Discount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<Option<i64>>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<Option<String>>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_type_ids: Option<Vec<TicketTypeId>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reveals_hidden: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}

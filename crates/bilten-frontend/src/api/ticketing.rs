@@ -10,12 +10,15 @@ use super::{request, ApiError, BackendApi, Call, Forwarded};
 /// The contract's types the organizer and admin pages use.
 pub use bilten_api::accounts::User;
 pub use bilten_api::admin::{AdminOrganization, DisableRequest};
+pub use bilten_api::checkin::CheckinLogEntry;
 pub use bilten_api::checkin::CheckinStats;
+use bilten_api::checkin::{CreateCheckinListRequest, CreateDeviceRequest};
 pub use bilten_api::checkin::{Device, DeviceList, DeviceStatus, ListCheckins as CheckinListStats};
 pub use bilten_api::events::{
     Event, EventDetail, EventStatus, Quota, SalesPhase, TicketType, Visibility,
 };
 use bilten_api::events::{EventList, EventResponse, QuotaList, TicketTypeList};
+pub use bilten_api::events::{EventRequest, QuotaRequest, TicketTypeRequest};
 use bilten_api::orders::{CompletedCheckout, CreateOrderRequest, OrderResponse, StartedCheckout};
 pub use bilten_api::orders::{HeldOrder as CreatedOrder, Order, OrderDetail, OrderStatus};
 use bilten_api::organizations::{
@@ -24,6 +27,7 @@ use bilten_api::organizations::{
 pub use bilten_api::organizations::{Member, Organization};
 pub use bilten_api::promo::PromoCode;
 use bilten_api::promo::PromoCodeList;
+pub use bilten_api::promo::PromoCodeRequest;
 use bilten_api::refunds::RefundRequest;
 pub use bilten_api::reports::{Attendee, DaySales, OrderRow, SalesSummary};
 use bilten_api::tickets::{ReissuedTicket, RenameTicketRequest};
@@ -444,8 +448,9 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: String,
         organization: &str,
-        body: Value,
+        body: &EventRequest,
     ) -> Result<Event, ApiError> {
+        let body = request(body)?;
         let path = format!("/organizations/{}/events", path_segment(organization));
         let envelope: EventResponse = self
             .send_json(Call::post(&path, caller, &bearer, body))
@@ -458,8 +463,9 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: String,
         event: &str,
-        body: Value,
+        body: &EventRequest,
     ) -> Result<Event, ApiError> {
+        let body = request(body)?;
         let path = format!("/events/{}", path_segment(event));
         let envelope: EventResponse = self
             .send_json(Call {
@@ -493,8 +499,9 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: String,
         event: &str,
-        body: Value,
+        body: &TicketTypeRequest,
     ) -> Result<(), ApiError> {
+        let body = request(body)?;
         let path = format!("/events/{}/ticket-types", path_segment(event));
         self.send(Call::post(&path, caller, &bearer, body))
             .await
@@ -533,8 +540,9 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: String,
         event: &str,
-        body: Value,
+        body: &QuotaRequest,
     ) -> Result<(), ApiError> {
+        let body = request(body)?;
         let path = format!("/events/{}/quotas", path_segment(event));
         self.send(Call::post(&path, caller, &bearer, body))
             .await
@@ -562,8 +570,9 @@ impl BackendApi {
         caller: &Forwarded,
         bearer: String,
         event: &str,
-        body: Value,
+        body: &PromoCodeRequest,
     ) -> Result<(), ApiError> {
+        let body = request(body)?;
         let path = format!("/events/{}/promo-codes", path_segment(event));
         self.send(Call::post(&path, caller, &bearer, body))
             .await
@@ -665,7 +674,7 @@ impl BackendApi {
         Ok(list.items)
     }
 
-    /// `POST /events/{id}/{what}` with `{name}`: a check-in list or a scanner device.
+    /// `POST /events/{id}/checkin-lists` or `/devices` with `{name}`.
     pub async fn create_named(
         &self,
         caller: &Forwarded,
@@ -675,14 +684,76 @@ impl BackendApi {
         name: &str,
     ) -> Result<(), ApiError> {
         let path = format!("/events/{}/{what}", path_segment(event));
-        self.send(Call::post(
-            &path,
-            caller,
-            &bearer,
-            serde_json::json!({ "name": name }),
-        ))
+        let body = if what == "devices" {
+            request(&CreateDeviceRequest {
+                name: Some(name.to_owned()),
+            })?
+        } else {
+            request(&CreateCheckinListRequest {
+                name: Some(name.to_owned()),
+                ..CreateCheckinListRequest::default()
+            })?
+        };
+        self.send(Call::post(&path, caller, &bearer, body))
+            .await
+            .map(drop)
+    }
+
+    /// `PATCH /ticket-types/{id}`: only the fields given change.
+    pub async fn update_ticket_type(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        ticket_type: &str,
+        body: &TicketTypeRequest,
+    ) -> Result<(), ApiError> {
+        let path = format!("/ticket-types/{}", path_segment(ticket_type));
+        let body = request(body)?;
+        self.send(Call {
+            method: Method::PATCH,
+            ..Call::post(&path, caller, &bearer, body)
+        })
         .await
         .map(drop)
+    }
+
+    /// `PATCH /promo-codes/{id}`: its limits, window and whether it is active.
+    pub async fn update_promo_code(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        promo_code: &str,
+        body: &PromoCodeRequest,
+    ) -> Result<(), ApiError> {
+        let path = format!("/promo-codes/{}", path_segment(promo_code));
+        let body = request(body)?;
+        self.send(Call {
+            method: Method::PATCH,
+            ..Call::post(&path, caller, &bearer, body)
+        })
+        .await
+        .map(drop)
+    }
+
+    /// A page of the scan log (`GET /events/{id}/checkin-log`), newest first.
+    pub async fn checkin_log(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        cursor: Option<&str>,
+    ) -> Result<Paged<CheckinLogEntry>, ApiError> {
+        let mut query = vec![("limit", "200")];
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        let path = format!(
+            "/events/{}/checkin-log?{}",
+            path_segment(event),
+            serde_urlencoded::to_string(query).unwrap_or_default()
+        );
+        self.send_json(Call::get(&path, caller, Some(&bearer)))
+            .await
     }
 
     pub async fn revoke_device(

@@ -27,6 +27,8 @@ mod fixtures;
 )]
 mod helpers;
 
+mod console;
+
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -532,12 +534,21 @@ async fn an_organizer_publishes_an_event_sees_the_sale_and_refunds_a_ticket() {
              document.getElementById('field-ends_at').value = '2030-07-01T23:45';",
         )
         .await;
-    browser.fill("#field-timezone", "Europe/Sarajevo").await;
+    browser
+        .js(
+            "document.getElementById('field-timezone').value = 'Europe/Sarajevo';
+             document.getElementById('field-country').value = 'BA';",
+        )
+        .await;
     browser.fill("#field-venue_name", "Open-air cinema").await;
     browser.fill("#field-city", "Sarajevo").await;
-    browser.fill("#field-country", "BA").await;
     browser.click("form.form button[type=submit]").await;
     browser.wait_for_path("notice=event_created").await;
+    let overview = browser.path().await;
+    let overview = overview.split('?').next().unwrap().to_owned();
+    browser
+        .goto(&format!("{base}{overview}/ticket-types"))
+        .await;
     for (name, price) in [("Early bird", "12.50"), ("Regular", "18")] {
         browser.fill("#field-name", name).await;
         browser.fill("#field-price", price).await;
@@ -545,6 +556,7 @@ async fn an_organizer_publishes_an_event_sees_the_sale_and_refunds_a_ticket() {
         browser.click("form[action$='/ticket-types'] button").await;
         browser.wait_for_path("notice=ticket_type_added").await;
     }
+    browser.goto(&format!("{base}{overview}")).await;
     browser.click("form[action$='/publish'] button").await;
     browser.wait_for_path("notice=event_published").await;
     assert!(browser.source().await.contains("The event is published"));
@@ -605,9 +617,14 @@ async fn an_organizer_publishes_an_event_sees_the_sale_and_refunds_a_ticket() {
     browser
         .goto(&format!("{base}/organize/orders/{order_id}"))
         .await;
-    browser
-        .click("form[action$='/refund'] input[name=ticket_id] ~ button")
-        .await;
+    // Refunding a ticket first shows what goes back, on a page of its own.
+    browser.click("a[href*='/refund?ticket_id=']").await;
+    browser.wait_for_path("/refund?ticket_id=").await;
+    assert!(browser
+        .source()
+        .await
+        .contains("€12.50 goes back to grace@example.com"));
+    browser.click("form[action$='/refund'] button.danger").await;
     browser.css(".notice").await;
     let page = browser.source().await;
     assert!(page.contains("The refund has been made"), "{page}");

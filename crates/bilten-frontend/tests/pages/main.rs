@@ -15,6 +15,7 @@ mod accounts;
 mod admin;
 mod assets_and_errors;
 mod attendee;
+mod console;
 mod event_money;
 mod languages;
 mod organizer;

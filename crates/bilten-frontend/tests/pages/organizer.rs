@@ -71,8 +71,9 @@ async fn an_organizer_creates_an_event_with_two_ticket_types_and_publishes_it() 
     let org_page = organizer_with_organization(&site).await;
     let org_html = site.get(&org_page).await;
     assert!(org_html.body.contains("Kino Meeting Point"));
+    let team_html = site.get(&format!("{org_page}/team")).await;
     assert!(
-        org_html.body.contains("Olga Organizer"),
+        team_html.body.contains("Olga Organizer"),
         "the team lists the owner"
     );
 
@@ -142,7 +143,8 @@ async fn an_organizer_creates_an_event_with_two_ticket_types_and_publishes_it() 
     );
     let page = site.get(published.location()).await;
     assert!(page.body.contains("The event is published"));
-    assert!(page.body.contains("€12.50") && page.body.contains("€18.00"));
+    let types = site.get(&format!("{dashboard}/ticket-types")).await;
+    assert!(types.body.contains("€12.50") && types.body.contains("€18.00"));
     assert!(
         page.body.contains("0 of 200"),
         "sold of capacity: {}",
@@ -305,11 +307,12 @@ async fn the_team_is_managed_by_email_and_unknown_people_are_named_as_such() {
         joined.location(),
         format!("{org_page}?notice=invitation_accepted")
     );
-    let team = site.get(&org_page).await;
+    let team = site.get(&format!("{org_page}/team")).await;
     assert!(team.body.contains("nobody@example.com"), "{}", team.body);
 
     // Requiring two-factor sign-in asks the owner to turn it on for themselves first.
-    assert!(team.body.contains("Require two-factor sign-in"));
+    let settings = site.get(&format!("{org_page}/settings")).await;
+    assert!(settings.body.contains("Require two-factor sign-in"));
     let refused = site
         .submit(
             &org_page,
@@ -384,6 +387,8 @@ async fn the_dashboard_counts_holds_and_lists_orders_with_a_promo_code_discount(
                 ("percent", "25"),
                 ("amount", ""),
                 ("max_uses", ""),
+                // The form's "active" box is ticked by default.
+                ("active", "true"),
             ],
         )
         .await;
@@ -404,7 +409,7 @@ async fn the_dashboard_counts_holds_and_lists_orders_with_a_promo_code_discount(
     assert!(both.body.contains(r#"id="field-percent-error""#));
     site.submit(&dashboard, &format!("{dashboard}/publish"), &[])
         .await;
-    let page = site.get(&dashboard).await;
+    let page = site.get(&format!("{dashboard}/promo-codes")).await;
     assert!(
         page.body.contains("FRIENDS") && page.body.contains("25% off"),
         "{}",
@@ -528,17 +533,35 @@ async fn a_refund_from_the_order_page_revokes_the_ticket() {
         "{}",
         page.body
     );
-    let marker = r#"name="ticket_id" value=""#;
+    let marker = "/refund?ticket_id=";
     let start = page.body.find(marker).unwrap() + marker.len();
     let ticket: String = page.body[start..]
         .chars()
         .take_while(|c| *c != '"')
         .collect();
-    let refunded = site
+    // A page of its own says what goes back before anything happens.
+    let confirm_page = format!("{admin_page}/refund?ticket_id={ticket}");
+    let confirm = site.get(&confirm_page).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+    assert!(
+        confirm.body.contains("This ticket is revoked"),
+        "{}",
+        confirm.body
+    );
+    let unconfirmed = site
         .submit(
-            &admin_page,
+            &confirm_page,
             &format!("{admin_page}/refund"),
             &[("ticket_id", &ticket)],
+        )
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::SEE_OTHER);
+    assert_eq!(unconfirmed.location(), confirm_page, "nothing refunded");
+    let refunded = site
+        .submit(
+            &confirm_page,
+            &format!("{admin_page}/refund"),
+            &[("ticket_id", &ticket), ("confirm", "yes")],
         )
         .await;
     assert_eq!(refunded.status, StatusCode::SEE_OTHER, "{}", refunded.body);
@@ -659,7 +682,16 @@ async fn check_in_lists_and_scanner_devices_are_set_up_from_the_dashboard_with_a
     let marker = r#"/revoke""#;
     let end = page.body.find(marker).unwrap() + "/revoke".len();
     let start = page.body[..end].rfind('"').unwrap() + 1;
-    let revoked = site.submit(&dashboard, &page.body[start..end], &[]).await;
+    let confirm = site.get(&page.body[start..end]).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+    assert!(
+        confirm.body.contains("can no longer scan"),
+        "{}",
+        confirm.body
+    );
+    let revoked = site
+        .submit(&dashboard, &page.body[start..end], &[("confirm", "yes")])
+        .await;
     assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
     let page = site.get(revoked.location()).await;
     assert!(

@@ -277,3 +277,66 @@ editor-new-device = Neues Gerät
 editor-new-device-hint = Z. B. Handy an Eingang A. Es bekommt einen einmaligen Kopplungscode.
 editor-add-device = Gerät hinzufügen
 editor-dashboard-description = Das Dashboard Ihrer Veranstaltung auf Bilten.
+
+## The organizer console: navigation, pages of their own, pickers, charts, confirmations
+
+console-nav = Verwaltung
+console-menu = Menü
+console-overview = Überblick
+console-reports = Berichte
+console-event-settings = Einstellungen der Veranstaltung
+console-org-settings = Einstellungen
+console-owners-only = Nur eine Inhaberin oder ein Inhaber kann das ändern.
+console-page-of = { $page } – { $event }
+console-edit = Bearbeiten
+console-all-reports = Alle Berichte
+console-no-country = Kein Land
+console-available = Übrig
+console-no-quotas = Noch keine Kontingente.
+console-add-types-first = Legen Sie zuerst eine Ticketart an; ein Kontingent umfasst Ticketarten.
+console-min-per-order = Mindestens pro Bestellung
+console-min-per-order-hint = Ein Käufer nimmt mindestens so viele (1 für beliebig viele).
+console-per-order = Pro Bestellung
+console-per-order-range = { $min }–{ $max } pro Bestellung
+console-visibility = Sichtbarkeit
+console-visibility-public = Öffentlich: auf der Seite der Veranstaltung aufgeführt
+console-visibility-hidden = Verborgen: nur mit einem Aktionscode, der sie freischaltet
+console-edit-ticket-type = „{ $name }“ bearbeiten
+console-ticket-type-counts = { $sold } verkauft, { $held } reserviert. Die Kapazität kann nicht darunter sinken. Ein geleertes Verkaufsdatum behält das gespeicherte.
+console-no-promo-codes = Noch keine Aktionscodes.
+console-applies-to = Ticketarten
+console-applies-to-hint = Keine angekreuzt: jede Ticketart der Veranstaltung.
+console-all-types = Jede Ticketart
+console-max-uses-hint = Optional. Jede Bestellung nutzt ihn einmal; leer: ohne Grenze.
+console-valid = Gültig
+console-valid-from = Gültig ab
+console-valid-until = Gültig bis
+console-valid-hint = Optional, nach der Uhrzeit der Veranstaltung; leer: ab sofort bis zur Veranstaltung.
+console-always = Immer
+console-reveals-hidden = Zeigt die verborgenen Ticketarten, für die er gilt
+console-reveals-hidden-short = Schaltet verborgene Ticketarten frei
+console-edit-promo-code = Aktionscode { $code } bearbeiten
+console-promo-fixed = Der Code, sein Rabatt und seine Ticketarten bleiben, wie sie sind: Bestellungen wurden damit berechnet.
+console-notice-promo-code-saved = Aktionscode gespeichert.
+console-checkin-lists = Einlasslisten
+console-revoke-heading = „{ $device }“ sperren?
+console-revoke-stops = Dieses Gerät kann nicht mehr scannen und die Gästeliste nicht mehr laden; sein Kopplungscode gilt nicht mehr.
+console-revoke-scans-kept = Seine bisherigen Scans bleiben im Protokoll und zählen weiter.
+console-keep-device = Gerät behalten
+console-chart-when = Wann
+console-series-tickets = Verkaufte Tickets
+console-series-revenue = Umsatz ({ $currency })
+console-series-entries = Einlässe
+console-revenue-caption = Umsatz pro Ticketart (bezahlte Bestellungen, nach Rabatten)
+console-revenue-none = Noch kein Umsatz.
+console-entries-caption = Einlässe pro Stunde (Uhrzeit der Veranstaltung)
+console-entries-none = Noch niemand wurde eingelassen.
+report-refund-heading = Diese Bestellung erstatten?
+report-refund-crumb = Erstatten
+report-refund-amount = { $amount } gehen an { $email } zurück.
+report-refund-tickets = { $count ->
+    [one] Dieses Ticket wird gesperrt und gewährt keinen Einlass mehr:
+   *[other] Diese { $count } Tickets werden gesperrt und gewähren keinen Einlass mehr:
+}
+report-refund-submit = { $amount } erstatten
+report-refund-keep = Bestellung behalten

@@ -277,3 +277,66 @@ editor-new-device = New device
 editor-new-device-hint = E.g. Gate A phone. It gets a one-time pairing code.
 editor-add-device = Add device
 editor-dashboard-description = Your event's dashboard on Bilten.
+
+## The organizer console: navigation, pages of their own, pickers, charts, confirmations
+
+console-nav = Console
+console-menu = Menu
+console-overview = Overview
+console-reports = Reports
+console-event-settings = Event settings
+console-org-settings = Settings
+console-owners-only = Only an owner can change this.
+console-page-of = { $page } – { $event }
+console-edit = Edit
+console-all-reports = All reports
+console-no-country = No country
+console-available = Left
+console-no-quotas = No quotas yet.
+console-add-types-first = Add a ticket type first; a quota covers ticket types.
+console-min-per-order = Fewest per order
+console-min-per-order-hint = A buyer takes at least this many (1 for any number).
+console-per-order = Per order
+console-per-order-range = { $min }–{ $max } per order
+console-visibility = Visibility
+console-visibility-public = Public: listed on the event page
+console-visibility-hidden = Hidden: only with a promo code that reveals it
+console-edit-ticket-type = Edit “{ $name }”
+console-ticket-type-counts = { $sold } sold, { $held } held. The capacity cannot go below these. An emptied sales date keeps the one saved.
+console-no-promo-codes = No promo codes yet.
+console-applies-to = Ticket types
+console-applies-to-hint = None ticked: every ticket type of the event.
+console-all-types = Every ticket type
+console-max-uses-hint = Optional. Each order uses it once; empty: no limit.
+console-valid = Valid
+console-valid-from = Valid from
+console-valid-until = Valid until
+console-valid-hint = Optional, on the event's clocks; empty: from now on, until the event.
+console-always = Always
+console-reveals-hidden = Shows the hidden ticket types it applies to
+console-reveals-hidden-short = Reveals hidden types
+console-edit-promo-code = Edit promo code { $code }
+console-promo-fixed = The code, its discount and its ticket types stay as they are: orders were priced with them.
+console-notice-promo-code-saved = Promo code saved.
+console-checkin-lists = Check-in lists
+console-revoke-heading = Revoke “{ $device }”?
+console-revoke-stops = This device can no longer scan or download the guest list; its pairing code stops working.
+console-revoke-scans-kept = The scans it has made stay in the log and still count.
+console-keep-device = Keep the device
+console-chart-when = When
+console-series-tickets = Tickets sold
+console-series-revenue = Revenue ({ $currency })
+console-series-entries = Entries
+console-revenue-caption = Revenue per ticket type (paid orders, after discounts)
+console-revenue-none = No revenue yet.
+console-entries-caption = Entries per hour (event time)
+console-entries-none = Nobody has been checked in yet.
+report-refund-heading = Refund this order?
+report-refund-crumb = Refund
+report-refund-amount = { $amount } goes back to { $email }.
+report-refund-tickets = { $count ->
+    [one] This ticket is revoked and no longer admits anyone:
+   *[other] These { $count } tickets are revoked and no longer admit anyone:
+}
+report-refund-submit = Refund { $amount }
+report-refund-keep = Keep the order

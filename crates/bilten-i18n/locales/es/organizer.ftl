@@ -277,3 +277,66 @@ editor-new-device = Nuevo dispositivo
 editor-new-device-hint = P. ej. Móvil de la puerta A. Recibe un código de vinculación de un solo uso.
 editor-add-device = Añadir dispositivo
 editor-dashboard-description = El panel de tu evento en Bilten.
+
+## The organizer console: navigation, pages of their own, pickers, charts, confirmations
+
+console-nav = Consola
+console-menu = Menú
+console-overview = Resumen
+console-reports = Informes
+console-event-settings = Ajustes del evento
+console-org-settings = Ajustes
+console-owners-only = Solo una persona propietaria puede cambiar esto.
+console-page-of = { $page } – { $event }
+console-edit = Editar
+console-all-reports = Todos los informes
+console-no-country = Ningún país
+console-available = Quedan
+console-no-quotas = Aún no hay cupos.
+console-add-types-first = Añade primero un tipo de entrada; un cupo abarca tipos de entrada.
+console-min-per-order = Mínimo por pedido
+console-min-per-order-hint = Quien compra lleva al menos esta cantidad (1 para cualquier cantidad).
+console-per-order = Por pedido
+console-per-order-range = { $min }–{ $max } por pedido
+console-visibility = Visibilidad
+console-visibility-public = Pública: aparece en la página del evento
+console-visibility-hidden = Oculta: solo con un código promocional que la muestre
+console-edit-ticket-type = Editar «{ $name }»
+console-ticket-type-counts = { $sold } vendidas, { $held } reservadas. La capacidad no puede bajar de ahí. Si vacías una fecha de venta, se mantiene la guardada.
+console-no-promo-codes = Aún no hay códigos promocionales.
+console-applies-to = Tipos de entrada
+console-applies-to-hint = Si no marcas ninguno: todos los tipos de entrada del evento.
+console-all-types = Todos los tipos de entrada
+console-max-uses-hint = Opcional. Cada pedido lo usa una vez; vacío: sin límite.
+console-valid = Válido
+console-valid-from = Válido desde
+console-valid-until = Válido hasta
+console-valid-hint = Opcional, en la hora del evento; vacío: desde ahora hasta el evento.
+console-always = Siempre
+console-reveals-hidden = Muestra los tipos de entrada ocultos a los que se aplica
+console-reveals-hidden-short = Muestra tipos ocultos
+console-edit-promo-code = Editar el código promocional { $code }
+console-promo-fixed = El código, su descuento y sus tipos de entrada no cambian: con ellos se calcularon los pedidos.
+console-notice-promo-code-saved = Código promocional guardado.
+console-checkin-lists = Listas de acceso
+console-revoke-heading = ¿Revocar «{ $device }»?
+console-revoke-stops = Este dispositivo ya no podrá escanear ni descargar la lista de invitados; su código de emparejamiento deja de funcionar.
+console-revoke-scans-kept = Los escaneos que ya hizo se quedan en el registro y siguen contando.
+console-keep-device = Mantener el dispositivo
+console-chart-when = Cuándo
+console-series-tickets = Entradas vendidas
+console-series-revenue = Ingresos ({ $currency })
+console-series-entries = Entradas al recinto
+console-revenue-caption = Ingresos por tipo de entrada (pedidos pagados, tras descuentos)
+console-revenue-none = Aún no hay ingresos.
+console-entries-caption = Entradas al recinto por hora (hora del evento)
+console-entries-none = Aún no ha entrado nadie.
+report-refund-heading = ¿Reembolsar este pedido?
+report-refund-crumb = Reembolsar
+report-refund-amount = Se devuelven { $amount } a { $email }.
+report-refund-tickets = { $count ->
+    [one] Esta entrada se revoca y ya no da acceso:
+   *[other] Estas { $count } entradas se revocan y ya no dan acceso:
+}
+report-refund-submit = Reembolsar { $amount }
+report-refund-keep = Mantener el pedido

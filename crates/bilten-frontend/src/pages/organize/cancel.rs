@@ -12,8 +12,9 @@ use maud::html;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::editor::{event_status_action, load};
-use super::{authed, breadcrumbs};
+use super::authed;
+use super::console::{self, EventPage};
+use super::overview::event_status_action;
 use crate::api::ticketing::path_segment;
 use crate::api::ticketing::EventStatus;
 use crate::session::{CsrfForm, PageError, Visit};
@@ -32,8 +33,8 @@ fn page_path(id: &str) -> String {
 }
 
 async fn confirmation(app: &Frontend, visit: &mut Visit, id: &str) -> Result<Response, PageError> {
-    let detail = load(app, visit, id).await?;
-    let event = &detail.event;
+    let ctx = console::event(app, visit, id).await?;
+    let event = &ctx.detail.event;
     let dashboard = format!("/organize/events/{}", path_segment(&event.id.to_string()));
     if event.status == EventStatus::Canceled {
         return Ok(Redirect::to(&format!("{dashboard}?notice=event_canceled")).into_response());
@@ -45,7 +46,6 @@ async fn confirmation(app: &Frontend, visit: &mut Visit, id: &str) -> Result<Res
     let l = visit.locale;
     let refund = crate::format::money(l, totals.net);
     let content = html! {
-        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&l.t("org-organization"), Some(format!("/organize/{}", event.organization_id))), (&event.title, Some(dashboard.clone())), (&l.t("cancel-crumb"), None)]))
         h1 { (t(l, "cancel-heading", &[("event", event.title.as_str().into())])) }
         div.notice-warning role="alert" {
             p { strong { (l.t("account-delete-final")) } }
@@ -72,6 +72,7 @@ async fn confirmation(app: &Frontend, visit: &mut Visit, id: &str) -> Result<Res
             }
         }
     };
+    let content = console::event_frame(l, &ctx, EventPage::Cancel, &[], &content);
     Ok(visit.page(
         &t(l, "cancel-title", &[("event", event.title.as_str().into())]),
         &l.t("cancel-description"),

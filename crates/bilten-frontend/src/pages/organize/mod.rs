@@ -6,9 +6,17 @@
 //! page again with the API's field errors next to the fields.
 
 mod cancel;
+mod charts;
+mod checkin;
+mod console;
 mod editor;
+mod forms;
+mod overview;
 mod privacy;
+mod promo_codes;
+mod quotas;
 mod reports;
+mod ticket_types;
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -28,16 +36,24 @@ use crate::Frontend;
 use bilten_api::invitations::Invitation;
 use bilten_domain::OrgRole;
 use bilten_i18n::Locale;
+use console::OrgPage;
 
 pub fn routes() -> Router<Frontend> {
     Router::new()
         .route("/organize", get(organizations))
         .route("/organize/organizations", post(create_organization))
         .route("/organize/{org}", get(organization))
+        .route("/organize/{org}/team", get(team_page))
+        .route("/organize/{org}/settings", get(settings_page))
         .route("/organize/{org}/members", post(add_member))
         .route("/organize/{org}/members/{user}/remove", post(remove_member))
         .route("/organize/{org}/two-factor", post(set_two_factor))
         .merge(editor::routes())
+        .merge(overview::routes())
+        .merge(ticket_types::routes())
+        .merge(quotas::routes())
+        .merge(promo_codes::routes())
+        .merge(checkin::routes())
         .merge(cancel::routes())
         .merge(reports::routes())
         .merge(privacy::routes())
@@ -60,6 +76,7 @@ fn notice(l: Locale, query: &NoticeQuery) -> Option<String> {
         "event_canceled" => l.t("org-notice-event-canceled"),
         "ticket_type_added" => l.t("org-notice-ticket-type-added"),
         "ticket_type_saved" => l.t("org-notice-ticket-type-saved"),
+        "promo_code_saved" => l.t("console-notice-promo-code-saved"),
         "quota_added" => l.t("org-notice-quota-added"),
         "promo_code_added" => l.t("org-notice-promo-code-added"),
         "checkin_list_added" => l.t("org-notice-checkin-list-added"),
@@ -227,9 +244,9 @@ fn team(
     ];
     let (email, role) = (l.t("checkout-email"), l.t("admin-role"));
     html! {
-        section.panel aria-labelledby="team" {
-            h2 #team { (l.t("org-team")) }
-            div.table-wrap {
+        section aria-labelledby="team" {
+            h1 #team { (l.t("org-team")) }
+            div.table-wrap tabindex="0" role="region" aria-label=(l.t("org-team")) {
                 table {
                     thead { tr { th scope="col" { (l.t("auth-name")) } th scope="col" { (l.t("admin-email")) } th scope="col" { (role) } th scope="col" { span.visually-hidden { (l.t("admin-actions")) } } } }
                     tbody {
@@ -250,8 +267,8 @@ fn team(
                 }
             }
             @if !invited.is_empty() {
-                h3 #invited { (l.t("org-invited")) }
-                div.table-wrap {
+                h2 #invited { (l.t("org-invited")) }
+                div.table-wrap tabindex="0" role="region" aria-label=(l.t("org-invited")) {
                     table aria-labelledby="invited" {
                         thead { tr { th scope="col" { (l.t("admin-email")) } th scope="col" { (role) } th scope="col" { (l.t("org-link-until")) } } }
                         tbody {
@@ -266,22 +283,7 @@ fn team(
                     }
                 }
             }
-            @if organization.role == OrgRole::Owner {
-                h3 { (l.t("account-two-factor")) }
-                @if organization.require_two_factor {
-                    p { (l.t("org-two-factor-required")) }
-                } @else {
-                    p { (l.t("org-two-factor-not-required")) }
-                }
-                form method="post" action={ "/organize/" (org) "/two-factor" } {
-                    (csrf_field(&visit.csrf_token))
-                    input type="hidden" name="required" value=(if organization.require_two_factor { "false" } else { "true" });
-                    button.secondary type="submit" {
-                        @if organization.require_two_factor { (l.t("org-two-factor-stop")) } @else { (l.t("org-two-factor-require")) }
-                    }
-                }
-            }
-            h3 { (l.t("org-add-member")) }
+            h2 { (l.t("org-add-member")) }
             (error_summary(form, &[("email", &email), ("role", &role)]))
             form.form method="post" action={ "/organize/" (org) "/members" } novalidate {
                 (csrf_field(&visit.csrf_token))
@@ -293,62 +295,119 @@ fn team(
     }
 }
 
+/// Which page of an organization to draw.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OrgView {
+    Events,
+    Team,
+    Settings,
+}
+
 async fn organization_page(
     app: &Frontend,
     visit: &mut Visit,
     org: &str,
+    view: OrgView,
     member_form: &FormState,
     notice_text: Option<&str>,
 ) -> Result<Response, PageError> {
-    let list = authed!(app, visit, |token, fwd| app
-        .api
-        .my_organizations(&fwd, token))?;
-    let Some(organization) = list.into_iter().find(|o| o.id.to_string() == org) else {
-        return Err(PageError::NotFound);
-    };
-    let events = match authed!(app, visit, |token, fwd| app
-        .api
-        .organization_events(&fwd, token, org))
-    {
-        Err(ApiError::Rejected(r)) if r.code == bilten_api::ErrorCode::TwoFactorRequired => {
-            let content = html! {
-                h1 { (organization.name) }
-                p { (r.message) }
-                p { a.button href="/account" { (visit.locale.t("account-two-factor-set-up")) } }
-            };
-            return Ok(visit.page_with_status(
-                axum::http::StatusCode::FORBIDDEN,
-                &organization.name,
-                &visit.locale.t("org-two-factor-required-here"),
-                &content,
-            ));
-        }
-        other => other?,
-    };
-    let members = authed!(app, visit, |token, fwd| app.api.members(&fwd, token, org))?;
-    let invited = authed!(app, visit, |token, fwd| app
-        .api
-        .invitations(&fwd, token, org))?;
+    let organization = console::organization(app, visit, org).await?;
     let l = visit.locale;
-    let content = html! {
-        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&organization.name, None)]))
-        (views::notice(notice_text))
-        h1 { (organization.name) }
-        p { a.button href={ "/organize/" (org) "/events/new" } { (l.t("org-new-event")) } }
-        h2 #events { (l.t("nav-events")) }
-        @if events.is_empty() {
-            p.empty-state { (l.t("org-no-events")) }
-        } @else {
-            div.table-wrap {
-                table aria-labelledby="events" {
-                    thead { tr { th scope="col" { (l.t("my-orders-col-event")) } th scope="col" { (l.t("org-starts-local")) } th scope="col" { (l.t("admin-status")) } } }
-                    tbody { @for event in &events { (event_row(l, event)) } }
+    let content = match view {
+        OrgView::Events => {
+            let events = match authed!(app, visit, |token, fwd| app
+                .api
+                .organization_events(&fwd, token, org))
+            {
+                Err(ApiError::Rejected(r))
+                    if r.code == bilten_api::ErrorCode::TwoFactorRequired =>
+                {
+                    let content = html! {
+                        h1 { (organization.name) }
+                        p { (r.message) }
+                        p { a.button href="/account" { (l.t("account-two-factor-set-up")) } }
+                    };
+                    return Ok(visit.page_with_status(
+                        axum::http::StatusCode::FORBIDDEN,
+                        &organization.name,
+                        &l.t("org-two-factor-required-here"),
+                        &content,
+                    ));
+                }
+                other => other?,
+            };
+            html! {
+                (views::notice(notice_text))
+                h1 { (organization.name) }
+                p { a.button href=(OrgPage::NewEvent.href(org)) { (l.t("org-new-event")) } }
+                h2 #events { (l.t("nav-events")) }
+                @if events.is_empty() {
+                    p.empty-state { (l.t("org-no-events")) }
+                } @else {
+                    div.table-wrap tabindex="0" role="region" aria-label=(l.t("nav-events")) {
+                        table aria-labelledby="events" {
+                            thead { tr { th scope="col" { (l.t("my-orders-col-event")) } th scope="col" { (l.t("org-starts-local")) } th scope="col" { (l.t("admin-status")) } } }
+                            tbody { @for event in &events { (event_row(l, event)) } }
+                        }
+                    }
                 }
             }
         }
-        (team(visit, &organization, &members, &invited, member_form))
+        OrgView::Team => {
+            let members = authed!(app, visit, |token, fwd| app.api.members(&fwd, token, org))?;
+            let invited = authed!(app, visit, |token, fwd| app
+                .api
+                .invitations(&fwd, token, org))?;
+            html! {
+                (views::notice(notice_text))
+                (team(visit, &organization, &members, &invited, member_form))
+            }
+        }
+        OrgView::Settings => settings(visit, &organization, notice_text),
     };
-    Ok(visit.page(&organization.name, &l.t("org-one-description"), &content))
+    let (page, title) = match view {
+        OrgView::Events => (OrgPage::Events, organization.name.clone()),
+        OrgView::Team => (
+            OrgPage::Team,
+            format!("{} – {}", l.t("org-team"), organization.name),
+        ),
+        OrgView::Settings => (
+            OrgPage::Settings,
+            format!("{} – {}", l.t("console-org-settings"), organization.name),
+        ),
+    };
+    let framed = console::org_frame(l, &organization, page, &[], &content);
+    Ok(visit.page(&title, &l.t("org-one-description"), &framed))
+}
+
+/// The organization's settings: requiring two-factor sign-in of every member (owners).
+fn settings(visit: &Visit, organization: &Organization, notice_text: Option<&str>) -> Markup {
+    let org = organization.id.to_string();
+    let org = org.as_str();
+    let l = visit.locale;
+    html! {
+        (views::notice(notice_text))
+        h1 { (l.t("console-org-settings")) }
+        section.panel aria-labelledby="two-factor" {
+            h2 #two-factor { (l.t("account-two-factor")) }
+            @if organization.require_two_factor {
+                p { (l.t("org-two-factor-required")) }
+            } @else {
+                p { (l.t("org-two-factor-not-required")) }
+            }
+            @if organization.role == OrgRole::Owner {
+                form method="post" action={ "/organize/" (org) "/two-factor" } {
+                    (csrf_field(&visit.csrf_token))
+                    input type="hidden" name="required" value=(if organization.require_two_factor { "false" } else { "true" });
+                    button.secondary type="submit" {
+                        @if organization.require_two_factor { (l.t("org-two-factor-stop")) } @else { (l.t("org-two-factor-require")) }
+                    }
+                }
+            } @else {
+                p.muted { (l.t("console-owners-only")) }
+            }
+        }
+    }
 }
 
 async fn organization(
@@ -358,7 +417,53 @@ async fn organization(
     Query(query): Query<NoticeQuery>,
 ) -> Response {
     let (form, notice) = (FormState::new(visit.locale), notice(visit.locale, &query));
-    let outcome = organization_page(&app, &mut visit, &org, &form, notice.as_deref()).await;
+    let outcome = organization_page(
+        &app,
+        &mut visit,
+        &org,
+        OrgView::Events,
+        &form,
+        notice.as_deref(),
+    )
+    .await;
+    visit.respond(outcome)
+}
+
+async fn team_page(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(org): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    let (form, notice) = (FormState::new(visit.locale), notice(visit.locale, &query));
+    let outcome = organization_page(
+        &app,
+        &mut visit,
+        &org,
+        OrgView::Team,
+        &form,
+        notice.as_deref(),
+    )
+    .await;
+    visit.respond(outcome)
+}
+
+async fn settings_page(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(org): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    let (form, notice) = (FormState::new(visit.locale), notice(visit.locale, &query));
+    let outcome = organization_page(
+        &app,
+        &mut visit,
+        &org,
+        OrgView::Settings,
+        &form,
+        notice.as_deref(),
+    )
+    .await;
     visit.respond(outcome)
 }
 
@@ -394,9 +499,9 @@ async fn add_member(
             } else {
                 "member_added"
             };
-            format!("/organize/{}?notice={notice}", path_segment(&org))
+            format!("/organize/{}/team?notice={notice}", path_segment(&org))
         },
-        async |form| organization_page(&app, &mut visit, &org, &form, None).await,
+        async |form| organization_page(&app, &mut visit, &org, OrgView::Team, &form, None).await,
     )
     .await;
     visit.respond(outcome)
@@ -430,7 +535,7 @@ async fn set_two_factor(
     };
     let outcome = notice.map(|notice| {
         axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
-            "/organize/{}?notice={notice}",
+            "/organize/{}/settings?notice={notice}",
             path_segment(&org)
         )))
     });
@@ -449,8 +554,13 @@ async fn remove_member(
     let outcome = after_post(
         result,
         FormState::new(visit.locale),
-        |()| format!("/organize/{}?notice=member_removed", path_segment(&org)),
-        async |form| organization_page(&app, &mut visit, &org, &form, None).await,
+        |()| {
+            format!(
+                "/organize/{}/team?notice=member_removed",
+                path_segment(&org)
+            )
+        },
+        async |form| organization_page(&app, &mut visit, &org, OrgView::Team, &form, None).await,
     )
     .await;
     visit.respond(outcome)

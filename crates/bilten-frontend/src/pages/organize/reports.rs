@@ -1,22 +1,17 @@
-//! An event's orders (search, detail) and attendees (with CSV export), and the sales chart.
-
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+//! An event's orders (search, detail, refund with its confirmation page) and attendees
+//! (with CSV export), and the check-in tables the check-in page shows.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::{Duration, NaiveDate};
-use chrono_tz::Tz;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{authed, breadcrumbs, notice};
-use crate::api::ticketing::{
-    path_segment, Attendee, DaySales, OrderRow, OrderStatus, TicketStatus,
-};
+use super::console::{self, EventPage};
+use super::{authed, notice};
+use crate::api::ticketing::{path_segment, Attendee, OrderRow, OrderStatus, TicketStatus};
 use crate::format;
 use crate::pages::NoticeQuery;
 use crate::session::{PageError, Visit};
@@ -32,7 +27,10 @@ pub fn routes() -> Router<Frontend> {
         .route("/organize/events/{id}/attendees.csv", get(attendees_csv))
         .route("/organize/orders/{id}", get(order_detail))
         .route("/organize/devices/{id}/pairing.svg", get(pairing_svg))
-        .route("/organize/orders/{id}/refund", axum::routing::post(refund))
+        .route(
+            "/organize/orders/{id}/refund",
+            get(confirm_refund).post(refund),
+        )
 }
 
 /// Check-in lists with their live counts (the scanner service records the scans).
@@ -88,10 +86,7 @@ pub fn devices_table(
                                 p.muted { (l.t("device-pairing-hint")) }
                             }
                             @if device.status != crate::api::ticketing::DeviceStatus::Revoked {
-                                form method="post" action={ "/organize/events/" (event) "/devices/" (device.id) "/revoke" } {
-                                    input type="hidden" name="csrf_token" value=(visit.csrf_token);
-                                    button.secondary type="submit" { (l.t("device-revoke")) span.visually-hidden { " " (device.name) } }
-                                }
+                                p { a href={ "/organize/events/" (path_segment(event)) "/devices/" (device.id) "/revoke" } { (l.t("device-revoke")) span.visually-hidden { " " (device.name) } } }
                             }
                         }
                         @if device.pairing_code.is_some() {
@@ -137,7 +132,7 @@ pub fn checkin_table(l: Locale, lists: &[crate::api::ticketing::CheckinListStats
         @if lists.is_empty() {
             p.muted { (l.t("checkin-none")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(l.t("console-checkin-lists")) {
                 table {
                     thead { tr { th scope="col" { (l.t("checkin-list")) } th.number scope="col" { (l.t("checkin-checked-in")) } th.number scope="col" { (l.t("checkin-expected")) } th.number scope="col" { (l.t("checkin-inside")) } } }
                     tbody {
@@ -145,94 +140,6 @@ pub fn checkin_table(l: Locale, lists: &[crate::api::ticketing::CheckinListStats
                             tr { th scope="row" { (list.name) } td.number { (n(list.checked_in)) } td.number { (n(list.expected)) } td.number { (n(list.inside)) } }
                         }
                     }
-                }
-            }
-        }
-    }
-}
-
-/// Days the chart draws: a fixed window ending at the last day with sales, so gaps show as
-/// gaps.
-const CHART_DAYS: i64 = 14;
-
-/// Tickets sold per day over the last days with sales, as an SVG bar chart drawn here (no
-/// script, no chart library): readable without JavaScript, printable, and described by a
-/// table for screen readers. `per_day` comes from the sales summary, counted by the database
-/// over every order, so the chart's total is the "Sold" above it.
-pub fn sales_chart(l: Locale, per_day: &[DaySales]) -> Markup {
-    let sold: BTreeMap<NaiveDate, i64> = per_day.iter().map(|d| (d.date, d.tickets)).collect();
-    let total: i64 = sold.values().sum();
-    let Some((&last, _)) = sold.iter().rev().find(|(_, n)| **n > 0) else {
-        return html! {
-            figure.chart {
-                figcaption { (l.t("chart-caption-short")) }
-                p.muted { (l.t("chart-none")) }
-            }
-        };
-    };
-    let days: Vec<(NaiveDate, i64)> = (0..CHART_DAYS)
-        .rev()
-        .filter_map(|back| last.checked_sub_signed(Duration::days(back)))
-        .map(|day| (day, sold.get(&day).copied().unwrap_or(0)))
-        .collect();
-    let first_shown = days.first().map_or(last, |(day, _)| *day);
-    let earlier: i64 = sold.range(..first_shown).map(|(_, n)| n).sum();
-    let peak = days.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
-    let (width, height, bar_gap) = (560_i64, 200_i64, 4_i64);
-    let plot_height = height - 30;
-    let bar_width = width / i64::try_from(days.len()).unwrap_or(CHART_DAYS) - bar_gap;
-    let mut bars = String::new();
-    for (i, (day, sold)) in days.iter().enumerate() {
-        let i = i64::try_from(i).unwrap_or(0);
-        let bar_height = sold * (plot_height - 16) / peak;
-        let x = i * (bar_width + bar_gap);
-        let y = plot_height - bar_height;
-        let _ = write!(
-            bars,
-            r#"<rect x="{x}" y="{y}" width="{bar_width}" height="{bar_height}" class="bar"><title>{}: {sold}</title></rect>"#,
-            html! { (bilten_i18n::format::day_month(l, *day)) }.into_string()
-        );
-        if *sold > 0 {
-            let _ = write!(
-                bars,
-                r#"<text x="{}" y="{}" class="value" text-anchor="middle">{sold}</text>"#,
-                x + bar_width / 2,
-                y - 3
-            );
-        }
-        if i % 2 == 0 {
-            let _ = write!(
-                bars,
-                r#"<text x="{}" y="{}" class="label" text-anchor="middle">{}</text>"#,
-                x + bar_width / 2,
-                height - 10,
-                html! { (bilten_i18n::format::day_month(l, *day)) }.into_string()
-            );
-        }
-    }
-    html! {
-        figure.chart {
-            figcaption #chart-title { (l.t("chart-caption")) }
-            svg viewBox={ "0 0 " (width) " " (height) } role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg" {
-                line x1="0" y1=(plot_height) x2=(width) y2=(plot_height) class="axis" {}
-                (PreEscaped(bars))
-            }
-            p.chart-total {
-                @if earlier > 0 {
-                    (t(l, "chart-total-earlier", &[("total", total.into()), ("earlier", earlier.into()), ("date", bilten_i18n::format::day_month_year(l, first_shown).into())]))
-                } @else {
-                    (t(l, "chart-total", &[("total", total.into())]))
-                }
-            }
-            details {
-                summary { (l.t("chart-numbers")) }
-                table {
-                    thead { tr { th scope="col" { (l.t("chart-day")) } th.number scope="col" { (l.t("tickets-title")) } } }
-                    tbody {
-                        @if earlier > 0 { tr { td { (l.t("chart-earlier")) } td.number { (earlier) } } }
-                        @for (day, sold) in &days { tr { td { (bilten_i18n::format::day(l, *day)) } td.number { (sold) } } }
-                    }
-                    tfoot { tr { th scope="row" { (l.t("order-col-total")) } td.number #chart-total { (total) } } }
                 }
             }
         }
@@ -329,16 +236,6 @@ fn search_box(l: Locale, action: &str, query: &ReportQuery, with_status: bool) -
     }
 }
 
-async fn title_of(app: &Frontend, visit: &mut Visit, id: &str) -> Result<(String, Tz), PageError> {
-    let detail = authed!(app, visit, |token, fwd| {
-        let api = app.api.clone();
-        let fwd = fwd.clone();
-        let id = id.to_owned();
-        async move { api.event(&fwd, Some(&token), &id).await }
-    })?;
-    Ok((detail.event.title, format::zone(&detail.event.timezone)))
-}
-
 async fn orders(
     State(app): State<Frontend>,
     mut visit: Visit,
@@ -346,7 +243,8 @@ async fn orders(
     Query(query): Query<ReportQuery>,
 ) -> Response {
     let outcome = async {
-        let (title, tz) = title_of(&app, &mut visit, &id).await?;
+        let ctx = console::event(&app, &mut visit, &id).await?;
+        let tz = format::zone(&ctx.detail.event.timezone);
         let api_query = query.api_query();
         let page = authed!(&app, visit, |token, fwd| app
             .api
@@ -355,7 +253,6 @@ async fn orders(
         let l = visit.locale;
         let notice_text = notice(l, &query.notice);
         let content = html! {
-            (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", path_segment(&id)))), (&l.t("report-orders"), None)]))
             (views::notice(notice_text.as_deref()))
             h1 { (l.t("report-orders")) }
             p { a href={ (base) ".csv" } download { (l.t("report-orders-csv")) } }
@@ -363,7 +260,7 @@ async fn orders(
             @if page.items.is_empty() {
                 p.empty-state { (l.t("report-no-orders")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(l.t("report-orders")) {
                     table {
                         thead { tr { th scope="col" { (l.t("order-label")) } th scope="col" { (l.t("report-buyer")) } th.number scope="col" { (l.t("tickets-title")) } th.number scope="col" { (l.t("order-col-total")) } th scope="col" { (l.t("admin-status")) } th scope="col" { (l.t("report-placed")) } } }
                         tbody {
@@ -385,6 +282,7 @@ async fn orders(
                 }
             }
         };
+        let content = console::event_frame(l, &ctx, EventPage::Orders, &[], &content);
         Ok(visit.page(&l.t("report-orders"), &l.t("report-orders-description"), &content))
     }
     .await;
@@ -398,7 +296,7 @@ async fn attendees(
     Query(query): Query<ReportQuery>,
 ) -> Response {
     let outcome = async {
-        let (title, _) = title_of(&app, &mut visit, &id).await?;
+        let ctx = console::event(&app, &mut visit, &id).await?;
         let api_query = query.api_query();
         let page = authed!(&app, visit, |token, fwd| app
             .api
@@ -406,14 +304,13 @@ async fn attendees(
         let base = format!("/organize/events/{}/attendees", path_segment(&id));
         let l = visit.locale;
         let content = html! {
-            (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", path_segment(&id)))), (&l.t("report-attendees"), None)]))
             h1 { (l.t("report-attendees")) }
             p { a href={ (base) ".csv" } download { (l.t("report-attendees-csv")) } }
             (search_box(l, &base, &query, false))
             @if page.items.is_empty() {
                 p.empty-state { (l.t("report-no-attendees")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(l.t("report-attendees")) {
                     table {
                         thead { tr { th scope="col" { (l.t("auth-name")) } th scope="col" { (l.t("order-col-ticket")) } th scope="col" { (l.t("report-buyer")) } th scope="col" { (l.t("admin-status")) } } }
                         tbody {
@@ -433,6 +330,7 @@ async fn attendees(
                 }
             }
         };
+        let content = console::event_frame(l, &ctx, EventPage::Attendees, &[], &content);
         Ok(visit.page(&l.t("report-attendees"), &l.t("report-attendees-description"), &content))
     }
     .await;
@@ -459,21 +357,20 @@ async fn order_page(
                 api.order(&fwd, access, &id).await
             }
         })?;
-    let (title, tz) = title_of(app, visit, &order.event_id.to_string()).await?;
+    let ctx = console::event(app, visit, &order.event_id.to_string()).await?;
+    let tz = format::zone(&ctx.detail.event.timezone);
     let refundable = matches!(
         order.status,
         OrderStatus::Paid | OrderStatus::PartiallyRefunded
     );
     let order_id = order.id.to_string();
-    let csrf = visit.csrf_token.clone();
     let l = visit.locale;
     let content = html! {
-        (breadcrumbs(l, &[(&l.t("nav-organize"), Some("/organize".to_owned())), (&title, Some(format!("/organize/events/{}", order.event_id))), (&l.t("report-orders"), Some(format!("/organize/events/{}/orders", order.event_id))), (&order_id, None)]))
         (views::notice(notice_text))
         h1 { (l.t("order-label")) " " code { (order.id) } }
         p { span.tag { (order_status_label(l, order.status)) } " · " (order.buyer.name) " <" (order.buyer.email) ">" }
         (crate::views::error_summary(form, &[]))
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label=(l.t("order-label")) {
             table {
                 thead { tr { th scope="col" { (l.t("order-col-ticket")) } th scope="col" { (l.t("report-attendee")) } th scope="col" { (l.t("admin-status")) } th scope="col" { span.visually-hidden { (l.t("admin-actions")) } } } }
                 tbody {
@@ -484,11 +381,7 @@ async fn order_page(
                             td { span.tag { (ticket_status_label(l, ticket.status)) } }
                             td {
                                 @if refundable && ticket.status == TicketStatus::Valid {
-                                    form method="post" action={ "/organize/orders/" (order.id) "/refund" } {
-                                        input type="hidden" name="csrf_token" value=(csrf);
-                                        input type="hidden" name="ticket_id" value=(ticket.id);
-                                        button.secondary type="submit" { (l.t("report-refund-ticket")) }
-                                    }
+                                    a href={ "/organize/orders/" (order.id) "/refund?ticket_id=" (ticket.id) } { (l.t("report-refund-ticket")) span.visually-hidden { " " (ticket.id) } }
                                 }
                             }
                         }
@@ -498,10 +391,7 @@ async fn order_page(
         }
         p { (l.t("report-total-paid")) " " strong { (format::price(l, order.total)) } " · " (t(l, "report-placed-at", &[("date_time", format::local_datetime(l, order.created_at, tz).into())])) }
         @if refundable {
-            form method="post" action={ "/organize/orders/" (order.id) "/refund" } {
-                input type="hidden" name="csrf_token" value=(csrf);
-                button.danger type="submit" { (l.t("report-refund-all")) }
-            }
+            p { a.button.danger href={ "/organize/orders/" (order.id) "/refund" } { (l.t("report-refund-all")) } }
         }
         p { a href={ "/organize/orders/" (order.id) "/anonymize" } { (l.t("report-anonymize-link")) } }
     };
@@ -510,6 +400,8 @@ async fn order_page(
     } else {
         axum::http::StatusCode::OK
     };
+    let crumbs = [(order_id, None)];
+    let content = console::event_frame(l, &ctx, EventPage::Orders, &crumbs, &content);
     Ok(visit.page_with_status(
         status,
         &l.t("order-label"),
@@ -532,6 +424,130 @@ async fn order_detail(
     visit.respond(outcome)
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct RefundQuery {
+    ticket_id: Option<String>,
+}
+
+/// What a refund gives back, before it happens: the whole order (what is left of its total)
+/// or one ticket (its share of its line, discounts included), and which tickets are revoked.
+async fn refund_confirmation(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+    ticket: Option<&str>,
+    form: &crate::views::FormState,
+) -> Result<Response, PageError> {
+    let crate::api::ticketing::OrderDetail { order, tickets } =
+        authed!(app, visit, |token, fwd| {
+            let api = app.api.clone();
+            let fwd = fwd.clone();
+            let id = id.to_owned();
+            async move {
+                let access = crate::api::ticketing::OrderAccess {
+                    bearer: Some(&token),
+                    key: None,
+                };
+                api.order(&fwd, access, &id).await
+            }
+        })?;
+    let ctx = console::event(app, visit, &order.event_id.to_string()).await?;
+    let order_id = order.id.to_string();
+    let refundable = matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded
+    );
+    let valid: Vec<_> = tickets
+        .iter()
+        .filter(|t| t.status == TicketStatus::Valid)
+        .filter(|t| ticket.is_none_or(|one| t.id.to_string() == one))
+        .collect();
+    if !refundable || valid.is_empty() {
+        return Ok(
+            axum::response::Redirect::to(&format!("/organize/orders/{}", path_segment(id)))
+                .into_response(),
+        );
+    }
+    let amount = match ticket {
+        None => order
+            .total
+            .checked_sub(
+                order
+                    .refunded
+                    .unwrap_or(bilten_domain::Money::zero(order.total.currency())),
+            )
+            .unwrap_or(order.total),
+        Some(_) => {
+            let line = valid.first().and_then(|t| {
+                order
+                    .lines
+                    .iter()
+                    .find(|line| line.ticket_type_id == t.ticket_type_id)
+            });
+            line.map_or(order.total, |line| {
+                bilten_domain::Money::new(
+                    line.total.minor() / line.quantity.max(1),
+                    line.total.currency(),
+                )
+            })
+        }
+    };
+    let l = visit.locale;
+    let money = format::money(l, amount);
+    let heading = l.t("report-refund-heading");
+    let content = html! {
+        h1 { (heading) }
+        (crate::views::error_summary(form, &[]))
+        div.notice-warning role="alert" {
+            p { strong { (l.t("account-delete-final")) } }
+            ul {
+                li #refund-amount { (t(l, "report-refund-amount", &[("amount", money.as_str().into()), ("email", order.buyer.email.as_str().into())])) }
+                li #refund-tickets { (t(l, "report-refund-tickets", &[("count", i64::try_from(valid.len()).unwrap_or(0).into())])) }
+            }
+            ul.plain-list {
+                @for t in &valid { li { (t.ticket_type) " · " @if t.attendee_name.is_empty() { "—" } @else { (t.attendee_name) } " · " code { (t.id) } } }
+            }
+        }
+        form.form method="post" action={ "/organize/orders/" (path_segment(id)) "/refund" } {
+            (crate::views::csrf_field(&visit.csrf_token))
+            input type="hidden" name="confirm" value="yes";
+            @if let Some(ticket) = ticket { input type="hidden" name="ticket_id" value=(ticket); }
+            div.order-actions {
+                button.danger type="submit" { (t(l, "report-refund-submit", &[("amount", money.as_str().into())])) }
+                a.button href={ "/organize/orders/" (path_segment(id)) } { (l.t("report-refund-keep")) }
+            }
+        }
+    };
+    let crumbs = [
+        (
+            order_id.clone(),
+            Some(format!("/organize/orders/{order_id}")),
+        ),
+        (l.t("report-refund-crumb"), None),
+    ];
+    let content = console::event_frame(l, &ctx, EventPage::Orders, &crumbs, &content);
+    let status = if form.has_errors() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok(visit.page_with_status(status, &heading, &l.t("report-order-description"), &content))
+}
+
+async fn confirm_refund(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Query(query): Query<RefundQuery>,
+) -> Response {
+    let form = crate::views::FormState::new(visit.locale);
+    let outcome =
+        refund_confirmation(&app, &mut visit, &id, query.ticket_id.as_deref(), &form).await;
+    visit.respond(outcome)
+}
+
+/// The confirmed refund; without the confirmation page's `confirm=yes` nothing is refunded
+/// and the confirmation page is shown.
 async fn refund(
     State(app): State<Frontend>,
     mut visit: Visit,
@@ -543,6 +559,18 @@ async fn refund(
         .filter(|(k, _)| k == "ticket_id")
         .map(|(_, v)| v.clone())
         .collect();
+    let confirmed = input.iter().any(|(k, v)| k == "confirm" && v == "yes");
+    let ticket = tickets.first().cloned();
+    if !confirmed {
+        let query = ticket
+            .map(|t| format!("?ticket_id={}", path_segment(&t)))
+            .unwrap_or_default();
+        return axum::response::Redirect::to(&format!(
+            "/organize/orders/{}/refund{query}",
+            path_segment(&id)
+        ))
+        .into_response();
+    }
     let result = authed!(&app, visit, |token, fwd| app
         .api
         .refund(&fwd, token, &id, &tickets));
@@ -550,7 +578,7 @@ async fn refund(
         result,
         crate::views::FormState::new(visit.locale),
         |()| format!("/organize/orders/{}?notice=refunded", path_segment(&id)),
-        async |form| order_page(&app, &mut visit, &id, &form, None).await,
+        async |form| refund_confirmation(&app, &mut visit, &id, ticket.as_deref(), &form).await,
     )
     .await;
     visit.respond(outcome)
@@ -600,50 +628,4 @@ async fn attendees_csv(
 ) -> Response {
     let outcome = csv(&app, &mut visit, &id, "attendees.csv").await;
     visit.respond(outcome)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(day: u32, tickets: i64) -> DaySales {
-        DaySales {
-            date: NaiveDate::from_ymd_opt(2030, 1, day).unwrap(),
-            tickets,
-        }
-    }
-
-    #[test]
-    fn the_chart_draws_one_bar_per_day_scaled_to_the_busiest() {
-        let chart = sales_chart(Locale::En, &[day(10, 4), day(12, 1)]).into_string();
-        assert_eq!(chart.matches("<rect").count(), 14, "{chart}");
-        assert!(chart.contains("<title>10 Jan: 4</title>"));
-        assert!(chart.contains("<title>12 Jan: 1</title>"));
-        assert!(chart.contains("<title>11 Jan: 0</title>"));
-        // The busiest day reaches the top of the plot area.
-        assert!(
-            chart.contains(r#"height="154" class="bar"><title>10 Jan: 4"#),
-            "{chart}"
-        );
-        assert!(
-            chart.contains(r#"<td class="number" id="chart-total">5</td>"#),
-            "{chart}"
-        );
-        assert!(sales_chart(Locale::En, &[])
-            .into_string()
-            .contains("No tickets sold yet."));
-    }
-
-    #[test]
-    fn days_before_the_window_still_count_in_the_total() {
-        let chart = sales_chart(Locale::En, &[day(1, 7), day(20, 2), day(25, 3)]).into_string();
-        assert!(
-            chart.contains("12 tickets sold in all, 7 of them before 12 Jan 2030."),
-            "{chart}"
-        );
-        assert!(
-            chart.contains("<td>Earlier</td><td class=\"number\">7</td>"),
-            "{chart}"
-        );
-    }
 }
