@@ -145,15 +145,15 @@ fn list_from_row(row: &AnyRow) -> StoreResult<ListRecord> {
         .collect::<StoreResult<Vec<_>>>()?;
     ticket_type_ids.sort();
     Ok(ListRecord {
-        id: CheckinListId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-        event_id: EventId::from_db(&row.try_get::<String, _>("event_id")?).map_err(corrupt)?,
+        id: row.parsed("id", CheckinListId::from_db)?,
+        event_id: row.parsed("event_id", EventId::from_db)?,
         name: row.try_get("name")?,
         all_ticket_types: row.try_get::<i64, _>("all_ticket_types")? != 0,
         ticket_type_ids,
         not_before: opt_time(row, "not_before")?,
         not_after: opt_time(row, "not_after")?,
         reentry_allowed: row.try_get::<i64, _>("reentry_allowed")? != 0,
-        created_at: from_millis(row.try_get("created_at")?),
+        created_at: row.time("created_at")?,
     })
 }
 
@@ -203,13 +203,13 @@ const DEVICE_COLUMNS: &str = "id, event_id, name, pairing_code, pairing_expires_
 
 fn device_from_row(row: &AnyRow) -> StoreResult<DeviceRecord> {
     Ok(DeviceRecord {
-        id: DeviceId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-        event_id: EventId::from_db(&row.try_get::<String, _>("event_id")?).map_err(corrupt)?,
+        id: row.parsed("id", DeviceId::from_db)?,
+        event_id: row.parsed("event_id", EventId::from_db)?,
         name: row.try_get("name")?,
         pairing_code: row.try_get("pairing_code")?,
-        pairing_expires_at: from_millis(row.try_get("pairing_expires_at")?),
+        pairing_expires_at: row.time("pairing_expires_at")?,
         gate: row.try_get("gate")?,
-        created_at: from_millis(row.try_get("created_at")?),
+        created_at: row.time("created_at")?,
         paired_at: opt_time(row, "paired_at")?,
         revoked_at: opt_time(row, "revoked_at")?,
         last_seen_at: opt_time(row, "last_seen_at")?,
@@ -343,17 +343,16 @@ const TICKET_FROM: &str = "FROM tickets t JOIN orders o ON o.id = t.order_id \
 
 fn ticket_from_row(row: &AnyRow) -> StoreResult<ScannedTicket> {
     Ok(ScannedTicket {
-        id: TicketId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-        event_id: EventId::from_db(&row.try_get::<String, _>("event_id")?).map_err(corrupt)?,
-        ticket_type_id: TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
-            .map_err(corrupt)?,
+        id: row.parsed("id", TicketId::from_db)?,
+        event_id: row.parsed("event_id", EventId::from_db)?,
+        ticket_type_id: row.parsed("ticket_type_id", TicketTypeId::from_db)?,
         ticket_type_name: row.try_get("type_name")?,
         holder_name: row.try_get("attendee_name")?,
         status: row.text_enum("status")?,
         order_id: row.try_get("order_id")?,
         order_status: row.text_enum("order_status")?,
         code: row.try_get("code")?,
-        updated_at: from_millis(row.try_get("updated_at")?),
+        updated_at: row.time("updated_at")?,
     })
 }
 
@@ -493,7 +492,7 @@ pub async fn state_of<'e>(
         .await?;
     row.map(|row| {
         Ok(StateRecord {
-            first_at: from_millis(row.try_get("first_at")?),
+            first_at: row.time("first_at")?,
             first_gate: row.try_get("first_gate")?,
             inside: row.try_get::<i64, _>("inside")? != 0,
         })
@@ -623,9 +622,8 @@ pub async fn log_of_event<'e>(
     rows.iter()
         .map(|row| {
             Ok(LogEntry {
-                id: CheckinId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-                list_id: CheckinListId::from_db(&row.try_get::<String, _>("list_id")?)
-                    .map_err(corrupt)?,
+                id: row.parsed("id", CheckinId::from_db)?,
+                list_id: row.parsed("list_id", CheckinListId::from_db)?,
                 list_name: row.try_get("list_name")?,
                 device_id: row.try_get("device_id")?,
                 device_name: row.try_get("device_name")?,
@@ -642,8 +640,8 @@ pub async fn log_of_event<'e>(
                 detail: row.try_get("detail")?,
                 offline: row.try_get::<i64, _>("offline")? != 0,
                 conflict: row.try_get::<i64, _>("conflict")? != 0,
-                scanned_at: from_millis(row.try_get("scanned_at")?),
-                recorded_at: from_millis(row.try_get("recorded_at")?),
+                scanned_at: row.time("scanned_at")?,
+                recorded_at: row.time("recorded_at")?,
             })
         })
         .collect()
@@ -675,10 +673,8 @@ pub async fn stats_of_event<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResul
     rows.iter()
         .map(|row| {
             Ok(StatsRow {
-                list_id: CheckinListId::from_db(&row.try_get::<String, _>("list_id")?)
-                    .map_err(corrupt)?,
-                ticket_type_id: TicketTypeId::from_db(&row.try_get::<String, _>("type_id")?)
-                    .map_err(corrupt)?,
+                list_id: row.parsed("list_id", CheckinListId::from_db)?,
+                ticket_type_id: row.parsed("type_id", TicketTypeId::from_db)?,
                 ticket_type_name: row.try_get("type_name")?,
                 expected: row.try_get("expected")?,
                 checked_in: row.try_get("checked_in")?,
@@ -702,7 +698,7 @@ pub async fn scans_since<'e>(
     rows.iter()
         .map(|row| {
             Ok((
-                CheckinListId::from_db(&row.try_get::<String, _>("list_id")?).map_err(corrupt)?,
+                row.parsed("list_id", CheckinListId::from_db)?,
                 row.try_get("n")?,
             ))
         })

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::decode::{bind_transition, Columns};
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::{to_millis, Exec, StoreError, StoreResult};
 
 /// The editable description of an event (everything the organizer sets).
 #[derive(Debug, Clone, PartialEq)]
@@ -286,8 +286,8 @@ fn decode_event(row: &AnyRow) -> StoreResult<EventRecord> {
         fields: EventFields {
             title: row.try_get("title")?,
             description: row.try_get("description")?,
-            starts_at: from_millis(row.try_get("starts_at")?),
-            ends_at: from_millis(row.try_get("ends_at")?),
+            starts_at: row.time("starts_at")?,
+            ends_at: row.time("ends_at")?,
             timezone: row.try_get("timezone")?,
             venue_name: row.try_get("venue_name")?,
             venue_address: row.try_get("venue_address")?,
@@ -303,14 +303,10 @@ fn decode_event(row: &AnyRow) -> StoreResult<EventRecord> {
             buyer_cap: row.try_get("buyer_cap")?,
         },
         status: row.text_enum("status")?,
-        published_at: row
-            .try_get::<Option<i64>, _>("published_at")?
-            .map(from_millis),
-        moderation_locked_at: row
-            .try_get::<Option<i64>, _>("moderation_locked_at")?
-            .map(from_millis),
-        created_at: from_millis(row.try_get("created_at")?),
-        updated_at: from_millis(row.try_get("updated_at")?),
+        published_at: row.opt_time("published_at")?,
+        moderation_locked_at: row.opt_time("moderation_locked_at")?,
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
     })
 }
 
@@ -553,10 +549,8 @@ fn decode_ticket_type(row: &AnyRow) -> StoreResult<TicketTypeRecord> {
         held: row.try_get("held")?,
         sold: row.try_get("sold")?,
         lapsed: row.try_get("lapsed")?,
-        sales_start: row
-            .try_get::<Option<i64>, _>("sales_start")?
-            .map(from_millis),
-        sales_end: row.try_get::<Option<i64>, _>("sales_end")?.map(from_millis),
+        sales_start: row.opt_time("sales_start")?,
+        sales_end: row.opt_time("sales_end")?,
         min_per_order: row.try_get("min_per_order")?,
         max_per_order: row.try_get("max_per_order")?,
         visibility: row.text_enum("visibility")?,
@@ -666,12 +660,11 @@ pub async fn quotas_of<'e>(
         .await?;
     let mut quotas: Vec<QuotaRecord> = Vec::new();
     for row in &rows {
-        let id = QuotaId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?;
+        let id = row.parsed("id", QuotaId::from_db)?;
         if quotas.last().is_none_or(|q| q.id != id) {
             quotas.push(QuotaRecord {
                 id,
-                event_id: EventId::from_db(&row.try_get::<String, _>("event_id")?)
-                    .map_err(corrupt)?,
+                event_id: row.parsed("event_id", EventId::from_db)?,
                 name: row.try_get("name")?,
                 capacity: row.try_get("capacity")?,
                 held: row.try_get("held")?,

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{from_millis, to_millis, Exec, StoreResult};
+use crate::decode::Columns;
+use crate::{to_millis, Exec, StoreResult};
 
 use crate::decode::corrupt;
 
@@ -59,7 +60,7 @@ pub async fn find<'e>(
                 (Some(status), Some(body)) => Some((u16::try_from(status).map_err(corrupt)?, body)),
                 _ => None,
             },
-            created_at: from_millis(row.try_get("created_at")?),
+            created_at: row.time("created_at")?,
         })
     })
     .transpose()

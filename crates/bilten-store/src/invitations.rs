@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::decode::Columns;
+use crate::{to_millis, Exec, StoreResult};
 
 #[derive(Debug, Clone)]
 pub struct InvitationRecord {
@@ -104,16 +105,14 @@ pub async fn forget_email<'e>(ex: impl Exec<'e>, email: &str) -> StoreResult<()>
 }
 
 fn decode(row: &AnyRow) -> StoreResult<InvitationRecord> {
-    let corrupt = |e: bilten_domain::id::IdParseError| StoreError::Corrupt(e.to_string());
     Ok(InvitationRecord {
-        id: InvitationId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-        organization_id: OrganizationId::from_db(&row.try_get::<String, _>("organization_id")?)
-            .map_err(corrupt)?,
+        id: row.parsed("id", InvitationId::from_db)?,
+        organization_id: row.parsed("organization_id", OrganizationId::from_db)?,
         organization_name: row.try_get("organization_name")?,
         email: row.try_get("email")?,
         role: row.try_get("role")?,
-        created_at: from_millis(row.try_get("created_at")?),
-        expires_at: from_millis(row.try_get("expires_at")?),
+        created_at: row.time("created_at")?,
+        expires_at: row.time("expires_at")?,
     })
 }
 

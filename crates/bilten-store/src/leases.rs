@@ -18,6 +18,7 @@ use bilten_domain::{EventId, LeaseId, QuotaId, TicketTypeId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use crate::decode::Columns;
 use crate::inventory::{self, Counter, Movement};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -318,9 +319,8 @@ async fn find(
     };
     rows.iter()
         .map(|row| {
-            let id = LeaseId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?;
-            let ticket_type = TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
-                .map_err(corrupt)?;
+            let id = row.parsed("id", LeaseId::from_db)?;
+            let ticket_type = row.parsed("ticket_type_id", TicketTypeId::from_db)?;
             let quotas = row
                 .try_get::<String, _>("quota_ids")?
                 .split_whitespace()
@@ -355,8 +355,7 @@ pub async fn outstanding(
     rows.iter()
         .map(|row| {
             Ok((
-                TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
-                    .map_err(corrupt)?,
+                row.parsed("ticket_type_id", TicketTypeId::from_db)?,
                 (row.try_get("remaining")?, row.try_get("sold")?),
             ))
         })

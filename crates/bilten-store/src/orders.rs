@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use crate::decode::{bind_transition, corrupt, Columns};
-use crate::{from_millis, to_millis, Exec, StoreResult};
+use crate::{to_millis, Exec, StoreResult};
 
 /// `(quota, ticket type)` pairs for the given ticket types, sorted by quota.
 pub async fn quota_memberships<'e>(
@@ -25,9 +25,8 @@ pub async fn quota_memberships<'e>(
     rows.iter()
         .map(|row| {
             Ok((
-                QuotaId::from_db(&row.try_get::<String, _>("quota_id")?).map_err(corrupt)?,
-                TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
-                    .map_err(corrupt)?,
+                row.parsed("quota_id", QuotaId::from_db)?,
+                row.parsed("ticket_type_id", TicketTypeId::from_db)?,
             ))
         })
         .collect()
@@ -151,7 +150,7 @@ pub async fn find_by_idempotency_key<'e>(
         .await?;
     row.map(|row| {
         Ok((
-            OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+            row.parsed("id", OrderId::from_db)?,
             row.try_get("request_hash")?,
         ))
     })
@@ -221,8 +220,8 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
     };
     let buyer: Option<String> = first.try_get("buyer_user_id")?;
     let mut order = OrderRecord {
-        id: OrderId::from_db(&first.try_get::<String, _>("id")?).map_err(corrupt)?,
-        event_id: EventId::from_db(&first.try_get::<String, _>("event_id")?).map_err(corrupt)?,
+        id: first.parsed("id", OrderId::from_db)?,
+        event_id: first.parsed("event_id", EventId::from_db)?,
         organization_id: bilten_domain::OrganizationId::from_db(
             &first.try_get::<String, _>("organization_id")?,
         )
@@ -235,28 +234,21 @@ pub async fn find_order<'e>(ex: impl Exec<'e>, id: OrderId) -> StoreResult<Optio
         buyer_email: first.try_get("buyer_email")?,
         buyer_name: first.try_get("buyer_name")?,
         status: first.text_enum("status")?,
-        expires_at: from_millis(first.try_get("expires_at")?),
+        expires_at: first.time("expires_at")?,
         total_minor: first.try_get("total_minor")?,
         currency: first.try_get("currency")?,
         quantity: first.try_get("quantity")?,
-        promo_code_id: first
-            .try_get::<Option<String>, _>("promo_code_id")?
-            .map(|p| PromoCodeId::from_db(&p))
-            .transpose()
-            .map_err(corrupt)?,
+        promo_code_id: first.opt_parsed("promo_code_id", PromoCodeId::from_db)?,
         promo_code: first.try_get("promo_code")?,
         discount_minor: first.try_get("discount_minor")?,
-        released_at: first
-            .try_get::<Option<i64>, _>("released_at")?
-            .map(from_millis),
-        created_at: from_millis(first.try_get("created_at")?),
+        released_at: first.opt_time("released_at")?,
+        created_at: first.time("created_at")?,
         locale: first.try_get("locale")?,
         lines: Vec::with_capacity(rows.len()),
     };
     for row in &rows {
         order.lines.push(OrderLineRecord {
-            ticket_type_id: TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
-                .map_err(corrupt)?,
+            ticket_type_id: row.parsed("ticket_type_id", TicketTypeId::from_db)?,
             ticket_type_name: row.try_get("ticket_type_name")?,
             quantity: row.try_get("line_quantity")?,
             unit_price_minor: row.try_get("unit_price_minor")?,
@@ -302,7 +294,7 @@ pub async fn lapsed_holds<'e>(
         .fetch_all(ex)
         .await?;
     rows.iter()
-        .map(|row| OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt))
+        .map(|row| row.parsed("id", OrderId::from_db))
         .collect()
 }
 

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::decode::Columns;
+use crate::{to_millis, Exec, StoreError, StoreResult};
 
 #[derive(Debug, Clone)]
 pub struct OrganizationRecord {
@@ -194,7 +195,7 @@ pub async fn members<'e>(
                 email: row.try_get("email")?,
                 name: row.try_get("name")?,
                 role: row.try_get("role")?,
-                created_at: from_millis(row.try_get("created_at")?),
+                created_at: row.time("created_at")?,
             })
         })
         .collect()
@@ -238,7 +239,7 @@ fn decode_org(row: &AnyRow) -> StoreResult<OrganizationRecord> {
     Ok(OrganizationRecord {
         id: OrganizationId::from_db(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         name: row.try_get("name")?,
-        created_at: from_millis(row.try_get("created_at")?),
+        created_at: row.time("created_at")?,
         require_two_factor: row.try_get::<i64, _>("require_two_factor")? == 1,
     })
 }

@@ -12,7 +12,8 @@ use bilten_domain::{OrderId, OrganizationId, RefundId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Conn, Exec, StoreError, StoreResult};
+use crate::decode::Columns;
+use crate::{to_millis, Conn, Exec, StoreError, StoreResult};
 
 /// What replaces a name.
 pub const ANONYMIZED_NAME: &str = "Anonymized";
@@ -79,9 +80,7 @@ pub async fn anonymized_at<'e>(
         .fetch_optional(ex)
         .await?
         .ok_or(StoreError::NotFound)?;
-    Ok(row
-        .try_get::<Option<i64>, _>("anonymized_at")?
-        .map(from_millis))
+    row.opt_time("anonymized_at")
 }
 
 /// A session of the account, live or ended (the export lists them all).
@@ -107,11 +106,9 @@ pub async fn sessions_of_user<'e>(
         .map(|row| {
             Ok(SessionMeta {
                 id: row.try_get("id")?,
-                created_at: from_millis(row.try_get("created_at")?),
-                last_used_at: from_millis(row.try_get("last_used_at")?),
-                revoked_at: row
-                    .try_get::<Option<i64>, _>("revoked_at")?
-                    .map(from_millis),
+                created_at: row.time("created_at")?,
+                last_used_at: row.time("last_used_at")?,
+                revoked_at: row.opt_time("revoked_at")?,
                 user_agent: row.try_get("user_agent")?,
                 ip: row.try_get("ip")?,
             })
@@ -131,8 +128,7 @@ pub async fn solely_owned<'e>(
         .await?;
     rows.iter()
         .map(|row| {
-            let id = OrganizationId::from_db(&row.try_get::<String, _>("id")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let id = row.parsed("id", OrganizationId::from_db)?;
             Ok((id, row.try_get("name")?))
         })
         .collect()
@@ -215,8 +211,7 @@ pub async fn anonymize_order(
         .fetch_all(&mut *tx)
         .await?
     {
-        let refund = RefundId::from_db(&refund.try_get::<String, _>("id")?)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let refund = refund.parsed("id", RefundId::from_db)?;
         keys.push(format!("refund:{refund}"));
     }
     sqlx::query(&SCRUB_MAILS_OF_ORDER)

@@ -9,7 +9,7 @@ use bilten_domain::{DiscountKind, EventId, PromoCodeId, TicketTypeId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreResult};
+use crate::{to_millis, Exec, StoreResult};
 
 use crate::decode::{corrupt, Columns};
 
@@ -137,7 +137,7 @@ const SELECT: &str = "SELECT p.id, p.event_id, p.code, p.discount_kind, p.discou
 fn fold(rows: &[sqlx::any::AnyRow]) -> StoreResult<Vec<PromoRecord>> {
     let mut out: Vec<PromoRecord> = Vec::new();
     for row in rows {
-        let id = PromoCodeId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?;
+        let id = row.parsed("id", PromoCodeId::from_db)?;
         let member: Option<String> = row.try_get("ticket_type_id")?;
         let member = member
             .map(|m| TicketTypeId::from_db(&m))
@@ -149,21 +149,17 @@ fn fold(rows: &[sqlx::any::AnyRow]) -> StoreResult<Vec<PromoRecord>> {
         }
         out.push(PromoRecord {
             id,
-            event_id: EventId::from_db(&row.try_get::<String, _>("event_id")?).map_err(corrupt)?,
+            event_id: row.parsed("event_id", EventId::from_db)?,
             code: row.try_get("code")?,
             discount_kind: row.text_enum("discount_kind")?,
             discount_value: row.try_get("discount_value")?,
             max_uses: row.try_get("max_uses")?,
             uses: row.try_get("uses")?,
-            valid_from: row
-                .try_get::<Option<i64>, _>("valid_from")?
-                .map(from_millis),
-            valid_until: row
-                .try_get::<Option<i64>, _>("valid_until")?
-                .map(from_millis),
+            valid_from: row.opt_time("valid_from")?,
+            valid_until: row.opt_time("valid_until")?,
             reveals_hidden: row.try_get::<i64, _>("reveals_hidden")? == 1,
             active: row.try_get::<i64, _>("active")? == 1,
-            created_at: from_millis(row.try_get("created_at")?),
+            created_at: row.time("created_at")?,
             ticket_type_ids: member.into_iter().collect(),
         });
     }

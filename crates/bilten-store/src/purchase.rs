@@ -28,7 +28,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row};
 
-use crate::{from_millis, to_millis, Dialect, StoreResult, Tx};
+use crate::{to_millis, Dialect, StoreResult, Tx};
 
 use crate::decode::{corrupt, Columns};
 
@@ -133,15 +133,14 @@ pub async fn lock_inventory(
     };
     let terms = EventTerms {
         id: event,
-        organization_id: OrganizationId::from_db(&row.try_get::<String, _>("organization_id")?)
-            .map_err(corrupt)?,
+        organization_id: row.parsed("organization_id", OrganizationId::from_db)?,
         status: row.text_enum("status")?,
         currency: row.try_get("currency")?,
         buyer_cap: row.try_get("buyer_cap")?,
         hold_minutes: row.try_get("hold_minutes")?,
-        ends_at: from_millis(row.try_get("ends_at")?),
+        ends_at: row.time("ends_at")?,
         title: row.try_get("title")?,
-        starts_at: from_millis(row.try_get("starts_at")?),
+        starts_at: row.time("starts_at")?,
         timezone: row.try_get("timezone")?,
         venue_name: row.try_get("venue_name")?,
         venue_address: row.try_get("venue_address")?,
@@ -170,7 +169,7 @@ pub async fn lock_inventory(
         .await?;
     let mut quotas: Vec<LockedQuota> = Vec::new();
     for row in &rows {
-        let id = QuotaId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?;
+        let id = row.parsed("id", QuotaId::from_db)?;
         if quotas.last().is_none_or(|q| q.id != id) {
             quotas.push(LockedQuota {
                 id,
@@ -243,16 +242,14 @@ pub(crate) fn built(dialect: Dialect) -> Vec<(String, String)> {
 
 fn locked_ticket_type(row: &sqlx::any::AnyRow) -> StoreResult<LockedTicketType> {
     Ok(LockedTicketType {
-        id: TicketTypeId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+        id: row.parsed("id", TicketTypeId::from_db)?,
         name: row.try_get("name")?,
         price_minor: row.try_get("price_minor")?,
         capacity: row.try_get("capacity")?,
         held: row.try_get("held")?,
         sold: row.try_get("sold")?,
-        sales_start: row
-            .try_get::<Option<i64>, _>("sales_start")?
-            .map(from_millis),
-        sales_end: row.try_get::<Option<i64>, _>("sales_end")?.map(from_millis),
+        sales_start: row.opt_time("sales_start")?,
+        sales_end: row.opt_time("sales_end")?,
         min_per_order: row.try_get("min_per_order")?,
         max_per_order: row.try_get("max_per_order")?,
         visibility: row.text_enum("visibility")?,
@@ -312,7 +309,7 @@ pub async fn orders_by_keys(
             Ok((
                 row.try_get::<String, _>("idempotency_key")?,
                 (
-                    OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+                    row.parsed("id", OrderId::from_db)?,
                     row.try_get::<String, _>("request_hash")?,
                 ),
             ))
@@ -478,7 +475,7 @@ pub async fn insert_orders(
     }
     let rows = query.fetch_all(&mut **tx).await?;
     rows.iter()
-        .map(|row| OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt))
+        .map(|row| row.parsed("id", OrderId::from_db))
         .collect()
 }
 

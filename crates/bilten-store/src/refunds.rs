@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::decode::{bind_transition, corrupt, Columns};
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::{to_millis, Exec, StoreError, StoreResult};
 
 /// Adds `amount` to what the order has had refunded, if the order is paid (or partially
 /// refunded) and the total stays within what was paid. False otherwise; nothing changes.
@@ -166,12 +166,9 @@ const COLUMNS: &str = "id, order_id, payment_id, provider, provider_reference, a
 
 fn decode(row: &AnyRow) -> StoreResult<RefundRecord> {
     Ok(RefundRecord {
-        id: RefundId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-        order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?).map_err(corrupt)?,
-        payment_id: row
-            .try_get::<Option<String>, _>("payment_id")?
-            .map(|p| PaymentId::from_db(&p).map_err(corrupt))
-            .transpose()?,
+        id: row.parsed("id", RefundId::from_db)?,
+        order_id: row.parsed("order_id", OrderId::from_db)?,
+        payment_id: row.opt_parsed("payment_id", PaymentId::from_db)?,
         provider: row.opt_parsed("provider", |p| {
             PaymentProvider::parse(p).ok_or("unknown provider")
         })?,
@@ -182,7 +179,7 @@ fn decode(row: &AnyRow) -> StoreResult<RefundRecord> {
         status: row.text_enum("status")?,
         failure_code: row.try_get("failure_code")?,
         ticket_ids: Vec::new(),
-        created_at: from_millis(row.try_get("created_at")?),
+        created_at: row.time("created_at")?,
     })
 }
 
@@ -196,7 +193,7 @@ async fn with_tickets(
         .await?;
     refund.ticket_ids = rows
         .iter()
-        .map(|r| TicketId::from_db(&r.try_get::<String, _>("ticket_id")?).map_err(corrupt))
+        .map(|r| r.parsed("ticket_id", TicketId::from_db))
         .collect::<StoreResult<_>>()?;
     Ok(refund)
 }
@@ -240,7 +237,7 @@ pub async fn pending_before<'e>(
         .fetch_all(ex)
         .await?;
     rows.iter()
-        .map(|r| RefundId::from_db(&r.try_get::<String, _>("id")?).map_err(corrupt))
+        .map(|r| r.parsed("id", RefundId::from_db))
         .collect()
 }
 
@@ -388,7 +385,7 @@ pub async fn orders_of_event<'e>(
         .fetch_all(ex)
         .await?;
     rows.iter()
-        .map(|r| OrderId::from_db(&r.try_get::<String, _>("id")?).map_err(corrupt))
+        .map(|r| r.parsed("id", OrderId::from_db))
         .collect()
 }
 

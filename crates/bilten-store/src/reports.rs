@@ -12,7 +12,7 @@ use bilten_domain::{EventId, OrderId, OrderStatus, TicketId, TicketStatus, Ticke
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::decode::{corrupt, Columns};
+use crate::decode::Columns;
 use crate::{from_millis, to_millis, Exec, StoreResult};
 
 /// The stored form of an id typed into a search box (`ord_…`), or "" when the text is not
@@ -80,9 +80,9 @@ pub async fn orders_of_event<'e>(
     rows.iter()
         .map(|row| {
             Ok(OrderSummary {
-                id: OrderId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+                id: row.parsed("id", OrderId::from_db)?,
                 status: row.text_enum("status")?,
-                expires_at: from_millis(row.try_get("expires_at")?),
+                expires_at: row.time("expires_at")?,
                 buyer_email: row.try_get("buyer_email")?,
                 buyer_name: row.try_get("buyer_name")?,
                 quantity: row.try_get("quantity")?,
@@ -90,7 +90,7 @@ pub async fn orders_of_event<'e>(
                 discount_minor: row.try_get("discount_minor")?,
                 currency: row.try_get("currency")?,
                 promo_code: row.try_get("promo_code")?,
-                created_at: from_millis(row.try_get("created_at")?),
+                created_at: row.time("created_at")?,
             })
         })
         .collect()
@@ -116,8 +116,7 @@ pub async fn lines_of_event<'e>(
     rows.iter()
         .map(|row| {
             Ok(LineSummary {
-                order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?)
-                    .map_err(corrupt)?,
+                order_id: row.parsed("order_id", OrderId::from_db)?,
                 ticket_type_name: row.try_get("name")?,
                 quantity: row.try_get("quantity")?,
             })
@@ -138,8 +137,7 @@ pub async fn paid_per_ticket_type<'e>(
     rows.iter()
         .map(|row| {
             Ok((
-                TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
-                    .map_err(corrupt)?,
+                row.parsed("ticket_type_id", TicketTypeId::from_db)?,
                 row.try_get("tickets")?,
                 row.try_get("revenue")?,
                 row.try_get("discount")?,
@@ -243,16 +241,14 @@ pub async fn attendees_of_event<'e>(
     rows.iter()
         .map(|row| {
             Ok(Attendee {
-                ticket_id: TicketId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+                ticket_id: row.parsed("id", TicketId::from_db)?,
                 holder_name: row.try_get("attendee_name")?,
-                ticket_type_id: TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
-                    .map_err(corrupt)?,
+                ticket_type_id: row.parsed("ticket_type_id", TicketTypeId::from_db)?,
                 ticket_type_name: row.try_get("ticket_type_name")?,
-                order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?)
-                    .map_err(corrupt)?,
+                order_id: row.parsed("order_id", OrderId::from_db)?,
                 buyer_email: row.try_get("buyer_email")?,
                 status: row.text_enum("status")?,
-                issued_at: from_millis(row.try_get("issued_at")?),
+                issued_at: row.time("issued_at")?,
             })
         })
         .collect()

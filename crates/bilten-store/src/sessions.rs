@@ -11,7 +11,8 @@ use bilten_domain::{PlatformRole, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::decode::Columns;
+use crate::{to_millis, Exec, StoreError, StoreResult};
 
 pub struct NewSession<'a> {
     pub id: SessionId,
@@ -125,8 +126,7 @@ pub async fn rotate_refresh_token(
     let sealed: Option<String> = row.try_get("successor_sealed")?;
     match sealed {
         Some(successor_sealed) if live && now_ms - used_at <= grace.num_milliseconds() => {
-            let user_id = UserId::from_db(&row.try_get::<String, _>("user_id")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let user_id = row.parsed("user_id", UserId::from_db)?;
             Ok(Rotation::Replayed {
                 session_id: session,
                 user_id,
@@ -219,8 +219,8 @@ pub async fn list_active<'e>(
         .map(|row| {
             Ok(SessionRecord {
                 id: session_id(&row.try_get::<String, _>("id")?)?,
-                created_at: from_millis(row.try_get("created_at")?),
-                last_used_at: from_millis(row.try_get("last_used_at")?),
+                created_at: row.time("created_at")?,
+                last_used_at: row.time("last_used_at")?,
                 user_agent: row.try_get("user_agent")?,
                 ip: row.try_get("ip")?,
             })

@@ -16,7 +16,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::decode::{bind_transition, corrupt, Columns};
-use crate::{from_millis, to_millis, Exec, StoreResult, Tx};
+use crate::{to_millis, Exec, StoreResult, Tx};
 
 // ---------------------------------------------------------------------------------------
 // Event keys
@@ -81,13 +81,12 @@ pub async fn list_keys<'e>(ex: impl Exec<'e>, event: EventId) -> StoreResult<Vec
     rows.iter()
         .map(|row| {
             Ok(EventKeyRecord {
-                event_id: EventId::from_db(&row.try_get::<String, _>("event_id")?)
-                    .map_err(corrupt)?,
+                event_id: row.parsed("event_id", EventId::from_db)?,
                 key_version: row.try_get("key_version")?,
                 key_id: row.try_get("key_id")?,
                 public_key: row.try_get("public_key")?,
                 status: row.text_enum("status")?,
-                created_at: from_millis(row.try_get("created_at")?),
+                created_at: row.time("created_at")?,
             })
         })
         .collect()
@@ -165,19 +164,17 @@ const TICKET_SELECT: &str = "SELECT t.id, t.order_id, t.event_id, e.organization
 fn decode(row: &AnyRow) -> StoreResult<TicketRecord> {
     let buyer: Option<String> = row.try_get("buyer_user_id")?;
     Ok(TicketRecord {
-        id: TicketId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
-        order_id: OrderId::from_db(&row.try_get::<String, _>("order_id")?).map_err(corrupt)?,
-        event_id: EventId::from_db(&row.try_get::<String, _>("event_id")?).map_err(corrupt)?,
-        organization_id: OrganizationId::from_db(&row.try_get::<String, _>("organization_id")?)
-            .map_err(corrupt)?,
-        ticket_type_id: TicketTypeId::from_db(&row.try_get::<String, _>("ticket_type_id")?)
-            .map_err(corrupt)?,
+        id: row.parsed("id", TicketId::from_db)?,
+        order_id: row.parsed("order_id", OrderId::from_db)?,
+        event_id: row.parsed("event_id", EventId::from_db)?,
+        organization_id: row.parsed("organization_id", OrganizationId::from_db)?,
+        ticket_type_id: row.parsed("ticket_type_id", TicketTypeId::from_db)?,
         ticket_type_name: row.try_get("ticket_type_name")?,
         attendee_name: row.try_get("attendee_name")?,
         code: row.try_get("code")?,
         key_version: row.try_get("key_version")?,
         status: row.text_enum("status")?,
-        issued_at: from_millis(row.try_get("issued_at")?),
+        issued_at: row.time("issued_at")?,
         order_status: row.text_enum("order_status")?,
         buyer_user_id: buyer
             .map(|b| UserId::from_db(&b))
@@ -186,8 +183,8 @@ fn decode(row: &AnyRow) -> StoreResult<TicketRecord> {
         buyer_email: row.try_get("buyer_email")?,
         buyer_name: row.try_get("buyer_name")?,
         event_title: row.try_get("title")?,
-        event_starts_at: from_millis(row.try_get("starts_at")?),
-        event_ends_at: from_millis(row.try_get("ends_at")?),
+        event_starts_at: row.time("starts_at")?,
+        event_ends_at: row.time("ends_at")?,
         event_timezone: row.try_get("timezone")?,
         venue_name: row.try_get("venue_name")?,
         venue_address: row.try_get("venue_address")?,
@@ -346,7 +343,7 @@ pub async fn cancel_for_order(
         .await?;
     let ids = rows
         .iter()
-        .map(|row| TicketId::from_db(&row.try_get::<String, _>("id")?).map_err(corrupt))
+        .map(|row| row.parsed("id", TicketId::from_db))
         .collect::<StoreResult<Vec<_>>>()?;
     cancel_tickets(tx, &ids, cancel, reason, now).await
 }
@@ -363,10 +360,10 @@ pub struct RevocationRecord {
 fn decode_revocation(row: &AnyRow) -> StoreResult<RevocationRecord> {
     Ok(RevocationRecord {
         id: row.try_get("id")?,
-        ticket_id: TicketId::from_db(&row.try_get::<String, _>("ticket_id")?).map_err(corrupt)?,
+        ticket_id: row.parsed("ticket_id", TicketId::from_db)?,
         code: row.try_get("code")?,
         reason: row.text_enum("reason")?,
-        revoked_at: from_millis(row.try_get("revoked_at")?),
+        revoked_at: row.time("revoked_at")?,
     })
 }
 

@@ -6,7 +6,8 @@ use bilten_domain::UserId;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::decode::Columns;
+use crate::{to_millis, Exec, StoreError, StoreResult};
 
 /// An account's second factor.
 #[derive(Debug, Clone)]
@@ -24,9 +25,7 @@ pub async fn find<'e>(ex: impl Exec<'e>, user: UserId) -> StoreResult<Option<Two
     row.map(|row| {
         Ok(TwoFactorRecord {
             secret_sealed: row.try_get("secret_sealed")?,
-            confirmed_at: row
-                .try_get::<Option<i64>, _>("confirmed_at")?
-                .map(from_millis),
+            confirmed_at: row.opt_time("confirmed_at")?,
             last_step: row.try_get("last_step")?,
         })
     })

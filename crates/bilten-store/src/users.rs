@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Exec, StoreError, StoreResult};
+use crate::decode::Columns;
+use crate::{to_millis, Exec, StoreError, StoreResult};
 
 /// A user row as the services see it. The password hash stays in here and is never
 /// serialised by anything that holds a `UserRecord`.
@@ -150,14 +151,10 @@ fn decode(row: &AnyRow) -> StoreResult<UserRecord> {
         password_hash: row.try_get("password_hash")?,
         platform_role: PlatformRole::parse(&role)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown platform role {role}")))?,
-        email_verified_at: row
-            .try_get::<Option<i64>, _>("email_verified_at")?
-            .map(from_millis),
-        disabled_at: row
-            .try_get::<Option<i64>, _>("disabled_at")?
-            .map(from_millis),
-        password_changed_at: from_millis(row.try_get("password_changed_at")?),
-        created_at: from_millis(row.try_get("created_at")?),
+        email_verified_at: row.opt_time("email_verified_at")?,
+        disabled_at: row.opt_time("disabled_at")?,
+        password_changed_at: row.time("password_changed_at")?,
+        created_at: row.time("created_at")?,
     })
 }
 
