@@ -143,13 +143,9 @@ async fn pair(
             "Unknown, used or expired.",
         )
     })?;
-    let lists = checkin::lists_of_event(
-        state.store.primary(),
-        state.store.dialect(),
-        device.event_id,
-    )
-    .await
-    .map_err(db)?;
+    let lists = checkin::lists_of_event(&state.store, device.event_id)
+        .await
+        .map_err(db)?;
     Ok((
         StatusCode::CREATED,
         Json(Paired {
@@ -198,7 +194,7 @@ async fn lists(
         }
     };
     check_event(&state, &caller, event).await?;
-    let lists = checkin::lists_of_event(state.store.primary(), state.store.dialect(), event)
+    let lists = checkin::lists_of_event(&state.store, event)
         .await
         .map_err(db)?;
     Ok(Json(ScannerLists {

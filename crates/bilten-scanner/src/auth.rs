@@ -167,7 +167,7 @@ pub async fn list_for(
     let list = match state.gate.list(id) {
         Some(list) => list,
         None => state.gate.keep_list(
-            checkin::find_list(state.store.primary(), state.store.dialect(), id)
+            checkin::find_list(&state.store, id)
                 .await
                 .map_err(db)?
                 .ok_or_else(list_not_found)?,

@@ -157,25 +157,20 @@ fn list_from_row(row: &AnyRow) -> StoreResult<ListRecord> {
     })
 }
 
-pub async fn lists_of_event<'e>(
-    ex: impl Exec<'e>,
-    dialect: crate::Dialect,
-    event: EventId,
-) -> StoreResult<Vec<ListRecord>> {
-    let sql = lists_of_event_sql(dialect);
-    let rows = sqlx::query(&sql).bind(event.to_db()).fetch_all(ex).await?;
+pub async fn lists_of_event(store: &crate::Store, event: EventId) -> StoreResult<Vec<ListRecord>> {
+    let sql = lists_of_event_sql(store.dialect());
+    let rows = sqlx::query(&sql)
+        .bind(event.to_db())
+        .fetch_all(store.primary())
+        .await?;
     rows.iter().map(list_from_row).collect()
 }
 
-pub async fn find_list<'e>(
-    ex: impl Exec<'e>,
-    dialect: crate::Dialect,
-    id: CheckinListId,
-) -> StoreResult<Option<ListRecord>> {
-    let sql = find_list_sql(dialect);
+pub async fn find_list(store: &crate::Store, id: CheckinListId) -> StoreResult<Option<ListRecord>> {
+    let sql = find_list_sql(store.dialect());
     let row = sqlx::query(&sql)
         .bind(id.to_db())
-        .fetch_optional(ex)
+        .fetch_optional(store.primary())
         .await?;
     row.as_ref().map(list_from_row).transpose()
 }

@@ -165,7 +165,7 @@ pub enum Counters {
     /// Locked by the caller (SQLite's single writer needs no row locks either).
     AlreadyLocked,
     /// Lock them first, ticket types by id (row locks on PostgreSQL).
-    Lock(Dialect),
+    Lock,
 }
 
 /// Settles the chosen leases: deletes them and moves their places back on the counters
@@ -183,7 +183,7 @@ pub async fn settle(
     if leases.is_empty() {
         return Ok(settled);
     }
-    if counters == Counters::Lock(Dialect::Postgres) {
+    if counters == Counters::Lock && crate::dialect_of_conn(conn) == Dialect::Postgres {
         let mut types: Vec<&TicketTypeId> = leases.iter().map(|(_, t, _)| t).collect();
         types.sort();
         types.dedup();

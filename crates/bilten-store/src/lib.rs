@@ -75,6 +75,17 @@ pub enum Dialect {
     Sqlite,
 }
 
+/// The engine a connection (or a transaction, through `Deref`) talks to, so code holding one
+/// never needs the dialect passed beside it. The two names are sqlx's `Database::NAME`s of the
+/// only drivers installed (`transitions` tests both).
+pub(crate) fn dialect_of_conn(conn: &sqlx::AnyConnection) -> Dialect {
+    if conn.backend_name() == "PostgreSQL" {
+        Dialect::Postgres
+    } else {
+        Dialect::Sqlite
+    }
+}
+
 /// What to connect to.
 #[derive(Debug, Clone)]
 pub struct ConnectSettings {

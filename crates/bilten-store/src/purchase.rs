@@ -116,12 +116,11 @@ pub enum Read {
 /// its quotas). `None` when the event does not exist.
 pub async fn lock_inventory(
     tx: &mut Tx,
-    dialect: Dialect,
     event: EventId,
     read: Read,
 ) -> StoreResult<Option<LockedInventory>> {
     let dialect = match read {
-        Read::Locked => Some(dialect),
+        Read::Locked => Some(crate::dialect_of_conn(tx)),
         Read::Leased => None,
     };
     let Some(row) = sqlx::query(&LOCK_INVENTORY)
@@ -330,14 +329,13 @@ fn buyer_counts_sql(dialect: Dialect, buyer_keys: usize) -> String {
 /// rows; buyers without a row hold nothing yet.
 pub async fn buyer_counts(
     tx: &mut Tx,
-    dialect: Dialect,
     event: EventId,
     buyer_keys: &[&str],
 ) -> StoreResult<HashMap<String, i64>> {
     if buyer_keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = buyer_counts_sql(dialect, buyer_keys.len());
+    let sql = buyer_counts_sql(crate::dialect_of_conn(tx), buyer_keys.len());
     let mut query = sqlx::query(&sql).persistent(false).bind(event.to_db());
     for key in buyer_keys {
         query = query.bind(*key);

@@ -404,6 +404,10 @@ async fn refunds_and_events_change_only_by_their_transitions(f: &Fixture) {
 
 async fn every_change_from_every_state(dialect: Dialect) {
     let db = testing::migrated(dialect).await;
+    // Code holding a connection learns its engine from it (crate::dialect_of_conn).
+    let conn = db.store.primary().acquire().await.unwrap();
+    assert_eq!(crate::dialect_of_conn(&conn), dialect);
+    drop(conn);
     let f = fixture(db.store.primary().clone()).await;
     orders_change_only_by_their_transitions(&f).await;
     payments_change_only_by_their_transitions(&f).await;

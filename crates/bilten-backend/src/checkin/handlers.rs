@@ -200,7 +200,7 @@ pub async fn create_list(
     let mut tx = state.store.begin().await?;
     checkin::insert_list(&mut tx, &list, Utc::now()).await?;
     tx.commit().await.map_err(bilten_store::StoreError::from)?;
-    let created = checkin::find_list(state.store.primary(), state.store.dialect(), list.id)
+    let created = checkin::find_list(&state.store, list.id)
         .await?
         .ok_or(BackendError::NotFound("check-in list"))?;
     Ok((
@@ -231,8 +231,7 @@ pub async fn list_lists(
     Path(id): Path<String>,
 ) -> BackendResult<Json<CheckinListList>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
-    let lists =
-        checkin::lists_of_event(state.store.primary(), state.store.dialect(), event.id).await?;
+    let lists = checkin::lists_of_event(&state.store, event.id).await?;
     Ok(Json(CheckinListList {
         items: lists.iter().map(list_view).collect(),
     }))
@@ -441,8 +440,7 @@ pub async fn stats(
 ) -> BackendResult<Json<CheckinStats>> {
     let event = event_for(&state, &actor, &id, Action::ViewOrganization).await?;
     let now = Utc::now();
-    let lists =
-        checkin::lists_of_event(state.store.primary(), state.store.dialect(), event.id).await?;
+    let lists = checkin::lists_of_event(&state.store, event.id).await?;
     let rows = checkin::stats_of_event(state.store.primary(), event.id).await?;
     // Scans per minute over the last five minutes, a steadier number than the last minute.
     let recent =

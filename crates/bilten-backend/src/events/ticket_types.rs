@@ -432,7 +432,7 @@ pub async fn update_ticket_type(
         &mut tx,
         bilten_store::leases::Which::TicketTypes(&[id]),
         now,
-        bilten_store::leases::Counters::Lock(state.store.dialect()),
+        bilten_store::leases::Counters::Lock,
     )
     .await?;
     events::update_ticket_type(&mut *tx, &updated, now)

@@ -408,7 +408,6 @@ async fn take(
     let mut tx = state.store.begin().await?;
     match take_in(
         &mut tx,
-        state.store.dialect(),
         &order,
         &chosen,
         amount,
@@ -451,7 +450,6 @@ async fn take(
 )]
 async fn take_in(
     tx: &mut Tx,
-    dialect: bilten_store::Dialect,
     order: &OrderRecord,
     chosen: &[TicketId],
     amount: i64,
@@ -488,7 +486,7 @@ async fn take_in(
     // Tickets sold from an inventory lease are still counted as held until the lease is
     // settled: settle these types' leases first (locking the types), so `sold` counts them.
     let types: Vec<TicketTypeId> = per_type.keys().copied().collect();
-    leases::settle(tx, Which::TicketTypes(&types), now, Counters::Lock(dialect)).await?;
+    leases::settle(tx, Which::TicketTypes(&types), now, Counters::Lock).await?;
     // Ticket types first, then the quota memberships (read only now that the types are
     // locked, so a quota created meanwhile is either seen or already counts these tickets).
     for (id, n) in &per_type {
@@ -772,7 +770,6 @@ pub async fn reconcile_provider_refunds(
         {
             take_in(
                 &mut tx,
-                state.store.dialect(),
                 &order,
                 &tickets_to_cancel,
                 external,

@@ -506,14 +506,11 @@ impl Batch<'_> {
         reason = "one straight walk through the batch's steps"
     )]
     async fn decide_and_write(&self, tx: &mut Tx) -> BackendResult<Decided> {
-        let dialect = self.state.store.dialect();
         let read = match self.path {
             Path::Lease => Read::Leased,
             Path::Locked => Read::Locked,
         };
-        let Some(mut inventory) =
-            batch_store::lock_inventory(tx, dialect, self.event, read).await?
-        else {
+        let Some(mut inventory) = batch_store::lock_inventory(tx, self.event, read).await? else {
             return Ok(Decided::Commit(
                 self.entries
                     .iter()
@@ -964,9 +961,7 @@ impl Batch<'_> {
         let mut distinct: Vec<&str> = keys.iter().map(String::as_str).collect();
         distinct.sort_unstable();
         distinct.dedup();
-        let mut held =
-            batch_store::buyer_counts(tx, self.state.store.dialect(), self.event, &distinct)
-                .await?;
+        let mut held = batch_store::buyer_counts(tx, self.event, &distinct).await?;
         let mut adds: BTreeMap<&str, i64> = BTreeMap::new();
         let mut accepted: Vec<(usize, &str)> = Vec::new();
         for (&i, key) in newly.iter().zip(&keys) {
@@ -1335,8 +1330,7 @@ pub async fn settle_expired_leases(state: &AppState, now: DateTime<Utc>) -> Back
         let which = Which::Expired {
             limit: PER_TRANSACTION,
         };
-        let settled =
-            leases::settle(&mut tx, which, now, Counters::Lock(state.store.dialect())).await?;
+        let settled = leases::settle(&mut tx, which, now, Counters::Lock).await?;
         tx.commit().await.map_err(StoreError::from)?;
         released += settled.released();
         if i64::try_from(settled.leases).unwrap_or(0) < PER_TRANSACTION {
