@@ -305,9 +305,19 @@ pub struct QuotaRequest {
     pub ticket_type_ids: Option<Vec<TicketTypeId>>,
 }
 
+/// `PATCH /events/{id}/quotas/{quota}`: a quota's new name or capacity (its ticket types stay).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaPatchRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<i64>,
+}
+
 #[cfg(test)]
 mod request_tests {
-    use super::{EventRequest, QuotaRequest, TicketTypeRequest, Visibility};
+    use super::{EventRequest, QuotaPatchRequest, QuotaRequest, TicketTypeRequest, Visibility};
     use crate::promo::PromoCodeRequest;
 
     /// The property names of schema `name` in docs/openapi.json.
@@ -380,6 +390,15 @@ mod request_tests {
         let mut names = sent(&quota);
         names.sort();
         let mut documented_names = documented("QuotaInput");
+        documented_names.sort();
+        assert_eq!(names, documented_names);
+        let quota_patch = QuotaPatchRequest {
+            name: Some(String::new()),
+            capacity: Some(1),
+        };
+        let mut names = sent(&quota_patch);
+        names.sort();
+        let mut documented_names = documented("QuotaPatchInput");
         documented_names.sort();
         assert_eq!(names, documented_names);
         let promo = PromoCodeRequest {

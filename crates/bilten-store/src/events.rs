@@ -648,6 +648,31 @@ pub async fn create_quota(
     Ok(())
 }
 
+/// Renames a quota of `event` and sets its capacity. Run it in a transaction after settling
+/// the leases on its ticket types, so the capacity is checked against what buyers hold and
+/// bought. `StoreError::NotFound` when the quota is not the event's; `StoreError::Check`
+/// (`quotas_no_oversell`) when the capacity is below what is sold and held.
+pub async fn update_quota<'e>(
+    ex: impl Exec<'e>,
+    id: QuotaId,
+    event: EventId,
+    name: &str,
+    capacity: i64,
+) -> StoreResult<()> {
+    let done = sqlx::query(&UPDATE_QUOTA)
+        .bind(id.to_db())
+        .bind(event.to_db())
+        .bind(name)
+        .bind(capacity)
+        .execute(ex)
+        .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
 /// Quotas of an event with their members and live availability (one row per member,
 /// folded here so the caller's executor is used once).
 pub async fn quotas_of<'e>(
@@ -735,6 +760,7 @@ crate::sql::statements! {
     CREATE_QUOTA_LOCK_TYPE = "UPDATE ticket_types SET held = held WHERE id = $1 AND event_id = $2";
     CREATE_QUOTA_INSERT =
         "INSERT INTO quotas (id, event_id, name, capacity, created_at) VALUES ($1, $2, $3, $4, $5)";
+    UPDATE_QUOTA = "UPDATE quotas SET name = $3, capacity = $4 WHERE id = $1 AND event_id = $2";
     CREATE_QUOTA_MEMBER = "INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES ($1, $2)";
     CREATE_QUOTA_COUNT_MEMBERS = "UPDATE quotas SET
         held = (SELECT CAST(COALESCE(SUM(t.held), 0) AS BIGINT) FROM ticket_types t

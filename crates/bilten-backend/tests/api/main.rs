@@ -29,6 +29,7 @@ mod privacy;
 mod promo_codes;
 mod purchase;
 mod purchase_engine;
+mod quotas;
 mod read_cache;
 mod redis_outage;
 mod refund_helpers;
