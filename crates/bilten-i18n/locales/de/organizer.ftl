@@ -340,3 +340,7 @@ report-refund-tickets = { $count ->
 }
 report-refund-submit = { $amount } erstatten
 report-refund-keep = Bestellung behalten
+console-edit-quota = „{ $name }“ bearbeiten
+console-quota-counts = { $sold } verkauft, { $held } reserviert. Die Kapazität kann nicht darunter liegen.
+console-quota-types-fixed = Die Ticketarten eines Kontingents bleiben, wie sie sind: Es zählt ihre Tickets, seit es angelegt wurde.
+console-notice-quota-saved = Kontingent gespeichert.

@@ -340,3 +340,7 @@ report-refund-tickets = { $count ->
 }
 report-refund-submit = Refund { $amount }
 report-refund-keep = Keep the order
+console-edit-quota = Edit “{ $name }”
+console-quota-counts = { $sold } sold, { $held } held. The capacity cannot go below these.
+console-quota-types-fixed = The ticket types a quota covers stay as they are: it has counted their tickets since it was added.
+console-notice-quota-saved = Quota saved.

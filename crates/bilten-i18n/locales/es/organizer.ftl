@@ -340,3 +340,7 @@ report-refund-tickets = { $count ->
 }
 report-refund-submit = Reembolsar { $amount }
 report-refund-keep = Mantener el pedido
+console-edit-quota = Editar «{ $name }»
+console-quota-counts = { $sold } vendidas, { $held } reservadas. La capacidad no puede ser menor.
+console-quota-types-fixed = Los tipos de entrada de un cupo no cambian: cuenta sus entradas desde que se creó.
+console-notice-quota-saved = Cupo guardado.
