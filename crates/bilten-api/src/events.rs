@@ -184,12 +184,28 @@ pub struct PromoPreview {
     pub ticket_type_ids: Vec<TicketTypeId>,
 }
 
-/// `GET /events/{id}`: the event and the ticket types the caller may see, with live
-/// availability.
+/// The organization behind an event, as the public sees it (its page: `GET /organizers/{id}`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Organizer {
+    pub id: OrganizationId,
+    pub name: String,
+}
+
+/// `GET /organizers/{id}`: an organization's public page, its published events that have not
+/// ended, soonest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrganizerPage {
+    pub organizer: Organizer,
+    pub events: Vec<Event>,
+}
+
+/// `GET /events/{id}`: the event, who organizes it, and the ticket types the caller may see,
+/// with live availability.
 // `promo_code` has three states on the wire (absent, `null`, a code), hence the nested option.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EventDetail {
     pub event: Event,
+    pub organizer: Organizer,
     pub ticket_types: Vec<TicketType>,
     /// Only when `promo_code` was asked for: the code, or `null` when it is not usable.
     #[serde(

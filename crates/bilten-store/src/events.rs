@@ -163,6 +163,23 @@ pub async fn events_of_organization<'e>(
     rows.iter().map(decode_event).collect()
 }
 
+/// An organization's published events that have not ended by `now`, soonest first, at most
+/// `limit` (its public page).
+pub async fn published_upcoming_of_organization<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<EventRecord>> {
+    let rows = sqlx::query(&PUBLISHED_UPCOMING_OF_ORGANIZATION)
+        .bind(organization.to_db())
+        .bind(to_millis(now))
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(decode_event).collect()
+}
+
 /// Publishes a draft that has at least one ticket type and no moderation lock, in one
 /// conditional statement. Returns false when the event is not a draft, has no ticket type or
 /// is locked by moderation (the caller reads the event to say which).
@@ -717,6 +734,9 @@ crate::sql::statements! {
     FIND_EVENT = format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1");
     EVENTS_OF_ORGANIZATION =
         format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.organization_id = $1 ORDER BY e.id DESC");
+    PUBLISHED_UPCOMING_OF_ORGANIZATION = format!("SELECT {EVENT_COLUMNS} FROM events e
+        WHERE e.organization_id = $1 AND e.status = 'published' AND e.ends_at >= $2
+        ORDER BY e.starts_at, e.id LIMIT $3");
     SEARCH_ALL = format!("SELECT {EVENT_COLUMNS} FROM events e
         WHERE LOWER(e.title) LIKE $1 ESCAPE '\\' AND ($2 = '' OR e.id < $2)
         ORDER BY e.id DESC LIMIT $3");

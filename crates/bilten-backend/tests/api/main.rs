@@ -22,6 +22,7 @@ mod nul_bytes;
 mod openapi;
 mod ops;
 mod orders;
+mod organizer_page;
 mod organizer_views;
 mod organizers;
 mod outbox_delivery;
