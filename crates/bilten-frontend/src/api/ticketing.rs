@@ -17,7 +17,7 @@ pub use bilten_api::checkin::{Device, DeviceList, DeviceStatus, ListCheckins as 
 pub use bilten_api::events::{
     Event, EventDetail, EventStatus, Quota, SalesPhase, TicketType, Visibility,
 };
-use bilten_api::events::{EventList, EventResponse, QuotaList, TicketTypeList};
+use bilten_api::events::{EventList, EventResponse, OrganizerPage, QuotaList, TicketTypeList};
 pub use bilten_api::events::{EventRequest, QuotaPatchRequest, QuotaRequest, TicketTypeRequest};
 use bilten_api::orders::{CompletedCheckout, CreateOrderRequest, OrderResponse, StartedCheckout};
 pub use bilten_api::orders::{HeldOrder as CreatedOrder, Order, OrderDetail, OrderStatus};
@@ -124,6 +124,12 @@ impl BackendApi {
     ) -> Result<EventDetail, ApiError> {
         let path = format!("/events/{}", path_segment(id));
         self.send_json(Call::get(&path, caller, bearer)).await
+    }
+
+    /// `GET /organizers/{id}`: an organization's public page.
+    pub async fn organizer(&self, caller: &Forwarded, id: &str) -> Result<OrganizerPage, ApiError> {
+        let path = format!("/organizers/{}", path_segment(id));
+        self.send_json(Call::get(&path, caller, None)).await
     }
 
     pub async fn create_order(
