@@ -92,7 +92,7 @@ fn page(l: Locale, site: &str, detail: &EventDetail) -> Markup {
                                     @if tt.sales_phase == SalesPhase::OnSale && tt.available > 0 {
                                         @let most = tt.max_per_order.min(tt.available).min(event.buyer_cap);
                                         div.ticket-quantity {
-                                            label for={ "embed-" (tt.id) } { (t(l, "tickets-quantity-of", &[("ticket_type", tt.name.as_str().into())])) }
+                                            label for={ "embed-" (tt.id) } { (l.t("tickets-quantity")) span.visually-hidden { " " (t(l, "tickets-quantity-of", &[("ticket_type", tt.name.as_str().into())])) } }
                                             select id={ "embed-" (tt.id) } name={ "qty-" (tt.id) } {
                                                 option value="0" { "0" }
                                                 @for n in tt.min_per_order.max(1)..=most { option value=(n) { (n) } }

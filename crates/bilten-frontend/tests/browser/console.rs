@@ -81,6 +81,17 @@ fn halved(png_bytes: &[u8]) -> Vec<u8> {
 /// axe at both sizes, no sideways scrolling at 390 px, and (for `shot`) a screenshot of
 /// each size into docs/screenshots; leaves the window at `keep`.
 async fn check(browser: &Browser, name: &str, shot: bool, keep: (u32, u32)) {
+    check_as(browser, "console", name, shot, keep).await;
+}
+
+/// [`check`], its screenshots named `{prefix}-{name}-{size}.png`.
+pub(super) async fn check_as(
+    browser: &Browser,
+    prefix: &str,
+    name: &str,
+    shot: bool,
+    keep: (u32, u32),
+) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
     for (label, (width, height)) in SIZES {
         browser.client.set_window_size(width, height).await.unwrap();
@@ -103,7 +114,7 @@ async fn check(browser: &Browser, name: &str, shot: bool, keep: (u32, u32)) {
             std::fs::create_dir_all(&dir).unwrap();
             let png = browser.client.screenshot().await.unwrap();
             std::fs::write(
-                dir.join(format!("console-{name}-{label}.png")),
+                dir.join(format!("{prefix}-{name}-{label}.png")),
                 halved(&png),
             )
             .unwrap();
