@@ -36,10 +36,10 @@ async fn a_buyer_sees_the_event_and_organizer_pages_in_each_language() {
 
     for lang in ["en", "de", "es"] {
         let shot = lang == "en";
-        let size = (1280, 900);
+        let window = (1280, 900);
         browser
             .client
-            .set_window_size(size.0, size.1)
+            .set_window_size(window.0, window.1)
             .await
             .unwrap();
         browser
@@ -80,23 +80,23 @@ async fn a_buyer_sees_the_event_and_organizer_pages_in_each_language() {
             browser
                 .js("document.activeElement.blur(); document.getElementById('order-total').scrollIntoView({ block: 'center' });")
                 .await;
-            check_as(&browser, "storefront", "event-total", shot, size).await;
+            check_as(&browser, "storefront", "event-total", shot, window).await;
         }
         standing.select_by_value("0").await.unwrap();
         guest.select_by_value("0").await.unwrap();
         browser
             .js("document.activeElement.blur(); window.scrollTo(0, 0);")
             .await;
-        check_as(&browser, "storefront", "event", shot, size).await;
+        check_as(&browser, "storefront", "event", shot, window).await;
 
         browser.goto(&format!("{base}{organizer}")).await;
         let page = browser.source().await;
         assert!(page.contains("Winter Jazz Night"), "{lang}: {page}");
-        check_as(&browser, "storefront", "organizer", shot, size).await;
+        check_as(&browser, "storefront", "organizer", shot, window).await;
 
         browser
             .goto(&format!("{base}/embed/events/{}", sale.event))
             .await;
-        check_as(&browser, "storefront", "embed", shot, size).await;
+        check_as(&browser, "storefront", "embed", shot, window).await;
     }
 }

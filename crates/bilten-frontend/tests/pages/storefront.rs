@@ -106,7 +106,7 @@ async fn the_review_step_shows_the_running_total_without_javascript() {
     let page = format!("/events/{}", sale.event);
     let first = site.get(&page).await;
     assert!(
-        first.body.contains(r#"<dd data-total-amount>€0.00</dd>"#),
+        first.body.contains("<dd data-total-amount>€0.00</dd>"),
         "{}",
         first.body
     );
@@ -131,11 +131,8 @@ async fn the_review_step_shows_the_running_total_without_javascript() {
         .await;
     assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
     let html = &reviewed.body;
-    assert!(html.contains(r#"<dd data-total-count>4</dd>"#), "{html}");
-    assert!(
-        html.contains(r#"<dd data-total-amount>€75.00</dd>"#),
-        "{html}"
-    );
+    assert!(html.contains("<dd data-total-count>4</dd>"), "{html}");
+    assert!(html.contains("<dd data-total-amount>€75.00</dd>"), "{html}");
     assert!(html.contains("Booking fees"), "{html}");
     assert!(
         html.contains(r#"<option value="3" selected>3</option>"#),
@@ -260,7 +257,7 @@ async fn only_the_embedded_checkout_may_be_framed_and_it_links_through() {
         .await;
     assert_eq!(linked.status, StatusCode::OK);
     assert!(
-        linked.body.contains(r#"<dd data-total-amount>€50.00</dd>"#),
+        linked.body.contains("<dd data-total-amount>€50.00</dd>"),
         "{}",
         linked.body
     );
