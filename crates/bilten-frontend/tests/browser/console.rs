@@ -1,6 +1,6 @@
 //! The organizer console in Chromium, in English, German and Spanish: an organizer creates
 //! an event through the console (pickers for time zone, country and currency), edits its
-//! settings, adds and edits a ticket type, adds a quota, adds and edits a promo code. Every
+//! settings, adds and edits a ticket type, adds and edits a quota, adds and edits a promo code. Every
 //! console page it passes is checked with axe (no violation at all) at 1280×900 and
 //! 390×844, must not scroll sideways at 390 px, and the English ones are screenshotted into
 //! `docs/screenshots/` (halved to 1× pixels, so the files stay small and the docs true).
@@ -225,6 +225,14 @@ async fn an_organizer_sets_up_an_event_in_the_console_in_each_language() {
         browser.click("form[action$='/quotas'] button").await;
         landed(&browser, "notice=quota_added").await;
         check(&browser, "quotas", shot, size).await;
+        // Its name and capacity edited.
+        browser.click("td a[href*='/quotas/quo_']").await;
+        browser.wait_for_path("/edit").await;
+        check(&browser, "quota-edit", shot, size).await;
+        browser.fill("#field-quota_capacity", "110").await;
+        browser.click("form[action$='/edit'] button").await;
+        landed(&browser, "notice=quota_saved").await;
+        assert!(browser.source().await.contains(">110<"));
 
         // A promo code that reveals the hidden type, then its limit edited.
         browser.goto(&format!("{base}{overview}/promo-codes")).await;
