@@ -147,12 +147,28 @@ pub struct PromoPreview {
     pub ticket_type_ids: Vec<TicketTypeId>,
 }
 
-/// `GET /events/{id}`: the event and the ticket types the caller may see, with live
-/// availability.
+/// The organization behind an event, as the public sees it (its page: `GET /organizers/{id}`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Organizer {
+    pub id: OrganizationId,
+    pub name: String,
+}
+
+/// `GET /organizers/{id}`: an organization's public page, its published events that have not
+/// ended, soonest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrganizerPage {
+    pub organizer: Organizer,
+    pub events: Vec<Event>,
+}
+
+/// `GET /events/{id}`: the event, who organizes it, and the ticket types the caller may see,
+/// with live availability.
 // `promo_code` has three states on the wire (absent, `null`, a code), hence the nested option.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EventDetail {
     pub event: Event,
+    pub organizer: Organizer,
     pub ticket_types: Vec<TicketType>,
     /// Only when `promo_code` was asked for: the code, or `null` when it is not usable.
     #[serde(
@@ -268,9 +284,19 @@ pub struct QuotaRequest {
     pub ticket_type_ids: Option<Vec<TicketTypeId>>,
 }
 
+/// `PATCH /events/{id}/quotas/{quota}`: a quota's new name or capacity (its ticket types stay).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaPatchRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<i64>,
+}
+
 #[cfg(test)]
 mod request_tests {
-    use super::{EventRequest, QuotaRequest, TicketTypeRequest, Visibility};
+    use super::{EventRequest, QuotaPatchRequest, QuotaRequest, TicketTypeRequest, Visibility};
     use crate::promo::PromoCodeRequest;
 
     /// The property names of schema `name` in docs/openapi.json.
@@ -343,6 +369,15 @@ mod request_tests {
         let mut names = sent(&quota);
         names.sort();
         let mut documented_names = documented("QuotaInput");
+        documented_names.sort();
+        assert_eq!(names, documented_names);
+        let quota_patch = QuotaPatchRequest {
+            name: Some(String::new()),
+            capacity: Some(1),
+        };
+        let mut names = sent(&quota_patch);
+        names.sort();
+        let mut documented_names = documented("QuotaPatchInput");
         documented_names.sort();
         assert_eq!(names, documented_names);
         let promo = PromoCodeRequest {

@@ -76,7 +76,7 @@ mod tests {
         }
         let served: BTreeSet<_> = table().iter().map(|r| (r.method, &r.path)).collect();
         assert_eq!(served.len(), table().len(), "a route is declared twice");
-        assert_eq!(table().len(), 83);
+        assert_eq!(table().len(), 85);
     }
 
     /// The router serves exactly the table's routes: the document the router built has an
@@ -119,6 +119,7 @@ mod tests {
             ("GET", "/events"),
             ("GET", "/events/{id}"),
             ("GET", "/events/{id}/ticket-keys"),
+            ("GET", "/organizers/{id}"),
             ("POST", "/orders"),
             ("POST", "/purchases"),
             // The buyer by account or `X-Order-Key`, or the organization (else 404/403).

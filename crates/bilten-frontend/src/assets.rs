@@ -28,8 +28,8 @@ impl Asset {
     }
 }
 
-/// The stylesheet and the two small scripts, all hand-written.
-static ASSETS: LazyLock<[Asset; 3]> = LazyLock::new(|| {
+/// The stylesheet and the three small scripts, all hand-written.
+static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
     [
         Asset::new(
             "app",
@@ -49,6 +49,12 @@ static ASSETS: LazyLock<[Asset; 3]> = LazyLock::new(|| {
             include_str!("../static/availability.js"),
             "text/javascript; charset=utf-8",
         ),
+        Asset::new(
+            "total",
+            "js",
+            include_str!("../static/total.js"),
+            "text/javascript; charset=utf-8",
+        ),
     ]
 });
 
@@ -65,6 +71,11 @@ pub fn countdown_script_path() -> &'static str {
 /// Where event pages load the live-availability script.
 pub fn availability_script_path() -> &'static str {
     &ASSETS[2].path
+}
+
+/// Where pages with a ticket form load the running-total script.
+pub fn total_script_path() -> &'static str {
+    &ASSETS[3].path
 }
 
 /// `GET /static/{file}`: only the current fingerprints exist. An old one is a 404 rather than

@@ -171,7 +171,14 @@ async fn html_responses(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         );
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        // Nothing is framed, but the embeddable checkout (`pages::embed`), whose policy
+        // says `frame-ancestors *`.
+        let frameable = headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .is_some_and(|v| v.as_bytes().ends_with(b"frame-ancestors *"));
+        if !frameable {
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
     }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

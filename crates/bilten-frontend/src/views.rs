@@ -65,6 +65,8 @@ pub struct PageMeta<'a> {
     pub countdown: bool,
     /// Load the live-availability script (event pages with tickets on sale).
     pub live_availability: bool,
+    /// Load the running-total script (pages with a ticket form).
+    pub running_total: bool,
 }
 
 impl<'a> PageMeta<'a> {
@@ -75,6 +77,7 @@ impl<'a> PageMeta<'a> {
             head: None,
             countdown: false,
             live_availability: false,
+            running_total: false,
         }
     }
 }
@@ -104,6 +107,9 @@ pub fn layout(meta: &PageMeta<'_>, chrome: &Chrome, content: &Markup) -> Markup 
                 }
                 @if meta.live_availability {
                     script src=(assets::availability_script_path()) defer {}
+                }
+                @if meta.running_total {
+                    script src=(assets::total_script_path()) defer {}
                 }
             }
             body {

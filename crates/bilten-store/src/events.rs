@@ -164,6 +164,23 @@ pub async fn events_of_organization<'e>(
     rows.iter().map(decode_event).collect()
 }
 
+/// An organization's published events that have not ended by `now`, soonest first, at most
+/// `limit` (its public page).
+pub async fn published_upcoming_of_organization<'e>(
+    ex: impl Exec<'e>,
+    organization: OrganizationId,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<EventRecord>> {
+    let rows = sqlx::query(&PUBLISHED_UPCOMING_OF_ORGANIZATION)
+        .bind(organization.to_db())
+        .bind(to_millis(now))
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(decode_event).collect()
+}
+
 /// Publishes a draft that has at least one ticket type and no moderation lock, in one
 /// conditional statement. Returns false when the event is not a draft, has no ticket type or
 /// is locked by moderation (the caller reads the event to say which).
@@ -645,6 +662,31 @@ pub async fn create_quota(
     Ok(())
 }
 
+/// Renames a quota of `event` and sets its capacity. Run it in a transaction after settling
+/// the leases on its ticket types, so the capacity is checked against what buyers hold and
+/// bought. `StoreError::NotFound` when the quota is not the event's; `StoreError::Check`
+/// (`quotas_no_oversell`) when the capacity is below what is sold and held.
+pub async fn update_quota<'e>(
+    ex: impl Exec<'e>,
+    id: QuotaId,
+    event: EventId,
+    name: &str,
+    capacity: i64,
+) -> StoreResult<()> {
+    let done = sqlx::query(&UPDATE_QUOTA)
+        .bind(id.to_db())
+        .bind(event.to_db())
+        .bind(name)
+        .bind(capacity)
+        .execute(ex)
+        .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
 /// Quotas of an event with their members and live availability (one row per member,
 /// folded here so the caller's executor is used once).
 pub async fn quotas_of<'e>(
@@ -688,6 +730,9 @@ crate::sql::statements! {
     FIND_EVENT = format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1");
     EVENTS_OF_ORGANIZATION =
         format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.organization_id = $1 ORDER BY e.id DESC");
+    PUBLISHED_UPCOMING_OF_ORGANIZATION = format!("SELECT {EVENT_COLUMNS} FROM events e
+        WHERE e.organization_id = $1 AND e.status = 'published' AND e.ends_at >= $2
+        ORDER BY e.starts_at, e.id LIMIT $3");
     SEARCH_ALL = format!("SELECT {EVENT_COLUMNS} FROM events e
         WHERE LOWER(e.title) LIKE $1 ESCAPE '\\' AND ($2 = '' OR e.id < $2)
         ORDER BY e.id DESC LIMIT $3");
@@ -731,6 +776,7 @@ crate::sql::statements! {
     CREATE_QUOTA_LOCK_TYPE = "UPDATE ticket_types SET held = held WHERE id = $1 AND event_id = $2";
     CREATE_QUOTA_INSERT =
         "INSERT INTO quotas (id, event_id, name, capacity, created_at) VALUES ($1, $2, $3, $4, $5)";
+    UPDATE_QUOTA = "UPDATE quotas SET name = $3, capacity = $4 WHERE id = $1 AND event_id = $2";
     CREATE_QUOTA_MEMBER = "INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES ($1, $2)";
     CREATE_QUOTA_COUNT_MEMBERS = "UPDATE quotas SET
         held = (SELECT CAST(COALESCE(SUM(t.held), 0) AS BIGINT) FROM ticket_types t

@@ -1,10 +1,11 @@
 //! The public listing: `GET /events` (published events, soonest first, filters, keyset
-//! cursor) and `GET /events/{id}` (with live availability, and what a promo code reveals).
+//! cursor), `GET /events/{id}` (with live availability, and what a promo code reveals) and an
+//! organizer's public page, `GET /organizers/{id}`.
 
 use axum::extract::{Path, State};
-use bilten_api::events::{Event, EventDetail, PromoPreview};
+use bilten_api::events::{Event, EventDetail, Organizer, OrganizerPage, PromoPreview};
 use bilten_api::Page;
-use bilten_domain::{Category, Currency, EventId, FieldError, FieldErrors};
+use bilten_domain::{Category, Currency, EventId, FieldError, FieldErrors, OrganizationId};
 use bilten_http::{Json, Query};
 use bilten_store::events::{self, EventRecord, ListingFilter};
 use chrono::{DateTime, Utc};
@@ -97,8 +98,15 @@ pub async fn get(
         }),
         _ => None,
     };
+    let organizer = bilten_store::organizations::find(state.store.primary(), event.organization_id)
+        .await?
+        .ok_or(BackendError::NotFound("event"))?;
     Ok(Json(EventDetail {
         event: event_view(&event),
+        organizer: Organizer {
+            id: organizer.id,
+            name: organizer.name,
+        },
         ticket_types,
         // Asked for: the code or `null`; not asked: absent.
         promo_code: query.promo_code.is_some().then_some(preview),
@@ -217,5 +225,50 @@ pub async fn list(
     Ok(Json(Page {
         items,
         next_cursor: next,
+    }))
+}
+
+/// Most events on an organizer's public page.
+const ORGANIZER_EVENTS: i64 = 100;
+
+/// `GET /organizers/{id}`: an organization's name and its published events that have not
+/// ended, soonest first (at most 100). An unknown id is 404; an organization with nothing on
+/// sale has an empty list.
+#[utoipa::path(
+    get,
+    path = "/organizers/{id}",
+    tag = "events",
+    operation_id = "get_organizer",
+    summary = "An organizer's public page",
+    params(
+        ("id" = String, Path, description = "The organization id (`org_…`)."),
+    ),
+    responses(
+        (status = 200, description = "The organization's name and its published upcoming events.", body = OrganizerPage),
+    )
+)]
+pub async fn organizer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> BackendResult<Json<OrganizerPage>> {
+    let id: OrganizationId = id
+        .parse()
+        .map_err(|_| BackendError::NotFound("organizer"))?;
+    let organization = bilten_store::organizations::find(state.store.read(), id)
+        .await?
+        .ok_or(BackendError::NotFound("organizer"))?;
+    let rows = events::published_upcoming_of_organization(
+        state.store.read(),
+        id,
+        Utc::now(),
+        ORGANIZER_EVENTS,
+    )
+    .await?;
+    Ok(Json(OrganizerPage {
+        organizer: Organizer {
+            id: organization.id,
+            name: organization.name,
+        },
+        events: rows.iter().map(event_view).collect(),
     }))
 }

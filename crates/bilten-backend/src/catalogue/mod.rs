@@ -1,5 +1,6 @@
-//! Room **catalogue**: what everyone sees of the events on sale, `GET /events` and `GET
-//! /events/{id}` (with what a promo code reveals and its discount). Public reads, served from
+//! Room **catalogue**: what everyone sees of the events on sale, `GET /events`, `GET
+//! /events/{id}` (with what a promo code reveals and its discount) and an organizer's page,
+//! `GET /organizers/{id}`. Public reads, served from
 //! the read cache's copies.
 //!
 //! Uses the events and promo rooms; nothing uses it back (it sits above both, which is why
@@ -15,4 +16,5 @@ use crate::routing::{route, Route};
 pub(crate) const ROUTES: &[Route] = &[
     route!(Public, handlers::list),
     route!(Public, handlers::get),
+    route!(Public, handlers::organizer),
 ];

@@ -25,4 +25,5 @@ pub(crate) const ROUTES: &[Route] = &[
     route!(Organizer, ticket_types::update_ticket_type),
     route!(Organizer, ticket_types::list_quotas),
     route!(Organizer, ticket_types::create_quota),
+    route!(Organizer, ticket_types::update_quota),
 ];

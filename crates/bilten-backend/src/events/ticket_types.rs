@@ -341,6 +341,94 @@ pub async fn create_quota(
     ))
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaPatchInput {
+    name: Option<String>,
+    capacity: Option<i64>,
+}
+
+/// `PATCH /events/{id}/quotas/{quota}` (managers and owners): name and capacity; fields not
+/// sent stay. Its ticket types are what it counted from its start, so they are not changed
+/// here. A capacity below what is sold and held is refused (`capacity_below_taken`, 409).
+#[utoipa::path(
+    patch,
+    path = "/events/{id}/quotas/{quota}",
+    tag = "events",
+    operation_id = "update_quota",
+    summary = "Change a quota's name or capacity (managers)",
+    params(
+        ("id" = String, Path, description = "The event id (`evt_…`)."),
+        ("quota" = String, Path, description = "The quota id (`quo_…`)."),
+    ),
+    request_body = QuotaPatchInput,
+    responses(
+        (status = 200, description = "The quota with its counters.", body = QuotaResponse),
+    )
+)]
+pub async fn update_quota(
+    State(state): State<AppState>,
+    actor: CurrentUser,
+    Path((id, quota)): Path<(String, String)>,
+    Json(patch): Json<QuotaPatchInput>,
+) -> BackendResult<Json<QuotaResponse>> {
+    let event = event_for(&state, &actor, &id, Action::ManageEvents).await?;
+    let quota: QuotaId = quota.parse().map_err(|_| BackendError::NotFound("quota"))?;
+    let now = Utc::now();
+    let current = events::quotas_of(state.store.primary(), event.id, now)
+        .await?
+        .into_iter()
+        .find(|q| q.id == quota)
+        .ok_or(BackendError::NotFound("quota"))?;
+    let mut e = FieldErrors::new();
+    let name = e.check(
+        "name",
+        required(
+            Some(patch.name.as_deref().unwrap_or(&current.name)),
+            "Name the quota.",
+        )
+        .and_then(|n| short_text(Some(n), 120).map(Option::unwrap_or_default)),
+    );
+    let capacity = e.check(
+        "capacity",
+        Capacity::from_i64(patch.capacity.unwrap_or(current.capacity)),
+    );
+    let (Some(name), Some(capacity)) = (name, capacity) else {
+        return Err(e.into());
+    };
+    let capacity = i64::from(capacity.get());
+    // Places leased to the purchase engine count as held on the ticket types but not on the
+    // quota: give them back first, so the capacity is checked against what buyers hold and
+    // bought.
+    let mut tx = state.store.begin().await?;
+    bilten_store::leases::settle(
+        &mut tx,
+        bilten_store::leases::Which::TicketTypes(&current.ticket_type_ids),
+        now,
+        bilten_store::leases::Counters::Lock(state.store.dialect()),
+    )
+    .await?;
+    events::update_quota(&mut *tx, quota, event.id, &name, capacity)
+        .await
+        .map_err(|e| match e {
+            e if e.violates(Constraint::QuotasNoOversell) => BackendError::conflict(
+                ErrorCode::CapacityBelowTaken,
+                "The capacity cannot go below the tickets already sold or held.",
+            ),
+            StoreError::NotFound => BackendError::NotFound("quota"),
+            other => other.into(),
+        })?;
+    tx.commit().await.map_err(StoreError::from)?;
+    let quotas = events::quotas_of(state.store.primary(), event.id, now).await?;
+    let stored = quotas
+        .iter()
+        .find(|q| q.id == quota)
+        .ok_or(BackendError::NotFound("quota"))?;
+    Ok(Json(QuotaResponse {
+        quota: quota_view(stored),
+    }))
+}
+
 /// `GET /events/{id}/quotas` (members).
 #[utoipa::path(
     get,

@@ -265,7 +265,8 @@ impl World {
     /// The route's path with its objects filled in. An unknown kind of object fails the
     /// sweep, so it has to be taught each new kind.
     fn path(&self, template: &str) -> String {
-        let objects: [(&str, &str); 13] = [
+        let objects: [(&str, &str); 14] = [
+            ("/organizers/", &self.org),
             ("/admin/users/", &self.victim.id),
             ("/admin/events/", &self.doomed),
             ("/organizations/", &self.org),

@@ -17,8 +17,8 @@ pub use bilten_api::checkin::{Device, DeviceList, DeviceStatus, ListCheckins as 
 pub use bilten_api::events::{
     Event, EventDetail, EventStatus, Quota, SalesPhase, TicketType, Visibility,
 };
-use bilten_api::events::{EventList, EventResponse, QuotaList, TicketTypeList};
-pub use bilten_api::events::{EventRequest, QuotaRequest, TicketTypeRequest};
+use bilten_api::events::{EventList, EventResponse, OrganizerPage, QuotaList, TicketTypeList};
+pub use bilten_api::events::{EventRequest, QuotaPatchRequest, QuotaRequest, TicketTypeRequest};
 use bilten_api::orders::{CompletedCheckout, CreateOrderRequest, OrderResponse, StartedCheckout};
 pub use bilten_api::orders::{HeldOrder as CreatedOrder, Order, OrderDetail, OrderStatus};
 use bilten_api::organizations::{
@@ -124,6 +124,12 @@ impl BackendApi {
     ) -> Result<EventDetail, ApiError> {
         let path = format!("/events/{}", path_segment(id));
         self.send_json(Call::get(&path, caller, bearer)).await
+    }
+
+    /// `GET /organizers/{id}`: an organization's public page.
+    pub async fn organizer(&self, caller: &Forwarded, id: &str) -> Result<OrganizerPage, ApiError> {
+        let path = format!("/organizers/{}", path_segment(id));
+        self.send_json(Call::get(&path, caller, None)).await
     }
 
     pub async fn create_order(
@@ -547,6 +553,29 @@ impl BackendApi {
         self.send(Call::post(&path, caller, &bearer, body))
             .await
             .map(drop)
+    }
+
+    /// `PATCH /events/{id}/quotas/{quota}`: a quota's name and capacity.
+    pub async fn update_quota(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        quota: &str,
+        body: &QuotaPatchRequest,
+    ) -> Result<(), ApiError> {
+        let body = request(body)?;
+        let path = format!(
+            "/events/{}/quotas/{}",
+            path_segment(event),
+            path_segment(quota)
+        );
+        self.send(Call {
+            method: Method::PATCH,
+            ..Call::post(&path, caller, &bearer, body)
+        })
+        .await
+        .map(drop)
     }
 }
 

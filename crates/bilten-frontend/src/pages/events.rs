@@ -1,9 +1,11 @@
 //! The attendee's side: the home page with upcoming events and search, and an event's page
-//! with its ticket form (which starts the checkout).
+//! with its cover, organizer, date and venue, "Add to calendar", and its ticket form with a
+//! running total (server-computed on the "Review total" step, live with `total.js`), which
+//! starts the checkout.
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
@@ -188,7 +190,7 @@ fn search_form(form: &FormState) -> Markup {
     }
 }
 
-fn event_card(l: Locale, event: &Event) -> Markup {
+pub(crate) fn event_card(l: Locale, event: &Event) -> Markup {
     let tz = format::zone(&event.timezone);
     let place = match (&event.venue_name, &event.city) {
         (Some(venue), Some(city)) => format!("{venue}, {city}"),
@@ -351,7 +353,7 @@ fn ticket_row(
                     @if let Some(problem) = error {
                         span.field-error id={ (id) "-error" } data-code=(problem.code) { span.visually-hidden { (l.t("field-error-prefix")) " " } (problem.message) }
                     }
-                    select id=(id) name=(name) aria-invalid=[error.map(|_| "true")]
+                    select id=(id) name=(name) aria-invalid=[error.map(|_| "true")] data-price-minor=(ticket.price.minor())
                         aria-describedby={ (id) "-availability" @if error.is_some() { " " (id) "-error" } } {
                         option value="0" selected[chosen == 0] { "0" }
                         @for n in ticket.min_per_order.max(1)..=most {
@@ -619,8 +621,15 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
                                 p.muted { (l.t("checkout-have-account")) " " a href={ "/login?next=/events/" (event.id) } { (l.t("nav-log-in")) } " " (l.t("checkout-have-account-after")) }
                             }
                         }
-                        button type="submit" { (l.t("checkout-continue")) }
+                        (total_block(l, detail, state))
+                        // "Continue" first: Enter in a field submits the first button.
+                        div.order-actions {
+                            button type="submit" { (l.t("checkout-continue")) }
+                            button.secondary type="submit" formaction={ "/events/" (event.id) "/review" } { (l.t("checkout-review")) }
+                        }
                         p.muted { (t(l, "checkout-held-for", &[("minutes", event.hold_minutes.into())])) }
+                    } @else if sold_out(detail) {
+                        p.notice-warning.sold-out-notice { (l.t("event-sold-out-notice")) }
                     } @else {
                         p { (l.t("tickets-none-on-sale")) }
                     }
@@ -630,25 +639,95 @@ fn ticket_form(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Marku
     }
 }
 
-fn event_content(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Markup {
-    let l = visit.locale;
+/// Every ticket type is in its sales window with nothing left.
+pub(crate) fn sold_out(detail: &EventDetail) -> bool {
+    !detail.ticket_types.is_empty()
+        && detail
+            .ticket_types
+            .iter()
+            .all(|t| t.sales_phase == SalesPhase::SoldOut)
+}
+
+/// The chosen tickets' total before the checkout: the server's sum of what `state` holds (the
+/// "Review total" step), which `total.js` keeps up to date as quantities change. Bilten
+/// charges buyers no fees; a promo code is applied on the order.
+fn total_block(l: Locale, detail: &EventDetail, state: &TicketForm) -> Markup {
+    let Ok(currency) = bilten_domain::Currency::parse(&detail.event.currency) else {
+        return html! {};
+    };
+    let mut count = 0_i64;
+    let mut total = bilten_domain::Money::zero(currency);
+    for ticket in &detail.ticket_types {
+        let quantity = state
+            .quantities
+            .get(&ticket.id.to_string())
+            .copied()
+            .unwrap_or(0);
+        count += quantity;
+        let line = u32::try_from(quantity)
+            .ok()
+            .and_then(|q| ticket.price.checked_mul(q).ok());
+        if let Some(sum) = line.and_then(|line| total.checked_add(line).ok()) {
+            total = sum;
+        }
+    }
+    html! {
+        div.order-total #order-total data-currency=(detail.event.currency)
+            data-exponent=(currency.exponent()) data-lang=(l.code()) {
+            h3 { (l.t("checkout-total-title")) }
+            dl aria-live="polite" {
+                div { dt { (l.t("checkout-total-tickets")) } dd data-total-count { (count) } }
+                div { dt { (l.t("checkout-total-fees")) } dd { (format::money(l, bilten_domain::Money::zero(currency))) } }
+                div.grand { dt { (l.t("checkout-total")) } dd data-total-amount { (format::money(l, total)) } }
+            }
+            p.muted { (l.t("checkout-total-hint")) }
+        }
+    }
+}
+
+/// The cover image, served by us (`/events/{id}/cover`), its box sized before it loads.
+fn cover(l: Locale, event: &Event) -> Markup {
+    html! {
+        @if event.image_url.is_some() {
+            img.cover src={ "/events/" (event.id) "/cover" } width="1200" height="600" decoding="async"
+                alt=(t(l, "event-cover-alt", &[("title", event.title.as_str().into())]));
+        }
+    }
+}
+
+/// When and where, with the organizer and "Add to calendar".
+fn date_venue(l: Locale, detail: &EventDetail) -> Markup {
     let event = &detail.event;
     let tz = format::zone(&event.timezone);
     html! {
+        p.organizer { (l.t("event-organized-by")) " " a href={ "/o/" (detail.organizer.id) } { (detail.organizer.name) } }
+        section.date-venue aria-label=(l.t("event-when-where")) {
+            p.when {
+                time datetime=(format::iso_local(event.starts_at, tz)) {
+                    (format::time_range(l, event.starts_at, event.ends_at, tz))
+                }
+                br;
+                span.muted { (t(l, "event-times-in-zone", &[("zone", event.timezone.as_str().into())])) }
+            }
+            (where_block(l, event))
+            p { a.calendar href={ "/events/" (event.id) "/calendar.ics" } download { (l.t("event-add-to-calendar")) } }
+        }
+    }
+}
+
+fn event_content(visit: &Visit, detail: &EventDetail, state: &TicketForm) -> Markup {
+    let l = visit.locale;
+    let event = &detail.event;
+    html! {
         article.event {
+            (cover(l, event))
             header.event-header {
                 p { span.tag { (format::category_label(l, event.category.as_str())) }
                     @if event.status == EventStatus::Draft { " " span.tag.sold-out { (l.t("event-status-draft")) } }
-                    @if event.status == EventStatus::Canceled { " " span.tag.sold-out { (l.t("event-status-canceled")) } } }
+                    @if event.status == EventStatus::Canceled { " " span.tag.sold-out { (l.t("event-status-canceled")) } }
+                    @if event.status == EventStatus::Published && sold_out(detail) { " " span.tag.sold-out { (l.t("tickets-sold-out")) } } }
                 h1 { (event.title) }
-                p.when {
-                    time datetime=(format::iso_local(event.starts_at, tz)) {
-                        (format::time_range(l, event.starts_at, event.ends_at, tz))
-                    }
-                    br;
-                    span.muted { (t(l, "event-times-in-zone", &[("zone", event.timezone.as_str().into())])) }
-                }
-                (where_block(l, event))
+                (date_venue(l, detail))
             }
             div.event-grid {
                 section.description aria-label=(l.t("event-about")) {
@@ -674,6 +753,7 @@ fn event_page(
             .ticket_types
             .iter()
             .any(|t| t.sales_phase == SalesPhase::OnSale),
+        running_total: true,
         ..PageMeta::new(&detail.event.title, &description)
     };
     visit.page_with_meta(status, &meta, &event_content(visit, detail, state))
@@ -687,16 +767,36 @@ fn fresh_ticket_form(l: Locale) -> TicketForm {
     }
 }
 
-pub async fn show(State(app): State<Frontend>, visit: Visit, Path(id): Path<String>) -> Response {
+/// `GET /events/{id}`; `?qty-<ticket type>=n` (the embedded checkout's form) arrives with
+/// those quantities chosen and their total shown. Anything else in the query is ignored.
+pub async fn show(
+    State(app): State<Frontend>,
+    visit: Visit,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let outcome = async {
         let detail = app.api.event(&visit.forwarded, None, &id).await?;
-        Ok(event_page(
-            &app,
-            &visit,
-            StatusCode::OK,
-            &detail,
-            &fresh_ticket_form(visit.locale),
-        ))
+        let mut state = fresh_ticket_form(visit.locale);
+        let asked: Vec<(String, String)> =
+            serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+        for ticket in &detail.ticket_types {
+            let wanted = asked
+                .iter()
+                .find(|(k, _)| *k == qty_field(&ticket.id.to_string()))
+                .and_then(|(_, v)| v.parse::<i64>().ok())
+                .unwrap_or(0);
+            let most = ticket
+                .max_per_order
+                .min(ticket.available)
+                .min(detail.event.buyer_cap);
+            if wanted > 0 && ticket.sales_phase == SalesPhase::OnSale {
+                state
+                    .quantities
+                    .insert(ticket.id.to_string(), wanted.min(most));
+            }
+        }
+        Ok(event_page(&app, &visit, StatusCode::OK, &detail, &state))
     }
     .await;
     visit.respond(outcome)
@@ -803,6 +903,43 @@ fn order_items<'v>(
     (items, item_types)
 }
 
+/// The ticket form as posted: what was chosen and typed, kept for showing it again.
+fn posted_form<'v>(l: Locale, value: &impl Fn(&str) -> &'v str) -> TicketForm {
+    TicketForm {
+        quantities: BTreeMap::new(),
+        attendees: BTreeMap::new(),
+        form: FormState::new(l)
+            .with_value("name", value("name"))
+            .with_value("email", value("email"))
+            .with_value("promo_code", value("promo_code"))
+            .with_value("idempotency_key", value("idempotency_key")),
+    }
+}
+
+/// The ticket form's "Review total": the event page again with what was chosen and typed, and
+/// the total computed here, so it works without JavaScript. Nothing is held yet.
+pub async fn review(
+    State(app): State<Frontend>,
+    visit: Visit,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let outcome = async {
+        let detail = app.api.event(&visit.forwarded, None, &id).await?;
+        let value = |name: &str| {
+            input
+                .iter()
+                .find(|(k, _)| k == name)
+                .map_or("", |(_, v)| v.trim())
+        };
+        let mut state = posted_form(visit.locale, &value);
+        order_items(&detail, &value, &mut state);
+        Ok(event_page(&app, &visit, StatusCode::OK, &detail, &state))
+    }
+    .await;
+    visit.respond(outcome)
+}
+
 /// The ticket form's post: creates the order (which holds the tickets) and sends the buyer to
 /// it; or shows the event again with what was wrong next to the ticket type or field.
 pub async fn checkout(
@@ -819,15 +956,7 @@ pub async fn checkout(
                 .find(|(k, _)| k == name)
                 .map_or("", |(_, v)| v.trim())
         };
-        let mut state = TicketForm {
-            quantities: BTreeMap::new(),
-            attendees: BTreeMap::new(),
-            form: FormState::new(visit.locale)
-                .with_value("name", value("name"))
-                .with_value("email", value("email"))
-                .with_value("promo_code", value("promo_code"))
-                .with_value("idempotency_key", value("idempotency_key")),
-        };
+        let mut state = posted_form(visit.locale, &value);
         let (items, item_types) = order_items(&detail, &value, &mut state);
         if items.is_empty() {
             state.form.summary = Some(visit.locale.t("checkout-choose-quantity"));

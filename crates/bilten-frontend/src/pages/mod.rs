@@ -3,10 +3,14 @@
 mod account;
 mod admin;
 mod auth;
+mod calendar;
+mod cover;
+pub(crate) mod embed;
 mod events;
 mod invitations;
 mod orders;
 mod organize;
+mod organizers;
 mod tickets;
 
 use axum::extract::Query;
@@ -31,6 +35,11 @@ pub fn routes() -> Router<Frontend> {
             get(events::availability_json),
         )
         .route("/events/{id}/checkout", post(events::checkout))
+        .route("/events/{id}/review", post(events::review))
+        .route("/events/{id}/calendar.ics", get(calendar::ics))
+        .route("/events/{id}/cover", get(cover::cover))
+        .route("/embed/events/{id}", get(embed::show))
+        .route("/o/{id}", get(organizers::show))
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/cancel", post(orders::cancel))
         .route("/tickets", get(tickets::mine))

@@ -1,6 +1,6 @@
 //! The organizer console in Chromium, in English, German and Spanish: an organizer creates
 //! an event through the console (pickers for time zone, country and currency), edits its
-//! settings, adds and edits a ticket type, adds a quota, adds and edits a promo code. Every
+//! settings, adds and edits a ticket type, adds and edits a quota, adds and edits a promo code. Every
 //! console page it passes is checked with axe (no violation at all) at 1280×900 and
 //! 390×844, must not scroll sideways at 390 px, and the English ones are screenshotted into
 //! `docs/screenshots/` (halved to 1× pixels, so the files stay small and the docs true).
@@ -81,6 +81,17 @@ fn halved(png_bytes: &[u8]) -> Vec<u8> {
 /// axe at both sizes, no sideways scrolling at 390 px, and (for `shot`) a screenshot of
 /// each size into docs/screenshots; leaves the window at `keep`.
 async fn check(browser: &Browser, name: &str, shot: bool, keep: (u32, u32)) {
+    check_as(browser, "console", name, shot, keep).await;
+}
+
+/// [`check`], its screenshots named `{prefix}-{name}-{size}.png`.
+pub(super) async fn check_as(
+    browser: &Browser,
+    prefix: &str,
+    name: &str,
+    shot: bool,
+    keep: (u32, u32),
+) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
     for (label, (width, height)) in SIZES {
         browser.client.set_window_size(width, height).await.unwrap();
@@ -103,7 +114,7 @@ async fn check(browser: &Browser, name: &str, shot: bool, keep: (u32, u32)) {
             std::fs::create_dir_all(&dir).unwrap();
             let png = browser.client.screenshot().await.unwrap();
             std::fs::write(
-                dir.join(format!("console-{name}-{label}.png")),
+                dir.join(format!("{prefix}-{name}-{label}.png")),
                 halved(&png),
             )
             .unwrap();
@@ -214,6 +225,14 @@ async fn an_organizer_sets_up_an_event_in_the_console_in_each_language() {
         browser.click("form[action$='/quotas'] button").await;
         landed(&browser, "notice=quota_added").await;
         check(&browser, "quotas", shot, size).await;
+        // Its name and capacity edited.
+        browser.click("td a[href*='/quotas/quo_']").await;
+        browser.wait_for_path("/edit").await;
+        check(&browser, "quota-edit", shot, size).await;
+        browser.fill("#field-quota_capacity", "110").await;
+        browser.click("form[action$='/edit'] button").await;
+        landed(&browser, "notice=quota_saved").await;
+        assert!(browser.source().await.contains(">110<"));
 
         // A promo code that reveals the hidden type, then its limit edited.
         browser.goto(&format!("{base}{overview}/promo-codes")).await;

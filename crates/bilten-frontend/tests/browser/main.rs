@@ -28,6 +28,7 @@ mod fixtures;
 mod helpers;
 
 mod console;
+mod storefront;
 
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;

@@ -338,3 +338,92 @@ async fn a_quota_is_added_over_chosen_ticket_types() {
     assert!(list.body.contains("Hall"), "{}", list.body);
     assert!(list.body.contains("Standing, Guest list"), "{}", list.body);
 }
+
+#[tokio::test]
+async fn a_quota_is_renamed_and_its_capacity_never_goes_below_what_is_held() {
+    let site = TestSite::spawn().await;
+    let (event, on_sale) = console_of_event_on_sale(&site).await;
+    let page = format!("{event}/quotas");
+    let added = site
+        .submit(
+            &page,
+            &page,
+            &[
+                ("quota_name", "Hall"),
+                ("quota_capacity", "80"),
+                ("ticket_type_ids", &on_sale.standing),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    // Three standing tickets held by a buyer count in the quota.
+    let held = site
+        .backend
+        .client
+        .post(site.backend.url("/api/v1/orders"))
+        .header("idempotency-key", "quota-edit-hold")
+        .json(&serde_json::json!({
+            "event_id": on_sale.event,
+            "items": [{ "ticket_type_id": on_sale.standing, "quantity": 3 }],
+            "buyer": { "email": "holder@example.com", "name": "Holder" }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(held.status(), StatusCode::CREATED);
+
+    let list = site.get(&page).await;
+    let start = list
+        .body
+        .find(&format!("{page}/quo_"))
+        .expect("an edit link");
+    let end = start + list.body[start..].find('"').unwrap();
+    let edit = list.body[start..end].to_owned();
+    assert!(edit.ends_with("/edit"), "{edit}");
+    let form = site.get(&edit).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let body = &form.body;
+    assert!(body.contains("Edit “Hall”"), "{body}");
+    assert!(
+        body.contains(r#"name="quota_capacity" type="number" autocomplete="off" value="80""#),
+        "{body}"
+    );
+    assert!(body.contains("0 sold, 3 held"), "{body}");
+    assert!(
+        body.contains(r#"aria-current="page""#),
+        "the console navigation"
+    );
+
+    let refused = site
+        .submit(
+            &edit,
+            &edit,
+            &[("quota_name", "Hall"), ("quota_capacity", "2")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("cannot go below the tickets already sold or held"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(r#"value="2""#),
+        "what was typed stays"
+    );
+
+    let saved = site
+        .submit(
+            &edit,
+            &edit,
+            &[("quota_name", "Main hall"), ("quota_capacity", "3")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(saved.location().ends_with("?notice=quota_saved"));
+    let list = site.get(saved.location()).await;
+    assert!(list.body.contains("Quota saved."), "{}", list.body);
+    assert!(list.body.contains("Main hall"), "{}", list.body);
+}

@@ -20,3 +20,4 @@ mod event_money;
 mod languages;
 mod organizer;
 mod security;
+mod storefront;

@@ -135,3 +135,24 @@ my-orders-empty = Noch keine Bestellungen.
 my-orders-col-event = Veranstaltung
 my-orders-col-when = Wann
 my-orders-description = Ihre Bestellungen bei Bilten.
+
+# Storefront: event page, organizer page, embedded checkout
+checkout-total-title = Ihre Tickets
+checkout-total-tickets = Tickets
+checkout-total-fees = Buchungsgebühren
+checkout-total = Gesamt
+checkout-total-hint = Keine Buchungsgebühren: Sie zahlen den Gesamtbetrag. Ein Aktionscode wird im nächsten Schritt abgezogen.
+checkout-review = Gesamtbetrag prüfen
+event-sold-out-notice = Diese Veranstaltung ist ausverkauft.
+event-cover-alt = Titelbild von „{ $title }“
+event-organized-by = Veranstaltet von
+event-when-where = Datum und Ort
+event-add-to-calendar = Zum Kalender hinzufügen (.ics)
+organizer-page-kicker = Veranstalter
+organizer-page-description = Kommende Veranstaltungen von { $name }.
+organizer-upcoming = Kommende Veranstaltungen
+organizer-no-events = Derzeit keine kommenden Veranstaltungen.
+embed-title = Tickets: { $title }
+embed-continue = Weiter zur Kasse
+embed-new-tab = (öffnet in einem neuen Tab)
+embed-open-event = Veranstaltungsseite öffnen

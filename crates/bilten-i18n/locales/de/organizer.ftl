@@ -340,3 +340,11 @@ report-refund-tickets = { $count ->
 }
 report-refund-submit = { $amount } erstatten
 report-refund-keep = Bestellung behalten
+console-edit-quota = „{ $name }“ bearbeiten
+console-quota-counts = { $sold } verkauft, { $held } reserviert. Die Kapazität kann nicht darunter liegen.
+console-quota-types-fixed = Die Ticketarten eines Kontingents bleiben, wie sie sind: Es zählt ihre Tickets, seit es angelegt wurde.
+console-notice-quota-saved = Kontingent gespeichert.
+console-embed = Auf Ihrer Website verkaufen
+console-embed-hint = Fügen Sie dies in das HTML Ihrer Website ein: Ihre Besucher wählen dort Tickets und schließen den Kauf hier in einem neuen Tab ab. Es funktioniert ohne JavaScript; wo keine Frames angezeigt werden, erscheint der Link darin.
+console-embed-snippet = Einbettungscode
+console-embed-preview = Vorschau der eingebetteten Kasse

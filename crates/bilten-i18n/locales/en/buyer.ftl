@@ -135,3 +135,24 @@ my-orders-empty = No orders yet.
 my-orders-col-event = Event
 my-orders-col-when = When
 my-orders-description = Your orders on Bilten.
+
+# Storefront: event page, organizer page, embedded checkout
+checkout-total-title = Your tickets
+checkout-total-tickets = Tickets
+checkout-total-fees = Booking fees
+checkout-total = Total
+checkout-total-hint = No booking fees: the total is what you pay. A promo code is applied on the next step.
+checkout-review = Review total
+event-sold-out-notice = This event is sold out.
+event-cover-alt = Cover image of “{ $title }”
+event-organized-by = Organized by
+event-when-where = Date and venue
+event-add-to-calendar = Add to calendar (.ics)
+organizer-page-kicker = Organizer
+organizer-page-description = Upcoming events by { $name }.
+organizer-upcoming = Upcoming events
+organizer-no-events = No upcoming events right now.
+embed-title = Tickets: { $title }
+embed-continue = Continue to checkout
+embed-new-tab = (opens in a new tab)
+embed-open-event = Open the event page

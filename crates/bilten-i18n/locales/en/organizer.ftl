@@ -340,3 +340,11 @@ report-refund-tickets = { $count ->
 }
 report-refund-submit = Refund { $amount }
 report-refund-keep = Keep the order
+console-edit-quota = Edit “{ $name }”
+console-quota-counts = { $sold } sold, { $held } held. The capacity cannot go below these.
+console-quota-types-fixed = The ticket types a quota covers stay as they are: it has counted their tickets since it was added.
+console-notice-quota-saved = Quota saved.
+console-embed = Sell on your website
+console-embed-hint = Paste this into your site's HTML: your visitors choose tickets there and finish the checkout here, in a new tab. It works without JavaScript; where frames are not shown, the link inside is.
+console-embed-snippet = Embed code
+console-embed-preview = Preview the embedded checkout

@@ -138,3 +138,24 @@ my-orders-empty = Todavía no hay pedidos.
 my-orders-col-event = Evento
 my-orders-col-when = Cuándo
 my-orders-description = Tus pedidos en Bilten.
+
+# Storefront: event page, organizer page, embedded checkout
+checkout-total-title = Tus entradas
+checkout-total-tickets = Entradas
+checkout-total-fees = Gastos de gestión
+checkout-total = Total
+checkout-total-hint = Sin gastos de gestión: pagas el total. Un código promocional se aplica en el siguiente paso.
+checkout-review = Ver el total
+event-sold-out-notice = Este evento está agotado.
+event-cover-alt = Imagen de portada de «{ $title }»
+event-organized-by = Organizado por
+event-when-where = Fecha y lugar
+event-add-to-calendar = Añadir al calendario (.ics)
+organizer-page-kicker = Organizador
+organizer-page-description = Próximos eventos de { $name }.
+organizer-upcoming = Próximos eventos
+organizer-no-events = Ahora mismo no hay próximos eventos.
+embed-title = Entradas: { $title }
+embed-continue = Continuar con la compra
+embed-new-tab = (se abre en una pestaña nueva)
+embed-open-event = Abrir la página del evento

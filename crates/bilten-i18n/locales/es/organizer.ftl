@@ -340,3 +340,11 @@ report-refund-tickets = { $count ->
 }
 report-refund-submit = Reembolsar { $amount }
 report-refund-keep = Mantener el pedido
+console-edit-quota = Editar «{ $name }»
+console-quota-counts = { $sold } vendidas, { $held } reservadas. La capacidad no puede ser menor.
+console-quota-types-fixed = Los tipos de entrada de un cupo no cambian: cuenta sus entradas desde que se creó.
+console-notice-quota-saved = Cupo guardado.
+console-embed = Vende en tu web
+console-embed-hint = Pega esto en el HTML de tu web: tus visitantes eligen allí las entradas y terminan la compra aquí, en una pestaña nueva. Funciona sin JavaScript; donde no se muestran marcos, aparece el enlace de dentro.
+console-embed-snippet = Código para insertar
+console-embed-preview = Ver la compra insertada

@@ -78,6 +78,7 @@ fn notice(l: Locale, query: &NoticeQuery) -> Option<String> {
         "ticket_type_saved" => l.t("org-notice-ticket-type-saved"),
         "promo_code_saved" => l.t("console-notice-promo-code-saved"),
         "quota_added" => l.t("org-notice-quota-added"),
+        "quota_saved" => l.t("console-notice-quota-saved"),
         "promo_code_added" => l.t("org-notice-promo-code-added"),
         "checkin_list_added" => l.t("org-notice-checkin-list-added"),
         "device_added" => l.t("org-notice-device-added"),

@@ -89,6 +89,17 @@ pub(super) async fn overview_page(
         (stats(l, &summary, Some(checked_in)))
         (charts::sales_per_day(l, &summary.per_day))
         p { a href=(EventPage::Reports.href(id)) { (l.t("console-all-reports")) } }
+        section.panel aria-labelledby="embed" {
+            h2 #embed { (l.t("console-embed")) }
+            p.muted { (l.t("console-embed-hint")) }
+            div.field {
+                label for="embed-snippet" { (l.t("console-embed-snippet")) }
+                textarea #embed-snippet readonly rows="4" spellcheck="false" {
+                    (crate::pages::embed::snippet(&app.public_url, &event.id.to_string(), &t(l, "embed-title", &[("title", event.title.as_str().into())])))
+                }
+            }
+            p { a href={ "/embed/events/" (event.id) } { (l.t("console-embed-preview")) } }
+        }
     };
     let framed = console::event_frame(l, &ctx, EventPage::Overview, &[], &content);
     let status = if status_form.has_errors() {

@@ -1,6 +1,6 @@
 //! An event's quotas in the console: shared limits over some ticket types, listed with their
-//! counters, and a form to add one (`POST` with [`QuotaRequest`]). The API has no way to
-//! change a quota yet, so the page only adds.
+//! counters, a form to add one (`POST` with [`QuotaRequest`]) and each one's edit page (name
+//! and capacity, `PATCH` with [`QuotaPatchRequest`]; its ticket types are shown, not edited).
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -13,14 +13,19 @@ use maud::{html, Markup};
 use super::console::{self, EventContext, EventPage};
 use super::forms::{unprocessable, whole, Unreadable};
 use super::{authed, notice};
-use crate::api::ticketing::{Quota, QuotaRequest};
+use crate::api::ticketing::{path_segment, Quota, QuotaPatchRequest, QuotaRequest};
 use crate::pages::{after_post, NoticeQuery};
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, error_summary, field, Field, FormState};
 use crate::Frontend;
 
 pub fn routes() -> Router<Frontend> {
-    Router::new().route("/organize/events/{id}/quotas", get(list).post(create))
+    Router::new()
+        .route("/organize/events/{id}/quotas", get(list).post(create))
+        .route(
+            "/organize/events/{id}/quotas/{quota}/edit",
+            get(edit).post(save),
+        )
 }
 
 fn quota_form(visit: &Visit, ctx: &EventContext, form: &FormState, chosen: &[String]) -> Markup {
@@ -84,6 +89,7 @@ async fn list_page(
                         th.number scope="col" { (l.t("editor-held")) }
                         th.number scope="col" { (l.t("console-available")) }
                         th scope="col" { (l.t("editor-ticket-types")) }
+                        th scope="col" { span.visually-hidden { (l.t("admin-actions")) } }
                     } }
                     tbody {
                         @for q in &quotas {
@@ -94,6 +100,7 @@ async fn list_page(
                                 td.number { (q.held) }
                                 td.number { (q.available) }
                                 td { (q.ticket_type_ids.iter().map(&name_of).collect::<Vec<_>>().join(", ")) }
+                                td { a href={ (EventPage::Quotas.href(id)) "/" (path_segment(&q.id.to_string())) "/edit" } { (l.t("console-edit")) span.visually-hidden { " " (q.name) } } }
                             }
                         }
                     }
@@ -189,6 +196,124 @@ async fn create(
                         }
                     }
                     list_page(&app, &mut visit, &id, &form, &chosen, None).await
+                },
+            )
+            .await
+        }
+    };
+    visit.respond(outcome)
+}
+
+async fn edit_page(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+    quota_id: &str,
+    form: Option<FormState>,
+) -> Result<Response, PageError> {
+    let ctx = console::event(app, visit, id).await?;
+    let quotas: Vec<Quota> = authed!(app, visit, |token, fwd| app.api.quotas(&fwd, token, id))?;
+    let Some(quota) = quotas.into_iter().find(|q| q.id.to_string() == quota_id) else {
+        return Err(PageError::NotFound);
+    };
+    let l = visit.locale;
+    let form = form.unwrap_or_else(|| {
+        FormState::new(l)
+            .with_value("quota_name", &quota.name)
+            .with_value("quota_capacity", &quota.capacity.to_string())
+    });
+    let types: Vec<&str> = ctx
+        .detail
+        .ticket_types
+        .iter()
+        .filter(|t| quota.ticket_type_ids.contains(&t.id))
+        .map(|t| t.name.as_str())
+        .collect();
+    let (quota_name, quota_capacity) = (l.t("editor-quota-name"), l.t("editor-quota-capacity"));
+    let heading = t(
+        l,
+        "console-edit-quota",
+        &[("name", quota.name.as_str().into())],
+    );
+    let counts = t(
+        l,
+        "console-quota-counts",
+        &[("sold", quota.sold.into()), ("held", quota.held.into())],
+    );
+    let action = format!(
+        "{}/{}/edit",
+        EventPage::Quotas.href(id),
+        path_segment(quota_id)
+    );
+    let content = html! {
+        h1 { (heading) }
+        dl.facts {
+            dt { (l.t("editor-ticket-types")) } dd { (types.join(", ")) }
+            dt { (l.t("stats-sold")) } dd { (quota.sold) }
+            dt { (l.t("editor-held")) } dd { (quota.held) }
+        }
+        p.muted { (l.t("console-quota-types-fixed")) }
+        (error_summary(&form, &[("quota_name", &quota_name), ("quota_capacity", &quota_capacity)]))
+        form.form method="post" action=(action) novalidate {
+            (csrf_field(&visit.csrf_token))
+            (field(&Field { name: "quota_name", label: &quota_name, kind: "text", autocomplete: "off", hint: None }, &form))
+            (field(&Field { name: "quota_capacity", label: &quota_capacity, kind: "number", autocomplete: "off", hint: Some(&counts) }, &form))
+            button type="submit" { (l.t("editor-save")) }
+        }
+    };
+    let crumbs = [(quota.name.clone(), None)];
+    let framed = console::event_frame(l, &ctx, EventPage::Quotas, &crumbs, &content);
+    Ok(visit.page(&heading, &l.t("editor-quotas-intro"), &framed))
+}
+
+async fn edit(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path((id, quota)): Path<(String, String)>,
+) -> Response {
+    let outcome = edit_page(&app, &mut visit, &id, &quota, None).await;
+    visit.respond(outcome)
+}
+
+async fn save(
+    State(app): State<Frontend>,
+    mut visit: Visit,
+    Path((id, quota)): Path<(String, String)>,
+    CsrfForm(input): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let l = visit.locale;
+    let value = |name: &str| {
+        input
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let mut form = FormState::new(l)
+        .with_value("quota_name", value("quota_name"))
+        .with_value("quota_capacity", value("quota_capacity"));
+    let outcome = match whole(&mut form, "quota_capacity", value("quota_capacity")) {
+        Err(Unreadable) => edit_page(&app, &mut visit, &id, &quota, Some(form))
+            .await
+            .map(unprocessable),
+        Ok(capacity) => {
+            let body = QuotaPatchRequest {
+                name: Some(value("quota_name").trim().to_owned()),
+                capacity,
+            };
+            let result = authed!(&app, visit, |token, fwd| app
+                .api
+                .update_quota(&fwd, token, &id, &quota, &body));
+            after_post(
+                result,
+                form,
+                |()| format!("{}?notice=quota_saved", EventPage::Quotas.href(&id)),
+                async |mut form: FormState| {
+                    for (api, ours) in [("name", "quota_name"), ("capacity", "quota_capacity")] {
+                        if let Some(problem) = form.field_errors.remove(api) {
+                            form.field_errors.insert(ours.to_owned(), problem);
+                        }
+                    }
+                    edit_page(&app, &mut visit, &id, &quota, Some(form)).await
                 },
             )
             .await
