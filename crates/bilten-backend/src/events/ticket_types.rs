@@ -405,7 +405,7 @@ pub async fn update_quota(
         &mut tx,
         bilten_store::leases::Which::TicketTypes(&current.ticket_type_ids),
         now,
-        bilten_store::leases::Counters::Lock(state.store.dialect()),
+        bilten_store::leases::Counters::Lock,
     )
     .await?;
     events::update_quota(&mut *tx, quota, event.id, &name, capacity)
