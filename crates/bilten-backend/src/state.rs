@@ -1,6 +1,8 @@
 //! What every handler can reach.
 
+use std::any::Any;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bilten_cache::Cache;
@@ -69,8 +71,11 @@ pub struct AppState {
     pub(crate) payments: Arc<dyn PaymentProvider>,
     /// `STRIPE_WEBHOOK_SECRET`: verifies `POST /webhooks/stripe` (none: the endpoint is 404).
     pub(crate) stripe_webhook_secret: Option<SecretString>,
-    /// This process's purchase engine: per-event queues that take purchases in batches.
-    pub(crate) purchases: Arc<crate::orders::purchase::PurchaseEngine>,
+    /// A slot the orders room fills with this process's purchase engine (per-event queues
+    /// that take purchases in batches) on first use, through `orders::purchase::engine_of`.
+    /// Type-erased so that `state`, which every room uses, names no room: the engine's type
+    /// belongs to the orders room, and only that room reads the slot.
+    pub(crate) purchases: Arc<OnceLock<Arc<dyn Any + Send + Sync>>>,
     /// Months after an event's end its orders' personal data is kept (`None`: until erased
     /// on request).
     pub(crate) retention_months: Option<u32>,
@@ -108,7 +113,7 @@ impl AppState {
             ticket_keys: Arc::new(TicketKeys::new(settings.ticket_signing_secret.clone())),
             payments: Arc::new(TestProvider),
             stripe_webhook_secret: None,
-            purchases: Arc::new(crate::orders::purchase::PurchaseEngine::default()),
+            purchases: Arc::new(OnceLock::new()),
             retention_months: settings.personal_data_retention_months,
         }
     }

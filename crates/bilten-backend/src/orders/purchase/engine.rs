@@ -1086,7 +1086,7 @@ impl Batch<'_> {
                 self.event,
                 *ticket_type,
                 &quotas,
-                &self.state.purchases.holder.0,
+                &super::engine_of(&self.state).holder.0,
                 size,
                 expires_at,
                 self.now,

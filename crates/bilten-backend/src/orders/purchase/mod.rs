@@ -86,9 +86,23 @@ pub async fn create(
     submit(&state, purchase, key, Mode::Pay(payment)).await
 }
 
+/// This process's purchase engine, made on first use in the slot `AppState` keeps for it
+/// (every clone of the state shares the slot, so there is one engine per process).
+#[expect(
+    clippy::expect_used,
+    reason = "this function is the slot's only writer and stores a PurchaseEngine"
+)]
+pub(crate) fn engine_of(state: &AppState) -> &PurchaseEngine {
+    state
+        .purchases
+        .get_or_init(|| std::sync::Arc::new(PurchaseEngine::default()))
+        .downcast_ref::<PurchaseEngine>()
+        .expect("the purchase slot holds the purchase engine")
+}
+
 /// Capacity of `types` came back: let buyers at them again at once (see [`sold_out`]).
 pub(crate) async fn capacity_returned(state: &AppState, types: &[TicketTypeId]) {
-    state.purchases.sold_out.clear(&state.cache, types).await;
+    engine_of(state).sold_out.clear(&state.cache, types).await;
 }
 
 /// Hands a parsed purchase to the engine and answers with its outcome: `201` with the order
@@ -129,7 +143,7 @@ pub(crate) async fn submit(
         None => None,
     };
     let (reply, answer) = oneshot::channel();
-    state.purchases.submit(
+    engine_of(state).submit(
         state,
         Job {
             purchase,
