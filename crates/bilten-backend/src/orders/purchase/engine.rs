@@ -491,8 +491,7 @@ impl Batch<'_> {
         business.tickets_sold.inc_by(outcome.tickets as u64);
         for (ticket_type, n) in &outcome.left {
             if *n <= 0 {
-                self.state
-                    .purchases
+                super::engine_of(self.state)
                     .sold_out
                     .mark(&self.state.cache, *ticket_type)
                     .await;
@@ -1086,7 +1085,7 @@ impl Batch<'_> {
                 self.event,
                 *ticket_type,
                 &quotas,
-                &super::engine_of(&self.state).holder.0,
+                &super::engine_of(self.state).holder.0,
                 size,
                 expires_at,
                 self.now,

@@ -115,8 +115,7 @@ pub(crate) async fn submit(
 ) -> BackendResult<Response> {
     let hash = purchase.request_hash();
     let types: Vec<TicketTypeId> = purchase.items.iter().map(|(id, _)| *id).collect();
-    if let Some(item) = state
-        .purchases
+    if let Some(item) = engine_of(state)
         .sold_out
         .first_sold_out(&state.cache, &types)
         .await
