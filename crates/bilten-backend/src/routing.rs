@@ -3,7 +3,7 @@
 //! the router, the OpenAPI operation and the access table ([`crate::routes`]), so the three
 //! cannot disagree: there is no second list of methods and paths to keep in step.
 //!
-//! ```ignore
+//! ```text
 //! pub(crate) const ROUTES: &[Route] = &[
 //!     route!(Public, handlers::register),
 //!     route!(User, handlers::logout),
