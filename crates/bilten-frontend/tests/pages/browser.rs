@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-use bilten_test_support::needs;
 use crate::fixtures;
 use crate::helpers::{TestSite, PASSWORD};
+use bilten_test_support::needs;
 
 const PHONE: (u32, u32) = (360, 800);
 const DESKTOP: (u32, u32) = (1280, 900);

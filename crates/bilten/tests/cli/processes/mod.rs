@@ -7,6 +7,10 @@
     clippy::expect_used,
     reason = "test support: a failed setup is a failed test, with its message"
 )]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test support: a failed unwrap is a failed test"
+)]
 
 pub mod api;
 pub mod cluster;
