@@ -92,9 +92,14 @@ build_previous() {
     git -C "$ROOT" archive "$previous" | tar -x -m -C "$src"
     echo "$previous" >"$src/.bilten-commit"
   fi
-  local tests=("$src"/crates/bilten/tests/*.rs)
+  # `cli`: tests/cli.rs in older releases, tests/cli/main.rs (the crate's one test binary) since.
+  local tests=("$src"/crates/bilten/tests/*.rs "$src"/crates/bilten/tests/*/main.rs)
   test_target=cli
-  [[ -f "$src/crates/bilten/tests/cli.rs" ]] || test_target="$(basename "${tests[0]}" .rs)"
+  if [[ ! -f "$src/crates/bilten/tests/cli.rs" && ! -f "$src/crates/bilten/tests/cli/main.rs" ]]; then
+    test_target="${tests[0]#"$src"/crates/bilten/tests/}"
+    test_target="${test_target%/main.rs}"
+    test_target="${test_target%.rs}"
+  fi
   for file in bilten bilten.d; do
     [[ -e "$TARGET_DIR/debug/$file" ]] && cp -p "$TARGET_DIR/debug/$file" "$dir/kept/$file"
   done

@@ -14,10 +14,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-mod processes;
-
-use processes::api::{db_id, Api, Call};
-use processes::{
+use crate::processes::api::{db_id, Api, Call};
+use crate::processes::{
     data_dir, free_port, fresh_database, psql, services, spawn_role, wait_ready, Process,
 };
 

@@ -16,9 +16,6 @@
     clippy::cast_possible_truncation
 )]
 
-#[path = "../processes/mod.rs"]
-mod processes;
-
 mod kill_backend;
 mod kill_lease_holder;
 mod ledger;

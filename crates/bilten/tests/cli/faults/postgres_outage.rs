@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::ledger::{assert_ledger_balanced, assert_nothing_lost};
-use crate::load::{Attempt, Load};
+use super::ledger::{assert_ledger_balanced, assert_nothing_lost};
+use super::load::{Attempt, Load};
 use crate::processes::api::Api;
 use crate::processes::cluster::Cluster;
 use crate::processes::{data_dir, free_port, fresh_database, spawn_role, wait_ready};

@@ -10,8 +10,8 @@ use std::time::Duration;
 use bilten_test_support::needs;
 use serde_json::json;
 
-use crate::ledger::{assert_ledger_balanced, assert_nothing_lost};
-use crate::load::Load;
+use super::ledger::{assert_ledger_balanced, assert_nothing_lost};
+use super::load::Load;
 use crate::processes::api::Api;
 use crate::processes::{
     data_dir, free_port, fresh_database, require_psql, spawn_role, wait_ready, Process,

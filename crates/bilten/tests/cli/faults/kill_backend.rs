@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::ledger::{assert_ledger_balanced, assert_nothing_lost};
-use crate::load::Acknowledged;
+use super::ledger::{assert_ledger_balanced, assert_nothing_lost};
+use super::load::Acknowledged;
 use crate::processes::api::{guest_order, Api, Call, GOOD_CARD};
 use crate::processes::{
     data_dir, free_port, fresh_database, psql, services, spawn_role, wait_ready,

@@ -1,12 +1,15 @@
 //! Running `bilten` roles as real processes, for the tests that prove the production shape
 //! (several replicas on one PostgreSQL and Redis) rather than one in-process app.
 //!
-//! Shared by the process-level tests (`topology.rs`, `replicas.rs` and the fault tests)
-//! through `mod processes;`; each test binary uses only part of it.
-#![allow(dead_code)]
+//! Shared by the process-level tests (`topology`, `replicas` and the fault battery),
+//! modules of the same test binary.
 #![expect(
     clippy::expect_used,
     reason = "test support: a failed setup is a failed test, with its message"
+)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test support: a failed unwrap is a failed test"
 )]
 
 pub mod api;

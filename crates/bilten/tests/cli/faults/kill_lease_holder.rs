@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::ledger::assert_ledger_balanced;
+use super::ledger::assert_ledger_balanced;
 use crate::processes::api::{Api, Call, GOOD_CARD};
 use crate::processes::{
     data_dir, free_port, fresh_database, psql, services, spawn_role, wait_ready,

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-mod processes;
-
-use processes::{data_dir, free_port, fresh_database, services, spawn_role, wait_ready, Process};
+use crate::processes::{
+    data_dir, free_port, fresh_database, services, spawn_role, wait_ready, Process,
+};
 
 /// How many `/api/v1/me` requests one backend has served, from its own metrics.
 async fn me_count(client: &reqwest::Client, base: &str) -> u64 {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bilten_test_support::needs;
 use serde_json::json;
 
-use crate::ledger::assert_ledger_balanced;
+use super::ledger::assert_ledger_balanced;
 use crate::processes::api::{guest_order, Api, Call, GOOD_CARD};
 use crate::processes::{
     data_dir, free_port, fresh_database, psql, require_psql, spawn_role, wait_ready, Process,

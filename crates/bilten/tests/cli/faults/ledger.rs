@@ -2,7 +2,7 @@
 //! own database: nothing the service acknowledged is missing, paid means tickets and tickets
 //! mean paid, and every counter equals the rows it counts.
 
-use crate::load::Acknowledged;
+use super::load::Acknowledged;
 use crate::processes::api::db_id;
 use crate::processes::psql;
 

@@ -14,19 +14,6 @@
 // Test code: a failed unwrap is a failed test, and a flow reads best in one piece.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-#[path = "../pages/fixtures.rs"]
-#[expect(
-    dead_code,
-    reason = "shared with another test binary that uses the rest"
-)]
-mod fixtures;
-#[path = "../pages/helpers.rs"]
-#[expect(
-    dead_code,
-    reason = "shared with another test binary that uses the rest"
-)]
-mod helpers;
-
 mod console;
 mod storefront;
 
@@ -38,8 +25,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+use crate::fixtures;
+use crate::helpers::{TestSite, PASSWORD};
 use bilten_test_support::needs;
-use helpers::{TestSite, PASSWORD};
 
 const PHONE: (u32, u32) = (360, 800);
 const DESKTOP: (u32, u32) = (1280, 900);
