@@ -64,6 +64,8 @@ pub struct AppState {
     pub(crate) hasher: PasswordHasher,
     /// Wakes the outbox worker after a mail is enqueued, so it goes out at once.
     pub(crate) mail_waker: Arc<Notify>,
+    /// Counts purchases so the outbox worker gives way to a rush (`bilten_mail::pacing`).
+    pub(crate) mail_pacing: Arc<bilten_mail::Pacing>,
     /// Derives each event's ticket signing key.
     pub(crate) ticket_keys: Arc<TicketKeys>,
     /// The payment provider new checkouts use (the `test` provider unless replaced with
@@ -88,7 +90,7 @@ impl AppState {
         settings: &BackendSettings,
         metrics: HttpMetrics,
         business: BusinessMetrics,
-        mail_waker: Arc<Notify>,
+        mail: bilten_mail::MailHandle,
     ) -> Self {
         cache.register_metrics(metrics.registry());
         // Argon2 with 19 MiB per hash: bound how many run at once so a login flood costs
@@ -109,7 +111,8 @@ impl AppState {
             public_url: settings.public_url.clone().into(),
             trust_forwarded_from_private: settings.trust_forwarded_from_private,
             hasher,
-            mail_waker,
+            mail_waker: mail.wake,
+            mail_pacing: mail.pacing,
             ticket_keys: Arc::new(TicketKeys::new(settings.ticket_signing_secret.clone())),
             payments: Arc::new(TestProvider),
             stripe_webhook_secret: None,

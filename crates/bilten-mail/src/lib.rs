@@ -11,14 +11,16 @@
 //! the duplicate; the worker leases one mail at a time so the window stays one mail wide.
 
 mod attachment;
+pub mod pacing;
 pub mod templates;
 mod transport;
 mod worker;
 
 pub use attachment::Attachment;
 pub use lettre::message::Mailbox;
+pub use pacing::Pacing;
 pub use transport::{message_id, Outgoing, SmtpSettings, Transport, TransportError};
-pub use worker::{ComposeError, Composed, Composer, OutboxWorker, WorkerMetrics};
+pub use worker::{ComposeError, Composed, Composer, MailHandle, OutboxWorker, WorkerMetrics};
 
 /// Enqueues a rendered template for `to`, in the caller's transaction. `dedupe_key` names the
 /// cause (`verify_email:<token hash>`); a second enqueue for the same cause is a no-op and

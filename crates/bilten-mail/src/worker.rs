@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use bilten_store::{outbox, Store};
 
+use crate::pacing::{Pacing, TRICKLE};
 use crate::{Attachment, Transport, TransportError};
 
 /// A mail composed from the database when it is sent.
@@ -105,7 +106,16 @@ pub struct OutboxWorker {
     from: Mailbox,
     metrics: WorkerMetrics,
     wake: Arc<Notify>,
+    pacing: Arc<Pacing>,
     composer: Option<Arc<dyn Composer>>,
+}
+
+/// What the services that queue mails hold of the worker: the bell that wakes it after an
+/// enqueue, and the sales counter it gives way to (see [`crate::pacing`]).
+#[derive(Debug, Clone)]
+pub struct MailHandle {
+    pub wake: Arc<Notify>,
+    pub pacing: Arc<Pacing>,
 }
 
 impl OutboxWorker {
@@ -116,6 +126,7 @@ impl OutboxWorker {
             from,
             metrics,
             wake: Arc::new(Notify::new()),
+            pacing: Arc::new(Pacing::new()),
             composer: None,
         }
     }
@@ -130,18 +141,32 @@ impl OutboxWorker {
         self.wake.clone()
     }
 
-    /// Runs until `shutdown`; a mail being sent when it fires is finished first.
+    /// The waker and the sales counter, for the service that queues mails.
+    pub fn handle(&self) -> MailHandle {
+        MailHandle {
+            wake: self.wake.clone(),
+            pacing: self.pacing.clone(),
+        }
+    }
+
+    /// Runs until `shutdown`; a mail being sent when it fires is finished first. While this
+    /// process's sales are busy it sends one mail per [`TRICKLE`] (see [`crate::pacing`]).
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!(transport = %self.transport.describe(), "outbox worker started");
         while !shutdown.is_cancelled() {
-            let sent = match self.run_once().await {
+            let sent = match self.send_due(true).await {
                 Ok(n) => n,
                 Err(error) => {
                     tracing::warn!(%error, "outbox: could not claim mails");
                     0
                 }
             };
-            if sent == 0 {
+            if self.pacing.sales_busy() {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(TRICKLE) => {}
+                }
+            } else if sent == 0 {
                 tokio::select! {
                     () = shutdown.cancelled() => break,
                     () = self.wake.notified() => {}
@@ -152,9 +177,15 @@ impl OutboxWorker {
         tracing::info!("outbox worker stopped");
     }
 
-    /// One pass: sends every mail due now, one lease at a time. Returns how many were
-    /// attempted.
+    /// One pass: sends every mail due now, one lease at a time, busy sales or not. Returns
+    /// how many were attempted.
     pub async fn run_once(&self) -> Result<usize, bilten_store::StoreError> {
+        self.send_due(false).await
+    }
+
+    /// Sends the mails due now, one lease at a time; `give_way`: stop after a mail once sales
+    /// are busy.
+    async fn send_due(&self, give_way: bool) -> Result<usize, bilten_store::StoreError> {
         let mut attempted = 0;
         while let Some(email) = outbox::claim_due(&self.store, 1, LEASE, Utc::now())
             .await?
@@ -162,6 +193,9 @@ impl OutboxWorker {
         {
             attempted += 1;
             self.deliver(&email).await?;
+            if give_way && self.pacing.sales_busy() {
+                break;
+            }
         }
         if let Ok(pending) = outbox::pending_count(self.store.primary()).await {
             self.metrics.pending.set(pending);

@@ -106,7 +106,7 @@ impl TestApp {
             &settings,
             metrics,
             business,
-            worker.waker(),
+            worker.handle(),
         );
         let state = configure(state);
         worker.set_composer(bilten_backend::mail_composer(&state));

@@ -162,7 +162,7 @@ fn backend(shared: &mut Shared) -> anyhow::Result<(Router, HttpMetrics, Readines
         &bilten_backend::BackendSettings::from_config(&shared.config)?,
         metrics.clone(),
         business,
-        worker.waker(),
+        worker.handle(),
     );
     let state = match &shared.config.stripe {
         Some(stripe) => state

@@ -160,3 +160,79 @@ async fn a_worker_whose_lease_ran_out_cannot_unlock_a_mail_another_worker_is_sen
     .await
     .unwrap());
 }
+
+/// Mails queued before the rush in the test below.
+const RUSH_MAILS: usize = 30;
+
+/// While this process sells faster than `BUSY_SALES_PER_SECOND`, the worker sends one mail per
+/// `TRICKLE` instead of taking CPU from the buyers; once the rush is over it sends every mail
+/// that waited, each exactly once.
+#[tokio::test]
+async fn the_worker_gives_way_to_a_rush_of_sales_and_sends_every_mail_after_it() {
+    let app = TestApp::spawn().await;
+    let before = outbox::pending_count(app.store.primary()).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("bilten-rush-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let worker = OutboxWorker::new(
+        app.store.clone(),
+        Transport::files(dir.clone()),
+        from(),
+        WorkerMetrics::new(&prometheus::Registry::new()),
+    );
+    let handle = worker.handle();
+    for n in 0..RUSH_MAILS {
+        let to = format!("rush{n}@example.test");
+        let key = format!("rush:{n}");
+        let mail = outbox::NewEmail {
+            dedupe_key: Some(&key),
+            to: &to,
+            subject: "Your tickets",
+            body_text: "See you there.",
+            body_html: None,
+            attachments_json: None,
+        };
+        outbox::enqueue(app.store.primary(), &mail, Utc::now())
+            .await
+            .unwrap();
+    }
+
+    // A rush: sales well above the threshold, recorded every 100 ms while it lasts.
+    let rush = tokio_util::sync::CancellationToken::new();
+    let pacing = handle.pacing.clone();
+    let selling = {
+        let rush = rush.clone();
+        tokio::spawn(async move {
+            while !rush.is_cancelled() {
+                pacing.record_sales(bilten_mail::pacing::BUSY_SALES_PER_SECOND + 50);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(worker.run(shutdown.clone()));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let sent_in_rush = std::fs::read_dir(&dir).unwrap().count();
+    // One mail at once, then one per 100 ms: at most 7 in 600 ms (fewer on a slow machine).
+    assert!(
+        sent_in_rush <= 8,
+        "{sent_in_rush} of {RUSH_MAILS} mails sent during the rush"
+    );
+
+    // The rush ends: within two seconds the worker is back to full speed and sends the rest.
+    rush.cancel();
+    selling.await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while outbox::pending_count(app.store.primary()).await.unwrap() > before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "mails still queued 30 s after the rush"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    shutdown.cancel();
+    running.await.unwrap();
+    let files = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(files, RUSH_MAILS, "each mail sent exactly once");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -14,7 +14,11 @@
 //! reported on their own and not charged to the run. PostgreSQL publishes a backend's
 //! counters (commits, row updates) at most once a second while it works and, once it is idle,
 //! within 10 s (`PGSTAT_IDLE_INTERVAL`), so on PostgreSQL every window begins and ends with
-//! [`Meter::settle`]: 11 s of quiet, in which only the background workers run.
+//! [`Meter::settle`]: 11 s of quiet, in which only the background workers run. CPU, statements
+//! and the engine's batches are read when the phase ends, before that wait
+//! ([`Meter::snapshot`]); the statistics after it ([`Meter::recount`]) — so work the background
+//! workers do while PostgreSQL catches up (the mail worker, back at full speed once a sale is
+//! over) is charged to the next phase's CPU, and only its commits fall in the window before.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,7 +36,7 @@ use super::platform::Platform;
 /// architecture it exposes to user space.
 const TICKS_PER_SECOND: f64 = 100.0;
 /// How long PostgreSQL may take to publish an idle backend's counters.
-const STATS_SETTLE: Duration = Duration::from_secs(11);
+pub const STATS_SETTLE: Duration = Duration::from_secs(11);
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
 fn ticks_to_ms(ticks: u64) -> f64 {
@@ -95,6 +99,28 @@ fn parse_statements(page: &str) -> Option<StatementCount> {
         }
     }
     seen.then_some(count)
+}
+
+/// `bilten_purchase_batch_size`'s count and sum from a Prometheus text page: the purchase
+/// engine's batches and the purchases in them (zero where the process has no engine).
+fn parse_batches(page: &str) -> Batches {
+    let mut batches = Batches::default();
+    for line in page.lines() {
+        let value = |rest: &str| rest.trim().parse::<f64>().map_or(0, |v| v as u64);
+        if let Some(rest) = line.strip_prefix("bilten_purchase_batch_size_count") {
+            batches.batches = value(rest);
+        } else if let Some(rest) = line.strip_prefix("bilten_purchase_batch_size_sum") {
+            batches.purchases = value(rest);
+        }
+    }
+    batches
+}
+
+/// The purchase engine's transactions and the purchases they took.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Batches {
+    pub batches: u64,
+    pub purchases: u64,
 }
 
 /// A server process as the meter sees it.
@@ -202,7 +228,15 @@ pub struct Snapshot {
     server_ticks: Vec<u64>,
     own_ticks: u64,
     statements: Vec<StatementCount>,
+    batches: Batches,
     pg: Option<PgSnapshot>,
+}
+
+impl Snapshot {
+    /// When the CPU and statement counts were read.
+    pub fn taken_at(&self) -> Instant {
+        self.at
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +265,8 @@ pub struct Usage {
     /// `COMMIT`s and `ROLLBACK`s the application awaited (PostgreSQL only: see
     /// `bilten_store::statements`).
     pub transaction_statements: Option<u64>,
+    /// The purchase engine's batches in the window (all server processes).
+    pub batches: Batches,
     pub postgres: Option<PgUsage>,
 }
 
@@ -309,12 +345,16 @@ impl Meter {
             .collect();
         let own_ticks = own_cpu_ticks();
         let mut statements = Vec::new();
+        let mut batches = Batches::default();
         for server in &self.servers {
             if let Some(url) = &server.metrics_url {
                 let page = self.client.get(url).send().await?.text().await?;
                 statements.push(parse_statements(&page).ok_or_else(|| {
                     anyhow::anyhow!("{}: no bilten_db_statements_total in /metrics", server.name)
                 })?);
+                let these = parse_batches(&page);
+                batches.batches += these.batches;
+                batches.purchases += these.purchases;
             }
         }
         let pg = match &self.pg {
@@ -332,32 +372,50 @@ impl Meter {
                     .into_iter()
                     .filter_map(|p| Some((p.pid, cpu_ticks(p.pid)?)))
                     .collect();
-                let counts =
-                    bilten_store::bench::transaction_counts(pg.admin.primary(), &pg.database)
-                        .await?;
-                let local_queries = self.local_queries;
-                self.local_queries += 1;
-                let counter_updates =
-                    bilten_store::bench::counter_row_updates(self.local.primary()).await?;
                 Some(PgSnapshot {
                     backends,
                     time,
                     shared,
-                    commits: counts.commits,
-                    rollbacks: counts.rollbacks,
-                    local_queries,
-                    counter_updates,
+                    commits: 0,
+                    rollbacks: 0,
+                    local_queries: 0,
+                    counter_updates: 0,
                 })
             }
             None => None,
         };
-        Ok(Snapshot {
+        let mut snapshot = Snapshot {
             at,
             server_ticks,
             own_ticks,
             statements,
+            batches,
             pg,
-        })
+        };
+        self.recount(&mut snapshot).await?;
+        Ok(snapshot)
+    }
+
+    /// Reads PostgreSQL's statistics (commits, rollbacks, counter-row updates) into `snapshot`
+    /// again: after [`Self::settle`] they include what the phase did.
+    pub async fn recount(&mut self, snapshot: &mut Snapshot) -> anyhow::Result<()> {
+        let (Some(pg), Some(taken)) = (&self.pg, snapshot.pg.as_mut()) else {
+            return Ok(());
+        };
+        let counts =
+            bilten_store::bench::transaction_counts(pg.admin.primary(), &pg.database).await?;
+        taken.commits = counts.commits;
+        taken.rollbacks = counts.rollbacks;
+        taken.local_queries = self.local_queries;
+        self.local_queries += 1;
+        taken.counter_updates =
+            bilten_store::bench::counter_row_updates(self.local.primary()).await?;
+        Ok(())
+    }
+
+    /// Whether statistics lag behind the work (PostgreSQL), so marks wait for them.
+    pub fn settles(&self) -> bool {
+        self.pg.is_some()
     }
 
     /// What happened between two snapshots.
@@ -413,6 +471,10 @@ impl Meter {
             load_generator_cpu_ms: ticks_to_ms(to.own_ticks.saturating_sub(from.own_ticks)),
             statements: statements.map(|(q, _)| q),
             transaction_statements,
+            batches: Batches {
+                batches: to.batches.batches.saturating_sub(from.batches.batches),
+                purchases: to.batches.purchases.saturating_sub(from.batches.purchases),
+            },
             postgres,
         }
     }
@@ -510,7 +572,7 @@ async fn poll(admin: Store, database: String, own_pid: u32, activity: Arc<Mutex<
 
 #[cfg(test)]
 mod tests {
-    use super::{cpu_ticks, parse_statements, peak_rss_kib};
+    use super::{cpu_ticks, parse_batches, parse_statements, peak_rss_kib};
 
     #[test]
     fn statement_counts_are_read_from_a_metrics_page() {
@@ -522,6 +584,16 @@ mod tests {
         let count = parse_statements(page).unwrap();
         assert_eq!((count.queries, count.transaction), (1234, 56));
         assert!(parse_statements("http_requests_total 3\n").is_none());
+    }
+
+    #[test]
+    fn purchase_batches_are_read_from_the_histogram() {
+        let page = "bilten_purchase_batch_size_bucket{le=\"1\"} 3\n\
+                    bilten_purchase_batch_size_sum 250\n\
+                    bilten_purchase_batch_size_count 10\n";
+        let batches = parse_batches(page);
+        assert_eq!((batches.batches, batches.purchases), (10, 250));
+        assert_eq!(parse_batches("http_requests_total 3\n").batches, 0);
     }
 
     #[test]

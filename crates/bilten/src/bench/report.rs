@@ -210,6 +210,20 @@ fn details(report: &Report) -> String {
         }
     }
     for phase in &report.phases {
+        let batches = phase.usage.batches;
+        if batches.batches > 0 {
+            let _ = writeln!(
+                out,
+                "- {}: the purchase engine took {} purchases in {} transactions ({:.1} per \
+                 batch).",
+                phase.name,
+                batches.purchases,
+                batches.batches,
+                batches.purchases as f64 / batches.batches as f64
+            );
+        }
+    }
+    for phase in &report.phases {
         let control = phase.usage.transaction_statements;
         if let Some(per) = control.and_then(|t| phase.per_unit(t as f64)) {
             let _ = writeln!(

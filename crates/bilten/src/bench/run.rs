@@ -2,13 +2,23 @@
 //! from the database, and the report they make.
 
 use std::fmt::{Display, Write as _};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::load::Tally;
 use super::measure::{load_average, Meter, Snapshot};
 use super::platform::Platform;
 use super::report::{Check, Phase, ProcessUse, Report};
 use super::{BenchArgs, Scenario};
+
+/// Where one phase ended and the next begins.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    snapshot: Snapshot,
+    /// Mails in the outbox when the phase ended.
+    unsent: i64,
+    /// Mails the worker sent while PostgreSQL's statistics caught up after the phase.
+    sent_while_settling: i64,
+}
 
 /// How long the mail worker may take to send what a phase queued.
 const MAIL_DRAIN_LIMIT: Duration = Duration::from_secs(300);
@@ -38,13 +48,24 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// A snapshot once PostgreSQL's counters have caught up.
-    pub async fn mark(&mut self) -> anyhow::Result<Snapshot> {
-        self.meter.settle().await;
-        let snapshot = self.meter.snapshot().await?;
+    /// The end of a phase (and the start of the next): CPU, statements and the outbox now,
+    /// PostgreSQL's statistics once they have caught up ([`super::measure`]).
+    pub async fn mark(&mut self) -> anyhow::Result<Mark> {
+        let mut snapshot = self.meter.snapshot().await?;
+        let unsent = self.meter.unsent_mails().await?;
+        let mut sent_while_settling = 0;
+        if self.meter.settles() {
+            self.meter.settle().await;
+            self.meter.recount(&mut snapshot).await?;
+            sent_while_settling = unsent - self.meter.unsent_mails().await?;
+        }
         self.first.get_or_insert_with(|| snapshot.clone());
         self.last = Some(snapshot.clone());
-        Ok(snapshot)
+        Ok(Mark {
+            snapshot,
+            unsent,
+            sent_while_settling,
+        })
     }
 
     /// A phase whose count is its answers with a latency.
@@ -52,7 +73,7 @@ impl<'a> Run<'a> {
         &mut self,
         name: &str,
         unit: &'static str,
-        (from, to): (&Snapshot, &Snapshot),
+        (from, to): (&Mark, &Mark),
         tally: Tally,
     ) {
         let count = tally.latencies.len() as u64;
@@ -63,10 +84,19 @@ impl<'a> Run<'a> {
         &mut self,
         name: &str,
         unit: &'static str,
-        (from, to): (&Snapshot, &Snapshot),
+        (from, to): (&Mark, &Mark),
         count: u64,
         tally: Tally,
     ) {
+        if to.sent_while_settling > 0 {
+            self.notes.push(format!(
+                "{name}: the mail worker sent {} mails in the {} s after the phase in which \
+                 PostgreSQL publishes its statistics: their commits are in this row, their CPU \
+                 and count in the mail drain's.",
+                to.sent_while_settling,
+                super::measure::STATS_SETTLE.as_secs()
+            ));
+        }
         if tally.errors.count > 0 {
             self.notes.push(format!(
                 "{name}: {} errors, e.g. {}",
@@ -82,7 +112,7 @@ impl<'a> Run<'a> {
             retried_503: tally.retried,
             seconds: tally.seconds,
             latency: tally.latencies.summary(),
-            usage: self.meter.usage(from, to),
+            usage: self.meter.usage(&from.snapshot, &to.snapshot),
         });
     }
 
@@ -97,16 +127,17 @@ impl<'a> Run<'a> {
     }
 
     /// The mail worker's backlog sent, as a phase of its own (none when nothing is queued).
-    pub async fn drain_mails(&mut self, after: &Snapshot) -> anyhow::Result<Snapshot> {
-        let backlog = self.meter.unsent_mails().await?;
+    /// The drain is timed from the end of the phase before, when the worker got back to full
+    /// speed.
+    pub async fn drain_mails(&mut self, after: &Mark) -> anyhow::Result<Mark> {
+        let backlog = after.unsent;
         if backlog == 0 {
             return Ok(after.clone());
         }
         println!("bench: waiting for the mail worker to send {backlog} queued mails…");
-        let started = Instant::now();
         let left = self.meter.drain_mails(MAIL_DRAIN_LIMIT).await?;
         let tally = Tally {
-            seconds: started.elapsed().as_secs_f64(),
+            seconds: after.snapshot.taken_at().elapsed().as_secs_f64(),
             ..Tally::default()
         };
         let drained = self.mark().await?;
@@ -149,9 +180,10 @@ impl<'a> Run<'a> {
         notes.push(if self.platform.is_postgres() {
             "Statements are the application's own count (`bilten_db_statements_total`, \
              transaction control not included); commits and counter-row updates (`ticket_types`, \
-             `quotas`) are PostgreSQL's (`pg_stat_database`, `pg_stat_user_tables`). Idle \
-             backends publish those within 10 s, so every window ends 11 s after its phase (the \
-             background workers' few statements in that time are included)."
+             `quotas`) are PostgreSQL's (`pg_stat_database`, `pg_stat_user_tables`). CPU and \
+             statements are read when a phase ends; idle backends publish commits and row \
+             updates within 10 s, so those are read 11 s later (what the background workers \
+             commit in that time is included)."
                 .to_owned()
         } else {
             "Statements are the application's own count (`bilten_db_statements_total`); SQLite \

@@ -313,6 +313,7 @@ async fn run_batch(state: &AppState, event: EventId, jobs: Vec<Job>, leases: &mu
         .business
         .purchase_batch_size
         .observe(batch_size as f64);
+    state.mail_pacing.record_sales(batch_size as u64);
     let (entries, replies): (Vec<Entry>, Vec<_>) = jobs
         .into_iter()
         .map(|job| {
