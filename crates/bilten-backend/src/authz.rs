@@ -97,9 +97,7 @@ pub async fn role_in(
     let standing =
         bilten_store::organizations::standing(state.store.primary(), organization, actor.user_id)
             .await?;
-    Ok(standing
-        .filter(|s| !s.missing_two_factor)
-        .and_then(|s| OrgRole::parse(&s.role)))
+    Ok(standing.filter(|s| !s.missing_two_factor).map(|s| s.role))
 }
 
 /// Checks that the caller may do `action` on an object called `what` owned by
@@ -115,7 +113,7 @@ pub async fn authorize_in(
     let standing =
         bilten_store::organizations::standing(state.store.primary(), organization, actor.user_id)
             .await?;
-    let role = standing.as_ref().and_then(|s| OrgRole::parse(&s.role));
+    let role = standing.as_ref().map(|s| s.role);
     if role.is_some() && standing.is_some_and(|s| s.missing_two_factor) {
         return Err(BackendError::conflict(
             bilten_http::ErrorCode::TwoFactorRequired,

@@ -10,7 +10,8 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use bilten_domain::{
-    DisplayName, Email, EventId, OrganizationId, Password, PlatformRole, TicketTypeId, UserId,
+    DisplayName, Email, EventId, OrgRole, OrganizationId, Password, PlatformRole, TicketTypeId,
+    UserId,
 };
 use bilten_store::events::{self, EventFields, NewTicketType};
 use bilten_store::organizations;
@@ -67,7 +68,7 @@ pub async fn ensure(store: &Store) -> anyhow::Result<Option<Demo>> {
     )
     .await?;
     organizations::insert(&mut *tx, organization, "Bilten Demo Events", user, now).await?;
-    organizations::add_member(&mut *tx, organization, user, "owner", now).await?;
+    organizations::add_member(&mut *tx, organization, user, OrgRole::Owner, now).await?;
     let mut seeded = Vec::new();
     for plan in plans(now) {
         let id = EventId::new();

@@ -1,57 +1,46 @@
-//! Platform-wide roles. Organizer powers come from organization membership, not from here.
+//! Platform-wide roles and organization roles: text enums, stored and sent by name.
 
-use serde::{Deserialize, Serialize};
+use crate::state::text_enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PlatformRole {
-    /// Everyone who registers: buys tickets, may create organizations.
-    User,
-    /// Platform operators: moderation and user management. Only granted by the CLI.
-    Admin,
-}
-
-impl PlatformRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "user" => Some(Self::User),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
+text_enum! {
+    /// What an account may do on the platform. Organizer powers come from organization
+    /// membership ([`OrgRole`]), not from here.
+    pub enum PlatformRole {
+        /// Everyone who registers: buys tickets, may create organizations.
+        User => "user",
+        /// Platform operators: moderation and user management. Only granted by the CLI.
+        Admin => "admin",
     }
 }
 
-/// A member's role in an organization, weakest first (so `>=` compares powers): `staff` reads,
-/// `manager` runs events, ticket types, quotas and refunds, `owner` also manages members.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum OrgRole {
-    Staff,
-    Manager,
-    Owner,
+text_enum! {
+    /// A member's role in an organization, weakest first (so `>=` compares powers): `staff`
+    /// reads, `manager` runs events, ticket types, quotas and refunds, `owner` also manages
+    /// members.
+    #[derive(PartialOrd, Ord)]
+    pub enum OrgRole {
+        Staff => "staff",
+        Manager => "manager",
+        Owner => "owner",
+    }
 }
 
-impl OrgRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Manager => "manager",
-            Self::Staff => "staff",
-        }
+#[cfg(test)]
+mod tests {
+    use super::{OrgRole, PlatformRole};
+    use crate::state::testing::assert_names_round_trip;
+
+    #[test]
+    fn role_names_round_trip() {
+        assert_names_round_trip::<OrgRole>();
+        assert_names_round_trip::<PlatformRole>();
+        assert_eq!(OrgRole::parse("owner"), Some(OrgRole::Owner));
+        assert_eq!(OrgRole::parse("Owner"), None);
     }
 
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Owner, Self::Manager, Self::Staff]
-            .into_iter()
-            .find(|r| r.as_str() == text)
+    #[test]
+    fn stronger_roles_compare_greater() {
+        assert!(OrgRole::Owner > OrgRole::Manager);
+        assert!(OrgRole::Manager > OrgRole::Staff);
     }
 }

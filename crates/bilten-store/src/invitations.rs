@@ -1,7 +1,7 @@
 //! Queries on `invitations` (see migration 18): an organization's invitations to emails
 //! without an account, each accepted at most once by one conditional update.
 
-use bilten_domain::{InvitationId, OrganizationId, UserId};
+use bilten_domain::{InvitationId, OrgRole, OrganizationId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -15,7 +15,7 @@ pub struct InvitationRecord {
     pub organization_id: OrganizationId,
     pub organization_name: String,
     pub email: String,
-    pub role: String,
+    pub role: OrgRole,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -24,7 +24,7 @@ pub struct NewInvitation<'a> {
     pub id: InvitationId,
     pub organization: OrganizationId,
     pub email: &'a str,
-    pub role: &'a str,
+    pub role: OrgRole,
     pub token_hash: &'a str,
     pub invited_by: UserId,
     pub now: DateTime<Utc>,
@@ -44,7 +44,7 @@ pub async fn insert(tx: &mut crate::Conn, i: &NewInvitation<'_>) -> StoreResult<
         .bind(i.id.to_db())
         .bind(i.organization.to_db())
         .bind(i.email)
-        .bind(i.role)
+        .bind(i.role.as_str())
         .bind(i.token_hash)
         .bind(i.invited_by.to_db())
         .bind(to_millis(i.now))
@@ -110,7 +110,7 @@ fn decode(row: &AnyRow) -> StoreResult<InvitationRecord> {
         organization_id: row.parsed("organization_id", OrganizationId::from_db)?,
         organization_name: row.try_get("organization_name")?,
         email: row.try_get("email")?,
-        role: row.try_get("role")?,
+        role: row.text_enum("role")?,
         created_at: row.time("created_at")?,
         expires_at: row.time("expires_at")?,
     })

@@ -1,6 +1,6 @@
 //! Queries on `organizations` and `memberships`.
 
-use bilten_domain::{OrganizationId, UserId};
+use bilten_domain::{OrgRole, OrganizationId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -22,7 +22,7 @@ pub struct MemberRecord {
     pub user_id: UserId,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: OrgRole,
     pub created_at: DateTime<Utc>,
 }
 
@@ -64,13 +64,13 @@ pub async fn find<'e>(
 pub async fn list_for_user<'e>(
     ex: impl Exec<'e>,
     user: UserId,
-) -> StoreResult<Vec<(OrganizationRecord, String)>> {
+) -> StoreResult<Vec<(OrganizationRecord, OrgRole)>> {
     let rows = sqlx::query(&LIST_FOR_USER)
         .bind(user.to_db())
         .fetch_all(ex)
         .await?;
     rows.iter()
-        .map(|row| Ok((decode_org(row)?, row.try_get("role")?)))
+        .map(|row| Ok((decode_org(row)?, row.text_enum("role")?)))
         .collect()
 }
 
@@ -79,20 +79,20 @@ pub async fn role_of<'e>(
     ex: impl Exec<'e>,
     organization: OrganizationId,
     user: UserId,
-) -> StoreResult<Option<String>> {
+) -> StoreResult<Option<OrgRole>> {
     let row = sqlx::query(&ROLE_OF)
         .bind(organization.to_db())
         .bind(user.to_db())
         .fetch_optional(ex)
         .await?;
-    Ok(row.map(|r| r.try_get("role")).transpose()?)
+    row.map(|r| r.text_enum("role")).transpose()
 }
 
 /// A member's standing in an organization: their role, and whether the organization requires
 /// a second factor that the member has not enabled.
 #[derive(Debug, Clone)]
 pub struct Standing {
-    pub role: String,
+    pub role: OrgRole,
     pub missing_two_factor: bool,
 }
 
@@ -109,7 +109,7 @@ pub async fn standing<'e>(
         .await?;
     row.map(|row| {
         Ok(Standing {
-            role: row.try_get("role")?,
+            role: row.text_enum("role")?,
             missing_two_factor: row.try_get::<i64, _>("missing_two_factor")? == 1,
         })
     })
@@ -150,13 +150,13 @@ pub async fn add_member<'e>(
     ex: impl Exec<'e>,
     organization: OrganizationId,
     user: UserId,
-    role: &str,
+    role: OrgRole,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     sqlx::query(&ADD_MEMBER)
         .bind(organization.to_db())
         .bind(user.to_db())
-        .bind(role)
+        .bind(role.as_str())
         .bind(to_millis(now))
         .execute(ex)
         .await?;
@@ -194,7 +194,7 @@ pub async fn members<'e>(
                 user_id: UserId::from_db(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 email: row.try_get("email")?,
                 name: row.try_get("name")?,
-                role: row.try_get("role")?,
+                role: row.text_enum("role")?,
                 created_at: row.time("created_at")?,
             })
         })

@@ -3,7 +3,8 @@
 //! [`Transition`](bilten_domain::Transition) starts from, and leaves every other row as it
 //! was. Together with the domain's tests (each machine refuses every illegal pair, and a
 //! `Transition` cannot be made otherwise), this is the proof that the database only ever takes
-//! the steps the state machines allow.
+//! the steps the state machines allow. Roles, which have no machine, are checked to be stored
+//! and read as the enum's names.
 
 use bilten_domain::{
     EventId, EventStatus, OrderId, OrderStatus, PaymentId, PaymentStatus, RefundId, RefundStatus,
@@ -402,6 +403,44 @@ async fn refunds_and_events_change_only_by_their_transitions(f: &Fixture) {
     }
 }
 
+/// Roles are enums to the database too: every `OrgRole` is stored and read back as itself,
+/// and the table's `CHECK` refuses a name the enum does not have.
+async fn every_role_is_stored_and_read_as_itself(f: &Fixture) {
+    use bilten_domain::OrgRole;
+    for &role in OrgRole::ALL {
+        let org = bilten_domain::OrganizationId::new();
+        sqlx::query(&format!(
+            "INSERT INTO organizations (id, name, created_by, created_at, updated_at)
+             VALUES ('{}', 'Org', '{}', 0, 0)",
+            org.to_db(),
+            f.user.to_db()
+        ))
+        .execute(&f.pool)
+        .await
+        .unwrap();
+        crate::organizations::add_member(&f.pool, org, f.user, role, now())
+            .await
+            .unwrap();
+        assert_eq!(
+            crate::organizations::role_of(&f.pool, org, f.user)
+                .await
+                .unwrap(),
+            Some(role)
+        );
+        let members = crate::organizations::members(&f.pool, org).await.unwrap();
+        assert_eq!(members.iter().map(|m| m.role).collect::<Vec<_>>(), [role]);
+    }
+    let refused = sqlx::query(&format!(
+        "INSERT INTO memberships (organization_id, user_id, role, created_at)
+         VALUES ('{}', '{}', 'admin', 0)",
+        f.org.to_db(),
+        f.user.to_db()
+    ))
+    .execute(&f.pool)
+    .await;
+    assert!(refused.is_err(), "a role the enum does not have is refused");
+}
+
 async fn every_change_from_every_state(dialect: Dialect) {
     let db = testing::migrated(dialect).await;
     // Code holding a connection learns its engine from it (crate::dialect_of_conn).
@@ -413,6 +452,7 @@ async fn every_change_from_every_state(dialect: Dialect) {
     payments_change_only_by_their_transitions(&f).await;
     tickets_change_only_by_their_transitions(&f).await;
     refunds_and_events_change_only_by_their_transitions(&f).await;
+    every_role_is_stored_and_read_as_itself(&f).await;
     db.close().await;
 }
 

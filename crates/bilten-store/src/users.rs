@@ -143,14 +143,12 @@ fn expect_one(rows: u64) -> StoreResult<()> {
 
 fn decode(row: &AnyRow) -> StoreResult<UserRecord> {
     let id: String = row.try_get("id")?;
-    let role: String = row.try_get("platform_role")?;
     Ok(UserRecord {
         id: UserId::from_db(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         email: Email::from_trusted(row.try_get("email")?),
         name: DisplayName::from_trusted(row.try_get("name")?),
         password_hash: row.try_get("password_hash")?,
-        platform_role: PlatformRole::parse(&role)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown platform role {role}")))?,
+        platform_role: row.text_enum("platform_role")?,
         email_verified_at: row.opt_time("email_verified_at")?,
         disabled_at: row.opt_time("disabled_at")?,
         password_changed_at: row.time("password_changed_at")?,

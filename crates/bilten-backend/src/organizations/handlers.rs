@@ -98,7 +98,7 @@ async fn create_now(
     let now = Utc::now();
     let mut tx = state.store.begin().await?;
     organizations::insert(&mut *tx, id, &name, actor.user_id, now).await?;
-    organizations::add_member(&mut *tx, id, actor.user_id, OrgRole::Owner.as_str(), now).await?;
+    organizations::add_member(&mut *tx, id, actor.user_id, OrgRole::Owner, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     let org = OrganizationRecord {
         id,
@@ -130,10 +130,7 @@ pub async fn mine(
     actor: CurrentUser,
 ) -> BackendResult<Json<OrganizationList>> {
     let list = organizations::list_for_user(state.store.primary(), actor.user_id).await?;
-    let items: Vec<Organization> = list
-        .iter()
-        .filter_map(|(org, role)| OrgRole::parse(role).map(|role| view(org, role)))
-        .collect();
+    let items: Vec<Organization> = list.iter().map(|(org, role)| view(org, *role)).collect();
     Ok(Json(OrganizationList { items }))
 }
 
@@ -190,14 +187,12 @@ pub async fn members(
     let items: Vec<Member> = organizations::members(state.store.primary(), id)
         .await?
         .into_iter()
-        .filter_map(|m| {
-            Some(Member {
-                role: OrgRole::parse(&m.role)?,
-                user_id: m.user_id,
-                email: m.email,
-                name: m.name,
-                added_at: m.created_at,
-            })
+        .map(|m| Member {
+            role: m.role,
+            user_id: m.user_id,
+            email: m.email,
+            name: m.name,
+            added_at: m.created_at,
         })
         .collect();
     Ok(Json(MemberList { items }))
@@ -254,21 +249,15 @@ pub async fn add_member(
         )
             .into_response());
     };
-    organizations::add_member(
-        state.store.primary(),
-        id,
-        user.id,
-        role.as_str(),
-        Utc::now(),
-    )
-    .await
-    .map_err(|e| {
-        if e.violates(bilten_store::Constraint::MembershipsOrgUser) {
-            BackendError::conflict(ErrorCode::AlreadyMember, "This person is already a member.")
-        } else {
-            e.into()
-        }
-    })?;
+    organizations::add_member(state.store.primary(), id, user.id, role, Utc::now())
+        .await
+        .map_err(|e| {
+            if e.violates(bilten_store::Constraint::MembershipsOrgUser) {
+                BackendError::conflict(ErrorCode::AlreadyMember, "This person is already a member.")
+            } else {
+                e.into()
+            }
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(AddedMemberResponse {
@@ -311,7 +300,7 @@ pub async fn remove_member(
         .await?
         .ok_or(BackendError::NotFound("member"))?;
     if !organizations::remove_member(state.store.primary(), id, user).await? {
-        return Err(if role == "owner" {
+        return Err(if role == OrgRole::Owner {
             BackendError::conflict(
                 ErrorCode::LastOwner,
                 "An organization needs at least one owner; add another owner first.",

@@ -24,14 +24,14 @@ use crate::AppState;
 const INVITATION_TTL: Duration = Duration::days(7);
 const PREFIX: &str = "inv";
 
-fn view(record: &InvitationRecord) -> Option<Invitation> {
-    Some(Invitation {
+fn view(record: &InvitationRecord) -> Invitation {
+    Invitation {
         id: record.id,
         email: record.email.clone(),
-        role: OrgRole::parse(&record.role)?,
+        role: record.role,
         created_at: record.created_at,
         expires_at: record.expires_at,
-    })
+    }
 }
 
 /// Invites `email` (which has no account) to `organization` as `role`, and queues the mail
@@ -61,7 +61,7 @@ pub(crate) async fn invite(
             id,
             organization,
             email: email.as_str(),
-            role: role.as_str(),
+            role,
             token_hash: &hash,
             invited_by: actor.user_id,
             now,
@@ -112,7 +112,7 @@ pub async fn list(
     let items = invitations::open_of_organization(state.store.primary(), id, Utc::now())
         .await?
         .iter()
-        .filter_map(view)
+        .map(view)
         .collect();
     Ok(Json(InvitationList { items }))
 }
@@ -143,8 +143,7 @@ pub async fn accept(
     let invitation = invitations::open_by_token(state.store.primary(), &hash, now)
         .await?
         .ok_or(BackendError::InvalidOneTimeToken)?;
-    let role = OrgRole::parse(&invitation.role)
-        .ok_or_else(|| BackendError::Internal(format!("invitation role {}", invitation.role)))?;
+    let role = invitation.role;
     let user = users::get(state.store.primary(), actor.user_id).await?;
     if user.email.as_str() != invitation.email {
         return Err(BackendError::conflict(
@@ -159,14 +158,8 @@ pub async fn accept(
     if !invitations::accept(&mut *tx, invitation.id, user.id, now).await? {
         return Err(BackendError::InvalidOneTimeToken);
     }
-    let added = organizations::add_member(
-        &mut *tx,
-        invitation.organization_id,
-        user.id,
-        role.as_str(),
-        now,
-    )
-    .await;
+    let added =
+        organizations::add_member(&mut *tx, invitation.organization_id, user.id, role, now).await;
     match added {
         Ok(()) => {}
         // Already a member (added meanwhile): the invitation is used up, the role stays.

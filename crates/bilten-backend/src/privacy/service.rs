@@ -27,12 +27,10 @@ pub async fn export(state: &AppState, user_id: UserId) -> BackendResult<AccountE
     let memberships = organizations::list_for_user(db, user_id)
         .await?
         .into_iter()
-        .filter_map(|(org, role)| {
-            Some(ExportedMembership {
-                organization_id: org.id,
-                organization_name: org.name,
-                role: OrgRole::parse(&role)?,
-            })
+        .map(|(org, role)| ExportedMembership {
+            organization_id: org.id,
+            organization_name: org.name,
+            role,
         })
         .collect();
     let mut exported = Vec::new();
