@@ -7,7 +7,7 @@ use bilten_api::privacy::{
     AccountExport, ExportedAccount, ExportedMembership, ExportedOrder, ExportedOrderItem,
     ExportedSession, ExportedTicket,
 };
-use bilten_domain::{OrderId, OrgRole, UserId};
+use bilten_domain::{OrderId, UserId};
 use bilten_http::ErrorCode;
 use bilten_store::privacy::{self, AnonymizeReason};
 use bilten_store::{events, orders, organizations, tickets, users, StoreError};
