@@ -4,7 +4,7 @@ use crate::state::text_enum;
 
 text_enum! {
     /// What an account may do on the platform. Organizer powers come from organization
-    /// membership ([`OrgRole`]), not from here.
+    /// membership (`OrgRole`), not from here.
     pub enum PlatformRole {
         /// Everyone who registers: buys tickets, may create organizations.
         User => "user",
