@@ -38,6 +38,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{BackendError, BackendResult};
 use crate::events::lookup::load_event;
+use crate::payments::refund_mail;
 use crate::payments::RefundRequest;
 use crate::signing;
 use crate::tickets::confirmation::IssuedTicket;
@@ -88,14 +89,12 @@ impl RefundCause {
         }
     }
 
-    /// Why the payment went back, as told to the buyer.
-    fn explanation(self) -> &'static str {
+    /// Why the payment went back, as the buyer's mail tells it.
+    fn returned(self) -> refund_mail::Returned {
         match self {
-            Self::SoldOutAfterExpiry => {
-                "Your payment arrived after your tickets' reservation had run out, and they sold out in the meantime."
-            }
-            Self::AlreadyPaid => "Your order had already been paid by another payment.",
-            Self::OrderClosed => "Your order had been canceled before the payment arrived.",
+            Self::SoldOutAfterExpiry => refund_mail::Returned::SoldOutAfterExpiry,
+            Self::AlreadyPaid => refund_mail::Returned::AlreadyPaid,
+            Self::OrderClosed => refund_mail::Returned::OrderClosed,
         }
     }
 }
@@ -382,12 +381,13 @@ async fn refund(
         .await
         .map_err(|e| BackendError::Unavailable(e.to_string()))?;
     let event = load_event(state, order.event_id).await?;
-    let mail = crate::payments::refund_mail::payment_returned(
+    let mail = refund_mail::payment_returned(
+        refund_mail::order_locale(&order.locale),
         &order.buyer_name,
         event.fields.title.as_str(),
         payment.amount_minor,
         &payment.currency,
-        cause.explanation(),
+        cause.returned(),
     );
     let now = Utc::now();
     let mut tx = state.store.begin().await?;

@@ -176,7 +176,14 @@ async fn cancel_pending(state: &AppState, id: OrderId, title: &str) -> BackendRe
         return Ok(false);
     }
     payments::cancel_pending_for_order(&mut *tx, id, PaymentStatus::cancel(), now).await?;
-    let mail = refund_mail::event_canceled(&order.buyer_name, title, 0, &order.currency, false);
+    let mail = refund_mail::event_canceled(
+        refund_mail::order_locale(&order.locale),
+        &order.buyer_name,
+        title,
+        0,
+        &order.currency,
+        false,
+    );
     bilten_mail::enqueue(
         &mut *tx,
         &order.buyer_email,

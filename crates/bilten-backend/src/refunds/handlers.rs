@@ -664,9 +664,11 @@ async fn enqueue_mail(
     tickets: usize,
     now: DateTime<Utc>,
 ) -> BackendResult<()> {
+    let locale = refund_mail::order_locale(&order.locale);
     let (mail, key) = match reason {
         RefundReason::EventCanceled => (
             refund_mail::event_canceled(
+                locale,
                 &order.buyer_name,
                 event_title,
                 amount_minor,
@@ -679,14 +681,21 @@ async fn enqueue_mail(
         RefundReason::Requested | RefundReason::External => {
             let whole = store::refunded_minor(&mut **tx, order.id).await? >= order.total_minor
                 && tickets > 0;
+            let what = if whole {
+                refund_mail::Refunded::WholeOrder
+            } else if tickets > 0 {
+                refund_mail::Refunded::Tickets(tickets)
+            } else {
+                refund_mail::Refunded::AmountOnly
+            };
             (
                 refund_mail::refunded(
+                    locale,
                     &order.buyer_name,
                     event_title,
                     amount_minor,
                     &order.currency,
-                    tickets,
-                    whole,
+                    what,
                 ),
                 format!("refund:{refund_id}"),
             )

@@ -465,3 +465,71 @@ async fn a_quota_added_after_sales_counts_them_so_their_refund_still_goes_throug
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(quota_ledger(&app, &quota).await, (0, 1, 0, 1));
 }
+
+/// A buyer who ordered in German is told about the refund in German, whatever language the
+/// organizer uses; an order placed in English still gets the English mail.
+#[tokio::test]
+async fn the_refund_mail_is_written_in_the_language_the_order_was_placed_in() {
+    let app = TestApp::spawn().await;
+    let sale = event_on_sale(&app, 10).await;
+    let mut german = crate::ticketing_helpers::guest_order(
+        &sale.event,
+        &sale.ticket_type,
+        1,
+        "kaeuferin@example.com",
+    );
+    german["locale"] = json!("de");
+    let (status, body) = crate::ticketing_helpers::place_order(
+        &app,
+        None,
+        &uuid::Uuid::new_v4().to_string(),
+        &german,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let order = body["order"]["id"].as_str().unwrap().to_owned();
+    let key = body["access_key"].as_str().unwrap().to_owned();
+    let (status, body) = crate::refund_helpers::checkout(
+        &app,
+        &order,
+        &key,
+        Some(json!({ "test_card": "4242424242424242" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (english, _) =
+        paid_order(&app, &sale.event, &sale.ticket_type, 1, "buyer@example.com").await;
+
+    for order in [&order, &english] {
+        let (status, body) = refund(&app, &sale.organizer.access_token, order, json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let subjects = mail_subjects(&app, "kaeuferin@example.com").await;
+    assert!(
+        subjects.iter().any(|s| s.starts_with("Erstattung für ")),
+        "{subjects:?}"
+    );
+    assert!(
+        !subjects.iter().any(|s| s.starts_with("Refund for")),
+        "{subjects:?}"
+    );
+    let texts: Vec<String> =
+        bilten_store::outbox::list_for_address(app.store.primary(), "kaeuferin@example.com")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Erstattung"))
+            .map(|m| m.body_text)
+            .collect();
+    assert!(texts[0].starts_with("Hallo "), "{}", texts[0]);
+    assert!(
+        texts[0].contains("Ihre Bestellung erstattet"),
+        "{}",
+        texts[0]
+    );
+    let english_subjects = mail_subjects(&app, "buyer@example.com").await;
+    assert!(
+        english_subjects.iter().any(|s| s.starts_with("Refund for")),
+        "{english_subjects:?}"
+    );
+}

@@ -17,6 +17,29 @@ mail-order-online-link = Ihre Bestellung online ansehen
 mail-when-range = { $start } – { $end } ({ $zone })
 mail-online = Online: { $url }
 
+## Erstattungen, zurückgezahlte Zahlungen und Absagen
+mail-refund-subject = Erstattung für { $event }
+mail-refunded-order = Der Veranstalter von { $event } hat Ihre Bestellung erstattet: { $amount } gehen an Ihr Zahlungsmittel zurück.
+mail-refunded-tickets = { $count ->
+    [one] Der Veranstalter von { $event } hat { $count } Ticket Ihrer Bestellung erstattet: { $amount } gehen an Ihr Zahlungsmittel zurück.
+   *[other] Der Veranstalter von { $event } hat { $count } Tickets Ihrer Bestellung erstattet: { $amount } gehen an Ihr Zahlungsmittel zurück.
+}
+mail-refunded-amount = Der Veranstalter von { $event } hat { $amount } Ihrer Bestellung erstattet; der Betrag geht an Ihr Zahlungsmittel zurück.
+mail-refund-tickets-unchanged = Ihre Tickets bleiben unverändert.
+mail-refund-tickets-invalid = Die erstatteten Tickets sind nicht mehr gültig; alle anderen bleiben gültig.
+mail-returned-subject = Ihre Zahlung für { $event } wurde erstattet
+mail-returned-sold-out = Ihre Zahlung kam an, nachdem die Reservierung Ihrer Tickets abgelaufen war, und die Tickets waren inzwischen ausverkauft.
+mail-returned-already-paid = Ihre Bestellung war bereits mit einer anderen Zahlung bezahlt.
+mail-returned-order-closed = Ihre Bestellung war storniert, bevor die Zahlung ankam.
+mail-returned-amount = Der volle Betrag, { $amount }, geht an Ihr Zahlungsmittel zurück.
+mail-returned-no-ticket = Für diese Zahlung wurde kein Ticket ausgestellt.
+mail-canceled-subject = { $event } ist abgesagt
+mail-canceled-intro = Es tut uns leid: { $event } wurde vom Veranstalter abgesagt.
+mail-canceled-refund = Sie erhalten den vollen Betrag von { $amount } auf Ihr Zahlungsmittel zurück.
+mail-canceled-free = Ihre Tickets waren kostenlos, es gibt also nichts zu erstatten.
+mail-canceled-unpaid = Ihre Bestellung war noch nicht bezahlt, es wurde also nichts abgebucht.
+mail-canceled-tickets-invalid = Ihre Tickets für diese Veranstaltung sind nicht mehr gültig.
+
 ## Das PDF-Ticket
 pdf-ticket-heading = TICKET
 pdf-holder = Inhaber

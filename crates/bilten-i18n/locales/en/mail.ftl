@@ -17,6 +17,29 @@ mail-order-online-link = See your order online
 mail-when-range = { $start } – { $end } ({ $zone })
 mail-online = Online: { $url }
 
+## Refunds, returned payments and cancellations
+mail-refund-subject = Refund for { $event }
+mail-refunded-order = The organizer of { $event } has refunded your order: { $amount } is on its way back to your payment method.
+mail-refunded-tickets = { $count ->
+    [one] The organizer of { $event } has refunded { $count } ticket of your order: { $amount } is on its way back to your payment method.
+   *[other] The organizer of { $event } has refunded { $count } tickets of your order: { $amount } is on its way back to your payment method.
+}
+mail-refunded-amount = The organizer of { $event } has refunded { $amount } of your order: it is on its way back to your payment method.
+mail-refund-tickets-unchanged = Your tickets are unchanged.
+mail-refund-tickets-invalid = The refunded tickets are no longer valid; any others stay valid.
+mail-returned-subject = Your payment for { $event } was refunded
+mail-returned-sold-out = Your payment arrived after your tickets' reservation had run out, and they sold out in the meantime.
+mail-returned-already-paid = Your order had already been paid by another payment.
+mail-returned-order-closed = Your order had been canceled before the payment arrived.
+mail-returned-amount = The full amount, { $amount }, is on its way back to your payment method.
+mail-returned-no-ticket = No ticket was issued for this payment.
+mail-canceled-subject = { $event } is canceled
+mail-canceled-intro = We are sorry: { $event } has been canceled by its organizer.
+mail-canceled-refund = You get a full refund of { $amount } to your payment method.
+mail-canceled-free = Your tickets were free, so there is nothing to refund.
+mail-canceled-unpaid = Your order had not been paid, so nothing was charged.
+mail-canceled-tickets-invalid = Your tickets for this event are no longer valid.
+
 ## The PDF ticket
 pdf-ticket-heading = TICKET
 pdf-holder = Holder

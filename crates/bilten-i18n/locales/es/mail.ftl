@@ -17,6 +17,29 @@ mail-order-online-link = Ver tu pedido en línea
 mail-when-range = { $start } – { $end } ({ $zone })
 mail-online = En línea: { $url }
 
+## Reembolsos, pagos devueltos y cancelaciones
+mail-refund-subject = Reembolso de { $event }
+mail-refunded-order = El organizador de { $event } ha reembolsado tu pedido: { $amount } vuelven a tu medio de pago.
+mail-refunded-tickets = { $count ->
+    [one] El organizador de { $event } ha reembolsado { $count } entrada de tu pedido: { $amount } vuelven a tu medio de pago.
+   *[other] El organizador de { $event } ha reembolsado { $count } entradas de tu pedido: { $amount } vuelven a tu medio de pago.
+}
+mail-refunded-amount = El organizador de { $event } ha reembolsado { $amount } de tu pedido; el importe vuelve a tu medio de pago.
+mail-refund-tickets-unchanged = Tus entradas no cambian.
+mail-refund-tickets-invalid = Las entradas reembolsadas ya no son válidas; las demás siguen siéndolo.
+mail-returned-subject = Se ha reembolsado tu pago para { $event }
+mail-returned-sold-out = Tu pago llegó cuando la reserva de tus entradas ya había caducado, y mientras tanto se agotaron.
+mail-returned-already-paid = Tu pedido ya se había pagado con otro pago.
+mail-returned-order-closed = Tu pedido se había cancelado antes de que llegara el pago.
+mail-returned-amount = El importe completo, { $amount }, vuelve a tu medio de pago.
+mail-returned-no-ticket = No se emitió ninguna entrada por este pago.
+mail-canceled-subject = { $event } se ha cancelado
+mail-canceled-intro = Lo sentimos: el organizador ha cancelado { $event }.
+mail-canceled-refund = Recibirás el reembolso completo de { $amount } en tu medio de pago.
+mail-canceled-free = Tus entradas eran gratuitas, así que no hay nada que reembolsar.
+mail-canceled-unpaid = Tu pedido no se había pagado, así que no se cobró nada.
+mail-canceled-tickets-invalid = Tus entradas para este evento ya no son válidas.
+
 ## La entrada en PDF
 pdf-ticket-heading = ENTRADA
 pdf-holder = Titular
