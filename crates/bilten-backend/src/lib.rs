@@ -14,6 +14,7 @@ mod client_ip;
 mod current_user;
 mod error;
 mod idempotency;
+mod language;
 mod metrics;
 pub mod openapi;
 mod passwords;

@@ -189,6 +189,7 @@ impl FromRequestParts<Frontend> for Visit {
             pending_cookies.push(policy.build(CSRF_COOKIE, token.clone(), CSRF_COOKIE_LIFETIME));
             token
         };
+        let locale = locale_from_headers(&headers, policy);
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -202,10 +203,11 @@ impl FromRequestParts<Frontend> for Visit {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
                 client_ip: peer.map(|peer| client_ip(peer, &headers)),
+                locale: Some(locale),
             },
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().map(str::to_owned),
-            locale: locale_from_headers(&headers, policy),
+            locale,
             headers,
             policy,
             pending_cookies,

@@ -1,9 +1,10 @@
 //! Email templates. Each renders a subject, a plain-text body and an HTML body; every value
 //! interpolated into HTML is escaped.
 //!
-//! The order confirmation is written in the language the order was placed in, from the
-//! `mail-…` messages of the catalogs (`bilten-i18n`). The account mails (address
-//! confirmation, password reset, invitations) are still English: accounts keep no language.
+//! Every mail is written from the `mail-…` messages of the catalogs (`bilten-i18n`): the order
+//! confirmation in the language the order was placed in, the account mails (address
+//! confirmation, password reset, invitations) in the language of the page that caused them
+//! (the web app sends it as `Accept-Language`): accounts keep no language of their own.
 
 use std::fmt::Write;
 
@@ -31,11 +32,6 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// The shared frame around every HTML mail (in English; see [`layout_in`]).
-pub fn layout(title: &str, body_html: &str) -> String {
-    layout_in(Locale::En, title, body_html)
-}
-
 /// The shared frame around an HTML mail written in `locale`.
 pub fn layout_in(locale: Locale, title: &str, body_html: &str) -> String {
     let mut html = String::new();
@@ -52,71 +48,88 @@ pub fn layout_in(locale: Locale, title: &str, body_html: &str) -> String {
     html
 }
 
-pub fn verify_email(name: &str, link: &str) -> Rendered {
-    let subject = "Confirm your email address".to_owned();
-    let text = format!(
-        "Hello {name},\n\nPlease confirm your email address by opening this link:\n\n{link}\n\n\
-         The link works for 48 hours. If you did not create a Bilten account, ignore this mail.\n"
-    );
+/// A mail with one link: a greeting, what happened, the link (bare in the text, a button in
+/// HTML) and how long it works. `hello` and every paragraph are plain text from the catalogs.
+fn with_link(
+    locale: Locale,
+    subject: String,
+    hello: &str,
+    intro: &str,
+    link: (&str, &str),
+    closing: &str,
+) -> Rendered {
+    let (url, label) = link;
+    let text = format!("{hello}\n\n{intro}\n\n{url}\n\n{closing}\n");
     let body = format!(
-        "<p>Hello {name},</p><p>Please confirm your email address:</p>\
-         <p><a href=\"{link}\">Confirm my email</a></p>\
-         <p>The link works for 48 hours. If you did not create a Bilten account, ignore this mail.</p>",
-        name = escape_html(name),
-        link = escape_html(link),
+        "<p>{hello}</p><p>{intro}</p><p><a href=\"{url}\">{label}</a></p><p>{closing}</p>",
+        hello = escape_html(hello),
+        intro = escape_html(intro),
+        url = escape_html(url),
+        label = escape_html(label),
+        closing = escape_html(closing),
     );
     Rendered {
-        html: layout(&subject, &body),
+        html: layout_in(locale, &subject, &body),
         subject,
         text,
     }
 }
 
-/// An invitation to join an organization, to someone who may have no account yet.
-pub fn invitation(organization: &str, inviter: &str, role: &str, link: &str) -> Rendered {
-    let subject = format!("{inviter} invited you to {organization} on Bilten");
-    let text = format!(
-        "Hello,\n\n{inviter} invited you to join {organization} on Bilten as {role}.\n\n\
-         To accept, open this link, then sign up (or log in) with this email address:\n\n\
-         {link}\n\nThe link works for 7 days. If you did not expect this, ignore this mail.\n"
-    );
-    let body = format!(
-        "<p>Hello,</p><p>{inviter} invited you to join <strong>{organization}</strong> on Bilten \
-         as {role}.</p><p><a href=\"{link}\">Accept the invitation</a></p>\
-         <p>Sign up (or log in) with this email address. The link works for 7 days. If you did \
-         not expect this, ignore this mail.</p>",
-        inviter = escape_html(inviter),
-        organization = escape_html(organization),
-        role = escape_html(role),
-        link = escape_html(link),
-    );
-    Rendered {
-        html: layout(&subject, &body),
-        subject,
-        text,
-    }
+/// Asks a new account to confirm its address, in the language of the page it signed up on.
+pub fn verify_email(locale: Locale, name: &str, link: &str) -> Rendered {
+    with_link(
+        locale,
+        locale.t("mail-verify-subject"),
+        &t(locale, "mail-hello", &[("name", name.into())]),
+        &locale.t("mail-verify-intro"),
+        (link, &locale.t("mail-verify-button")),
+        &locale.t("mail-verify-expiry"),
+    )
 }
 
-pub fn reset_password(name: &str, link: &str) -> Rendered {
-    let subject = "Reset your password".to_owned();
-    let text = format!(
-        "Hello {name},\n\nSomeone asked to reset the password of your Bilten account. To choose a \
-         new password, open this link:\n\n{link}\n\nThe link works for one hour and only once. \
-         If it was not you, ignore this mail; your password stays as it is.\n"
+/// An invitation to join an organization, to someone who may have no account yet, in the
+/// language of the page the owner invited from.
+pub fn invitation(
+    locale: Locale,
+    organization: &str,
+    inviter: &str,
+    role: &str,
+    link: &str,
+) -> Rendered {
+    let role = match role {
+        "owner" => locale.t("org-role-owner"),
+        "manager" => locale.t("org-role-manager"),
+        _ => locale.t("org-role-staff"),
+    };
+    let people = [
+        ("inviter", Arg::from(inviter)),
+        ("organization", Arg::from(organization)),
+    ];
+    let intro = t(
+        locale,
+        "mail-invitation-intro",
+        &[people[0].clone(), people[1].clone(), ("role", role.into())],
     );
-    let body = format!(
-        "<p>Hello {name},</p><p>Someone asked to reset the password of your Bilten account.</p>\
-         <p><a href=\"{link}\">Choose a new password</a></p>\
-         <p>The link works for one hour and only once. If it was not you, ignore this mail; your \
-         password stays as it is.</p>",
-        name = escape_html(name),
-        link = escape_html(link),
-    );
-    Rendered {
-        html: layout(&subject, &body),
-        subject,
-        text,
-    }
+    with_link(
+        locale,
+        t(locale, "mail-invitation-subject", &people),
+        &locale.t("mail-invitation-hello"),
+        &format!("{intro} {}", locale.t("mail-invitation-how")),
+        (link, &locale.t("mail-invitation-button")),
+        &locale.t("mail-invitation-expiry"),
+    )
+}
+
+/// The password reset link, in the language of the page it was asked for on.
+pub fn reset_password(locale: Locale, name: &str, link: &str) -> Rendered {
+    with_link(
+        locale,
+        locale.t("mail-reset-subject"),
+        &t(locale, "mail-hello", &[("name", name.into())]),
+        &locale.t("mail-reset-intro"),
+        (link, &locale.t("mail-reset-button")),
+        &locale.t("mail-reset-expiry"),
+    )
 }
 
 /// One ticket as the confirmation lists it.
@@ -314,10 +327,35 @@ mod tests {
 
     #[test]
     fn html_values_are_escaped() {
-        let mail = verify_email("<script>alert(1)</script>", "https://x/?a=1&b=\"2\"");
+        let mail = verify_email(
+            Locale::En,
+            "<script>alert(1)</script>",
+            "https://x/?a=1&b=\"2\"",
+        );
         assert!(!mail.html.contains("<script>"));
         assert!(mail.html.contains("&lt;script&gt;"));
         assert!(mail.html.contains("a=1&amp;b=&quot;2&quot;"));
         assert!(mail.text.contains("https://x/?a=1&b=\"2\""));
+    }
+
+    #[test]
+    fn account_mails_are_written_in_the_language_asked_for() {
+        let en = verify_email(Locale::En, "Ada", "https://x/v");
+        assert_eq!(en.subject, "Confirm your email address");
+        assert!(en.text.starts_with("Hello Ada,"), "{}", en.text);
+        let de = verify_email(Locale::De, "Ada", "https://x/v");
+        assert_eq!(de.subject, "Bestätigen Sie Ihre E-Mail-Adresse");
+        assert!(de.text.starts_with("Hallo Ada,"), "{}", de.text);
+        assert!(de.html.contains(r#"<html lang="de""#));
+        let es = reset_password(Locale::Es, "Ada", "https://x/r");
+        assert_eq!(es.subject, "Restablece tu contraseña");
+        assert!(es.text.contains("https://x/r"));
+        let invited = invitation(Locale::De, "Kino & Co", "Ada", "manager", "https://x/i");
+        assert_eq!(
+            invited.subject,
+            "Ada hat Sie zu Kino & Co auf Bilten eingeladen"
+        );
+        assert!(invited.text.contains("Manager"), "{}", invited.text);
+        assert!(invited.html.contains("Kino &amp; Co"), "{}", invited.html);
     }
 }

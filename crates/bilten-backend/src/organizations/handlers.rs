@@ -218,6 +218,7 @@ pub async fn members(
 pub async fn add_member(
     State(state): State<AppState>,
     actor: CurrentUser,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Json(body): Json<AddMemberRequest>,
 ) -> BackendResult<Response> {
@@ -241,8 +242,14 @@ pub async fn add_member(
     // Owners are trusted with knowing whether an address has an account; the public is not
     // told (an invitation goes out either way the address is unknown).
     let Some(user) = users::find_by_email(state.store.primary(), &email).await? else {
-        let invitation =
-            crate::organizations::invitations::invite(&state, &actor, id, &email, role).await?;
+        let invitation = crate::organizations::invitations::invite(
+            &state,
+            &actor,
+            id,
+            (&email, role),
+            crate::language::asked(&headers),
+        )
+        .await?;
         return Ok((
             StatusCode::ACCEPTED,
             Json(InvitationResponse { invitation }),

@@ -35,13 +35,13 @@ fn view(record: &InvitationRecord) -> Invitation {
 }
 
 /// Invites `email` (which has no account) to `organization` as `role`, and queues the mail
-/// with the link, in one transaction.
+/// with the link (in `locale`, the inviting owner's page's language), in one transaction.
 pub(crate) async fn invite(
     state: &AppState,
     actor: &CurrentUser,
     organization: OrganizationId,
-    email: &Email,
-    role: OrgRole,
+    (email, role): (&Email, OrgRole),
+    locale: bilten_i18n::Locale,
 ) -> BackendResult<Invitation> {
     let org = organizations::find(state.store.primary(), organization)
         .await?
@@ -53,7 +53,13 @@ pub(crate) async fn invite(
     let now = Utc::now();
     let expires_at = now + INVITATION_TTL;
     let link = format!("{}/invitations/accept?token={token}", state.public_url);
-    let mail = templates::invitation(&org.name, inviter.name.as_str(), role.as_str(), &link);
+    let mail = templates::invitation(
+        locale,
+        &org.name,
+        inviter.name.as_str(),
+        role.as_str(),
+        &link,
+    );
     let mut tx = state.store.begin().await?;
     invitations::insert(
         &mut tx,

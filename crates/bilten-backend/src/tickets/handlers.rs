@@ -148,12 +148,7 @@ pub async fn pdf(
 ) -> BackendResult<Response> {
     let (t, _) = visible_ticket(&state, actor.as_ref(), &headers, &id).await?;
     // In the language the caller asks for (the web app passes the page's), else English.
-    let locale = headers
-        .get_all(header::ACCEPT_LANGUAGE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(bilten_i18n::Locale::negotiate)
-        .unwrap_or_default();
+    let locale = crate::language::asked(&headers);
     let when = when_text(
         locale,
         t.event_starts_at,

@@ -140,3 +140,48 @@ async fn a_newer_reset_link_voids_the_older_one() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Accounts keep no language: the mails a request causes are written in the language it asks
+/// for (the web app sends the one its visitor reads the site in). A German sign-up gets a
+/// German confirmation, a Spanish reset request a Spanish reset mail, and their links work.
+#[tokio::test]
+async fn account_mails_are_written_in_the_language_of_the_request() {
+    let app = TestApp::spawn().await;
+    let email = "sprache@example.com";
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/register"))
+        .header("accept-language", "de")
+        .json(&json!({ "email": email, "password": "a long enough passphrase", "name": "Greta" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body = app
+        .wait_for_mail(email, "Bestätigen Sie Ihre E-Mail-Adresse")
+        .await;
+    assert!(body.starts_with("Hallo Greta,"), "{body}");
+    let token = token_from_link(&body, "token");
+    let (status, body) = app
+        .post("/api/v1/auth/verify", None, json!({ "token": token }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/forgot"))
+        .header("accept-language", "es-ES,es;q=0.9")
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let body = app.wait_for_mail(email, "Restablece tu contraseña").await;
+    assert!(body.contains("/reset-password?token="), "{body}");
+    // Without a language asked for, English.
+    let (status, _) = app
+        .post("/api/v1/auth/forgot", None, json!({ "email": email }))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    app.wait_for_mail(email, "Reset your password").await;
+}

@@ -44,6 +44,9 @@ pub struct BackendApi {
 pub struct Forwarded {
     pub user_agent: Option<String>,
     pub client_ip: Option<IpAddr>,
+    /// The language the visitor reads the site in, sent as `Accept-Language`: the mails a
+    /// call causes (address confirmation, password reset, invitations) are written in it.
+    pub locale: Option<bilten_i18n::Locale>,
 }
 
 /// The API's answer for one bad field.
@@ -204,6 +207,12 @@ impl BackendApi {
         }
         if let Some(ip) = caller.client_ip {
             request = request.header("x-forwarded-for", ip.to_string());
+        }
+        let asks_language = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("accept-language"));
+        if let (Some(locale), false) = (caller.locale, asks_language) {
+            request = request.header(reqwest::header::ACCEPT_LANGUAGE, locale.code());
         }
         if let Some(token) = bearer {
             request = request.bearer_auth(token);

@@ -221,3 +221,39 @@ async fn a_purchase_in_german_is_confirmed_in_german() {
     let pdf = site.get(&pdf_link.replace("&amp;", "&")).await;
     assert!(pdf.body.contains("(Holder)"));
 }
+
+/// Signing up on the German site sends the address confirmation in German, with a link that
+/// works; the web app tells the backend the visitor's language on every call.
+#[tokio::test]
+async fn signing_up_in_german_sends_the_confirmation_in_german() {
+    let site = TestSite::spawn().await;
+    site.set_cookie("bilten_lang", "de");
+    let email = "greta.deutsch@example.com";
+    let signup = site
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("name", "Greta"),
+                ("email", email),
+                ("password", "a long enough passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(signup.status, StatusCode::SEE_OTHER, "{}", signup.body);
+    let mail = site
+        .backend
+        .wait_for_mail(email, "Bestätigen Sie Ihre E-Mail-Adresse")
+        .await;
+    assert!(mail.starts_with("Hallo Greta,"), "{mail}");
+    assert!(mail.contains("Der Link gilt 48 Stunden."), "{mail}");
+    let token = bilten_test_support::token_from_link(&mail, "token");
+    let verified = site
+        .submit(
+            &format!("/verify-email?token={token}"),
+            "/verify-email",
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::SEE_OTHER, "{}", verified.body);
+}

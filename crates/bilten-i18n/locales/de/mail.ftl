@@ -40,6 +40,22 @@ mail-canceled-free = Ihre Tickets waren kostenlos, es gibt also nichts zu erstat
 mail-canceled-unpaid = Ihre Bestellung war noch nicht bezahlt, es wurde also nichts abgebucht.
 mail-canceled-tickets-invalid = Ihre Tickets für diese Veranstaltung sind nicht mehr gültig.
 
+## Konto-E-Mails, in der Sprache der Seite, auf der sie ausgelöst wurden
+mail-verify-subject = Bestätigen Sie Ihre E-Mail-Adresse
+mail-verify-intro = Bitte bestätigen Sie Ihre E-Mail-Adresse, indem Sie diesen Link öffnen:
+mail-verify-button = E-Mail-Adresse bestätigen
+mail-verify-expiry = Der Link gilt 48 Stunden. Wenn Sie kein Bilten-Konto angelegt haben, ignorieren Sie diese E-Mail.
+mail-reset-subject = Setzen Sie Ihr Passwort zurück
+mail-reset-intro = Jemand hat verlangt, das Passwort Ihres Bilten-Kontos zurückzusetzen. Um ein neues Passwort zu wählen, öffnen Sie diesen Link:
+mail-reset-button = Neues Passwort wählen
+mail-reset-expiry = Der Link gilt eine Stunde und nur einmal. Wenn Sie das nicht waren, ignorieren Sie diese E-Mail; Ihr Passwort bleibt, wie es ist.
+mail-invitation-subject = { $inviter } hat Sie zu { $organization } auf Bilten eingeladen
+mail-invitation-hello = Hallo,
+mail-invitation-intro = { $inviter } hat Sie eingeladen, { $organization } auf Bilten als { $role } beizutreten.
+mail-invitation-how = Um anzunehmen, öffnen Sie diesen Link und registrieren Sie sich (oder melden Sie sich an) mit dieser E-Mail-Adresse:
+mail-invitation-button = Einladung annehmen
+mail-invitation-expiry = Der Link gilt 7 Tage. Wenn Sie das nicht erwartet haben, ignorieren Sie diese E-Mail.
+
 ## Das PDF-Ticket
 pdf-ticket-heading = TICKET
 pdf-holder = Inhaber

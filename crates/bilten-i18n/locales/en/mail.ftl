@@ -40,6 +40,22 @@ mail-canceled-free = Your tickets were free, so there is nothing to refund.
 mail-canceled-unpaid = Your order had not been paid, so nothing was charged.
 mail-canceled-tickets-invalid = Your tickets for this event are no longer valid.
 
+## Account mails, in the language of the page that caused them
+mail-verify-subject = Confirm your email address
+mail-verify-intro = Please confirm your email address by opening this link:
+mail-verify-button = Confirm my email
+mail-verify-expiry = The link works for 48 hours. If you did not create a Bilten account, ignore this mail.
+mail-reset-subject = Reset your password
+mail-reset-intro = Someone asked to reset the password of your Bilten account. To choose a new password, open this link:
+mail-reset-button = Choose a new password
+mail-reset-expiry = The link works for one hour and only once. If it was not you, ignore this mail; your password stays as it is.
+mail-invitation-subject = { $inviter } invited you to { $organization } on Bilten
+mail-invitation-hello = Hello,
+mail-invitation-intro = { $inviter } invited you to join { $organization } on Bilten as { $role }.
+mail-invitation-how = To accept, open this link, then sign up (or log in) with this email address:
+mail-invitation-button = Accept the invitation
+mail-invitation-expiry = The link works for 7 days. If you did not expect this, ignore this mail.
+
 ## The PDF ticket
 pdf-ticket-heading = TICKET
 pdf-holder = Holder

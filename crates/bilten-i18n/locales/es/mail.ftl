@@ -40,6 +40,22 @@ mail-canceled-free = Tus entradas eran gratuitas, así que no hay nada que reemb
 mail-canceled-unpaid = Tu pedido no se había pagado, así que no se cobró nada.
 mail-canceled-tickets-invalid = Tus entradas para este evento ya no son válidas.
 
+## Correos de la cuenta, en el idioma de la página que los originó
+mail-verify-subject = Confirma tu dirección de correo
+mail-verify-intro = Confirma tu dirección de correo abriendo este enlace:
+mail-verify-button = Confirmar mi correo
+mail-verify-expiry = El enlace funciona durante 48 horas. Si no creaste una cuenta en Bilten, ignora este correo.
+mail-reset-subject = Restablece tu contraseña
+mail-reset-intro = Alguien pidió restablecer la contraseña de tu cuenta de Bilten. Para elegir una contraseña nueva, abre este enlace:
+mail-reset-button = Elegir una contraseña nueva
+mail-reset-expiry = El enlace funciona durante una hora y una sola vez. Si no fuiste tú, ignora este correo; tu contraseña sigue igual.
+mail-invitation-subject = { $inviter } te ha invitado a { $organization } en Bilten
+mail-invitation-hello = Hola:
+mail-invitation-intro = { $inviter } te ha invitado a unirte a { $organization } en Bilten como { $role }.
+mail-invitation-how = Para aceptar, abre este enlace y regístrate (o inicia sesión) con esta dirección de correo:
+mail-invitation-button = Aceptar la invitación
+mail-invitation-expiry = El enlace funciona durante 7 días. Si no lo esperabas, ignora este correo.
+
 ## La entrada en PDF
 pdf-ticket-heading = ENTRADA
 pdf-holder = Titular

@@ -42,6 +42,7 @@ pub(crate) fn required(value: Option<&str>) -> Result<&str, FieldError> {
 )]
 pub async fn register(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(body): Json<RegisterRequest>,
 ) -> BackendResult<impl IntoResponse> {
     let mut errors = FieldErrors::new();
@@ -66,6 +67,7 @@ pub async fn register(
             email,
             password,
             name,
+            locale: crate::language::asked(&headers),
         },
     )
     .await?;
@@ -246,12 +248,13 @@ pub async fn change_password(
 )]
 pub async fn forgot(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(body): Json<ForgotRequest>,
 ) -> BackendResult<impl IntoResponse> {
     let email = required(body.email.as_deref())
         .and_then(Email::parse)
         .map_err(|e| FieldErrors::single("email", e))?;
-    service::forgot_password(&state, email);
+    service::forgot_password(&state, email, crate::language::asked(&headers));
     Ok((
         StatusCode::ACCEPTED,
         Json(StatusResponse {
@@ -325,8 +328,9 @@ pub async fn verify(
 )]
 pub async fn resend_verification(
     State(state): State<AppState>,
+    headers: HeaderMap,
     user: CurrentUser,
 ) -> BackendResult<impl IntoResponse> {
-    service::resend_verification(&state, user.user_id).await?;
+    service::resend_verification(&state, user.user_id, crate::language::asked(&headers)).await?;
     Ok((StatusCode::ACCEPTED, Json(StatusResponse::new("accepted"))))
 }

@@ -1,5 +1,6 @@
 //! Account and session rules. Each function owns its transaction.
 
+use bilten_i18n::Locale;
 use chrono::{DateTime, Duration, Utc};
 
 use bilten_domain::{DisplayName, Email, Password, PlatformRole, SessionId, UserId};
@@ -42,6 +43,8 @@ pub struct Registration {
     pub email: Email,
     pub password: Password,
     pub name: DisplayName,
+    /// The language of the page signed up on: the confirmation mail's.
+    pub locale: Locale,
 }
 
 pub async fn register(state: &AppState, input: Registration) -> BackendResult<UserRecord> {
@@ -68,20 +71,38 @@ pub async fn register(state: &AppState, input: Registration) -> BackendResult<Us
             e.into()
         }
     })?;
-    enqueue_verification(state, &mut tx, id, &input.email, &input.name, now).await?;
+    let to = Recipient {
+        user_id: id,
+        email: &input.email,
+        name: &input.name,
+        locale: input.locale,
+    };
+    enqueue_verification(state, &mut tx, &to, now).await?;
     tx.commit().await.map_err(bilten_store::StoreError::from)?;
     state.mail_waker.notify_one();
     Ok(users::get(state.store.primary(), id).await?)
 }
 
+/// Who a verification mail goes to, and in which language.
+struct Recipient<'a> {
+    user_id: UserId,
+    email: &'a Email,
+    name: &'a DisplayName,
+    locale: Locale,
+}
+
 async fn enqueue_verification(
     state: &AppState,
     tx: &mut Tx,
-    user_id: UserId,
-    email: &Email,
-    name: &DisplayName,
+    to: &Recipient<'_>,
     now: DateTime<Utc>,
 ) -> BackendResult<()> {
+    let Recipient {
+        user_id,
+        email,
+        name,
+        locale,
+    } = *to;
     let token = new_token(VERIFY_PREFIX);
     let hash = token_hash(&state.refresh_key, &token);
     tokens::insert(
@@ -94,13 +115,17 @@ async fn enqueue_verification(
     )
     .await?;
     let link = format!("{}/verify-email?token={token}", state.public_url);
-    let mail = templates::verify_email(name.as_str(), &link);
+    let mail = templates::verify_email(locale, name.as_str(), &link);
     let dedupe = format!("verify_email:{hash}");
     bilten_mail::enqueue(&mut **tx, email.as_str(), &dedupe, &mail, now).await?;
     Ok(())
 }
 
-pub async fn resend_verification(state: &AppState, user_id: UserId) -> BackendResult<()> {
+pub async fn resend_verification(
+    state: &AppState,
+    user_id: UserId,
+    locale: Locale,
+) -> BackendResult<()> {
     let user = users::get(state.store.primary(), user_id).await?;
     if user.email_verified_at.is_some() {
         return Ok(());
@@ -108,7 +133,13 @@ pub async fn resend_verification(state: &AppState, user_id: UserId) -> BackendRe
     let now = Utc::now();
     let mut tx = state.store.begin().await?;
     tokens::retire_all(&mut *tx, user_id, Purpose::VerifyEmail, now).await?;
-    enqueue_verification(state, &mut tx, user_id, &user.email, &user.name, now).await?;
+    let to = Recipient {
+        user_id,
+        email: &user.email,
+        name: &user.name,
+        locale,
+    };
+    enqueue_verification(state, &mut tx, &to, now).await?;
     tx.commit().await.map_err(bilten_store::StoreError::from)?;
     state.mail_waker.notify_one();
     Ok(())
@@ -368,16 +399,16 @@ pub async fn change_password(
 
 /// Starts a password reset. Answers the same whether or not the email has an account; the
 /// work for a real account happens in the background so the timing does not differ either.
-pub fn forgot_password(state: &AppState, email: Email) {
+pub fn forgot_password(state: &AppState, email: Email, locale: Locale) {
     let state = state.clone();
     tokio::spawn(async move {
-        if let Err(error) = send_reset_link(&state, &email).await {
+        if let Err(error) = send_reset_link(&state, &email, locale).await {
             tracing::warn!(%error, "could not start a password reset");
         }
     });
 }
 
-async fn send_reset_link(state: &AppState, email: &Email) -> BackendResult<()> {
+async fn send_reset_link(state: &AppState, email: &Email, locale: Locale) -> BackendResult<()> {
     let Some(user) = users::find_by_email(state.store.primary(), email).await? else {
         return Ok(());
     };
@@ -388,7 +419,7 @@ async fn send_reset_link(state: &AppState, email: &Email) -> BackendResult<()> {
     let token = new_token(RESET_PREFIX);
     let hash = token_hash(&state.refresh_key, &token);
     let link = format!("{}/reset-password?token={token}", state.public_url);
-    let mail = templates::reset_password(user.name.as_str(), &link);
+    let mail = templates::reset_password(locale, user.name.as_str(), &link);
     let dedupe = format!("reset_password:{hash}");
     let mut tx = state.store.begin().await?;
     // A new link voids older ones: only the newest mail works.
