@@ -50,7 +50,7 @@ async fn an_email_without_an_account_is_invited_by_mail_and_joins_after_signing_
     let (token, text) = invitation_mail(&app, &email).await;
     assert!(token.starts_with("inv_"), "{text}");
     assert!(
-        text.contains("join Kino Meeting Point on Bilten as manager"),
+        text.contains("join Kino Meeting Point on Bilten as Manager"),
         "{text}"
     );
     assert!(
