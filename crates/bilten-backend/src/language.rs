@@ -6,12 +6,8 @@ use axum::http::{header, HeaderMap};
 use bilten_i18n::Locale;
 
 pub(crate) fn asked(headers: &HeaderMap) -> Locale {
-    headers
-        .get_all(header::ACCEPT_LANGUAGE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(Locale::negotiate)
-        .unwrap_or_default()
+    let values = headers.get_all(header::ACCEPT_LANGUAGE);
+    Locale::negotiate_all(values.iter().filter_map(|v| v.to_str().ok())).unwrap_or_default()
 }
 
 #[cfg(test)]

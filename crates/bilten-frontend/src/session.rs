@@ -129,11 +129,8 @@ pub fn locale_from_headers(headers: &HeaderMap, policy: CookiePolicy) -> Locale 
     read_cookie(headers, &policy.name(LANG_COOKIE))
         .and_then(|code| Locale::parse(&code))
         .or_else(|| {
-            headers
-                .get_all(header::ACCEPT_LANGUAGE)
-                .iter()
-                .filter_map(|value| value.to_str().ok())
-                .find_map(Locale::negotiate)
+            let values = headers.get_all(header::ACCEPT_LANGUAGE);
+            Locale::negotiate_all(values.iter().filter_map(|v| v.to_str().ok()))
         })
         .unwrap_or_default()
 }

@@ -119,6 +119,11 @@ impl Locale {
         best.map(|(locale, _)| locale)
     }
 
+    /// The first of a request's `Accept-Language` headers that names one of ours.
+    pub fn negotiate_all<'a>(headers: impl IntoIterator<Item = &'a str>) -> Option<Self> {
+        headers.into_iter().find_map(Self::negotiate)
+    }
+
     /// A message of this locale's catalog without arguments: `locale.t("nav-events")`.
     pub fn t(self, key: &str) -> String {
         t(self, key, &[])

@@ -177,38 +177,18 @@ mod tests {
 
     #[test]
     fn a_refund_is_written_in_the_language_of_the_order() {
-        let en = refunded(
-            Locale::En,
-            "Ana",
-            "Jazz Night",
-            2500,
-            "EUR",
-            Refunded::Tickets(2),
-        );
+        let refund = |locale, what| refunded(locale, "Ana", "Jazz Night", 2500, "EUR", what);
+        let en = refund(Locale::En, Refunded::Tickets(2));
         assert_eq!(en.subject, "Refund for Jazz Night");
         assert!(en.text.starts_with("Hello Ana,"), "{}", en.text);
         assert!(en.text.contains("refunded 2 tickets of your order: €25.00"));
-        let de = refunded(
-            Locale::De,
-            "Ana",
-            "Jazz Night",
-            2500,
-            "EUR",
-            Refunded::Tickets(1),
-        );
+        let de = refund(Locale::De, Refunded::Tickets(1));
         assert_eq!(de.subject, "Erstattung für Jazz Night");
         assert!(de.text.starts_with("Hallo Ana,"), "{}", de.text);
         assert!(de.text.contains("1 Ticket"), "{}", de.text);
         assert!(de.text.contains("25,00\u{a0}€"), "{}", de.text);
         assert!(de.html.contains("lang=\"de\""), "{}", de.html);
-        let es = refunded(
-            Locale::Es,
-            "Ana",
-            "Jazz Night",
-            2500,
-            "EUR",
-            Refunded::WholeOrder,
-        );
+        let es = refund(Locale::Es, Refunded::WholeOrder);
         assert_eq!(es.subject, "Reembolso de Jazz Night");
         assert!(es.text.contains("25,00\u{a0}€"), "{}", es.text);
     }
