@@ -23,28 +23,24 @@
 //! the last places are always sold exactly from the counters and a dead process's lease is
 //! back on sale within its lifetime.
 
-use bilten_domain::{EventStatus, Visibility};
+use bilten_domain::EventStatus;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use bilten_api::orders::PaymentStatus;
 use bilten_domain::allocation::{Allocation, Demand, Standing};
-use bilten_domain::event::SalesPhase;
-use bilten_domain::order::check_buyer_cap;
 use bilten_domain::ticket_code::{TicketClaims, TicketSigner};
-use bilten_domain::LeaseId;
 use bilten_domain::{
-    Currency, EventId, Money, OrderId, PaymentId, Price, QuotaId, SalesWindow, TicketId,
-    TicketTypeId,
+    Currency, EventId, Money, OrderId, PaymentId, QuotaId, TicketId, TicketTypeId,
 };
 use bilten_domain::{OrderStatus, TicketStatus};
 use bilten_store::inventory::{self, Counter, Movement};
-use bilten_store::leases::{self, Counters, Granted, Settled, Which};
+use bilten_store::leases::{self, Counters, Granted, Which};
 use bilten_store::outbox::{self, TemplatedEmail};
 use bilten_store::promo::{self as promo_store, PromoRecord, UseRefused};
 use bilten_store::purchase::{
-    self as batch_store, BatchLine, BatchOrder, BatchPayment, BatchTicket, LockedInventory, Read,
+    self as batch_store, BatchLine, BatchOrder, BatchPayment, BatchTicket, Read,
 };
 use bilten_store::{orders, StoreError, Tx};
 use chrono::{DateTime, Utc};
@@ -53,11 +49,19 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{BackendError, BackendResult};
 use crate::orders::handlers::{buyer_cap_error, Purchase};
 use crate::orders::purchase::sold_out::SoldOutFlags;
-use crate::orders::purchase::views::{
-    BuyerView, LineView, OrderView, PaymentView, TicketEventView, TicketView,
-};
-use crate::promo::rules as promos;
+use crate::orders::purchase::views::{OrderView, PaymentView, TicketEventView, TicketView};
 use crate::{signing, AppState};
+
+mod answers;
+mod counters;
+mod own_leases;
+mod pricing;
+
+use answers::{attendee_names_json, order_view, ticket_event_view};
+use counters::{apply_settled, fits_in_aggregate, sold_out_error, CounterIndex};
+pub use own_leases::{lease_size, settle_expired_leases};
+use own_leases::{Holder, LeaseChange, Leases, Path};
+use pricing::{expiry_of, price, status_of, Priced};
 
 /// The most purchases one transaction takes. Large enough that a commit's flush is shared by
 /// many; small enough that the statements stay far below both engines' parameter limits.
@@ -129,94 +133,6 @@ pub struct PurchaseEngine {
     queues: Mutex<HashMap<EventId, mpsc::Sender<Job>>>,
     pub(crate) sold_out: SoldOutFlags,
     holder: Holder,
-}
-
-/// This process as the holder of its leases (shown in `inventory_leases.holder`, for
-/// operators: which process took which places).
-struct Holder(String);
-
-impl Default for Holder {
-    fn default() -> Self {
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
-        Self(format!("{host}/{}/{}", std::process::id(), LeaseId::new()))
-    }
-}
-
-/// The leases this process holds for one event, kept by the event's worker (only its batches
-/// draw from them, so no lock is needed).
-#[derive(Default)]
-struct Leases {
-    by_type: HashMap<TicketTypeId, Granted>,
-}
-
-impl Leases {
-    fn ids(&self) -> Vec<LeaseId> {
-        self.by_type.values().map(|l| l.id).collect()
-    }
-
-    /// Whether every ticket type the entries ask for has a live lease with room for all of
-    /// it: then the batch sells from the leases.
-    fn cover(&self, entries: &[Entry], now: DateTime<Utc>) -> bool {
-        let mut wanted: HashMap<TicketTypeId, i64> = HashMap::new();
-        for entry in entries {
-            for (id, quantity) in &entry.purchase.items {
-                *wanted.entry(*id).or_default() += i64::from(quantity.get());
-            }
-        }
-        let usable_until = now + LEASE_MARGIN;
-        !wanted.is_empty()
-            && wanted.iter().all(|(id, n)| {
-                self.by_type
-                    .get(id)
-                    .is_some_and(|l| l.remaining >= *n && l.expires_at > usable_until)
-            })
-    }
-
-    fn apply(&mut self, change: LeaseChange) {
-        match change {
-            LeaseChange::None => {}
-            LeaseChange::Drawn(drawn) => {
-                for (id, n) in drawn {
-                    if let Some(lease) = self.by_type.get_mut(&id) {
-                        lease.remaining -= n;
-                    }
-                }
-            }
-            LeaseChange::Replaced(granted) => {
-                self.by_type = granted.into_iter().map(|l| (l.ticket_type_id, l)).collect();
-            }
-        }
-    }
-}
-
-/// What a committed batch did to this process's leases.
-#[derive(Default)]
-enum LeaseChange {
-    #[default]
-    None,
-    /// Sold from them (the lease path): places taken per ticket type.
-    Drawn(Vec<(TicketTypeId, i64)>),
-    /// Settled them all and granted these (the locked path).
-    Replaced(Vec<Granted>),
-}
-
-/// How a batch takes its places.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Path {
-    /// From this process's leases, without locking a counter.
-    Lease,
-    /// From the counters, under their locks.
-    Locked,
-}
-
-/// How big a lease to take when `left` places are left and the batch just sold `demand`:
-/// 2 % of what is left, or the batch's own demand up to 5 %. Nothing once fewer than 20 are
-/// left: the last places are sold exactly, from the counters.
-pub fn lease_size(left: i64, demand: i64) -> i64 {
-    if left <= 0 {
-        return 0;
-    }
-    (left / 50).max(demand.min(left / 20))
 }
 
 impl std::fmt::Debug for PurchaseEngine {
@@ -368,23 +284,6 @@ struct Entry {
     hash: String,
     promo: Option<PromoRecord>,
     mode: Mode,
-}
-
-/// A priced purchase inside the batch.
-struct Priced {
-    lines: Vec<PricedLine>,
-    total: Money,
-    discount: i64,
-    quantity: i64,
-}
-
-struct PricedLine {
-    ticket_type_id: TicketTypeId,
-    name: String,
-    quantity: i64,
-    unit_price_minor: i64,
-    discount_minor: i64,
-    attendees: Vec<String>,
 }
 
 /// Where an entry stands while the batch is decided.
@@ -1196,388 +1095,5 @@ fn event_refusal(status: EventStatus) -> Option<fn() -> BackendError> {
                 "This event is not on sale.",
             )
         }),
-    }
-}
-
-/// The counters of an event in lock order (ticket types by id, then quotas by id), by index.
-struct CounterIndex {
-    counters: Vec<Counter>,
-    type_index: HashMap<TicketTypeId, usize>,
-    /// For each ticket type, the indexes of the quotas it belongs to.
-    quotas_of: HashMap<TicketTypeId, Vec<usize>>,
-    names: Vec<String>,
-}
-
-impl CounterIndex {
-    fn new(inventory: &LockedInventory) -> Self {
-        let mut counters = Vec::new();
-        let mut names = Vec::new();
-        let mut type_index = HashMap::new();
-        for t in &inventory.ticket_types {
-            type_index.insert(t.id, counters.len());
-            counters.push(Counter::TicketType(t.id));
-            names.push(t.name.clone());
-        }
-        let mut quotas_of: HashMap<TicketTypeId, Vec<usize>> = HashMap::new();
-        for q in &inventory.quotas {
-            let index = counters.len();
-            counters.push(Counter::Quota(q.id));
-            names.push(String::new());
-            for member in &q.ticket_types {
-                quotas_of.entry(*member).or_default().push(index);
-            }
-        }
-        Self {
-            counters,
-            type_index,
-            quotas_of,
-            names,
-        }
-    }
-
-    /// What the leases have left, per counter (the lease path reads no quotas: the leases
-    /// already hold their places there).
-    fn leased(&self, leases: &Leases) -> Vec<i64> {
-        self.counters
-            .iter()
-            .map(|counter| match counter {
-                Counter::TicketType(id) => leases.by_type.get(id).map_or(0, |l| l.remaining),
-                Counter::Quota(_) => 0,
-            })
-            .collect()
-    }
-
-    fn available(inventory: &LockedInventory) -> Vec<i64> {
-        inventory
-            .ticket_types
-            .iter()
-            .map(|t| t.capacity - t.sold - t.held)
-            .chain(
-                inventory
-                    .quotas
-                    .iter()
-                    .map(|q| q.capacity - q.sold - q.held),
-            )
-            .collect()
-    }
-
-    fn demand(&self, priced: &Priced) -> Demand {
-        let mut demand = Vec::new();
-        for line in &priced.lines {
-            if let Some(&c) = self.type_index.get(&line.ticket_type_id) {
-                demand.push((c, line.quantity));
-            }
-            for &q in self
-                .quotas_of
-                .get(&line.ticket_type_id)
-                .into_iter()
-                .flatten()
-            {
-                demand.push((q, line.quantity));
-            }
-        }
-        demand
-    }
-
-    fn counter(&self, c: usize) -> Counter {
-        self.counters[c]
-    }
-
-    fn is_quota(&self, c: usize) -> bool {
-        matches!(self.counters[c], Counter::Quota(_))
-    }
-}
-
-/// Whether the batch's whole demand fits what every counter has left (if not, someone would
-/// be refused).
-fn fits_in_aggregate(available: &[i64], demands: &[Demand]) -> bool {
-    let mut need = vec![0; available.len()];
-    for demand in demands {
-        for (c, n) in demand {
-            need[*c] += n;
-        }
-    }
-    need.iter().zip(available).all(|(n, a)| n <= a)
-}
-
-/// Applies settled leases to the counters the batch read under its locks.
-fn apply_settled(inventory: &mut LockedInventory, settled: &Settled) {
-    for t in &mut inventory.ticket_types {
-        if let Some((released, sold)) = settled.ticket_types.get(&t.id) {
-            t.held -= released + sold;
-            t.sold += sold;
-        }
-    }
-    for q in &mut inventory.quotas {
-        if let Some((released, sold)) = settled.quotas.get(&q.id) {
-            q.held -= released + sold;
-            q.sold += sold;
-        }
-    }
-}
-
-/// Settles expired leases of every event (the background sweep beside hold expiry), so a dead
-/// process's places are back on sale within [`LEASE_TTL`] and a few seconds. Returns how
-/// many places came back.
-pub async fn settle_expired_leases(state: &AppState, now: DateTime<Utc>) -> BackendResult<i64> {
-    const PER_TRANSACTION: i64 = 50;
-    if !leases::any_expired(state.store.primary(), now).await? {
-        return Ok(0);
-    }
-    let mut released = 0;
-    loop {
-        let mut tx = state.store.begin().await?;
-        let which = Which::Expired {
-            limit: PER_TRANSACTION,
-        };
-        let settled = leases::settle(&mut tx, which, now, Counters::Lock).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        released += settled.released();
-        if i64::try_from(settled.leases).unwrap_or(0) < PER_TRANSACTION {
-            return Ok(released);
-        }
-    }
-}
-
-/// The sold-out answer for entry `i`, naming the item and what is left.
-fn sold_out_error(
-    allocation: &Allocation,
-    i: usize,
-    counters: &CounterIndex,
-    inventory: &LockedInventory,
-    entry: &Entry,
-) -> BackendError {
-    let left = allocation.left();
-    let Some(c) = allocation.short_counter(i) else {
-        return BackendError::SoldOut {
-            field: "items".to_owned(),
-            message: "Not enough tickets are left.".to_owned(),
-        };
-    };
-    let item = entry
-        .purchase
-        .items
-        .iter()
-        .position(|(id, _)| match counters.counter(c) {
-            Counter::TicketType(t) => *id == t,
-            Counter::Quota(q) => quota_covers(inventory, q, *id),
-        })
-        .unwrap_or(0);
-    let n = left[c].max(0);
-    let message = if counters.is_quota(c) {
-        format!("Only {n} tickets are left in this ticket's shared allocation.")
-    } else if n == 0 {
-        format!("“{}” is sold out.", counters.names[c])
-    } else {
-        format!("Only {n} “{}” tickets are left.", counters.names[c])
-    };
-    BackendError::SoldOut {
-        field: format!("items[{item}]"),
-        message,
-    }
-}
-
-fn quota_covers(inventory: &LockedInventory, quota: QuotaId, ticket_type: TicketTypeId) -> bool {
-    inventory
-        .quotas
-        .iter()
-        .any(|q| q.id == quota && q.ticket_types.contains(&ticket_type))
-}
-
-/// Prices entry's items against the locked ticket types: visible, on sale, within per-order
-/// limits, and the promo code's discount.
-fn price(
-    entry: &Entry,
-    inventory: &LockedInventory,
-    currency: Currency,
-    now: DateTime<Utc>,
-) -> BackendResult<Priced> {
-    let purchase = &entry.purchase;
-    let promo = entry.promo.as_ref();
-    let mut lines = Vec::with_capacity(purchase.items.len());
-    let mut total = Money::zero(currency);
-    for (item, (id, quantity)) in purchase.items.iter().enumerate() {
-        let field = format!("items[{item}]");
-        let Some(t) = inventory.ticket_types.iter().find(|t| {
-            t.id == *id
-                && (t.visibility == Visibility::Public
-                    || promo.is_some_and(|p| promos::reveals(p, t.id)))
-        }) else {
-            return Err(BackendError::field(
-                &format!("{field}.ticket_type_id"),
-                "not_found",
-                "This event has no such ticket type.",
-            ));
-        };
-        let window = SalesWindow::new(t.sales_start, t.sales_end).unwrap_or(SalesWindow::ALWAYS);
-        let closed = match window.phase(now) {
-            SalesPhase::NotOpen => return Err(BackendError::SalesNotOpen { field }),
-            SalesPhase::Closed => true,
-            SalesPhase::Open => now >= inventory.event.ends_at,
-        };
-        if closed {
-            return Err(BackendError::SalesClosed { field });
-        }
-        let min = u32::try_from(t.min_per_order).unwrap_or(1);
-        let max = u32::try_from(t.max_per_order).unwrap_or(u32::MAX);
-        if let Err(problem) = quantity.check_order_limits(min, max) {
-            return Err(BackendError::LimitExceeded {
-                field,
-                message: problem.message,
-            });
-        }
-        let price = Price::from_minor(t.price_minor, currency)
-            .map_err(|e| BackendError::Internal(e.to_string()))?;
-        total = price
-            .checked_mul(quantity.get())
-            .and_then(|line| total.checked_add(line))
-            .map_err(|e| BackendError::Internal(e.to_string()))?;
-        lines.push(PricedLine {
-            ticket_type_id: *id,
-            name: t.name.clone(),
-            quantity: i64::from(quantity.get()),
-            unit_price_minor: t.price_minor,
-            discount_minor: 0,
-            attendees: purchase.attendees[item]
-                .iter()
-                .map(|n| {
-                    n.as_ref()
-                        .map_or_else(String::new, |n| n.as_str().to_owned())
-                })
-                .collect(),
-        });
-    }
-    let quantity: i64 = lines.iter().map(|l| l.quantity).sum();
-    let cap = u32::try_from(inventory.event.buyer_cap).unwrap_or(u32::MAX);
-    if let Err(exceeded) = check_buyer_cap(cap, 0, u32::try_from(quantity).unwrap_or(u32::MAX)) {
-        return Err(buyer_cap_error(exceeded.cap));
-    }
-    let (total, discount) = match promo {
-        None => (total, 0),
-        Some(promo) => {
-            let amounts: Vec<(TicketTypeId, Money)> = lines
-                .iter()
-                .map(|l| {
-                    (
-                        l.ticket_type_id,
-                        Money::new(l.quantity * l.unit_price_minor, currency),
-                    )
-                })
-                .collect();
-            let discounted = promos::price_with(promo, currency, &amounts)?;
-            for (line, d) in lines.iter_mut().zip(&discounted.lines) {
-                line.discount_minor = d.discount.minor();
-            }
-            (discounted.total, discounted.discount.minor())
-        }
-    };
-    check_payment(entry.mode, total)?;
-    Ok(Priced {
-        lines,
-        total,
-        discount,
-        quantity,
-    })
-}
-
-/// Money changes hands only for a paid order, and only through a card that succeeds.
-fn check_payment(mode: Mode, total: Money) -> BackendResult<()> {
-    if let (Mode::Pay(payment), true) = (mode, total.minor() > 0) {
-        match payment {
-            Payment::TestCardSucceeds => {}
-            Payment::TestCardDeclined(code) => {
-                return Err(BackendError::PaymentDeclined {
-                    decline_code: code,
-                    message: crate::payments::test_card::decline_message(code).to_owned(),
-                })
-            }
-            Payment::None => {
-                return Err(BackendError::field(
-                    "test_card",
-                    "payment_required",
-                    "This order costs money: give a test_card, or create the order with \
-                     POST /orders and pay on the provider's page (POST /orders/{id}/checkout).",
-                ))
-            }
-        }
-    }
-    Ok(())
-}
-
-fn status_of(mode: Mode) -> OrderStatus {
-    match mode {
-        Mode::Hold => OrderStatus::Pending,
-        Mode::Pay(_) => OrderStatus::Paid,
-    }
-}
-
-/// When a hold ends; a completed order's `expires_at` is its completion time.
-fn expiry_of(mode: Mode, now: DateTime<Utc>, hold_minutes: i64) -> DateTime<Utc> {
-    match mode {
-        Mode::Hold => now + chrono::Duration::minutes(hold_minutes),
-        Mode::Pay(_) => now,
-    }
-}
-
-fn attendee_names_json(names: &[String]) -> String {
-    if names.iter().all(String::is_empty) {
-        "[]".to_owned()
-    } else {
-        serde_json::to_string(names).unwrap_or_else(|_| "[]".to_owned())
-    }
-}
-
-fn ticket_event_view(inventory: &LockedInventory) -> TicketEventView {
-    let e = &inventory.event;
-    TicketEventView {
-        title: e.title.clone(),
-        starts_at: e.starts_at,
-        ends_at: e.ends_at,
-        timezone: e.timezone.clone(),
-        venue_name: e.venue_name.clone(),
-        venue_address: e.venue_address.clone(),
-        city: e.city.clone(),
-        country: e.country.clone(),
-        online_url: e.online_url.clone(),
-    }
-}
-
-fn order_view(
-    id: OrderId,
-    event: EventId,
-    entry: &Entry,
-    p: &Priced,
-    currency: Currency,
-    now: DateTime<Utc>,
-) -> OrderView {
-    let money = |minor: i64| Money::new(minor, currency);
-    OrderView {
-        id,
-        event_id: event,
-        status: OrderStatus::Paid,
-        expires_at: now,
-        buyer: BuyerView {
-            email: entry.purchase.email.as_str().to_owned(),
-            name: entry.purchase.name.as_str().to_owned(),
-        },
-        lines: p
-            .lines
-            .iter()
-            .map(|l| LineView {
-                ticket_type_id: l.ticket_type_id,
-                name: l.name.clone(),
-                quantity: l.quantity,
-                unit_price: money(l.unit_price_minor),
-                discount: money(l.discount_minor),
-                total: money(l.quantity * l.unit_price_minor - l.discount_minor),
-            })
-            .collect(),
-        quantity: p.quantity,
-        promo_code: entry.promo.as_ref().map(|p| p.code.clone()),
-        subtotal: money(p.total.minor() + p.discount),
-        discount: money(p.discount),
-        total: p.total,
-        created_at: now,
-        refunded: None,
     }
 }
