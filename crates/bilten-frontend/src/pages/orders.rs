@@ -17,6 +17,7 @@ use crate::api::ticketing::{
 };
 use crate::api::{ApiError, Forwarded};
 use crate::format;
+use crate::pages::organize::order_status_label;
 use crate::session::{CsrfForm, PageError, Visit};
 use crate::views::{self, csrf_field, PageMeta};
 use crate::Frontend;
@@ -155,9 +156,9 @@ fn order_content(
                 h1 { (l.t("order-canceled-title")) }
                 p { a href={ "/events/" (event.id) } { (l.t("order-back-to-event")) } }
             }
-            status => {
+            _ => {
                 h1 { (l.t("order-title")) }
-                p { (t(l, "order-status", &[("status", status.into())])) }
+                p { (t(l, "order-status", &[("status", order_status_label(l, order.status).into())])) }
             }
         }
         section.panel aria-labelledby="order-event" {

@@ -403,11 +403,12 @@ async fn an_attendee_signs_up_finds_an_event_buys_two_tickets_and_sees_their_qr_
 #[tokio::test]
 #[ignore = "needs Chromium, chromedriver and axe-core (npm ci in crates/bilten-frontend/tests/axe)"]
 async fn a_guest_buys_tickets_in_each_language_and_every_page_passes_axe() {
+    // Home, event, checkout (held), paid, refunded and not found, in each language.
     let site = TestSite::spawn().await;
     let on_sale = fixtures::event_on_sale(&site.backend, "Winter Jazz Night", 50).await;
     let browser = Browser::start().await;
     let base = site.address.clone();
-    for (lang, language, buy, pay, paid, countdown) in [
+    for (lang, language, buy, pay, paid, countdown, refunded) in [
         (
             "en",
             "English",
@@ -415,6 +416,7 @@ async fn a_guest_buys_tickets_in_each_language_and_every_page_passes_axe() {
             "Pay €50.00",
             "You're going!",
             " left",
+            "Status: Refunded",
         ),
         (
             "de",
@@ -423,6 +425,7 @@ async fn a_guest_buys_tickets_in_each_language_and_every_page_passes_axe() {
             "50,00 € bezahlen",
             "Sie sind dabei!",
             "noch ",
+            "Status: Erstattet",
         ),
         (
             "es",
@@ -431,6 +434,7 @@ async fn a_guest_buys_tickets_in_each_language_and_every_page_passes_axe() {
             "Pagar 50,00 €",
             "¡Ya tienes tus entradas!",
             "quedan ",
+            "Estado: Reembolsado",
         ),
     ] {
         // The switcher in the footer: a plain link, back to the same page.
@@ -491,6 +495,34 @@ async fn a_guest_buys_tickets_in_each_language_and_every_page_passes_axe() {
         browser.css(".tickets-list").await;
         assert!(browser.source().await.contains(paid), "{lang}: {paid}");
         browser.check_page(&format!("paid-{lang}")).await;
+
+        // The organizer refunds the order: the buyer's page shows it refunded, tickets void.
+        let id = order_page
+            .split('?')
+            .next()
+            .unwrap()
+            .trim_start_matches("/orders/")
+            .to_owned();
+        let (status, body) = site
+            .backend
+            .post(
+                &format!("/api/v1/orders/{id}/refund"),
+                Some(&on_sale.organizer.access_token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+        browser.goto(&format!("{base}{order_page}")).await;
+        browser.css("main").await;
+        let page = browser.source().await;
+        assert!(!page.contains(paid), "{lang}: still paid");
+        assert!(page.contains(refunded), "{lang}: {page}");
+        browser.check_page(&format!("refunded-{lang}")).await;
+
+        // A page that does not exist, in the same language.
+        browser.goto(&format!("{base}/no-such-page")).await;
+        browser.css("main").await;
+        browser.check_page(&format!("not-found-{lang}")).await;
     }
 }
 

@@ -18,6 +18,8 @@ mod quotas;
 mod reports;
 mod ticket_types;
 
+pub(crate) use reports::order_status_label;
+
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
