@@ -64,18 +64,12 @@ async fn checkin_page(
             }
         }
     };
-    let framed = console::event_frame(l, &ctx, EventPage::Checkin, &[], &content);
-    Ok(visit.page(
-        &t(
-            l,
-            "console-page-of",
-            &[
-                ("page", l.t("editor-checkin").into()),
-                ("event", ctx.detail.event.title.as_str().into()),
-            ],
-        ),
+    Ok(console::event_page(
+        visit,
+        &ctx,
+        EventPage::Checkin,
         &l.t("editor-dashboard-description"),
-        &framed,
+        &content,
     ))
 }
 

@@ -219,6 +219,28 @@ pub fn org_frame(
     }
 }
 
+/// An event's console page as a whole page: in the console frame, titled "page – event" in
+/// the visitor's language.
+pub fn event_page(
+    visit: &Visit,
+    ctx: &EventContext,
+    active: EventPage,
+    description: &str,
+    content: &Markup,
+) -> axum::response::Response {
+    let l = visit.locale;
+    let framed = event_frame(l, ctx, active, &[], content);
+    let title = bilten_i18n::t(
+        l,
+        "console-page-of",
+        &[
+            ("page", active.label(l).into()),
+            ("event", ctx.detail.event.title.as_str().into()),
+        ],
+    );
+    visit.page(&title, description, &framed)
+}
+
 /// An event's page in the console frame; `crumbs` go after the page's own name (an edited
 /// ticket type, an order).
 pub fn event_frame(

@@ -204,18 +204,12 @@ async fn reports_page(
                 (charts::entries_per_hour(l, &scans, tz))
             }
         };
-        let framed = console::event_frame(l, &ctx, EventPage::Reports, &[], &content);
-        Ok(visit.page(
-            &t(
-                l,
-                "console-page-of",
-                &[
-                    ("page", EventPage::Reports.label(l).into()),
-                    ("event", ctx.detail.event.title.as_str().into()),
-                ],
-            ),
+        Ok(console::event_page(
+            &visit,
+            &ctx,
+            EventPage::Reports,
             &l.t("editor-dashboard-description"),
-            &framed,
+            &content,
         ))
     }
     .await;

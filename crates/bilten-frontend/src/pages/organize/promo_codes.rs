@@ -246,18 +246,12 @@ async fn list_page(
             (create_form(visit, &ctx, form, chosen))
         }
     };
-    let framed = console::event_frame(l, &ctx, EventPage::PromoCodes, &[], &content);
-    Ok(visit.page(
-        &t(
-            l,
-            "console-page-of",
-            &[
-                ("page", l.t("editor-promo-codes").into()),
-                ("event", ctx.detail.event.title.as_str().into()),
-            ],
-        ),
+    Ok(console::event_page(
+        visit,
+        &ctx,
+        EventPage::PromoCodes,
         &l.t("editor-dashboard-description"),
-        &framed,
+        &content,
     ))
 }
 

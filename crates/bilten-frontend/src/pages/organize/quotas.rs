@@ -116,18 +116,12 @@ async fn list_page(
             }
         }
     };
-    let framed = console::event_frame(l, &ctx, EventPage::Quotas, &[], &content);
-    Ok(visit.page(
-        &t(
-            l,
-            "console-page-of",
-            &[
-                ("page", l.t("editor-quotas").into()),
-                ("event", ctx.detail.event.title.as_str().into()),
-            ],
-        ),
+    Ok(console::event_page(
+        visit,
+        &ctx,
+        EventPage::Quotas,
         &l.t("editor-quotas-intro"),
-        &framed,
+        &content,
     ))
 }
 

@@ -278,15 +278,12 @@ async fn list_page(
             (ticket_type_form(visit, &EventPage::TicketTypes.href(id), &l.t("editor-add-ticket-type-submit"), form))
         }
     };
-    let framed = console::event_frame(l, &ctx, EventPage::TicketTypes, &[], &content);
-    Ok(visit.page(
-        &format!(
-            "{} – {}",
-            l.t("editor-ticket-types"),
-            ctx.detail.event.title
-        ),
+    Ok(console::event_page(
+        visit,
+        &ctx,
+        EventPage::TicketTypes,
         &l.t("editor-dashboard-description"),
-        &framed,
+        &content,
     ))
 }
 
