@@ -388,16 +388,9 @@ impl BackendApi {
         let body = request(&bilten_api::two_factor::OrganizationSettingsRequest {
             require_two_factor: Some(required),
         })?;
-        self.send(Call {
-            method: Method::PATCH,
-            path: &path,
-            caller,
-            bearer: Some(&bearer),
-            headers: &[],
-            body: Some(body),
-        })
-        .await
-        .map(drop)
+        self.send(Call::patch(&path, caller, &bearer, body))
+            .await
+            .map(drop)
     }
 
     /// `POST /invitations/accept`: the organization joined.
@@ -474,10 +467,7 @@ impl BackendApi {
         let body = request(body)?;
         let path = format!("/events/{}", path_segment(event));
         let envelope: EventResponse = self
-            .send_json(Call {
-                method: Method::PATCH,
-                ..Call::post(&path, caller, &bearer, body)
-            })
+            .send_json(Call::patch(&path, caller, &bearer, body))
             .await?;
         Ok(envelope.event)
     }
@@ -570,12 +560,9 @@ impl BackendApi {
             path_segment(event),
             path_segment(quota)
         );
-        self.send(Call {
-            method: Method::PATCH,
-            ..Call::post(&path, caller, &bearer, body)
-        })
-        .await
-        .map(drop)
+        self.send(Call::patch(&path, caller, &bearer, body))
+            .await
+            .map(drop)
     }
 }
 
@@ -738,12 +725,9 @@ impl BackendApi {
     ) -> Result<(), ApiError> {
         let path = format!("/ticket-types/{}", path_segment(ticket_type));
         let body = request(body)?;
-        self.send(Call {
-            method: Method::PATCH,
-            ..Call::post(&path, caller, &bearer, body)
-        })
-        .await
-        .map(drop)
+        self.send(Call::patch(&path, caller, &bearer, body))
+            .await
+            .map(drop)
     }
 
     /// `PATCH /promo-codes/{id}`: its limits, window and whether it is active.
@@ -756,12 +740,9 @@ impl BackendApi {
     ) -> Result<(), ApiError> {
         let path = format!("/promo-codes/{}", path_segment(promo_code));
         let body = request(body)?;
-        self.send(Call {
-            method: Method::PATCH,
-            ..Call::post(&path, caller, &bearer, body)
-        })
-        .await
-        .map(drop)
+        self.send(Call::patch(&path, caller, &bearer, body))
+            .await
+            .map(drop)
     }
 
     /// A page of the scan log (`GET /events/{id}/checkin-log`), newest first.
@@ -868,6 +849,14 @@ impl<'a> Call<'a> {
             bearer: Some(bearer),
             headers: &[],
             body: (!body.is_null()).then_some(body),
+        }
+    }
+
+    /// A `PATCH` with the organizer's token and a body: only the fields given change.
+    pub fn patch(path: &'a str, caller: &'a Forwarded, bearer: &'a str, body: Value) -> Self {
+        Self {
+            method: Method::PATCH,
+            ..Self::post(path, caller, bearer, body)
         }
     }
 }
