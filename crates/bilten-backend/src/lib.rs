@@ -57,7 +57,7 @@ pub use metrics::BusinessMetrics;
 pub use orders::handlers::{release_lapsed, HoldExpiryWorker};
 pub use orders::purchase::engine::{settle_expired_leases, LEASE_TTL};
 pub use privacy::{apply_retention, RetentionWorker};
-pub use refunds::handlers::{retry_pending as retry_pending_refunds, RefundRetryWorker};
+pub use refunds::payout::{retry_pending as retry_pending_refunds, RefundRetryWorker};
 pub use state::{AppState, BackendSettings};
 
 /// Request bodies larger than this are refused with 413 before they are read.

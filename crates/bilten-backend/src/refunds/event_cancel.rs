@@ -4,7 +4,7 @@
 //! 2. Every pending order is canceled and its hold released (one transaction per order, with
 //!    its open payments canceled and the buyer's notice enqueued).
 //! 3. Every paid or partially refunded order is refunded in full through the provider
-//!    ([`crate::refunds::handlers`]): its remaining tickets are canceled and revoked with reason
+//!    ([`crate::refunds::take`]): its remaining tickets are canceled and revoked with reason
 //!    `event_canceled`, their inventory released, and the buyer mailed once the money is on
 //!    its way.
 //!
@@ -36,7 +36,7 @@ use crate::error::{BackendError, BackendResult};
 use crate::events::lookup::{load_event, parse_event_id};
 use crate::idempotency::{self, Scope};
 use crate::payments::refund_mail;
-use crate::refunds::handlers::{self as refunds, Cause, Selection};
+use crate::refunds::take::{self as refunds, Cause, Selection};
 use crate::AppState;
 
 /// Rounds of the sweep before giving up on a moving target (each round is cheap).

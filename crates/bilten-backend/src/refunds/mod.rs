@@ -5,6 +5,9 @@
 
 pub(crate) mod event_cancel;
 pub(crate) mod handlers;
+pub(crate) mod payout;
+pub(crate) mod reconcile;
+pub(crate) mod take;
 
 use crate::routing::{route, Route};
 

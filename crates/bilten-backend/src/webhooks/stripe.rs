@@ -37,7 +37,7 @@ use secrecy::ExposeSecret;
 use crate::checkout::completion::{self, Completion, WebhookClaim};
 use crate::error::BackendError;
 use crate::orders::handlers as orders;
-use crate::refunds::handlers as refunds;
+use crate::refunds::reconcile as refunds;
 use crate::AppState;
 
 const PROVIDER: &str = "stripe";
