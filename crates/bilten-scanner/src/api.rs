@@ -20,7 +20,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{check_event, db, list_for, new_device_token, token_hash, Caller};
+use crate::auth::{check_event, db, list_for, new_device_token, token_hash, Caller, ScanCaller};
 use crate::scan::{self, check_code, check_nonce, ScanRequest, Scanned};
 use crate::ScannerState;
 
@@ -241,7 +241,7 @@ fn scanned_of(code: Option<&str>, ticket_id: Option<&str>) -> Result<Scanned, Ap
 )]
 async fn redeem(
     State(state): State<ScannerState>,
-    caller: Caller,
+    ScanCaller(caller): ScanCaller,
     // A NUL in a scanned code is an invalid scan, answered like any other (see the type).
     JsonAllowingNul(body): JsonAllowingNul<RedeemRequest>,
 ) -> Result<Json<ScanAnswer>, ApiError> {

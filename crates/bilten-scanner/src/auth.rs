@@ -66,6 +66,95 @@ pub fn db(error: bilten_store::StoreError) -> ApiError {
     }
 }
 
+/// How a device token is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// In the database, every time: a revoked device is refused at once.
+    Exact,
+    /// From this process's memory when it saw the token within [`DEVICE_MEMORY`]: only for
+    /// scans, whose batch checks the pairing again inside its transaction
+    /// (`bilten_store::scan_batch::live_devices`).
+    Remembered,
+}
+
+/// How long a device's token is remembered for scans.
+const DEVICE_MEMORY: std::time::Duration = std::time::Duration::from_secs(30);
+/// Remembered tokens beyond which the memory starts again (a bound, not a working size).
+const DEVICES_REMEMBERED: usize = 10_000;
+
+/// Devices recognised lately, by token hash (see [`Lookup::Remembered`]).
+#[derive(Default)]
+pub struct DeviceMemory {
+    devices:
+        std::sync::Mutex<std::collections::HashMap<String, (DeviceRecord, std::time::Instant)>>,
+}
+
+impl std::fmt::Debug for DeviceMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceMemory").finish_non_exhaustive()
+    }
+}
+
+impl DeviceMemory {
+    fn recall(&self, hash: &str) -> Option<DeviceRecord> {
+        let devices = self.devices.lock().ok()?;
+        let (device, at) = devices.get(hash)?;
+        (at.elapsed() < DEVICE_MEMORY).then(|| device.clone())
+    }
+
+    fn remember(&self, hash: String, device: &DeviceRecord) {
+        if let Ok(mut devices) = self.devices.lock() {
+            if devices.len() >= DEVICES_REMEMBERED {
+                devices.clear();
+            }
+            devices.insert(hash, (device.clone(), std::time::Instant::now()));
+        }
+    }
+}
+
+async fn device_caller(
+    state: &ScannerState,
+    token: &str,
+    lookup: Lookup,
+) -> Result<Caller, ApiError> {
+    if token.len() > 200 {
+        return Err(invalid_device());
+    }
+    let hash = token_hash(token);
+    if lookup == Lookup::Remembered {
+        if let Some(device) = state.devices.recall(&hash) {
+            return Ok(Caller::Device(device));
+        }
+    }
+    let device = checkin::device_by_token(state.store.primary(), &hash)
+        .await
+        .map_err(db)?
+        .ok_or_else(invalid_device)?;
+    // Best effort: a failed "last seen" update must not fail the scan. Coalesced per
+    // process, so a busy gate does not write the device's row on every scan.
+    if state.due_for_touch(device.id) {
+        let _ = checkin::touch_device(state.store.primary(), device.id, Utc::now()).await;
+    }
+    state.devices.remember(hash, &device);
+    Ok(Caller::Device(device))
+}
+
+/// The caller of a scan: a [`Caller`] whose device token may be recognised from memory
+/// ([`Lookup::Remembered`]), because the scan's batch checks the pairing in its transaction.
+#[derive(Debug, Clone)]
+pub struct ScanCaller(pub Caller);
+
+impl FromRequestParts<ScannerState> for ScanCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ScannerState,
+    ) -> Result<Self, Self::Rejection> {
+        caller_of(parts, state, Lookup::Remembered).await.map(Self)
+    }
+}
+
 impl FromRequestParts<ScannerState> for Caller {
     type Rejection = ApiError;
 
@@ -73,49 +162,45 @@ impl FromRequestParts<ScannerState> for Caller {
         parts: &mut Parts,
         state: &ScannerState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(ApiError::unauthorized(
-                bilten_http::ErrorCode::Unauthenticated,
-                "Pair this device (or log in as staff) first.",
-            ));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(bilten_http::jwt::bearer)
-            .ok_or_else(|| {
-                ApiError::unauthorized(bilten_http::ErrorCode::InvalidToken, "Use a bearer token.")
-            })?;
-        if token.starts_with(DEVICE_TOKEN_PREFIX) {
-            if token.len() > 200 {
-                return Err(invalid_device());
-            }
-            let device = checkin::device_by_token(state.store.primary(), &token_hash(token))
-                .await
-                .map_err(db)?
-                .ok_or_else(invalid_device)?;
-            // Best effort: a failed "last seen" update must not fail the scan. Coalesced per
-            // process, so a busy gate does not write the device's row on every scan.
-            if state.due_for_touch(device.id) {
-                let _ = checkin::touch_device(state.store.primary(), device.id, Utc::now()).await;
-            }
-            return Ok(Self::Device(device));
-        }
-        let claims = state
-            .access_tokens
-            .verify(token)
-            .map_err(|e| ApiError::unauthorized(e.code(), e.to_string()))?;
-        let user = claims.sub.parse::<UserId>().map_err(|_| {
-            ApiError::unauthorized(
-                bilten_http::ErrorCode::InvalidToken,
-                "The token is invalid.",
-            )
-        })?;
-        Ok(Self::Staff(user))
+        caller_of(parts, state, Lookup::Exact).await
     }
 }
 
-fn invalid_device() -> ApiError {
+async fn caller_of(
+    parts: &Parts,
+    state: &ScannerState,
+    lookup: Lookup,
+) -> Result<Caller, ApiError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::unauthorized(
+            bilten_http::ErrorCode::Unauthenticated,
+            "Pair this device (or log in as staff) first.",
+        ));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(bilten_http::jwt::bearer)
+        .ok_or_else(|| {
+            ApiError::unauthorized(bilten_http::ErrorCode::InvalidToken, "Use a bearer token.")
+        })?;
+    if token.starts_with(DEVICE_TOKEN_PREFIX) {
+        return device_caller(state, token, lookup).await;
+    }
+    let claims = state
+        .access_tokens
+        .verify(token)
+        .map_err(|e| ApiError::unauthorized(e.code(), e.to_string()))?;
+    let user = claims.sub.parse::<UserId>().map_err(|_| {
+        ApiError::unauthorized(
+            bilten_http::ErrorCode::InvalidToken,
+            "The token is invalid.",
+        )
+    })?;
+    Ok(Caller::Staff(user))
+}
+
+pub(crate) fn invalid_device() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         bilten_http::ErrorCode::DeviceRevoked,

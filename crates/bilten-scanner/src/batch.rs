@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::{db, Caller};
 use crate::gate_cache::Keys;
+use crate::rush;
 use crate::scan::{self, ScanOutcome, ScanRequest, Scanned};
 use crate::ScannerState;
 
@@ -32,20 +33,20 @@ pub const MAX_BATCH: usize = 64;
 const QUEUE_DEPTH: usize = 4096;
 
 /// One scan, owned, waiting for its batch.
-struct Job {
-    caller: Caller,
-    scanned: Scanned,
-    list: Arc<ListRecord>,
-    nonce: String,
-    direction: ScanDirection,
-    scanned_at: DateTime<Utc>,
-    offline_result: Option<CheckinReason>,
-    keys: Keys,
+pub(crate) struct Job {
+    pub caller: Caller,
+    pub scanned: Scanned,
+    pub list: Arc<ListRecord>,
+    pub nonce: String,
+    pub direction: ScanDirection,
+    pub scanned_at: DateTime<Utc>,
+    pub offline_result: Option<CheckinReason>,
+    pub keys: Keys,
     reply: oneshot::Sender<Result<(ScanAnswer, bool), ApiError>>,
 }
 
 impl Job {
-    fn request(&self) -> ScanRequest<'_> {
+    pub(crate) fn request(&self) -> ScanRequest<'_> {
         ScanRequest {
             scanned: self.scanned.clone(),
             list: &self.list,
@@ -176,36 +177,89 @@ async fn run_batch(state: &ScannerState, mut jobs: Vec<Job>) {
     }
 }
 
-/// Every scan of the batch, each in its savepoint; then the one commit.
+/// Every scan of the batch, then the one commit: the plain ones on the rush path
+/// ([`crate::rush`]), the rest each in its savepoint. If the rush path fails, the batch is
+/// decided again with every scan in its savepoint.
 async fn decide_all(
     state: &ScannerState,
     jobs: &[Job],
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<ScanOutcome, ApiError>>, ApiError> {
+    let rush = rush::eligible(jobs);
+    if rush.iter().any(|&r| r) {
+        match decide_batch(state, jobs, &rush, now).await {
+            Ok(outcomes) => return Ok(outcomes),
+            Err(error) => {
+                tracing::warn!(%error, scans = jobs.len(), "rush path failed; deciding the batch scan by scan");
+            }
+        }
+    }
+    decide_batch(state, jobs, &vec![false; jobs.len()], now).await
+}
+
+/// One transaction: the devices' pairing checked, the `rush` jobs decided together, the others
+/// one by one.
+async fn decide_batch(
+    state: &ScannerState,
+    jobs: &[Job],
+    rush: &[bool],
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<ScanOutcome, ApiError>>, ApiError> {
     let mut tx = state.store.begin().await.map_err(db)?;
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    for job in jobs {
+    let mut outcomes: Vec<Option<Result<ScanOutcome, ApiError>>> =
+        jobs.iter().map(|_| None).collect();
+
+    // A device's token may have been recognised from this process's memory: its pairing is
+    // checked here, inside the transaction that records its scans.
+    let mut devices: Vec<_> = jobs
+        .iter()
+        .filter_map(|j| j.caller.device().map(|d| d.id))
+        .collect();
+    devices.sort_unstable();
+    devices.dedup();
+    let live = bilten_store::scan_batch::live_devices(&mut tx, &devices)
+        .await
+        .map_err(db)?;
+    for (job, outcome) in jobs.iter().zip(outcomes.iter_mut()) {
+        if job.caller.device().is_some_and(|d| !live.contains(&d.id)) {
+            *outcome = Some(Err(crate::auth::invalid_device()));
+        }
+    }
+
+    let picks: Vec<usize> = (0..jobs.len())
+        .filter(|&i| rush[i] && outcomes[i].is_none())
+        .collect();
+    if !picks.is_empty() {
+        rush::decide_group(&mut tx, jobs, &picks, now, &mut outcomes).await?;
+    }
+    for (job, outcome) in jobs.iter().zip(outcomes.iter_mut()) {
+        if outcome.is_some() {
+            continue;
+        }
         let mut savepoint = bilten_store::savepoint(&mut tx).await.map_err(db)?;
         let request = job.request();
         match scan::redeem_in(&mut savepoint, &job.caller, &request, &job.keys, now).await {
-            Ok(outcome) => {
+            Ok(decided) => {
                 savepoint
                     .commit()
                     .await
                     .map_err(|e| db(bilten_store::StoreError::from(e)))?;
-                outcomes.push(Ok(outcome));
+                *outcome = Some(Ok(decided));
             }
             Err(error) => {
                 savepoint
                     .rollback()
                     .await
                     .map_err(|e| db(bilten_store::StoreError::from(e)))?;
-                outcomes.push(Err(error));
+                *outcome = Some(Err(error));
             }
         }
     }
     tx.commit()
         .await
         .map_err(|e| db(bilten_store::StoreError::from(e)))?;
-    Ok(outcomes)
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(ApiError::internal(&"scan left undecided"))))
+        .collect())
 }

@@ -15,6 +15,7 @@ mod auth;
 mod batch;
 mod gate_cache;
 pub mod openapi;
+mod rush;
 mod scan;
 mod web;
 
@@ -119,6 +120,8 @@ pub struct ScannerState {
     pub(crate) redeems: std::sync::Arc<batch::RedeemQueue>,
     /// Check-in lists and event keys, kept after their first read.
     pub(crate) gate: std::sync::Arc<gate_cache::GateCache>,
+    /// Device tokens recognised lately, for scans (see `auth::ScanCaller`).
+    pub(crate) devices: std::sync::Arc<auth::DeviceMemory>,
 }
 
 impl ScannerState {
@@ -135,6 +138,7 @@ impl ScannerState {
             last_touched: std::sync::Arc::default(),
             redeems: std::sync::Arc::default(),
             gate: std::sync::Arc::default(),
+            devices: std::sync::Arc::default(),
         }
     }
 

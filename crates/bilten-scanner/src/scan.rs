@@ -138,14 +138,14 @@ pub fn message(reason: CheckinReason) -> &'static str {
 }
 
 /// The decided scan, before it is written.
-struct Decision {
-    reason: CheckinReason,
-    detail: Option<&'static str>,
-    ticket: Option<ScannedTicket>,
-    first: Option<checkin::StateRecord>,
+pub(crate) struct Decision {
+    pub reason: CheckinReason,
+    pub detail: Option<&'static str>,
+    pub ticket: Option<ScannedTicket>,
+    pub first: Option<checkin::StateRecord>,
 }
 
-fn facts_for(
+pub(crate) fn facts_for(
     ticket: &ScannedTicket,
     claims: Option<&TicketClaims>,
     request: &ScanRequest<'_>,
@@ -168,7 +168,7 @@ fn facts_for(
     }
 }
 
-fn rejected(
+pub(crate) fn rejected(
     reason: CheckinReason,
     detail: &'static str,
     ticket: Option<ScannedTicket>,
@@ -305,6 +305,58 @@ pub(crate) struct ScanOutcome {
     pub conflict: bool,
 }
 
+/// The answer first given for a scan whose nonce was claimed before (a retry).
+pub(crate) async fn replayed(
+    tx: &mut bilten_store::Conn,
+    request: &ScanRequest<'_>,
+) -> Result<ScanOutcome, ApiError> {
+    let stored = checkin::response_for_nonce(&mut *tx, request.list.event_id, request.nonce)
+        .await
+        .map_err(db)?;
+    let Some(stored) = stored.and_then(|text| serde_json::from_str::<ScanAnswer>(&text).ok())
+    else {
+        return Err(ApiError::conflict(
+            bilten_http::ErrorCode::ScanInProgress,
+            "A scan with this nonce is still being decided; retry in a moment.",
+        ));
+    };
+    Ok(ScanOutcome {
+        answer: stored,
+        replayed: true,
+        reason: None,
+        conflict: false,
+    })
+}
+
+/// What the gate is told about a decided scan, and whether it contradicts what the device
+/// answered while offline (an offline `ok` for a ticket that had entered already).
+pub(crate) fn answer_of(
+    request: &ScanRequest<'_>,
+    decision: &Decision,
+    id: CheckinId,
+) -> Result<(ScanAnswer, bool), ApiError> {
+    let conflict = request.offline_result == Some(CheckinReason::Ok)
+        && decision.reason == CheckinReason::AlreadyRedeemed;
+    let answer = ScanAnswer {
+        status: if decision.reason.is_ok() {
+            ScanStatus::Ok
+        } else {
+            ScanStatus::Error
+        },
+        reason: decision.reason,
+        message: message(decision.reason).to_owned(),
+        direction: request.direction,
+        ticket: decision.ticket.as_ref().map(ticket_view).transpose()?,
+        first_scanned_at: decision.first.as_ref().map(|f| f.first_at),
+        first_gate: decision.first.as_ref().and_then(|f| f.first_gate.clone()),
+        conflict,
+        nonce: request.nonce.to_owned(),
+        checkin_id: id,
+        replayed: false,
+    };
+    Ok((answer, conflict))
+}
+
 /// Decides and records one scan on `tx` (a savepoint of its batch's transaction).
 pub(crate) async fn redeem_in(
     tx: &mut bilten_store::Conn,
@@ -335,43 +387,10 @@ pub(crate) async fn redeem_in(
     .await
     .map_err(db)?;
     if !claimed {
-        let stored = checkin::response_for_nonce(&mut *tx, request.list.event_id, request.nonce)
-            .await
-            .map_err(db)?;
-        let Some(stored) = stored.and_then(|text| serde_json::from_str::<ScanAnswer>(&text).ok())
-        else {
-            return Err(ApiError::conflict(
-                bilten_http::ErrorCode::ScanInProgress,
-                "A scan with this nonce is still being decided; retry in a moment.",
-            ));
-        };
-        return Ok(ScanOutcome {
-            answer: stored,
-            replayed: true,
-            reason: None,
-            conflict: false,
-        });
+        return replayed(tx, request).await;
     }
     let decision = decide_in(tx, request, keys, gate.as_deref(), caller).await?;
-    let conflict = request.offline_result == Some(CheckinReason::Ok)
-        && decision.reason == CheckinReason::AlreadyRedeemed;
-    let answer = ScanAnswer {
-        status: if decision.reason.is_ok() {
-            ScanStatus::Ok
-        } else {
-            ScanStatus::Error
-        },
-        reason: decision.reason,
-        message: message(decision.reason).to_owned(),
-        direction: request.direction,
-        ticket: decision.ticket.as_ref().map(ticket_view).transpose()?,
-        first_scanned_at: decision.first.as_ref().map(|f| f.first_at),
-        first_gate: decision.first.as_ref().and_then(|f| f.first_gate.clone()),
-        conflict,
-        nonce: request.nonce.to_owned(),
-        checkin_id: id,
-        replayed: false,
-    };
+    let (answer, conflict) = answer_of(request, &decision, id)?;
     let stored_answer = serde_json::to_string(&answer).map_err(|e| ApiError::internal(&e))?;
     checkin::finish_scan(
         &mut *tx,

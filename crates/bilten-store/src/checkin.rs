@@ -110,15 +110,21 @@ fn find_list_sql(dialect: crate::Dialect) -> String {
     format!("SELECT {}", list_sql(dialect, "l.id = $1"))
 }
 
-/// The entry of [`admit_entry`]: with re-entry a holder who is outside enters again.
-fn admit_entry_sql(reentry_allowed: bool) -> String {
-    let on_conflict = if reentry_allowed {
+/// What an entry does when the ticket has a state on the list already: with re-entry a
+/// holder who is outside enters again; without, nothing (the entry is refused).
+pub(crate) fn admit_on_conflict(reentry_allowed: bool) -> &'static str {
+    if reentry_allowed {
         "ON CONFLICT (list_id, ticket_id) DO UPDATE
            SET inside = 1, entries = checkin_states.entries + 1, last_at = excluded.last_at
            WHERE checkin_states.inside = 0"
     } else {
         "ON CONFLICT (list_id, ticket_id) DO NOTHING"
-    };
+    }
+}
+
+/// The entry of [`admit_entry`]: with re-entry a holder who is outside enters again.
+fn admit_entry_sql(reentry_allowed: bool) -> String {
+    let on_conflict = admit_on_conflict(reentry_allowed);
     format!(
         "INSERT INTO checkin_states
            (list_id, ticket_id, first_at, first_gate, first_device_id, inside, entries, last_at)
@@ -331,12 +337,13 @@ pub struct ScannedTicket {
     pub updated_at: DateTime<Utc>,
 }
 
-const TICKET_COLUMNS: &str = "t.id, t.event_id, t.ticket_type_id, tt.name AS type_name, \
+pub(crate) const TICKET_COLUMNS: &str =
+    "t.id, t.event_id, t.ticket_type_id, tt.name AS type_name, \
      t.attendee_name, t.status, t.order_id, o.status AS order_status, t.code, t.updated_at";
-const TICKET_FROM: &str = "FROM tickets t JOIN orders o ON o.id = t.order_id \
+pub(crate) const TICKET_FROM: &str = "FROM tickets t JOIN orders o ON o.id = t.order_id \
      JOIN ticket_types tt ON tt.id = t.ticket_type_id";
 
-fn ticket_from_row(row: &AnyRow) -> StoreResult<ScannedTicket> {
+pub(crate) fn ticket_from_row(row: &AnyRow) -> StoreResult<ScannedTicket> {
     Ok(ScannedTicket {
         id: row.parsed("id", TicketId::from_db)?,
         event_id: row.parsed("event_id", EventId::from_db)?,

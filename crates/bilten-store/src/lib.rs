@@ -31,6 +31,7 @@ pub mod purchase;
 pub mod refunds;
 pub mod reports;
 pub mod sales;
+pub mod scan_batch;
 pub mod sessions;
 pub mod sql;
 pub mod statements;

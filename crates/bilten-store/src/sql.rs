@@ -113,6 +113,7 @@ pub fn all(dialect: Dialect) -> Vec<Statement> {
         ("purchase", crate::purchase::built),
         ("refunds", crate::refunds::built),
         ("reports", crate::reports::built),
+        ("scan_batch", crate::scan_batch::built),
     ];
     for (module, build) in built {
         all.extend(build(dialect).into_iter().map(|(variant, sql)| Statement {

@@ -448,6 +448,20 @@ async fn only_devices_of_the_event_and_its_staff_may_scan() {
         (StatusCode::OK, Some("ok"))
     );
 
+    // The device scans (so this scanner now remembers its token, see `auth::ScanCaller`).
+    let (_, other) = gate.tickets(1, "paid").await.remove(0);
+    let (status, answer) = gate
+        .scanner
+        .redeem(
+            &own,
+            json!({ "code": other, "list_id": list, "nonce": "authz-nonce-2" }),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["reason"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+
     // A revoked device stops at once.
     let (_, devices) = gate
         .app
@@ -476,6 +490,33 @@ async fn only_devices_of_the_event_and_its_staff_may_scan() {
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("device_revoked"))
+    );
+    // Its scans too, although the scanner still remembers the token: the scan's transaction
+    // reads the device's pairing. Nothing of the refused scan is recorded.
+    let log_path = format!("/api/v1/events/{}/checkin-log?limit=200", gate.event);
+    let (_, before) = gate
+        .app
+        .get(&log_path, Some(&gate.organizer.access_token))
+        .await;
+    let (status, body) = gate
+        .scanner
+        .redeem(
+            &own,
+            json!({ "code": code, "list_id": list, "nonce": "authz-nonce-3" }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("device_revoked"))
+    );
+    let (_, after) = gate
+        .app
+        .get(&log_path, Some(&gate.organizer.access_token))
+        .await;
+    assert_eq!(
+        after["items"].as_array().map(Vec::len),
+        before["items"].as_array().map(Vec::len),
+        "a revoked device's scan left a trace: {after}"
     );
 }
 
