@@ -54,7 +54,7 @@ use bilten_http::{HttpMetrics, Readiness};
 
 pub use error::BackendError;
 pub use metrics::BusinessMetrics;
-pub use orders::handlers::{release_lapsed, HoldExpiryWorker};
+pub use orders::holds::{release_lapsed, HoldExpiryWorker};
 pub use orders::purchase::engine::{settle_expired_leases, LEASE_TTL};
 pub use privacy::{apply_retention, RetentionWorker};
 pub use refunds::payout::{retry_pending as retry_pending_refunds, RefundRetryWorker};

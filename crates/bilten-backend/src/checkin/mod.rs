@@ -3,19 +3,21 @@
 //!
 //! Uses the events room.
 
-pub(crate) mod handlers;
+pub(crate) mod activity;
+pub(crate) mod devices;
+pub(crate) mod lists;
 
 use crate::routing::{route, Route};
 
 /// The room's routes and who may call each; the handlers' `#[utoipa::path]` give method and
 /// path (see [`crate::routing`]).
 pub(crate) const ROUTES: &[Route] = &[
-    route!(Organizer, handlers::list_lists),
-    route!(Organizer, handlers::create_list),
-    route!(Organizer, handlers::list_devices),
-    route!(Organizer, handlers::create_device),
-    route!(Organizer, handlers::revoke_device),
-    route!(Organizer, handlers::pairing_svg),
-    route!(Organizer, handlers::stats),
-    route!(Organizer, handlers::log),
+    route!(Organizer, lists::list_lists),
+    route!(Organizer, lists::create_list),
+    route!(Organizer, devices::list_devices),
+    route!(Organizer, devices::create_device),
+    route!(Organizer, devices::revoke_device),
+    route!(Organizer, devices::pairing_svg),
+    route!(Organizer, activity::stats),
+    route!(Organizer, activity::log),
 ];

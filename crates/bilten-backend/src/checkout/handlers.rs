@@ -38,7 +38,7 @@ use crate::checkout::completion::{self, Completion, RefundCause};
 use crate::current_user::MaybeUser;
 use crate::error::{BackendError, BackendResult};
 use crate::idempotency::{self, Scope};
-use crate::orders::handlers::visible_order;
+use crate::orders::access::visible_order;
 use crate::orders::views::order_view;
 use crate::orders::views::ticket_view;
 use crate::payments::test_card::{self, CardOutcome};

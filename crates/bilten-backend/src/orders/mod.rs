@@ -4,8 +4,11 @@
 //!
 //! Uses the promo room (a code's price) and the payments room (test cards).
 
+pub(crate) mod access;
 pub(crate) mod handlers;
+pub(crate) mod holds;
 pub mod purchase;
+pub(crate) mod request;
 pub(crate) mod views;
 
 use crate::routing::{route, Route};

@@ -169,7 +169,7 @@ async fn cancel_pending(state: &AppState, id: OrderId, title: &str) -> BackendRe
     };
     let now = Utc::now();
     let mut tx = state.store.begin().await?;
-    if !crate::orders::handlers::release_hold_in(&mut tx, id, OrderStatus::cancel_pending(), now)
+    if !crate::orders::holds::release_hold_in(&mut tx, id, OrderStatus::cancel_pending(), now)
         .await?
     {
         tx.rollback().await.map_err(StoreError::from)?;

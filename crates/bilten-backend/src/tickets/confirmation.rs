@@ -43,7 +43,7 @@ pub fn order_link(state: &AppState, order: OrderId) -> String {
     format!(
         "{}/orders/{order}?key={}",
         state.public_url,
-        crate::orders::handlers::order_key(state, order)
+        crate::orders::access::order_key(state, order)
     )
 }
 

@@ -37,7 +37,7 @@ use crate::authz::{authorize_in, decide, role_in, Action};
 use crate::current_user::{CurrentUser, MaybeUser};
 use crate::error::{BackendError, BackendResult};
 use crate::events::lookup::{load_event, parse_event_id};
-use crate::orders::handlers::order_key_presented;
+use crate::orders::access::order_key_presented;
 use crate::orders::views::ticket_view;
 use crate::qr::QrMatrix;
 use crate::signing;

@@ -36,7 +36,7 @@ use secrecy::ExposeSecret;
 
 use crate::checkout::completion::{self, Completion, WebhookClaim};
 use crate::error::BackendError;
-use crate::orders::handlers as orders;
+use crate::orders::holds as orders;
 use crate::refunds::reconcile as refunds;
 use crate::AppState;
 

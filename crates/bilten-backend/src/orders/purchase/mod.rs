@@ -28,7 +28,9 @@ use tokio::sync::oneshot;
 
 use crate::current_user::MaybeUser;
 use crate::error::{BackendError, BackendResult};
-use crate::orders::handlers::{self as orders, Purchase};
+use crate::orders::access::order_key;
+use crate::orders::handlers::replay;
+use crate::orders::request::{idempotency_key, parse_purchase, Purchase};
 use crate::payments::test_card::{self, CardOutcome};
 use crate::promo::rules as promos;
 use crate::AppState;
@@ -79,10 +81,10 @@ pub async fn create(
     headers: HeaderMap,
     Json(body): Json<PurchaseRequest>,
 ) -> BackendResult<Response> {
-    let key = orders::idempotency_key(&headers)?;
+    let key = idempotency_key(&headers)?;
     let (input, test_card) = body.split();
     let payment = payment_of(&state, test_card.as_deref())?;
-    let purchase = orders::parse_purchase(&state, actor.as_ref(), input).await?;
+    let purchase = parse_purchase(&state, actor.as_ref(), input).await?;
     submit(&state, purchase, key, Mode::Pay(payment)).await
 }
 
@@ -122,7 +124,7 @@ pub(crate) async fn submit(
     {
         // A replay of a purchase that won must still find its order, so look the key up
         // before saying "sold out" (one indexed read, only for the late crowd).
-        if let Some(response) = orders::replay(state, &key, &hash).await? {
+        if let Some(response) = replay(state, &key, &hash).await? {
             return Ok(response);
         }
         state.business.sold_out_fast.inc();
@@ -134,7 +136,7 @@ pub(crate) async fn submit(
     let promo = match &purchase.promo {
         Some(text) => {
             // A reused key is told so before anything about its code (as it always was).
-            if let Some(response) = orders::replay(state, &key, &hash).await? {
+            if let Some(response) = replay(state, &key, &hash).await? {
                 return Ok(response);
             }
             Some(promos::usable_code(state, purchase.event_id, text, Utc::now()).await?)
@@ -159,7 +161,7 @@ pub(crate) async fn submit(
     match done {
         Done::Completed(completed) => {
             let view = PurchaseAnswer {
-                access_key: orders::order_key(state, completed.order.id),
+                access_key: order_key(state, completed.order.id),
                 order: completed.order,
                 payment: completed.payment,
                 tickets: completed.tickets,
@@ -168,12 +170,12 @@ pub(crate) async fn submit(
         }
         Done::Held(order) => {
             let view = HeldOrder {
-                access_key: orders::order_key(state, order.id),
+                access_key: order_key(state, order.id),
                 order: *order,
             };
             Ok((StatusCode::CREATED, Json(view)).into_response())
         }
-        Done::Replay => orders::replay(state, &key, &hash).await?.ok_or_else(|| {
+        Done::Replay => replay(state, &key, &hash).await?.ok_or_else(|| {
             // The request with the same key did not win: it was answered with its reason,
             // and this copy of it is answered the same way by trying again.
             BackendError::conflict(

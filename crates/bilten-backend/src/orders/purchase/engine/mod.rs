@@ -47,9 +47,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{BackendError, BackendResult};
-use crate::orders::handlers::{buyer_cap_error, Purchase};
 use crate::orders::purchase::sold_out::SoldOutFlags;
 use crate::orders::purchase::views::{OrderView, PaymentView, TicketEventView, TicketView};
+use crate::orders::request::{buyer_cap_error, Purchase};
 use crate::{signing, AppState};
 
 mod answers;
@@ -331,7 +331,7 @@ async fn take_batch(
                 // Lapsed holds still sit in the counters until released: release this
                 // event's and decide once more (without another retry).
                 may_retry = false;
-                crate::orders::handlers::release_lapsed(state, Some(event), Utc::now()).await?;
+                crate::orders::holds::release_lapsed(state, Some(event), Utc::now()).await?;
             }
         }
     }

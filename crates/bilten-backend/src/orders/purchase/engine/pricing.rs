@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Entry, Mode, Payment};
 use crate::error::{BackendError, BackendResult};
-use crate::orders::handlers::buyer_cap_error;
+use crate::orders::request::buyer_cap_error;
 use crate::promo::rules as promos;
 
 /// A priced purchase inside the batch.
