@@ -56,8 +56,70 @@ pub use constraint::{Constraint, ConstraintKind};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::Transaction;
 
-/// A transaction on either engine.
-pub type Tx = sqlx::Transaction<'static, Any>;
+/// A transaction on the primary, on either engine ([`Store::begin`]). It derefs to its
+/// connection, so a step runs on `&mut **tx`.
+///
+/// On SQLite the pool has one connection, and an open transaction holds it: a read through
+/// the pool from the task that holds the transaction would wait for itself until the pool's
+/// timeout. So the transaction records its task, and [`Store::primary`] and [`Store::read`]
+/// refuse to serve that task while it is open (a panic in debug builds, where the tests run;
+/// an error in the log otherwise).
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Any>,
+    _holding: Option<Holding>,
+}
+
+impl Tx {
+    /// A transaction begun on a bare pool (tests that build their own), with no guard.
+    #[cfg(test)]
+    pub(crate) fn unguarded(inner: sqlx::Transaction<'static, Any>) -> Self {
+        Self {
+            inner,
+            _holding: None,
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
+    }
+}
+
+/// Which task holds SQLite's one connection in a transaction, if any.
+type Holder = std::sync::Arc<std::sync::Mutex<Option<tokio::task::Id>>>;
+
+/// A transaction's mark in its store's [`Holder`], cleared when the transaction ends.
+struct Holding {
+    holder: Holder,
+    task: tokio::task::Id,
+}
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        if let Ok(mut holder) = self.holder.lock() {
+            if *holder == Some(self.task) {
+                *holder = None;
+            }
+        }
+    }
+}
 
 /// The connection a transaction (or a savepoint) runs on: steps that run inside someone
 /// else's transaction take `&mut Conn`.
@@ -67,7 +129,7 @@ pub type Conn = sqlx::AnyConnection;
 /// dropping it) undoes only what ran in it, so one step of a batch can fail alone.
 pub async fn savepoint(tx: &mut Tx) -> StoreResult<sqlx::Transaction<'_, Any>> {
     use sqlx::Acquire as _;
-    Ok(tx.begin().await?)
+    Ok((&mut tx.inner).begin().await?)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +198,8 @@ pub struct Store {
     read: AnyPool,
     dialect: Dialect,
     pool_max: u32,
+    /// SQLite only: the task whose transaction holds the one connection (see [`Tx`]).
+    holder: Holder,
 }
 
 impl std::fmt::Debug for Store {
@@ -161,6 +225,7 @@ impl Store {
             read,
             dialect,
             pool_max,
+            holder: Holder::default(),
         })
     }
 
@@ -170,16 +235,55 @@ impl Store {
 
     /// The primary: every write, and every read that decides availability or money.
     pub fn primary(&self) -> &AnyPool {
+        self.check_not_holding();
         &self.primary
     }
 
     /// The replica when configured (else the primary): only for listings that may lag.
     pub fn read(&self) -> &AnyPool {
+        self.check_not_holding();
         &self.read
     }
 
+    /// SQLite: the calling task must not hold the one connection in a transaction (see [`Tx`]).
+    fn check_not_holding(&self) {
+        if self.dialect != Dialect::Sqlite {
+            return;
+        }
+        let Some(task) = tokio::task::try_id() else {
+            return;
+        };
+        let holding = self.holder.lock().is_ok_and(|holder| *holder == Some(task));
+        if holding {
+            let message = "a read through the pool while this task's transaction holds \
+                           SQLite's only connection: run it on the transaction";
+            if cfg!(debug_assertions) {
+                panic!("{message}");
+            }
+            tracing::error!("{message}; it waits until the pool times out");
+        }
+    }
+
+    /// Begins a transaction on the primary. On SQLite it holds the one connection until it
+    /// ends, and its task may not use the pool meanwhile (see [`Tx`]).
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(self.primary.begin().await?)
+        let inner = self.primary.begin().await?;
+        let holding = match (self.dialect, tokio::task::try_id()) {
+            (Dialect::Sqlite, Some(task)) => {
+                if let Ok(mut holder) = self.holder.lock() {
+                    *holder = Some(task);
+                }
+                Some(Holding {
+                    holder: self.holder.clone(),
+                    task,
+                })
+            }
+            _ => None,
+        };
+        Ok(Tx {
+            inner,
+            _holding: holding,
+        })
     }
 
     /// Readiness: one round trip to the primary.
@@ -291,4 +395,52 @@ sql::statements! {
     SYNCHRONOUS [Sqlite] = "PRAGMA synchronous = NORMAL";
     FOREIGN_KEYS [Sqlite] = "PRAGMA foreign_keys = ON";
     BUSY_TIMEOUT [Sqlite] = "PRAGMA busy_timeout = 5000";
+}
+
+#[cfg(test)]
+mod one_connection {
+    //! The guard on SQLite's one connection (see [`crate::Tx`]).
+
+    // Test code: a failed unwrap is a failed test.
+    #![allow(clippy::unwrap_used)]
+
+    use crate::{testing, Dialect};
+
+    /// A task that reads through the pool while its own transaction is open is stopped at
+    /// once with a message that says what to do, instead of waiting 5 s for itself.
+    #[tokio::test]
+    async fn a_read_through_the_pool_inside_a_transaction_is_refused_on_sqlite() {
+        let db = testing::empty(Dialect::Sqlite).await;
+        let store = db.store.clone();
+        let inside = tokio::spawn(async move {
+            let _tx = store.begin().await.unwrap();
+            let _ = store.primary();
+        })
+        .await;
+        let panic = inside.unwrap_err().into_panic();
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("run it on the transaction"), "{message}");
+
+        // Once the transaction has ended (here it was dropped by the panic), the same store
+        // serves reads again; and another task may ask for the pool while one holds a
+        // transaction (it waits its turn).
+        let store = db.store.clone();
+        let tx = store.begin().await.unwrap();
+        let other = tokio::spawn({
+            let store = store.clone();
+            async move {
+                sqlx::query("SELECT 1")
+                    .execute(store.primary())
+                    .await
+                    .map(|_| ())
+            }
+        });
+        tx.commit().await.unwrap();
+        other.await.unwrap().unwrap();
+        sqlx::query("SELECT 1")
+            .execute(store.primary())
+            .await
+            .unwrap();
+        db.close().await;
+    }
 }

@@ -313,7 +313,7 @@ async fn tickets_change_only_by_their_transitions(f: &Fixture) {
     for &from in TicketStatus::ALL {
         let order = f.order(OrderStatus::Paid, false).await;
         let id = f.ticket(order, from).await;
-        let mut tx = f.pool.begin().await.unwrap();
+        let mut tx = crate::Tx::unguarded(f.pool.begin().await.unwrap());
         let t = TicketStatus::cancel();
         let canceled =
             tickets::cancel_tickets(&mut tx, &[id], t, RevocationReason::Refunded, now())
@@ -335,7 +335,7 @@ async fn tickets_change_only_by_their_transitions(f: &Fixture) {
             key_version: 1,
             now: now(),
         };
-        let mut tx = f.pool.begin().await.unwrap();
+        let mut tx = crate::Tx::unguarded(f.pool.begin().await.unwrap());
         let t = TicketStatus::revoke();
         let reissued = tickets::reissue(&mut tx, id, t, &replacement)
             .await
