@@ -19,8 +19,7 @@ pub use bilten_api::events::{
 };
 use bilten_api::events::{EventList, EventResponse, OrganizerPage, QuotaList, TicketTypeList};
 pub use bilten_api::events::{
-    EventRequest, EventTranslationRequest, QuotaPatchRequest, QuotaRequest,
-    TicketTypeRequest,
+    EventRequest, EventTranslationRequest, QuotaPatchRequest, QuotaRequest, TicketTypeRequest,
 };
 use bilten_api::orders::{CompletedCheckout, CreateOrderRequest, OrderResponse, StartedCheckout};
 pub use bilten_api::orders::{HeldOrder as CreatedOrder, Order, OrderDetail, OrderStatus};
