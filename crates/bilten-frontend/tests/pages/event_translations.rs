@@ -263,3 +263,65 @@ async fn the_organizer_adds_changes_and_removes_a_language_on_the_settings_page(
         storefront.body
     );
 }
+
+/// An order placed on the German site: its confirmation mail names the event by its German
+/// title, and so does the PDF ticket downloaded from the German site; from the English site
+/// the PDF carries the event's own title.
+#[tokio::test]
+async fn a_purchase_in_german_names_the_event_by_its_german_title_in_the_mail_and_the_pdf() {
+    let site = TestSite::spawn().await;
+    let sale = event_on_sale(&site.backend, "Winter Jazz Night", 50).await;
+    in_german(&site, &sale).await;
+    site.set_cookie("bilten_lang", "de");
+    let event_page = format!("/events/{}", sale.event);
+    let email = "ada.deutsch@example.com";
+    let bought = site
+        .submit(
+            &event_page,
+            &format!("{event_page}/checkout"),
+            &[
+                (&format!("qty-{}", sale.guest_list) as &str, "1"),
+                ("name", "Ada Lovelace"),
+                ("email", email),
+            ],
+        )
+        .await;
+    assert_eq!(bought.status, StatusCode::SEE_OTHER, "{}", bought.body);
+    let order_page = bought.location().to_owned();
+    let order = site.get(&order_page).await;
+    assert!(
+        order.body.contains(">Winterjazz-Nacht</a>"),
+        "the order page names the event in German: {}",
+        order.body
+    );
+    let id = order_page.split('?').next().unwrap().to_owned();
+    let paid = site.submit(&id, &format!("{id}/pay"), &[]).await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+
+    let mail = site
+        .backend
+        .wait_for_mail(email, "Ihre Tickets für Winterjazz-Nacht")
+        .await;
+    assert!(!mail.contains("Winter Jazz Night"), "{mail}");
+
+    let page = site.get(&id).await;
+    let start = page.body.find(r#"href="/tickets/"#).unwrap() + r#"href=""#.len();
+    let pdf_link: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let pdf_link = pdf_link.replace("&amp;", "&");
+    let pdf = site.get(&pdf_link).await;
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    assert!(
+        pdf.body.contains("(Winterjazz-Nacht)"),
+        "the German PDF's title"
+    );
+    assert!(!pdf.body.contains("(Winter Jazz Night)"));
+    site.set_cookie("bilten_lang", "en");
+    let pdf = site.get(&pdf_link).await;
+    assert!(
+        pdf.body.contains("(Winter Jazz Night)"),
+        "the English PDF's title"
+    );
+}
