@@ -2,6 +2,7 @@
 
 use bilten_domain::{Category, Discount, EventId, Money, OrganizationId, QuotaId, TicketTypeId};
 pub use bilten_domain::{EventStatus, Visibility};
+pub use bilten_i18n::Locale;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -37,6 +38,65 @@ pub struct Event {
     pub published_at: Option<DateTime<Utc>>,
     /// True while a platform admin's unpublish keeps the event off sale.
     pub moderation_locked: bool,
+    /// The title and description in other languages, by locale (`en`, `de`, `es`); a
+    /// language without one shows `title` and `description`. Set with
+    /// `PUT /events/{id}/translations/{locale}`.
+    #[serde(default)]
+    pub translations: Vec<EventTranslation>,
+}
+
+impl Event {
+    /// The event's text in `locale`, if the organizer gave one.
+    pub fn translation(&self, locale: Locale) -> Option<&EventTranslation> {
+        self.translations.iter().find(|t| t.locale == locale)
+    }
+
+    /// The title to show a reader of `locale`: its translation, else the event's own.
+    pub fn title_in(&self, locale: Locale) -> &str {
+        self.translation(locale).map_or(&self.title, |t| &t.title)
+    }
+
+    /// The description to show a reader of `locale`: its translation's when it has one,
+    /// else the event's own.
+    pub fn description_in(&self, locale: Locale) -> &str {
+        self.translation(locale)
+            .map(|t| t.description.as_str())
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&self.description)
+    }
+
+    /// The event as a reader of `locale` sees it: `title` and `description` are
+    /// [`Event::title_in`] and [`Event::description_in`] (`translations` stay as they are).
+    #[must_use]
+    pub fn localized(mut self, locale: Locale) -> Self {
+        let title = self.title_in(locale).to_owned();
+        let description = self.description_in(locale).to_owned();
+        self.title = title;
+        self.description = description;
+        self
+    }
+}
+
+/// An event's title and description in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventTranslation {
+    pub locale: Locale,
+    pub title: String,
+    /// May be empty: the event's own description is shown then.
+    pub description: String,
+}
+
+/// `PUT /events/{id}/translations/{locale}`: the event's title (required, 1–200 characters)
+/// and description (at most 20000 characters; empty or left out: none) in that language,
+/// replacing what it had in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Sommerjazz", "description": "Ein Abend voller Musik"}))]
+pub struct EventTranslationRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// `{"event": …}`.

@@ -310,6 +310,16 @@ const SPECIFIC: &[(&str, &str, &[ErrorCode])] = {
         ("PATCH", "/events/{id}", &[E::EventCanceled]),
         ("DELETE", "/events/{id}", &[E::NotADraft]),
         (
+            "PUT",
+            "/events/{id}/translations/{locale}",
+            &[E::EventCanceled],
+        ),
+        (
+            "DELETE",
+            "/events/{id}/translations/{locale}",
+            &[E::EventCanceled, E::ValidationFailed],
+        ),
+        (
             "POST",
             "/events/{id}/publish",
             &[

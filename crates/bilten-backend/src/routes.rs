@@ -76,7 +76,7 @@ mod tests {
         }
         let served: BTreeSet<_> = table().iter().map(|r| (r.method, &r.path)).collect();
         assert_eq!(served.len(), table().len(), "a route is declared twice");
-        assert_eq!(table().len(), 85);
+        assert_eq!(table().len(), 87);
     }
 
     /// The router serves exactly the table's routes: the document the router built has an

@@ -24,8 +24,24 @@ use std::fmt;
 
 pub use catalog::{has_message, t};
 
-/// A language Bilten is translated into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+/// A language Bilten is translated into. On the wire and in the database it is its code
+/// (`"en"`, `"de"`, `"es"`): `orders.locale`, `event_translations.locale`, the API's
+/// `locale` fields.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Locale {
     /// English, the default and the fallback for any message a catalog lacks.
     #[default]
@@ -127,6 +143,16 @@ impl Locale {
     /// A message of this locale's catalog without arguments: `locale.t("nav-events")`.
     pub fn t(self, key: &str) -> String {
         t(self, key, &[])
+    }
+}
+
+/// Stored as its code, read back through the store's typed columns (a code outside the enum
+/// is a corrupt row, never English made up).
+impl bilten_domain::TextEnum for Locale {
+    const ALL: &'static [Self] = &Locale::ALL;
+
+    fn as_str(self) -> &'static str {
+        self.code()
     }
 }
 
@@ -238,6 +264,25 @@ mod tests {
         assert_eq!(Locale::negotiate(""), None);
         assert_eq!(Locale::negotiate("de;q=2, es;q=0.5"), Some(Locale::Es));
         assert_eq!(Locale::negotiate("de;q=abc"), None);
+    }
+
+    #[test]
+    fn a_locale_is_its_code_on_the_wire_and_in_the_database() {
+        use bilten_domain::TextEnum as _;
+        for locale in Locale::ALL {
+            let json = serde_json::to_string(&locale).unwrap();
+            assert_eq!(json, format!("\"{}\"", locale.code()));
+            assert_eq!(serde_json::from_str::<Locale>(&json).unwrap(), locale);
+            assert_eq!(
+                <Locale as bilten_domain::TextEnum>::parse(locale.code()),
+                Some(locale)
+            );
+            assert_eq!(locale.as_str(), locale.code());
+        }
+        assert!(serde_json::from_str::<Locale>("\"fr\"").is_err());
+        // Stored codes are exact: `DE` is not a stored code (a request's tag goes through
+        // `Locale::parse`).
+        assert_eq!(<Locale as bilten_domain::TextEnum>::parse("DE"), None);
     }
 
     #[test]

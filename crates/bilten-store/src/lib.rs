@@ -15,6 +15,7 @@ pub mod checkin;
 mod constraint;
 mod decode;
 mod error;
+pub mod event_translations;
 pub mod events;
 pub mod idempotency;
 pub mod inventory;

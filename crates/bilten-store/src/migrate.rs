@@ -125,6 +125,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "order_locale",
         sql: include_str!("../migrations/0019_order_locale.sql"),
     },
+    // 20 is taken by another branch (merged separately); versions need not be consecutive.
+    Migration {
+        version: 21,
+        name: "event_translations",
+        sql: include_str!("../migrations/0021_event_translations.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

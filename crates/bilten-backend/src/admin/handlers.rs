@@ -194,11 +194,11 @@ pub async fn list_events(
     let after = parse_cursor::<EventId>(search.cursor.as_deref())?;
     let rows =
         events::search_all(state.store.read(), &search_text(&search), after, PAGE + 1).await?;
-    Ok(Json(page_of(
-        &rows,
-        crate::events::views::event_view,
-        |e| e.id.to_string(),
-    )))
+    let page = page_of(&rows, Clone::clone, |e| e.id.to_string());
+    Ok(Json(Page {
+        items: crate::events::views::events_answer(state.store.read(), &page.items).await?,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// `POST /admin/events/{id}/unpublish`: takes a published event off sale and out of the
@@ -244,7 +244,7 @@ pub async fn unpublish_event(
     tracing::info!(event = %id, admin = %actor.user_id, "event unpublished by a platform admin");
     let event = crate::events::lookup::load_event(&state, id).await?;
     Ok(Json(EventResponse {
-        event: crate::events::views::event_view(&event),
+        event: crate::events::views::event_answer(state.store.primary(), &event).await?,
     }))
 }
 
@@ -281,6 +281,6 @@ pub async fn release_event(
     tracing::info!(event = %id, admin = %actor.user_id, "event released from moderation by a platform admin");
     let event = crate::events::lookup::load_event(&state, id).await?;
     Ok(Json(EventResponse {
-        event: crate::events::views::event_view(&event),
+        event: crate::events::views::event_answer(state.store.primary(), &event).await?,
     }))
 }

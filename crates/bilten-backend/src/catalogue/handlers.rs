@@ -16,7 +16,7 @@ use crate::current_user::MaybeUser;
 use crate::error::{BackendError, BackendResult};
 use crate::events::lookup::{load_event, parse_event_id};
 use crate::events::parse::{bounded, parse_optional_time};
-use crate::events::views::{effective_available, event_view, ticket_type_view};
+use crate::events::views::{effective_available, event_answer, events_answer, ticket_type_view};
 use crate::AppState;
 
 const PAGE_DEFAULT: i64 = 20;
@@ -102,7 +102,7 @@ pub async fn get(
         .await?
         .ok_or(BackendError::NotFound("event"))?;
     Ok(Json(EventDetail {
-        event: event_view(&event),
+        event: event_answer(state.store.primary(), &event).await?,
         organizer: Organizer {
             id: organizer.id,
             name: organizer.name,
@@ -221,7 +221,7 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<Event> = page.iter().map(event_view).collect();
+    let items: Vec<Event> = events_answer(state.store.read(), page).await?;
     Ok(Json(Page {
         items,
         next_cursor: next,
@@ -269,6 +269,6 @@ pub async fn organizer(
             id: organization.id,
             name: organization.name,
         },
-        events: rows.iter().map(event_view).collect(),
+        events: events_answer(state.store.read(), &rows).await?,
     }))
 }

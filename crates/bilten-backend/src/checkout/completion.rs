@@ -381,10 +381,18 @@ async fn refund(
         .await
         .map_err(|e| BackendError::Unavailable(e.to_string()))?;
     let event = load_event(state, order.event_id).await?;
+    let locale = refund_mail::order_locale(&order.locale);
+    let title = crate::events::views::title_in(
+        state.store.primary(),
+        event.id,
+        &event.fields.title,
+        locale,
+    )
+    .await?;
     let mail = refund_mail::payment_returned(
-        refund_mail::order_locale(&order.locale),
+        locale,
         &order.buyer_name,
-        event.fields.title.as_str(),
+        title.as_str(),
         payment.amount_minor,
         &payment.currency,
         cause.returned(),

@@ -13,7 +13,7 @@ use chrono::Utc;
 
 use super::lookup::{event_for, load_event};
 use super::parse::{input_from, merge, parse_event, EventInput};
-use super::views::event_view;
+use super::views::{event_answer, events_answer};
 use crate::authz::{authorize_in, Action};
 use crate::current_user::CurrentUser;
 use crate::error::{BackendError, BackendResult};
@@ -71,7 +71,7 @@ async fn create_now(
     Ok((
         StatusCode::CREATED,
         Json(EventResponse {
-            event: event_view(&event),
+            event: event_answer(state.store.primary(), &event).await?,
         }),
     ))
 }
@@ -105,7 +105,7 @@ pub async fn list_for_organization(
     )
     .await?;
     let list = events::events_of_organization(state.store.primary(), org).await?;
-    let items: Vec<Event> = list.iter().map(event_view).collect();
+    let items: Vec<Event> = events_answer(state.store.primary(), &list).await?;
     Ok(Json(EventList { items }))
 }
 
@@ -155,7 +155,7 @@ pub async fn update(
     events::update_event(state.store.primary(), event.id, &fields, Utc::now()).await?;
     let event = load_event(&state, event.id).await?;
     Ok(Json(EventResponse {
-        event: event_view(&event),
+        event: event_answer(state.store.primary(), &event).await?,
     }))
 }
 
@@ -207,7 +207,7 @@ pub async fn publish(
     }
     let event = load_event(&state, event.id).await?;
     Ok(Json(EventResponse {
-        event: event_view(&event),
+        event: event_answer(state.store.primary(), &event).await?,
     }))
 }
 

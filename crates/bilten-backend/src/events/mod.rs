@@ -8,6 +8,7 @@ pub(crate) mod handlers;
 pub(crate) mod lookup;
 pub(crate) mod parse;
 pub(crate) mod ticket_types;
+pub(crate) mod translations;
 pub(crate) mod views;
 
 use crate::routing::{route, Route};
@@ -20,6 +21,8 @@ pub(crate) const ROUTES: &[Route] = &[
     route!(Organizer, handlers::update),
     route!(Organizer, handlers::delete),
     route!(Organizer, handlers::publish),
+    route!(Organizer, translations::put_translation),
+    route!(Organizer, translations::delete_translation),
     route!(Organizer, ticket_types::list_ticket_types),
     route!(Organizer, ticket_types::create_ticket_type),
     route!(Organizer, ticket_types::update_ticket_type),

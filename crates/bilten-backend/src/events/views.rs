@@ -1,16 +1,60 @@
 //! How events, ticket types and quotas are shown: the contract's types from the stored rows,
 //! with availability as buyers see it.
 
-use bilten_api::events::{Event, Quota, SalesPhase, TicketType};
+use bilten_api::events::{
+    Event, EventTranslation as TranslationView, Quota, SalesPhase, TicketType,
+};
 use bilten_domain::event::SalesPhase as DomainPhase;
 use bilten_domain::{Category, Currency, Money, SalesWindow};
+use bilten_store::event_translations::{self, EventTranslation};
 use bilten_store::events::{EventRecord, QuotaRecord, TicketTypeRecord};
+use bilten_store::Exec;
 use chrono::{DateTime, Utc};
 
 use crate::error::{BackendError, BackendResult};
 
-/// An event as the API shows it.
-pub(crate) fn event_view(e: &EventRecord) -> Event {
+/// The event's title for a reader of `locale` (an order's mails and its PDF tickets): its
+/// translation in that language when the organizer gave one, else its own title.
+pub(crate) async fn title_in<'e>(
+    ex: impl Exec<'e>,
+    event: bilten_domain::EventId,
+    own: &str,
+    locale: bilten_i18n::Locale,
+) -> BackendResult<String> {
+    Ok(event_translations::title_in(ex, event, locale)
+        .await?
+        .unwrap_or_else(|| own.to_owned()))
+}
+
+/// An event with its translations, read with `ex` (see [`event_view`]).
+pub(crate) async fn event_answer<'e>(ex: impl Exec<'e>, e: &EventRecord) -> BackendResult<Event> {
+    let translations = event_translations::of_event(ex, e.id).await?;
+    Ok(event_view(e, &translations))
+}
+
+/// Events with their translations, read in one statement with `ex` (a listing page).
+pub(crate) async fn events_answer<'e>(
+    ex: impl Exec<'e>,
+    list: &[EventRecord],
+) -> BackendResult<Vec<Event>> {
+    let ids: Vec<_> = list.iter().map(|e| e.id).collect();
+    let translations = event_translations::of_events(ex, &ids).await?;
+    Ok(list.iter().map(|e| event_view(e, &translations)).collect())
+}
+
+/// An event as the API shows it, with those of `translations` that are its own, in the
+/// order of `Locale::ALL`.
+pub(crate) fn event_view(e: &EventRecord, translations: &[EventTranslation]) -> Event {
+    let mut own: Vec<TranslationView> = translations
+        .iter()
+        .filter(|t| t.event_id == e.id)
+        .map(|t| TranslationView {
+            locale: t.locale,
+            title: t.title.clone(),
+            description: t.description.clone(),
+        })
+        .collect();
+    own.sort_by_key(|t| t.locale);
     let f = &e.fields;
     Event {
         id: e.id,
@@ -35,6 +79,7 @@ pub(crate) fn event_view(e: &EventRecord) -> Event {
         buyer_cap: f.buyer_cap,
         published_at: e.published_at,
         moderation_locked: e.moderation_locked_at.is_some(),
+        translations: own,
     }
 }
 

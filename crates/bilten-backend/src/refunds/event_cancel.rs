@@ -167,6 +167,11 @@ async fn cancel_pending(state: &AppState, id: OrderId, title: &str) -> BackendRe
     let Some(order) = orders::find_order(state.store.primary(), id).await? else {
         return Ok(false);
     };
+    // In the order's language, like the rest of the notice (read before the transaction).
+    let locale = refund_mail::order_locale(&order.locale);
+    let title =
+        crate::events::views::title_in(state.store.primary(), order.event_id, title, locale)
+            .await?;
     let now = Utc::now();
     let mut tx = state.store.begin().await?;
     if !crate::orders::holds::release_hold_in(&mut tx, id, OrderStatus::cancel_pending(), now)
@@ -176,14 +181,8 @@ async fn cancel_pending(state: &AppState, id: OrderId, title: &str) -> BackendRe
         return Ok(false);
     }
     payments::cancel_pending_for_order(&mut *tx, id, PaymentStatus::cancel(), now).await?;
-    let mail = refund_mail::event_canceled(
-        refund_mail::order_locale(&order.locale),
-        &order.buyer_name,
-        title,
-        0,
-        &order.currency,
-        false,
-    );
+    let mail =
+        refund_mail::event_canceled(locale, &order.buyer_name, &title, 0, &order.currency, false);
     bilten_mail::enqueue(
         &mut *tx,
         &order.buyer_email,

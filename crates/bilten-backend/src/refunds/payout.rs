@@ -84,7 +84,7 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
     let order = orders::find_order(state.store.primary(), refund.order_id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
-    let event_title = load_event(state, order.event_id).await?.fields.title;
+    let event_title = order_event_title(state, &order).await?;
     let mut tx = state.store.begin().await?;
     if store::mark_succeeded(
         &mut *tx,
@@ -118,6 +118,22 @@ pub async fn pay_out(state: &AppState, refund_id: RefundId) -> BackendResult<()>
     tx.commit().await.map_err(StoreError::from)?;
     state.mail_waker.notify_one();
     Ok(())
+}
+
+/// The event's title as the order's mails name it: in the order's language when the
+/// organizer gave one (read before a transaction opens, like the event).
+pub(super) async fn order_event_title(
+    state: &AppState,
+    order: &OrderRecord,
+) -> BackendResult<String> {
+    let event = load_event(state, order.event_id).await?;
+    crate::events::views::title_in(
+        state.store.primary(),
+        event.id,
+        &event.fields.title,
+        refund_mail::order_locale(&order.locale),
+    )
+    .await
 }
 
 /// Enqueues the buyer's mail about a settled refund. `event_title` is read before the

@@ -14,10 +14,9 @@ use chrono::Utc;
 
 use crate::checkout::completion::WebhookClaim;
 use crate::error::{BackendError, BackendResult};
-use crate::events::lookup::load_event;
 use crate::AppState;
 
-use super::payout::enqueue_mail;
+use super::payout::{enqueue_mail, order_event_title};
 use super::take::{take_in, Cause};
 
 /// The payment a provider's captured-payment id belongs to.
@@ -49,7 +48,7 @@ pub async fn reconcile_provider_refunds(
     let order = orders::find_order(state.store.primary(), payment.order_id)
         .await?
         .ok_or(BackendError::NotFound("order"))?;
-    let event_title = load_event(state, order.event_id).await?.fields.title;
+    let event_title = order_event_title(state, &order).await?;
     let mut tx = state.store.begin().await?;
     if !webhook_events::claim(
         &mut *tx,

@@ -36,10 +36,9 @@ use bilten_store::{StoreError, Tx};
 use chrono::{DateTime, Utc};
 
 use crate::error::{BackendError, BackendResult};
-use crate::events::lookup::load_event;
 use crate::AppState;
 
-use super::payout::{enqueue_mail, pay_out};
+use super::payout::{enqueue_mail, order_event_title, pay_out};
 
 /// Which tickets a refund gives back.
 #[derive(Debug, Clone)]
@@ -200,7 +199,7 @@ async fn take(
             order.id
         )));
     }
-    let event_title = load_event(state, order.event_id).await?.fields.title;
+    let event_title = order_event_title(state, &order).await?;
     let now = Utc::now();
     let refund_id = RefundId::new();
     let mut tx = state.store.begin().await?;

@@ -14,6 +14,7 @@ use bilten_i18n::format as i18n_format;
 use bilten_i18n::Locale;
 use bilten_mail::templates::{self, Confirmation, ConfirmationTicket, Rendered};
 use bilten_mail::Attachment;
+use bilten_store::event_translations::EventTranslation;
 use bilten_store::events::EventRecord;
 use bilten_store::orders::OrderRecord;
 use chrono::{DateTime, Utc};
@@ -118,15 +119,21 @@ fn event_venue(locale: Locale, event: &EventRecord) -> Vec<String> {
     )
 }
 
-/// Renders the confirmation of `order` with `tickets`.
+/// Renders the confirmation of `order` with `tickets`. The event's title is its translation
+/// in the order's language when it has one (`translations`: the event's).
 pub fn compose(
     state: &AppState,
     order: &OrderRecord,
     event: &EventRecord,
+    translations: &[EventTranslation],
     tickets: &[IssuedTicket],
 ) -> BackendResult<ConfirmationMail> {
     // The order's own language: the one it was bought in.
     let locale = Locale::parse(&order.locale).unwrap_or_default();
+    let title = translations
+        .iter()
+        .find(|t| t.event_id == event.id && t.locale == locale)
+        .map_or(event.fields.title.as_str(), |t| t.title.as_str());
     let when = when_text(
         locale,
         event.fields.starts_at,
@@ -141,7 +148,7 @@ pub fn compose(
         let ticket_id = ticket.id.to_string();
         let files = ticket_files(&TicketSheet {
             locale,
-            event_title: &event.fields.title,
+            event_title: title,
             when: &when,
             venue: &venue,
             holder: &ticket.attendee_name,
@@ -182,7 +189,7 @@ pub fn compose(
     let rendered = templates::order_confirmation(&Confirmation {
         locale,
         buyer_name: &order.buyer_name,
-        event_title: &event.fields.title,
+        event_title: title,
         when: &when,
         venue: &venue.join(", "),
         order_id: &order_id,
@@ -201,9 +208,16 @@ pub fn compose(
 /// rendered on the purchase's request path.
 pub struct ConfirmationComposer {
     state: AppState,
-    /// The event of the last mail, for [`EVENT_KEPT`]: a sale's mails are of one event, so
-    /// the backlog after an on-sale reads it once a second instead of once a mail.
-    last_event: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<EventRecord>)>>,
+    /// The event of the last mail with its translations, for [`EVENT_KEPT`]: a sale's mails
+    /// are of one event, so the backlog after an on-sale reads it once a second instead of
+    /// once a mail.
+    last_event: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<MailEvent>)>>,
+}
+
+/// An event as its mails need it: the record and its titles in other languages.
+struct MailEvent {
+    record: EventRecord,
+    translations: Vec<EventTranslation>,
 }
 
 /// How long the composer uses an event it read without reading it again: an edit made in
@@ -218,19 +232,22 @@ impl ConfirmationComposer {
         }
     }
 
-    async fn event(
-        &self,
-        id: bilten_domain::EventId,
-    ) -> BackendResult<std::sync::Arc<EventRecord>> {
+    async fn event(&self, id: bilten_domain::EventId) -> BackendResult<std::sync::Arc<MailEvent>> {
         let now = std::time::Instant::now();
         if let Ok(last) = self.last_event.lock() {
             if let Some((read_at, event)) = last.as_ref() {
-                if event.id == id && now.duration_since(*read_at) < EVENT_KEPT {
+                if event.record.id == id && now.duration_since(*read_at) < EVENT_KEPT {
                     return Ok(event.clone());
                 }
             }
         }
-        let event = std::sync::Arc::new(crate::events::lookup::load_event(&self.state, id).await?);
+        let record = crate::events::lookup::load_event(&self.state, id).await?;
+        let translations =
+            bilten_store::event_translations::of_event(self.state.store.primary(), id).await?;
+        let event = std::sync::Arc::new(MailEvent {
+            record,
+            translations,
+        });
         if let Ok(mut last) = self.last_event.lock() {
             *last = Some((now, event.clone()));
         }
@@ -268,7 +285,7 @@ impl ConfirmationComposer {
                     code: t.code,
                 })
                 .collect();
-        let mail = compose(state, &order, &event, &issued)
+        let mail = compose(state, &order, &event.record, &event.translations, &issued)
             .map_err(|e| ComposeError::Permanent(e.to_string()))?;
         Ok(bilten_mail::Composed {
             rendered: mail.rendered,

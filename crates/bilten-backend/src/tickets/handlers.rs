@@ -149,6 +149,9 @@ pub async fn pdf(
     let (t, _) = visible_ticket(&state, actor.as_ref(), &headers, &id).await?;
     // In the language the caller asks for (the web app passes the page's), else English.
     let locale = crate::language::asked(&headers);
+    let title =
+        crate::events::views::title_in(state.store.primary(), t.event_id, &t.event_title, locale)
+            .await?;
     let when = when_text(
         locale,
         t.event_starts_at,
@@ -168,7 +171,7 @@ pub async fn pdf(
     let bytes = ticket_pdf(
         &TicketSheet {
             locale,
-            event_title: &t.event_title,
+            event_title: &title,
             when: &when,
             venue: &venue,
             holder: &t.attendee_name,

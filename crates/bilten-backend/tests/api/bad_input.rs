@@ -293,6 +293,7 @@ impl World {
         template
             .replacen("{id}", id, 1)
             .replace("{user_id}", &self.victim.id)
+            .replace("{locale}", "de")
     }
 
     /// Who calls the route: someone allowed to, so garbage gets past authorization.
@@ -340,6 +341,9 @@ impl World {
             }
             ("POST", "/orders/{id}/refund") => json!({ "ticket_ids": [self.ticket] }),
             ("PATCH", "/tickets/{id}") => json!({ "attendee_name": "Seed" }),
+            ("PUT", "/events/{id}/translations/{locale}") => {
+                json!({ "title": "Seed", "description": "Seed" })
+            }
             _ => json!({}),
         }
     }

@@ -14,6 +14,7 @@ mod bad_input;
 mod checkout;
 mod email_flows;
 mod event_cancel;
+mod event_translations;
 mod guest_orders;
 mod hosted_page;
 mod idempotency;

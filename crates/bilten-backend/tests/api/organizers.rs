@@ -697,6 +697,7 @@ fn concrete_path(template: &str, objects: &[(&str, &str)], user_id: &str) -> Str
     template
         .replacen("{id}", id, 1)
         .replace("{user_id}", user_id)
+        .replace("{locale}", "de")
 }
 
 /// Issue #12 item 6: on PostgreSQL about one event in ten with coordinates failed ("incorrect

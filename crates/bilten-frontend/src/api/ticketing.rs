@@ -18,7 +18,9 @@ pub use bilten_api::events::{
     Event, EventDetail, EventStatus, Quota, SalesPhase, TicketType, Visibility,
 };
 use bilten_api::events::{EventList, EventResponse, OrganizerPage, QuotaList, TicketTypeList};
-pub use bilten_api::events::{EventRequest, QuotaPatchRequest, QuotaRequest, TicketTypeRequest};
+pub use bilten_api::events::{
+    EventRequest, EventTranslationRequest, QuotaPatchRequest, QuotaRequest, TicketTypeRequest,
+};
 use bilten_api::orders::{CompletedCheckout, CreateOrderRequest, OrderResponse, StartedCheckout};
 pub use bilten_api::orders::{HeldOrder as CreatedOrder, Order, OrderDetail, OrderStatus};
 use bilten_api::organizations::{
@@ -112,7 +114,13 @@ impl BackendApi {
         search: &EventSearch,
     ) -> Result<Paged<Event>, ApiError> {
         let path = format!("/events?{}", search.query_string());
-        self.send_json(Call::get(&path, caller, None)).await
+        let mut page: Paged<Event> = self.send_json(Call::get(&path, caller, None)).await?;
+        page.items = page
+            .items
+            .into_iter()
+            .map(|e| storefront(e, caller))
+            .collect();
+        Ok(page)
     }
 
     /// An event with its ticket types; with a member's token also drafts and counters.
@@ -123,13 +131,23 @@ impl BackendApi {
         id: &str,
     ) -> Result<EventDetail, ApiError> {
         let path = format!("/events/{}", path_segment(id));
-        self.send_json(Call::get(&path, caller, bearer)).await
+        let mut detail: EventDetail = self.send_json(Call::get(&path, caller, bearer)).await?;
+        if bearer.is_none() {
+            detail.event = storefront(detail.event, caller);
+        }
+        Ok(detail)
     }
 
     /// `GET /organizers/{id}`: an organization's public page.
     pub async fn organizer(&self, caller: &Forwarded, id: &str) -> Result<OrganizerPage, ApiError> {
         let path = format!("/organizers/{}", path_segment(id));
-        self.send_json(Call::get(&path, caller, None)).await
+        let mut page: OrganizerPage = self.send_json(Call::get(&path, caller, None)).await?;
+        page.events = page
+            .events
+            .into_iter()
+            .map(|e| storefront(e, caller))
+            .collect();
+        Ok(page)
     }
 
     pub async fn create_order(
@@ -470,6 +488,53 @@ impl BackendApi {
             .send_json(Call::patch(&path, caller, &bearer, body))
             .await?;
         Ok(envelope.event)
+    }
+
+    /// `PUT /events/{id}/translations/{locale}`: the event's title and description in a
+    /// language, replacing what it had in it.
+    pub async fn put_event_translation(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        locale: bilten_i18n::Locale,
+        body: &EventTranslationRequest,
+    ) -> Result<Event, ApiError> {
+        let body = request(body)?;
+        let path = format!(
+            "/events/{}/translations/{}",
+            path_segment(event),
+            locale.code()
+        );
+        let envelope: EventResponse = self
+            .send_json(Call {
+                method: Method::PUT,
+                body: Some(body),
+                ..Call::get(&path, caller, Some(&bearer))
+            })
+            .await?;
+        Ok(envelope.event)
+    }
+
+    /// `DELETE /events/{id}/translations/{locale}`.
+    pub async fn delete_event_translation(
+        &self,
+        caller: &Forwarded,
+        bearer: String,
+        event: &str,
+        locale: bilten_i18n::Locale,
+    ) -> Result<(), ApiError> {
+        let path = format!(
+            "/events/{}/translations/{}",
+            path_segment(event),
+            locale.code()
+        );
+        self.send(Call {
+            method: Method::DELETE,
+            ..Call::get(&path, caller, Some(&bearer))
+        })
+        .await
+        .map(drop)
     }
 
     /// `POST /events/{id}/{action}` without a body (`publish`, `cancel`).
@@ -858,6 +923,18 @@ impl<'a> Call<'a> {
             method: Method::PATCH,
             ..Self::post(path, caller, bearer, body)
         }
+    }
+}
+
+/// An event as the storefront shows it to `caller`: its title and description in the
+/// caller's language when the organizer gave them (`Event::localized`), else its own. The
+/// public reads (`events`, `organizer`, and `event` without a token) answer this, so every
+/// page built on them — listing, event page, checkout, order page, embed, calendar — speaks
+/// the page's language; the console reads with a token and edits the event's own text.
+fn storefront(event: Event, caller: &Forwarded) -> Event {
+    match caller.locale {
+        Some(locale) => event.localized(locale),
+        None => event,
     }
 }
 

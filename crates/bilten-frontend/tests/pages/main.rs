@@ -20,6 +20,7 @@ mod attendee;
 mod browser;
 mod console;
 mod event_money;
+mod event_translations;
 mod languages;
 mod organizer;
 mod security;

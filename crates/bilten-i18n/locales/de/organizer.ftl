@@ -210,6 +210,21 @@ editor-save = Speichern
 editor-edit-title = Veranstaltung bearbeiten
 editor-edit-description = Eine Veranstaltung auf Bilten bearbeiten.
 
+## Der Veranstaltungseditor: Titel und Beschreibung der Veranstaltung in anderen Sprachen
+editor-translations-title = In anderen Sprachen
+editor-translations-intro = Geben Sie Titel und Beschreibung der Veranstaltung in den Sprachen an, die Bilten spricht. Wer die Seite in einer davon liest, sieht diesen Text; alle anderen sehen den eigenen der Veranstaltung. Mails und Tickets einer Bestellung verwenden die Sprache, in der sie gekauft wurde.
+editor-translations-none = Nicht angegeben: Wer auf { $language } liest, sieht den eigenen Titel und die eigene Beschreibung der Veranstaltung.
+editor-translation-title = Titel auf { $language }
+editor-translation-description = Beschreibung auf { $language }
+editor-translation-description-hint = Optional: ohne sie wird die eigene Beschreibung der Veranstaltung gezeigt.
+editor-translation-save = { $language } speichern
+editor-translation-remove = { $language } entfernen
+editor-language-en = Englisch
+editor-language-de = Deutsch
+editor-language-es = Spanisch
+org-notice-translation-saved = Titel und Beschreibung auf { $language } wurden gespeichert.
+org-notice-translation-removed = Titel und Beschreibung auf { $language } wurden entfernt.
+
 ## Das Dashboard einer Veranstaltung
 stats-sold = Verkauft
 stats-sold-of = { $sold } von { $capacity }

@@ -210,6 +210,21 @@ editor-save = Save
 editor-edit-title = Edit event
 editor-edit-description = Edit an event on Bilten.
 
+## The event editor: the event's title and description in other languages
+editor-translations-title = In other languages
+editor-translations-intro = Give the event's title and description in the languages Bilten speaks. Visitors who read the site in one of them see that text; the others see the event's own. An order's mails and tickets use the language it was bought in.
+editor-translations-none = Not given: visitors reading { $language } see the event's own title and description.
+editor-translation-title = Title in { $language }
+editor-translation-description = Description in { $language }
+editor-translation-description-hint = Optional: without it the event's own description is shown.
+editor-translation-save = Save { $language }
+editor-translation-remove = Remove { $language }
+editor-language-en = English
+editor-language-de = German
+editor-language-es = Spanish
+org-notice-translation-saved = The title and description in { $language } have been saved.
+org-notice-translation-removed = The title and description in { $language } have been removed.
+
 ## The event dashboard
 stats-sold = Sold
 stats-sold-of = { $sold } of { $capacity }

@@ -210,6 +210,21 @@ editor-save = Guardar
 editor-edit-title = Editar el evento
 editor-edit-description = Editar un evento en Bilten.
 
+## El editor de eventos: el título y la descripción del evento en otros idiomas
+editor-translations-title = En otros idiomas
+editor-translations-intro = Indique el título y la descripción del evento en los idiomas que habla Bilten. Quien lea el sitio en uno de ellos verá ese texto; los demás verán el propio del evento. Los correos y las entradas de un pedido usan el idioma en que se compró.
+editor-translations-none = Sin indicar: quien lea en { $language } verá el título y la descripción propios del evento.
+editor-translation-title = Título en { $language }
+editor-translation-description = Descripción en { $language }
+editor-translation-description-hint = Opcional: sin ella se muestra la descripción propia del evento.
+editor-translation-save = Guardar { $language }
+editor-translation-remove = Quitar { $language }
+editor-language-en = inglés
+editor-language-de = alemán
+editor-language-es = español
+org-notice-translation-saved = Se han guardado el título y la descripción en { $language }.
+org-notice-translation-removed = Se han quitado el título y la descripción en { $language }.
+
 ## El panel del evento
 stats-sold = Vendidas
 stats-sold-of = { $sold } de { $capacity }

@@ -366,12 +366,23 @@ pub(super) async fn load(
     })
 }
 
+/// The settings page with one language's title and description as typed and refused.
+pub(super) async fn settings_page_with_translation(
+    app: &Frontend,
+    visit: &mut Visit,
+    id: &str,
+    failed: (Locale, FormState),
+) -> Result<Response, PageError> {
+    edit_page(app, visit, id, None, None, Some(&failed)).await
+}
+
 async fn edit_page(
     app: &Frontend,
     visit: &mut Visit,
     id: &str,
     form: Option<FormState>,
     notice_text: Option<&str>,
+    translation: Option<&(Locale, FormState)>,
 ) -> Result<Response, PageError> {
     let ctx = console::event(app, visit, id).await?;
     let event = &ctx.detail.event;
@@ -381,6 +392,7 @@ async fn edit_page(
         (crate::views::notice(notice_text))
         h1 { (EventPage::Settings.label(l)) }
         (event_form(visit, &EventPage::Settings.href(id), &l.t("editor-save"), &form))
+        (super::translations::section(visit, event, translation))
     };
     let framed = console::event_frame(l, &ctx, EventPage::Settings, &[], &content);
     Ok(visit.page(
@@ -397,7 +409,7 @@ async fn edit_event(
     axum::extract::Query(query): axum::extract::Query<crate::pages::NoticeQuery>,
 ) -> Response {
     let notice = super::notice(visit.locale, &query);
-    let outcome = edit_page(&app, &mut visit, &id, None, notice.as_deref()).await;
+    let outcome = edit_page(&app, &mut visit, &id, None, notice.as_deref(), None).await;
     visit.respond(outcome)
 }
 
@@ -409,7 +421,7 @@ async fn save_event(
 ) -> Response {
     let l = visit.locale;
     let outcome = match input.to_body(l) {
-        Err(form) => edit_page(&app, &mut visit, &id, Some(form), None)
+        Err(form) => edit_page(&app, &mut visit, &id, Some(form), None, None)
             .await
             .map(unprocessable),
         Ok(body) => {
@@ -420,7 +432,7 @@ async fn save_event(
                 result,
                 input.form_state(l),
                 |event: Event| format!("/organize/events/{}/edit?notice=event_saved", event.id),
-                async |form| edit_page(&app, &mut visit, &id, Some(form), None).await,
+                async |form| edit_page(&app, &mut visit, &id, Some(form), None, None).await,
             )
             .await
         }

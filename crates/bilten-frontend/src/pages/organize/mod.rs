@@ -17,6 +17,7 @@ mod promo_codes;
 mod quotas;
 mod reports;
 mod ticket_types;
+mod translations;
 
 pub(crate) use reports::order_status_label;
 
@@ -51,6 +52,7 @@ pub fn routes() -> Router<Frontend> {
         .route("/organize/{org}/members/{user}/remove", post(remove_member))
         .route("/organize/{org}/two-factor", post(set_two_factor))
         .merge(editor::routes())
+        .merge(translations::routes())
         .merge(overview::routes())
         .merge(ticket_types::routes())
         .merge(quotas::routes())
@@ -87,6 +89,7 @@ fn notice(l: Locale, query: &NoticeQuery) -> Option<String> {
         "device_revoked" => l.t("org-notice-device-revoked"),
         "refunded" => l.t("org-notice-refunded"),
         "anonymized" => l.t("org-notice-anonymized"),
+        key if key.starts_with("translation_") => translations::notice(l, key)?,
         _ => return query.message(l),
     })
 }

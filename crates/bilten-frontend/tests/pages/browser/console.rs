@@ -195,6 +195,24 @@ async fn an_organizer_sets_up_an_event_in_the_console_in_each_language() {
         landed(&browser, "notice=event_saved").await;
         assert!(browser.source().await.contains(r#"value="Kino Bosna""#));
 
+        // Its title and description in German (issue #16), saved from the same page; the
+        // page with the saved translation passes axe too.
+        browser
+            .fill("#field-title_de", "Kino unter freiem Himmel")
+            .await;
+        browser
+            .fill("#field-description_de", "Filme unter den Sternen.")
+            .await;
+        browser
+            .click("form[action$='/translations/de'] button")
+            .await;
+        landed(&browser, "notice=translation_saved_de").await;
+        assert!(browser
+            .source()
+            .await
+            .contains(r#"value="Kino unter freiem Himmel""#));
+        check(&browser, "event-translations", false, size).await;
+
         // A ticket type, then edited: at least two per order, hidden.
         browser
             .goto(&format!("{base}{overview}/ticket-types"))
