@@ -255,12 +255,10 @@ impl Store {
             return;
         };
         let holding = self.holder.lock().is_ok_and(|holder| *holder == Some(task));
+        let message = "a read through the pool while this task's transaction holds SQLite's \
+                       only connection: run it on the transaction";
+        debug_assert!(!holding, "{message}");
         if holding {
-            let message = "a read through the pool while this task's transaction holds \
-                           SQLite's only connection: run it on the transaction";
-            if cfg!(debug_assertions) {
-                panic!("{message}");
-            }
             tracing::error!("{message}; it waits until the pool times out");
         }
     }
