@@ -95,7 +95,12 @@ pub async fn role_in(
     organization: OrganizationId,
 ) -> BackendResult<Option<OrgRole>> {
     let standing =
-        bilten_store::organizations::standing(state.store.primary(), organization, actor.user_id)
+        bilten_store::organizations::standing(
+            state.store.primary(),
+            organization,
+            actor.user_id,
+            actor.session_id,
+        )
             .await?;
     Ok(standing.filter(|s| !s.missing_two_factor).map(|s| s.role))
 }
@@ -111,7 +116,12 @@ pub async fn authorize_in(
     what: &'static str,
 ) -> BackendResult<OrgRole> {
     let standing =
-        bilten_store::organizations::standing(state.store.primary(), organization, actor.user_id)
+        bilten_store::organizations::standing(
+            state.store.primary(),
+            organization,
+            actor.user_id,
+            actor.session_id,
+        )
             .await?;
     let role = standing.as_ref().map(|s| s.role);
     if role.is_some() && standing.is_some_and(|s| s.missing_two_factor) {

@@ -125,6 +125,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "order_locale",
         sql: include_str!("../migrations/0019_order_locale.sql"),
     },
+    Migration {
+        version: 20,
+        name: "passkeys",
+        sql: include_str!("../migrations/0020_passkeys.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.
