@@ -346,7 +346,7 @@ async fn a_registered_passkey_signs_in_without_a_password_and_is_listed_and_remo
             .get("/api/v1/me", Some(tokens["access_token"].as_str().unwrap()))
             .await;
         assert_eq!(status, StatusCode::OK, "{me}");
-        assert_eq!(me["email"], user.email.as_str());
+        assert_eq!(me["user"]["email"], user.email.as_str());
     }
     let (_, body) = app
         .get("/api/v1/me/passkeys", Some(&user.access_token))

@@ -134,7 +134,7 @@ pub async fn registration_options(
             user: UserEntity {
                 id: user_handle(user_id),
                 name: user.email.as_str().to_owned(),
-                display_name: user.name.clone(),
+                display_name: user.name.as_str().to_owned(),
             },
             pub_key_cred_params: [webauthn::ES256, webauthn::EDDSA]
                 .into_iter()
