@@ -94,14 +94,13 @@ pub async fn role_in(
     actor: &CurrentUser,
     organization: OrganizationId,
 ) -> BackendResult<Option<OrgRole>> {
-    let standing =
-        bilten_store::organizations::standing(
-            state.store.primary(),
-            organization,
-            actor.user_id,
-            actor.session_id,
-        )
-            .await?;
+    let standing = bilten_store::organizations::standing(
+        state.store.primary(),
+        organization,
+        actor.user_id,
+        actor.session_id,
+    )
+    .await?;
     Ok(standing.filter(|s| !s.missing_two_factor).map(|s| s.role))
 }
 
@@ -115,14 +114,13 @@ pub async fn authorize_in(
     action: Action,
     what: &'static str,
 ) -> BackendResult<OrgRole> {
-    let standing =
-        bilten_store::organizations::standing(
-            state.store.primary(),
-            organization,
-            actor.user_id,
-            actor.session_id,
-        )
-            .await?;
+    let standing = bilten_store::organizations::standing(
+        state.store.primary(),
+        organization,
+        actor.user_id,
+        actor.session_id,
+    )
+    .await?;
     let role = standing.as_ref().map(|s| s.role);
     if role.is_some() && standing.is_some_and(|s| s.missing_two_factor) {
         return Err(BackendError::conflict(

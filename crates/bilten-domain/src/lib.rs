@@ -34,7 +34,8 @@ pub use event::{Category, Coordinates, Country, EventTitle, SalesWindow, Slug, T
 pub use event_status::{EventStatus, Visibility};
 pub use id::{
     CheckinId, CheckinListId, DeviceId, EventId, InvitationId, LeaseId, OrderId, OrganizationId,
-    PasskeyId, PaymentId, PromoCodeId, QuotaId, RefundId, SessionId, TicketId, TicketTypeId, UserId,
+    PasskeyId, PaymentId, PromoCodeId, QuotaId, RefundId, SessionId, TicketId, TicketTypeId,
+    UserId,
 };
 pub use mail::MailStatus;
 pub use money::{Currency, Money, MoneyError, Price};

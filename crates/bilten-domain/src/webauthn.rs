@@ -174,14 +174,29 @@ impl PublicKey {
     /// OKP on Ed25519 with EdDSA; the key must be a point on its curve.
     fn from_cose(value: &cbor::Value) -> Result<Self, PasskeyError> {
         let bad = || PasskeyError::PublicKey;
-        let kty = value.int_key(1).and_then(cbor::Value::as_int).ok_or_else(bad)?;
-        let alg = value.int_key(3).and_then(cbor::Value::as_int).ok_or_else(bad)?;
-        let crv = value.int_key(-1).and_then(cbor::Value::as_int).ok_or_else(bad)?;
-        let x = value.int_key(-2).and_then(cbor::Value::as_bytes).ok_or_else(bad)?;
+        let kty = value
+            .int_key(1)
+            .and_then(cbor::Value::as_int)
+            .ok_or_else(bad)?;
+        let alg = value
+            .int_key(3)
+            .and_then(cbor::Value::as_int)
+            .ok_or_else(bad)?;
+        let crv = value
+            .int_key(-1)
+            .and_then(cbor::Value::as_int)
+            .ok_or_else(bad)?;
+        let x = value
+            .int_key(-2)
+            .and_then(cbor::Value::as_bytes)
+            .ok_or_else(bad)?;
         let key = match (kty, alg, crv) {
             // EC2, ES256, P-256
             (2, ES256, 1) => {
-                let y = value.int_key(-3).and_then(cbor::Value::as_bytes).ok_or_else(bad)?;
+                let y = value
+                    .int_key(-3)
+                    .and_then(cbor::Value::as_bytes)
+                    .ok_or_else(bad)?;
                 if x.len() != 32 || y.len() != 32 {
                     return Err(bad());
                 }
@@ -293,8 +308,8 @@ pub fn verify_registration(
         return Err(PasskeyError::AuthenticatorData);
     }
     let (credential_id, key_and_extensions) = after_len.split_at(id_len);
-    let (key, _extensions) = cbor::decode_prefix(key_and_extensions)
-        .map_err(|()| PasskeyError::PublicKey)?;
+    let (key, _extensions) =
+        cbor::decode_prefix(key_and_extensions).map_err(|()| PasskeyError::PublicKey)?;
     Ok(NewCredential {
         credential_id: credential_id.to_vec(),
         public_key: PublicKey::from_cose(&key)?,
@@ -414,8 +429,12 @@ mod cbor {
             Ok(match info {
                 0..=23 => u64::from(info),
                 24 => u64::from(self.take(1)?[0]),
-                25 => u64::from(u16::from_be_bytes(self.take(2)?.try_into().map_err(|_| ())?)),
-                26 => u64::from(u32::from_be_bytes(self.take(4)?.try_into().map_err(|_| ())?)),
+                25 => u64::from(u16::from_be_bytes(
+                    self.take(2)?.try_into().map_err(|_| ())?,
+                )),
+                26 => u64::from(u32::from_be_bytes(
+                    self.take(4)?.try_into().map_err(|_| ())?,
+                )),
                 27 => u64::from_be_bytes(self.take(8)?.try_into().map_err(|_| ())?),
                 // Indefinite lengths and reserved values: not in what authenticators send.
                 _ => return Err(()),
@@ -532,7 +551,8 @@ mod tests {
 
     #[test]
     fn the_relying_party_is_the_public_urls_host_and_origin() {
-        let rp = RelyingParty::from_public_url("https://Tickets.Example.com/app", "Bilten").unwrap();
+        let rp =
+            RelyingParty::from_public_url("https://Tickets.Example.com/app", "Bilten").unwrap();
         assert_eq!(rp.id, "tickets.example.com");
         assert_eq!(rp.origin, "https://tickets.example.com");
         let local = RelyingParty::from_public_url("http://localhost:3000", "Bilten").unwrap();
@@ -567,12 +587,16 @@ mod tests {
             Err(PasskeyError::Challenge)
         );
         let phished =
-            ClientData::parse(&client_data("webauthn.get", "AAEC", "https://evil.example")).unwrap();
+            ClientData::parse(&client_data("webauthn.get", "AAEC", "https://evil.example"))
+                .unwrap();
         assert_eq!(
             phished.check("webauthn.get", "AAEC", &rp),
             Err(PasskeyError::Origin)
         );
-        assert_eq!(ClientData::parse(b"not json").err(), Some(PasskeyError::ClientData));
+        assert_eq!(
+            ClientData::parse(b"not json").err(),
+            Some(PasskeyError::ClientData)
+        );
     }
 
     #[test]

@@ -138,10 +138,7 @@ pub async fn insert<'e>(ex: impl Exec<'e>, p: &NewPasskey<'_>) -> StoreResult<bo
 
 /// The account's passkeys, oldest first.
 pub async fn list<'e>(ex: impl Exec<'e>, user: UserId) -> StoreResult<Vec<PasskeyRecord>> {
-    let rows = sqlx::query(&LIST)
-        .bind(user.to_db())
-        .fetch_all(ex)
-        .await?;
+    let rows = sqlx::query(&LIST).bind(user.to_db()).fetch_all(ex).await?;
     rows.iter().map(record).collect()
 }
 

@@ -169,7 +169,10 @@ impl Authenticator {
     fn create(&mut self, options: &Value) -> Value {
         assert_eq!(options["rp"]["id"], RP_ID);
         assert_eq!(options["authenticatorSelection"]["residentKey"], "required");
-        assert_eq!(options["authenticatorSelection"]["userVerification"], "required");
+        assert_eq!(
+            options["authenticatorSelection"]["userVerification"],
+            "required"
+        );
         assert_eq!(options["attestation"], "none");
         let algs: Vec<i64> = options["pubKeyCredParams"]
             .as_array()
@@ -183,7 +186,8 @@ impl Authenticator {
                 .decode(options["user"]["id"].as_str().unwrap())
                 .unwrap(),
         );
-        let client_data = self.client_data("webauthn.create", options["challenge"].as_str().unwrap());
+        let client_data =
+            self.client_data("webauthn.create", options["challenge"].as_str().unwrap());
         let attestation = Cbor::Map(vec![
             (Cbor::Text("fmt"), Cbor::Text("none")),
             (Cbor::Text("attStmt"), Cbor::Map(vec![])),
@@ -438,7 +442,8 @@ async fn a_replayed_or_expired_challenge_is_refused() {
         "passkey_challenge_invalid",
     );
     let options = registration_options(&app, &user).await;
-    let as_sign_in = json!({ "challenge": options["challenge"], "rpId": RP_ID, "userVerification": "required" });
+    let as_sign_in =
+        json!({ "challenge": options["challenge"], "rpId": RP_ID, "userVerification": "required" });
     assert_refused(
         &sign_in_answer(&app, &authenticator.get(&as_sign_in)).await,
         StatusCode::BAD_REQUEST,
@@ -580,18 +585,33 @@ async fn answers_for_another_site_without_verification_badly_signed_or_unknown_a
     );
     credential["response"]["attestationObject"] = json!("not base64url!");
     let answer = register_answer(&app, &user, "Broken", &credential).await;
-    assert_refused(&answer, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_refused(
+        &answer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     assert_eq!(
-        answer.1["error"]["fields"]["credential.response.attestationObject"]["code"],
-        "invalid",
+        answer.1["error"]["fields"]["credential.response.attestationObject"]["code"], "invalid",
         "{}",
         answer.1
     );
     let answer = register_answer(&app, &user, "", &json!({ "response": {} })).await;
-    assert_refused(&answer, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_refused(
+        &answer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     assert_eq!(answer.1["error"]["fields"]["name"]["code"], "required");
-    let answer = sign_in_answer(&app, &json!({ "id": "AAAA", "response": { "clientDataJSON": "e30" } })).await;
-    assert_refused(&answer, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let answer = sign_in_answer(
+        &app,
+        &json!({ "id": "AAAA", "response": { "clientDataJSON": "e30" } }),
+    )
+    .await;
+    assert_refused(
+        &answer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     let answer = sign_in_answer(
         &app,
         &json!({ "id": "AAAA", "response": { "clientDataJSON": "e30", "authenticatorData": "AAAA", "signature": "AAAA" } }),
@@ -663,9 +683,7 @@ async fn a_passkey_sign_in_meets_an_organizations_two_factor_rule_and_a_password
         .get(&path, Some(tokens["access_token"].as_str().unwrap()))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, refreshed) = app
-        .refresh(tokens["refresh_token"].as_str().unwrap())
-        .await;
+    let (status, refreshed) = app.refresh(tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{refreshed}");
     let (status, body) = app
         .get(

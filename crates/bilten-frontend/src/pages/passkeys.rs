@@ -225,7 +225,11 @@ pub async fn sign_in(
             Ok(mut form) => {
                 form.field_errors.clear();
                 form.summary = Some(visit.locale.t("passkey-failed"));
-                Ok(super::auth::login_again(&visit, &form, input.next.as_deref()))
+                Ok(super::auth::login_again(
+                    &visit,
+                    &form,
+                    input.next.as_deref(),
+                ))
             }
             Err(error) => Err(error),
         },

@@ -52,11 +52,15 @@ fn unknown() -> BackendError {
 
 /// A field of the authenticator's answer as bytes; `field` names it for the error.
 fn bytes_of(field: &str, value: Option<&str>) -> BackendResult<Vec<u8>> {
-    let text = value.filter(|v| !v.is_empty()).ok_or_else(|| {
-        BackendError::field(field, "required", "This field is required.")
-    })?;
+    let text = value
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| BackendError::field(field, "required", "This field is required."))?;
     if text.len() > 64 * 1024 {
-        return Err(BackendError::field(field, "too_long", "This value is too long."));
+        return Err(BackendError::field(
+            field,
+            "too_long",
+            "This value is too long.",
+        ));
     }
     URL_SAFE_NO_PAD
         .decode(text.trim_end_matches('='))
@@ -283,10 +287,9 @@ pub async fn sign_in(
         response.signature.as_deref(),
     )?;
     let user_handle = match response.user_handle.as_deref() {
-        Some(text) if !text.is_empty() => Some(bytes_of(
-            "credential.response.userHandle",
-            Some(text),
-        )?),
+        Some(text) if !text.is_empty() => {
+            Some(bytes_of("credential.response.userHandle", Some(text))?)
+        }
         _ => None,
     };
     let client = ClientData::parse(&client_data_json).map_err(rejected)?;

@@ -89,7 +89,11 @@ async fn a_person_adds_a_passkey_logs_out_and_signs_in_with_it_alone() {
     let authenticator_id = authenticator
         .as_str()
         .map(ToOwned::to_owned)
-        .or_else(|| authenticator["authenticatorId"].as_str().map(ToOwned::to_owned))
+        .or_else(|| {
+            authenticator["authenticatorId"]
+                .as_str()
+                .map(ToOwned::to_owned)
+        })
         .unwrap_or_else(|| panic!("no authenticator id in {authenticator}"));
 
     // Sign up and log in with the password.
@@ -105,9 +109,13 @@ async fn a_person_adds_a_passkey_logs_out_and_signs_in_with_it_alone() {
     browser.css("#passkeys-title").await;
 
     // The account page shows the passkey form (the script found a browser with passkeys).
-    browser.css("form[data-passkey=register]:not([hidden])").await;
+    browser
+        .css("form[data-passkey=register]:not([hidden])")
+        .await;
     browser.check_page("account-passkeys").await;
-    browser.fill("form[data-passkey=register] #field-name", "This laptop").await;
+    browser
+        .fill("form[data-passkey=register] #field-name", "This laptop")
+        .await;
     browser
         .click("form[data-passkey=register] button[type=submit]")
         .await;
@@ -128,7 +136,9 @@ async fn a_person_adds_a_passkey_logs_out_and_signs_in_with_it_alone() {
     browser.click("form[action='/logout'] button").await;
     browser.wait_for_path("notice=logged_out").await;
     browser.goto(&format!("{base}/login")).await;
-    browser.css("form[data-passkey=sign-in]:not([hidden])").await;
+    browser
+        .css("form[data-passkey=sign-in]:not([hidden])")
+        .await;
     browser.check_page("login-passkey").await;
     browser
         .click("form[data-passkey=sign-in] button[type=submit]")
