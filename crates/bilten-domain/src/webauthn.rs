@@ -170,7 +170,7 @@ impl PublicKey {
         }
     }
 
-    /// The key of a COSE_Key map (RFC 9052 §7, RFC 9053 §7.1): EC2 on P-256 with ES256, or
+    /// The key of a `COSE_Key` map (RFC 9052 §7, RFC 9053 §7.1): EC2 on P-256 with ES256, or
     /// OKP on Ed25519 with EdDSA; the key must be a point on its curve.
     fn from_cose(value: &cbor::Value) -> Result<Self, PasskeyError> {
         let bad = || PasskeyError::PublicKey;

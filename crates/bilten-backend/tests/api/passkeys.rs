@@ -3,8 +3,8 @@
 //! signature or an unknown credential, and organizations that require a second factor.
 //!
 //! The authenticator is a software one written here from the specification — CTAP2's
-//! authenticator data and a "none" attestation object in CBOR, an ES256 key from RustCrypto's
-//! `p256` (or Ed25519) signing `authenticatorData ‖ SHA-256(clientDataJSON)` — not the
+//! authenticator data and a "none" attestation object in CBOR, an ES256 key from `p256` (or
+//! Ed25519) signing `authenticatorData ‖ SHA-256(clientDataJSON)` — not the
 //! backend's own parser. The browser test (`bilten-frontend`, `browser::passkeys`) does the
 //! same against Chromium's virtual authenticator.
 
@@ -39,13 +39,13 @@ impl Cbor {
         let major = major << 5;
         match n {
             0..=23 => out.push(major | n as u8),
-            24..=0xff => out.extend([major | 24, n as u8]),
+            24..=0xff => out.extend([major | 0x18, n as u8]),
             0x100..=0xffff => {
-                out.push(major | 25);
+                out.push(major | 0x19);
                 out.extend((n as u16).to_be_bytes());
             }
             _ => {
-                out.push(major | 26);
+                out.push(major | 0x1a);
                 out.extend((n as u32).to_be_bytes());
             }
         }
@@ -556,7 +556,12 @@ async fn answers_for_another_site_without_verification_badly_signed_or_unknown_a
         StatusCode::UNAUTHORIZED,
         "passkey_unknown",
     );
+}
 
+#[tokio::test]
+async fn registrations_for_another_site_without_verification_or_malformed_are_refused() {
+    let app = TestApp::spawn().await;
+    let user = app.signed_up_user("Rita Refused").await;
     // Registration from another origin, without verification, or garbage.
     let mut fresh = Authenticator::new();
     fresh.origin = "https://evil.example".to_owned();

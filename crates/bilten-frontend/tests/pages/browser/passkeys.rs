@@ -1,4 +1,4 @@
-//! Passkeys in Chromium, with its virtual authenticator (the WebDriver extension of WebAuthn
+//! Passkeys in Chromium, with its virtual authenticator (the `WebDriver` extension of WebAuthn
 //! Level 2, §11: an internal CTAP2 authenticator with resident keys and user verification):
 //! a person adds a passkey on their account page, logs out, and signs in with the passkey
 //! alone from the login page. The pages are checked with axe on the way.
