@@ -698,3 +698,35 @@ async fn a_passkey_sign_in_meets_an_organizations_two_factor_rule_and_a_password
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn a_deleted_accounts_passkeys_sign_in_no_more() {
+    let app = TestApp::spawn().await;
+    let user = app.signed_up_user("Dora Deleted").await;
+    let mut authenticator = Authenticator::new();
+    register(&app, &user, &mut authenticator).await;
+    assert_eq!(sign_in(&app, &mut authenticator).await.0, StatusCode::OK);
+    let (status, body) = app
+        .request(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&user.access_token),
+            Some(json!({ "password": user.password })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_refused(
+        &sign_in(&app, &mut authenticator).await,
+        StatusCode::UNAUTHORIZED,
+        "passkey_unknown",
+    );
+    // The keys themselves are gone with the account, not merely refused.
+    let id: bilten_domain::UserId = user.id.parse().unwrap();
+    let left: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM passkeys WHERE user_id = $1")
+            .bind(id.to_db())
+            .fetch_one(app.store.primary())
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
+}
