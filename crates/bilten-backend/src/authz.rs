@@ -125,7 +125,7 @@ pub async fn authorize_in(
     if role.is_some() && standing.is_some_and(|s| s.missing_two_factor) {
         return Err(BackendError::conflict(
             bilten_http::ErrorCode::TwoFactorRequired,
-            "This organization requires two-factor sign-in: turn it on in your account first.",
+            "This organization requires two-factor sign-in: turn it on in your account, or sign in with a passkey.",
         ));
     }
     decide(role, action, what)?;
