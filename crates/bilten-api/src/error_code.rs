@@ -66,6 +66,8 @@ catalog! {
     TooManyScans = "too_many_scans", [BAD_REQUEST], "an upload holds more than 500 scans";
     QueryTooShort = "query_too_short", [BAD_REQUEST], "a scanner search is shorter than 2 characters";
     EventRequired = "event_required", [BAD_REQUEST], "a staff member's scanner call does not name its `event_id`";
+    PasskeyChallengeInvalid = "passkey_challenge_invalid", [BAD_REQUEST], "a passkey answer's challenge is unknown, already used or expired: ask for new options";
+    PasskeyRejected = "passkey_rejected", [BAD_REQUEST], "the authenticator's answer does not verify (another origin or site, no user verification, a bad key or signature, a counter that went back); the message says which";
     InvalidCharacters = "invalid_characters", [UNPROCESSABLE_ENTITY, BAD_REQUEST], "a string in the body (422) or a query parameter's name or value (400) holds a NUL; `fields` names it";
     Unauthenticated = "unauthenticated", [UNAUTHORIZED], "no `Authorization` header on a route that needs one";
     InvalidToken = "invalid_token", [UNAUTHORIZED], "the access token is malformed, forged, or not an access token";
@@ -75,6 +77,7 @@ catalog! {
     InvalidRefreshToken = "invalid_refresh_token", [UNAUTHORIZED], "unknown, expired or revoked refresh token";
     RefreshTokenReused = "refresh_token_reused", [UNAUTHORIZED], "an already-rotated refresh token: its whole session is now revoked";
     DeviceRevoked = "device_revoked", [UNAUTHORIZED], "the scanner's device token is unknown or was revoked: pair again";
+    PasskeyUnknown = "passkey_unknown", [UNAUTHORIZED], "signing in with a passkey that no account has (it was removed, or is another site's)";
     PaymentDeclined = "payment_declined", [PAYMENT_REQUIRED], "the card was declined; the decline code is in `fields.test_card.code`";
     Forbidden = "forbidden", [FORBIDDEN], "authenticated but not allowed (e.g. admin routes, a role too weak)";
     InvitationForAnotherEmail = "invitation_for_another_email", [FORBIDDEN], "accepting an invitation sent to another email address: log in with the invited address";
@@ -86,6 +89,7 @@ catalog! {
     EmailTaken = "email_taken", [CONFLICT], "registration with an email that has an account";
     TwoFactorEnabled = "two_factor_enabled", [CONFLICT], "enrolling a second factor while one is enabled (disable it first)";
     TwoFactorNotEnabled = "two_factor_not_enabled", [CONFLICT], "confirming or disabling a second factor the account has not started or enabled";
+    PasskeyExists = "passkey_exists", [CONFLICT], "registering a passkey that is registered already";
     AlreadyMember = "already_member", [CONFLICT], "the person is already a member of the organization";
     LastOwner = "last_owner", [CONFLICT], "removing the organization's last owner, or deleting the account of an organization's only owner";
     NoTicketTypes = "no_ticket_types", [CONFLICT], "publishing an event that has no ticket types";

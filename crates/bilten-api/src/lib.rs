@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod orders;
 pub mod organizations;
 pub mod page;
+pub mod passkeys;
 pub mod privacy;
 pub mod promo;
 pub mod refunds;

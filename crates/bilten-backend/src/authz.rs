@@ -94,9 +94,13 @@ pub async fn role_in(
     actor: &CurrentUser,
     organization: OrganizationId,
 ) -> BackendResult<Option<OrgRole>> {
-    let standing =
-        bilten_store::organizations::standing(state.store.primary(), organization, actor.user_id)
-            .await?;
+    let standing = bilten_store::organizations::standing(
+        state.store.primary(),
+        organization,
+        actor.user_id,
+        actor.session_id,
+    )
+    .await?;
     Ok(standing.filter(|s| !s.missing_two_factor).map(|s| s.role))
 }
 
@@ -110,14 +114,18 @@ pub async fn authorize_in(
     action: Action,
     what: &'static str,
 ) -> BackendResult<OrgRole> {
-    let standing =
-        bilten_store::organizations::standing(state.store.primary(), organization, actor.user_id)
-            .await?;
+    let standing = bilten_store::organizations::standing(
+        state.store.primary(),
+        organization,
+        actor.user_id,
+        actor.session_id,
+    )
+    .await?;
     let role = standing.as_ref().map(|s| s.role);
     if role.is_some() && standing.is_some_and(|s| s.missing_two_factor) {
         return Err(BackendError::conflict(
             bilten_http::ErrorCode::TwoFactorRequired,
-            "This organization requires two-factor sign-in: turn it on in your account first.",
+            "This organization requires two-factor sign-in: turn it on in your account, or sign in with a passkey.",
         ));
     }
     decide(role, action, what)?;

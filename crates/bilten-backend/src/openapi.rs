@@ -239,6 +239,24 @@ const SPECIFIC: &[(&str, &str, &[ErrorCode])] = {
         ("POST", "/auth/register", &[E::EmailTaken]),
         (
             "POST",
+            "/auth/passkey",
+            &[
+                E::PasskeyChallengeInvalid,
+                E::PasskeyRejected,
+                E::PasskeyUnknown,
+            ],
+        ),
+        (
+            "POST",
+            "/me/passkeys",
+            &[
+                E::PasskeyChallengeInvalid,
+                E::PasskeyRejected,
+                E::PasskeyExists,
+            ],
+        ),
+        (
+            "POST",
             "/auth/login",
             &[E::InvalidCredentials, E::TooManyAttempts],
         ),

@@ -76,7 +76,7 @@ mod tests {
         }
         let served: BTreeSet<_> = table().iter().map(|r| (r.method, &r.path)).collect();
         assert_eq!(served.len(), table().len(), "a route is declared twice");
-        assert_eq!(table().len(), 87);
+        assert_eq!(table().len(), 93);
     }
 
     /// The router serves exactly the table's routes: the document the router built has an
@@ -112,6 +112,9 @@ mod tests {
             ("POST", "/auth/register"),
             ("POST", "/auth/login"),
             ("POST", "/auth/login/two-factor"),
+            // A passkey is the credential: its options, then its signed answer.
+            ("POST", "/auth/passkey/options"),
+            ("POST", "/auth/passkey"),
             ("POST", "/auth/refresh"),
             ("POST", "/auth/forgot"),
             ("POST", "/auth/reset"),

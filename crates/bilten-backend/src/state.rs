@@ -81,6 +81,20 @@ pub struct AppState {
     /// Months after an event's end its orders' personal data is kept (`None`: until erased
     /// on request).
     pub(crate) retention_months: Option<u32>,
+    /// Who we are to passkeys: the web app's host and origin (from `PUBLIC_URL`).
+    pub(crate) relying_party: Arc<bilten_domain::webauthn::RelyingParty>,
+}
+
+/// The relying party of the web app at `public_url`; a URL without a host (which the
+/// configuration refuses) falls back to `localhost`.
+fn relying_party(public_url: &str) -> bilten_domain::webauthn::RelyingParty {
+    bilten_domain::webauthn::RelyingParty::from_public_url(public_url, "Bilten").unwrap_or_else(
+        || bilten_domain::webauthn::RelyingParty {
+            id: "localhost".to_owned(),
+            origin: "http://localhost".to_owned(),
+            name: "Bilten".to_owned(),
+        },
+    )
 }
 
 impl AppState {
@@ -118,7 +132,16 @@ impl AppState {
             stripe_webhook_secret: None,
             purchases: Arc::new(OnceLock::new()),
             retention_months: settings.personal_data_retention_months,
+            relying_party: Arc::new(relying_party(&settings.public_url)),
         }
+    }
+
+    /// Passkeys for a web app reached at `public_url` instead of the configured one (tests
+    /// whose web app listens on a port chosen after the backend started).
+    #[must_use]
+    pub fn with_passkey_origin(mut self, public_url: &str) -> Self {
+        self.relying_party = Arc::new(relying_party(public_url));
+        self
     }
 
     /// Uses `provider` for new checkouts and for refunds of the payments it took.

@@ -169,6 +169,10 @@ typed_id!(
     /// An invitation to join an organization, sent to an email address.
     InvitationId, "inv", "invitation"
 );
+typed_id!(
+    /// A passkey (WebAuthn credential) registered to an account.
+    PasskeyId, "psk", "passkey"
+);
 
 /// Opaque cursor for keyset pagination: the id of the last item seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +231,7 @@ mod tests {
             CheckinId::PREFIX,
             LeaseId::PREFIX,
             InvitationId::PREFIX,
+            PasskeyId::PREFIX,
         ];
         let unique: std::collections::HashSet<_> = prefixes.iter().collect();
         assert_eq!(unique.len(), prefixes.len());

@@ -26,6 +26,7 @@ pub mod state;
 pub mod ticket_code;
 pub mod totp;
 pub mod validation;
+pub mod webauthn;
 
 pub use checkin::{CheckinReason, ScanDirection, TimeWindow};
 pub use email::Email;
@@ -33,7 +34,8 @@ pub use event::{Category, Coordinates, Country, EventTitle, SalesWindow, Slug, T
 pub use event_status::{EventStatus, Visibility};
 pub use id::{
     CheckinId, CheckinListId, DeviceId, EventId, InvitationId, LeaseId, OrderId, OrganizationId,
-    PaymentId, PromoCodeId, QuotaId, RefundId, SessionId, TicketId, TicketTypeId, UserId,
+    PasskeyId, PaymentId, PromoCodeId, QuotaId, RefundId, SessionId, TicketId, TicketTypeId,
+    UserId,
 };
 pub use mail::MailStatus;
 pub use money::{Currency, Money, MoneyError, Price};

@@ -57,6 +57,7 @@ id_schemas! {
     PaymentId, "payment";
     CheckinId, "check-in";
     InvitationId, "invitation";
+    PasskeyId, "passkey";
 }
 
 impl PartialSchema for Currency {

@@ -28,8 +28,8 @@ impl Asset {
     }
 }
 
-/// The stylesheet and the three small scripts, all hand-written.
-static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
+/// The stylesheet and the four small scripts, all hand-written.
+static ASSETS: LazyLock<[Asset; 5]> = LazyLock::new(|| {
     [
         Asset::new(
             "app",
@@ -55,6 +55,12 @@ static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
             include_str!("../static/total.js"),
             "text/javascript; charset=utf-8",
         ),
+        Asset::new(
+            "passkeys",
+            "js",
+            include_str!("../static/passkeys.js"),
+            "text/javascript; charset=utf-8",
+        ),
     ]
 });
 
@@ -76,6 +82,11 @@ pub fn availability_script_path() -> &'static str {
 /// Where pages with a ticket form load the running-total script.
 pub fn total_script_path() -> &'static str {
     &ASSETS[3].path
+}
+
+/// Where the account and login pages load the passkey script.
+pub fn passkeys_script_path() -> &'static str {
+    &ASSETS[4].path
 }
 
 /// `GET /static/{file}`: only the current fingerprints exist. An old one is a 404 rather than

@@ -139,10 +139,13 @@ impl Default for RateLimits {
                 rule(
                     "login",
                     Methods::Post,
-                    // The password and the second factor share one budget per address.
+                    // The password, the second factor and a passkey (its options and its
+                    // answer) share one budget per address.
                     vec![
                         Exact("/api/v1/auth/login"),
                         Exact("/api/v1/auth/login/two-factor"),
+                        Exact("/api/v1/auth/passkey"),
+                        Exact("/api/v1/auth/passkey/options"),
                     ],
                     KeyBy::Ip,
                     10,
@@ -391,6 +394,11 @@ mod tests {
         let limits = RateLimits::default();
         let name = |m: Method, p: &str| limits.rule_for(&m, p).map(|r| r.name);
         assert_eq!(name(Method::POST, "/api/v1/auth/login"), Some("login"));
+        assert_eq!(name(Method::POST, "/api/v1/auth/passkey"), Some("login"));
+        assert_eq!(
+            name(Method::POST, "/api/v1/auth/passkey/options"),
+            Some("login")
+        );
         assert_eq!(
             name(Method::POST, "/api/v1/auth/register"),
             Some("register")

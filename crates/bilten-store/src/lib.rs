@@ -25,6 +25,7 @@ pub mod migrate;
 pub mod orders;
 pub mod organizations;
 pub mod outbox;
+pub mod passkeys;
 pub mod payments;
 pub mod privacy;
 pub mod promo;

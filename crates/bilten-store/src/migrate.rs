@@ -125,7 +125,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "order_locale",
         sql: include_str!("../migrations/0019_order_locale.sql"),
     },
-    // 20 is taken by another branch (merged separately); versions need not be consecutive.
+    Migration {
+        version: 20,
+        name: "passkeys",
+        sql: include_str!("../migrations/0020_passkeys.sql"),
+    },
     Migration {
         version: 21,
         name: "event_translations",

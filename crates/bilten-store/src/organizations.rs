@@ -1,6 +1,6 @@
 //! Queries on `organizations` and `memberships`.
 
-use bilten_domain::{OrgRole, OrganizationId, UserId};
+use bilten_domain::{OrgRole, OrganizationId, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -89,7 +89,8 @@ pub async fn role_of<'e>(
 }
 
 /// A member's standing in an organization: their role, and whether the organization requires
-/// a second factor that the member has not enabled.
+/// a second factor that the member has not enabled (nor signed in with a passkey in this
+/// session).
 #[derive(Debug, Clone)]
 pub struct Standing {
     pub role: OrgRole,
@@ -101,10 +102,12 @@ pub async fn standing<'e>(
     ex: impl Exec<'e>,
     organization: OrganizationId,
     user: UserId,
+    session: SessionId,
 ) -> StoreResult<Option<Standing>> {
     let row = sqlx::query(&STANDING)
         .bind(organization.to_db())
         .bind(user.to_db())
+        .bind(session.to_db())
         .fetch_optional(ex)
         .await?;
     row.map(|row| {
@@ -256,6 +259,8 @@ crate::sql::statements! {
     ROLE_OF = "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2";
     STANDING = "SELECT m.role, CAST(CASE WHEN o.require_two_factor = 1 AND NOT EXISTS (
             SELECT 1 FROM two_factor f WHERE f.user_id = m.user_id AND f.confirmed_at IS NOT NULL)
+            AND NOT EXISTS (
+            SELECT 1 FROM sessions s WHERE s.id = $3 AND s.passkey_id IS NOT NULL)
         THEN 1 ELSE 0 END AS BIGINT) AS missing_two_factor
         FROM memberships m JOIN organizations o ON o.id = m.organization_id
         WHERE m.organization_id = $1 AND m.user_id = $2";

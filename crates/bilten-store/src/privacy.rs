@@ -337,7 +337,12 @@ pub async fn purge_stale(
         .bind(to_millis(challenges_before))
         .execute(&mut *tx)
         .await?
-        .rows_affected();
+        .rows_affected()
+        + sqlx::query(&DELETE_STALE_PASSKEY_CHALLENGES)
+            .bind(to_millis(challenges_before))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     Ok(Purged {
         sessions,
         invitations,
@@ -347,9 +352,9 @@ pub async fn purge_stale(
 }
 
 /// Deletes an account down to its tombstone, in the caller's transaction: sessions (and their
-/// refresh tokens), one-time tokens, memberships and the second factor go; the row keeps its id with a
-/// placeholder email and name, no usable password, and `deleted_at`/`disabled_at` set. The
-/// mails queued for its address are scrubbed. False when the account was already deleted.
+/// refresh tokens), one-time tokens, memberships, the second factor and passkeys go; the row
+/// keeps its id with a placeholder email and name, no usable password, and
+/// `deleted_at`/`disabled_at` set. The mails queued for its address are scrubbed. False when the account was already deleted.
 pub async fn delete_account(tx: &mut Conn, user: UserId, now: DateTime<Utc>) -> StoreResult<bool> {
     let id = user.to_db();
     let Some(row) = sqlx::query(&ACCOUNT_EMAIL)
@@ -368,6 +373,8 @@ pub async fn delete_account(tx: &mut Conn, user: UserId, now: DateTime<Utc>) -> 
         &DELETE_TWO_FACTOR,
         &DELETE_RECOVERY_CODES,
         &DELETE_LOGIN_CHALLENGES,
+        &DELETE_PASSKEYS,
+        &DELETE_PASSKEY_CHALLENGES,
     ] {
         sqlx::query(statement).bind(&id).execute(&mut *tx).await?;
     }
@@ -443,6 +450,7 @@ crate::sql::statements! {
         body_text = '', body_html = NULL, attachments = NULL
         WHERE created_at < $1 AND status <> 'pending' AND to_address <> 'anonymized@invalid'";
     DELETE_STALE_CHALLENGES = "DELETE FROM login_challenges WHERE expires_at < $1";
+    DELETE_STALE_PASSKEY_CHALLENGES = "DELETE FROM passkey_challenges WHERE expires_at < $1";
     DELETE_REFRESH_TOKENS = "DELETE FROM refresh_tokens
         WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)";
     DELETE_SESSIONS = "DELETE FROM sessions WHERE user_id = $1";
@@ -451,6 +459,8 @@ crate::sql::statements! {
     DELETE_TWO_FACTOR = "DELETE FROM two_factor WHERE user_id = $1";
     DELETE_RECOVERY_CODES = "DELETE FROM recovery_codes WHERE user_id = $1";
     DELETE_LOGIN_CHALLENGES = "DELETE FROM login_challenges WHERE user_id = $1";
+    DELETE_PASSKEYS = "DELETE FROM passkeys WHERE user_id = $1";
+    DELETE_PASSKEY_CHALLENGES = "DELETE FROM passkey_challenges WHERE user_id = $1";
     TOMBSTONE_USER = "UPDATE users SET email = $2, name = 'Deleted account', password_hash = '!',
         deleted_at = $3, disabled_at = COALESCE(disabled_at, $3), updated_at = $3
         WHERE id = $1 AND deleted_at IS NULL";

@@ -80,6 +80,7 @@ pub fn all(dialect: Dialect) -> Vec<Statement> {
         ("orders", crate::orders::STATEMENTS),
         ("organizations", crate::organizations::STATEMENTS),
         ("outbox", crate::outbox::STATEMENTS),
+        ("passkeys", crate::passkeys::STATEMENTS),
         ("payments", crate::payments::STATEMENTS),
         ("privacy", crate::privacy::STATEMENTS),
         ("promo", crate::promo::STATEMENTS),

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use bilten_api::organizations::OrganizationResponse;
 use bilten_api::two_factor::OrganizationSettingsRequest;
 use bilten_http::{ErrorCode, Json};
-use bilten_store::{organizations, two_factor as store};
+use bilten_store::{organizations, passkeys, two_factor as store};
 use chrono::Utc;
 
 use super::handlers::{parse_org_id, view};
@@ -37,8 +37,12 @@ pub async fn update_organization(
     let id = parse_org_id(&id)?;
     let role = authorize_in(&state, &actor, id, Action::ManageMembers, "organization").await?;
     if let Some(required) = body.require_two_factor {
-        // An owner without a second factor would lock themselves out.
-        if required && !store::enabled(state.store.primary(), actor.user_id).await? {
+        // An owner without a second factor would lock themselves out; one signed in with a
+        // passkey meets the rule as it is (and can sign in so again).
+        if required
+            && !store::enabled(state.store.primary(), actor.user_id).await?
+            && !passkeys::session_is_passkey(state.store.primary(), actor.session_id).await?
+        {
             return Err(BackendError::conflict(
                 ErrorCode::TwoFactorRequired,
                 "Turn on two-factor sign-in for your own account before requiring it of everyone.",

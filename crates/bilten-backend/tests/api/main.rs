@@ -27,6 +27,7 @@ mod organizer_page;
 mod organizer_views;
 mod organizers;
 mod outbox_delivery;
+mod passkeys;
 mod privacy;
 mod promo_codes;
 mod purchase;

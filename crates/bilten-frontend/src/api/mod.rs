@@ -14,6 +14,7 @@ pub mod ticketing;
 
 /// The contract's types the pages use, under the names they know.
 pub use bilten_api::accounts::{Session as SessionInfo, TokenResponse as TokenPair, User};
+pub use bilten_api::passkeys::Passkey;
 pub use bilten_api::two_factor::{LoginAnswer, TwoFactorEnrolment, TwoFactorStatus};
 
 use bilten_api::accounts::{
@@ -633,5 +634,101 @@ impl BackendApi {
         )
         .await
         .map(drop)
+    }
+
+    // ----- passkeys -----
+
+    /// Options for `navigator.credentials.create()`, with a fresh challenge.
+    pub async fn passkey_registration_options(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+    ) -> Result<bilten_api::passkeys::PasskeyCreationOptions, ApiError> {
+        self.call_json(
+            Method::POST,
+            "/me/passkeys/options",
+            caller,
+            Some(&access_token),
+            None,
+        )
+        .await
+    }
+
+    /// Adds the passkey the browser made (its `toJSON()`, as the page's script sent it).
+    pub async fn register_passkey(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+        name: &str,
+        credential: Option<bilten_api::passkeys::RegistrationCredential>,
+    ) -> Result<Passkey, ApiError> {
+        let body = request(&bilten_api::passkeys::RegisterPasskeyRequest {
+            name: Some(name.to_owned()),
+            credential,
+        })?;
+        let answer: bilten_api::passkeys::PasskeyResponse = self
+            .call_json(
+                Method::POST,
+                "/me/passkeys",
+                caller,
+                Some(&access_token),
+                Some(body),
+            )
+            .await?;
+        Ok(answer.passkey)
+    }
+
+    pub async fn passkeys(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+    ) -> Result<Vec<Passkey>, ApiError> {
+        let list: bilten_api::passkeys::PasskeyList = self
+            .call_json(
+                Method::GET,
+                "/me/passkeys",
+                caller,
+                Some(&access_token),
+                None,
+            )
+            .await?;
+        Ok(list.passkeys)
+    }
+
+    pub async fn remove_passkey(
+        &self,
+        caller: &Forwarded,
+        access_token: String,
+        id: &str,
+    ) -> Result<(), ApiError> {
+        self.call(
+            Method::DELETE,
+            &format!("/me/passkeys/{}", ticketing::path_segment(id)),
+            caller,
+            Some(&access_token),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Options for `navigator.credentials.get()`, with a fresh challenge.
+    pub async fn passkey_sign_in_options(
+        &self,
+        caller: &Forwarded,
+    ) -> Result<bilten_api::passkeys::PasskeyRequestOptions, ApiError> {
+        self.call_json(Method::POST, "/auth/passkey/options", caller, None, None)
+            .await
+    }
+
+    /// Signs in with the passkey answer the browser gave; a new session.
+    pub async fn sign_in_with_passkey(
+        &self,
+        caller: &Forwarded,
+        credential: Option<bilten_api::passkeys::AuthenticationCredential>,
+    ) -> Result<TokenPair, ApiError> {
+        let body = request(&bilten_api::passkeys::PasskeyLoginRequest { credential })?;
+        self.call_json(Method::POST, "/auth/passkey", caller, None, Some(body))
+            .await
     }
 }

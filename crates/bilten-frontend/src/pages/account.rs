@@ -22,6 +22,7 @@ struct AccountForms {
     profile: FormState,
     password: FormState,
     two_factor: FormState,
+    passkeys: FormState,
 }
 
 impl AccountForms {
@@ -30,8 +31,22 @@ impl AccountForms {
             profile: FormState::new(l),
             password: FormState::new(l),
             two_factor: FormState::new(l),
+            passkeys: FormState::new(l),
         }
     }
+}
+
+/// The account page again (422) with the passkey form's problems.
+pub(super) async fn page_with_passkey_form(
+    app: &Frontend,
+    visit: &mut Visit,
+    passkeys: FormState,
+) -> Result<Response, PageError> {
+    let forms = AccountForms {
+        passkeys,
+        ..AccountForms::new(visit.locale)
+    };
+    account_page(app, visit, forms, None).await
 }
 
 async fn account_page(
@@ -53,8 +68,13 @@ async fn account_page(
     let two_factor = visit
         .authed(app, |token| app.api.two_factor_status(&forwarded, token))
         .await?;
-    let failed =
-        forms.profile.has_errors() || forms.password.has_errors() || forms.two_factor.has_errors();
+    let passkeys = visit
+        .authed(app, |token| app.api.passkeys(&forwarded, token))
+        .await?;
+    let failed = forms.profile.has_errors()
+        || forms.password.has_errors()
+        || forms.two_factor.has_errors()
+        || forms.passkeys.has_errors();
     let profile = if forms.profile.values.is_empty() {
         forms.profile.with_value("name", &user.name)
     } else {
@@ -114,6 +134,7 @@ async fn account_page(
             }
         }
         (two_factor_section(l, &two_factor, &forms.two_factor, &csrf))
+        (super::passkeys::section(l, &passkeys, &forms.passkeys, &csrf))
         (data_section(l))
     };
     let status = if failed {
@@ -193,7 +214,7 @@ fn session_line(l: Locale, session: &SessionInfo) -> maud::Markup {
 
 /// `2026-11-26T01:02:03.456Z` → `Thu, 26 Nov 2026, 01:02 UTC` (in the visitor's language;
 /// a session has no time zone of its own).
-fn short_time(l: Locale, at: &DateTime<Utc>) -> String {
+pub(super) fn short_time(l: Locale, at: &DateTime<Utc>) -> String {
     crate::format::local_datetime_zone(l, *at, chrono_tz::Tz::UTC)
 }
 

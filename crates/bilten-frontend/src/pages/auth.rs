@@ -169,9 +169,20 @@ fn login_content(
             (field(&Field { name: "password", label: &password, kind: "password", autocomplete: "current-password", hint: None }, form))
             button type="submit" { (l.t("nav-log-in")) }
         }
+        (super::passkeys::sign_in_form(l, &visit.csrf_token, next))
         p { a href="/forgot-password" { (l.t("auth-forgot-link")) } }
         p { (l.t("auth-new-here")) " " a href="/signup" { (l.t("auth-create-account-link")) } }
     }
+}
+
+/// The login page again (422) with `form`'s problems: a passkey sign-in that was refused.
+pub(super) fn login_again(visit: &Visit, form: &FormState, next: Option<&str>) -> Response {
+    visit.page_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &visit.locale.t("nav-log-in"),
+        &visit.locale.t("auth-login-description"),
+        &login_content(visit, form, next, None),
+    )
 }
 
 pub async fn login_page(visit: Visit, Query(query): Query<LoginQuery>) -> Response {

@@ -11,6 +11,7 @@ mod invitations;
 mod orders;
 mod organize;
 mod organizers;
+mod passkeys;
 mod tickets;
 
 use axum::extract::Query;
@@ -51,6 +52,8 @@ pub fn routes() -> Router<Frontend> {
         .route("/signup", get(auth::signup_page).post(auth::signup))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/login/two-factor", post(auth::login_code))
+        .route("/login/passkey", post(passkeys::sign_in))
+        .route("/login/passkey/options", post(passkeys::sign_in_options))
         .route("/logout", post(auth::logout))
         .route("/verify-email", get(auth::verify_page).post(auth::verify))
         .route(
@@ -84,6 +87,12 @@ pub fn routes() -> Router<Frontend> {
             "/account/two-factor/recovery-codes",
             post(account::renew_recovery_codes),
         )
+        .route("/account/passkeys", post(passkeys::register))
+        .route(
+            "/account/passkeys/options",
+            post(passkeys::registration_options),
+        )
+        .route("/account/passkeys/{id}/remove", post(passkeys::remove))
         .route(
             "/account/delete",
             get(account::confirm_delete).post(account::delete),
@@ -146,6 +155,8 @@ impl NoticeQuery {
             "sign_in_expired" => locale.t("notice-sign-in-expired"),
             "two_factor_on" => locale.t("notice-two-factor-on"),
             "two_factor_off" => locale.t("notice-two-factor-off"),
+            "passkey_added" => locale.t("notice-passkey-added"),
+            "passkey_removed" => locale.t("notice-passkey-removed"),
             "account_deleted" => locale.t("notice-account-deleted"),
             "reset_sent" => locale.t("notice-reset-sent"),
             _ => return None,

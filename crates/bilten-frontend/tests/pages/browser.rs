@@ -15,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 mod console;
+mod passkeys;
 mod storefront;
 
 use std::os::unix::process::CommandExt as _;

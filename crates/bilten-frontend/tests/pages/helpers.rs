@@ -74,6 +74,34 @@ impl TestSite {
         }
     }
 
+    /// A site whose address is `http://localhost:{port}` and whose backend takes passkeys for
+    /// it: browsers make passkeys only for a host name (`localhost`), never an IP address, so
+    /// the frontend's port is bound before the backend starts.
+    pub async fn spawn_for_passkeys() -> Self {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let address = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let origin = address.clone();
+        let backend =
+            TestApp::spawn_configured(move |state| state.with_passkey_origin(&origin)).await;
+        let shutdown = CancellationToken::new();
+        let router = bilten_frontend::router(
+            FrontendSettings {
+                backend_url: backend.address.clone(),
+                public_url: address.clone(),
+                secure_cookies: false,
+            },
+            HttpMetrics::new(),
+        );
+        tokio::spawn(bilten_http::serve(listener, router, shutdown.clone()));
+        Self {
+            backend,
+            browser: Browser::new(address),
+            shutdown,
+        }
+    }
+
     /// Another visitor (own cookies) of the same site.
     pub fn beside(site: &TestSite) -> Browser {
         Browser::new(site.address.clone())

@@ -52,6 +52,8 @@ notice-verification-sent = Wir haben Ihnen eine neue Bestätigungs-E-Mail geschi
 notice-sign-in-expired = Diese Anmeldung hat zu lange gedauert oder es wurden zu viele falsche Codes eingegeben. Melden Sie sich erneut an.
 notice-two-factor-on = Die Zwei-Faktor-Anmeldung ist eingeschaltet.
 notice-two-factor-off = Die Zwei-Faktor-Anmeldung ist ausgeschaltet.
+notice-passkey-added = Der Passkey ist hinzugefügt. Sie können sich jetzt damit anmelden.
+notice-passkey-removed = Der Passkey ist entfernt.
 notice-account-deleted = Ihr Konto wurde gelöscht. Die Veranstalter behalten Ihre Bestellungen für ihre Buchhaltung, ohne Ihren Namen und Ihre E-Mail-Adresse.
 notice-reset-sent = Falls es zu dieser E-Mail-Adresse ein Konto gibt, haben wir einen Link zum Zurücksetzen des Passworts geschickt.
 

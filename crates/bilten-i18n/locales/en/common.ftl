@@ -52,6 +52,8 @@ notice-verification-sent = We have sent you a new confirmation email.
 notice-sign-in-expired = That sign-in took too long or had too many wrong codes. Log in again.
 notice-two-factor-on = Two-factor sign-in is on.
 notice-two-factor-off = Two-factor sign-in is off.
+notice-passkey-added = The passkey is added. You can sign in with it now.
+notice-passkey-removed = The passkey is removed.
 notice-account-deleted = Your account has been deleted. Organizers keep your orders for their accounting, without your name and email.
 notice-reset-sent = If an account exists for that email, we have sent it a link to reset the password.
 

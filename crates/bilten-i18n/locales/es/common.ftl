@@ -52,6 +52,8 @@ notice-verification-sent = Te hemos enviado un nuevo correo de confirmación.
 notice-sign-in-expired = Ese inicio de sesión ha tardado demasiado o ha tenido demasiados códigos incorrectos. Vuelve a iniciar sesión.
 notice-two-factor-on = El inicio de sesión en dos pasos está activado.
 notice-two-factor-off = El inicio de sesión en dos pasos está desactivado.
+notice-passkey-added = La llave de acceso está añadida. Ya puedes iniciar sesión con ella.
+notice-passkey-removed = La llave de acceso está quitada.
 notice-account-deleted = Tu cuenta se ha eliminado. Los organizadores conservan tus pedidos para su contabilidad, sin tu nombre ni tu correo.
 notice-reset-sent = Si existe una cuenta con ese correo, le hemos enviado un enlace para restablecer la contraseña.
 

@@ -193,6 +193,17 @@ pub(crate) async fn start_session(
     role: PlatformRole,
     client: &ClientInfo,
 ) -> BackendResult<TokenPair> {
+    start_session_with(state, user_id, role, client, None).await
+}
+
+/// A new session, recording the passkey it was started with (a strong sign-in).
+pub(crate) async fn start_session_with(
+    state: &AppState,
+    user_id: UserId,
+    role: PlatformRole,
+    client: &ClientInfo,
+    passkey: Option<bilten_domain::PasskeyId>,
+) -> BackendResult<TokenPair> {
     let now = Utc::now();
     let session_id = SessionId::new();
     let mut tx = state.store.begin().await?;
@@ -207,6 +218,9 @@ pub(crate) async fn start_session(
         },
     )
     .await?;
+    if let Some(passkey) = passkey {
+        bilten_store::passkeys::mark_session(&mut *tx, session_id, passkey).await?;
+    }
     let pair = issue_pair(state, &mut tx, user_id, session_id, role, now).await?;
     tx.commit().await.map_err(bilten_store::StoreError::from)?;
     Ok(pair)
