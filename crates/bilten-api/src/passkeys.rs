@@ -66,7 +66,8 @@ pub struct AuthenticatorSelection {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreationOptions {
-    /// base64url of 32 random bytes; single use, valid for `timeout` milliseconds.
+    /// base64url of 16 random bytes (the WebAuthn crate's challenge); single use, valid for
+    /// `timeout` milliseconds.
     pub challenge: String,
     pub rp: RelyingPartyEntity,
     pub user: UserEntity,
@@ -89,7 +90,8 @@ pub struct PasskeyCreationOptions {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestOptions {
-    /// base64url of 32 random bytes; single use, valid for `timeout` milliseconds.
+    /// base64url of 16 random bytes (the WebAuthn crate's challenge); single use, valid for
+    /// `timeout` milliseconds.
     pub challenge: String,
     pub rp_id: String,
     pub timeout: u64,

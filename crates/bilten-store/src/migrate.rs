@@ -135,6 +135,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "event_translations",
         sql: include_str!("../migrations/0021_event_translations.sql"),
     },
+    Migration {
+        version: 22,
+        name: "passkey_ceremony_state",
+        sql: include_str!("../migrations/0022_passkey_ceremony_state.sql"),
+    },
 ];
 
 /// Arbitrary constant identifying Bilten's migration lock among other advisory locks.

@@ -1,4 +1,4 @@
-//! Queries on `passkeys` and `passkey_challenges` (see migration 20). A challenge is spent by
+//! Queries on `passkeys` and `passkey_challenges` (see migrations 20 and 22). A challenge is spent by
 //! the one conditional update that finds it unused and unexpired; a counter only moves
 //! forward.
 
@@ -32,6 +32,7 @@ pub async fn insert_challenge<'e>(
     challenge: &str,
     purpose: Purpose,
     user: Option<UserId>,
+    server_state: &str,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -41,28 +42,33 @@ pub async fn insert_challenge<'e>(
         .bind(user.map(|u| u.to_db()))
         .bind(to_millis(now))
         .bind(to_millis(expires_at))
+        .bind(server_state)
         .execute(ex)
         .await?;
     Ok(())
 }
 
-/// Spends a live challenge of `purpose` (for registration: issued to `user`): true for the one
-/// call that finds it unspent and unexpired.
+/// Spends a live challenge of `purpose` (for registration: issued to `user`): the ceremony's
+/// server state for the one call that finds it unspent and unexpired, `None` for any other
+/// (and for a challenge an older release issued without a state).
 pub async fn spend_challenge<'e>(
     ex: impl Exec<'e>,
     challenge: &str,
     purpose: Purpose,
     user: Option<UserId>,
     now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let done = sqlx::query(&SPEND_CHALLENGE)
+) -> StoreResult<Option<String>> {
+    let row = sqlx::query(&SPEND_CHALLENGE)
         .bind(challenge)
         .bind(purpose.as_str())
         .bind(user.map_or_else(String::new, |u| u.to_db()))
         .bind(to_millis(now))
-        .execute(ex)
+        .fetch_optional(ex)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(row
+        .map(|row| row.try_get::<Option<String>, _>("server_state"))
+        .transpose()?
+        .flatten())
 }
 
 /// Deletes challenges that expired before `before` (spent or not): they can never be used.
@@ -91,6 +97,11 @@ pub struct PasskeyRecord {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// base64url of the WebAuthn crate's static state; `None` before migration 22.
+    pub static_state: Option<String>,
+    /// base64url of the WebAuthn crate's dynamic state; `None` before migration 22 until the
+    /// first sign-in after it.
+    pub dynamic_state: Option<String>,
 }
 
 fn record(row: &sqlx::any::AnyRow) -> StoreResult<PasskeyRecord> {
@@ -106,6 +117,8 @@ fn record(row: &sqlx::any::AnyRow) -> StoreResult<PasskeyRecord> {
         name: row.try_get("name")?,
         created_at: row.time("created_at")?,
         last_used_at: row.opt_time("last_used_at")?,
+        static_state: row.try_get("static_state")?,
+        dynamic_state: row.try_get("dynamic_state")?,
     })
 }
 
@@ -118,6 +131,9 @@ pub struct NewPasskey<'a> {
     pub sign_count: i64,
     pub name: &'a str,
     pub now: DateTime<Utc>,
+    /// base64url of the WebAuthn crate's static and dynamic state.
+    pub static_state: &'a str,
+    pub dynamic_state: &'a str,
 }
 
 /// Stores a new passkey; false when its credential id is registered already (to anyone).
@@ -131,6 +147,8 @@ pub async fn insert<'e>(ex: impl Exec<'e>, p: &NewPasskey<'_>) -> StoreResult<bo
         .bind(p.sign_count)
         .bind(p.name)
         .bind(to_millis(p.now))
+        .bind(p.static_state)
+        .bind(p.dynamic_state)
         .execute(ex)
         .await?;
     Ok(done.rows_affected() == 1)
@@ -154,14 +172,15 @@ pub async fn find_by_credential<'e>(
     row.as_ref().map(record).transpose()
 }
 
-/// Records a sign-in with the passkey: true when its counter moved forward from `seen` (or
-/// both stay 0, an authenticator without a counter). False: another sign-in with the same
-/// counter won, which a cloned authenticator would cause.
+/// Records a sign-in with the passkey and its new `dynamic_state` (base64url): true when its
+/// counter moved forward from `seen` (or both stay 0, an authenticator without a counter).
+/// False: another sign-in with the same counter won, which a cloned authenticator would cause.
 pub async fn record_use<'e>(
     ex: impl Exec<'e>,
     id: PasskeyId,
     seen: i64,
     new_count: i64,
+    dynamic_state: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let done = sqlx::query(&RECORD_USE)
@@ -169,6 +188,7 @@ pub async fn record_use<'e>(
         .bind(seen)
         .bind(new_count)
         .bind(to_millis(now))
+        .bind(dynamic_state)
         .execute(ex)
         .await?;
     Ok(done.rows_affected() == 1)
@@ -209,19 +229,22 @@ pub async fn session_is_passkey<'e>(ex: impl Exec<'e>, session: SessionId) -> St
 
 crate::sql::statements! {
     INSERT_CHALLENGE = "INSERT INTO passkey_challenges (challenge, purpose, user_id, created_at,
-        expires_at) VALUES ($1, $2, $3, $4, $5)";
+        expires_at, server_state) VALUES ($1, $2, $3, $4, $5, $6)";
     SPEND_CHALLENGE = "UPDATE passkey_challenges SET used_at = $4
         WHERE challenge = $1 AND purpose = $2 AND COALESCE(user_id, '') = $3
-        AND used_at IS NULL AND expires_at > $4";
+        AND used_at IS NULL AND expires_at > $4 RETURNING server_state";
     DELETE_EXPIRED_CHALLENGES = "DELETE FROM passkey_challenges WHERE expires_at < $1";
     INSERT = "INSERT INTO passkeys (id, user_id, credential_id, public_key, algorithm,
-        sign_count, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        sign_count, name, created_at, static_state, dynamic_state)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (credential_id) DO NOTHING";
     LIST = "SELECT id, user_id, credential_id, public_key, algorithm, sign_count, name,
-        created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY created_at, id";
+        created_at, last_used_at, static_state, dynamic_state FROM passkeys WHERE user_id = $1
+        ORDER BY created_at, id";
     FIND_BY_CREDENTIAL = "SELECT id, user_id, credential_id, public_key, algorithm, sign_count,
-        name, created_at, last_used_at FROM passkeys WHERE credential_id = $1";
-    RECORD_USE = "UPDATE passkeys SET sign_count = $3, last_used_at = $4
+        name, created_at, last_used_at, static_state, dynamic_state FROM passkeys
+        WHERE credential_id = $1";
+    RECORD_USE = "UPDATE passkeys SET sign_count = $3, last_used_at = $4, dynamic_state = $5
         WHERE id = $1 AND sign_count = $2 AND ($3 > $2 OR ($3 = 0 AND $2 = 0))";
     DELETE = "DELETE FROM passkeys WHERE id = $1 AND user_id = $2";
     MARK_SESSION = "UPDATE sessions SET passkey_id = $2 WHERE id = $1";

@@ -730,3 +730,39 @@ async fn a_deleted_accounts_passkeys_sign_in_no_more() {
             .unwrap();
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn passkeys_registered_before_the_crates_state_was_stored_still_sign_in() {
+    let app = TestApp::spawn().await;
+    let user = app.signed_up_user("Olga Older").await;
+    for mut authenticator in [Authenticator::new(), Authenticator::ed25519()] {
+        register(&app, &user, &mut authenticator).await;
+        // As migration 0020 left them: the raw key and algorithm, no crate state.
+        let credential_id = b64(&authenticator.credential_id);
+        sqlx::query(
+            "UPDATE passkeys SET static_state = NULL, dynamic_state = NULL WHERE credential_id = $1",
+        )
+        .bind(&credential_id)
+        .execute(app.store.primary())
+            .await
+            .unwrap();
+        assert_eq!(sign_in(&app, &mut authenticator).await.0, StatusCode::OK);
+        let missing: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM passkeys
+             WHERE credential_id = $1 AND dynamic_state IS NULL",
+        )
+        .bind(&credential_id)
+        .fetch_one(app.store.primary())
+        .await
+        .unwrap();
+        assert_eq!(missing, 0, "the sign-in stores the learnt state");
+        assert_eq!(sign_in(&app, &mut authenticator).await.0, StatusCode::OK);
+        // A counter that goes back is still refused.
+        authenticator.counter = 0;
+        assert_refused(
+            &sign_in(&app, &mut authenticator).await,
+            StatusCode::BAD_REQUEST,
+            "passkey_rejected",
+        );
+    }
+}

@@ -1,6 +1,7 @@
-//! Passkey rules: the two ceremonies (options with a single-use challenge, then the
-//! authenticator's answer checked by `bilten_domain::webauthn`), the account's list, and the
-//! sign-in that starts a session marked as strong.
+//! Passkey rules: the two ceremonies (options with a single-use challenge that keeps the
+//! `webauthn_rp` crate's server state, then the authenticator's answer checked by the crate
+//! through `bilten_domain::webauthn`), the account's list, and the sign-in that starts a
+//! session marked as strong.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -9,13 +10,13 @@ use bilten_api::passkeys::{
     CredentialDescriptor, CredentialParameter, Passkey, PasskeyCreationOptions,
     PasskeyRequestOptions, RelyingPartyEntity, RequestOptions, UserEntity,
 };
-use bilten_domain::webauthn::{self, ClientData, PasskeyError, PublicKey};
+use bilten_domain::webauthn::{self, ClientData, PasskeyError, PublicKey, StoredCredential};
 use bilten_domain::{PasskeyId, UserId};
 use bilten_http::ErrorCode;
 use bilten_store::passkeys::{self, NewPasskey, PasskeyRecord, Purpose};
 use bilten_store::users;
 use chrono::Utc;
-use rand::RngCore;
+use std::num::NonZeroU32;
 
 use crate::accounts::auth::service::{start_session_with, ClientInfo, TokenPair};
 use crate::error::{BackendError, BackendResult};
@@ -29,7 +30,7 @@ const CHALLENGE_KEEP: chrono::Duration = chrono::Duration::hours(1);
 /// Passkeys one account may have.
 pub(crate) const MAX_PASSKEYS: usize = 20;
 
-fn rejected(error: PasskeyError) -> BackendError {
+fn rejected(error: &PasskeyError) -> BackendError {
     BackendError::conflict(
         ErrorCode::PasskeyRejected,
         format!("The passkey was refused: {error}."),
@@ -67,12 +68,6 @@ fn bytes_of(field: &str, value: Option<&str>) -> BackendResult<Vec<u8>> {
         .map_err(|_| BackendError::field(field, "invalid", "This is not base64url."))
 }
 
-fn new_challenge() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// A challenge from client data, plausible before it is looked up.
 fn challenge_of(client: &ClientData) -> BackendResult<&str> {
     let challenge = client.challenge.as_str();
@@ -82,6 +77,8 @@ fn challenge_of(client: &ClientData) -> BackendResult<&str> {
     Ok(challenge)
 }
 
+/// Starts a ceremony with the crate and keeps its state with the challenge, so the answer can
+/// reach any backend replica.
 async fn issue_challenge(
     state: &AppState,
     purpose: Purpose,
@@ -89,17 +86,46 @@ async fn issue_challenge(
 ) -> BackendResult<String> {
     let now = Utc::now();
     passkeys::delete_expired_challenges(state.store.primary(), now - CHALLENGE_KEEP).await?;
-    let challenge = new_challenge();
+    let rp = &state.relying_party;
+    let ceremony = match user {
+        Some(user) => webauthn::start_registration(rp, user_handle(user)?, timeout()),
+        None => webauthn::start_sign_in(rp, timeout()),
+    }
+    .map_err(|e| BackendError::Internal(format!("passkey ceremony: {e}")))?;
     passkeys::insert_challenge(
         state.store.primary(),
-        &challenge,
+        &ceremony.challenge,
         purpose,
         user,
+        &URL_SAFE_NO_PAD.encode(&ceremony.state),
         now,
         now + CHALLENGE_TTL,
     )
     .await?;
-    Ok(challenge)
+    Ok(ceremony.challenge)
+}
+
+/// Spends the challenge the answer carries; the ceremony's state it kept.
+async fn spend_challenge(
+    state: &AppState,
+    client_data_json: &[u8],
+    purpose: Purpose,
+    user: Option<UserId>,
+) -> BackendResult<Vec<u8>> {
+    let client = ClientData::parse(client_data_json).map_err(|e| rejected(&e))?;
+    let challenge = challenge_of(&client)?;
+    let server_state =
+        passkeys::spend_challenge(state.store.primary(), challenge, purpose, user, Utc::now())
+            .await?
+            .ok_or_else(challenge_invalid)?;
+    URL_SAFE_NO_PAD
+        .decode(server_state)
+        .map_err(|_| BackendError::Internal(format!("passkey challenge {challenge} unreadable")))
+}
+
+/// The ceremony's timeout: what the browser is told and what the crate's state expires by.
+fn timeout() -> NonZeroU32 {
+    NonZeroU32::new(u32::try_from(timeout_ms()).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN)
 }
 
 fn timeout_ms() -> u64 {
@@ -115,9 +141,11 @@ pub(crate) fn view(record: &PasskeyRecord) -> Passkey {
     }
 }
 
-/// The user handle a credential is made with: the account id (no personal data).
-fn user_handle(user: UserId) -> String {
-    URL_SAFE_NO_PAD.encode(user.to_db().as_bytes())
+/// The user handle a credential is made with: the account id's database form (no personal
+/// data).
+fn user_handle(user: UserId) -> BackendResult<webauthn::UserHandle> {
+    webauthn::UserHandle::try_from(user.to_db().as_bytes())
+        .map_err(|_| BackendError::Internal(format!("user id {user:?} is no user handle")))
 }
 
 pub async fn registration_options(
@@ -136,7 +164,7 @@ pub async fn registration_options(
                 name: rp.name.clone(),
             },
             user: UserEntity {
-                id: user_handle(user_id),
+                id: URL_SAFE_NO_PAD.encode(user_handle(user_id)?),
                 name: user.email.as_str().to_owned(),
                 display_name: user.name.as_str().to_owned(),
             },
@@ -180,27 +208,16 @@ pub async fn register(
         "credential.response.attestationObject",
         response.attestation_object.as_deref(),
     )?;
-    let client = ClientData::parse(&client_data_json).map_err(rejected)?;
-    let challenge = challenge_of(&client)?;
-    let now = Utc::now();
-    if !passkeys::spend_challenge(
-        state.store.primary(),
-        challenge,
-        Purpose::Register,
-        Some(user_id),
-        now,
-    )
-    .await?
-    {
-        return Err(challenge_invalid());
-    }
+    let ceremony =
+        spend_challenge(state, &client_data_json, Purpose::Register, Some(user_id)).await?;
     let credential = webauthn::verify_registration(
         &state.relying_party,
-        challenge,
-        &client_data_json,
-        &attestation_object,
+        &ceremony,
+        client_data_json,
+        attestation_object,
     )
-    .map_err(rejected)?;
+    .map_err(|e| rejected(&e))?;
+    let now = Utc::now();
     if passkeys::list(state.store.primary(), user_id).await?.len() >= MAX_PASSKEYS {
         return Err(BackendError::field(
             "name",
@@ -220,6 +237,8 @@ pub async fn register(
             sign_count: i64::from(credential.sign_count),
             name,
             now,
+            static_state: &URL_SAFE_NO_PAD.encode(&credential.static_state),
+            dynamic_state: &URL_SAFE_NO_PAD.encode(&credential.dynamic_state),
         },
     )
     .await?;
@@ -286,20 +305,13 @@ pub async fn sign_in(
         "credential.response.signature",
         response.signature.as_deref(),
     )?;
-    let user_handle = match response.user_handle.as_deref() {
+    let user_handle_sent = match response.user_handle.as_deref() {
         Some(text) if !text.is_empty() => {
             Some(bytes_of("credential.response.userHandle", Some(text))?)
         }
         _ => None,
     };
-    let client = ClientData::parse(&client_data_json).map_err(rejected)?;
-    let challenge = challenge_of(&client)?;
-    let now = Utc::now();
-    if !passkeys::spend_challenge(state.store.primary(), challenge, Purpose::SignIn, None, now)
-        .await?
-    {
-        return Err(challenge_invalid());
-    }
+    let ceremony = spend_challenge(state, &client_data_json, Purpose::SignIn, None).await?;
     let record = passkeys::find_by_credential(
         state.store.primary(),
         &URL_SAFE_NO_PAD.encode(&credential_id),
@@ -307,36 +319,61 @@ pub async fn sign_in(
     .await?
     .ok_or_else(unknown)?;
     // A discoverable credential names its account; it must be the one we stored it for.
-    if user_handle.is_some_and(|h| h != record.user_id.to_db().as_bytes()) {
-        return Err(unknown());
+    let user = user_handle(record.user_id)?;
+    match user_handle_sent {
+        Some(sent) if sent == user => {}
+        Some(_) => return Err(unknown()),
+        // A discoverable credential always gives its user handle back (§7.2, step 6).
+        None => {
+            return Err(BackendError::conflict(
+                ErrorCode::PasskeyRejected,
+                "The passkey was refused: the answer carries no user handle.",
+            ))
+        }
     }
+    let unreadable =
+        |what: &str| BackendError::Internal(format!("passkey {} {what} unreadable", record.id));
     let key = PublicKey {
         algorithm: record.algorithm,
         bytes: URL_SAFE_NO_PAD
             .decode(&record.public_key)
-            .map_err(|_| BackendError::Internal(format!("passkey {} key unreadable", record.id)))?,
+            .map_err(|_| unreadable("key"))?,
     };
-    let stored_count = u32::try_from(record.sign_count).unwrap_or(u32::MAX);
-    let new_count = webauthn::verify_assertion(
+    let decode = |column: Option<&String>, what: &str| {
+        column
+            .map(|text| URL_SAFE_NO_PAD.decode(text).map_err(|_| unreadable(what)))
+            .transpose()
+    };
+    let static_state = decode(record.static_state.as_ref(), "static state")?;
+    let dynamic_state = decode(record.dynamic_state.as_ref(), "dynamic state")?;
+    let assertion = webauthn::verify_assertion(
         &state.relying_party,
-        challenge,
-        &client_data_json,
-        &authenticator_data,
-        &signature,
-        &key,
-        stored_count,
+        &ceremony,
+        &StoredCredential {
+            credential_id: &credential_id,
+            user,
+            public_key: &key,
+            sign_count: u32::try_from(record.sign_count).unwrap_or(u32::MAX),
+            static_state: static_state.as_deref(),
+            dynamic_state: dynamic_state.as_deref(),
+        },
+        client_data_json,
+        authenticator_data,
+        signature,
     )
-    .map_err(rejected)?;
+    .map_err(|e| rejected(&e))?;
+    let now = Utc::now();
     if !passkeys::record_use(
         state.store.primary(),
         record.id,
         record.sign_count,
-        i64::from(new_count),
+        i64::from(assertion.sign_count),
+        &URL_SAFE_NO_PAD.encode(&assertion.dynamic_state),
         now,
     )
     .await?
     {
-        return Err(rejected(PasskeyError::Counter));
+        return Err(rejected(&PasskeyError::Counter));
     }
     let user = users::get(state.store.primary(), record.user_id).await?;
     if user.disabled_at.is_some() {
