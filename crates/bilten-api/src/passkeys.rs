@@ -23,7 +23,7 @@ pub struct RelyingPartyEntity {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserEntity {
-    /// base64url of the user handle (the account id's 16 bytes): what a discoverable
+    /// base64url of the user handle (the account id as text, 36 bytes): what a discoverable
     /// credential gives back at sign-in.
     pub id: String,
     /// The email address, as authenticators list it.
