@@ -47,18 +47,11 @@ pub(crate) fn eligible(jobs: &[Job]) -> Vec<bool> {
 struct Scan<'j> {
     index: usize,
     job: &'j Job,
+    /// What was scanned (every scan of the group is a code, see [`eligible`]).
+    code: &'j str,
     id: CheckinId,
     /// The code's verdict on the event's keys.
     claims: Result<TicketClaims, ticket_code::CodeRejection>,
-}
-
-impl Scan<'_> {
-    fn code(&self) -> &str {
-        match &self.job.scanned {
-            Scanned::Code(code) => code,
-            Scanned::Ticket(_) => "",
-        }
-    }
 }
 
 /// Decides the jobs at `picks` (all [`eligible`]) on `tx` and puts each answer at its index
@@ -72,18 +65,18 @@ pub(crate) async fn decide_group(
 ) -> Result<(), ApiError> {
     let scans: Vec<Scan<'_>> = picks
         .iter()
-        .map(|&index| {
+        .filter_map(|&index| {
             let job = &jobs[index];
-            let claims = match &job.scanned {
-                Scanned::Code(code) => ticket_code::verify(code, &job.keys),
-                Scanned::Ticket(_) => Err(ticket_code::CodeRejection::Malformed),
+            let Scanned::Code(code) = &job.scanned else {
+                return None;
             };
-            Scan {
+            Some(Scan {
                 index,
                 job,
+                code,
                 id: CheckinId::new(),
-                claims,
-            }
+                claims: ticket_code::verify(code, &job.keys),
+            })
         })
         .collect();
 
@@ -112,7 +105,7 @@ pub(crate) async fn decide_group(
     let codes: Vec<&str> = fresh
         .iter()
         .filter(|s| s.claims.is_ok())
-        .map(|s| s.code())
+        .map(|s| s.code)
         .collect();
     let tickets: HashMap<String, ScannedTicket> = scan_batch::tickets_by_codes(tx, &codes)
         .await
@@ -226,12 +219,12 @@ async fn decision_before_entry(
         }
     };
     let event = scan.job.list.event_id;
-    let ticket = match tickets.get(scan.code()).filter(|t| t.event_id == event) {
+    let ticket = match tickets.get(scan.code).filter(|t| t.event_id == event) {
         Some(ticket) if ticket.id == claims.ticket_id => ticket.clone(),
         Some(_) => return Ok(rejected(CheckinReason::Invalid, "ticket_mismatch", None)),
         None => {
             // A genuine code that is no longer a ticket's current code: revoked.
-            let old = checkin::ticket_of_revoked_code(&mut *tx, event, scan.code())
+            let old = checkin::ticket_of_revoked_code(&mut *tx, event, scan.code)
                 .await
                 .map_err(db)?;
             return Ok(match old {
