@@ -102,6 +102,43 @@ async fn ten_scanners_on_a_hundred_tickets_admit_each_exactly_once() {
     );
 }
 
+/// One nonce sent at once with different codes (a client reusing its nonce): the first scan
+/// decided is the only one; every other gets its answer back, whether it shared its batch
+/// (the rush path's claim was not written) or came in a later one.
+#[tokio::test]
+async fn one_nonce_with_different_codes_at_once_is_decided_once() {
+    let gate = Gate::new().await;
+    let list = gate.list(json!({ "name": "Main gate" })).await;
+    let token = gate.device("Phone", "North").await;
+    let tickets = gate.tickets(6, "paid").await;
+    let answers = join_all(tickets.iter().map(|(_, code)| {
+        let body = json!({ "code": code, "list_id": list, "nonce": "shared-nonce-0001" });
+        gate.scanner.redeem(&token, body)
+    }))
+    .await;
+    let first: Vec<&Value> = answers
+        .iter()
+        .map(|(status, answer)| {
+            assert_eq!(*status, StatusCode::OK, "{answer}");
+            answer
+        })
+        .filter(|a| a["replayed"] == false)
+        .collect();
+    assert_eq!(first.len(), 1, "one scan decided: {answers:?}");
+    for (_, answer) in &answers {
+        assert_eq!(answer["checkin_id"], first[0]["checkin_id"], "{answer}");
+        assert_eq!(answer["reason"], "ok", "{answer}");
+    }
+    let (_, stats) = gate
+        .app
+        .get(
+            &format!("/api/v1/events/{}/checkin-stats", gate.event),
+            Some(&gate.organizer.access_token),
+        )
+        .await;
+    assert_eq!(stats["lists"][0]["checked_in"].as_i64(), Some(1), "{stats}");
+}
+
 #[tokio::test]
 async fn a_retry_with_the_same_nonce_returns_the_first_answer() {
     let gate = Gate::new().await;
