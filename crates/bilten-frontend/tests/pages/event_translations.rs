@@ -305,12 +305,7 @@ async fn a_purchase_in_german_names_the_event_by_its_german_title_in_the_mail_an
     assert!(!mail.contains("Winter Jazz Night"), "{mail}");
 
     let page = site.get(&id).await;
-    let start = page.body.find(r#"href="/tickets/"#).unwrap() + r#"href=""#.len();
-    let pdf_link: String = page.body[start..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
-    let pdf_link = pdf_link.replace("&amp;", "&");
+    let pdf_link = page.first_ticket_link();
     let pdf = site.get(&pdf_link).await;
     assert_eq!(pdf.header("content-type"), "application/pdf");
     assert!(

@@ -60,6 +60,17 @@ impl Page {
             .take_while(|c| *c != '"')
             .collect()
     }
+
+    /// The first ticket download link (`/tickets/…`) on this page, unescaped.
+    pub fn first_ticket_link(&self) -> String {
+        let marker = r#"href="/tickets/"#;
+        let start = self.body.find(marker).expect("a ticket link") + r#"href=""#.len();
+        let link: String = self.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+        link.replace("&amp;", "&")
+    }
 }
 
 impl TestSite {

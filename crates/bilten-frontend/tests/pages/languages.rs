@@ -205,12 +205,8 @@ async fn a_purchase_in_german_is_confirmed_in_german() {
     // The PDF downloaded from the German site is in German; from the English one, English.
     site.set_cookie("bilten_lang", "de");
     let page = site.get(&id).await;
-    let start = page.body.find(r#"href="/tickets/"#).unwrap() + r#"href=""#.len();
-    let pdf_link: String = page.body[start..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
-    let pdf = site.get(&pdf_link.replace("&amp;", "&")).await;
+    let pdf_link = page.first_ticket_link();
+    let pdf = site.get(&pdf_link).await;
     assert_eq!(pdf.header("content-type"), "application/pdf");
     assert!(
         pdf.body.contains("(Inhaber)"),
@@ -218,7 +214,7 @@ async fn a_purchase_in_german_is_confirmed_in_german() {
     );
     assert!(pdf.body.contains("(Ticketart)"));
     site.set_cookie("bilten_lang", "en");
-    let pdf = site.get(&pdf_link.replace("&amp;", "&")).await;
+    let pdf = site.get(&pdf_link).await;
     assert!(pdf.body.contains("(Holder)"));
 }
 
